@@ -1,0 +1,79 @@
+/**
+ * The Backend interface: run one resolved scenario and report at most one violation.
+ * sim/ and real/ implement it; core never imports either. bin/main.ts builds them.
+ */
+import type { Scenario } from './scenario/types.ts';
+import type { Violation } from './violation.ts';
+
+export type BackendName = 'sim' | 'real';
+
+export interface RunOptions {
+  /** Step bound (the simulator's MAX_STEPS); the real backend counts applied steps and polls. */
+  maxSteps: number;
+  /** How many readable trace lines to keep before a violation. @defaultValue 50 */
+  traceTailLines?: number;
+  /** Called with each readable trace line (for `reproduce --trace`); off by default (speed). */
+  onTraceLine?: (line: string) => void;
+  /** Stop early (Ctrl-C). The run ends with verdict `aborted`. */
+  signal?: AbortSignal;
+  /** Real backend: keep node folders even on success. */
+  keepFiles?: boolean;
+  /** Where to keep a failing run's logs (real backend: beside the crash file). */
+  artifactsDir?: string;
+}
+
+export interface ServerInfo {
+  binary: string;
+  version: string;
+}
+
+export type Verdict = 'pass' | 'violation' | 'aborted';
+
+export interface RunResult {
+  scenarioId: string;
+  backend: BackendName;
+  seed: number;
+  verdict: Verdict;
+  /** Steps taken (sim: scheduler events). */
+  steps: number;
+  /** Simulated ms (sim) or wall ms since ready (real). */
+  simTimeMs: number;
+  /** sha256 of the event trace up to the end (or the violation). */
+  traceHash: string;
+  violation: Violation | null;
+  /** The last readable trace lines before the end or the violation. */
+  traceTail: string[];
+  server: ServerInfo | null;
+  /** Messages delivered (sim) or bus messages seen by the proxy (real). */
+  messages: number;
+  /** Backend-specific figures worth printing (formation time, failover times, ...). */
+  stats: Record<string, number>;
+  /** Real backend: folder with every node's log and nodes.conf, kept for a violation. */
+  artifactsDir?: string | null;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  run(scenario: Scenario, options: RunOptions): Promise<RunResult>;
+}
+
+/**
+ * An environment failure (exit 3): missing binary, no free port, a node that would not start.
+ * `hint` says what to install or change.
+ */
+export class EnvironmentError extends Error {
+  readonly kind = 'environment';
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** Bad input (exit 2): names the file, line and field. */
+export class InputError extends Error {
+  readonly kind = 'input';
+  constructor(message: string, readonly problems: string[] = [message]) {
+    super(message);
+    this.name = 'InputError';
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Events both backends report, in the order they happened. The simulator emits them from its
+ * model; the real backend derives them from server logs ("Failover auth granted", "Failover
+ * election won") and from what it did itself (faults, acknowledged writes, read-backs).
+ * The invariants consume them together with cluster views.
+ */
+
+interface EventBase {
+  atMs: number;
+}
+
+export type ObservedEvent =
+  /** A voter granted its vote for `epoch` to `candidate` (node names). */
+  | (EventBase & { kind: 'vote-granted'; voter: string; candidate: string; epoch: number })
+  /** A replica won an election (consensus) or took over (`consensus: false`, TAKEOVER/bump). */
+  | (EventBase & { kind: 'election-won'; node: string; epoch: number; consensus: boolean })
+  /**
+   * A node's own role, primary or epochs changed (the simulator reports each change as it happens;
+   * the real backend on each poll). `primary` is the node name of its primary, or null.
+   */
+  | (EventBase & { kind: 'node-state'; node: string; role: 'primary' | 'replica'; primary: string | null; currentEpoch: number; configEpoch: number; slotCount: number })
+  /**
+   * A write acknowledged to the client after WAIT. Writes to one key carry increasing `seq`.
+   * `holders` are the nodes that may hold it at ack time, `copies` how many of them surely do
+   * (the simulator knows exactly; the real backend knows the shard and WAIT's count).
+   */
+  | (EventBase & { kind: 'write-acked'; key: string; seq: number; node: string; holders: string[]; copies: number })
+  /** A node lost its data set through an injected fault (kill without persistence, reset, ...). */
+  | (EventBase & { kind: 'data-lost'; node: string; cause: string })
+  /** A fault or admin action applied by the runner (resolved targets). */
+  | (EventBase & { kind: 'fault'; action: string; nodes: string[]; detail: string })
+  /**
+   * A node became unavailable (killed, terminated, paused). `wasPrimary`: it owned slots then.
+   * `eligibleReplicas`: its replicas that were running with their replication link up then.
+   */
+  | (EventBase & { kind: 'node-down'; node: string; cause: 'kill' | 'terminate' | 'pause'; wasPrimary: boolean; eligibleReplicas: string[] })
+  | (EventBase & { kind: 'node-up'; node: string })
+  /** Every fault has healed: the convergence clock starts. */
+  | (EventBase & { kind: 'healed' })
+  /** The final read-back of a key from the primary that owns its slot (null: key missing). */
+  | (EventBase & { kind: 'read-back'; key: string; seq: number | null; node: string });
+
+export type EventKind = ObservedEvent['kind'];

@@ -1,0 +1,77 @@
+/**
+ * Seeded randomness for everything that must replay: the generator, the simulator's streams.
+ * One stream per purpose, split from the run seed by name (`rng.fork('network')`), so an extra
+ * draw in one stream leaves the others untouched (TigerBeetle seeds cluster, network and storage
+ * separately; this keeps shrinking stable).
+ *
+ * Backed by seedrandom's Alea (fast, 32-bit state words). Integer helpers only draw integers;
+ * probabilities are integer ratios where the caller can say so.
+ */
+import seedrandom from 'seedrandom';
+
+export class Rng {
+  private readonly next: () => number;
+
+  constructor(readonly seed: string) {
+    this.next = seedrandom.alea(seed);
+  }
+
+  /** A child stream for one purpose; the same (seed, purpose) always gives the same stream. */
+  fork(purpose: string): Rng {
+    return new Rng(`${this.seed}/${purpose}`);
+  }
+
+  /** Uniform float in [0, 1). */
+  float(): number {
+    return this.next();
+  }
+
+  /** Uniform integer in [0, n). n must be a positive integer. */
+  int(n: number): number {
+    if (!(n > 0)) throw new Error(`Rng.int: n must be positive, got ${n}`);
+    return Math.floor(this.next() * n);
+  }
+
+  /** Uniform integer in [min, max], both inclusive. */
+  range(min: number, max: number): number {
+    if (max < min) throw new Error(`Rng.range: max ${max} < min ${min}`);
+    return min + this.int(max - min + 1);
+  }
+
+  /** True with probability numerator/denominator. */
+  chance(numerator: number, denominator: number): boolean {
+    return this.int(denominator) < numerator;
+  }
+
+  /** True with probability p (0..1). */
+  bool(p = 0.5): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('Rng.pick: empty list');
+    return items[this.int(items.length)]!;
+  }
+
+  /** A shuffled copy (Fisher-Yates). */
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+
+  /** `count` lowercase hex characters (node ids, shard ids). */
+  hex(count: number): string {
+    let s = '';
+    for (let i = 0; i < count; i++) s += '0123456789abcdef'[this.int(16)];
+    return s;
+  }
+}
+
+/** The root stream of a run. */
+export function rngFor(seed: number | string): Rng {
+  return new Rng(String(seed));
+}
