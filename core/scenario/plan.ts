@@ -1,0 +1,71 @@
+/**
+ * The run plan: a scenario's timeline and expanded chaos as one ordered list of phases, each
+ * fault with its start and (if it has a duration) its end. Pure data; both backends walk the same
+ * plan, so a `pause` with `duration: 2s` resumes at the same offset on either.
+ *
+ * A phase `start` applies the step (resolving symbolic targets then); the matching `end` undoes
+ * exactly what that start did, found by `faultId`: restart a killed node, resume a paused one,
+ * lift one partition, latency or drop rule. `heal` lifts every network fault at once.
+ */
+import type { Scenario, Step } from './types.ts';
+
+export interface PlannedPhase {
+  atMs: number;
+  /** Index of the step in `steps` (stable id of the fault). */
+  faultId: number;
+  phase: 'start' | 'end';
+  step: Step;
+}
+
+export interface Plan {
+  steps: Step[];
+  phases: PlannedPhase[];
+  /**
+   * When every fault that ends has ended and the last step has started: from here the
+   * convergence clock runs. Kills without `restart_after` are permanent and do not delay it.
+   */
+  quietAtMs: number;
+}
+
+/** How long after its start a step ends itself, or null if it does not. */
+export function stepEndAfterMs(step: Step): number | null {
+  switch (step.action) {
+    case 'kill':
+    case 'terminate':
+      return step.restartAfterMs ?? null;
+    case 'pause':
+      return step.durationMs;
+    case 'partition':
+    case 'latency':
+    case 'drop':
+      return step.durationMs ?? null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Orders steps by time (stable: equal times keep their file order) and adds end phases.
+ * `chaosSteps` are the chaos block's expansion (core/scenario/chaos.ts), merged by time.
+ */
+export function planRun(scenario: Scenario, chaosSteps: readonly Step[] = []): Plan {
+  const steps = [...scenario.timeline, ...chaosSteps]
+    .map((step, index) => ({ step, index }))
+    .sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index)
+    .map((entry) => entry.step);
+  const phases: PlannedPhase[] = [];
+  let quietAtMs = 0;
+  steps.forEach((step, faultId) => {
+    phases.push({ atMs: step.atMs, faultId, phase: 'start', step });
+    quietAtMs = Math.max(quietAtMs, step.atMs);
+    const endAfterMs = stepEndAfterMs(step);
+    if (endAfterMs !== null) {
+      phases.push({ atMs: step.atMs + endAfterMs, faultId, phase: 'end', step });
+      quietAtMs = Math.max(quietAtMs, step.atMs + endAfterMs);
+    }
+  });
+  // Ends sort after starts at the same instant only if they were planned later; a stable sort by
+  // time keeps generation order, which is deterministic.
+  phases.sort((a, b) => a.atMs - b.atMs);
+  return { steps, phases, quietAtMs };
+}
