@@ -1,0 +1,87 @@
+/**
+ * How a run's result is shown: the human summary on stderr and the `--json` object (the
+ * interface page's fields, snake_case) as the last stdout line. Shared by run and reproduce.
+ */
+import type { RunResult } from '../backend.ts';
+import type { Violation } from '../violation.ts';
+
+export function violationJson(violation: Violation | null) {
+  if (violation === null) return null;
+  return {
+    invariant: violation.invariant,
+    message: violation.message,
+    step: violation.step,
+    time_ms: violation.timeMs,
+    nodes: violation.nodes,
+    fingerprint: violation.fingerprint,
+  };
+}
+
+export function resultJson(result: RunResult, crashFile: string | null, extra: Record<string, unknown> = {}) {
+  return {
+    scenario_id: result.scenarioId,
+    backend: result.backend,
+    seed: result.seed,
+    verdict: result.verdict,
+    steps: result.steps,
+    sim_time_ms: result.simTimeMs,
+    trace_hash: result.traceHash,
+    violation: violationJson(result.violation),
+    crash_file: crashFile,
+    server: result.server,
+    messages: result.messages,
+    stats: result.stats,
+    ...extra,
+  };
+}
+
+/** A few lines a person reads first: the verdict, where, and what to run next. */
+export function describeResult(result: RunResult, crashFile: string | null): string[] {
+  const where = `${result.steps.toLocaleString('en-US')} steps, ${(result.simTimeMs / 1000).toFixed(2)} s ${result.backend === 'sim' ? 'simulated' : 'wall'}`;
+  const head = `${result.scenarioId} (seed ${result.seed}, ${result.backend}${result.server ? ` ${result.server.version}` : ''}): `;
+  const lines: string[] = [];
+  if (result.verdict === 'pass') {
+    lines.push(`${head}pass after ${where}`);
+  } else if (result.verdict === 'aborted') {
+    lines.push(`${head}aborted after ${where}`);
+  } else {
+    const v = result.violation!;
+    lines.push(`${head}VIOLATION ${v.invariant} at step ${v.step} (${(v.timeMs / 1000).toFixed(3)} s)`);
+    lines.push(`  ${v.message}`);
+    if (v.nodes.length > 0) lines.push(`  nodes: ${v.nodes.join(', ')}`);
+    lines.push(`  fingerprint: ${v.fingerprint}`);
+    if (result.traceTail.length > 0) {
+      lines.push('  last events:');
+      for (const line of result.traceTail.slice(-12)) lines.push(`    ${line}`);
+    }
+    if (crashFile) {
+      lines.push(`  crash file: ${crashFile}`);
+      lines.push(`  replay:     npx busfuzz reproduce ${crashFile}`);
+    }
+    if (result.artifactsDir) lines.push(`  node logs:  ${result.artifactsDir}`);
+  }
+  lines.push(`  trace hash: ${result.traceHash}`);
+  return lines;
+}
+
+/**
+ * An AbortSignal that fires on the first Ctrl-C or SIGTERM, so a run stops cleanly (the real
+ * backend tears its processes down); a second signal exits at once.
+ */
+export function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`busfuzz: ${name}: stopping cleanly (again to exit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
