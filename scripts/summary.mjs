@@ -1,0 +1,18 @@
+// Prints the closing line CI reads, `N passed, N failed`, from vitest's JSON report (a failed
+// typecheck counts as one failure). Exits 1 if anything failed or no test ran at all.
+import { readFileSync } from 'node:fs';
+
+const [reportPath, typecheckFailed] = process.argv.slice(2);
+let report;
+try {
+  report = JSON.parse(readFileSync(reportPath, 'utf8'));
+} catch (error) {
+  console.log(`busfuzz: no vitest report (${error.message})`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+const failed = (report.numFailedTests ?? 0) + (typecheckFailed === '1' ? 1 : 0) + (report.numFailedTestSuites ?? 0);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`), and what .ci/run runs: installs valkey-server when it is
+# missing, type-checks, runs every vitest project (the real-process tests included), and ends with
+# the plain line `N passed, N failed` read from vitest's JSON report.
+# Extra arguments go to vitest (e.g. `npm test -- test/core`).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-valkey.sh || { echo "busfuzz: could not install valkey-server (see above)"; echo "0 passed, 1 failed"; exit 3; }
+
+echo "== typecheck"
+if ! npx tsc -p tsconfig.json; then
+  typecheck_failed=1
+else
+  typecheck_failed=0
+fi
+
+echo "== vitest"
+report=$(mktemp -t busfuzz-vitest-XXXXXX.json)
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+vitest_rc=$?
+
+node scripts/summary.mjs "$report" "$typecheck_failed"
+summary_rc=$?
+rm -f "$report"
+if [ "$vitest_rc" != 0 ] || [ "$summary_rc" != 0 ]; then exit 1; fi
