@@ -69,11 +69,17 @@ export class EnvironmentError extends Error {
   }
 }
 
-/** Bad input (exit 2): names the file, line and field. */
-export class InputError extends Error {
+/**
+ * Bad input (exit 2): names the file, line and field. `P` is the shape of one problem: plain
+ * strings by default; the scenario loader's ScenarioError carries structured problems.
+ */
+export class InputError<P = string> extends Error {
   readonly kind = 'input';
-  constructor(message: string, readonly problems: string[] = [message]) {
+  readonly problems: P[];
+  constructor(message: string, problems?: P[]) {
     super(message);
     this.name = 'InputError';
+    // Without a list the message itself is the one problem (P is string then).
+    this.problems = problems ?? [message as P];
   }
 }
