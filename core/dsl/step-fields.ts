@@ -1,0 +1,223 @@
+/**
+ * Reading one timeline step: `at`, `action` and exactly the parameters the interface's action
+ * table lists for that action, with their defaults (`oneway: false`, `jitter: 0`, `mode: default`,
+ * `hard: false`, `probability: 1`, `until: converged`). `source` (timeline, chaos, operations) is
+ * kept so a saved scenario with expanded valkey-fuzzer operations reloads unchanged.
+ */
+import {
+  ACTIONS, FAILOVER_MODES, MESSAGE_TYPES, type Action, type Step, type StepSource,
+} from '../scenario/types.ts';
+import { DEFAULT_WAIT_TIMEOUT_MS } from './defaults.ts';
+import { childPath } from './paths.ts';
+import { describe, type Fields, type Reader } from './reader.ts';
+import { closest } from './suggest.ts';
+import { readGroups, readSide, readTarget, type TargetLimits } from './target-fields.ts';
+
+/** The parameters of each action, as the DSL spells them. */
+export const ACTION_PARAMS: Record<Action, readonly string[]> = {
+  kill: ['target', 'restart_after'],
+  terminate: ['target', 'restart_after'],
+  pause: ['target', 'duration'],
+  restart: ['target'],
+  partition: ['groups', 'oneway', 'duration'],
+  heal: [],
+  latency: ['from', 'to', 'delay', 'jitter', 'duration'],
+  drop: ['from', 'to', 'types', 'probability', 'duration'],
+  hold: ['from', 'to'],
+  release: ['from', 'to'],
+  kill_links: ['target'],
+  failover: ['target', 'mode'],
+  bump_epoch: ['target'],
+  meet: ['target', 'other'],
+  forget: ['target', 'other'],
+  reset: ['target', 'hard'],
+  replicate: ['target', 'primary'],
+  add_node: ['shard'],
+  migrate_slots: ['from', 'to', 'count'],
+  wait: ['until', 'timeout'],
+};
+
+const STEP_COMMON = ['at', 'action', 'source'] as const;
+const STEP_SOURCES: readonly StepSource[] = ['timeline', 'chaos', 'operations'];
+/** CLUSTER ADDSLOTS range: a migration moves at most every slot. */
+const SLOT_COUNT = 16384;
+
+export interface StepContext {
+  reader: Reader;
+  limits: TargetLimits | null;
+  /** Shards as the cluster block declares them (add_node's `shard` must name one). */
+  numShards: number | null;
+}
+
+export function readStep(ctx: StepContext, path: string, value: unknown): Step | undefined {
+  const { reader } = ctx;
+  const fields = reader.map(path, value);
+  if (fields === undefined) return undefined;
+  const action = readAction(reader, childPath(path, 'action'), fields.action);
+  const atMs = fields.at === undefined ? (reader.problem(childPath(path, 'at'), 'missing required field; expected a duration like 2s'), undefined)
+    : reader.duration(childPath(path, 'at'), fields.at);
+  const source = fields.source === undefined ? undefined : reader.oneOf(childPath(path, 'source'), fields.source, STEP_SOURCES);
+  if (action === undefined) {
+    reader.knownKeys(path, fields, [...STEP_COMMON, ...new Set(Object.values(ACTION_PARAMS).flat())]);
+    return undefined;
+  }
+  reader.knownKeys(path, fields, [...STEP_COMMON, ...ACTION_PARAMS[action]]);
+  const params = readParams(ctx, path, fields, action);
+  if (atMs === undefined || params === undefined || (fields.source !== undefined && source === undefined)) return undefined;
+  return { atMs, ...(source === undefined ? {} : { source }), ...params } as Step;
+}
+
+function readAction(reader: Reader, path: string, value: unknown): Action | undefined {
+  if (typeof value === 'string' && (ACTIONS as readonly string[]).includes(value)) return value as Action;
+  const guess = typeof value === 'string' ? closest(value, ACTIONS) : null;
+  const found = value === undefined ? 'nothing (the field is missing)' : typeof value === 'string' ? `unknown action '${value}'` : describe(value);
+  reader.problem(path, `expected an action (${ACTIONS.join(', ')}), found ${found}${guess ? `; did you mean '${guess}'?` : ''}`);
+  return undefined;
+}
+
+/** Collects the fields of one action; undefined if any of them had a problem. */
+class ParamReader {
+  ok = true;
+  constructor(readonly ctx: StepContext, readonly path: string, readonly fields: Fields) {}
+
+  private check<T>(value: T | undefined): T {
+    if (value === undefined) this.ok = false;
+    return value as T;
+  }
+
+  /** A required field was missing (already reported). */
+  private fail<T>(): T {
+    this.ok = false;
+    return undefined as T;
+  }
+
+  private at(key: string): string {
+    return childPath(this.path, key);
+  }
+
+  private need(key: string, expected: string): unknown {
+    return this.ctx.reader.required(this.path, this.fields, key, expected);
+  }
+
+  target(key = 'target'): string {
+    const value = this.need(key, 'a target');
+    return value === undefined ? this.fail() : this.check(readTarget(this.ctx.reader, this.at(key), value, this.ctx.limits));
+  }
+
+  side(key: 'from' | 'to') {
+    const value = this.need(key, "a target, a list of targets, 'all' or 'rest'");
+    return value === undefined ? this.fail() : this.check(readSide(this.ctx.reader, this.at(key), value, this.ctx.limits));
+  }
+
+  groups() {
+    const value = this.need('groups', "a list of groups (lists of targets, or 'rest')");
+    return value === undefined ? this.fail() : this.check(readGroups(this.ctx.reader, this.at('groups'), value, this.ctx.limits));
+  }
+
+  integerRequired(key: string, min: number, max: number): number {
+    const value = this.need(key, `an integer ${min}..${max}`);
+    return value === undefined ? this.fail() : this.check(this.ctx.reader.integer(this.at(key), value, min, max));
+  }
+
+  durationRequired(key: string): number {
+    const value = this.need(key, 'a duration like 2s');
+    return value === undefined ? this.fail() : this.check(this.ctx.reader.duration(this.at(key), value));
+  }
+
+  /** Optional duration: absent stays absent (the fault lasts until healed or restarted). */
+  durationOptional(key: string): { [k: string]: number } {
+    const value = this.fields[key];
+    if (value === undefined || value === null) return {};
+    const ms = this.check(this.ctx.reader.duration(this.at(key), value));
+    return ms === undefined ? {} : { [camel(key)]: ms };
+  }
+
+  durationDefault(key: string, fallback: number): number {
+    const value = this.fields[key];
+    return value === undefined || value === null ? fallback : this.check(this.ctx.reader.duration(this.at(key), value));
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.fields[key];
+    return value === undefined || value === null ? fallback : this.check(this.ctx.reader.boolean(this.at(key), value));
+  }
+
+  read<T>(key: string, fallback: T, reader: (path: string, value: unknown) => T | undefined): T {
+    const value = this.fields[key];
+    return value === undefined || value === null ? fallback : this.check(reader(this.at(key), value));
+  }
+}
+
+/** `restart_after` → `restartAfterMs`: the DSL key's resolved name. */
+function camel(key: string): string {
+  return `${key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}Ms`;
+}
+
+function readParams(ctx: StepContext, path: string, fields: Fields, action: Action): Record<string, unknown> | undefined {
+  const p = new ParamReader(ctx, path, fields);
+  const r = ctx.reader;
+  const out = paramsOf(p, r, ctx, action);
+  return p.ok ? { action, ...out } : undefined;
+}
+
+function paramsOf(p: ParamReader, r: Reader, ctx: StepContext, action: Action): Record<string, unknown> {
+  switch (action) {
+    case 'kill':
+    case 'terminate':
+      return { target: p.target(), ...p.durationOptional('restart_after') };
+    case 'pause':
+      return { target: p.target(), durationMs: p.durationRequired('duration') };
+    case 'restart':
+    case 'kill_links':
+    case 'bump_epoch':
+      return { target: p.target() };
+    case 'partition':
+      return {
+        groups: p.groups(),
+        oneway: p.boolean('oneway', false),
+        ...p.durationOptional('duration'),
+      };
+    case 'heal':
+      return {};
+    case 'latency':
+      return {
+        from: p.side('from'), to: p.side('to'), delayMs: p.durationRequired('delay'),
+        jitterMs: p.durationDefault('jitter', 0), ...p.durationOptional('duration'),
+      };
+    case 'drop': {
+      const types = p.read('types', undefined, (path, value) => r.subset(path, value, MESSAGE_TYPES, false));
+      return {
+        from: p.side('from'), to: p.side('to'), ...(types === undefined ? {} : { types }),
+        probability: p.read('probability', 1, (path, value) => r.number(path, value, 0, 1)),
+        ...p.durationOptional('duration'),
+      };
+    }
+    case 'hold':
+    case 'release':
+      return { from: p.side('from'), to: p.side('to') };
+    case 'failover':
+      return { target: p.target(), mode: p.read('mode', 'default', (path, value) => r.oneOf(path, value, FAILOVER_MODES)) };
+    case 'meet':
+    case 'forget':
+      return { target: p.target(), other: p.target('other') };
+    case 'reset':
+      return { target: p.target(), hard: p.boolean('hard', false) };
+    case 'replicate':
+      return { target: p.target(), primary: p.target('primary') };
+    case 'add_node': {
+      const maxShard = ctx.numShards === null ? Number.MAX_SAFE_INTEGER : ctx.numShards - 1;
+      const shard = p.read('shard', undefined, (path, value) => r.integer(path, value, 0, maxShard));
+      return shard === undefined ? {} : { shard };
+    }
+    case 'migrate_slots':
+      return {
+        from: p.target('from'), to: p.target('to'),
+        count: p.integerRequired('count', 1, SLOT_COUNT),
+      };
+    case 'wait':
+      return {
+        until: p.read('until', 'converged' as const, (path, value) => r.oneOf(path, value, ['converged'] as const)),
+        timeoutMs: p.durationDefault('timeout', DEFAULT_WAIT_TIMEOUT_MS),
+      };
+  }
+}
