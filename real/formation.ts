@@ -1,0 +1,184 @@
+/**
+ * Forming a test cluster fast, with direct commands instead of valkey-cli's fixed sleeps:
+ * every node is spawned at once, and each one, as soon as it answers, gets its configEpoch
+ * (SET-CONFIG-EPOCH, distinct, as valkey-cli does) and its shard's slots (ADDSLOTSRANGE), then
+ * MEETs node-0 and, for a replica, its primary; a replica runs CLUSTER REPLICATE as soon as it
+ * knows its primary. Ready means: every node knows every other (no handshake, noaddr or failure
+ * flag), every replica's link is up with its first sync done, every node says cluster_state ok,
+ * and all views agree.
+ *
+ * The floor is Valkey's start-up grace: a primary reports cluster_state ok no sooner than 2 s
+ * after it started (CLUSTER_WRITABLE_DELAY). Everything else overlaps with it.
+ */
+import { EnvironmentError } from '../core/backend.ts';
+import type { NodeReport, SlotRange } from '../core/view.ts';
+import { command } from './admin-client.ts';
+import type { RealCluster, RealNode } from './cluster.ts';
+import { readNodeReport } from './node-report.ts';
+import { delay } from './server-process.ts';
+
+export interface ClusterShape {
+  numShards: number;
+  replicasPerShard: number;
+}
+
+export interface FormationTimings {
+  /** Every process answers PING. */
+  startedMs: number;
+  /** Every replica ran CLUSTER REPLICATE. */
+  replicatedMs: number;
+  /** Ready as defined above. */
+  readyMs: number;
+}
+
+const TOTAL_SLOTS = 16384;
+const POLL_INTERVAL_MS = 15;
+
+/** Shard i's slots: an even split, the remainder spread over the first shards (valkey-cli's way). */
+export function shardSlotRange(shardIndex: number, numShards: number): SlotRange {
+  const start = Math.floor((shardIndex * TOTAL_SLOTS) / numShards);
+  const end = Math.floor(((shardIndex + 1) * TOTAL_SLOTS) / numShards) - 1;
+  return [start, end];
+}
+
+/** node-K's shard and whether it starts as the shard's primary (creation order of the interface). */
+export function initialRole(nodeIndex: number, shape: ClusterShape): { shard: number; primary: boolean } {
+  const perShard = 1 + shape.replicasPerShard;
+  return { shard: Math.floor(nodeIndex / perShard), primary: nodeIndex % perShard === 0 };
+}
+
+/** Starts and forms the scenario's initial nodes; resolves when the cluster is ready. */
+export async function formCluster(
+  cluster: RealCluster,
+  shape: ClusterShape,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<FormationTimings> {
+  const startedAtMs = Date.now();
+  const nodeCount = shape.numShards * (1 + shape.replicasPerShard);
+  const starts = Array.from({ length: nodeCount }, (_, nodeIndex) => {
+    const { shard } = initialRole(nodeIndex, shape);
+    return cluster.startNode(shard).then((node) => configureAlone(node, shape));
+  });
+  const first = starts[0]!;
+  const joins = starts.map((started, nodeIndex) =>
+    started.then(async (node) => {
+      const { shard, primary } = initialRole(nodeIndex, shape);
+      const primaryNode = await starts[shard * (1 + shape.replicasPerShard)]!;
+      const seed = await first;
+      if (node !== seed) await meet(node, seed);
+      if (!primary) {
+        await meet(node, primaryNode);
+        await replicateWhenKnown(node, primaryNode, options.signal);
+      }
+      return node;
+    }),
+  );
+  const nodes = await settleAll(starts);
+  const startedMs = Date.now() - startedAtMs;
+  await settleAll(joins);
+  const replicatedMs = Date.now() - startedAtMs;
+  await waitUntilReady(cluster, nodes, shape, { ...options, startedAtMs });
+  return { startedMs, replicatedMs, readyMs: Date.now() - startedAtMs };
+}
+
+/** Like Promise.all, but waits for every promise, so no start is still running when we throw. */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
+/** Before the node knows anyone: its id, a distinct configEpoch and, for a primary, its slots. */
+async function configureAlone(node: RealNode, shape: ClusterShape): Promise<RealNode> {
+  const { shard, primary } = initialRole(node.nodeIndex, shape);
+  const pipeline = node.admin.pipeline();
+  pipeline.call('CLUSTER', 'MYID');
+  pipeline.call('CLUSTER', 'SET-CONFIG-EPOCH', String(node.nodeIndex + 1));
+  if (primary) {
+    const [start, end] = shardSlotRange(shard, shape.numShards);
+    pipeline.call('CLUSTER', 'ADDSLOTSRANGE', String(start), String(end));
+  }
+  const replies = await pipeline.exec();
+  for (const [error] of replies ?? []) if (error) throw error;
+  node.id = String(replies![0]![1]);
+  return node;
+}
+
+/** CLUSTER MEET through the other node's proxies (the announced ports). */
+export async function meet(node: RealNode, other: RealNode): Promise<void> {
+  await command(node.admin, 'CLUSTER', 'MEET', other.host, other.ports.clientProxyPort, other.ports.busProxyPort);
+}
+
+async function replicateWhenKnown(replica: RealNode, primary: RealNode, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    signal?.throwIfAborted();
+    const text = String(await command(replica.admin, 'CLUSTER', 'NODES'));
+    if (knowsAsPrimary(text, primary.id!)) break;
+    await delay(POLL_INTERVAL_MS);
+  }
+  await command(replica.admin, 'CLUSTER', 'REPLICATE', primary.id!);
+}
+
+/** Whether a CLUSTER NODES text lists `id` as a primary past its handshake. */
+function knowsAsPrimary(text: string, id: string): boolean {
+  return text.split('\n').some((line) => {
+    const fields = line.split(' ');
+    return fields[0] === id && fields[2]!.includes('master') && !fields[2]!.includes('handshake');
+  });
+}
+
+async function waitUntilReady(
+  cluster: RealCluster,
+  nodes: RealNode[],
+  shape: ClusterShape,
+  options: { timeoutMs: number; signal?: AbortSignal; startedAtMs: number },
+): Promise<void> {
+  const hasShardId = cluster.server.flavor === 'valkey';
+  let lastProblem = 'no poll yet';
+  while (Date.now() - options.startedAtMs < options.timeoutMs) {
+    options.signal?.throwIfAborted();
+    const reports = await Promise.all(nodes.map((node) => readNodeReport(node.admin, { hasShardId, withDigest: false })));
+    const problem = readinessProblem(nodes, reports, shape);
+    if (problem === null) return;
+    lastProblem = problem;
+    await delay(POLL_INTERVAL_MS);
+  }
+  throw new EnvironmentError(
+    `the cluster did not form within ${options.timeoutMs} ms: ${lastProblem} (node folders under ${cluster.root})`,
+    'the machine may be overloaded; try again, or look at the server logs',
+  );
+}
+
+/** Null when ready; otherwise what is still missing, for the error message. */
+export function readinessProblem(nodes: readonly { name: string; nodeIndex: number; id: string | null }[], reports: readonly NodeReport[], shape: ClusterShape): string | null {
+  const ids = nodes.map((node) => node.id!);
+  const expected = [...ids].sort().join(',');
+  let topology: string | null = null;
+  for (const [index, report] of reports.entries()) {
+    const name = nodes[index]!.name;
+    const known = report.peers.map((peer) => peer.id).sort().join(',');
+    if (known !== expected) return `${name} knows ${report.peers.length} of ${ids.length} nodes`;
+    const flagged = report.peers.find((peer) => peer.flags.some((flag) => ['handshake', 'noaddr', 'fail', 'fail?'].includes(flag)));
+    if (flagged) return `${name} flags ${flagged.id.slice(0, 8)} ${flagged.flags.join(',')}`;
+    const { primary, shard } = initialRole(nodes[index]!.nodeIndex, shape);
+    if (!primary) {
+      const primaryId = ids[shard * (1 + shape.replicasPerShard)];
+      if (report.replicaOf !== primaryId) return `${name} is not yet a replica of its primary`;
+      if (report.replLinkUp !== true) return `${name}'s replication link is not up and synced`;
+    }
+    if (report.clusterState !== 'ok') return `${name} says cluster_state fail`;
+    const view = topologyKey(report);
+    if (topology === null) topology = view;
+    else if (view !== topology) return `${name}'s view differs from ${nodes[0]!.name}'s`;
+  }
+  return null;
+}
+
+/** Slot owners and roles as one node sees them, in a canonical order. */
+function topologyKey(report: NodeReport): string {
+  return report.peers
+    .map((peer) => `${peer.id}:${peer.role}:${peer.replicaOf ?? '-'}:${peer.slots.map(([a, b]) => `${a}-${b}`).join('+')}`)
+    .sort()
+    .join(' ');
+}

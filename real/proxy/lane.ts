@@ -1,0 +1,168 @@
+/**
+ * One direction of one proxied connection: bytes read from `source`, cut into bus messages (or
+ * taken as raw chunks on the replication port), judged against the network rules of the directed
+ * pair (from, to), and written to `destination` in order.
+ *
+ * - drop is decided when a message arrives (lost in the network);
+ * - latency stamps the message with a delivery time when it arrives; the lane stays FIFO, as a
+ *   TCP stream does, so a delayed message delays those behind it;
+ * - block (partition) and hold stop the lane at its head; what arrives meanwhile is queued and
+ *   delivered, stale, once the rule is lifted (as TCP retransmission does after a partition heals).
+ * The source is paused while more than QUEUE_PAUSE_BYTES wait, so a long cut pushes back into the
+ * kernel buffers and the server's own send buffer instead of our memory.
+ */
+import type { Socket } from 'node:net';
+import { FrameParser, typeMatches, type BusMessageTypeName } from './frame-parser.ts';
+import type { NetworkFaults } from './network-faults.ts';
+
+export interface LaneCounters {
+  /** Bus messages read by the proxy. */
+  messages: number;
+  dropped: number;
+  delayed: number;
+  /** Messages that waited behind a block or hold. */
+  stalled: number;
+}
+
+export interface LaneOptions {
+  /** Node names; null for a connection from outside the cluster (our own clients): no faults. */
+  from: string | null;
+  to: string | null;
+  /** Bus port (frames, all rules) or client/replication port (raw, partitions only). */
+  bus: boolean;
+  network: NetworkFaults;
+  source: Socket;
+  destination: Socket;
+  /** Uniform [0, 1) for drop and jitter draws. */
+  random: () => number;
+  counters: LaneCounters;
+}
+
+interface QueuedChunk {
+  bytes: Buffer;
+  readyAtMs: number;
+  stalled: boolean;
+}
+
+const QUEUE_PAUSE_BYTES = 1024 * 1024;
+
+export class Lane {
+  private readonly parser: FrameParser | null;
+  private readonly queue: QueuedChunk[] = [];
+  private queuedBytes = 0;
+  private sourceEnded = false;
+  private waitingForDrain = false;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: LaneOptions) {
+    this.parser = options.bus ? new FrameParser() : null;
+    this.unsubscribe = options.network.subscribe(() => this.pump());
+    options.source.on('data', (chunk: Buffer) => this.onData(chunk));
+    options.source.on('end', () => {
+      this.sourceEnded = true;
+      this.pump();
+    });
+    options.destination.on('drain', () => {
+      this.waitingForDrain = false;
+      this.pump();
+    });
+  }
+
+  /** Stops the lane for good (the connection is gone); queued bytes are lost with it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+  }
+
+  private get faultsApply(): boolean {
+    return this.options.from !== null && this.options.to !== null;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    if (this.parser === null) {
+      this.enqueue(chunk, 0);
+    } else {
+      for (const piece of this.parser.push(chunk)) {
+        if (piece.kind === 'raw') {
+          this.enqueue(piece.bytes, 0);
+          continue;
+        }
+        this.options.counters.messages++;
+        const delayMs = this.judge(piece.frame.type);
+        if (delayMs !== null) this.enqueue(piece.frame.bytes, delayMs);
+      }
+    }
+    this.pump();
+    if (this.queuedBytes > QUEUE_PAUSE_BYTES) this.options.source.pause();
+  }
+
+  /** Null: the message is lost. Otherwise how long it is delayed. */
+  private judge(type: BusMessageTypeName): number | null {
+    if (!this.faultsApply) return 0;
+    let delayMs = 0;
+    for (const rule of this.options.network.rulesFor(this.options.from!, this.options.to!)) {
+      if (rule.kind === 'drop' && typeMatches(type, rule.types) && this.options.random() < rule.probability) {
+        this.options.counters.dropped++;
+        return null;
+      }
+      if (rule.kind === 'latency') {
+        delayMs += rule.delayMs + Math.floor(this.options.random() * (rule.jitterMs + 1));
+      }
+    }
+    if (delayMs > 0) this.options.counters.delayed++;
+    return delayMs;
+  }
+
+  private enqueue(bytes: Buffer, delayMs: number): void {
+    this.queue.push({ bytes, readyAtMs: Date.now() + delayMs, stalled: false });
+    this.queuedBytes += bytes.length;
+  }
+
+  private isStopped(): boolean {
+    return this.faultsApply && this.options.network.isStopped(this.options.from!, this.options.to!, this.options.bus);
+  }
+
+  /** Delivers from the head of the queue as far as the rules allow. */
+  private pump(): void {
+    if (this.closed || this.waitingForDrain) return;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (this.isStopped()) {
+        this.markStalled();
+        return;
+      }
+      const waitMs = head.readyAtMs - Date.now();
+      if (waitMs > 0) {
+        this.timer = setTimeout(() => this.pump(), waitMs);
+        return;
+      }
+      this.queue.shift();
+      this.queuedBytes -= head.bytes.length;
+      if (!this.options.destination.write(head.bytes)) {
+        this.waitingForDrain = true;
+        return;
+      }
+    }
+    if (this.queuedBytes <= QUEUE_PAUSE_BYTES && !this.sourceEnded) this.options.source.resume();
+    // The source's FIN goes on only after what it sent before it, as on a real link.
+    if (this.sourceEnded && this.queue.length === 0) this.options.destination.end();
+  }
+
+  private markStalled(): void {
+    for (const chunk of this.queue) {
+      if (!chunk.stalled && this.parser !== null) this.options.counters.stalled++;
+      chunk.stalled = true;
+    }
+  }
+}
