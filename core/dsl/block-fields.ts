@@ -170,10 +170,19 @@ export function readValidation(reader: Reader, path: string, value: unknown, num
   const convergenceTimeoutMs = optional(fields, 'convergence_timeout', fallback.convergenceTimeoutMs, ok, (v) => positiveDuration(reader, at('convergence_timeout'), v, numberUnitMs));
   optional(fields, 'max_replication_lag', 0, ok, (v) => reader.duration(at('max_replication_lag'), v, numberUnitMs));
   let invariants = optional(fields, 'invariants', fallback.invariants, ok, (v) =>
-    v === 'all' ? [...INVARIANT_NAMES] : reader.subset(at('invariants'), v, INVARIANT_NAMES, true));
+    readInvariants(reader, at('invariants'), v));
   for (const [key, invariant] of Object.entries(CHECK_SWITCHES)) {
     const on = optional(fields, key, true, ok, (v) => reader.boolean(at(key), v));
     if (!on) invariants = invariants.filter((name) => name !== invariant);
   }
   return ok.value ? { convergenceTimeoutMs, invariants } : undefined;
+}
+
+function readInvariants(reader: Reader, path: string, value: unknown): InvariantName[] | undefined {
+  if (value === 'all') return [...INVARIANT_NAMES];
+  if (!Array.isArray(value)) {
+    reader.problem(path, `expected 'all' or a list of invariant names, found ${describe(value)}`);
+    return undefined;
+  }
+  return reader.subset(path, value, INVARIANT_NAMES, true);
 }

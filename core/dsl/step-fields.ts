@@ -109,6 +109,17 @@ class ParamReader {
     return value === undefined ? this.fail() : this.check(readSide(this.ctx.reader, this.at(key), value, this.ctx.limits));
   }
 
+  /** `from` and `to`; `rest` is the nodes not on the other side, so only one side may be rest. */
+  sides() {
+    const from = this.side('from');
+    const to = this.side('to');
+    if (from === 'rest' && to === 'rest') {
+      this.ctx.reader.problem(this.at('to'), "expected a target, a list of targets or 'all'; 'rest' means every node not on the other side, so from and to cannot both be rest");
+      this.ok = false;
+    }
+    return { from, to };
+  }
+
   groups() {
     const value = this.need('groups', "a list of groups (lists of targets, or 'rest')");
     return value === undefined ? this.fail() : this.check(readGroups(this.ctx.reader, this.at('groups'), value, this.ctx.limits));
@@ -181,20 +192,20 @@ function paramsOf(p: ParamReader, r: Reader, ctx: StepContext, action: Action): 
       return {};
     case 'latency':
       return {
-        from: p.side('from'), to: p.side('to'), delayMs: p.durationRequired('delay'),
+        ...p.sides(), delayMs: p.durationRequired('delay'),
         jitterMs: p.durationDefault('jitter', 0), ...p.durationOptional('duration'),
       };
     case 'drop': {
       const types = p.read('types', undefined, (path, value) => r.subset(path, value, MESSAGE_TYPES, false));
       return {
-        from: p.side('from'), to: p.side('to'), ...(types === undefined ? {} : { types }),
+        ...p.sides(), ...(types === undefined ? {} : { types }),
         probability: p.read('probability', 1, (path, value) => r.number(path, value, 0, 1)),
         ...p.durationOptional('duration'),
       };
     }
     case 'hold':
     case 'release':
-      return { from: p.side('from'), to: p.side('to') };
+      return p.sides();
     case 'failover':
       return { target: p.target(), mode: p.read('mode', 'default', (path, value) => r.oneOf(path, value, FAILOVER_MODES)) };
     case 'meet':

@@ -50,7 +50,7 @@ function rangeProblem(parsed: NonNullable<ReturnType<typeof parseTarget>>, limit
     case 'replica': {
       if (parsed.shard >= limits.shardCount) return `the cluster has ${limits.shardCount} shards`;
       const replicas = limits.replicasPerShard + (limits.addedReplicas.get(parsed.shard) ?? 0);
-      return parsed.replicaIndex < replicas ? null : `shard ${parsed.shard} has ${replicas} replicas`;
+      return parsed.replicaIndex < replicas ? null : `shard ${parsed.shard} has ${replicas} replica${replicas === 1 ? '' : 's'}`;
     }
     case 'random':
       return null;
