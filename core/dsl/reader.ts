@@ -91,7 +91,8 @@ export class Reader {
 
   /** A list, or a problem. */
   list(path: string, value: unknown): unknown[] | undefined {
-    if (Array.isArray(value)) return value;
+    // Array.from turns holes of a sparse array (possible from a crafted document) into undefined.
+    if (Array.isArray(value)) return Array.from(value as unknown[]);
     this.problem(path, `expected a list, found ${describe(value)}`);
     return undefined;
   }
@@ -119,8 +120,9 @@ export class Reader {
 }
 
 export function isFields(value: unknown): value is Fields {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    && Object.getPrototypeOf(value) === Object.prototype;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function rangeText(min: number, max: number): string {

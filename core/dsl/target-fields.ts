@@ -58,7 +58,8 @@ function rangeProblem(parsed: NonNullable<ReturnType<typeof parseTarget>>, limit
 }
 
 /** A list of distinct targets (random-* may repeat: each draw is its own pick). */
-function readTargetList(reader: Reader, path: string, items: unknown[], limits: TargetLimits | null): Target[] | undefined {
+function readTargetList(reader: Reader, path: string, list: unknown[], limits: TargetLimits | null): Target[] | undefined {
+  const items = Array.from(list); // holes of a sparse array become undefined, and are reported
   if (items.length === 0) {
     reader.problem(path, 'expected at least one target, found an empty list');
     return undefined;

@@ -52,7 +52,7 @@ export function parseYamlText(text: string, file: string): ParsedText {
   const keyProblems: ScenarioProblem[] = [];
   const value = plainValue(raw, '', new Map(), (path) => {
     const position = lookup(positions, path);
-    keyProblems.push({ file, ...position, path, message: 'expected plain string keys, found a list or map as a key' });
+    keyProblems.push({ file, ...position, path: path || '(top level)', message: 'expected plain string keys, found a list or map as a key' });
   });
   if (keyProblems.length > 0) return { ok: false, problems: keyProblems };
   return { ok: true, value, positions };

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { MAX_DURATION_MS } from '../../../core/dsl/index.ts';
 import {
   FAILOVER_MODES, FAULT_ACTIONS, INVARIANT_NAMES, MESSAGE_TYPES,
-  type Chaos, type ClusterConfig, type Group, type Scenario, type Step, type StepSource, type Target, type Workload,
+  type Chaos, type ClusterConfig, type Group, type InvariantName, type Scenario, type Step, type StepSource, type Target, type Workload,
 } from '../../../core/scenario/types.ts';
 
 export interface ScenarioArbitraryOptions {
@@ -169,7 +169,7 @@ export function scenarioArbitrary(options: ScenarioArbitraryOptions = {}): fc.Ar
     chaos: chaosArbitrary,
     validation: fc.record({
       convergenceTimeoutMs: fc.integer({ min: 1, max: MAX_DURATION_MS }),
-      invariants: fc.oneof(fc.constant([...INVARIANT_NAMES]), fc.shuffledSubarray([...INVARIANT_NAMES])),
+      invariants: fc.oneof(fc.constant<InvariantName[]>([...INVARIANT_NAMES]), fc.shuffledSubarray<InvariantName>([...INVARIANT_NAMES])),
     }),
     description: fc.string({ unit: 'binary', maxLength: 60 }),
   }, { requiredKeys: ['scenarioId', 'seed', 'protocol', 'cluster', 'workload', 'timeline', 'chaos', 'validation'] }))
