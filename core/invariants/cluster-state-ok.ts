@@ -1,0 +1,58 @@
+/**
+ * cluster-state-ok: after faults heal, every live node reports `cluster_state:ok` (protocol
+ * reference §2.5, §9.3).
+ *
+ * Excused when shards lost every node and Valkey's own rule keeps the state at fail: with
+ * cluster-require-full-coverage their slots are uncovered; without it, when the dead shards leave
+ * fewer than size/2+1 reachable voting primaries.
+ */
+import { finding, type Finding } from '../violation.ts';
+import type { Invariant, InvariantContext } from './api.ts';
+import { deadSlotOwningShards } from './slot-coverage.ts';
+import { lastView, liveNodes, namesById, shardIdsByName, type LiveNode } from './view-facts.ts';
+
+/** Shards that own slots in some live view (by the owners' last shard ids). */
+function slotOwningShardCount(context: InvariantContext, live: readonly LiveNode[]): number {
+  const names = namesById(context.views);
+  const shards = shardIdsByName(context.views);
+  const owning = new Set<string>();
+  for (const observer of live) {
+    for (const peer of observer.report.peers) {
+      if (peer.slots.length === 0) continue;
+      owning.add(shards.get(names.get(peer.id) ?? '') ?? `id:${peer.id}`);
+    }
+  }
+  return owning.size;
+}
+
+function stateFailExpected(context: InvariantContext, live: readonly LiveNode[]): boolean {
+  const dead = deadSlotOwningShards(context, live).size;
+  if (dead === 0) return false;
+  if (context.scenario.cluster.requireFullCoverage) return true;
+  const size = slotOwningShardCount(context, live);
+  return size - dead < Math.floor(size / 2) + 1;
+}
+
+function check(context: InvariantContext): Finding | null {
+  const view = lastView(context.views);
+  if (view === null) return null;
+  const live = liveNodes(view);
+  if (stateFailExpected(context, live)) return null;
+  const failing = live.filter((node) => node.report.clusterState !== 'ok');
+  if (failing.length === 0) return null;
+  const first = failing[0]!;
+  return finding(
+    'cluster-state-ok',
+    `state=fail,role=${first.report.role}`,
+    `${failing.map((node) => `${node.name} (${node.report.role})`).join(', ')} report cluster_state:fail at ` +
+      `${view.atMs} ms; every shard has a live node, so after healing every live node should report ok`,
+    failing.map((node) => node.name),
+  );
+}
+
+export const clusterStateOk: Invariant = {
+  name: 'cluster-state-ok',
+  kind: 'convergence',
+  summary: 'every live node reports cluster_state:ok (unless whole shards are down)',
+  check,
+};

@@ -1,0 +1,183 @@
+/**
+ * failover-bound: a primary that went down for good, while it had a replica that could take over,
+ * is replaced by an election of a node of its shard within `failoverBoundMs` (protocol reference
+ * §9.2, §9.3 "every shard whose primary died and which has an eligible replica (data age ok,
+ * quorum alive) has been failed over within the bound").
+ *
+ * Measured after the last 'healed' event: the clock starts at max(down, healed), since faults may
+ * have kept the shard from deciding before. Excused, because Valkey's rules forbid the failover:
+ * - no eligible replica still runs unharmed (not restarted, reset or re-pointed since: §3.1, a
+ *   restarted replica never reconnected and cannot fail over);
+ * - fewer than size/2+1 voting primaries were alive (no FAIL, no votes: §2.3);
+ * - the data-age gate would refuse by the deadline (§3.1).
+ * Not judged before the deadline: a failover still under way is not a violation.
+ */
+import type { ObservedEvent } from '../events.ts';
+import type { ClusterConfig } from '../scenario/types.ts';
+import { finding, type Finding } from '../violation.ts';
+import type { Invariant, InvariantContext } from './api.ts';
+import { isRestartingDown } from './one-vote-per-epoch.ts';
+import { lastView, shardIdsByName } from './view-facts.ts';
+
+/** clusterCron period. */
+const CRON_PERIOD_MS = 100;
+/** Round trip of an auth request and its ACK; loopback and the simulator's links are far below. */
+const ROUND_TRIP_ALLOWANCE_MS = 100;
+/** repl-ping-replica-period (10 s default) in the data-age limit of §3.1. */
+const REPL_PING_REPLICA_PERIOD_MS = 10000;
+/** Admin actions after which a replica no longer replicates the dead primary. */
+const RE_POINTING_ACTIONS = new Set(['reset', 'replicate', 'kill', 'terminate']);
+
+/**
+ * The time within which an automatic failover must happen (§9.2): node_timeout, a ping interval
+ * to reach PFAIL, one gossip round for failure reports, a cron tick, the longest election delay
+ * (500 + 499 + 1000 × rank, rank at most replicas − 1) and a round trip; doubled, plus one
+ * split-vote retry (4 × auth timeout, auth timeout = max(2 × node_timeout, 2000)).
+ */
+export function failoverBoundMs(cluster: ClusterConfig, replicasPerShard: number = cluster.replicasPerShard): number {
+  const nodeTimeoutMs = cluster.nodeTimeoutMs;
+  const pingIntervalMs = cluster.pingIntervalMs > 0 ? cluster.pingIntervalMs : Math.floor(nodeTimeoutMs / 2);
+  const maxRank = Math.max(replicasPerShard, 1) - 1;
+  const electionDelayMaxMs = 500 + 499 + 1000 * maxRank;
+  const oneAttemptMs = nodeTimeoutMs + pingIntervalMs + pingIntervalMs + CRON_PERIOD_MS + electionDelayMaxMs + ROUND_TRIP_ALLOWANCE_MS;
+  const authTimeoutMs = Math.max(2 * nodeTimeoutMs, 2000);
+  return 2 * oneAttemptMs + 4 * authTimeoutMs;
+}
+
+/** §3.1: would a replica whose primary went silent at `lastContactAtMs` refuse at `atMs`? */
+export function dataAgeGateRefuses(cluster: ClusterConfig, lastContactAtMs: number, atMs: number): boolean {
+  if (cluster.replicaValidityFactor === 0) return false;
+  let dataAgeMs = atMs - lastContactAtMs;
+  if (dataAgeMs > cluster.nodeTimeoutMs) dataAgeMs -= cluster.nodeTimeoutMs;
+  return dataAgeMs > REPL_PING_REPLICA_PERIOD_MS + cluster.nodeTimeoutMs * cluster.replicaValidityFactor;
+}
+
+type NodeDown = Extract<ObservedEvent, { kind: 'node-down' }>;
+
+interface DownPrimary {
+  event: NodeDown;
+  index: number;
+}
+
+/** Primaries whose last 'node-down' had no 'node-up' after it. */
+function primariesStillDown(events: readonly ObservedEvent[]): DownPrimary[] {
+  const lastDown = new Map<string, DownPrimary | null>();
+  events.forEach((event, index) => {
+    if (event.kind === 'node-down') lastDown.set(event.node, { event, index });
+    if (event.kind === 'node-up') lastDown.set(event.node, null);
+  });
+  return [...lastDown.values()].filter((down): down is DownPrimary => down !== null && down.event.wasPrimary);
+}
+
+/** Eligible replicas that still run and were not restarted, reset or moved to another primary. */
+function unharmedReplicas(context: InvariantContext, down: DownPrimary, running: ReadonlySet<string>): string[] {
+  const harmed = new Set<string>();
+  const { events } = context;
+  for (let index = down.index + 1; index < events.length; index++) {
+    const event = events[index]!;
+    if (isRestartingDown(event)) harmed.add(event.node);
+    if (event.kind === 'fault' && RE_POINTING_ACTIONS.has(event.action)) event.nodes.forEach((node) => harmed.add(node));
+    if (event.kind === 'node-state' && event.role === 'replica' && event.primary !== down.event.node) harmed.add(event.node);
+  }
+  return down.event.eligibleReplicas.filter((replica) => running.has(replica) && !harmed.has(replica));
+}
+
+/**
+ * Voting primaries (role primary with slots, from 'node-state') up to `atMs`, and how many are up.
+ * A primary whose replica won an election no longer counts (its slots moved). Without any
+ * 'node-state' the scenario's shard count stands in for the size.
+ */
+function quorumAt(context: InvariantContext, atMs: number): { size: number; alive: number } {
+  const voting = new Map<string, boolean>();
+  const downNodes = new Set<string>();
+  const formerPrimary = new Map<string, string | null>();
+  let downPrimaries = 0;
+  for (const event of context.events) {
+    if (event.atMs > atMs) break;
+    if (event.kind === 'node-state') {
+      voting.set(event.node, event.role === 'primary' && event.slotCount > 0);
+      if (event.role === 'replica') formerPrimary.set(event.node, event.primary);
+    } else if (event.kind === 'election-won') {
+      const former = formerPrimary.get(event.node);
+      if (former != null) voting.set(former, false);
+    } else if (event.kind === 'node-down') {
+      downNodes.add(event.node);
+      if (event.wasPrimary) downPrimaries++;
+    } else if (event.kind === 'node-up') {
+      downNodes.delete(event.node);
+    }
+  }
+  const votingNodes = [...voting].filter(([, isVoting]) => isVoting).map(([node]) => node);
+  if (votingNodes.length === 0) {
+    const size = context.scenario.cluster.numShards;
+    return { size, alive: size - Math.min(size, downPrimaries) };
+  }
+  return { size: votingNodes.length, alive: votingNodes.filter((node) => !downNodes.has(node)).length };
+}
+
+/** The first election won after the primary went down by a node of its shard. */
+function replacingWin(context: InvariantContext, down: DownPrimary): Extract<ObservedEvent, { kind: 'election-won' }> | null {
+  const shards = shardIdsByName(context.views);
+  const downShard = shards.get(down.event.node);
+  const formerPrimary = new Map<string, string | null>();
+  const { events } = context;
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.role === 'replica') formerPrimary.set(event.node, event.primary);
+    if (index <= down.index || event.kind !== 'election-won') continue;
+    const inShard =
+      down.event.eligibleReplicas.includes(event.node) ||
+      formerPrimary.get(event.node) === down.event.node ||
+      (downShard !== undefined && shards.get(event.node) === downShard);
+    if (inShard) return event;
+  }
+  return null;
+}
+
+function judge(context: InvariantContext, down: DownPrimary, healedAtMs: number, nowMs: number, running: ReadonlySet<string>): Finding | null {
+  const { cluster } = context.scenario;
+  const replicas = unharmedReplicas(context, down, running);
+  if (replicas.length === 0) return null;
+  const startMs = Math.max(down.event.atMs, healedAtMs);
+  const boundMs = failoverBoundMs(cluster, Math.max(cluster.replicasPerShard, down.event.eligibleReplicas.length));
+  const deadlineMs = startMs + boundMs;
+  if (dataAgeGateRefuses(cluster, down.event.atMs, deadlineMs)) return null;
+  const quorum = quorumAt(context, startMs);
+  if (quorum.alive < Math.floor(quorum.size / 2) + 1) return null;
+  const win = replacingWin(context, down);
+  if (win !== null && win.atMs <= deadlineMs) return null;
+  if (win === null && nowMs < deadlineMs) return null;
+  const primary = down.event.node;
+  const outcome = win === null ? `no node of its shard has won an election by ${nowMs} ms` : `${win.node} won only at ${win.atMs} ms`;
+  return finding(
+    'failover-bound',
+    `${win === null ? 'no-election' : 'late-election'},down-by=${down.event.cause}`,
+    `Primary ${primary} went down (${down.event.cause}) at ${down.event.atMs} ms and stayed down; its replicas ` +
+      `${replicas.join(', ')} were eligible and still run, and ${quorum.alive} of ${quorum.size} voting primaries ` +
+      `were up, but ${outcome}. The failover was due within ${boundMs} ms of ${startMs} ms (max of down and ` +
+      `healed), that is by ${deadlineMs} ms.`,
+    [primary, ...replicas, ...(win === null ? [] : [win.node])],
+  );
+}
+
+function check(context: InvariantContext): Finding | null {
+  const view = lastView(context.views);
+  if (view === null) return null;
+  let healedAtMs: number | null = null;
+  for (const event of context.events) if (event.kind === 'healed') healedAtMs = event.atMs;
+  if (healedAtMs === null) return null;
+  const running = new Set(view.nodes.filter((node) => node.process === 'running').map((node) => node.name));
+  for (const down of primariesStillDown(context.events)) {
+    if (running.has(down.event.node)) continue;
+    const found = judge(context, down, healedAtMs, view.atMs, running);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+export const failoverBound: Invariant = {
+  name: 'failover-bound',
+  kind: 'convergence',
+  summary: 'a dead primary with an eligible replica is failed over within the §9.2 bound',
+  check,
+};

@@ -1,0 +1,72 @@
+/**
+ * membership-symmetric: after faults heal, every live node knows every other live node by its
+ * current id, with an address (no `noaddr`) and past the handshake, and keeps no handshake entry
+ * for a live node's address (protocol reference §9.3 "known_nodes identical and symmetric,
+ * including no noaddr ghosts"; §5.1, §5.2). Down nodes may be known or forgotten.
+ */
+import type { PeerView } from '../view.ts';
+import { finding, type Finding } from '../violation.ts';
+import type { Invariant, InvariantContext } from './api.ts';
+import { lastView, liveNodes, peerById, type LiveNode } from './view-facts.ts';
+
+function peerFinding(observer: LiveNode, subject: LiveNode, peer: PeerView | undefined, atMs: number): Finding | null {
+  if (peer === undefined) {
+    return finding(
+      'membership-symmetric',
+      'missing-peer',
+      `${observer.name} does not know ${subject.name} (id ${subject.report.id.slice(0, 8)}) at ${atMs} ms, although ` +
+        'both are live; after healing every live node knows every other',
+      [observer.name, subject.name],
+    );
+  }
+  for (const flag of ['noaddr', 'handshake'] as const) {
+    if (!peer.flags.includes(flag)) continue;
+    return finding(
+      'membership-symmetric',
+      `flag=${flag}`,
+      `${observer.name} still lists ${subject.name} with flag ${flag} at ${atMs} ms (flags ${peer.flags.join(',')}); ` +
+        'a live peer should be known with its address after healing',
+      [observer.name, subject.name],
+    );
+  }
+  return null;
+}
+
+function handshakeLeftover(observer: LiveNode, live: readonly LiveNode[], atMs: number): Finding | null {
+  for (const peer of observer.report.peers) {
+    if (!peer.flags.includes('handshake')) continue;
+    const subject = live.find((node) => node.report.address === peer.address && node.report.id !== peer.id);
+    if (subject === undefined) continue;
+    return finding(
+      'membership-symmetric',
+      'handshake-leftover',
+      `${observer.name} keeps a handshake entry (id ${peer.id.slice(0, 8)}) for the address of live node ` +
+        `${subject.name} (${peer.address}) at ${atMs} ms; the handshake should have completed or timed out`,
+      [observer.name, subject.name],
+    );
+  }
+  return null;
+}
+
+function check(context: InvariantContext): Finding | null {
+  const view = lastView(context.views);
+  if (view === null) return null;
+  const live = liveNodes(view);
+  for (const observer of live) {
+    for (const subject of live) {
+      if (subject === observer) continue;
+      const found = peerFinding(observer, subject, peerById(observer.report, subject.report.id), view.atMs);
+      if (found !== null) return found;
+    }
+    const leftover = handshakeLeftover(observer, live, view.atMs);
+    if (leftover !== null) return leftover;
+  }
+  return null;
+}
+
+export const membershipSymmetric: Invariant = {
+  name: 'membership-symmetric',
+  kind: 'convergence',
+  summary: 'every live node knows every other live node, with no noaddr or handshake leftovers',
+  check,
+};

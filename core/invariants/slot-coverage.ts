@@ -1,0 +1,83 @@
+/**
+ * slot-coverage: after faults heal, every live node's view maps all 16384 slots to live owners
+ * (protocol reference §9.3: "16384 slots covered if every shard has a live node").
+ *
+ * Required only while every shard that owns slots still has a live node: a shard whose nodes are
+ * all down cannot serve its slots, and no rule of Valkey moves them. A slot counts as covered when
+ * its owner, in the observer's view, is a live node (running and answering).
+ */
+import { finding, type Finding } from '../violation.ts';
+import type { Invariant, InvariantContext } from './api.ts';
+import {
+  SLOT_COUNT, describeSlots, lastView, liveNodes, namesById, nodeLabel, shardIdsByName, slotOwnerTable,
+  type LiveNode, type SlotOwnerTable,
+} from './view-facts.ts';
+
+type OwnerKind = 'unassigned' | 'not-live' | 'unknown-node';
+
+/** Shards (by last reported shard id) that own slots in some live view but have no live node. */
+export function deadSlotOwningShards(context: InvariantContext, live: readonly LiveNode[]): Set<string> {
+  const names = namesById(context.views);
+  const shards = shardIdsByName(context.views);
+  const liveShards = new Set(live.map((node) => node.report.shardId));
+  const dead = new Set<string>();
+  for (const observer of live) {
+    for (const peer of observer.report.peers) {
+      if (peer.slots.length === 0) continue;
+      const name = names.get(peer.id);
+      const shard = name === undefined ? undefined : shards.get(name);
+      if (shard !== undefined && !liveShards.has(shard)) dead.add(shard);
+    }
+  }
+  return dead;
+}
+
+function uncoveredSlots(table: SlotOwnerTable, liveIds: ReadonlySet<string>, names: ReadonlyMap<string, string>): { slots: number[]; kind: OwnerKind; ownerIds: string[] } | null {
+  const slots: number[] = [];
+  const kinds = new Set<OwnerKind>();
+  const ownerIds = new Set<string>();
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    const index = table.owner[slot]!;
+    if (index >= 0 && liveIds.has(table.ids[index]!)) continue;
+    slots.push(slot);
+    if (index < 0) kinds.add('unassigned');
+    else {
+      ownerIds.add(table.ids[index]!);
+      kinds.add(names.has(table.ids[index]!) ? 'not-live' : 'unknown-node');
+    }
+  }
+  if (slots.length === 0) return null;
+  const kind: OwnerKind = kinds.has('unassigned') ? 'unassigned' : kinds.has('not-live') ? 'not-live' : 'unknown-node';
+  return { slots, kind, ownerIds: [...ownerIds] };
+}
+
+function check(context: InvariantContext): Finding | null {
+  const view = lastView(context.views);
+  if (view === null) return null;
+  const live = liveNodes(view);
+  if (live.length === 0 || deadSlotOwningShards(context, live).size > 0) return null;
+  const names = namesById(context.views);
+  const liveIds = new Set(live.map((node) => node.report.id));
+  for (const observer of live) {
+    const gap = uncoveredSlots(slotOwnerTable(observer.report), liveIds, names);
+    if (gap === null) continue;
+    const owners = gap.ownerIds.map((id) => nodeLabel(id, names));
+    const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;
+    return finding(
+      'slot-coverage',
+      `owner=${gap.kind}`,
+      `${observer.name} sees ${gap.slots.length} of ${SLOT_COUNT} slots not served by a live node ` +
+        `(${describeSlots(gap.slots)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
+        'so after the faults healed all slots should be covered',
+      [observer.name, ...gap.ownerIds.flatMap((id) => names.get(id) ?? [])],
+    );
+  }
+  return null;
+}
+
+export const slotCoverage: Invariant = {
+  name: 'slot-coverage',
+  kind: 'convergence',
+  summary: 'all 16384 slots are owned by live nodes in every live view (when every shard has a live node)',
+  check,
+};

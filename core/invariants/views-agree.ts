@@ -1,0 +1,83 @@
+/**
+ * views-agree: every live node reports the same slot owners, and the same role for every live
+ * node (protocol reference §9.3: "all nodes' CLUSTER SLOTS identical"). Each view is compared with
+ * the first live node's; a live node missing from a view is membership-symmetric's finding.
+ */
+import type { Role } from '../view.ts';
+import { finding, type Finding } from '../violation.ts';
+import type { Invariant, InvariantContext } from './api.ts';
+import {
+  SLOT_COUNT, describeSlots, lastView, liveNodes, namesById, nodeLabel, ownerIdOf, peerById, slotOwnerTable,
+  type LiveNode,
+} from './view-facts.ts';
+
+function slotOwnersFinding(reference: LiveNode, other: LiveNode, context: InvariantContext, atMs: number): Finding | null {
+  const names = namesById(context.views);
+  const mine = slotOwnerTable(reference.report);
+  const theirs = slotOwnerTable(other.report);
+  const differing: number[] = [];
+  let oneSideUnassigned = false;
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    const a = ownerIdOf(mine, slot);
+    const b = ownerIdOf(theirs, slot);
+    if (a === b) continue;
+    differing.push(slot);
+    if (a === null || b === null) oneSideUnassigned = true;
+  }
+  if (differing.length === 0) return null;
+  const first = differing[0]!;
+  const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : nodeLabel(id, names));
+  const ownerA = ownerIdOf(mine, first);
+  const ownerB = ownerIdOf(theirs, first);
+  return finding(
+    'views-agree',
+    `slot-owners,${oneSideUnassigned ? 'one-side-unassigned' : 'both-assigned'}`,
+    `${reference.name} and ${other.name} disagree on the owner of ${differing.length} slots ` +
+      `(${describeSlots(differing)}) at ${atMs} ms: slot ${first} is ${ownerWord(ownerA)} for ${reference.name} ` +
+      `and ${ownerWord(ownerB)} for ${other.name}; converged views name the same owner for every slot`,
+    [reference.name, other.name, ...[ownerA, ownerB].flatMap((id) => (id === null ? [] : names.get(id) ?? []))],
+  );
+}
+
+/** How `observer` sees `subject`'s role, or null if it does not know it. */
+function seenRole(observer: LiveNode, subject: LiveNode): Role | null {
+  if (observer.report.id === subject.report.id) return observer.report.role;
+  return peerById(observer.report, subject.report.id)?.role ?? null;
+}
+
+function rolesFinding(live: readonly LiveNode[], atMs: number): Finding | null {
+  for (const subject of live) {
+    for (const observer of live) {
+      const role = seenRole(observer, subject);
+      if (role === null || role === subject.report.role) continue;
+      return finding(
+        'views-agree',
+        `roles,seen=${role},own=${subject.report.role}`,
+        `${observer.name} sees ${subject.name} as ${role} at ${atMs} ms, but ${subject.name} reports itself ` +
+          `as ${subject.report.role}; converged views agree on every live node's role`,
+        [observer.name, subject.name],
+      );
+    }
+  }
+  return null;
+}
+
+function check(context: InvariantContext): Finding | null {
+  const view = lastView(context.views);
+  if (view === null) return null;
+  const live = liveNodes(view);
+  if (live.length === 0) return null;
+  const reference = live[0]!;
+  for (const other of live.slice(1)) {
+    const found = slotOwnersFinding(reference, other, context, view.atMs);
+    if (found !== null) return found;
+  }
+  return rolesFinding(live, view.atMs);
+}
+
+export const viewsAgree: Invariant = {
+  name: 'views-agree',
+  kind: 'convergence',
+  summary: 'every live node reports the same slot owners and the same roles for live nodes',
+  check,
+};

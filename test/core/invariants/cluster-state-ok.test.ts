@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { clusterStateOk } from '../../../core/invariants/cluster-state-ok.ts';
+import { context, downNode, editNode, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
+
+describe('cluster-state-ok', () => {
+  it('passes when every live node reports ok', () => {
+    expect(clusterStateOk.check(context([healthyCluster(3, 1)]))).toBeNull();
+  });
+
+  it('flags a live node in state fail', () => {
+    const view = editNode(healthyCluster(3, 1), 'node-1', (node) => {
+      node.report!.clusterState = 'fail';
+    });
+    const found = expectCleanFingerprint(clusterStateOk.check(context([view])), 'cluster-state-ok');
+    expect(found.fingerprint).toBe('cluster-state-ok/state=fail,role=replica');
+    expect(found.nodes).toEqual(['node-1']);
+  });
+
+  it('excuses state fail when a whole shard is down and full coverage is required', () => {
+    const healthy = healthyCluster(3, 1);
+    let view = downNode(downNode(healthy, 'node-2'), 'node-3');
+    for (const name of ['node-0', 'node-1', 'node-4', 'node-5']) {
+      view = editNode(view, name, (node) => {
+        node.report!.clusterState = 'fail';
+      });
+    }
+    expect(clusterStateOk.check(context([healthy, view]))).toBeNull();
+    // Without full coverage, 2 of 3 voting primaries are a majority: the state should be ok.
+    const relaxed = scenarioWith({ requireFullCoverage: false });
+    expect(clusterStateOk.check(context([healthy, view], [], relaxed))?.fingerprint).toBe('cluster-state-ok/state=fail,role=primary');
+  });
+});

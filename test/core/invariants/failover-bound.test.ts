@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { failoverBound, failoverBoundMs } from '../../../core/invariants/failover-bound.ts';
+import type { ObservedEvent } from '../../../core/events.ts';
+import { atMs, context, downNode, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
+
+/** 3 shards x 1 replica: node-0/1, node-2/3, node-4/5; nt 1000, ping 100 → bound 12798 ms. */
+const formed: ObservedEvent[] = [0, 2, 4].flatMap((primary) => [
+  { kind: 'node-state', atMs: 0, node: `node-${primary}`, role: 'primary', primary: null, currentEpoch: 3, configEpoch: 1, slotCount: 5461 },
+  { kind: 'node-state', atMs: 0, node: `node-${primary + 1}`, role: 'replica', primary: `node-${primary}`, currentEpoch: 3, configEpoch: 1, slotCount: 0 },
+] satisfies ObservedEvent[]);
+const killPrimary = (node: string, at: number, replica: string): ObservedEvent => ({
+  kind: 'node-down', atMs: at, node, cause: 'kill', wasPrimary: true, eligibleReplicas: [replica],
+});
+const healed: ObservedEvent = { kind: 'healed', atMs: 1500 };
+const won = (node: string, at: number): ObservedEvent => ({ kind: 'election-won', atMs: at, node, epoch: 4, consensus: true });
+const endView = (at: number, ...down: string[]) => atMs(down.reduce(downNode, healthyCluster(3, 1)), at);
+
+describe('failover-bound', () => {
+  it('computes the §9.2 bound', () => {
+    const cluster = scenarioWith().cluster;
+    expect(failoverBoundMs(cluster)).toBe(2 * (1000 + 100 + 100 + 100 + 999 + 100) + 4 * 2000);
+    expect(failoverBoundMs({ ...cluster, pingIntervalMs: 0, nodeTimeoutMs: 5000 }, 3)).toBe(
+      2 * (5000 + 2500 + 2500 + 100 + 2999 + 100) + 4 * 10000,
+    );
+  });
+
+  it('passes when a replica of the shard won in time', () => {
+    const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed, won('node-3', 3500)];
+    expect(failoverBound.check(context([endView(20000, 'node-2')], events))).toBeNull();
+  });
+
+  it('does not judge before the deadline', () => {
+    const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed];
+    expect(failoverBound.check(context([endView(10000, 'node-2')], events))).toBeNull();
+  });
+
+  it('flags a shard with an eligible replica that was never failed over', () => {
+    const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed];
+    const found = expectCleanFingerprint(failoverBound.check(context([endView(20000, 'node-2')], events)), 'failover-bound');
+    expect(found.fingerprint).toBe('failover-bound/no-election,down-by=kill');
+    expect(found.nodes).toEqual(['node-2', 'node-3']);
+    expect(found.message).toContain('by 14298 ms');
+  });
+
+  it('flags a late election', () => {
+    const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed, won('node-3', 16000)];
+    const found = expectCleanFingerprint(failoverBound.check(context([endView(20000, 'node-2')], events)), 'failover-bound');
+    expect(found.fingerprint).toBe('failover-bound/late-election,down-by=kill');
+  });
+
+  it('excuses a shard when a majority of voting primaries is down', () => {
+    const events = [...formed, killPrimary('node-2', 1000, 'node-3'), killPrimary('node-0', 1000, 'node-1'), healed];
+    expect(failoverBound.check(context([endView(20000, 'node-2', 'node-0')], events))).toBeNull();
+  });
+
+  it('excuses a replica the data-age gate refuses by the deadline', () => {
+    const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed];
+    const strict = scenarioWith({ replicaValidityFactor: 1 });
+    expect(failoverBound.check(context([endView(20000, 'node-2')], events, strict))).toBeNull();
+  });
+
+  it('excuses a replica that was restarted after its primary died', () => {
+    const events: ObservedEvent[] = [
+      ...formed,
+      killPrimary('node-2', 1000, 'node-3'),
+      { kind: 'node-down', atMs: 1100, node: 'node-3', cause: 'kill', wasPrimary: false, eligibleReplicas: [] },
+      { kind: 'node-up', atMs: 1200, node: 'node-3' },
+      healed,
+    ];
+    expect(failoverBound.check(context([endView(20000, 'node-2')], events))).toBeNull();
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { membershipSymmetric } from '../../../core/invariants/membership-symmetric.ts';
+import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster, idOf } from './builders.ts';
+
+describe('membership-symmetric', () => {
+  it('passes when every live node knows every other (a forgotten dead node is fine)', () => {
+    expect(membershipSymmetric.check(context([healthyCluster(3, 1)]))).toBeNull();
+    const view = editNode(downNode(healthyCluster(3, 1), 'node-5'), 'node-0', (node) => {
+      node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-5'));
+    });
+    expect(membershipSymmetric.check(context([view]))).toBeNull();
+  });
+
+  it('flags a live node missing from a live view', () => {
+    const view = editNode(healthyCluster(3, 1), 'node-3', (node) => {
+      node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-4'));
+    });
+    const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
+    expect(found.fingerprint).toBe('membership-symmetric/missing-peer');
+    expect(found.nodes).toEqual(['node-3', 'node-4']);
+  });
+
+  it('flags a noaddr entry for a live node', () => {
+    const view = editPeer(healthyCluster(3, 1), 'node-1', 'node-2', (peer) => {
+      peer.flags = ['master', 'noaddr'];
+      peer.address = ':0@0';
+    });
+    const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
+    expect(found.fingerprint).toBe('membership-symmetric/flag=noaddr');
+  });
+
+  it('flags a handshake leftover for a live address', () => {
+    const view = editNode(healthyCluster(3, 1), 'node-1', (node) => {
+      const ghost = { ...node.report!.peers[2]!, id: 'f'.repeat(40), flags: ['handshake'], slots: [] };
+      node.report!.peers.push(ghost);
+    });
+    const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
+    expect(found.fingerprint).toBe('membership-symmetric/handshake-leftover');
+    expect(found.nodes).toEqual(['node-1', 'node-2']);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { slotCoverage } from '../../../core/invariants/slot-coverage.ts';
+import { context, downNode, editNode, editPeerEverywhere, expectCleanFingerprint, healthyCluster } from './builders.ts';
+
+describe('slot-coverage', () => {
+  it('passes on a healthy cluster', () => {
+    expect(slotCoverage.check(context([healthyCluster(3, 1)]))).toBeNull();
+  });
+
+  it('flags slots still owned by a dead primary while its replica lives', () => {
+    const view = downNode(healthyCluster(3, 1), 'node-2');
+    const found = expectCleanFingerprint(slotCoverage.check(context([healthyCluster(3, 1), view])), 'slot-coverage');
+    expect(found.fingerprint).toBe('slot-coverage/owner=not-live');
+    expect(found.nodes).toEqual(['node-0', 'node-2']);
+    expect(found.message).toContain('5461-10921');
+  });
+
+  it('is not required when a whole shard is down', () => {
+    const view = downNode(downNode(healthyCluster(3, 1), 'node-2'), 'node-3');
+    expect(slotCoverage.check(context([healthyCluster(3, 1), view]))).toBeNull();
+  });
+
+  it('flags unassigned slots', () => {
+    const view = editPeerEverywhere(healthyCluster(3, 0), 'node-1', (peer) => {
+      peer.slots = [[5461, 10000]];
+    });
+    const fixed = editNode(view, 'node-1', (node) => {
+      node.report!.slots = [[5461, 10000]];
+    });
+    const found = expectCleanFingerprint(slotCoverage.check(context([fixed])), 'slot-coverage');
+    expect(found.fingerprint).toBe('slot-coverage/owner=unassigned');
+    expect(found.message).toContain('10001-10921');
+  });
+});
