@@ -97,7 +97,7 @@ export function lookup(index: PositionIndex | null, path: string, preferKey = fa
     if (found) return found;
     current = parentPath(current);
   }
-  return {};
+  return { line: 1, column: 1 }; // an empty document: the problem is the file's start
 }
 
 function parentPath(path: string): string | null {
