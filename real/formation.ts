@@ -57,7 +57,7 @@ export async function formCluster(
   const nodeCount = shape.numShards * (1 + shape.replicasPerShard);
   const starts = Array.from({ length: nodeCount }, (_, nodeIndex) => {
     const { shard } = initialRole(nodeIndex, shape);
-    return cluster.startNode(shard).then((node) => configureAlone(node, shape));
+    return cluster.addNode(shard).then((node) => configureAlone(node, shape));
   });
   const first = starts[0]!;
   const joins = starts.map((started, nodeIndex) =>
@@ -89,35 +89,41 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   return results.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
-/** Before the node knows anyone: its id, a distinct configEpoch and, for a primary, its slots. */
+/**
+ * Before the node knows anyone: its id, a distinct configEpoch and, for a primary, its slots.
+ * One MULTI, so a spare's swap of all slots for its shard's is atomic (see node-host.ts).
+ */
 async function configureAlone(node: RealNode, shape: ClusterShape): Promise<RealNode> {
   const { shard, primary } = initialRole(node.nodeIndex, shape);
-  const pipeline = node.admin.pipeline();
-  pipeline.call('CLUSTER', 'MYID');
-  pipeline.call('CLUSTER', 'SET-CONFIG-EPOCH', String(node.nodeIndex + 1));
+  const transaction = node.host.admin.multi();
+  transaction.call('CLUSTER', 'MYID');
+  transaction.call('CLUSTER', 'SET-CONFIG-EPOCH', String(node.nodeIndex + 1));
+  if (node.host.ownsAllSlots) transaction.call('CLUSTER', 'DELSLOTSRANGE', '0', '16383');
   if (primary) {
     const [start, end] = shardSlotRange(shard, shape.numShards);
-    pipeline.call('CLUSTER', 'ADDSLOTSRANGE', String(start), String(end));
+    transaction.call('CLUSTER', 'ADDSLOTSRANGE', String(start), String(end));
   }
-  const replies = await pipeline.exec();
-  for (const [error] of replies ?? []) if (error) throw error;
-  node.id = String(replies![0]![1]);
+  const replies = await transaction.exec();
+  if (replies === null) throw new Error(`${node.name}: MULTI aborted`);
+  for (const [error] of replies) if (error) throw error;
+  node.host.ownsAllSlots = false;
+  node.id = String(replies[0]![1]);
   return node;
 }
 
 /** CLUSTER MEET through the other node's proxies (the announced ports). */
 export async function meet(node: RealNode, other: RealNode): Promise<void> {
-  await command(node.admin, 'CLUSTER', 'MEET', other.host, other.ports.clientProxyPort, other.ports.busProxyPort);
+  await command(node.host.admin, 'CLUSTER', 'MEET', other.host.host, other.host.ports.clientProxyPort, other.host.ports.busProxyPort);
 }
 
 async function replicateWhenKnown(replica: RealNode, primary: RealNode, signal?: AbortSignal): Promise<void> {
   for (;;) {
     signal?.throwIfAborted();
-    const text = String(await command(replica.admin, 'CLUSTER', 'NODES'));
+    const text = String(await command(replica.host.admin, 'CLUSTER', 'NODES'));
     if (knowsAsPrimary(text, primary.id!)) break;
     await delay(POLL_INTERVAL_MS);
   }
-  await command(replica.admin, 'CLUSTER', 'REPLICATE', primary.id!);
+  await command(replica.host.admin, 'CLUSTER', 'REPLICATE', primary.id!);
 }
 
 /** Whether a CLUSTER NODES text lists `id` as a primary past its handshake. */
@@ -138,14 +144,14 @@ async function waitUntilReady(
   let lastProblem = 'no poll yet';
   while (Date.now() - options.startedAtMs < options.timeoutMs) {
     options.signal?.throwIfAborted();
-    const reports = await Promise.all(nodes.map((node) => readNodeReport(node.admin, { hasShardId, withDigest: false })));
+    const reports = await Promise.all(nodes.map((node) => readNodeReport(node.host.admin, { hasShardId, withDigest: false })));
     const problem = readinessProblem(nodes, reports, shape);
     if (problem === null) return;
     lastProblem = problem;
     await delay(POLL_INTERVAL_MS);
   }
   throw new EnvironmentError(
-    `the cluster did not form within ${options.timeoutMs} ms: ${lastProblem} (node folders under ${cluster.root})`,
+    `the cluster did not form within ${options.timeoutMs} ms: ${lastProblem} (see the server logs of the run)`,
     'the machine may be overloaded; try again, or look at the server logs',
   );
 }

@@ -35,7 +35,7 @@ const RESERVED_KEYS = new Set([
 ]);
 
 export function buildNodeConfig(input: NodeConfigInput): string {
-  const { host, ports, cluster, server } = input;
+  const { host, ports } = input;
   const settings = new Map<string, string>([
     ['bind', host],
     ['port', String(ports.clientPort)],
@@ -51,6 +51,21 @@ export function buildNodeConfig(input: NodeConfigInput): string {
     ['cluster-announce-ip', host],
     ['cluster-announce-port', String(ports.clientProxyPort)],
     ['cluster-announce-bus-port', String(ports.busProxyPort)],
+    // DEBUG CLUSTERLINK KILL and DEBUG DIGEST come from our own client on 127.0.0.1.
+    ['enable-debug-command', 'local'],
+  ]);
+  for (const [key, value] of runtimeSettings(input.cluster, input.server)) settings.set(key, value);
+  const lines = ['# Written by busfuzz (real backend); one node of one run.'];
+  for (const [key, value] of settings) lines.push(`${key} ${value}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The settings a scenario decides, all modifiable at runtime (CONFIG SET), in valkey.conf
+ * spelling: the cluster timeouts, the fast-test settings, then the scenario's `server_config`.
+ */
+export function runtimeSettings(cluster: ClusterConfig, server: FoundServer): Array<[string, string]> {
+  const settings = new Map<string, string>([
     ['cluster-node-timeout', String(cluster.nodeTimeoutMs)],
     ['cluster-replica-validity-factor', String(cluster.replicaValidityFactor)],
     ['cluster-allow-replica-migration', yesNo(cluster.allowReplicaMigration)],
@@ -61,13 +76,10 @@ export function buildNodeConfig(input: NodeConfigInput): string {
     ['appendonly', 'no'],
     ['repl-diskless-sync', 'yes'],
     ['repl-diskless-sync-delay', '0'],
-    // DEBUG CLUSTERLINK KILL and DEBUG DIGEST come from our own client on 127.0.0.1.
-    ['enable-debug-command', 'local'],
   ]);
-  // cluster-ping-interval is a hidden config of Valkey 7.2+/8.x; Redis 7.0 pings every nt/2.
-  if (cluster.pingIntervalMs > 0 && server.flavor === 'valkey') {
-    settings.set('cluster-ping-interval', String(cluster.pingIntervalMs));
-  }
+  // cluster-ping-interval is a hidden config of Valkey 7.2+/8.x (0: node_timeout/2); Redis 7.0
+  // always pings every node_timeout/2.
+  if (server.flavor === 'valkey') settings.set('cluster-ping-interval', String(cluster.pingIntervalMs));
   for (const [key, value] of Object.entries(cluster.serverConfig)) {
     const normalized = key.trim().toLowerCase();
     if (RESERVED_KEYS.has(normalized)) {
@@ -77,9 +89,7 @@ export function buildNodeConfig(input: NodeConfigInput): string {
     }
     settings.set(normalized, value);
   }
-  const lines = ['# Written by busfuzz (real backend); one node of one run.'];
-  for (const [key, value] of settings) lines.push(`${key} ${value}`);
-  return `${lines.join('\n')}\n`;
+  return [...settings];
 }
 
 /**

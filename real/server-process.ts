@@ -6,7 +6,7 @@
  * its log and the log's path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { EnvironmentError } from '../core/backend.ts';
@@ -14,6 +14,7 @@ import type { ProcessState } from '../core/view.ts';
 import { registerChild } from './process-registry.ts';
 
 export interface ServerProcessSpec {
+  /** For messages: the node name once a run took the node, a host label before. */
   name: string;
   binary: string;
   folder: string;
@@ -24,15 +25,15 @@ export interface ServerProcessSpec {
 /** The server could not bind its ports (another process took them between probe and start). */
 export class PortInUseError extends Error {}
 
-const STDERR_LIMIT_BYTES = 16 * 1024;
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export class ServerProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
-  private stderrText = '';
   private paused = false;
+  /** Whether a live child keeps the event loop alive (a run owns it) or not (a warm spare). */
+  private held = true;
   /** Exits we did not cause (a crash of the server itself), for the trace. */
   readonly unexpectedExits: string[] = [];
   private expectingExit = false;
@@ -41,6 +42,10 @@ export class ServerProcess {
 
   get logPath(): string {
     return join(this.spec.folder, 'server.log');
+  }
+
+  private get stderrPath(): string {
+    return join(this.spec.folder, 'stderr.log');
   }
 
   get pid(): number | null {
@@ -55,19 +60,23 @@ export class ServerProcess {
   /** Spawns the server; resolves once it answers PING. */
   async start(): Promise<void> {
     if (this.child !== null) throw new Error(`${this.spec.name}: start while already running (pid ${this.pid})`);
-    const child = spawn(this.spec.binary, [join(this.spec.folder, 'server.conf')], {
-      cwd: this.spec.folder,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    // stderr goes to a file (what the server says before its log opens), not a pipe, so a
+    // spare server holds no handle of ours.
+    const stderrFd = openSync(this.stderrPath, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(this.spec.binary, [join(this.spec.folder, 'server.conf')], {
+        cwd: this.spec.folder,
+        stdio: ['ignore', 'ignore', stderrFd],
+      });
+    } finally {
+      closeSync(stderrFd);
+    }
     this.child = child;
     this.paused = false;
     this.expectingExit = false;
-    this.stderrText = '';
     registerChild(child);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      if (this.stderrText.length < STDERR_LIMIT_BYTES) this.stderrText += chunk;
-    });
+    if (!this.held) child.unref();
     this.exited = new Promise((resolveExit) => {
       child.once('exit', (code, signal) => {
         if (this.child === child) this.child = null;
@@ -80,6 +89,13 @@ export class ServerProcess {
       if (this.child === child) this.child = null;
     });
     await this.waitForPing(child);
+  }
+
+  /** Whether the running server keeps Node's event loop alive (a spare in the pool does not). */
+  setHeld(held: boolean): void {
+    this.held = held;
+    if (held) this.child?.ref();
+    else this.child?.unref();
   }
 
   /** SIGKILL: no shutdown, no save. */
@@ -133,12 +149,7 @@ export class ServerProcess {
 
   /** The last lines of the server's log, for error messages and crash reports. */
   logTail(lines = 15): string {
-    try {
-      const text = readFileSync(this.logPath, 'utf8');
-      return text.trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
+    return readTextFile(this.logPath).trimEnd().split('\n').slice(-lines).join('\n');
   }
 
   private async waitForPing(child: ChildProcess): Promise<void> {
@@ -154,16 +165,25 @@ export class ServerProcess {
 
   private startFailure(child: ChildProcess, reason?: string): Error {
     const tail = this.logTail();
-    const text = `${tail}\n${this.stderrText}`;
+    const stderrText = readTextFile(this.stderrPath).slice(-4096);
+    const text = `${tail}\n${stderrText}`;
     if (/Address already in use|Could not create server TCP listening socket/.test(text)) {
       return new PortInUseError(`${this.spec.name}: port taken`);
     }
     const status = reason ?? `exited (${child.exitCode ?? child.signalCode ?? 'spawn failed'})`;
-    const details = [this.stderrText.trim(), tail].filter((part) => part !== '').join('\n');
+    const details = [stderrText.trim(), tail].filter((part) => part !== '').join('\n');
     return new EnvironmentError(
       `${this.spec.name} (${this.spec.binary}) would not start: ${status}; log ${this.logPath}${details ? `:\n${details}` : ''}`,
       'check the server log above; a scenario server_config line the server rejects shows there',
     );
+  }
+}
+
+function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
   }
 }
 

@@ -11,13 +11,21 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Lane, type LaneCounters } from './lane.ts';
-import type { NetworkFaults } from './network-faults.ts';
+import { NetworkFaults } from './network-faults.ts';
 
 export interface NodeProxyOptions {
+  host: string;
+  /** Bus port (framed, every rule) or client/replication port (raw, partitions only). */
+  bus: boolean;
+}
+
+/**
+ * What the proxy needs from the run it serves: set when a node is taken into a cluster (a
+ * pre-started node has none yet, and passes everything untouched).
+ */
+export interface ProxyAttachment {
   /** The node behind the proxy. */
   nodeName: string;
-  host: string;
-  bus: boolean;
   network: NetworkFaults;
   /** Node name for a source address, or null when it is not a node of this cluster. */
   nodeForAddress: (address: string) => string | null;
@@ -38,6 +46,7 @@ export class NodeProxy {
   port = 0;
   /** Where the server itself listens; set once its ports are chosen, before it announces us. */
   upstreamPort = 0;
+  private attachment: ProxyAttachment | null = null;
 
   constructor(private readonly options: NodeProxyOptions) {}
 
@@ -55,16 +64,9 @@ export class NodeProxy {
     });
   }
 
-  /** Closes every connection from or to `nodeName` through this proxy (a link reset). */
-  resetConnectionsOf(nodeName: string): number {
-    let count = 0;
-    for (const connection of [...this.connections]) {
-      if (connection.from === nodeName || this.options.nodeName === nodeName) {
-        this.drop(connection);
-        count++;
-      }
-    }
-    return count;
+  /** Serve a run from now on; connections opened before keep passing untouched. */
+  attach(attachment: ProxyAttachment): void {
+    this.attachment = attachment;
   }
 
   get connectionCount(): number {
@@ -79,8 +81,9 @@ export class NodeProxy {
   }
 
   private accept(client: Socket): void {
+    const attachment = this.attachment ?? DETACHED;
     const sourceAddress = normalizeAddress(client.remoteAddress ?? '');
-    const from = this.options.nodeForAddress(sourceAddress);
+    const from = attachment.nodeForAddress(sourceAddress);
     const upstream = connect({
       host: this.options.host,
       port: this.upstreamPort,
@@ -90,10 +93,11 @@ export class NodeProxy {
     });
     const connection: ProxiedConnection = { from, client, upstream, lanes: [] };
     this.connections.add(connection);
-    const common = { bus: this.options.bus, network: this.options.network, random: this.options.random, counters: this.options.counters };
+    const common = { bus: this.options.bus, network: attachment.network, random: attachment.random, counters: attachment.counters };
+    const self = from === null ? null : attachment.nodeName;
     connection.lanes.push(
-      new Lane({ ...common, from, to: from === null ? null : this.options.nodeName, source: client, destination: upstream }),
-      new Lane({ ...common, from: from === null ? null : this.options.nodeName, to: from, source: upstream, destination: client }),
+      new Lane({ ...common, from, to: self, source: client, destination: upstream }),
+      new Lane({ ...common, from: self, to: from, source: upstream, destination: client }),
     );
     // Half-open: a FIN is passed on by the lane after the bytes queued before it, so a link the
     // server closed during a partition still delivers its stale messages once the cut heals.
@@ -111,6 +115,15 @@ export class NodeProxy {
     connection.upstream.destroy();
   }
 }
+
+/** Before a run takes the node: nobody is a node, so nothing is judged. */
+const DETACHED: ProxyAttachment = {
+  nodeName: '',
+  network: new NetworkFaults(),
+  nodeForAddress: () => null,
+  random: Math.random,
+  counters: { messages: 0, dropped: 0, delayed: 0, stalled: 0 },
+};
 
 /** `::ffff:127.0.0.5` → `127.0.0.5`. */
 function normalizeAddress(address: string): string {
