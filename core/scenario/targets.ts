@@ -113,6 +113,8 @@ export function resolveTarget(
  * first group. Targets that name no node are left out.
  */
 export function resolveGroups(groups: readonly Group[], topology: readonly TopologyEntry[], rng: Rng): string[][] {
+  // The loader rejects a second `rest`; one here is a bug in whoever built the step.
+  if (groups.filter((group) => group === 'rest').length > 1) throw new Error('resolveGroups: more than one rest group');
   const placed = new Set<string>();
   const out: string[][] = groups.map(() => []);
   for (const pass of ['fixed', 'random'] as const) {
