@@ -22,6 +22,9 @@ export function loadScenarioFile(path: string): Scenario {
 }
 
 export function loadScenarioText(text: string, file = '<text>'): Scenario {
+  if (typeof text !== 'string') {
+    throw new ScenarioError([{ file, path: '(file)', message: `expected YAML text, found a ${typeof text}` }]);
+  }
   const parsed = parseYamlText(text, file);
   if (!parsed.ok) throw new ScenarioError(parsed.problems);
   return resolve(parsed.value, file, parsed.positions, '');
