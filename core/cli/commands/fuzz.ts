@@ -1,0 +1,183 @@
+/**
+ * `busfuzz fuzz` (and `FUZZ_MODE=fuzz npm run fuzz`): the loop a person leaves running. Seeds
+ * N, N+1, ... each generate a scenario that a worker thread runs for up to MAX_STEPS steps; each
+ * new fingerprint gets a crash file and its replay command; a live status line shows progress.
+ * Ctrl-C or SIGTERM stops cleanly (a second one exits at once; crash files are atomic either way).
+ * Exit 1 if something new was found, 0 if not; 4 if only busfuzz errors were.
+ */
+import { availableParallelism } from 'node:os';
+import { InputError } from '../../backend.ts';
+import { loadCorpus } from '../../fuzz/corpus.ts';
+import { readKnownFile, type KnownFingerprints } from '../../fuzz/known.ts';
+import { FuzzLoop, type FuzzEvent, type FuzzSummary } from '../../fuzz/loop.ts';
+import { StatusLine, formatSummary, ratesOf } from '../../fuzz/status.ts';
+import { WorkerPool } from '../../fuzz/worker-pool.ts';
+import { DEFAULT_MAX_STEPS, type Command, type Flags } from '../context.ts';
+
+/** Runs when neither --runs, --forever nor --time-limit says how long. */
+export const DEFAULT_RUNS = 100;
+/** The first seed when none is given: fixed, so a plain `busfuzz fuzz` is reproducible. */
+export const DEFAULT_FIRST_SEED = 1;
+const EXIT_INTERNAL = 4;
+
+export const replayCommand = (file: string) => `npx busfuzz reproduce ${file}`;
+
+interface FuzzPlan {
+  firstSeed: number;
+  maxSteps: number;
+  runs: number | null;
+  workers: number;
+  timeLimitMs: number | null;
+}
+
+function planFrom(flags: Flags): FuzzPlan {
+  // --forever wins over --runs (or a FUZZ_RUNS left in the environment).
+  const runs = flags.forever ? null : flags.runs ?? (flags.timeLimitSec !== undefined ? null : DEFAULT_RUNS);
+  const workers = flags.workers ?? availableParallelism();
+  return {
+    firstSeed: flags.seed ?? DEFAULT_FIRST_SEED,
+    maxSteps: flags.maxSteps ?? DEFAULT_MAX_STEPS,
+    runs,
+    workers: runs === null ? workers : Math.min(workers, runs),
+    timeLimitMs: flags.timeLimitSec === undefined ? null : flags.timeLimitSec * 1000,
+  };
+}
+
+export const fuzzCommand: Command = async (args, context) => {
+  if (args.positionals.length > 0) throw new InputError(`fuzz: unexpected argument '${args.positionals[0]}'. Hint: busfuzz --help`);
+  const { flags } = args;
+  const plan = planFrom(flags);
+  const known: KnownFingerprints = flags.known === undefined ? new Map() : await readKnownFile(flags.known);
+  const corpus = await loadCorpus(flags.crashDir);
+  const say = (line: string) => context.stderr.write(`${line}\n`);
+  for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
+  say(startLine(flags, plan, known, corpus.recorded.size));
+
+  const stop = stopOnSignals(say);
+  const status = new StatusLine(context.stderr, context.isTty);
+  let ticker: NodeJS.Timeout | undefined;
+  let summary: FuzzSummary;
+  try {
+    const pool = await WorkerPool.start(plan.workers, {
+      moduleUrl: context.deps.workerModuleUrl.href,
+      backend: flags.backend,
+      backendOptions: flags.valkeyServer === undefined ? {} : { valkeyServer: flags.valkeyServer },
+      maxSteps: plan.maxSteps,
+    });
+    const loop = new FuzzLoop({
+      executor: pool,
+      firstSeed: plan.firstSeed,
+      runs: plan.runs,
+      timeLimitMs: plan.timeLimitMs,
+      maxSteps: plan.maxSteps,
+      crashDir: flags.crashDir,
+      known,
+      recorded: corpus.recorded,
+      signal: stop.signal,
+      // The real backend tears processes down when aborted; give it time before ending threads.
+      graceMs: flags.backend === 'real' ? 30_000 : 2_000,
+      onEvent: (event) => status.print(describeEvent(event)),
+    });
+    ticker = setInterval(() => status.update(loop.snapshot()), context.isTty ? 500 : 1000);
+    summary = await loop.run();
+  } finally {
+    clearInterval(ticker);
+    status.clear();
+    stop.dispose();
+  }
+  for (const line of formatSummary(summary, replayCommand)) say(line);
+  if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags))}\n`);
+  if (summary.fatal !== null) throw summary.fatal;
+  if (summary.newCount > 0) return 1;
+  return summary.errors.some((error) => error.error.kind === 'internal') ? EXIT_INTERNAL : 0;
+};
+
+function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, recordedCount: number): string {
+  const howLong = [
+    plan.runs === null ? 'until stopped' : `${plan.runs} runs`,
+    ...(plan.timeLimitMs === null ? [] : [`at most ${plan.timeLimitMs / 1000} s`]),
+  ].join(', ');
+  return `busfuzz fuzz: ${flags.backend} backend, seeds from ${plan.firstSeed} (${howLong}), `
+    + `max ${plan.maxSteps.toLocaleString('en-US')} steps, ${plan.workers} worker${plan.workers === 1 ? '' : 's'}, `
+    + `crash files in ${flags.crashDir}/ (${recordedCount} fingerprints already there)`
+    + (known.size > 0 ? `, ${known.size} known fingerprints from ${flags.known}` : '')
+    + '. Ctrl-C stops cleanly.';
+}
+
+function describeEvent(event: FuzzEvent): string[] {
+  switch (event.type) {
+    case 'new-finding': {
+      const result = event.outcome.result!;
+      const violation = result.violation!;
+      return [
+        `NEW ${violation.fingerprint} at seed ${event.outcome.seed}, step ${violation.step} (${(violation.timeMs / 1000).toFixed(3)} s ${result.backend === 'sim' ? 'simulated' : 'wall'})`,
+        `  ${violation.message}`,
+        `  crash file: ${event.crashFile}`,
+        `  replay:     ${replayCommand(event.crashFile)}`,
+        `  seed:       ${event.outcome.seed} (npx busfuzz export --seed ${event.outcome.seed} prints its scenario)`,
+      ];
+    }
+    case 'run-error': {
+      const { error, firstSeed } = event.tally;
+      const lines = [
+        `ERROR (${error.kind === 'internal' ? 'a bug in busfuzz' : 'scenario refused'}) at seed ${firstSeed}: ${error.message.split('\n')[0]}`,
+        `  replay: npx busfuzz export --seed ${firstSeed} > seed-${firstSeed}.yaml && npx busfuzz run seed-${firstSeed}.yaml`,
+      ];
+      if (error.stack !== undefined) lines.push(...error.stack.split('\n').slice(1, 8).map((line) => `  ${line.trim()}`));
+      return lines;
+    }
+    case 'stopping':
+      return event.reason === 'signal' ? ['stopping: finishing the runs in flight and the crash files being written...'] : [];
+  }
+}
+
+/** The first SIGINT/SIGTERM asks the loop to stop; a second exits at once (files are atomic). */
+function stopOnSignals(say: (line: string) => void): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      say(`busfuzz: second ${name}: exiting now (crash files already written are complete)`);
+      process.exit(130);
+    }
+    say(`busfuzz: ${name}: stopping cleanly (again to exit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function summaryJson(summary: FuzzSummary, flags: Flags) {
+  const rates = ratesOf(summary);
+  return {
+    backend: flags.backend,
+    first_seed: summary.firstSeed,
+    resume_seed: summary.resumeSeed,
+    runs: summary.runs,
+    steps: summary.steps,
+    sim_time_ms: summary.simTimeMs,
+    wall_ms: Math.round(summary.elapsedMs),
+    runs_per_sec: rates.runsPerSec,
+    steps_per_sec: rates.stepsPerSec,
+    time_compression: rates.compression,
+    stop_reason: summary.stopReason,
+    new_findings: summary.newCount,
+    findings: summary.tallies.map((tally) => ({
+      fingerprint: tally.fingerprint,
+      invariant: tally.invariant,
+      status: tally.status,
+      count: tally.count,
+      first_seed: tally.firstSeed,
+      seeds: tally.seeds,
+      crash_file: tally.crashFile,
+      reason: tally.reason,
+    })),
+    errors: summary.errors.map((error) => ({ kind: error.error.kind, message: error.error.message, count: error.count, first_seed: error.firstSeed })),
+  };
+}

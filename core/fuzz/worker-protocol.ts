@@ -1,0 +1,26 @@
+/**
+ * Messages between the fuzz loop's parent and its worker threads (structured-clone data only).
+ * parent -> worker: `run` one seed, `abort` the current run.
+ * worker -> parent: `ready` once its backend is built, `outcome` per run, `fatal` if it could not
+ * start (a missing valkey-server is an environment error, reported as such).
+ */
+import type { BackendName } from '../backend.ts';
+import type { BackendOptions } from '../cli/context.ts';
+import type { SeedError, SeedOutcome } from './seed-run.ts';
+
+/** What a worker is started with (`workerData`). */
+export interface WorkerConfig {
+  /** URL of the worker program (bin/fuzz-worker.ts in the CLI), imported after tsx is registered. */
+  moduleUrl: string;
+  backend: BackendName;
+  backendOptions: BackendOptions;
+  maxSteps: number;
+  workerIndex: number;
+}
+
+export type ToWorker = { type: 'run'; seed: number } | { type: 'abort' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'outcome'; outcome: SeedOutcome }
+  | { type: 'fatal'; error: SeedError };
