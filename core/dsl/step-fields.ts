@@ -54,8 +54,8 @@ export function readStep(ctx: StepContext, path: string, value: unknown): Step |
   const fields = reader.map(path, value);
   if (fields === undefined) return undefined;
   const action = readAction(reader, childPath(path, 'action'), fields.action);
-  const atMs = fields.at === undefined ? (reader.problem(childPath(path, 'at'), 'missing required field; expected a duration like 2s'), undefined)
-    : reader.duration(childPath(path, 'at'), fields.at);
+  const at = reader.required(path, fields, 'at', 'a duration like 2s');
+  const atMs = at === undefined ? undefined : reader.duration(childPath(path, 'at'), at);
   const source = fields.source === undefined ? undefined : reader.oneOf(childPath(path, 'source'), fields.source, STEP_SOURCES);
   if (action === undefined) {
     reader.knownKeys(path, fields, [...STEP_COMMON, ...new Set(Object.values(ACTION_PARAMS).flat())]);
@@ -75,44 +75,43 @@ function readAction(reader: Reader, path: string, value: unknown): Action | unde
   return undefined;
 }
 
-/** Collects the fields of one action; undefined if any of them had a problem. */
+/**
+ * Reads the parameters of one action: `required` and `optional` read a field with a given
+ * reader; the rest are those two with the reader filled in. `ok` turns false on any problem.
+ */
 class ParamReader {
   ok = true;
   constructor(readonly ctx: StepContext, readonly path: string, readonly fields: Fields) {}
-
-  private check<T>(value: T | undefined): T {
-    if (value === undefined) this.ok = false;
-    return value as T;
-  }
-
-  /** A required field was missing (already reported). */
-  private fail<T>(): T {
-    this.ok = false;
-    return undefined as T;
-  }
 
   private at(key: string): string {
     return childPath(this.path, key);
   }
 
-  private need(key: string, expected: string): unknown {
-    return this.ctx.reader.required(this.path, this.fields, key, expected);
+  private checked<T>(value: T | undefined): T {
+    if (value === undefined) this.ok = false;
+    return value as T;
+  }
+
+  required<T>(key: string, expected: string, read: (path: string, value: unknown) => T | undefined): T {
+    const value = this.ctx.reader.required(this.path, this.fields, key, expected);
+    return this.checked(value === undefined ? undefined : read(this.at(key), value));
+  }
+
+  optional<T>(key: string, fallback: T, read: (path: string, value: unknown) => T | undefined): T {
+    const value = this.fields[key];
+    return value === undefined || value === null ? fallback : this.checked(read(this.at(key), value));
   }
 
   target(key = 'target'): string {
-    const value = this.need(key, 'a target');
-    return value === undefined ? this.fail() : this.check(readTarget(this.ctx.reader, this.at(key), value, this.ctx.limits));
-  }
-
-  side(key: 'from' | 'to') {
-    const value = this.need(key, "a target, a list of targets, 'all' or 'rest'");
-    return value === undefined ? this.fail() : this.check(readSide(this.ctx.reader, this.at(key), value, this.ctx.limits));
+    return this.required(key, 'a target', (path, value) => readTarget(this.ctx.reader, path, value, this.ctx.limits));
   }
 
   /** `from` and `to`; `rest` is the nodes not on the other side, so only one side may be rest. */
   sides() {
-    const from = this.side('from');
-    const to = this.side('to');
+    const side = (key: string) => this.required(key, "a target, a list of targets, 'all' or 'rest'",
+      (path, value) => readSide(this.ctx.reader, path, value, this.ctx.limits));
+    const from = side('from');
+    const to = side('to');
     if (from === 'rest' && to === 'rest') {
       this.ctx.reader.problem(this.at('to'), "expected a target, a list of targets or 'all'; 'rest' means every node not on the other side, so from and to cannot both be rest");
       this.ok = false;
@@ -121,41 +120,26 @@ class ParamReader {
   }
 
   groups() {
-    const value = this.need('groups', "a list of groups (lists of targets, or 'rest')");
-    return value === undefined ? this.fail() : this.check(readGroups(this.ctx.reader, this.at('groups'), value, this.ctx.limits));
-  }
-
-  integerRequired(key: string, min: number, max: number): number {
-    const value = this.need(key, `an integer ${min}..${max}`);
-    return value === undefined ? this.fail() : this.check(this.ctx.reader.integer(this.at(key), value, min, max));
+    return this.required('groups', "a list of groups (lists of targets, or 'rest')",
+      (path, value) => readGroups(this.ctx.reader, path, value, this.ctx.limits));
   }
 
   durationRequired(key: string): number {
-    const value = this.need(key, 'a duration like 2s');
-    return value === undefined ? this.fail() : this.check(this.ctx.reader.duration(this.at(key), value));
+    return this.required(key, 'a duration like 2s', (path, value) => this.ctx.reader.duration(path, value));
   }
 
-  /** Optional duration: absent stays absent (the fault lasts until healed or restarted). */
-  durationOptional(key: string): { [k: string]: number } {
-    const value = this.fields[key];
-    if (value === undefined || value === null) return {};
-    const ms = this.check(this.ctx.reader.duration(this.at(key), value));
+  /** Absent stays absent (the fault lasts until healed or restarted): `{}` or `{ restartAfterMs }`. */
+  durationOptional(key: string): Record<string, number> {
+    const ms = this.optional(key, undefined, (path, value) => this.ctx.reader.duration(path, value));
     return ms === undefined ? {} : { [camel(key)]: ms };
   }
 
   durationDefault(key: string, fallback: number): number {
-    const value = this.fields[key];
-    return value === undefined || value === null ? fallback : this.check(this.ctx.reader.duration(this.at(key), value));
+    return this.optional(key, fallback, (path, value) => this.ctx.reader.duration(path, value));
   }
 
   boolean(key: string, fallback: boolean): boolean {
-    const value = this.fields[key];
-    return value === undefined || value === null ? fallback : this.check(this.ctx.reader.boolean(this.at(key), value));
-  }
-
-  read<T>(key: string, fallback: T, reader: (path: string, value: unknown) => T | undefined): T {
-    const value = this.fields[key];
-    return value === undefined || value === null ? fallback : this.check(reader(this.at(key), value));
+    return this.optional(key, fallback, (path, value) => this.ctx.reader.boolean(path, value));
   }
 }
 
@@ -166,12 +150,12 @@ function camel(key: string): string {
 
 function readParams(ctx: StepContext, path: string, fields: Fields, action: Action): Record<string, unknown> | undefined {
   const p = new ParamReader(ctx, path, fields);
-  const r = ctx.reader;
-  const out = paramsOf(p, r, ctx, action);
+  const out = paramsOf(p, ctx, action);
   return p.ok ? { action, ...out } : undefined;
 }
 
-function paramsOf(p: ParamReader, r: Reader, ctx: StepContext, action: Action): Record<string, unknown> {
+function paramsOf(p: ParamReader, ctx: StepContext, action: Action): Record<string, unknown> {
+  const r = ctx.reader;
   switch (action) {
     case 'kill':
     case 'terminate':
@@ -196,10 +180,10 @@ function paramsOf(p: ParamReader, r: Reader, ctx: StepContext, action: Action): 
         jitterMs: p.durationDefault('jitter', 0), ...p.durationOptional('duration'),
       };
     case 'drop': {
-      const types = p.read('types', undefined, (path, value) => r.subset(path, value, MESSAGE_TYPES, false));
+      const types = p.optional('types', undefined, (path, value) => r.subset(path, value, MESSAGE_TYPES, false));
       return {
         ...p.sides(), ...(types === undefined ? {} : { types }),
-        probability: p.read('probability', 1, (path, value) => r.number(path, value, 0, 1)),
+        probability: p.optional('probability', 1, (path, value) => r.number(path, value, 0, 1)),
         ...p.durationOptional('duration'),
       };
     }
@@ -207,7 +191,7 @@ function paramsOf(p: ParamReader, r: Reader, ctx: StepContext, action: Action): 
     case 'release':
       return p.sides();
     case 'failover':
-      return { target: p.target(), mode: p.read('mode', 'default', (path, value) => r.oneOf(path, value, FAILOVER_MODES)) };
+      return { target: p.target(), mode: p.optional('mode', 'default', (path, value) => r.oneOf(path, value, FAILOVER_MODES)) };
     case 'meet':
     case 'forget':
       return { target: p.target(), other: p.target('other') };
@@ -217,17 +201,17 @@ function paramsOf(p: ParamReader, r: Reader, ctx: StepContext, action: Action): 
       return { target: p.target(), primary: p.target('primary') };
     case 'add_node': {
       const maxShard = ctx.numShards === null ? Number.MAX_SAFE_INTEGER : ctx.numShards - 1;
-      const shard = p.read('shard', undefined, (path, value) => r.integer(path, value, 0, maxShard));
+      const shard = p.optional('shard', undefined, (path, value) => r.integer(path, value, 0, maxShard));
       return shard === undefined ? {} : { shard };
     }
     case 'migrate_slots':
       return {
         from: p.target('from'), to: p.target('to'),
-        count: p.integerRequired('count', 1, SLOT_COUNT),
+        count: p.required('count', `an integer 1..${SLOT_COUNT}`, (path, value) => r.integer(path, value, 1, SLOT_COUNT)),
       };
     case 'wait':
       return {
-        until: p.read('until', 'converged' as const, (path, value) => r.oneOf(path, value, ['converged'] as const)),
+        until: p.optional('until', 'converged' as const, (path, value) => r.oneOf(path, value, ['converged'] as const)),
         timeoutMs: p.durationDefault('timeout', DEFAULT_WAIT_TIMEOUT_MS),
       };
   }
