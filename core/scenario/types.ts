@@ -49,6 +49,12 @@ interface StepBase {
   /** Offset from the moment the cluster is ready. */
   atMs: number;
   source?: StepSource;
+  /**
+   * Chaos steps of a block with `keep_quorum`: the backend skips the step when applying it would
+   * take down (kill, terminate, pause, partition away) a majority of the slot-owning primaries,
+   * which only it knows at run time. Absent means false.
+   */
+  keepQuorum?: boolean;
 }
 
 export type Step =
