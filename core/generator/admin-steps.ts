@@ -1,0 +1,133 @@
+/**
+ * Admin operations for generated timelines: every action of ADMIN_ACTIONS, each as a small recipe
+ * that an operator might run and that leaves a cluster able to converge if Valkey behaves: a
+ * FORGET is followed by a MEET, a RESET by a MEET and a REPLICATE. Targets use fixed node names
+ * where a follow-up must name the same node, symbolic ones elsewhere.
+ */
+import type { Rng } from '../rng.ts';
+import { ADMIN_ACTIONS, FAILOVER_MODES, type AdminAction, type FailoverMode, type Step } from '../scenario/types.ts';
+import { node, type Layout } from './layout.ts';
+import { pickWeighted, roundMs, type Weighted } from './weighted.ts';
+
+const FAILOVER_MODE_WEIGHTS: Weighted<FailoverMode> = [[FAILOVER_MODES[0], 3], [FAILOVER_MODES[1], 2], [FAILOVER_MODES[2], 1]];
+const SOURCE = 'timeline' as const;
+
+/** Two distinct existing nodes. */
+function twoNodes(rng: Rng, layout: Layout, atMs: number): [string, string] | null {
+  const nodes = layout.nodesAt(atMs);
+  if (nodes.length < 2) return null;
+  const [a, b] = rng.shuffle(nodes);
+  return [node(a!), node(b!)];
+}
+
+function failover(rng: Rng, layout: Layout, atMs: number): Step[] | null {
+  const replicas = layout.replicasAt(atMs);
+  if (replicas.length === 0) return null;
+  const { replicasPerShard, numShards } = layout.cluster;
+  const mode = pickWeighted(rng, FAILOVER_MODE_WEIGHTS);
+  let target: string;
+  if (replicasPerShard > 0 && rng.chance(2, 3)) {
+    target = rng.chance(1, 2) ? 'random-replica' : `shard-${rng.int(numShards)}-replica-${rng.int(replicasPerShard)}`;
+  } else {
+    target = node(rng.pick(replicas)[0]);
+  }
+  return [{ atMs, source: SOURCE, action: 'failover', target, mode }];
+}
+
+function bumpEpoch(rng: Rng, layout: Layout, atMs: number): Step[] {
+  const target = pickWeighted(rng, [
+    ['random', 1],
+    [`shard-${rng.int(layout.cluster.numShards)}-primary`, 2],
+    [node(rng.pick(layout.nodesAt(atMs))), 1],
+  ] as const);
+  return [{ atMs, source: SOURCE, action: 'bump_epoch', target }];
+}
+
+function meet(rng: Rng, layout: Layout, atMs: number): Step[] | null {
+  const pair = twoNodes(rng, layout, atMs);
+  return pair === null ? null : [{ atMs, source: SOURCE, action: 'meet', target: pair[0], other: pair[1] }];
+}
+
+/** FORGET, then MEET the same pair again so the node can come back within the run. */
+function forget(rng: Rng, layout: Layout, atMs: number): Step[] | null {
+  const pair = twoNodes(rng, layout, atMs);
+  if (pair === null) return null;
+  const [target, other] = pair;
+  const meetAtMs = atMs + roundMs(rng.range(1000, 5000));
+  return [
+    { atMs, source: SOURCE, action: 'forget', target, other },
+    { atMs: meetAtMs, source: SOURCE, action: 'meet', target, other },
+  ];
+}
+
+/** RESET a replica, MEET it back into the cluster, make it replicate its shard's primary again. */
+function reset(rng: Rng, layout: Layout, atMs: number): Step[] | null {
+  const replicas = layout.replicasAt(atMs);
+  if (replicas.length === 0) return null;
+  const [nodeIndex, shard] = rng.pick(replicas);
+  const others = layout.nodesAt(atMs).filter((index) => index !== nodeIndex);
+  const target = node(nodeIndex);
+  const meetAtMs = atMs + roundMs(rng.range(500, 3000));
+  const replicateAtMs = meetAtMs + roundMs(rng.range(1000, 4000));
+  return [
+    { atMs, source: SOURCE, action: 'reset', target, hard: rng.chance(1, 2) },
+    { atMs: meetAtMs, source: SOURCE, action: 'meet', target, other: node(rng.pick(others)) },
+    { atMs: replicateAtMs, source: SOURCE, action: 'replicate', target, primary: `shard-${shard}-primary` },
+  ];
+}
+
+/** A replica moves to some shard's primary (its own or another). */
+function replicate(rng: Rng, layout: Layout, atMs: number): Step[] | null {
+  const replicas = layout.replicasAt(atMs);
+  if (replicas.length === 0) return null;
+  const [nodeIndex] = rng.pick(replicas);
+  return [{ atMs, source: SOURCE, action: 'replicate', target: node(nodeIndex), primary: `shard-${rng.int(layout.cluster.numShards)}-primary` }];
+}
+
+function addNode(rng: Rng, layout: Layout, atMs: number): Step[] {
+  const shard = rng.chance(2, 3) ? rng.int(layout.cluster.numShards) : null;
+  layout.add(shard, atMs);
+  return [{ atMs, source: SOURCE, action: 'add_node', ...(shard === null ? {} : { shard }) }];
+}
+
+/** Slots from one shard's primary to another's, or to an added empty primary. */
+function migrateSlots(rng: Rng, layout: Layout, atMs: number): Step[] | null {
+  const { numShards } = layout.cluster;
+  const empty = layout.emptyPrimariesAt(atMs);
+  if (numShards < 2 && empty.length === 0) return null;
+  const fromShard = rng.int(numShards);
+  let to: string;
+  if (empty.length > 0 && (numShards < 2 || rng.chance(1, 2))) {
+    to = node(rng.pick(empty));
+  } else {
+    to = `shard-${(fromShard + rng.range(1, numShards - 1)) % numShards}-primary`;
+  }
+  const count = rng.range(1, Math.max(1, Math.floor(16384 / numShards / 4)));
+  return [{ atMs, source: SOURCE, action: 'migrate_slots', from: `shard-${fromShard}-primary`, to, count }];
+}
+
+const RECIPES: Record<AdminAction, (rng: Rng, layout: Layout, atMs: number) => Step[] | null> = {
+  failover,
+  bump_epoch: bumpEpoch,
+  meet,
+  forget,
+  reset,
+  replicate,
+  add_node: addNode,
+  migrate_slots: migrateSlots,
+};
+
+/**
+ * `count` admin operations at times in [startMs, endMs), drawn in time order (so added nodes get
+ * their numbers in the order the backend creates them). An action that does not fit the cluster
+ * (no replica to fail over) is skipped.
+ */
+export function adminSteps(rng: Rng, layout: Layout, count: number, startMs: number, endMs: number): Step[] {
+  const times = Array.from({ length: count }, () => roundMs(rng.range(startMs, endMs - 1))).sort((a, b) => a - b);
+  const steps: Step[] = [];
+  for (const atMs of times) {
+    const action = rng.pick(ADMIN_ACTIONS);
+    steps.push(...(RECIPES[action](rng, layout, atMs) ?? []));
+  }
+  return steps;
+}
