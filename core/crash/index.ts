@@ -8,3 +8,4 @@ export { buildCrashFile, type CrashInput } from './build.ts';
 export { crashFromDocument, crashToDocument, crashToJson } from './document.ts';
 export { removeStaleTempFiles, writeCrashFile, type WriteOptions } from './write.ts';
 export { parseCrashFile, readCrashFile } from './read.ts';
+export { compareReplay, type ReplayComparison } from './compare.ts';

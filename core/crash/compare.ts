@@ -1,0 +1,36 @@
+/**
+ * Whether a replay reproduced a crash file. On the simulator (a sim crash replayed on the sim) it
+ * must be exact: the same invariant at the same step with the same trace hash. Where real
+ * processes are involved timing is real, so the same invariant is what counts and the rest is
+ * reported for information.
+ */
+import type { RunResult } from '../backend.ts';
+import type { CrashFile } from './format.ts';
+
+export interface ReplayComparison {
+  reproduced: boolean;
+  /** Whether step and trace hash had to match too. */
+  exact: boolean;
+  /** What differed, one line each (empty when everything matched). */
+  differences: string[];
+}
+
+export function compareReplay(crash: CrashFile, result: RunResult): ReplayComparison {
+  const exact = crash.backend === 'sim' && result.backend === 'sim';
+  const expected = crash.violation;
+  const got = result.violation;
+  const differences: string[] = [];
+  if (got === null) {
+    differences.push(`invariant: expected ${expected.invariant} at step ${expected.step}, but the run ${result.verdict === 'aborted' ? 'was aborted' : 'passed'} after ${result.steps} steps`);
+  } else {
+    if (got.invariant !== expected.invariant) differences.push(`invariant: expected ${expected.invariant}, got ${got.invariant}`);
+    if (got.step !== expected.step) differences.push(`step: expected ${expected.step}, got ${got.step}`);
+    if (got.fingerprint !== expected.fingerprint) differences.push(`fingerprint: expected ${expected.fingerprint}, got ${got.fingerprint}`);
+  }
+  if (result.traceHash !== crash.traceHash) differences.push(`trace hash: expected ${crash.traceHash}, got ${result.traceHash}`);
+  const sameInvariant = got !== null && got.invariant === expected.invariant;
+  const reproduced = exact
+    ? sameInvariant && got.step === expected.step && result.traceHash === crash.traceHash
+    : sameInvariant;
+  return { reproduced, exact, differences };
+}

@@ -1,0 +1,34 @@
+/** When a replay counts as reproduced: exact on the simulator, the same invariant with real processes. */
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../../core/backend.ts';
+import { buildCrashFile, compareReplay } from '../../../core/crash/index.ts';
+import { FakeBackend, generateFake } from '../fuzz/fake-backend.ts';
+
+async function crashAndRun() {
+  const scenario = generateFake(1);
+  const result = await new FakeBackend().run(scenario, { maxSteps: 1_000_000 });
+  return { crash: buildCrashFile({ scenario, result, maxSteps: 1_000_000 }), result };
+}
+
+describe('compareReplay', () => {
+  it('sim: the same invariant, step and trace hash reproduce; anything else does not, and says what', async () => {
+    const { crash, result } = await crashAndRun();
+    expect(compareReplay(crash, result)).toEqual({ reproduced: true, exact: true, differences: [] });
+    const laterStep: RunResult = { ...result, violation: { ...result.violation!, step: result.violation!.step + 1 } };
+    expect(compareReplay(crash, laterStep)).toMatchObject({ reproduced: false, differences: [`step: expected ${crash.violation.step}, got ${crash.violation.step + 1}`] });
+    const otherTrace: RunResult = { ...result, traceHash: 'f'.repeat(64) };
+    expect(compareReplay(crash, otherTrace)).toMatchObject({ reproduced: false, differences: [expect.stringMatching(/^trace hash: expected [0-9a-f]{64}, got f{64}$/)] });
+    const passed: RunResult = { ...result, verdict: 'pass', violation: null, steps: 77, traceHash: crash.traceHash };
+    expect(compareReplay(crash, passed)).toMatchObject({ reproduced: false, differences: [`invariant: expected ${crash.violation.invariant} at step ${crash.violation.step}, but the run passed after 77 steps`] });
+  });
+
+  it('real: the same invariant reproduces; step and trace differences are reported', async () => {
+    const { crash, result } = await crashAndRun();
+    const onReal: RunResult = { ...result, backend: 'real', traceHash: 'e'.repeat(64), violation: { ...result.violation!, step: 3 } };
+    const comparison = compareReplay(crash, onReal);
+    expect(comparison).toMatchObject({ reproduced: true, exact: false });
+    expect(comparison.differences).toHaveLength(2);
+    const otherInvariant: RunResult = { ...onReal, violation: { ...onReal.violation!, invariant: 'views-agree', fingerprint: 'views-agree/x' } };
+    expect(compareReplay(crash, otherInvariant).reproduced).toBe(false);
+  });
+});
