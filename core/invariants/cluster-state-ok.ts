@@ -9,17 +9,17 @@
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { deadSlotOwningShards } from './slot-coverage.ts';
-import { lastView, liveNodes, namesById, shardIdsByName, type LiveNode } from './view-facts.ts';
+import { NodeDirectory, lastView, liveNodes, type LiveNode } from './view-facts.ts';
 
 /** Shards that own slots in some live view (by the owners' last shard ids). */
 function slotOwningShardCount(context: InvariantContext, live: readonly LiveNode[]): number {
-  const names = namesById(context.views);
-  const shards = shardIdsByName(context.views);
+  const directory = new NodeDirectory(context.views);
   const owning = new Set<string>();
   for (const observer of live) {
     for (const peer of observer.report.peers) {
       if (peer.slots.length === 0) continue;
-      owning.add(shards.get(names.get(peer.id) ?? '') ?? `id:${peer.id}`);
+      const name = directory.nameOf(peer.id);
+      owning.add((name === undefined ? undefined : directory.shardOf(name)) ?? `id:${peer.id}`);
     }
   }
   return owning.size;

@@ -17,7 +17,7 @@ import type { ClusterConfig } from '../scenario/types.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { isRestartingDown } from './one-vote-per-epoch.ts';
-import { lastView, shardIdsByName } from './view-facts.ts';
+import { NodeDirectory, lastView } from './view-facts.ts';
 
 /** clusterCron period. */
 const CRON_PERIOD_MS = 100;
@@ -117,8 +117,8 @@ function quorumAt(context: InvariantContext, atMs: number): { size: number; aliv
 
 /** The first election won after the primary went down by a node of its shard. */
 function replacingWin(context: InvariantContext, down: DownPrimary): Extract<ObservedEvent, { kind: 'election-won' }> | null {
-  const shards = shardIdsByName(context.views);
-  const downShard = shards.get(down.event.node);
+  const directory = new NodeDirectory(context.views);
+  const downShard = directory.shardOf(down.event.node);
   const formerPrimary = new Map<string, string | null>();
   const { events } = context;
   for (let index = 0; index < events.length; index++) {
@@ -128,7 +128,7 @@ function replacingWin(context: InvariantContext, down: DownPrimary): Extract<Obs
     const inShard =
       down.event.eligibleReplicas.includes(event.node) ||
       formerPrimary.get(event.node) === down.event.node ||
-      (downShard !== undefined && shards.get(event.node) === downShard);
+      (downShard !== undefined && directory.shardOf(event.node) === downShard);
     if (inShard) return event;
   }
   return null;

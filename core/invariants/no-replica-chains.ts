@@ -6,7 +6,7 @@
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
-import { lastView, liveNodes, namesById, nodeLabel, peerById, type LiveNode } from './view-facts.ts';
+import { NodeDirectory, lastView, liveNodes, peerById, type LiveNode } from './view-facts.ts';
 
 interface Link {
   role: Role;
@@ -18,7 +18,7 @@ function check(context: InvariantContext): Finding | null {
   if (view === null) return null;
   const live = liveNodes(view);
   const liveById = new Map(live.map((node) => [node.report.id, node] as const));
-  const names = namesById(context.views);
+  const directory = new NodeDirectory(context.views);
   const linkOf = (observer: LiveNode, id: string): Link | null => {
     const own = liveById.get(id)?.report;
     if (own !== undefined) return { role: own.role, replicaOf: own.replicaOf };
@@ -37,13 +37,13 @@ function check(context: InvariantContext): Finding | null {
     }
     const loop = next !== null && chain.includes(next);
     if (chain.length === 1 && !loop) continue;
-    const path = [...chain, ...(loop ? [next!] : [])].map((id) => nodeLabel(id, names)).join(' -> ');
+    const path = [...chain, ...(loop ? [next!] : [])].map((id) => directory.label(id)).join(' -> ');
     return finding(
       'no-replica-chains',
       loop ? 'loop' : 'replica-of-replica',
       `${replica.name} replicates a node that is itself a replica at ${view.atMs} ms (${path}); ` +
         'every replica must replicate a primary directly',
-      chain.flatMap((id) => names.get(id) ?? []),
+      chain.flatMap((id) => directory.nameOf(id) ?? []),
     );
   }
   return null;

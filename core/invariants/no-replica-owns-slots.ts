@@ -5,7 +5,7 @@
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
-import { lastView, liveNodes, namesById, nodeLabel, slotCountOf } from './view-facts.ts';
+import { NodeDirectory, lastView, liveNodes, slotCountOf } from './view-facts.ts';
 
 function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
@@ -21,17 +21,17 @@ function check(context: InvariantContext): Finding | null {
       [node.name],
     );
   }
-  const names = namesById(context.views);
+  const directory = new NodeDirectory(context.views);
   for (const observer of live) {
     for (const peer of observer.report.peers) {
       if (peer.id === observer.report.id || peer.role !== 'replica' || peer.slots.length === 0) continue;
-      const subject = nodeLabel(peer.id, names);
+      const subject = directory.label(peer.id);
       return finding(
         'no-replica-owns-slots',
         'in=peer-view',
         `${observer.name} sees ${subject} as a replica that owns ${slotCountOf(peer.slots)} slots at ${view.atMs} ms; ` +
           'a replica serves no slots',
-        [observer.name, ...(names.has(peer.id) ? [subject] : [])],
+        [observer.name, ...(directory.nameOf(peer.id) === undefined ? [] : [subject])],
       );
     }
   }

@@ -9,7 +9,7 @@
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import {
-  SLOT_COUNT, describeSlots, lastView, liveNodes, namesById, nodeLabel, shardIdsByName, slotOwnerTable,
+  NodeDirectory, SLOT_COUNT, describeSlots, lastView, liveNodes, ownedRanges, slotOwnerTable,
   type LiveNode, type SlotOwnerTable,
 } from './view-facts.ts';
 
@@ -17,22 +17,21 @@ type OwnerKind = 'unassigned' | 'not-live' | 'unknown-node';
 
 /** Shards (by last reported shard id) that own slots in some live view but have no live node. */
 export function deadSlotOwningShards(context: InvariantContext, live: readonly LiveNode[]): Set<string> {
-  const names = namesById(context.views);
-  const shards = shardIdsByName(context.views);
+  const directory = new NodeDirectory(context.views);
   const liveShards = new Set(live.map((node) => node.report.shardId));
   const dead = new Set<string>();
   for (const observer of live) {
     for (const peer of observer.report.peers) {
       if (peer.slots.length === 0) continue;
-      const name = names.get(peer.id);
-      const shard = name === undefined ? undefined : shards.get(name);
+      const name = directory.nameOf(peer.id);
+      const shard = name === undefined ? undefined : directory.shardOf(name);
       if (shard !== undefined && !liveShards.has(shard)) dead.add(shard);
     }
   }
   return dead;
 }
 
-function uncoveredSlots(table: SlotOwnerTable, liveIds: ReadonlySet<string>, names: ReadonlyMap<string, string>): { slots: number[]; kind: OwnerKind; ownerIds: string[] } | null {
+function uncoveredSlots(table: SlotOwnerTable, liveIds: ReadonlySet<string>, directory: NodeDirectory): { slots: number[]; kind: OwnerKind; ownerIds: string[] } | null {
   const slots: number[] = [];
   const kinds = new Set<OwnerKind>();
   const ownerIds = new Set<string>();
@@ -43,7 +42,7 @@ function uncoveredSlots(table: SlotOwnerTable, liveIds: ReadonlySet<string>, nam
     if (index < 0) kinds.add('unassigned');
     else {
       ownerIds.add(table.ids[index]!);
-      kinds.add(names.has(table.ids[index]!) ? 'not-live' : 'unknown-node');
+      kinds.add(directory.nameOf(table.ids[index]!) === undefined ? 'unknown-node' : 'not-live');
     }
   }
   if (slots.length === 0) return null;
@@ -56,12 +55,15 @@ function check(context: InvariantContext): Finding | null {
   if (view === null) return null;
   const live = liveNodes(view);
   if (live.length === 0 || deadSlotOwningShards(context, live).size > 0) return null;
-  const names = namesById(context.views);
+  const directory = new NodeDirectory(context.views);
   const liveIds = new Set(live.map((node) => node.report.id));
   for (const observer of live) {
-    const gap = uncoveredSlots(slotOwnerTable(observer.report), liveIds, names);
+    // Fast path: count the slots in ranges with live owners; the table only when some are missing.
+    const covered = ownedRanges(observer.report).reduce((sum, range) => sum + (liveIds.has(range.ownerId) ? range.end - range.start + 1 : 0), 0);
+    if (covered === SLOT_COUNT) continue;
+    const gap = uncoveredSlots(slotOwnerTable(observer.report), liveIds, directory);
     if (gap === null) continue;
-    const owners = gap.ownerIds.map((id) => nodeLabel(id, names));
+    const owners = gap.ownerIds.map((id) => directory.label(id));
     const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;
     return finding(
       'slot-coverage',
@@ -69,7 +71,7 @@ function check(context: InvariantContext): Finding | null {
       `${observer.name} sees ${gap.slots.length} of ${SLOT_COUNT} slots not served by a live node ` +
         `(${describeSlots(gap.slots)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
         'so after the faults healed all slots should be covered',
-      [observer.name, ...gap.ownerIds.flatMap((id) => names.get(id) ?? [])],
+      [observer.name, ...gap.ownerIds.flatMap((id) => directory.nameOf(id) ?? [])],
     );
   }
   return null;

@@ -28,27 +28,52 @@ export function liveNodes(view: ClusterView): LiveNode[] {
   return live.sort((a, b) => compareNodeNames(a.name, b.name));
 }
 
-/** Node id to scenario name, from every report seen (later views win: ids change on RESET HARD). */
-export function namesById(views: readonly ClusterView[]): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const view of views) {
-    for (const node of view.nodes) if (node.report !== null) names.set(node.report.id, node.name);
-  }
-  return names;
-}
+/**
+ * Node ids to scenario names and names to shard ids, from the reports of the views: the last view
+ * answers most questions, older views (ids of nodes now down, changed by RESET HARD) are read only
+ * when it cannot, since the simulator may keep many views and checks run often.
+ */
+export class NodeDirectory {
+  private recent: { names: Map<string, string>; shards: Map<string, string> } | null = null;
+  private full: { names: Map<string, string>; shards: Map<string, string> } | null = null;
 
-/** Node name to the last shard id it reported (a down node keeps the one it had). */
-export function shardIdsByName(views: readonly ClusterView[]): Map<string, string> {
-  const shards = new Map<string, string>();
-  for (const view of views) {
-    for (const node of view.nodes) if (node.report !== null) shards.set(node.name, node.report.shardId);
-  }
-  return shards;
-}
+  constructor(private readonly views: readonly ClusterView[]) {}
 
-/** A node id in words: its scenario name when known, else a short id. */
-export function nodeLabel(id: string, names: ReadonlyMap<string, string>): string {
-  return names.get(id) ?? `unknown node ${id.slice(0, 8)}`;
+  nameOf(id: string): string | undefined {
+    return this.lookup((maps) => maps.names.get(id));
+  }
+
+  /** The last shard id the node reported (a down node keeps the one it had). */
+  shardOf(name: string): string | undefined {
+    return this.lookup((maps) => maps.shards.get(name));
+  }
+
+  /** Its name when known, else a short id. */
+  label(id: string): string {
+    return this.nameOf(id) ?? `unknown node ${id.slice(0, 8)}`;
+  }
+
+  private lookup(get: (maps: { names: Map<string, string>; shards: Map<string, string> }) => string | undefined): string | undefined {
+    this.recent ??= NodeDirectory.read(this.views.slice(-1));
+    const found = get(this.recent);
+    if (found !== undefined) return found;
+    this.full ??= NodeDirectory.read(this.views);
+    return get(this.full);
+  }
+
+  /** Later views win: ids change on RESET HARD, shard ids on replica moves. */
+  private static read(views: readonly ClusterView[]): { names: Map<string, string>; shards: Map<string, string> } {
+    const names = new Map<string, string>();
+    const shards = new Map<string, string>();
+    for (const view of views) {
+      for (const node of view.nodes) {
+        if (node.report === null) continue;
+        names.set(node.report.id, node.name);
+        shards.set(node.name, node.report.shardId);
+      }
+    }
+    return { names, shards };
+  }
 }
 
 /**
@@ -72,6 +97,57 @@ export function slotOwnerTable(report: NodeReport): SlotOwnerTable {
   for (const peer of report.peers) if (peer.id !== report.id) claim(peer.id, peer.slots);
   claim(report.id, report.slots);
   return { ids, owner };
+}
+
+/** A run of slots with one owner, as a view binds them. */
+export interface OwnedRange {
+  start: number;
+  end: number;
+  ownerId: string;
+}
+
+/**
+ * The view's slot bindings as sorted, merged ranges: the fast form of `slotOwnerTable` (a few
+ * ranges per shard instead of 16384 cells) for the common case where views agree and cover.
+ * Claims that overlap (not possible in Valkey's own slot table) go through the table, where the
+ * node's own claim wins as it does there.
+ */
+export function ownedRanges(report: NodeReport): OwnedRange[] {
+  const claims: OwnedRange[] = [];
+  for (const peer of report.peers) {
+    if (peer.id === report.id) continue;
+    for (const [start, end] of peer.slots) claims.push({ start, end, ownerId: peer.id });
+  }
+  for (const [start, end] of report.slots) claims.push({ start, end, ownerId: report.id });
+  claims.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < claims.length; i++) {
+    if (claims[i]!.start <= claims[i - 1]!.end) return rangesOfTable(slotOwnerTable(report));
+  }
+  return mergeRanges(claims);
+}
+
+function mergeRanges(sorted: readonly OwnedRange[]): OwnedRange[] {
+  const merged: OwnedRange[] = [];
+  for (const range of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last.ownerId === range.ownerId && last.end + 1 === range.start) last.end = range.end;
+    else merged.push({ ...range });
+  }
+  return merged;
+}
+
+function rangesOfTable(table: SlotOwnerTable): OwnedRange[] {
+  const ranges: OwnedRange[] = [];
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    const index = table.owner[slot]!;
+    if (index >= 0) ranges.push({ start: slot, end: slot, ownerId: table.ids[index]! });
+  }
+  return mergeRanges(ranges);
+}
+
+export function sameRanges(a: readonly OwnedRange[], b: readonly OwnedRange[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((range, i) => range.start === b[i]!.start && range.end === b[i]!.end && range.ownerId === b[i]!.ownerId);
 }
 
 export function ownerIdOf(table: SlotOwnerTable, slot: number): string | null {

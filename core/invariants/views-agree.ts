@@ -7,13 +7,11 @@ import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import {
-  SLOT_COUNT, describeSlots, lastView, liveNodes, namesById, nodeLabel, ownerIdOf, peerById, slotOwnerTable,
-  type LiveNode,
+  NodeDirectory, SLOT_COUNT, describeSlots, lastView, liveNodes, ownedRanges, ownerIdOf, peerById, sameRanges, slotOwnerTable,
+  type LiveNode, type SlotOwnerTable,
 } from './view-facts.ts';
 
-function slotOwnersFinding(reference: LiveNode, other: LiveNode, context: InvariantContext, atMs: number): Finding | null {
-  const names = namesById(context.views);
-  const mine = slotOwnerTable(reference.report);
+function slotOwnersFinding(reference: LiveNode, mine: SlotOwnerTable, other: LiveNode, context: InvariantContext, atMs: number): Finding | null {
   const theirs = slotOwnerTable(other.report);
   const differing: number[] = [];
   let oneSideUnassigned = false;
@@ -25,8 +23,9 @@ function slotOwnersFinding(reference: LiveNode, other: LiveNode, context: Invari
     if (a === null || b === null) oneSideUnassigned = true;
   }
   if (differing.length === 0) return null;
+  const directory = new NodeDirectory(context.views);
   const first = differing[0]!;
-  const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : nodeLabel(id, names));
+  const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
   const ownerB = ownerIdOf(theirs, first);
   return finding(
@@ -35,7 +34,7 @@ function slotOwnersFinding(reference: LiveNode, other: LiveNode, context: Invari
     `${reference.name} and ${other.name} disagree on the owner of ${differing.length} slots ` +
       `(${describeSlots(differing)}) at ${atMs} ms: slot ${first} is ${ownerWord(ownerA)} for ${reference.name} ` +
       `and ${ownerWord(ownerB)} for ${other.name}; converged views name the same owner for every slot`,
-    [reference.name, other.name, ...[ownerA, ownerB].flatMap((id) => (id === null ? [] : names.get(id) ?? []))],
+    [reference.name, other.name, ...[ownerA, ownerB].flatMap((id) => (id === null ? [] : directory.nameOf(id) ?? []))],
   );
 }
 
@@ -68,8 +67,13 @@ function check(context: InvariantContext): Finding | null {
   const live = liveNodes(view);
   if (live.length === 0) return null;
   const reference = live[0]!;
+  const referenceRanges = ownedRanges(reference.report);
+  let referenceTable: SlotOwnerTable | null = null;
   for (const other of live.slice(1)) {
-    const found = slotOwnersFinding(reference, other, context, view.atMs);
+    // Fast path: identical merged ranges mean identical owners; the per-slot diff only otherwise.
+    if (sameRanges(referenceRanges, ownedRanges(other.report))) continue;
+    referenceTable ??= slotOwnerTable(reference.report);
+    const found = slotOwnersFinding(reference, referenceTable, other, context, view.atMs);
     if (found !== null) return found;
   }
   return rolesFinding(live, view.atMs);
