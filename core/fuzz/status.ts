@@ -77,8 +77,8 @@ export class StatusLine {
   constructor(
     private readonly out: NodeJS.WritableStream & { columns?: number },
     private readonly isTty: boolean,
-    /** Plain mode: at most one line per this period. @defaultValue 10000 */
-    private readonly plainPeriodMs = 10_000,
+    /** Plain mode: at most one line per this period. @defaultValue 5000 */
+    private readonly plainPeriodMs = 5_000,
   ) {}
 
   /** Called on every tick (about once a second). */

@@ -47,7 +47,7 @@ export interface ShrinkReport {
   runs: number;
   /** Candidates the backend could not run (errors), by first message. */
   candidateErrors: string[];
-  /** What was removed, one line each. */
+  /** What was removed or shortened, one line per kind (original against final). */
   removed: string[];
   /** Why shrinking stopped: `done` (nothing smaller fails the same way), `budget`, `time`, `signal`. */
   stoppedBy: 'done' | 'budget' | 'time' | 'signal';
@@ -128,9 +128,9 @@ export async function shrinkCrash(crash: CrashFile, options: ShrinkOptions): Pro
   }
   let best: Best = { scenario: crash.scenario, result: original };
   const before = scenarioSize(crash.scenario);
-  const removed: string[] = [];
+  const chaosNotes: string[] = [];
   const note = (line: string) => {
-    removed.push(line);
+    if (line.startsWith('chaos')) chaosNotes.push(line);
     progress(`${line} (${checker.runs} runs)`);
   };
 
@@ -155,7 +155,7 @@ export async function shrinkCrash(crash: CrashFile, options: ShrinkOptions): Pro
     after: { ...scenarioSize(final.best.scenario), maxSteps: final.maxSteps },
     runs: checker.runs,
     candidateErrors: [...checker.errors].map(([message, count]) => `${message} (x${count})`),
-    removed,
+    removed: [...chaosNotes, ...describeChanges(materializeChaos(crash.scenario), final.best.scenario), ...maxStepsChange(crash.maxSteps, final.maxSteps)],
     stoppedBy: checker.stoppedBy ?? 'done',
   };
 }
@@ -263,7 +263,7 @@ async function tighteningPass(best: Best, checker: Checker, note: Note): Promise
       halved++;
     }
   }
-  if (halved > 0) note(`durations: ${halved} step durations, delays or waits halved`);
+  if (halved > 0) note(`durations: ${halved} step durations, delays or gaps halved`);
   const timeout = await firstFailing([halveConvergenceTimeout(best.scenario)], checker);
   if (timeout !== null) {
     note(`convergence timeout: ${best.scenario.validation.convergenceTimeoutMs} -> ${timeout.scenario.validation.convergenceTimeoutMs} ms`);
@@ -290,4 +290,39 @@ async function maxStepsPass(best: Best, maxSteps: number, checker: Checker, note
     }
   }
   return { best, maxSteps };
+}
+
+function maxStepsChange(before: number, after: number): string[] {
+  return before === after ? [] : [`max_steps: ${before} -> ${after} (the violation's step)`];
+}
+
+/** What shrinking changed, one line per kind, from the scenario before to the one after. */
+export function describeChanges(before: Scenario, after: Scenario): string[] {
+  const lines: string[] = [];
+  const actionCounts = (steps: Scenario['timeline']) => {
+    const counts = new Map<string, number>();
+    for (const step of steps) counts.set(step.action, (counts.get(step.action) ?? 0) + 1);
+    return counts;
+  };
+  const kept = actionCounts(after.timeline);
+  const gone = [...actionCounts(before.timeline)]
+    .map(([action, count]) => [action, count - (kept.get(action) ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .map(([action, count]) => `${count} ${action}`);
+  if (gone.length > 0) lines.push(`timeline: ${before.timeline.length} -> ${after.timeline.length} steps (removed ${gone.join(', ')})`);
+  if (after.cluster.numShards !== before.cluster.numShards) lines.push(`shards: ${before.cluster.numShards} -> ${after.cluster.numShards}`);
+  if (after.cluster.replicasPerShard !== before.cluster.replicasPerShard) {
+    lines.push(`replicas per shard: ${before.cluster.replicasPerShard} -> ${after.cluster.replicasPerShard}`);
+  }
+  if (before.workload !== null && after.workload === null) lines.push('workload removed');
+  else if (before.workload !== null && after.workload !== null && describeWorkload(before) !== describeWorkload(after)) {
+    lines.push(`workload: ${describeWorkload(before)} -> ${describeWorkload(after)}`);
+  }
+  const [durationBefore, durationAfter] = [scenarioSize(before).durationMs, scenarioSize(after).durationMs];
+  if (durationAfter < durationBefore) lines.push(`step durations, restart delays and waits: ${durationBefore} -> ${durationAfter} ms in total`);
+  const lastAtMs = (scenario: Scenario) => scenario.timeline.at(-1)?.atMs ?? 0;
+  if (after.timeline.length > 0 && lastAtMs(after) < lastAtMs(before)) lines.push(`last step at ${lastAtMs(before)} -> ${lastAtMs(after)} ms`);
+  const [timeoutBefore, timeoutAfter] = [before.validation.convergenceTimeoutMs, after.validation.convergenceTimeoutMs];
+  if (timeoutAfter < timeoutBefore) lines.push(`convergence timeout: ${timeoutBefore} -> ${timeoutAfter} ms`);
+  return lines;
 }

@@ -1,0 +1,142 @@
+/**
+ * fuzz, reproduce and shrink as processes (fake backend, real CLI code and worker threads): the
+ * environment form, exit codes, Ctrl-C during --forever (summary, complete files only), SIGKILL
+ * (never a partial crash file) and bad crash files (exit 2 with the reason).
+ */
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCrashFileName, readCrashFile } from '../../core/crash/index.ts';
+import { fakeCli } from './fake-cli-process.ts';
+
+let dir: string;
+beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-cli-')); });
+afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+
+/** Every entry of a crash folder is a complete crash file; returns their paths. */
+async function expectOnlyCompleteCrashFiles(crashDir: string, allowTemp = false): Promise<string[]> {
+  const names = await readdir(crashDir);
+  const paths: string[] = [];
+  for (const name of names) {
+    if (allowTemp && /^\.crash-.*\.tmp$/.test(name)) continue;
+    expect(isCrashFileName(name), `unexpected file ${name}`).toBe(true);
+    paths.push(join(crashDir, name));
+    await readCrashFile(join(crashDir, name));
+  }
+  return paths;
+}
+
+describe('fuzz / reproduce / shrink processes (fake backend)', () => {
+  it('the environment form runs 40 seeds on 2 workers, and every crash file reproduces with FUZZ_MODE=reproduce', async () => {
+    const crashDir = join(dir, 'env-form');
+    const fuzz = fakeCli([], { FUZZ_MODE: 'fuzz', MAX_STEPS: '200000', FUZZ_SEED: '1', FUZZ_RUNS: '40', FUZZ_WORKERS: '2', CRASH_DIR: crashDir, FAKE_BY_SEED: '5' });
+    const { code } = await fuzz.exit;
+    expect(code, fuzz.stderr()).toBe(1);
+    expect(fuzz.stderr()).toMatch(/seeds from 1 \(40 runs\), max 200,000 steps, 2 workers/);
+    expect(fuzz.stderr()).toMatch(/fuzz stopped \(all runs done\) after \d+:\d\d: 40 runs from seed 1/);
+    const files = await expectOnlyCompleteCrashFiles(crashDir);
+    expect(files.length).toBe(fuzz.stderr().match(/^NEW /gm)!.length);
+    for (const file of files) {
+      expect(fuzz.stderr()).toContain(`replay:     npx busfuzz reproduce ${file}`);
+      const replay = fakeCli([], { FUZZ_MODE: 'reproduce', FUZZ_FILE: file, FAKE_BY_SEED: '5' });
+      expect((await replay.exit).code, replay.stderr()).toBe(1);
+      expect(replay.stderr()).toMatch(/REPRODUCED: .* \(same invariant, step and trace hash\)/);
+    }
+  });
+
+  it('a second run over the same seeds finds nothing new (exit 0) and writes nothing; --json is the last stdout line', async () => {
+    const crashDir = join(dir, 'env-form');
+    const before = (await readdir(crashDir)).sort();
+    const again = fakeCli(['fuzz', '--seed', '1', '--runs', '40', '--workers', '2', '--crash-dir', crashDir, '--json'], { FAKE_BY_SEED: '5' });
+    expect((await again.exit).code, again.stderr()).toBe(0);
+    expect((await readdir(crashDir)).sort()).toEqual(before);
+    const summary = JSON.parse(again.stdout().trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ runs: 40, new_findings: 0, stop_reason: 'runs', first_seed: 1 });
+    expect(summary.findings.every((finding: { status: string }) => finding.status === 'recorded')).toBe(true);
+  });
+
+  it('Ctrl-C during --forever prints a summary, leaves only complete crash files and exits 1 when something new was found', async () => {
+    const crashDir = join(dir, 'sigint');
+    const fuzz = fakeCli(['fuzz', '--forever', '--workers', '2', '--crash-dir', crashDir], { FAKE_BY_SEED: '1000', FAKE_BUSY_MS: '20' });
+    await fuzz.waitFor(/^NEW /m, 3);
+    fuzz.child.kill('SIGINT');
+    const { code } = await fuzz.exit;
+    expect(code, fuzz.stderr()).toBe(1);
+    expect(fuzz.stderr()).toMatch(/SIGINT: stopping cleanly/);
+    expect(fuzz.stderr()).toMatch(/fuzz stopped \(interrupted\) after \d+:\d\d: \d+ runs from seed 1/);
+    expect(fuzz.stderr()).toMatch(/to continue where this run stopped: --seed \d+/);
+    const files = await expectOnlyCompleteCrashFiles(crashDir);
+    expect(files.length).toBe(fuzz.stderr().match(/^NEW /gm)!.length);
+  });
+
+  it('Ctrl-C (or SIGTERM) with nothing new found exits 0', async () => {
+    const crashDir = join(dir, 'env-form');
+    const fuzz = fakeCli(['fuzz', '--forever', '--workers', '1', '--crash-dir', crashDir], { FAKE_BY_SEED: '5', FAKE_BUSY_MS: '5' });
+    await fuzz.waitFor(/fingerprints already there/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    fuzz.child.kill('SIGTERM');
+    expect((await fuzz.exit).code, fuzz.stderr()).toBe(0);
+    expect(fuzz.stderr()).toMatch(/SIGTERM: stopping cleanly/);
+    expect(fuzz.stderr()).not.toMatch(/^NEW /m);
+    expect(fuzz.stderr()).toMatch(/RECORDED/);
+  });
+
+  it('SIGKILL in the middle of a stream of crash-file writes never leaves a partial crash file', async () => {
+    const crashDir = join(dir, 'sigkill');
+    for (const findings of [2, 9, 23, 41]) {
+      // Every seed with a heal step is a new fingerprint: the parent writes crash files non-stop.
+      const fuzz = fakeCli(['fuzz', '--forever', '--workers', '2', '--crash-dir', crashDir, '--seed', String(findings * 1000)], { FAKE_BY_SEED: '1000000000' });
+      await fuzz.waitFor(/^NEW /m, findings);
+      fuzz.child.kill('SIGKILL');
+      expect((await fuzz.exit).signal).toBe('SIGKILL');
+      await expectOnlyCompleteCrashFiles(crashDir, true);
+    }
+    // A temp file left by a killed writer is cleared by the next run on the folder.
+    await writeFile(join(crashDir, '.crash-0123456789ab-1.json.4194999.0.tmp'), '{"format": "busf');
+    const next = fakeCli(['fuzz', '--runs', '1', '--crash-dir', crashDir, '--seed', '1'], {});
+    await next.exit;
+    expect((await readdir(crashDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    await expectOnlyCompleteCrashFiles(crashDir);
+  });
+
+  it('a corrupt, truncated, foreign, empty or missing crash file gives exit 2 with the reason, for reproduce and shrink', async () => {
+    const [good] = await expectOnlyCompleteCrashFiles(join(dir, 'env-form'));
+    const text = await readFile(good!, 'utf8');
+    const cases: Array<[string, string, RegExp]> = [
+      ['truncated.json', text.slice(0, text.length / 3), /truncated\.json:\d+: \(json\): truncated or not JSON/],
+      ['corrupt.json', text.replace(/"max_steps": \d+/, '"max_steps": "lots"'), /corrupt\.json:\d+: max_steps: expected a whole number >= 1, found "lots"/],
+      ['foreign.json', '{"name": "left-pad", "version": "1.3.0"}\n', /foreign\.json:?\d*: format: not a busfuzz crash file \(no format field/],
+      ['empty.json', '', /empty\.json: \(file\): the file is empty/],
+    ];
+    for (const [name, content, reason] of cases) {
+      const path = join(dir, name);
+      await writeFile(path, content);
+      for (const command of ['reproduce', 'shrink']) {
+        const run = fakeCli([command, path]);
+        expect((await run.exit).code, `${command} ${name}: ${run.stderr()}`).toBe(2);
+        expect(run.stderr()).toMatch(reason);
+        expect(run.stderr()).not.toMatch(/\n\s+at /);
+      }
+    }
+    const missing = fakeCli(['reproduce', join(dir, 'missing.json')]);
+    expect((await missing.exit).code).toBe(2);
+    expect(missing.stderr()).toMatch(/missing\.json: \(file\): no such file/);
+  });
+
+  it('shrink writes a smaller crash file that still reproduces', async () => {
+    const files = await expectOnlyCompleteCrashFiles(join(dir, 'env-form'));
+    const source = files.find((file) => !file.endsWith('.min.json'))!;
+    const output = join(dir, 'shrunk.json');
+    const shrink = fakeCli(['shrink', source, '-o', output], { FAKE_BY_SEED: '5' });
+    expect((await shrink.exit).code, shrink.stderr()).toBe(0);
+    expect(shrink.stderr()).toMatch(/shrunk in \d+ runs .*fingerprint kept/);
+    expect(shrink.stderr()).toContain(`wrote ${output}`);
+    const [before, after] = [await readCrashFile(source), await readCrashFile(output)];
+    expect(after.violation.fingerprint).toBe(before.violation.fingerprint);
+    expect(after.scenario.timeline.length).toBeLessThanOrEqual(before.scenario.timeline.length);
+    expect(after.maxSteps).toBe(after.violation.step);
+    const replay = fakeCli(['reproduce', output], { FAKE_BY_SEED: '5' });
+    expect((await replay.exit).code, replay.stderr()).toBe(1);
+  });
+});
