@@ -1,0 +1,159 @@
+/**
+ * What travels on the simulated wire: cluster-bus messages (the fields of Valkey's `clusterMsg`
+ * header and the gossip entries the model reads), TCP control segments (connect, refuse, close)
+ * and the replication stream, all as one pooled object type so that sending allocates nothing
+ * once the pool is warm.
+ *
+ * A message is a snapshot taken at send time: the sender's epochs, flags, offset and slot claim
+ * (`SlotSet`, immutable and shared) as they were then, which is what makes stale packets possible.
+ * The network links messages into per-direction FIFO queues through `next`.
+ */
+import type { SlotSet } from './valkey/slot-set.ts';
+
+/** Bus message types, numbered as Valkey numbers them (CLUSTERMSG_TYPE_*). */
+export const MSG_PING = 0;
+export const MSG_PONG = 1;
+export const MSG_MEET = 2;
+export const MSG_FAIL = 3;
+export const MSG_PUBLISH = 4;
+export const MSG_AUTH_REQUEST = 5;
+export const MSG_AUTH_ACK = 6;
+export const MSG_UPDATE = 7;
+export const MSG_MFSTART = 8;
+/** TCP control: SYN (connect), SYN-ACK (accepted), RST/FIN (refused or closed). */
+export const MSG_SYN = 16;
+export const MSG_SYNACK = 17;
+export const MSG_CLOSE = 18;
+/** Replication: the replica's PSYNC, the primary's answer, and the stream (writes and pings). */
+export const MSG_REPL_PSYNC = 32;
+export const MSG_REPL_REPLY = 33;
+export const MSG_REPL_STREAM = 34;
+
+/** Names as CLUSTER INFO stats and the DSL's `drop.types` spell them. */
+export const MESSAGE_TYPE_NAMES: Record<number, string> = {
+  [MSG_PING]: 'ping',
+  [MSG_PONG]: 'pong',
+  [MSG_MEET]: 'meet',
+  [MSG_FAIL]: 'fail',
+  [MSG_PUBLISH]: 'publish',
+  [MSG_AUTH_REQUEST]: 'auth-req',
+  [MSG_AUTH_ACK]: 'auth-ack',
+  [MSG_UPDATE]: 'update',
+  [MSG_MFSTART]: 'mfstart',
+  [MSG_SYN]: 'syn',
+  [MSG_SYNACK]: 'syn-ack',
+  [MSG_CLOSE]: 'close',
+  [MSG_REPL_PSYNC]: 'psync',
+  [MSG_REPL_REPLY]: 'psync-reply',
+  [MSG_REPL_STREAM]: 'repl-stream',
+};
+
+/** The DSL's message type name to Valkey's type number. */
+export function messageTypeByName(name: string): number {
+  for (const [type, typeName] of Object.entries(MESSAGE_TYPE_NAMES)) if (typeName === name) return Number(type);
+  throw new Error(`unknown message type name ${name}`);
+}
+
+/** mflags[0] bits. */
+export const MFLAG_PAUSED = 1;
+export const MFLAG_FORCEACK = 2;
+export const MFLAG_EXT_DATA = 4;
+
+export class Message {
+  type = 0;
+  /** Identity (interned node id) of `hdr.sender`. */
+  sender = -1;
+  currentEpoch = 0;
+  /** A primary's configEpoch, or a replica's primary's. */
+  configEpoch = 0;
+  offset = 0;
+  /** Identity of `hdr.replicaof`, -1 when the sender claims to be a primary. */
+  replicaOf = -1;
+  /** The sender's own node flags (`myself->flags`). */
+  flags = 0;
+  mflags = 0;
+  /** `hdr.myslots`: its own slots if primary, its primary's if replica. */
+  slots: SlotSet | null = null;
+  /** The SHARDID ping extension, -1 when no extensions were written. */
+  shardId = -1;
+  /** FAIL and UPDATE: the node the message is about. UPDATE also carries its epoch and slots. */
+  about = -1;
+  aboutConfigEpoch = 0;
+  aboutSlots: SlotSet | null = null;
+  /** Gossip entries: identity, flags, ping_sent and pong_received in seconds, address. */
+  gossipCount = 0;
+  gossipIdentity = new Int32Array(4);
+  gossipFlags = new Int32Array(4);
+  gossipPingSentSec = new Float64Array(4);
+  gossipPongReceivedSec = new Float64Array(4);
+  gossipAddress = new Int32Array(4);
+  /** Replication: the replication id and whether the reply is a full resync. */
+  replId = 0;
+  fullSync = false;
+
+  /** Network bookkeeping: the next message in the direction queue and when it may arrive. */
+  next: Message | null = null;
+  arriveAtMs = 0;
+
+  ensureGossipCapacity(count: number): void {
+    if (count <= this.gossipIdentity.length) return;
+    let capacity = this.gossipIdentity.length;
+    while (capacity < count) capacity *= 2;
+    this.gossipIdentity = growInt(this.gossipIdentity, capacity);
+    this.gossipFlags = growInt(this.gossipFlags, capacity);
+    this.gossipAddress = growInt(this.gossipAddress, capacity);
+    this.gossipPingSentSec = growFloat(this.gossipPingSentSec, capacity);
+    this.gossipPongReceivedSec = growFloat(this.gossipPongReceivedSec, capacity);
+  }
+}
+
+/** Recycles messages: the network releases each one after delivery or loss. */
+export class MessagePool {
+  private readonly free: Message[] = [];
+  /** Live messages (for the memory bound and leak checks). */
+  live = 0;
+
+  acquire(type: number): Message {
+    const message = this.free.pop() ?? new Message();
+    message.type = type;
+    message.sender = -1;
+    message.currentEpoch = 0;
+    message.configEpoch = 0;
+    message.offset = 0;
+    message.replicaOf = -1;
+    message.flags = 0;
+    message.mflags = 0;
+    message.slots = null;
+    message.shardId = -1;
+    message.about = -1;
+    message.aboutConfigEpoch = 0;
+    message.aboutSlots = null;
+    message.gossipCount = 0;
+    message.replId = 0;
+    message.fullSync = false;
+    message.next = null;
+    message.arriveAtMs = 0;
+    this.live++;
+    return message;
+  }
+
+  release(message: Message): void {
+    message.slots = null;
+    message.aboutSlots = null;
+    message.next = null;
+    this.live--;
+    if (this.free.length < 4096) this.free.push(message);
+  }
+}
+
+function growInt(array: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(capacity);
+  out.set(array);
+  return out;
+}
+
+function growFloat(array: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(capacity);
+  out.set(array);
+  return out;
+}

@@ -1,0 +1,478 @@
+/**
+ * The simulated network (turmoil's topology): TCP connections between processes, each with two
+ * FIFO directions, latency and jitter, and the faults the DSL injects on directed pairs of
+ * processes.
+ *
+ * Modelled on TCP as Valkey uses it (protocol reference §1.1, §6.3):
+ * - A connection is opened by one process (SYN), accepted by the other's kernel even while that
+ *   process is paused, and refused at once when nothing listens (a dead process).
+ * - A partition stalls a direction the way a firewall DROP does: data in flight and data sent
+ *   meanwhile waits and is delivered after the heal if the connection survived, and is lost if
+ *   either side closed it. A hold (the fault proxy keeping whole bus messages) stalls the same way
+ *   but keeps what it holds when a side closes. Both are per direction, so one-way cuts are free.
+ * - A paused receiver leaves data in its socket buffer: it arrives when the process resumes.
+ * - Drop rules lose whole bus messages by type and probability at send time; latency rules add
+ *   delay and jitter. FIFO order per direction always holds.
+ *
+ * One scheduler event per direction (its head message), not one per message. Not here: what a
+ * message means (the world hands it to the process).
+ */
+import { Message, MessagePool, MSG_CLOSE, MSG_SYN, MSG_SYNACK } from './message.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Scheduler } from './scheduler.ts';
+import { T_CLOSED, T_CONNECTED, T_DELIVER, T_DROP, T_LOST, T_REFUSED, T_STALL, T_WAIT_RESUME, type Trace } from './trace.ts';
+
+/** Connection kinds: the cluster bus and the replication link (replica to primary). */
+export const CONN_BUS = 0;
+export const CONN_REPL = 1;
+
+/** One-way latency of an idle loopback-like path, plus a uniform 0..BASE_JITTER_MS. */
+export const BASE_LATENCY_MS = 1;
+export const BASE_JITTER_MS = 1;
+
+/** Messages a direction may queue before the model calls it a leak (a stalled bus link sees ~10/s). */
+const MAX_QUEUED_PER_DIRECTION = 1_000_000;
+
+/** What the network asks of the world. */
+export interface NetworkHost {
+  isDown(processIndex: number): boolean;
+  isPaused(processIndex: number): boolean;
+  /** A data message reached a running process. The host must not keep `message`. */
+  deliver(connection: Connection, toInitiator: boolean, message: Message): void;
+  /** The initiator learns its connect succeeded. */
+  connected(connection: Connection): void;
+  /** The initiator learns its connect was refused. */
+  refused(connection: Connection): void;
+  /** One side learns the other closed the connection. */
+  closedByPeer(connection: Connection, atInitiator: boolean): void;
+}
+
+export class Direction {
+  head: Message | null = null;
+  tail: Message | null = null;
+  length = 0;
+  lastArriveAtMs = 0;
+  /** A delivery event for the head is pending. */
+  scheduled = false;
+  /** The head waits for the receiving process to resume. */
+  waiting = false;
+
+  constructor(
+    readonly connection: Connection,
+    readonly from: number,
+    readonly to: number,
+    readonly towardInitiator: boolean,
+  ) {}
+}
+
+export class Connection {
+  established = false;
+  initiatorOpen = true;
+  acceptorOpen = true;
+  /** The node-side link objects at each end (the acceptor's is set when it first reads). */
+  initiatorEndpoint: unknown = null;
+  acceptorEndpoint: unknown = null;
+  readonly forward: Direction;
+  readonly backward: Direction;
+
+  constructor(
+    readonly id: number,
+    readonly kind: number,
+    readonly initiator: number,
+    readonly acceptor: number,
+  ) {
+    this.forward = new Direction(this, initiator, acceptor, false);
+    this.backward = new Direction(this, acceptor, initiator, true);
+  }
+
+  isOpenAt(initiatorSide: boolean): boolean {
+    return initiatorSide ? this.initiatorOpen : this.acceptorOpen;
+  }
+}
+
+interface LatencyRule {
+  faultId: number;
+  delayMs: number;
+  jitterMs: number;
+}
+
+interface DropRule {
+  faultId: number;
+  /** Bit per bus message type; 0 means every type. */
+  typeMask: number;
+  probability: number;
+}
+
+export class Network {
+  private nextConnectionId = 1;
+  private readonly connectionsOf: Connection[][];
+  private readonly partitionCount: Uint16Array;
+  private readonly holdCount: Uint16Array;
+  private readonly latencyRules: Array<LatencyRule[] | null>;
+  private readonly dropRules: Array<DropRule[] | null>;
+  private readonly waitingFor: Direction[][];
+  /** Bus data messages delivered to a process. */
+  delivered = 0;
+  readonly pool = new MessagePool();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly scheduler: Scheduler,
+    private readonly deliverEventKind: number,
+    private readonly rng: Rng,
+    private readonly trace: Trace,
+    private host: NetworkHost,
+  ) {
+    this.connectionsOf = Array.from({ length: capacity }, () => []);
+    this.waitingFor = Array.from({ length: capacity }, () => []);
+    this.partitionCount = new Uint16Array(capacity * capacity);
+    this.holdCount = new Uint16Array(capacity * capacity);
+    this.latencyRules = new Array<LatencyRule[] | null>(capacity * capacity).fill(null);
+    this.dropRules = new Array<DropRule[] | null>(capacity * capacity).fill(null);
+  }
+
+  setHost(host: NetworkHost): void {
+    this.host = host;
+  }
+
+  /**
+   * Opens a connection from `from` to `to`. Returns null when the connect fails at once (nothing
+   * listens at `to` and the path is open, so the RST comes straight back).
+   */
+  connect(kind: number, from: number, to: number, endpoint: unknown): Connection | null {
+    if (this.host.isDown(to) && !this.partitioned(from, to) && !this.partitioned(to, from)) return null;
+    const connection = new Connection(this.nextConnectionId++, kind, from, to);
+    connection.initiatorEndpoint = endpoint;
+    this.connectionsOf[from]!.push(connection);
+    this.connectionsOf[to]!.push(connection);
+    this.enqueue(connection.forward, this.pool.acquire(MSG_SYN));
+    return connection;
+  }
+
+  /** Sends a message from one end; lost if that end is closed or a drop rule takes it. */
+  send(connection: Connection, fromInitiator: boolean, message: Message): void {
+    if (!connection.isOpenAt(fromInitiator)) {
+      this.pool.release(message);
+      return;
+    }
+    const direction = fromInitiator ? connection.forward : connection.backward;
+    if (connection.kind === CONN_BUS && this.dropped(direction, message.type)) {
+      this.trace.record(this.scheduler.nowMs, T_DROP, direction.from, direction.to, message.type);
+      this.pool.release(message);
+      return;
+    }
+    this.enqueue(direction, message);
+  }
+
+  /**
+   * Closes one end. Data this end sent that a partition stalls is lost with it; the other end
+   * learns of the close in order after what it was already sent; nothing more is read here.
+   */
+  close(connection: Connection, byInitiator: boolean): void {
+    if (!connection.isOpenAt(byInitiator)) return;
+    if (byInitiator) {
+      connection.initiatorOpen = false;
+      connection.initiatorEndpoint = null;
+    } else {
+      connection.acceptorOpen = false;
+      connection.acceptorEndpoint = null;
+    }
+    const outgoing = byInitiator ? connection.forward : connection.backward;
+    const incoming = byInitiator ? connection.backward : connection.forward;
+    if (this.partitioned(outgoing.from, outgoing.to)) this.dropQueue(outgoing);
+    this.dropQueue(incoming);
+    if (connection.isOpenAt(!byInitiator)) this.enqueue(outgoing, this.pool.acquire(MSG_CLOSE));
+    else this.forget(connection);
+  }
+
+  /** Every connection with an end at a process that died: its ends close (the kernel sends RST). */
+  processDown(processIndex: number): void {
+    for (const connection of [...this.connectionsOf[processIndex]!]) {
+      if (connection.initiator === processIndex) this.close(connection, true);
+      if (connection.acceptor === processIndex) this.close(connection, false);
+    }
+    this.waitingFor[processIndex]!.length = 0;
+  }
+
+  /** A resumed process reads what waited in its socket buffers, in the order it arrived. */
+  processResumed(processIndex: number): void {
+    const waiting = this.waitingFor[processIndex]!;
+    this.waitingFor[processIndex] = [];
+    for (const direction of waiting) {
+      direction.waiting = false;
+      this.kick(direction);
+    }
+  }
+
+  /** The scheduler event of a direction fired: deliver its head if the path and receiver allow. */
+  deliverHead(direction: Direction): void {
+    direction.scheduled = false;
+    const message = direction.head;
+    if (message === null) return;
+    const connection = direction.connection;
+    const nowMs = this.scheduler.nowMs;
+    if (this.blocked(direction)) {
+      this.trace.record(nowMs, T_STALL, direction.from, direction.to, message.type | (connection.kind << 8));
+      return;
+    }
+    if (!connection.isOpenAt(direction.towardInitiator)) {
+      this.trace.record(nowMs, T_LOST, direction.from, direction.to, message.type | (connection.kind << 8));
+      this.dropQueue(direction);
+      return;
+    }
+    if (message.type !== MSG_SYN && this.host.isPaused(direction.to)) {
+      this.trace.record(nowMs, T_WAIT_RESUME, direction.from, direction.to, message.type | (connection.kind << 8));
+      direction.waiting = true;
+      this.waitingFor[direction.to]!.push(direction);
+      return;
+    }
+    this.pop(direction);
+    if (direction.head !== null) this.scheduleHead(direction);
+    this.handle(direction, message);
+    this.pool.release(message);
+  }
+
+  // --- faults on directed pairs ------------------------------------------------------------
+
+  addPartition(pairs: ReadonlyArray<readonly [number, number]>): void {
+    for (const [from, to] of pairs) this.partitionCount[from * this.capacity + to]!++;
+  }
+
+  removePartition(pairs: ReadonlyArray<readonly [number, number]>): void {
+    for (const [from, to] of pairs) {
+      const index = from * this.capacity + to;
+      if (this.partitionCount[index]! > 0 && --this.partitionCount[index]! === 0) this.kickPair(from, to);
+    }
+  }
+
+  addHold(pairs: ReadonlyArray<readonly [number, number]>): void {
+    for (const [from, to] of pairs) this.holdCount[from * this.capacity + to]!++;
+  }
+
+  /** Delivers everything held on these pairs (every hold on them ends). */
+  release(pairs: ReadonlyArray<readonly [number, number]>): void {
+    for (const [from, to] of pairs) {
+      const index = from * this.capacity + to;
+      if (this.holdCount[index]! > 0) {
+        this.holdCount[index] = 0;
+        this.kickPair(from, to);
+      }
+    }
+  }
+
+  addLatency(faultId: number, pairs: ReadonlyArray<readonly [number, number]>, delayMs: number, jitterMs: number): void {
+    for (const [from, to] of pairs) {
+      const index = from * this.capacity + to;
+      (this.latencyRules[index] ??= []).push({ faultId, delayMs, jitterMs });
+    }
+  }
+
+  removeLatency(faultId: number): void {
+    removeRules(this.latencyRules, faultId);
+  }
+
+  addDrop(faultId: number, pairs: ReadonlyArray<readonly [number, number]>, typeMask: number, probability: number): void {
+    for (const [from, to] of pairs) {
+      const index = from * this.capacity + to;
+      (this.dropRules[index] ??= []).push({ faultId, typeMask, probability });
+    }
+  }
+
+  removeDrop(faultId: number): void {
+    removeRules(this.dropRules, faultId);
+  }
+
+  /** Ends every partition, hold, latency and drop rule, and delivers what they kept back. */
+  heal(): void {
+    this.partitionCount.fill(0);
+    this.holdCount.fill(0);
+    this.latencyRules.fill(null);
+    this.dropRules.fill(null);
+    for (let from = 0; from < this.capacity; from++) {
+      for (const connection of this.connectionsOf[from]!) {
+        if (connection.initiator === from) {
+          this.kick(connection.forward);
+          this.kick(connection.backward);
+        }
+      }
+    }
+  }
+
+  /** No partition, hold, latency or drop rule is active. */
+  isHealthy(): boolean {
+    return (
+      this.partitionCount.every((count) => count === 0) &&
+      this.holdCount.every((count) => count === 0) &&
+      this.latencyRules.every((rules) => rules === null || rules.length === 0) &&
+      this.dropRules.every((rules) => rules === null || rules.length === 0)
+    );
+  }
+
+  partitioned(from: number, to: number): boolean {
+    return this.partitionCount[from * this.capacity + to]! > 0;
+  }
+
+  /** Open connections (for the memory bound in tests). */
+  connectionCount(): number {
+    let count = 0;
+    for (let p = 0; p < this.capacity; p++) for (const c of this.connectionsOf[p]!) if (c.initiator === p) count++;
+    return count;
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private handle(direction: Direction, message: Message): void {
+    const connection = direction.connection;
+    const nowMs = this.scheduler.nowMs;
+    switch (message.type) {
+      case MSG_SYN:
+        this.accept(connection);
+        return;
+      case MSG_SYNACK:
+        connection.established = true;
+        this.trace.record(nowMs, T_CONNECTED, connection.initiator, connection.acceptor, connection.kind);
+        this.host.connected(connection);
+        return;
+      case MSG_CLOSE:
+        this.peerClosed(connection, direction.towardInitiator);
+        return;
+      default:
+        if (connection.kind === CONN_BUS) this.delivered++;
+        this.trace.record(nowMs, T_DELIVER, direction.from, direction.to, message.type | (connection.kind << 8));
+        this.host.deliver(connection, direction.towardInitiator, message);
+    }
+  }
+
+  /** The SYN reached the acceptor's kernel: accepted unless the process is gone. */
+  private accept(connection: Connection): void {
+    if (this.host.isDown(connection.acceptor)) {
+      this.close(connection, false);
+      return;
+    }
+    this.enqueue(connection.backward, this.pool.acquire(MSG_SYNACK));
+  }
+
+  private peerClosed(connection: Connection, atInitiator: boolean): void {
+    const nowMs = this.scheduler.nowMs;
+    const here = atInitiator ? connection.initiator : connection.acceptor;
+    const there = atInitiator ? connection.acceptor : connection.initiator;
+    const wasEstablished = connection.established;
+    const hadEndpoint = atInitiator ? connection.initiatorEndpoint !== null : connection.acceptorEndpoint !== null;
+    if (atInitiator && !wasEstablished) {
+      this.trace.record(nowMs, T_REFUSED, here, there, connection.kind);
+      this.host.refused(connection);
+    } else if (hadEndpoint) {
+      this.trace.record(nowMs, T_CLOSED, here, there, connection.kind);
+      this.host.closedByPeer(connection, atInitiator);
+    }
+    // The host may already have closed this end while handling the notice.
+    this.close(connection, atInitiator);
+  }
+
+  private enqueue(direction: Direction, message: Message): void {
+    if (direction.length >= MAX_QUEUED_PER_DIRECTION) {
+      throw new Error(`Network: more than ${MAX_QUEUED_PER_DIRECTION} messages queued from process ${direction.from} to ${direction.to}`);
+    }
+    const arriveAtMs = Math.max(this.scheduler.nowMs + this.delayMs(direction), direction.lastArriveAtMs);
+    direction.lastArriveAtMs = arriveAtMs;
+    message.arriveAtMs = arriveAtMs;
+    message.next = null;
+    const wasEmpty = direction.head === null;
+    if (wasEmpty) direction.head = message;
+    else direction.tail!.next = message;
+    direction.tail = message;
+    direction.length++;
+    if (wasEmpty && !direction.waiting) this.scheduleHead(direction);
+  }
+
+  private pop(direction: Direction): void {
+    const message = direction.head!;
+    direction.head = message.next;
+    if (direction.head === null) direction.tail = null;
+    message.next = null;
+    direction.length--;
+  }
+
+  private dropQueue(direction: Direction): void {
+    let message = direction.head;
+    while (message !== null) {
+      const next = message.next;
+      this.pool.release(message);
+      message = next;
+    }
+    direction.head = null;
+    direction.tail = null;
+    direction.length = 0;
+    if (direction.waiting) {
+      direction.waiting = false;
+      const waiting = this.waitingFor[direction.to]!;
+      const index = waiting.indexOf(direction);
+      if (index >= 0) waiting.splice(index, 1);
+    }
+  }
+
+  private scheduleHead(direction: Direction): void {
+    direction.scheduled = true;
+    const atMs = Math.max(this.scheduler.nowMs, direction.head!.arriveAtMs);
+    this.scheduler.schedule(atMs, this.deliverEventKind, 0, direction);
+  }
+
+  /** Reschedules a direction whose head was held back, if nothing holds it any more. */
+  private kick(direction: Direction): void {
+    if (direction.head === null || direction.scheduled || direction.waiting || this.blocked(direction)) return;
+    this.scheduleHead(direction);
+  }
+
+  private kickPair(from: number, to: number): void {
+    for (const connection of this.connectionsOf[from]!) {
+      if (connection.initiator === from && connection.acceptor === to) this.kick(connection.forward);
+      else if (connection.acceptor === from && connection.initiator === to) this.kick(connection.backward);
+    }
+  }
+
+  private blocked(direction: Direction): boolean {
+    const index = direction.from * this.capacity + direction.to;
+    return this.partitionCount[index]! > 0 || (direction.connection.kind === CONN_BUS && this.holdCount[index]! > 0);
+  }
+
+  private delayMs(direction: Direction): number {
+    let delayMs = BASE_LATENCY_MS + this.rng.int(BASE_JITTER_MS + 1);
+    if (direction.connection.kind !== CONN_BUS) return delayMs;
+    const rules = this.latencyRules[direction.from * this.capacity + direction.to];
+    if (rules !== null && rules !== undefined && rules.length > 0) {
+      const rule = rules[rules.length - 1]!;
+      delayMs += rule.delayMs + (rule.jitterMs > 0 ? this.rng.int(rule.jitterMs + 1) : 0);
+    }
+    return delayMs;
+  }
+
+  private dropped(direction: Direction, type: number): boolean {
+    if (type >= 16) return false;
+    const rules = this.dropRules[direction.from * this.capacity + direction.to];
+    if (rules === null || rules === undefined) return false;
+    for (const rule of rules) {
+      if (rule.typeMask !== 0 && (rule.typeMask & (1 << type)) === 0) continue;
+      if (this.rng.float() < rule.probability) return true;
+    }
+    return false;
+  }
+
+  private forget(connection: Connection): void {
+    for (const processIndex of [connection.initiator, connection.acceptor]) {
+      const list = this.connectionsOf[processIndex]!;
+      const index = list.indexOf(connection);
+      if (index >= 0) list.splice(index, 1);
+    }
+    this.dropQueue(connection.forward);
+    this.dropQueue(connection.backward);
+  }
+}
+
+function removeRules<T extends { faultId: number }>(table: Array<T[] | null>, faultId: number): void {
+  for (let i = 0; i < table.length; i++) {
+    const rules = table[i];
+    if (rules === null || rules === undefined) continue;
+    const kept = rules.filter((rule) => rule.faultId !== faultId);
+    table[i] = kept.length === 0 ? null : kept;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * A simulated valkey-server process: its lifecycle (down, starting, running, paused), the server
+ * it runs while up, the nodes.conf it leaves on disk, and its own random stream (node ids,
+ * election delays, gossip picks) that survives restarts.
+ *
+ * Kill drops the server (unsaved state is lost; restart reloads the last nodes.conf). Pause
+ * (SIGSTOP) freezes it: no cron, and what arrives waits in the socket buffers until resume.
+ */
+import type { Rng } from '../core/rng.ts';
+import type { NodesConf, ValkeyServer } from './valkey/index.ts';
+
+export const PROCESS_DOWN = 0;
+export const PROCESS_STARTING = 1;
+export const PROCESS_RUNNING = 2;
+export const PROCESS_PAUSED = 3;
+
+export const PROCESS_STATE_NAMES = ['down', 'starting', 'running', 'paused'] as const;
+
+/** A started process answers after this long plus up to STARTUP_JITTER_MS (real: 128-190 ms). */
+export const STARTUP_DELAY_MS = 120;
+export const STARTUP_JITTER_MS = 70;
+
+export class SimProcess {
+  state = PROCESS_DOWN;
+  server: ValkeyServer | null = null;
+  /** nodes.conf as last written; null before the first start. */
+  persisted: NodesConf | null = null;
+  /** Starts so far (a restart bumps it). */
+  incarnation = 0;
+  cronHandle = -1;
+  startHandle = -1;
+  /** A cron tick fell due while paused: it runs first thing after resume. */
+  cronDue = false;
+
+  constructor(
+    readonly index: number,
+    readonly name: string,
+    /** The shard the scenario created it in (null for a node added as an empty primary). */
+    readonly createdShard: number | null,
+    readonly rng: Rng,
+  ) {}
+
+  get running(): boolean {
+    return this.state === PROCESS_RUNNING;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The run's trace: one compact record per step (and per notable thing inside a step), hashed
+ * incrementally so two runs with the same seed give the same `trace_hash`, and a ring of the last
+ * records from which readable lines are built only when asked (crash file tail, `--trace`).
+ *
+ * A record is five integers [atMs, code, a, b, c]; records collect in a typed buffer that is fed to
+ * sha256 a chunk at a time, so the hot path neither builds strings nor allocates.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { ObservedEvent } from '../core/events.ts';
+import { MESSAGE_TYPE_NAMES } from './message.ts';
+
+export const T_CRON = 1;
+export const T_DELIVER = 2;
+export const T_DROP = 3;
+export const T_LOST = 4;
+export const T_STALL = 5;
+export const T_WAIT_RESUME = 6;
+export const T_CONNECTED = 7;
+export const T_REFUSED = 8;
+export const T_CLOSED = 9;
+export const T_PLAN = 10;
+export const T_EVENT = 11;
+export const T_WRITE = 12;
+export const T_PROCESS = 13;
+export const T_CHECK = 14;
+export const T_FORMATION = 15;
+export const T_REPL_CRON = 16;
+export const T_NOOP = 17;
+
+const RECORD_INTS = 5;
+const CHUNK_RECORDS = 4096;
+
+/** How the runner names processes and plan steps in readable lines. */
+export interface TraceNames {
+  node(processIndex: number): string;
+  planStep(faultId: number, phase: number): string;
+  processState(state: number): string;
+}
+
+export class Trace {
+  private readonly hash: Hash = createHash('sha256');
+  private readonly chunk = new Int32Array(CHUNK_RECORDS * RECORD_INTS);
+  private chunkRecords = 0;
+  private readonly ring: Int32Array;
+  private ringNext = 0;
+  private ringFilled = 0;
+  /** Observed events named by T_EVENT records, kept as long as their records are in the ring. */
+  private readonly eventRing: Array<ObservedEvent | null>;
+  private eventSeq = 0;
+  records = 0;
+  /** Called with each readable line as it is recorded (`reproduce --trace`); slow, off by default. */
+  onLine: ((line: string) => void) | null = null;
+
+  constructor(
+    private readonly names: TraceNames,
+    readonly tailRecords = 50,
+  ) {
+    this.ring = new Int32Array(Math.max(1, tailRecords) * RECORD_INTS);
+    this.eventRing = new Array<ObservedEvent | null>(Math.max(1, tailRecords)).fill(null);
+  }
+
+  record(atMs: number, code: number, a: number, b: number, c: number): void {
+    let offset = this.chunkRecords * RECORD_INTS;
+    const chunk = this.chunk;
+    chunk[offset] = atMs;
+    chunk[offset + 1] = code;
+    chunk[offset + 2] = a;
+    chunk[offset + 3] = b;
+    chunk[offset + 4] = c;
+    if (++this.chunkRecords === CHUNK_RECORDS) this.flushChunk();
+    offset = this.ringNext * RECORD_INTS;
+    const ring = this.ring;
+    ring[offset] = atMs;
+    ring[offset + 1] = code;
+    ring[offset + 2] = a;
+    ring[offset + 3] = b;
+    ring[offset + 4] = c;
+    this.ringNext = (this.ringNext + 1) % this.tailRecords;
+    if (this.ringFilled < this.tailRecords) this.ringFilled++;
+    this.records++;
+    if (this.onLine !== null) this.onLine(this.formatRecord(atMs, code, a, b, c));
+  }
+
+  /** Records an observed event; its fields go into the hash through a few integers. */
+  recordEvent(event: ObservedEvent, kindCode: number, node: number, value: number): void {
+    const seq = this.eventSeq++;
+    this.eventRing[seq % this.eventRing.length] = event;
+    this.record(event.atMs, T_EVENT, seq, kindCode * 4096 + (node & 4095), value);
+  }
+
+  /** sha256 (hex) of every record so far. */
+  digest(): string {
+    const copy = this.hash.copy();
+    if (this.chunkRecords > 0) copy.update(new Uint8Array(this.chunk.buffer, 0, this.chunkRecords * RECORD_INTS * 4));
+    return copy.digest('hex');
+  }
+
+  /** The last records as readable lines, oldest first. */
+  tail(): string[] {
+    const lines: string[] = [];
+    const start = (this.ringNext - this.ringFilled + this.tailRecords) % this.tailRecords;
+    for (let i = 0; i < this.ringFilled; i++) {
+      const offset = ((start + i) % this.tailRecords) * RECORD_INTS;
+      const r = this.ring;
+      lines.push(this.formatRecord(r[offset]!, r[offset + 1]!, r[offset + 2]!, r[offset + 3]!, r[offset + 4]!));
+    }
+    return lines;
+  }
+
+  private flushChunk(): void {
+    this.hash.update(new Uint8Array(this.chunk.buffer, 0, this.chunkRecords * RECORD_INTS * 4));
+    this.chunkRecords = 0;
+  }
+
+  private formatRecord(atMs: number, code: number, a: number, b: number, c: number): string {
+    return `${atMs}ms ${this.describe(code, a, b, c)}`;
+  }
+
+  private describe(code: number, a: number, b: number, c: number): string {
+    const n = this.names;
+    const type = (value: number): string => MESSAGE_TYPE_NAMES[value & 255] ?? `type-${value & 255}`;
+    const link = (value: number): string => ((value >> 8) === 1 ? 'repl ' : '');
+    switch (code) {
+      case T_CRON: return `${n.node(a)} cron`;
+      case T_REPL_CRON: return `${n.node(a)} replication cron`;
+      case T_DELIVER: return `${n.node(b)} <- ${n.node(a)} ${link(c)}${type(c)}`;
+      case T_DROP: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} dropped (drop rule)`;
+      case T_LOST: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} lost (connection closed)`;
+      case T_STALL: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} stalled (partition or hold)`;
+      case T_WAIT_RESUME: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} waits in the socket buffer (paused)`;
+      case T_CONNECTED: return `${n.node(a)} connected to ${n.node(b)} (${c === 1 ? 'replication' : 'bus'})`;
+      case T_REFUSED: return `${n.node(a)} connect to ${n.node(b)} refused (${c === 1 ? 'replication' : 'bus'})`;
+      case T_CLOSED: return `${n.node(a)} sees the ${c === 1 ? 'replication' : 'bus'} connection with ${n.node(b)} closed`;
+      case T_PLAN: return `plan: ${n.planStep(a, b)}`;
+      case T_EVENT: return this.describeEvent(a, b, c);
+      case T_WRITE: return `write key ${a} to ${n.node(b)} ${c === 1 ? 'accepted' : 'refused'}`;
+      case T_PROCESS: return `${n.node(a)} process ${n.processState(b)}`;
+      case T_CHECK: return `convergence check: ${c === 1 ? 'holds' : 'not yet'}`;
+      case T_FORMATION: return `formation step ${a}`;
+      case T_NOOP: return 'no-op';
+      default: return `record ${code} ${a} ${b} ${c}`;
+    }
+  }
+
+  private describeEvent(seq: number, kindAndNode: number, value: number): string {
+    const event = this.eventRing[seq % this.eventRing.length];
+    if (event === null || event === undefined || seq < this.eventSeq - this.eventRing.length) {
+      return `event ${kindAndNode >> 12} on ${this.names.node(kindAndNode & 4095)} (${value})`;
+    }
+    const { atMs: _atMs, kind, ...rest } = event;
+    const fields = Object.entries(rest).map(([key, v]) => `${key}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
+    return `${kind} ${fields.join(' ')}`;
+  }
+}

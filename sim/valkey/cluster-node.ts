@@ -1,0 +1,121 @@
+/**
+ * `clusterNode` and `clusterLink`: what one server knows about one node (itself included, with
+ * NODE_MYSELF), and one end of a bus connection. Plain records; the functions that change them
+ * live next to the Valkey function they model.
+ */
+import type { Connection } from '../network.ts';
+import type { SlotSet } from './slot-set.ts';
+import { NODE_FAIL, NODE_HANDSHAKE, NODE_PFAIL, NODE_PRIMARY, NODE_REPLICA } from './constants.ts';
+
+export class ClusterLink {
+  /** The node this link belongs to; an inbound link learns it from the first known sender. */
+  node: ClusterNode | null;
+
+  constructor(
+    node: ClusterNode | null,
+    readonly inbound: boolean,
+    readonly ctimeAtMs: number,
+    public connection: Connection | null,
+  ) {
+    this.node = node;
+  }
+}
+
+export class ClusterNode {
+  flags: number;
+  /** The node's address: a process index in the simulator, -1 when unknown (noaddr). */
+  address: number;
+  configEpoch = 0;
+  replicaOf: ClusterNode | null = null;
+  /** Sorted by name, as clusterNodeAddReplica keeps them. */
+  replicas: ClusterNode[] = [];
+  numSlots = 0;
+  /** Its slots in this server's view; null when the owner table changed since it was built. */
+  slotsCache: SlotSet | null = null;
+  pingSentAtMs = 0;
+  pongReceivedAtMs = 0;
+  dataReceivedAtMs = 0;
+  failTimeAtMs = 0;
+  votedTimeAtMs = 0;
+  replOffset = 0;
+  orphanedTimeAtMs = 0;
+  /** Failure reports: who reported this node PFAIL/FAIL, and when. */
+  failReporters: ClusterNode[] = [];
+  failReportTimesMs: number[] = [];
+  /** Interned shard id. */
+  shardId: number;
+  link: ClusterLink | null = null;
+  inboundLink: ClusterLink | null = null;
+  lastInPingGossip = 0;
+
+  constructor(
+    /** Interned node id (see identities.ts); changes when a handshake node learns its real id. */
+    public identity: number,
+    public name: string,
+    flags: number,
+    address: number,
+    shardId: number,
+    readonly ctimeAtMs: number,
+  ) {
+    this.flags = flags;
+    this.address = address;
+    this.shardId = shardId;
+  }
+}
+
+export function isPrimary(node: ClusterNode): boolean {
+  return (node.flags & NODE_PRIMARY) !== 0;
+}
+
+export function isReplica(node: ClusterNode): boolean {
+  return (node.flags & NODE_REPLICA) !== 0;
+}
+
+/** clusterNodeIsVotingPrimary: a primary that owns at least one slot. */
+export function isVotingPrimary(node: ClusterNode): boolean {
+  return (node.flags & NODE_PRIMARY) !== 0 && node.numSlots > 0;
+}
+
+export function inHandshake(node: ClusterNode): boolean {
+  return (node.flags & NODE_HANDSHAKE) !== 0;
+}
+
+export function timedOut(node: ClusterNode): boolean {
+  return (node.flags & NODE_PFAIL) !== 0;
+}
+
+export function failed(node: ClusterNode): boolean {
+  return (node.flags & NODE_FAIL) !== 0;
+}
+
+/** nodeEpoch: a replica shows its primary's configEpoch. */
+export function nodeEpoch(node: ClusterNode): number {
+  return node.replicaOf !== null ? node.replicaOf.configEpoch : node.configEpoch;
+}
+
+/** clusterNodeAddReplica: keeps the list sorted by name and sets MIGRATE_TO on the primary. */
+export function addReplica(primary: ClusterNode, replica: ClusterNode, migrateToFlag: number): void {
+  if (primary.replicas.includes(replica)) return;
+  primary.replicas.push(replica);
+  primary.replicas.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  primary.flags |= migrateToFlag;
+}
+
+/** clusterNodeRemoveReplica: MIGRATE_TO goes when the last replica is removed. */
+export function removeReplica(primary: ClusterNode, replica: ClusterNode, migrateToFlag: number): void {
+  const index = primary.replicas.indexOf(replica);
+  if (index < 0) return;
+  primary.replicas.splice(index, 1);
+  if (primary.replicas.length === 0) primary.flags &= ~migrateToFlag;
+}
+
+/** clusterCountNonFailingReplicas. */
+export function countNonFailingReplicas(node: ClusterNode): number {
+  let count = 0;
+  for (const replica of node.replicas) if ((replica.flags & NODE_FAIL) === 0) count++;
+  return count;
+}
+
+export function setRole(node: ClusterNode, primary: boolean): void {
+  node.flags = (node.flags & ~(NODE_PRIMARY | NODE_REPLICA)) | (primary ? NODE_PRIMARY : NODE_REPLICA);
+}

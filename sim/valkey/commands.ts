@@ -1,0 +1,80 @@
+/**
+ * The CLUSTER admin commands the runner and the formation send to one server (protocol reference
+ * §5.1, §5.4): ADDSLOTSRANGE, SET-CONFIG-EPOCH, MEET, REPLICATE, BUMPEPOCH. Each returns null on
+ * OK or Valkey's error text. FAILOVER is in manual-failover.ts.
+ */
+import { ClusterNode, inHandshake, isPrimary } from './cluster-node.ts';
+import { NODE_HANDSHAKE, NODE_MEET, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
+import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
+import { BROADCAST_ALL, broadcastPong } from './gossip.ts';
+import { freeLink } from './links.ts';
+import { setPrimary } from './roles.ts';
+import type { ValkeyServer } from './server.ts';
+
+/** CLUSTER ADDSLOTSRANGE start end: refused if any slot is already assigned. */
+export function addSlotsRange(server: ValkeyServer, start: number, end: number): string | null {
+  for (let slot = start; slot <= end; slot++) {
+    if (server.slots[slot] !== null) return `ERR Slot ${slot} is already busy`;
+  }
+  for (let slot = start; slot <= end; slot++) server.addSlot(server.myself, slot);
+  server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);
+  return null;
+}
+
+/** CLUSTER SET-CONFIG-EPOCH: only on a node that knows no other node and has epoch 0. */
+export function setConfigEpoch(server: ValkeyServer, epoch: number): string | null {
+  if (epoch < 0) return `ERR Invalid config epoch specified: ${epoch}`;
+  if (server.nodes.length > 1) return 'ERR The user can assign a config epoch only when the node does not know any other node.';
+  if (server.myself.configEpoch !== 0) return 'ERR Node config epoch is already non-zero';
+  server.myself.configEpoch = epoch;
+  if (server.currentEpoch < epoch) server.currentEpoch = epoch;
+  server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);
+  return null;
+}
+
+/** CLUSTER MEET: start a handshake with the node at `address` unless one is in progress. */
+export function meet(server: ValkeyServer, address: number): string | null {
+  for (const node of server.nodes) {
+    if (inHandshake(node) && node.address === address) return null; // EAGAIN still replies OK
+  }
+  const identities = server.env.identities;
+  const identity = identities.freshNode(server.rng, -1);
+  const node = new ClusterNode(identity, identities.nodes.name(identity), NODE_HANDSHAKE | NODE_MEET, address, identities.shards.fresh(server.rng), server.nowMs);
+  server.addNode(node);
+  return null;
+}
+
+/** CLUSTER REPLICATE <node id>. */
+export function replicate(server: ValkeyServer, identity: number): string | null {
+  const node = server.lookup(identity);
+  if (node === null) return `ERR Unknown node ${server.env.identities.nodes.name(identity)}`;
+  if (node === server.myself) return "ERR Can't replicate myself";
+  if (!isPrimary(node)) return 'ERR I can only replicate a master, not a replica.';
+  if (isPrimary(server.myself) && (server.myself.numSlots !== 0 || hasKeys(server))) {
+    return 'ERR To set a master the node must be empty and without assigned slots.';
+  }
+  setPrimary(server, node, true);
+  broadcastPong(server, BROADCAST_ALL);
+  server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);
+  return null;
+}
+
+/** CLUSTER BUMPEPOCH: BUMPED or STILL, and the epoch. */
+export function bumpEpoch(server: ValkeyServer): { bumped: boolean; epoch: number } {
+  const bumped = bumpConfigEpochWithoutConsensus(server);
+  if (bumped) server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  return { bumped, epoch: server.myself.configEpoch };
+}
+
+/** The keyspace is not modelled yet: a node holds keys once it accepted or replicated writes. */
+function hasKeys(server: ValkeyServer): boolean {
+  return server.replication.offset > 0;
+}
+
+/** DEBUG CLUSTERLINK KILL all <every node>: free both links of every node (the cron reconnects). */
+export function killLinks(server: ValkeyServer): void {
+  for (const node of [...server.nodes]) {
+    if (node.link !== null) freeLink(server, node.link);
+    if (node.inboundLink !== null) freeLink(server, node.inboundLink);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Valkey 8.0.1 cluster constants and flag bits, as `cluster_legacy.h` and `cluster.h` define
+ * them (protocol reference §0, §1.2). Times in milliseconds.
+ */
+
+/** Node flag bits (clusterNode.flags, and the header's `flags`). */
+export const NODE_PRIMARY = 1;
+export const NODE_REPLICA = 2;
+export const NODE_PFAIL = 4;
+export const NODE_FAIL = 8;
+export const NODE_MYSELF = 16;
+export const NODE_HANDSHAKE = 32;
+export const NODE_NOADDR = 64;
+export const NODE_MEET = 128;
+export const NODE_MIGRATE_TO = 256;
+export const NODE_NOFAILOVER = 512;
+export const NODE_EXTENSIONS_SUPPORTED = 1024;
+export const NODE_LIGHT_HDR_SUPPORTED = 2048;
+
+/** Flags written to nodes.conf (the CLUSTER NODES flag words). */
+export const PERSISTED_FLAGS = NODE_MYSELF | NODE_PRIMARY | NODE_REPLICA | NODE_PFAIL | NODE_FAIL | NODE_NOADDR | NODE_NOFAILOVER;
+
+/** clusterDoBeforeSleep flags. */
+export const TODO_HANDLE_FAILOVER = 1;
+export const TODO_UPDATE_STATE = 2;
+export const TODO_SAVE_CONFIG = 4;
+export const TODO_FSYNC_CONFIG = 8;
+export const TODO_HANDLE_MANUALFAILOVER = 16;
+
+export const CLUSTER_OK = 0;
+export const CLUSTER_FAIL = 1;
+
+/** `run_with_period(100) clusterCron()`. */
+export const CRON_PERIOD_MS = 100;
+/** replicationCron runs once a second. */
+export const REPLICATION_CRON_PERIOD_MS = 1000;
+export const FAIL_REPORT_VALIDITY_MULT = 2;
+export const FAIL_UNDO_TIME_MULT = 2;
+/** CLUSTER_OPERATION_TIMEOUT: the floor of the election's auth timeout. */
+export const OPERATION_TIMEOUT_MS = 2000;
+export const MF_TIMEOUT_MS = 5000;
+export const MF_PAUSE_MULT = 2;
+export const REPLICA_MIGRATION_DELAY_MS = 5000;
+/** CLUSTER_WRITABLE_DELAY: a primary stays in state fail this long after its first state update. */
+export const WRITABLE_DELAY_MS = 2000;
+export const MIN_REJOIN_DELAY_MS = 500;
+export const MAX_REJOIN_DELAY_MS = 5000;
+/** repl-ping-replica-period (10 s) and repl-timeout (60 s) defaults. */
+export const REPL_PING_REPLICA_PERIOD_MS = 10_000;
+export const REPL_TIMEOUT_MS = 60_000;
+/** Bytes a replication PING adds to the stream (`*1\r\n$4\r\nPING\r\n`). */
+export const REPL_PING_BYTES = 14;
+/** The default replication backlog (repl-backlog-size 1mb). */
+export const REPL_BACKLOG_BYTES = 1024 * 1024;
+
+/** The election delay's fixed and random parts and the per-rank step (clusterHandleReplicaFailover). */
+export const ELECTION_FIXED_DELAY_MS = 500;
+export const ELECTION_RANDOM_DELAY_MS = 500;
+export const ELECTION_RANK_DELAY_MS = 1000;
+
+/** `max(node_timeout*2, 2000)`: how long an election may collect votes. */
+export function authTimeoutMs(nodeTimeoutMs: number): number {
+  return Math.max(nodeTimeoutMs * 2, OPERATION_TIMEOUT_MS);
+}
+
+/** A new election may be scheduled only after twice the auth timeout. */
+export function authRetryMs(nodeTimeoutMs: number): number {
+  return authTimeoutMs(nodeTimeoutMs) * 2;
+}
+
+/** `max(node_timeout, 1000)`: a handshake node older than this is deleted. */
+export function handshakeTimeoutMs(nodeTimeoutMs: number): number {
+  return Math.max(nodeTimeoutMs, 1000);
+}
+
+/** `clamp(node_timeout, 500, 5000)`: a primary's delay before leaving state fail after a minority. */
+export function rejoinDelayMs(nodeTimeoutMs: number): number {
+  return Math.min(MAX_REJOIN_DELAY_MS, Math.max(MIN_REJOIN_DELAY_MS, nodeTimeoutMs));
+}
+
+/** cluster-ping-interval, or node_timeout/2 when 0. */
+export function pingIntervalMs(nodeTimeoutMs: number, configuredMs: number): number {
+  return configuredMs !== 0 ? configuredMs : Math.floor(nodeTimeoutMs / 2);
+}

@@ -1,0 +1,44 @@
+/**
+ * Epochs (protocol reference §4.1-§4.2): the configEpoch collision rule, which looks only at node
+ * ids (the smaller id moves, whatever the shards or data: the root of flaw (b) in the brief), and
+ * the bump without consensus used by TAKEOVER and BUMPEPOCH.
+ */
+import { isPrimary, type ClusterNode } from './cluster-node.ts';
+import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG } from './constants.ts';
+import { saveConfig } from './nodes-conf.ts';
+import type { ValkeyServer } from './server.ts';
+
+/** clusterGetMaxEpoch: the largest configEpoch I know, or currentEpoch if larger. */
+export function maxEpoch(server: ValkeyServer): number {
+  let max = 0;
+  for (const node of server.nodes) if (node.configEpoch > max) max = node.configEpoch;
+  return Math.max(max, server.currentEpoch);
+}
+
+/**
+ * clusterHandleConfigEpochCollision: both primaries, same configEpoch, and my id is the smaller:
+ * take currentEpoch + 1 and save with fsync at once.
+ */
+export function handleConfigEpochCollision(server: ValkeyServer, sender: ClusterNode): boolean {
+  const myself = server.myself;
+  if (sender.configEpoch !== myself.configEpoch || !isPrimary(sender) || !isPrimary(myself)) return false;
+  if (sender.name <= myself.name) return false;
+  server.currentEpoch++;
+  myself.configEpoch = server.currentEpoch;
+  saveConfig(server);
+  return true;
+}
+
+/**
+ * clusterBumpConfigEpochWithoutConsensus: if my configEpoch is 0 or not the strict maximum, take
+ * currentEpoch + 1. Returns whether it bumped (BUMPED) or not (STILL).
+ */
+export function bumpConfigEpochWithoutConsensus(server: ValkeyServer): boolean {
+  const max = maxEpoch(server);
+  const myself = server.myself;
+  if (myself.configEpoch !== 0 && myself.configEpoch === max) return false;
+  server.currentEpoch++;
+  myself.configEpoch = server.currentEpoch;
+  server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  return true;
+}

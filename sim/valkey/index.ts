@@ -1,0 +1,62 @@
+/**
+ * The Valkey 8.0.1 model's surface for the world: start a server (fresh or from nodes.conf), run
+ * its cron, hand it what arrives on its connections, and run beforeSleep after each event.
+ * Everything else in sim/valkey is internal to the model.
+ */
+import { CONN_BUS, type Connection } from '../network.ts';
+import type { Message } from '../message.ts';
+import type { ClusterLink } from './cluster-node.ts';
+import { clusterCron } from './cron.ts';
+import { freeLink, inboundLinkFor, onLinkConnected } from './links.ts';
+import { processPacket } from './packet.ts';
+import { onClosed as replicationClosed, onConnected as replicationConnected, onMessage as replicationMessage, onRefused as replicationRefused, replicationCron } from './replication.ts';
+import type { ValkeyServer } from './server.ts';
+
+export { beforeSleep } from './cron.ts';
+export { freshServer, loadServer, snapshot, saveConfig, formatNodesConf, flagWords, type NodesConf } from './nodes-conf.ts';
+export { ValkeyServer, type ServerEnv } from './server.ts';
+export { Identities } from './identities.ts';
+export { SlotSet, SlotSetTable, CLUSTER_SLOTS } from './slot-set.ts';
+export { addSlotsRange, setConfigEpoch, meet, replicate, bumpEpoch, killLinks } from './commands.ts';
+export { clusterFailoverCommand, type FailoverMode } from './manual-failover.ts';
+export { feedStream, replicaOffset, replicationLinkUp, dataAgeMs } from './replication.ts';
+export { replicaRank } from './election.ts';
+export * from './constants.ts';
+export { isPrimary, isReplica, isVotingPrimary, nodeEpoch, type ClusterNode } from './cluster-node.ts';
+
+/** One cron tick; every 10th also runs replicationCron (once a second). */
+export function cronTick(server: ValkeyServer): void {
+  clusterCron(server);
+  if (server.cronIteration % 10 === 0) replicationCron(server);
+}
+
+/** Something arrived on one of the server's connections. */
+export function deliver(server: ValkeyServer, connection: Connection, toInitiator: boolean, message: Message): void {
+  if (connection.kind !== CONN_BUS) {
+    replicationMessage(server, connection, toInitiator, message);
+    return;
+  }
+  const link = toInitiator ? (connection.initiatorEndpoint as ClusterLink) : inboundLinkFor(server, connection);
+  const remote = toInitiator ? connection.acceptor : connection.initiator;
+  processPacket(server, link, message, remote);
+}
+
+export function connected(server: ValkeyServer, connection: Connection): void {
+  if (connection.kind === CONN_BUS) onLinkConnected(server, connection.initiatorEndpoint as ClusterLink);
+  else replicationConnected(server, connection);
+}
+
+export function refused(server: ValkeyServer, connection: Connection): void {
+  if (connection.kind === CONN_BUS) freeLink(server, connection.initiatorEndpoint as ClusterLink);
+  else replicationRefused(server, connection);
+}
+
+/** handleLinkIOError: the peer closed; free our end (the cron reconnects outbound links). */
+export function closedByPeer(server: ValkeyServer, connection: Connection, atInitiator: boolean): void {
+  if (connection.kind !== CONN_BUS) {
+    replicationClosed(server, connection, atInitiator);
+    return;
+  }
+  const link = (atInitiator ? connection.initiatorEndpoint : connection.acceptorEndpoint) as ClusterLink | null;
+  if (link !== null) freeLink(server, link);
+}

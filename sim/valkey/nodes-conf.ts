@@ -1,0 +1,140 @@
+/**
+ * nodes.conf (protocol reference §4.6): what a server writes (every node but handshake ones, the
+ * CLUSTER NODES fields, then `vars currentEpoch lastVoteEpoch`), when (clusterSaveConfig from
+ * beforeSleep, or synchronously for an election win and a collision bump), and how a restarted
+ * process loads it: replicas get configEpoch 0, a nonzero ping/pong becomes "now", FAIL sets
+ * fail_time to now, and currentEpoch is raised to the largest configEpoch in the file.
+ *
+ * The file is kept as a structured snapshot rather than text; `formatNodesConf` prints it the way
+ * Valkey would, for tests and debugging. A kill keeps the last snapshot (the rename happened);
+ * fsync only matters for a machine crash, which the simulator does not model.
+ */
+import type { Rng } from '../../core/rng.ts';
+import { ClusterNode, isReplica, nodeEpoch } from './cluster-node.ts';
+import { NODE_FAIL, NODE_HANDSHAKE, NODE_MYSELF, NODE_PRIMARY, NODE_NOADDR, NODE_NOFAILOVER, NODE_PFAIL, NODE_REPLICA, PERSISTED_FLAGS, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG } from './constants.ts';
+import { maxEpoch } from './epochs.ts';
+import { ValkeyServer, type ServerEnv } from './server.ts';
+import type { SlotSet } from './slot-set.ts';
+
+export interface NodesConfEntry {
+  name: string;
+  /** Process index standing for ip:port@cport; -1 for noaddr. */
+  address: number;
+  flags: number;
+  primary: string | null;
+  pingSent: boolean;
+  pongReceived: boolean;
+  /** The epoch column: a replica's is its primary's configEpoch. */
+  epoch: number;
+  slots: SlotSet;
+  shardId: number;
+}
+
+export interface NodesConf {
+  entries: NodesConfEntry[];
+  currentEpoch: number;
+  lastVoteEpoch: number;
+}
+
+/** clusterGenNodesDescription(CLUSTER_NODE_HANDSHAKE) plus the vars line. */
+export function snapshot(server: ValkeyServer): NodesConf {
+  const entries: NodesConfEntry[] = [];
+  for (const node of server.nodes) {
+    if ((node.flags & NODE_HANDSHAKE) !== 0) continue;
+    entries.push({
+      name: node.name,
+      address: node.address,
+      flags: node.flags & PERSISTED_FLAGS,
+      primary: node.replicaOf !== null ? node.replicaOf.name : null,
+      pingSent: node.pingSentAtMs !== 0,
+      pongReceived: node.pongReceivedAtMs !== 0,
+      epoch: nodeEpoch(node),
+      slots: server.slotsOf(node),
+      shardId: node.shardId,
+    });
+  }
+  return { entries, currentEpoch: server.currentEpoch, lastVoteEpoch: server.lastVoteEpoch };
+}
+
+/** clusterSaveConfigOrDie: write now (the todo flags for saving are consumed). */
+export function saveConfig(server: ValkeyServer): void {
+  server.todoBeforeSleep &= ~(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  server.env.persist(server.processIndex, snapshot(server));
+}
+
+/** clusterInit without a nodes.conf: a new primary with a random id and shard id, saved at once. */
+export function freshServer(env: ServerEnv, processIndex: number, rng: Rng): ValkeyServer {
+  const identity = env.identities.freshNode(rng, processIndex);
+  const shardId = env.identities.shards.fresh(rng);
+  const myself = new ClusterNode(identity, env.identities.nodes.name(identity), NODE_MYSELF | NODE_PRIMARY, processIndex, shardId, env.scheduler.nowMs);
+  const server = new ValkeyServer(env, processIndex, rng, myself);
+  saveConfig(server);
+  return server;
+}
+
+/** clusterLoadConfig. */
+export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf: NodesConf): ValkeyServer {
+  const mine = conf.entries.find((entry) => (entry.flags & NODE_MYSELF) !== 0);
+  if (mine === undefined) throw new Error(`nodes.conf of process ${processIndex} has no myself line`);
+  const nowMs = env.scheduler.nowMs;
+  const names = env.identities.nodes;
+  const myself = new ClusterNode(names.intern(mine.name), mine.name, 0, processIndex, mine.shardId, nowMs);
+  const server = new ValkeyServer(env, processIndex, rng, myself);
+  const nodeFor = (name: string): ClusterNode => {
+    const identity = names.intern(name);
+    let node = server.lookup(identity);
+    if (node === null) {
+      node = new ClusterNode(identity, name, 0, -1, env.identities.shards.fresh(rng), nowMs);
+      server.addNode(node);
+    }
+    return node;
+  };
+  for (const entry of conf.entries) {
+    const node = nodeFor(entry.name);
+    node.address = entry.address;
+    node.shardId = entry.shardId;
+    node.flags |= entry.flags;
+    if ((entry.flags & NODE_FAIL) !== 0) node.failTimeAtMs = nowMs;
+    if (entry.primary !== null) {
+      const primary = nodeFor(entry.primary);
+      node.replicaOf = primary;
+      server.addReplica(primary, node);
+    }
+    if (entry.pingSent) node.pingSentAtMs = nowMs;
+    if (entry.pongReceived) node.pongReceivedAtMs = nowMs;
+    node.configEpoch = isReplica(node) && node.replicaOf !== null ? 0 : entry.epoch;
+    const ranges = entry.slots.ranges;
+    for (let i = 0; i < ranges.length; i += 2) for (let slot = ranges[i]!; slot <= ranges[i + 1]!; slot++) server.addSlot(node, slot);
+  }
+  server.currentEpoch = Math.max(conf.currentEpoch, maxEpoch(server));
+  server.lastVoteEpoch = conf.lastVoteEpoch;
+  return server;
+}
+
+/** nodes.conf as Valkey writes it (addresses as 127.0.0.<process+1>:7000@17000). */
+export function formatNodesConf(conf: NodesConf, shardName: (shardId: number) => string): string {
+  const lines = conf.entries.map((entry) => {
+    const address = entry.address < 0 ? ':0@0' : `127.0.0.${entry.address + 1}:7000@17000`;
+    const slots = entry.slots.key === '' ? '' : ` ${entry.slots.key.split(',').join(' ')}`;
+    return (
+      `${entry.name} ${address},,tls-port=0,shard-id=${shardName(entry.shardId)} ${flagWords(entry.flags)} ` +
+      `${entry.primary ?? '-'} ${entry.pingSent ? 1 : 0} ${entry.pongReceived ? 1 : 0} ${entry.epoch} connected${slots}`
+    );
+  });
+  lines.push(`vars currentEpoch ${conf.currentEpoch} lastVoteEpoch ${conf.lastVoteEpoch}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** representClusterNodeFlags. */
+export function flagWords(flags: number): string {
+  const words: string[] = [];
+  if (flags & NODE_MYSELF) words.push('myself');
+  if (flags & NODE_PRIMARY) words.push('master');
+  if (flags & NODE_REPLICA) words.push('slave');
+  if (flags & NODE_PFAIL) words.push('fail?');
+  if (flags & NODE_FAIL) words.push('fail');
+  if (flags & NODE_HANDSHAKE) words.push('handshake');
+  if (flags & NODE_NOADDR) words.push('noaddr');
+  if (flags & NODE_NOFAILOVER) words.push('nofailover');
+  return words.length === 0 ? 'noflags' : words.join(',');
+}

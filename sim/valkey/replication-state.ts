@@ -1,0 +1,43 @@
+/**
+ * Replication as offsets (replication.c's state, reduced to what the cluster bus reads): the
+ * replication id and offset a node serves, and, on a replica, the link to its primary with the
+ * bookkeeping behind the failover data-age gate (`last_interaction`, `repl_down_since`).
+ * The protocol that changes it is in replication.ts.
+ */
+import type { Connection } from '../network.ts';
+
+/** server.repl_state, collapsed: no primary, should connect, handshake in flight, streaming. */
+export const REPL_NONE = 0;
+export const REPL_CONNECT = 1;
+export const REPL_CONNECTING = 2;
+export const REPL_CONNECTED = 3;
+
+export class ReplicationState {
+  /** server.replid / replid2 / second_replid_offset (ids are world-unique integers). */
+  replId: number;
+  replId2 = -1;
+  secondReplIdOffset = -1;
+  /** server.primary_repl_offset: what this node has (a primary: written; a replica: processed). */
+  offset = 0;
+  /** First offset the backlog holds, -1 when there is no backlog (fresh start). */
+  backlogStartOffset = -1;
+
+  /** Replica side: the primary's address (server.primary_host), -1 when none. */
+  primaryAddress = -1;
+  state = REPL_NONE;
+  connection: Connection | null = null;
+  handshakeStartedAtMs = 0;
+  /** A primary client or a cached primary exists: the replica offset is known (else it reads 0). */
+  cached = false;
+  lastInteractionAtMs = 0;
+  /** repl_down_since; -1 stands for Valkey's 0 ("never", which reads as a huge data age). */
+  downSinceAtMs = -1;
+
+  /** Primary side: replicas whose PSYNC was answered and that receive the stream. */
+  readonly replicaConnections: Connection[] = [];
+  cronLoops = 0;
+
+  constructor(replId: number) {
+    this.replId = replId;
+  }
+}

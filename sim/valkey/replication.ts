@@ -1,0 +1,249 @@
+/**
+ * The replication link as offsets, after replication.c (8.0.1): a replica connects to its primary
+ * over its own TCP connection (subject to the same partitions as the bus), sends PSYNC, gets a
+ * partial (+CONTINUE) or full (+FULLRESYNC) answer, then follows the primary's offset as writes and
+ * the primary's periodic PING stream in. What the cluster bus reads from it:
+ * - the replica offset (`replicationGetReplicaOffset`: 0 until a primary or cached primary exists),
+ *   which ranks replicas in an election and is gossiped in every header;
+ * - `last_interaction` and `repl_down_since`, the failover data-age gate (§3.1);
+ * - the link state (`master_link_status`).
+ *
+ * The handshake's several round trips are one here (PSYNC and its answer); an RDB transfer takes
+ * no time. Not here: keys and values (a later issue models data as offsets' history).
+ */
+import { CONN_REPL, type Connection } from '../network.ts';
+import { MSG_REPL_PSYNC, MSG_REPL_REPLY, MSG_REPL_STREAM, type Message } from '../message.ts';
+import { REPL_BACKLOG_BYTES, REPL_PING_BYTES, REPL_PING_REPLICA_PERIOD_MS, REPL_TIMEOUT_MS, REPLICATION_CRON_PERIOD_MS } from './constants.ts';
+import { REPL_CONNECT, REPL_CONNECTED, REPL_CONNECTING, REPL_NONE } from './replication-state.ts';
+import type { ValkeyServer } from './server.ts';
+
+const REPLICA_ENDPOINT = 'replica';
+const PRIMARY_ENDPOINT = 'primary';
+/** Valkey's `repl_down_since == 0` reads as "down since 1970": larger than any validity limit. */
+const NEVER_CONNECTED_AGE_MS = 1e12;
+
+/** replicationGetReplicaOffset. */
+export function replicaOffset(server: ValkeyServer): number {
+  return server.replication.cached ? server.replication.offset : 0;
+}
+
+/** master_link_status:up. */
+export function replicationLinkUp(server: ValkeyServer): boolean {
+  return server.replication.state === REPL_CONNECTED;
+}
+
+/**
+ * The data age of clusterHandleReplicaFailover, in whole seconds as Valkey computes it
+ * (`unixtime - last_interaction` or `unixtime - repl_down_since`, times 1000).
+ */
+export function dataAgeMs(server: ValkeyServer): number {
+  const replication = server.replication;
+  const nowSec = Math.floor(server.nowMs / 1000);
+  if (replication.state === REPL_CONNECTED) return (nowSec - Math.floor(replication.lastInteractionAtMs / 1000)) * 1000;
+  if (replication.downSinceAtMs < 0) return NEVER_CONNECTED_AGE_MS;
+  return (nowSec - Math.floor(replication.downSinceAtMs / 1000)) * 1000;
+}
+
+/** replicationSetPrimary: follow the node at `address`, psync if allowed, else a full sync. */
+export function setPrimary(server: ValkeyServer, address: number, fullSyncRequired: boolean): void {
+  const replication = server.replication;
+  const wasPrimary = replication.primaryAddress < 0;
+  replication.primaryAddress = -1;
+  if (replication.state === REPL_CONNECTED) {
+    // freeClient(server.primary): the primary is cached unless a full sync is required.
+    closeLink(server);
+    if (fullSyncRequired) replication.cached = false;
+    replication.downSinceAtMs = server.nowMs;
+  } else if (replication.state === REPL_CONNECTING) {
+    closeLink(server);
+  }
+  replication.primaryAddress = address;
+  // replicationCachePrimaryUsingMyself: a demoted primary can psync from its own offset.
+  if (wasPrimary) replication.cached = !fullSyncRequired;
+  replication.state = REPL_CONNECT;
+  connectWithPrimary(server);
+}
+
+/** replicationUnsetPrimary: become a primary with a new replication id. */
+export function unsetPrimary(server: ValkeyServer): void {
+  const replication = server.replication;
+  if (replication.primaryAddress < 0) return;
+  replication.primaryAddress = -1;
+  closeLink(server);
+  replication.cached = false;
+  shiftReplicationId(server);
+  disconnectReplicas(server);
+  replication.state = REPL_NONE;
+  replication.downSinceAtMs = -1;
+  if (replication.backlogStartOffset < 0) replication.backlogStartOffset = replication.offset + 1;
+}
+
+export function connectWithPrimary(server: ValkeyServer): void {
+  const replication = server.replication;
+  if (replication.primaryAddress < 0 || replication.state !== REPL_CONNECT) return;
+  const connection = server.env.network.connect(CONN_REPL, server.processIndex, replication.primaryAddress, REPLICA_ENDPOINT);
+  if (connection === null) return; // refused: replicationCron retries every second
+  replication.connection = connection;
+  replication.state = REPL_CONNECTING;
+  replication.handshakeStartedAtMs = server.nowMs;
+}
+
+/** The replica's TCP connect completed: send PSYNC with what it has. */
+export function onConnected(server: ValkeyServer, connection: Connection): void {
+  const replication = server.replication;
+  if (connection !== replication.connection || replication.state !== REPL_CONNECTING) return;
+  const message = server.env.network.pool.acquire(MSG_REPL_PSYNC);
+  message.replId = replication.cached ? replication.replId : -1;
+  message.offset = replication.cached ? replication.offset + 1 : -1;
+  server.env.network.send(connection, true, message);
+}
+
+export function onRefused(server: ValkeyServer, connection: Connection): void {
+  const replication = server.replication;
+  if (connection !== replication.connection) return;
+  replication.connection = null;
+  replication.state = REPL_CONNECT;
+}
+
+/** One end of a replication connection saw the other close it. */
+export function onClosed(server: ValkeyServer, connection: Connection, atInitiator: boolean): void {
+  if (!atInitiator) {
+    removeReplicaConnection(server, connection);
+    server.env.network.close(connection, false);
+    return;
+  }
+  if (connection === server.replication.connection) primaryLinkLost(server);
+}
+
+export function onMessage(server: ValkeyServer, connection: Connection, toInitiator: boolean, message: Message): void {
+  if (!toInitiator) {
+    if (message.type === MSG_REPL_PSYNC) answerPsync(server, connection, message);
+    return;
+  }
+  const replication = server.replication;
+  if (connection !== replication.connection) return;
+  if (message.type === MSG_REPL_REPLY && replication.state === REPL_CONNECTING) syncDone(server, message);
+  else if (message.type === MSG_REPL_STREAM && replication.state === REPL_CONNECTED) {
+    if (message.offset < replication.offset) throw new Error(`replication: offset went back on process ${server.processIndex}`);
+    replication.offset = message.offset;
+    replication.lastInteractionAtMs = server.nowMs;
+    streamToReplicas(server);
+  }
+}
+
+/** Adds written bytes to the stream (a client write, or the primary's replication PING). */
+export function feedStream(server: ValkeyServer, bytes: number): void {
+  server.replication.offset += bytes;
+  if (server.replication.backlogStartOffset < 0) server.replication.backlogStartOffset = server.replication.offset;
+  streamToReplicas(server);
+}
+
+/** replicationCron, once a second: handshake and link timeouts, reconnects, the replica PING. */
+export function replicationCron(server: ValkeyServer): void {
+  const replication = server.replication;
+  const nowMs = server.nowMs;
+  if (replication.state === REPL_CONNECTING && nowMs - replication.handshakeStartedAtMs > REPL_TIMEOUT_MS) {
+    closeLink(server);
+    replication.state = REPL_CONNECT;
+  }
+  if (replication.state === REPL_CONNECTED && nowMs - replication.lastInteractionAtMs > REPL_TIMEOUT_MS) {
+    primaryLinkLost(server);
+  }
+  if (replication.state === REPL_CONNECT) connectWithPrimary(server);
+  const pingEvery = REPL_PING_REPLICA_PERIOD_MS / REPLICATION_CRON_PERIOD_MS;
+  if (replication.cronLoops % pingEvery === 0 && replication.replicaConnections.length > 0 && replication.primaryAddress < 0 && server.nowMs >= server.writesPausedUntilMs) {
+    feedStream(server, REPL_PING_BYTES);
+  }
+  replication.cronLoops++;
+}
+
+// --- internals -------------------------------------------------------------------------------
+
+/** replicationHandlePrimaryDisconnection: down since now, keep the cached primary, reconnect. */
+function primaryLinkLost(server: ValkeyServer): void {
+  const replication = server.replication;
+  const wasConnected = replication.state === REPL_CONNECTED;
+  closeLink(server);
+  if (wasConnected) replication.downSinceAtMs = server.nowMs;
+  replication.state = REPL_CONNECT;
+  connectWithPrimary(server);
+}
+
+function closeLink(server: ValkeyServer): void {
+  const replication = server.replication;
+  if (replication.connection !== null) server.env.network.close(replication.connection, true);
+  replication.connection = null;
+}
+
+/** primaryTryPartialResynchronization, then the full sync if it fails. */
+function answerPsync(server: ValkeyServer, connection: Connection, request: Message): void {
+  const replication = server.replication;
+  const reply = server.env.network.pool.acquire(MSG_REPL_REPLY);
+  const sameHistory =
+    request.replId === replication.replId ||
+    (request.replId === replication.replId2 && request.offset <= replication.secondReplIdOffset);
+  const inBacklog =
+    replication.backlogStartOffset >= 0 &&
+    request.offset >= Math.max(replication.backlogStartOffset, replication.offset - REPL_BACKLOG_BYTES) &&
+    request.offset <= replication.offset + 1;
+  reply.fullSync = !(request.replId >= 0 && sameHistory && inBacklog);
+  reply.replId = replication.replId;
+  reply.offset = replication.offset;
+  if (replication.backlogStartOffset < 0) replication.backlogStartOffset = replication.offset + 1;
+  connection.acceptorEndpoint = PRIMARY_ENDPOINT;
+  if (!replication.replicaConnections.includes(connection)) replication.replicaConnections.push(connection);
+  server.env.network.send(connection, false, reply);
+}
+
+/** The primary's answer arrived: the replica is in sync from here on. */
+function syncDone(server: ValkeyServer, reply: Message): void {
+  const replication = server.replication;
+  if (reply.fullSync) {
+    replication.replId = reply.replId;
+    replication.replId2 = -1;
+    replication.secondReplIdOffset = -1;
+    replication.offset = reply.offset;
+    replication.backlogStartOffset = reply.offset + 1;
+    disconnectReplicas(server);
+  } else if (reply.replId !== replication.replId) {
+    // +CONTINUE with a new id: the primary was promoted; keep the old id as replid2.
+    replication.replId2 = replication.replId;
+    replication.secondReplIdOffset = replication.offset + 1;
+    replication.replId = reply.replId;
+    disconnectReplicas(server);
+  }
+  replication.cached = true;
+  replication.state = REPL_CONNECTED;
+  replication.lastInteractionAtMs = server.nowMs;
+  replication.downSinceAtMs = -1;
+}
+
+/** shiftReplicationId: a promoted replica keeps its history as replid2. */
+function shiftReplicationId(server: ValkeyServer): void {
+  const replication = server.replication;
+  replication.replId2 = replication.replId;
+  replication.secondReplIdOffset = replication.offset + 1;
+  replication.replId = server.env.nextReplId();
+}
+
+function disconnectReplicas(server: ValkeyServer): void {
+  const replication = server.replication;
+  for (const connection of replication.replicaConnections) server.env.network.close(connection, false);
+  replication.replicaConnections.length = 0;
+}
+
+function removeReplicaConnection(server: ValkeyServer, connection: Connection): void {
+  const list = server.replication.replicaConnections;
+  const index = list.indexOf(connection);
+  if (index >= 0) list.splice(index, 1);
+}
+
+function streamToReplicas(server: ValkeyServer): void {
+  const replication = server.replication;
+  const network = server.env.network;
+  for (const connection of replication.replicaConnections) {
+    const message = network.pool.acquire(MSG_REPL_STREAM);
+    message.offset = replication.offset;
+    network.send(connection, false, message);
+  }
+}

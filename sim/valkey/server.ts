@@ -1,0 +1,181 @@
+/**
+ * One simulated valkey-server 8.0.1 in cluster mode: the state of `clusterState` plus the
+ * replication state, and the small helpers every rule uses (node table, slot table, deferred
+ * work). The rules themselves live in the files named after the Valkey functions they model
+ * (cron.ts, packet.ts, gossip.ts, failure-detection.ts, election.ts, epochs.ts, slots.ts, ...).
+ *
+ * A server lives as long as its process: kill drops it, restart builds a new one from the
+ * persisted nodes.conf (nodes-conf.ts). It is synchronous and reads time from the scheduler.
+ */
+import type { ClusterConfig } from '../../core/scenario/types.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { Network } from '../network.ts';
+import type { Scheduler } from '../scheduler.ts';
+import { ClusterNode, addReplica, removeReplica } from './cluster-node.ts';
+import type { ClusterLink } from './cluster-node.ts';
+import { CLUSTER_FAIL, NODE_MIGRATE_TO } from './constants.ts';
+import type { Identities } from './identities.ts';
+import type { NodesConf } from './nodes-conf.ts';
+import { ReplicationState } from './replication-state.ts';
+import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
+
+/** What a server needs from its world. */
+export interface ServerEnv {
+  readonly scheduler: Scheduler;
+  readonly network: Network;
+  readonly identities: Identities;
+  readonly slotSets: SlotSetTable;
+  readonly cluster: ClusterConfig;
+  /** A new replication id (runs draw them in order, so they are deterministic). */
+  nextReplId(): number;
+  /** Writes nodes.conf for a process (atomic rename: a later kill keeps it). */
+  persist(processIndex: number, conf: NodesConf): void;
+  voteGranted(voterProcess: number, candidateIdentity: number, epoch: number): void;
+  electionWon(processIndex: number, epoch: number, consensus: boolean): void;
+  /** Bus message counters for CLUSTER INFO-like stats. */
+  countSent(type: number): void;
+}
+
+export class ValkeyServer {
+  myself: ClusterNode;
+  /** The node dictionary in a fixed (insertion) order; myself included. */
+  readonly nodes: ClusterNode[] = [];
+  private readonly byIdentity = new Map<number, ClusterNode>();
+  /** clusterState.slots: the owner of each slot in this server's view. */
+  readonly slots: Array<ClusterNode | null> = new Array<ClusterNode | null>(CLUSTER_SLOTS).fill(null);
+  readonly ownerNotClaiming = new Uint8Array(CLUSTER_SLOTS);
+  currentEpoch = 0;
+  lastVoteEpoch = 0;
+  state = CLUSTER_FAIL;
+  /** Voting primaries, as the last clusterUpdateState counted them. */
+  size = 0;
+  todoBeforeSleep = 0;
+  statsPfailNodes = 0;
+  cronIteration = 0;
+  pingsSent = 0;
+  /** clusterUpdateState's statics: first call and the last time we were in a minority. */
+  firstStateCallAtMs = 0;
+  amongMinorityAtMs = 0;
+  failoverAuthTimeAtMs = 0;
+  failoverAuthCount = 0;
+  failoverAuthSent = false;
+  failoverAuthRank = 0;
+  failoverAuthEpoch = 0;
+  /** Manual failover: deadline (0 = none), can-start, the replica (on the primary), offset. */
+  mfEndAtMs = 0;
+  mfCanStart = false;
+  mfReplica: ClusterNode | null = null;
+  mfPrimaryOffset = -1;
+  /** The cron's orphaned-primary counts, read by the replica-migration gate. */
+  readonly migrationStats = { orphanedPrimaries: 0, maxReplicas: 0, thisReplicas: 0 };
+  /** The FORGET blacklist: node identity to the time it may be re-added. */
+  readonly blacklist = new Map<number, number>();
+  /** Client writes paused until (manual failover on a primary). */
+  writesPausedUntilMs = 0;
+  readonly replication: ReplicationState;
+
+  constructor(
+    readonly env: ServerEnv,
+    readonly processIndex: number,
+    readonly rng: Rng,
+    myself: ClusterNode,
+  ) {
+    this.myself = myself;
+    this.addNode(myself);
+    this.replication = new ReplicationState(env.nextReplId());
+  }
+
+  get nowMs(): number {
+    return this.env.scheduler.nowMs;
+  }
+
+  get nodeTimeoutMs(): number {
+    return this.env.cluster.nodeTimeoutMs;
+  }
+
+  lookup(identity: number): ClusterNode | null {
+    return this.byIdentity.get(identity) ?? null;
+  }
+
+  /** clusterAddNode. */
+  addNode(node: ClusterNode): void {
+    if (this.byIdentity.has(node.identity)) throw new Error(`server ${this.processIndex}: node ${node.name} added twice`);
+    this.byIdentity.set(node.identity, node);
+    this.nodes.push(node);
+  }
+
+  /** clusterRenameNode: a handshake node takes its real id. */
+  renameNode(node: ClusterNode, identity: number): void {
+    this.byIdentity.delete(node.identity);
+    node.identity = identity;
+    node.name = this.env.identities.nodes.name(identity);
+    this.byIdentity.set(identity, node);
+  }
+
+  /** Removes the node from the dictionary (clusterDelNode's last step, after the cleanup). */
+  unlinkNode(node: ClusterNode): void {
+    this.byIdentity.delete(node.identity);
+    const index = this.nodes.indexOf(node);
+    if (index >= 0) this.nodes.splice(index, 1);
+  }
+
+  doBeforeSleep(flags: number): void {
+    this.todoBeforeSleep |= flags;
+  }
+
+  // --- the slot table -----------------------------------------------------------------------
+
+  /** clusterAddSlot: false if the slot already has an owner. */
+  addSlot(node: ClusterNode, slot: number): boolean {
+    if (this.slots[slot] !== null) return false;
+    this.slots[slot] = node;
+    node.numSlots++;
+    node.slotsCache = null;
+    return true;
+  }
+
+  /** clusterDelSlot. */
+  delSlot(slot: number): void {
+    const owner = this.slots[slot];
+    if (owner === null || owner === undefined) return;
+    this.slots[slot] = null;
+    owner.numSlots--;
+    owner.slotsCache = null;
+  }
+
+  /** clusterDelNodeSlots: returns how many slots it owned. */
+  delNodeSlots(node: ClusterNode): number {
+    let deleted = 0;
+    if (node.numSlots === 0) return 0;
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+      if (this.slots[slot] === node) {
+        this.delSlot(slot);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  /** node->slots: the node's slots in this view. */
+  slotsOf(node: ClusterNode): SlotSet {
+    if (node.slotsCache === null) node.slotsCache = node.numSlots === 0 ? this.env.slotSets.empty : this.env.slotSets.ofOwner(this.slots, node);
+    return node.slotsCache;
+  }
+
+  /** isSlotUnclaimed: no owner, or the owner stopped advertising it. */
+  slotUnclaimed(slot: number): boolean {
+    return this.slots[slot] === null || this.ownerNotClaiming[slot] === 1;
+  }
+
+  // --- replica lists -----------------------------------------------------------------------
+
+  addReplica(primary: ClusterNode, replica: ClusterNode): void {
+    addReplica(primary, replica, NODE_MIGRATE_TO);
+  }
+
+  removeReplica(primary: ClusterNode, replica: ClusterNode): void {
+    removeReplica(primary, replica, NODE_MIGRATE_TO);
+  }
+}
+
+export type { ClusterLink };

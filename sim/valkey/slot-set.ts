@@ -1,0 +1,98 @@
+/**
+ * Slot sets: the 16384-bit `myslots` bitmap of Valkey's header and of `clusterNode.slots`, held as
+ * immutable, interned range lists. A message carries its sender's set by reference, and "does the
+ * claim differ from my view of the sender" (`memcmp(sender->slots, hdr->myslots)`) is a pointer
+ * comparison on the hot path. After a failover the winner claims exactly the set its primary had,
+ * so the same interned object simply moves from node to node.
+ *
+ * Not here: who owns a slot in a node's view (valkey/slots.ts keeps the owner table).
+ */
+
+/** CLUSTER_SLOTS. */
+export const CLUSTER_SLOTS = 16384;
+
+/** Above this many distinct sets the table starts over (equality then falls back to the key). */
+const MAX_INTERNED_SETS = 100_000;
+
+export class SlotSet {
+  private bitsCache: Uint8Array | null = null;
+
+  constructor(
+    /** Canonical text, `0-5460,6000`: equal sets have equal keys. */
+    readonly key: string,
+    /** Flat inclusive pairs: [start0, end0, start1, end1, ...]. */
+    readonly ranges: readonly number[],
+    readonly count: number,
+  ) {}
+
+  /** One byte per slot (1 = in the set), built on first use. */
+  get bits(): Uint8Array {
+    if (this.bitsCache === null) {
+      const bits = new Uint8Array(CLUSTER_SLOTS);
+      for (let i = 0; i < this.ranges.length; i += 2) bits.fill(1, this.ranges[i]!, this.ranges[i + 1]! + 1);
+      this.bitsCache = bits;
+    }
+    return this.bitsCache;
+  }
+
+  equals(other: SlotSet): boolean {
+    return this === other || this.key === other.key;
+  }
+
+  /** As CLUSTER NODES lists them: [start, end] pairs. */
+  toRanges(): Array<readonly [number, number]> {
+    const out: Array<readonly [number, number]> = [];
+    for (let i = 0; i < this.ranges.length; i += 2) out.push([this.ranges[i]!, this.ranges[i + 1]!] as const);
+    return out;
+  }
+}
+
+/** The world's intern table: one object per distinct set. */
+export class SlotSetTable {
+  private readonly byKey = new Map<string, SlotSet>();
+  readonly empty: SlotSet;
+
+  constructor() {
+    this.empty = this.intern([]);
+  }
+
+  /** The set of slots whose entry in `owners` is `owner`. */
+  ofOwner<T>(owners: readonly (T | null)[], owner: T): SlotSet {
+    const ranges: number[] = [];
+    let start = -1;
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+      if (owners[slot] === owner) {
+        if (start < 0) start = slot;
+      } else if (start >= 0) {
+        ranges.push(start, slot - 1);
+        start = -1;
+      }
+    }
+    if (start >= 0) ranges.push(start, CLUSTER_SLOTS - 1);
+    return this.intern(ranges);
+  }
+
+  /** The set of one inclusive range. */
+  ofRange(start: number, end: number): SlotSet {
+    if (start < 0 || end >= CLUSTER_SLOTS || end < start) throw new Error(`SlotSetTable: bad range ${start}-${end}`);
+    return this.intern([start, end]);
+  }
+
+  private intern(ranges: number[]): SlotSet {
+    let key = '';
+    let count = 0;
+    for (let i = 0; i < ranges.length; i += 2) {
+      const start = ranges[i]!;
+      const end = ranges[i + 1]!;
+      if (i > 0) key += ',';
+      key += start === end ? `${start}` : `${start}-${end}`;
+      count += end - start + 1;
+    }
+    const known = this.byKey.get(key);
+    if (known !== undefined) return known;
+    if (this.byKey.size >= MAX_INTERNED_SETS) this.byKey.clear();
+    const set = new SlotSet(key, ranges, count);
+    this.byKey.set(key, set);
+    return set;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Slot ownership (protocol reference §4.3-§4.5): clusterUpdateSlotsConfigWith, which rebinds the
+ * slots a primary claims with a larger configEpoch and turns me into the new owner's replica when
+ * my shard lost everything; and UPDATE messages, sent to a node that advertises a stale claim and
+ * applied on receipt.
+ *
+ * Not modelled yet (later issues): migrating/importing states and their rewiring, and deleting
+ * the keys of lost slots ("dirty slots"), which needs the data model.
+ */
+import { MSG_UPDATE, type Message } from '../message.ts';
+import { isPrimary, isReplica, nodeEpoch, type ClusterLink, type ClusterNode } from './cluster-node.ts';
+import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
+import { fillHeader, sendOnLink } from './gossip.ts';
+import { setNodeAsPrimary, setPrimary } from './roles.ts';
+import type { ValkeyServer } from './server.ts';
+import { CLUSTER_SLOTS, type SlotSet } from './slot-set.ts';
+
+/** clusterUpdateSlotsConfigWith(sender, senderConfigEpoch, slots). */
+export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
+  const myself = server.myself;
+  if (sender === myself) return; // "Discarding UPDATE message about myself."
+  const currentPrimary = isPrimary(myself) ? myself : myself.replicaOf;
+  const sameShard = sender.shardId === myself.shardId;
+  const claimed = slots.bits;
+  const owners = server.slots;
+  let senderSlots = 0;
+  let newPrimary: ClusterNode | null = null;
+  for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+    const owner = owners[slot]!;
+    if (claimed[slot] === 1) {
+      senderSlots++;
+      if (owner === sender) {
+        server.ownerNotClaiming[slot] = 0;
+        continue;
+      }
+      if (server.slotUnclaimed(slot) || owner.configEpoch < senderConfigEpoch) {
+        if (owner === currentPrimary && currentPrimary !== null) {
+          newPrimary = sender;
+        }
+        server.delSlot(slot);
+        server.addSlot(sender, slot);
+        server.ownerNotClaiming[slot] = 0;
+        server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+      }
+    } else if (owner === sender) {
+      // Keep the binding but remember the owner no longer claims it (never sent in UPDATEs).
+      server.ownerNotClaiming[slot] = 1;
+    }
+  }
+  // Empty-shard failover: neither of us owns slots, same shard, and its epoch is newer.
+  if (newPrimary === null && myself.replicaOf !== sender && senderSlots === 0 && myself.numSlots === 0 && nodeEpoch(myself) < senderConfigEpoch && sameShard) {
+    newPrimary = sender;
+  }
+  if (newPrimary !== null && currentPrimary !== null && currentPrimary.numSlots === 0) {
+    if (server.env.cluster.allowReplicaMigration || sameShard) {
+      setPrimary(server, sender, !sameShard);
+      server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+    }
+    // Otherwise I stay an empty primary ("My last slot was migrated ...").
+  }
+}
+
+/**
+ * §1.8 step 7g, second half: the sender claims slots that, in my view, belong to an owner with a
+ * larger configEpoch: send it one UPDATE about the first such owner.
+ */
+export function sendUpdateIfStale(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
+  const ranges = slots.ranges;
+  for (let i = 0; i < ranges.length; i += 2) {
+    for (let slot = ranges[i]!; slot <= ranges[i + 1]!; slot++) {
+      const owner = server.slots[slot]!;
+      if (owner === sender || server.slotUnclaimed(slot)) continue;
+      if (owner.configEpoch > senderConfigEpoch) {
+        sendUpdate(server, sender.link, owner);
+        return;
+      }
+    }
+  }
+}
+
+/** clusterSendUpdate: on my outbound link to the stale node; nothing without a link. */
+function sendUpdate(server: ValkeyServer, link: ClusterLink | null, about: ClusterNode): void {
+  if (link === null) return;
+  const message = server.env.network.pool.acquire(MSG_UPDATE);
+  fillHeader(server, message);
+  message.about = about.identity;
+  message.aboutConfigEpoch = about.configEpoch;
+  message.aboutSlots = server.slotsOf(about);
+  sendOnLink(server, link, message);
+}
+
+/** An UPDATE arrived: adopt the newer configEpoch and claim of the node it is about. */
+export function processUpdate(server: ValkeyServer, sender: ClusterNode | null, message: Message): void {
+  if (sender === null) return;
+  const node = server.lookup(message.about);
+  if (node === null) return;
+  if (node.configEpoch >= message.aboutConfigEpoch) return;
+  if (isReplica(node)) setNodeAsPrimary(server, node);
+  node.configEpoch = message.aboutConfigEpoch;
+  server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  updateSlotsConfigWith(server, node, message.aboutConfigEpoch, message.aboutSlots!);
+}

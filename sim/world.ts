@@ -1,0 +1,440 @@
+/**
+ * The world (turmoil's split): owns all mutable state of one run: the clock and event queue, the
+ * random streams, the network, the processes and their servers, the trace. `step()` takes one
+ * event and dispatches it; `run(maxSteps)` loops. On top sits a turmoil-like fault API on process
+ * indices (crash, bounce, pause, resume, partition, repair, hold, release, latency, drop, heal)
+ * that tests and the runner use.
+ *
+ * After every event a server handled, its beforeSleep runs and a change of its role, primary,
+ * epochs or slot count is reported as a `node-state` event. Not here: scenarios, targets, plans
+ * (runner.ts) and what a Valkey server does (valkey/).
+ */
+import type { ObservedEvent } from '../core/events.ts';
+import { Rng } from '../core/rng.ts';
+import type { ClusterConfig } from '../core/scenario/types.ts';
+import { Network, type Connection, type Direction, type NetworkHost } from './network.ts';
+import type { Message } from './message.ts';
+import { PROCESS_DOWN, PROCESS_PAUSED, PROCESS_RUNNING, PROCESS_STARTING, SimProcess, STARTUP_DELAY_MS, STARTUP_JITTER_MS } from './process.ts';
+import { Scheduler } from './scheduler.ts';
+import { T_CRON, T_NOOP, T_PROCESS, Trace, type TraceNames } from './trace.ts';
+import * as valkey from './valkey/index.ts';
+import { CRON_PERIOD_MS, Identities, SlotSetTable, type ValkeyServer } from './valkey/index.ts';
+
+export const EV_CRON = 1;
+export const EV_DELIVER = 2;
+export const EV_START = 3;
+export const EV_RUNNER = 4;
+export const EV_WORKLOAD = 5;
+export const EV_NOOP = 6;
+
+/** Observed-event kinds as small codes for the trace hash. */
+const EVENT_CODES: Record<ObservedEvent['kind'], number> = {
+  'vote-granted': 1, 'election-won': 2, 'node-state': 3, 'write-acked': 4, 'data-lost': 5,
+  fault: 6, 'node-down': 7, 'node-up': 8, healed: 9, 'read-back': 10,
+};
+
+export type Pairs = ReadonlyArray<readonly [number, number]>;
+
+export interface WorldOptions {
+  seed: number;
+  cluster: ClusterConfig;
+  /** Scenario shard of each process, in creation order (its length is the process count). */
+  createdShards: ReadonlyArray<number | null>;
+  /** Room for processes added later (add_node). @defaultValue 8 */
+  spareProcesses?: number;
+  traceTailRecords?: number;
+}
+
+export class World implements NetworkHost {
+  readonly scheduler = new Scheduler();
+  readonly rng: Rng;
+  readonly network: Network;
+  readonly identities = new Identities();
+  readonly slotSets = new SlotSetTable();
+  readonly trace: Trace;
+  readonly processes: SimProcess[] = [];
+  readonly cluster: ClusterConfig;
+  steps = 0;
+  /** Bus messages sent, by type (CLUSTER INFO's cluster_stats_messages_*_sent). */
+  readonly sentByType = new Float64Array(16);
+  /** Receives every observed event (the runner feeds the invariants and keeps them). */
+  onEvent: (event: ObservedEvent) => void = () => {};
+  /** Runner events (EV_RUNNER) and workload events (EV_WORKLOAD) go here. */
+  onRunnerEvent: (code: number, ref: unknown) => void = () => {};
+  onWorkloadEvent: () => void = () => {};
+  private replIdCounter = 0;
+  private readonly lastRole: Int8Array;
+  private readonly lastPrimary: Int32Array;
+  private readonly lastCurrentEpoch: Float64Array;
+  private readonly lastConfigEpoch: Float64Array;
+  private readonly lastSlotCount: Int32Array;
+  private readonly serverEnv: valkey.ServerEnv;
+  traceNames: TraceNames;
+
+  constructor(options: WorldOptions) {
+    this.cluster = options.cluster;
+    this.rng = new Rng(String(options.seed));
+    const capacity = options.createdShards.length + (options.spareProcesses ?? 8);
+    this.traceNames = {
+      node: (index) => (index >= 0 && index < this.processes.length ? this.processes[index]!.name : `process-${index}`),
+      planStep: (faultId, phase) => `step ${faultId} ${phase === 0 ? 'start' : 'end'}`,
+      processState: (state) => ['down', 'starting', 'running', 'paused'][state] ?? String(state),
+    };
+    this.trace = new Trace({
+      node: (i) => this.traceNames.node(i),
+      planStep: (f, p) => this.traceNames.planStep(f, p),
+      processState: (s) => this.traceNames.processState(s),
+    }, options.traceTailRecords ?? 50);
+    this.network = new Network(capacity, this.scheduler, EV_DELIVER, this.rng.fork('network'), this.trace, this);
+    this.lastRole = new Int8Array(capacity).fill(-1);
+    this.lastPrimary = new Int32Array(capacity).fill(-2);
+    this.lastCurrentEpoch = new Float64Array(capacity).fill(-1);
+    this.lastConfigEpoch = new Float64Array(capacity).fill(-1);
+    this.lastSlotCount = new Int32Array(capacity).fill(-1);
+    options.createdShards.forEach((shard, index) => {
+      this.processes.push(new SimProcess(index, `node-${index}`, shard, this.rng.fork(`node-${index}`)));
+    });
+    this.serverEnv = this.makeServerEnv();
+  }
+
+  get nowMs(): number {
+    return this.scheduler.nowMs;
+  }
+
+  server(index: number): ValkeyServer | null {
+    return this.processes[index]!.server;
+  }
+
+  /** Takes one event from the queue and runs it. False when the queue is empty. */
+  step(): boolean {
+    const scheduler = this.scheduler;
+    if (!scheduler.pop()) return false;
+    this.steps++;
+    switch (scheduler.kind) {
+      case EV_DELIVER:
+        this.network.deliverHead(scheduler.ref as Direction);
+        break;
+      case EV_CRON:
+        this.cron(scheduler.arg);
+        break;
+      case EV_WORKLOAD:
+        this.onWorkloadEvent();
+        break;
+      case EV_RUNNER:
+        this.onRunnerEvent(scheduler.arg, scheduler.ref);
+        break;
+      case EV_START:
+        this.boot(scheduler.arg);
+        break;
+      case EV_NOOP:
+        this.trace.record(scheduler.nowMs, T_NOOP, 0, 0, 0);
+        break;
+      default:
+        throw new Error(`World: unknown event kind ${scheduler.kind}`);
+    }
+    return true;
+  }
+
+  /** Runs up to `maxSteps` events; returns how many ran. */
+  run(maxSteps: number): number {
+    let ran = 0;
+    while (ran < maxSteps && this.step()) ran++;
+    return ran;
+  }
+
+  /** Schedules a runner callback `delayMs` from now. */
+  scheduleRunner(delayMs: number, code: number, ref: unknown = null): number {
+    return this.scheduler.schedule(this.nowMs + delayMs, EV_RUNNER, code, ref);
+  }
+
+  emit(event: ObservedEvent): void {
+    const node = 'node' in event ? this.indexOfName(event.node) : -1;
+    const value = event.kind === 'node-state' ? event.currentEpoch * 1024 + event.configEpoch : 'epoch' in event ? event.epoch : 0;
+    this.trace.recordEvent(event, EVENT_CODES[event.kind], node, value);
+    this.onEvent(event);
+  }
+
+  /** `node-K` of the process that owns a node id, or null (handshake names, unknown ids). */
+  nameOfIdentity(identity: number): string | null {
+    const index = this.identities.processOf(identity);
+    return index < 0 ? null : this.processes[index]!.name;
+  }
+
+  // --- processes ---------------------------------------------------------------------------
+
+  /** Starts a process that is down; it answers after its start-up delay. */
+  start(index: number): void {
+    const process = this.processes[index]!;
+    if (process.state !== PROCESS_DOWN) return;
+    process.state = PROCESS_STARTING;
+    const delayMs = STARTUP_DELAY_MS + process.rng.int(STARTUP_JITTER_MS + 1);
+    process.startHandle = this.scheduler.schedule(this.nowMs + delayMs, EV_START, index, null);
+    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_STARTING, 0);
+  }
+
+  /** SIGKILL: unsaved state is lost; connections close. */
+  crash(index: number): void {
+    this.down(index, 'kill');
+  }
+
+  /** SIGTERM: a clean shutdown that saves nodes.conf first (8.0+). */
+  terminate(index: number): void {
+    const server = this.processes[index]!.server;
+    if (server !== null && this.processes[index]!.state === PROCESS_RUNNING) valkey.saveConfig(server);
+    this.down(index, 'terminate');
+  }
+
+  /** Kill and start again at once (turmoil's bounce). */
+  bounce(index: number): void {
+    this.crash(index);
+    this.start(index);
+  }
+
+  /** SIGSTOP. */
+  pause(index: number): void {
+    const process = this.processes[index]!;
+    if (process.state !== PROCESS_RUNNING) return;
+    this.emit(this.nodeDownEvent(index, 'pause'));
+    process.state = PROCESS_PAUSED;
+    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_PAUSED, 0);
+  }
+
+  /** SIGCONT: buffered data is read first, then an overdue cron tick runs. */
+  resume(index: number): void {
+    const process = this.processes[index]!;
+    if (process.state !== PROCESS_PAUSED) return;
+    process.state = PROCESS_RUNNING;
+    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_RUNNING, 0);
+    this.network.processResumed(index);
+    if (process.cronDue) {
+      process.cronDue = false;
+      process.cronHandle = this.scheduler.schedule(this.nowMs, EV_CRON, index, null);
+    }
+    this.emit({ kind: 'node-up', atMs: this.nowMs, node: process.name });
+  }
+
+  // --- network faults (turmoil-like) ---------------------------------------------------------
+
+  /** Cuts the given directed pairs (bus and replication), as a firewall drop would. */
+  partition(pairs: Pairs): void {
+    this.network.addPartition(pairs);
+  }
+
+  /** Lifts one partition's pairs: what they held back is delivered if its connection survived. */
+  repair(pairs: Pairs): void {
+    this.network.removePartition(pairs);
+  }
+
+  hold(pairs: Pairs): void {
+    this.network.addHold(pairs);
+  }
+
+  release(pairs: Pairs): void {
+    this.network.release(pairs);
+  }
+
+  setLinkLatency(faultId: number, pairs: Pairs, delayMs: number, jitterMs: number): void {
+    this.network.addLatency(faultId, pairs, delayMs, jitterMs);
+  }
+
+  /** Loses bus messages of the given types (empty: all) with the given probability. */
+  setDropRate(faultId: number, pairs: Pairs, typeMask: number, probability: number): void {
+    this.network.addDrop(faultId, pairs, typeMask, probability);
+  }
+
+  heal(): void {
+    this.network.heal();
+  }
+
+  /** DEBUG CLUSTERLINK KILL on every peer of one node. */
+  killLinks(index: number): void {
+    const process = this.processes[index]!;
+    if (process.state !== PROCESS_RUNNING || process.server === null) return;
+    valkey.killLinks(process.server);
+    this.afterHandler(index);
+  }
+
+  /** Runs an admin command on a running server, then its beforeSleep. */
+  command<T>(index: number, run: (server: ValkeyServer) => T): T | null {
+    const process = this.processes[index]!;
+    if (process.state !== PROCESS_RUNNING || process.server === null) return null;
+    const result = run(process.server);
+    this.afterHandler(index);
+    return result;
+  }
+
+  // --- NetworkHost -------------------------------------------------------------------------
+
+  isDown(index: number): boolean {
+    const state = this.processes[index]!.state;
+    return state === PROCESS_DOWN || state === PROCESS_STARTING;
+  }
+
+  isPaused(index: number): boolean {
+    return this.processes[index]!.state === PROCESS_PAUSED;
+  }
+
+  deliver(connection: Connection, toInitiator: boolean, message: Message): void {
+    const index = toInitiator ? connection.initiator : connection.acceptor;
+    valkey.deliver(this.runningServer(index), connection, toInitiator, message);
+    this.afterHandler(index);
+  }
+
+  connected(connection: Connection): void {
+    valkey.connected(this.runningServer(connection.initiator), connection);
+    this.afterHandler(connection.initiator);
+  }
+
+  refused(connection: Connection): void {
+    valkey.refused(this.runningServer(connection.initiator), connection);
+    this.afterHandler(connection.initiator);
+  }
+
+  closedByPeer(connection: Connection, atInitiator: boolean): void {
+    const index = atInitiator ? connection.initiator : connection.acceptor;
+    valkey.closedByPeer(this.runningServer(index), connection, atInitiator);
+    this.afterHandler(index);
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private runningServer(index: number): ValkeyServer {
+    const server = this.processes[index]!.server;
+    if (server === null || this.processes[index]!.state !== PROCESS_RUNNING) {
+      throw new Error(`World: delivery to ${this.processes[index]!.name}, which is not running`);
+    }
+    return server;
+  }
+
+  private cron(index: number): void {
+    const process = this.processes[index]!;
+    process.cronHandle = -1;
+    if (process.state === PROCESS_PAUSED) {
+      process.cronDue = true;
+      return;
+    }
+    if (process.state !== PROCESS_RUNNING) return;
+    this.trace.record(this.nowMs, T_CRON, index, 0, 0);
+    valkey.cronTick(process.server!);
+    this.afterHandler(index);
+    process.cronHandle = this.scheduler.schedule(this.nowMs + CRON_PERIOD_MS, EV_CRON, index, null);
+  }
+
+  /** The process answers: load nodes.conf (or start fresh) and begin its cron at a random phase. */
+  private boot(index: number): void {
+    const process = this.processes[index]!;
+    process.startHandle = -1;
+    if (process.state !== PROCESS_STARTING) return;
+    process.state = PROCESS_RUNNING;
+    process.incarnation++;
+    process.server = process.persisted === null
+      ? valkey.freshServer(this.serverEnv, index, process.rng)
+      : valkey.loadServer(this.serverEnv, index, process.rng, process.persisted);
+    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_RUNNING, process.incarnation);
+    const phaseMs = process.rng.int(CRON_PERIOD_MS);
+    process.cronHandle = this.scheduler.schedule(this.nowMs + phaseMs, EV_CRON, index, null);
+    this.observeState(index);
+    if (process.incarnation > 1) this.emit({ kind: 'node-up', atMs: this.nowMs, node: process.name });
+  }
+
+  private down(index: number, cause: 'kill' | 'terminate'): void {
+    const process = this.processes[index]!;
+    if (process.state === PROCESS_DOWN) return;
+    if (process.state === PROCESS_RUNNING || process.state === PROCESS_PAUSED) {
+      this.emit(this.nodeDownEvent(index, cause));
+      const server = process.server!;
+      if (server.replication.offset > 0) this.emit({ kind: 'data-lost', atMs: this.nowMs, node: process.name, cause });
+    }
+    this.scheduler.cancel(process.cronHandle);
+    this.scheduler.cancel(process.startHandle);
+    process.cronHandle = -1;
+    process.startHandle = -1;
+    process.cronDue = false;
+    process.state = PROCESS_DOWN;
+    process.server = null;
+    this.network.processDown(index);
+    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_DOWN, 0);
+  }
+
+  private nodeDownEvent(index: number, cause: 'kill' | 'terminate' | 'pause'): ObservedEvent {
+    const process = this.processes[index]!;
+    const server = process.server;
+    const wasPrimary = server !== null && process.state === PROCESS_RUNNING && valkey.isPrimary(server.myself) && server.myself.numSlots > 0;
+    const eligibleReplicas: string[] = [];
+    if (server !== null) {
+      for (const other of this.processes) {
+        const replica = other.server;
+        if (other === process || other.state !== PROCESS_RUNNING || replica === null) continue;
+        if (replica.myself.replicaOf?.identity === server.myself.identity && valkey.replicationLinkUp(replica)) eligibleReplicas.push(other.name);
+      }
+    }
+    return { kind: 'node-down', atMs: this.nowMs, node: process.name, cause, wasPrimary, eligibleReplicas };
+  }
+
+  /** beforeSleep, then a node-state event if the node's own role, primary, epochs or slots moved. */
+  afterHandler(index: number): void {
+    const server = this.processes[index]!.server;
+    if (server === null) return;
+    valkey.beforeSleep(server);
+    this.observeState(index);
+  }
+
+  private observeState(index: number): void {
+    const server = this.processes[index]!.server!;
+    const myself = server.myself;
+    const role = valkey.isPrimary(myself) ? 1 : 0;
+    const primary = myself.replicaOf !== null ? myself.replicaOf.identity : -1;
+    const configEpoch = valkey.nodeEpoch(myself);
+    if (
+      this.lastRole[index] === role &&
+      this.lastPrimary[index] === primary &&
+      this.lastCurrentEpoch[index] === server.currentEpoch &&
+      this.lastConfigEpoch[index] === configEpoch &&
+      this.lastSlotCount[index] === myself.numSlots
+    ) {
+      return;
+    }
+    this.lastRole[index] = role;
+    this.lastPrimary[index] = primary;
+    this.lastCurrentEpoch[index] = server.currentEpoch;
+    this.lastConfigEpoch[index] = configEpoch;
+    this.lastSlotCount[index] = myself.numSlots;
+    this.emit({
+      kind: 'node-state',
+      atMs: this.nowMs,
+      node: this.processes[index]!.name,
+      role: role === 1 ? 'primary' : 'replica',
+      primary: primary < 0 ? null : this.nameOfIdentity(primary),
+      currentEpoch: server.currentEpoch,
+      configEpoch,
+      slotCount: myself.numSlots,
+    });
+  }
+
+  private indexOfName(name: string): number {
+    return Number(name.slice(5));
+  }
+
+  private makeServerEnv(): valkey.ServerEnv {
+    return {
+      scheduler: this.scheduler,
+      network: this.network,
+      identities: this.identities,
+      slotSets: this.slotSets,
+      cluster: this.cluster,
+      nextReplId: () => ++this.replIdCounter,
+      persist: (index, conf) => {
+        this.processes[index]!.persisted = conf;
+      },
+      voteGranted: (voter, candidate, epoch) => {
+        this.emit({ kind: 'vote-granted', atMs: this.nowMs, voter: this.processes[voter]!.name, candidate: this.nameOfIdentity(candidate) ?? `id-${candidate}`, epoch });
+      },
+      electionWon: (index, epoch, consensus) => {
+        this.emit({ kind: 'election-won', atMs: this.nowMs, node: this.processes[index]!.name, epoch, consensus });
+      },
+      countSent: (type) => {
+        this.sentByType[type & 15]!++;
+      },
+    };
+  }
+}
