@@ -2,13 +2,14 @@
  * cluster-state-ok: after faults heal, every live node reports `cluster_state:ok` (protocol
  * reference §2.5, §9.3).
  *
- * Excused when shards lost every node and Valkey's own rule keeps the state at fail: with
- * cluster-require-full-coverage their slots are uncovered; without it, when the dead shards leave
- * fewer than size/2+1 reachable voting primaries.
+ * Excused when Valkey's own rules keep the state at fail: fewer than size/2+1 slot owners are
+ * live (a minority that cannot fail the dead ones over), or shards lost every node and either
+ * cluster-require-full-coverage is on (their slots are uncovered) or the dead shards leave fewer
+ * than size/2+1 reachable voting primaries.
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
-import { deadSlotOwningShards } from './slot-coverage.ts';
+import { deadSlotOwningShards, failoverQuorumLost } from './slot-coverage.ts';
 import { NodeDirectory, lastView, liveNodes, type LiveNode } from './view-facts.ts';
 
 /** Shards that own slots in some live view (by the owners' last shard ids). */
@@ -26,6 +27,7 @@ function slotOwningShardCount(context: InvariantContext, live: readonly LiveNode
 }
 
 function stateFailExpected(context: InvariantContext, live: readonly LiveNode[]): boolean {
+  if (failoverQuorumLost(live)) return true;
   const dead = deadSlotOwningShards(context, live).size;
   if (dead === 0) return false;
   if (context.scenario.cluster.requireFullCoverage) return true;

@@ -2,9 +2,11 @@
  * slot-coverage: after faults heal, every live node's view maps all 16384 slots to live owners
  * (protocol reference §9.3: "16384 slots covered if every shard has a live node").
  *
- * Required only while every shard that owns slots still has a live node: a shard whose nodes are
- * all down cannot serve its slots, and no rule of Valkey moves them. A slot counts as covered when
- * its owner, in the observer's view, is a live node (running and answering).
+ * Required only while every shard that owns slots still has a live node (a shard whose nodes are
+ * all down cannot serve its slots, and no rule of Valkey moves them) and while a majority of the
+ * slot owners is live (otherwise no dead primary can be marked FAIL or voted out, §2.3 and §3.3:
+ * a 2-shard cluster that lost a primary stays so by design). A slot counts as covered when its
+ * owner, in the observer's view, is a live node (running and answering).
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
@@ -31,6 +33,21 @@ export function deadSlotOwningShards(context: InvariantContext, live: readonly L
   return dead;
 }
 
+/**
+ * True when fewer than size/2+1 of the slot owners named in live views are live, size counting
+ * the dead owners too, as Valkey's cluster size does: then no failover can replace a dead one.
+ */
+export function failoverQuorumLost(live: readonly LiveNode[]): boolean {
+  const owners = new Set<string>();
+  for (const observer of live) {
+    if (observer.report.slots.length > 0) owners.add(observer.report.id);
+    for (const peer of observer.report.peers) if (peer.slots.length > 0) owners.add(peer.id);
+  }
+  const liveIds = new Set(live.map((node) => node.report.id));
+  const liveOwners = [...owners].filter((id) => liveIds.has(id)).length;
+  return owners.size > 0 && liveOwners < Math.floor(owners.size / 2) + 1;
+}
+
 function uncoveredSlots(table: SlotOwnerTable, liveIds: ReadonlySet<string>, directory: NodeDirectory): { slots: number[]; kind: OwnerKind; ownerIds: string[] } | null {
   const slots: number[] = [];
   const kinds = new Set<OwnerKind>();
@@ -54,7 +71,7 @@ function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
   if (view === null) return null;
   const live = liveNodes(view);
-  if (live.length === 0 || deadSlotOwningShards(context, live).size > 0) return null;
+  if (live.length === 0 || deadSlotOwningShards(context, live).size > 0 || failoverQuorumLost(live)) return null;
   const directory = new NodeDirectory(context.views);
   const liveIds = new Set(live.map((node) => node.report.id));
   for (const observer of live) {

@@ -16,6 +16,14 @@ describe('cluster-state-ok', () => {
     expect(found.nodes).toEqual(['node-1']);
   });
 
+  it('excuses state fail when a majority of slot owners is down', () => {
+    let view = downNode(downNode(healthyCluster(3, 1), 'node-0'), 'node-2');
+    view = editNode(view, 'node-4', (node) => {
+      node.report!.clusterState = 'fail';
+    });
+    expect(clusterStateOk.check(context([view]))).toBeNull();
+  });
+
   it('excuses state fail when a whole shard is down and full coverage is required', () => {
     const healthy = healthyCluster(3, 1);
     let view = downNode(downNode(healthy, 'node-2'), 'node-3');

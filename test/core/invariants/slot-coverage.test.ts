@@ -20,6 +20,14 @@ describe('slot-coverage', () => {
     expect(slotCoverage.check(context([healthyCluster(3, 1), view]))).toBeNull();
   });
 
+  it('is not required when a majority of slot owners is dead (no failover possible)', () => {
+    // Two of three primaries killed for good: their replicas live, but no quorum can vote.
+    const view = downNode(downNode(healthyCluster(3, 1), 'node-0'), 'node-2');
+    expect(slotCoverage.check(context([healthyCluster(3, 1), view]))).toBeNull();
+    // A 2-shard cluster cannot fail a dead primary over either.
+    expect(slotCoverage.check(context([healthyCluster(2, 1), downNode(healthyCluster(2, 1), 'node-0')]))).toBeNull();
+  });
+
   it('flags unassigned slots', () => {
     const view = editPeerEverywhere(healthyCluster(3, 0), 'node-1', (peer) => {
       peer.slots = [[5461, 10000]];
