@@ -17,6 +17,13 @@ import type { SeedError, SeedOutcome } from './seed-run.ts';
 
 /** How many seeds of one fingerprint are remembered (the count goes on). */
 const SEEDS_KEPT = 10;
+/** Distinct error messages kept; past this, errors are counted under one entry per kind. */
+const ERRORS_KEPT = 100;
+/**
+ * How far dispatch may run ahead of the lowest unhandled seed (per worker). Bounds the reorder
+ * buffer, and keeps a finding from waiting long behind a slow lower seed.
+ */
+const REORDER_WINDOW_PER_WORKER = 16;
 
 export interface FuzzLoopOptions {
   executor: SeedExecutor;
@@ -168,7 +175,10 @@ export class FuzzLoop {
   /** Keeps the executor full while seeds remain; finishes when nothing is left in flight. */
   private fill(): void {
     const { executor, runs } = this.options;
-    while (this.stopReason === null && this.inFlight < executor.capacity && (runs === null || this.dispatched < runs)) {
+    const windowEnd = this.nextToHandle + REORDER_WINDOW_PER_WORKER * executor.capacity;
+    while (
+      this.stopReason === null && this.inFlight < executor.capacity && (runs === null || this.dispatched < runs) && this.nextSeed < windowEnd
+    ) {
       const seed = this.nextSeed++;
       this.dispatched++;
       this.inFlight++;
@@ -227,13 +237,14 @@ export class FuzzLoop {
       this.fail(new EnvironmentError(error.message, error.hint));
       return;
     }
-    const existing = this.errors.get(error.message);
+    const key = this.errors.size < ERRORS_KEPT || this.errors.has(error.message) ? error.message : `(more ${error.kind} errors)`;
+    const existing = this.errors.get(key);
     if (existing !== undefined) {
       existing.count++;
       return;
     }
-    const tally: ErrorTally = { error, count: 1, firstSeed: seed };
-    this.errors.set(error.message, tally);
+    const tally: ErrorTally = { error: key === error.message ? error : { kind: error.kind, message: key }, count: 1, firstSeed: seed };
+    this.errors.set(key, tally);
     this.options.onEvent?.({ type: 'run-error', tally: { ...tally }, seed });
   }
 

@@ -165,3 +165,31 @@ describe('fuzz loop (fake backend, in process)', () => {
     expect(summary.fatal?.message).toMatch(/cannot write a crash file in .*plain-file\/crashes: ENOTDIR/);
   });
 });
+
+describe('fuzz loop bounds', () => {
+  it('does not run far ahead of a slow low seed, and still finishes every seed', async () => {
+    const backend = new FakeBackend();
+    let maxAhead = 0;
+    let slowDone = false;
+    const loop = new FuzzLoop({
+      executor: new InProcessExecutor({
+        backend: { name: 'sim', run: async (scenario, options) => {
+          if (scenario.seed === 1) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            slowDone = true;
+          } else if (!slowDone) {
+            maxAhead = Math.max(maxAhead, scenario.seed - 1);
+          }
+          return backend.run(scenario, options);
+        } },
+        generate: generateFake,
+      }, 1_000_000, 2),
+      firstSeed: 1, runs: 200, timeLimitMs: null, maxSteps: 1_000_000, crashDir: dir, known: new Map(), recorded: new Map(),
+    });
+    const summary = await loop.run();
+    expect(summary.runs).toBe(200);
+    // 16 seeds per worker past the lowest unhandled one, at most.
+    expect(maxAhead).toBeLessThan(32);
+    expect(maxAhead).toBeGreaterThan(8);
+  });
+});
