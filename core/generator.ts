@@ -13,7 +13,7 @@
 import { failoverBoundMs } from './invariants/index.ts';
 import { rngFor, type Rng } from './rng.ts';
 import { planRun } from './scenario/plan.ts';
-import { expandChaos } from './scenario/chaos.ts';
+import { expandChaos, stepsByTime } from './scenario/chaos.ts';
 import { INVARIANT_NAMES, type Scenario, type Step } from './scenario/types.ts';
 import { adminSteps } from './generator/admin-steps.ts';
 import { pickCluster, pickWorkload } from './generator/cluster-shape.ts';
@@ -26,13 +26,6 @@ const REPLICA_MIGRATION_DELAY_MS = 5000;
 /** Room for what the bound does not count: a MEET handshake, a resync after a demotion. */
 const CONVERGENCE_SLACK_MS = 5000;
 const MIN_CONVERGENCE_TIMEOUT_MS = 30_000;
-
-function sortedByTime(steps: Step[]): Step[] {
-  return steps
-    .map((step, index) => ({ step, index }))
-    .sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index)
-    .map((entry) => entry.step);
-}
 
 /** ≥ 2 × failover bound + the replica-migration delay (§9.3's settle time), in whole seconds. */
 function convergenceTimeoutMs(layout: Layout): number {
@@ -57,7 +50,7 @@ export function generateScenario(seed: number): Scenario {
   const faults = faultMix(rng, layout, warmupMs, faultsEndMs);
   const chaos = pickChaos(rng, cluster, faultsEndMs);
   const timeoutMs = convergenceTimeoutMs(layout);
-  const timeline = sortedByTime([...admin, ...faults, ...maybeWait(rng, warmupMs, faultsEndMs, timeoutMs)]);
+  const timeline = stepsByTime([...admin, ...faults, ...maybeWait(rng, warmupMs, faultsEndMs, timeoutMs)]);
 
   const scenario: Scenario = {
     scenarioId: `gen-${seed}`,

@@ -99,7 +99,7 @@ function quorumAt(context: InvariantContext, atMs: number): { size: number; aliv
       if (event.role === 'replica') formerPrimary.set(event.node, event.primary);
     } else if (event.kind === 'election-won') {
       const former = formerPrimary.get(event.node);
-      if (former != null) voting.set(former, false);
+      if (former !== undefined && former !== null) voting.set(former, false);
     } else if (event.kind === 'node-down') {
       downNodes.add(event.node);
       if (event.wasPrimary) downPrimaries++;

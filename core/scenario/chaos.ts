@@ -43,14 +43,19 @@ function expandBlock(chaos: Chaos, rng: Rng, nodeTimeoutMs: number): Step[] {
   return steps;
 }
 
+/** Steps ordered by time; equal times keep their order (as planRun orders them). */
+export function stepsByTime(steps: readonly Step[]): Step[] {
+  return steps
+    .map((step, index) => ({ step, index }))
+    .sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index)
+    .map((entry) => entry.step);
+}
+
 /** The chaos block's steps in time order; [] without a chaos block. */
 export function expandChaos(scenario: Scenario): Step[] {
   if (scenario.chaos === null) return [];
   const rng = rngFor(scenario.seed).fork('chaos');
-  return expandBlock(scenario.chaos, rng, scenario.cluster.nodeTimeoutMs)
-    .map((step, index) => ({ step, index }))
-    .sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index)
-    .map((entry) => entry.step);
+  return stepsByTime(expandBlock(scenario.chaos, rng, scenario.cluster.nodeTimeoutMs));
 }
 
 /**
@@ -59,9 +64,5 @@ export function expandChaos(scenario: Scenario): Step[] {
  */
 export function materializeChaos(scenario: Scenario): Scenario {
   if (scenario.chaos === null) return scenario;
-  const timeline = [...scenario.timeline, ...expandChaos(scenario)]
-    .map((step, index) => ({ step, index }))
-    .sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index)
-    .map((entry) => entry.step);
-  return { ...scenario, timeline, chaos: null };
+  return { ...scenario, timeline: stepsByTime([...scenario.timeline, ...expandChaos(scenario)]), chaos: null };
 }
