@@ -31,6 +31,7 @@ export class RealCluster {
   readonly counters: LaneCounters = { messages: 0, dropped: 0, delayed: 0, stalled: 0 };
   readonly nodes: RealNode[] = [];
   private readonly nameByAddress = new Map<string, string>();
+  private readonly nameById = new Map<string, string>();
   private readonly taking = new Set<Promise<unknown>>();
   private nextIndex = 0;
   private tornDown = false;
@@ -77,8 +78,16 @@ export class RealCluster {
     return node;
   }
 
+  /** The node that has or had this id (ids change on RESET HARD; old ids still name their node). */
   nodeById(id: string): RealNode | undefined {
-    return this.nodes.find((node) => node.id === id);
+    const name = this.nameById.get(id);
+    return name === undefined ? undefined : this.nodes.find((node) => node.name === name);
+  }
+
+  /** Records a node's id as it reports it. */
+  setId(node: RealNode, id: string): void {
+    node.id = id;
+    this.nameById.set(id, node.name);
   }
 
   /** The folder of each node (for artifacts): node name to folder path. */

@@ -57,7 +57,7 @@ export async function formCluster(
   const nodeCount = shape.numShards * (1 + shape.replicasPerShard);
   const starts = Array.from({ length: nodeCount }, (_, nodeIndex) => {
     const { shard } = initialRole(nodeIndex, shape);
-    return cluster.addNode(shard).then((node) => configureAlone(node, shape));
+    return cluster.addNode(shard).then((node) => configureAlone(cluster, node, shape));
   });
   const first = starts[0]!;
   const joins = starts.map((started, nodeIndex) =>
@@ -89,26 +89,36 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   return results.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
-/**
- * Before the node knows anyone: its id, a distinct configEpoch and, for a primary, its slots.
- * One MULTI, so a spare's swap of all slots for its shard's is atomic (see node-host.ts).
- */
-async function configureAlone(node: RealNode, shape: ClusterShape): Promise<RealNode> {
+/** Before the node knows anyone: its id, a distinct configEpoch and, for a primary, its slots. */
+async function configureAlone(cluster: RealCluster, node: RealNode, shape: ClusterShape): Promise<RealNode> {
   const { shard, primary } = initialRole(node.nodeIndex, shape);
+  await prepareAlone(cluster, node, {
+    configEpoch: node.nodeIndex + 1,
+    slots: primary ? shardSlotRange(shard, shape.numShards) : null,
+  });
+  return node;
+}
+
+/**
+ * Readies a node that knows no one yet, in one MULTI: reads its id, optionally sets its
+ * configEpoch (only allowed while alone), gives up a spare's slots and claims `slots`. Being one
+ * transaction, a spare's swap of all slots for its shard's is atomic (see node-host.ts).
+ */
+export async function prepareAlone(
+  cluster: RealCluster,
+  node: RealNode,
+  options: { configEpoch: number | null; slots: SlotRange | null },
+): Promise<void> {
   const transaction = node.host.admin.multi();
   transaction.call('CLUSTER', 'MYID');
-  transaction.call('CLUSTER', 'SET-CONFIG-EPOCH', String(node.nodeIndex + 1));
+  if (options.configEpoch !== null) transaction.call('CLUSTER', 'SET-CONFIG-EPOCH', String(options.configEpoch));
   if (node.host.ownsAllSlots) transaction.call('CLUSTER', 'DELSLOTSRANGE', '0', '16383');
-  if (primary) {
-    const [start, end] = shardSlotRange(shard, shape.numShards);
-    transaction.call('CLUSTER', 'ADDSLOTSRANGE', String(start), String(end));
-  }
+  if (options.slots !== null) transaction.call('CLUSTER', 'ADDSLOTSRANGE', String(options.slots[0]), String(options.slots[1]));
   const replies = await transaction.exec();
   if (replies === null) throw new Error(`${node.name}: MULTI aborted`);
   for (const [error] of replies) if (error) throw error;
   node.host.ownsAllSlots = false;
-  node.id = String(replies[0]![1]);
-  return node;
+  cluster.setId(node, String(replies[0]![1]));
 }
 
 /** CLUSTER MEET through the other node's proxies (the announced ports). */

@@ -36,8 +36,28 @@ export class NodeHost {
     readonly process: ServerProcess,
     readonly busProxy: NodeProxy,
     readonly clientProxy: NodeProxy,
-    readonly admin: Redis,
   ) {}
+
+  private adminClient: Redis | null = null;
+
+  /** Our connection to the server's own port, opened on first use. */
+  get admin(): Redis {
+    this.adminClient ??= createAdminClient({ host: this.host, port: this.ports.clientPort });
+    return this.adminClient;
+  }
+
+  /** Closes our connection (a spare holds none, so it keeps nothing of Node's alive). */
+  releaseAdmin(): void {
+    this.adminClient?.disconnect();
+    this.adminClient = null;
+  }
+
+  /** Whether the server and proxies keep Node's event loop alive (not while a spare waits). */
+  setHeld(held: boolean): void {
+    this.process.setHeld(held);
+    this.busProxy.setHeld(held);
+    this.clientProxy.setHeld(held);
+  }
 
   /** Whether this host waited as a spare and still owns every slot (formation releases them). */
   ownsAllSlots = false;
@@ -59,15 +79,15 @@ export class NodeHost {
         clientProxy.upstreamPort = ports.clientPort;
         writeFileSync(join(folder, 'server.conf'), buildNodeConfig({ host, ports, folder, cluster, server }));
         const process = new ServerProcess({ name: input.label, binary: server.binary, folder, host, clientPort: ports.clientPort });
-        process.setHeld(input.held);
         try {
           await process.start();
         } catch (error) {
           if (error instanceof PortInUseError && attempt < PORT_RETRIES) continue;
           throw error;
         }
-        const admin = createAdminClient({ host, port: ports.clientPort });
-        return new NodeHost(host, folder, ports, process, busProxy, clientProxy, admin);
+        const started = new NodeHost(host, folder, ports, process, busProxy, clientProxy);
+        started.setHeld(input.held);
+        return started;
       }
     } catch (error) {
       await Promise.all([busProxy.close(), clientProxy.close()]);
@@ -79,6 +99,7 @@ export class NodeHost {
   async claimAllSlots(): Promise<void> {
     await this.admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
     this.ownsAllSlots = true;
+    this.releaseAdmin();
   }
 
   /**
@@ -88,7 +109,7 @@ export class NodeHost {
    */
   async adopt(name: string, cluster: ClusterConfig, server: FoundServer): Promise<boolean> {
     this.process.spec.name = name;
-    this.process.setHeld(true);
+    this.setHeld(true);
     const settings = runtimeSettings(cluster, server);
     try {
       await this.admin.call('CONFIG', 'SET', ...settings.flatMap(([key, value]) => [key, unquote(value)]));
@@ -104,7 +125,7 @@ export class NodeHost {
 
   /** Stops the server (SIGKILL), the proxies and our connection. */
   async dispose(): Promise<void> {
-    this.admin.disconnect();
+    this.releaseAdmin();
     await this.process.kill();
     await Promise.all([this.busProxy.close(), this.clientProxy.close()]);
   }

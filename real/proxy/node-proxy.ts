@@ -47,6 +47,7 @@ export class NodeProxy {
   /** Where the server itself listens; set once its ports are chosen, before it announces us. */
   upstreamPort = 0;
   private attachment: ProxyAttachment | null = null;
+  private held = true;
 
   constructor(private readonly options: NodeProxyOptions) {}
 
@@ -59,9 +60,17 @@ export class NodeProxy {
         const address = server.address();
         this.port = typeof address === 'object' && address !== null ? address.port : 0;
         this.server = server;
+        if (!this.held) server.unref();
         resolveListen(this.port);
       });
     });
+  }
+
+  /** Whether the listening socket keeps Node's event loop alive (not while a spare waits). */
+  setHeld(held: boolean): void {
+    this.held = held;
+    if (held) this.server?.ref();
+    else this.server?.unref();
   }
 
   /** Serve a run from now on; connections opened before keep passing untouched. */

@@ -1,0 +1,171 @@
+/**
+ * The fault actions on live servers: process faults by signal (kill, terminate, pause and their
+ * planned ends, restart), network faults as rules in the run's proxy table (partition, latency,
+ * drop, hold, release, heal) and kill_links with DEBUG CLUSTERLINK KILL. Each start returns the
+ * nodes it hit, so the matching end undoes exactly that.
+ */
+import { resolvePairs } from '../core/scenario/targets.ts';
+import type { StepOf } from '../core/scenario/types.ts';
+import { countSlots } from '../core/cluster-nodes.ts';
+import type { RealNode } from './cluster.ts';
+import type { NetworkRule } from './proxy/network-faults.ts';
+import { emitFault, errorText, resolveNode, topologyOf, type StepContext } from './step-context.ts';
+
+type DownCause = 'kill' | 'terminate' | 'pause';
+
+/** SIGKILL / SIGTERM / SIGSTOP of the target; the node-down event records what it was then. */
+export async function takeDown(context: StepContext, step: StepOf<'kill' | 'terminate' | 'pause'>, node: RealNode | null): Promise<RealNode[]> {
+  if (node === null || node.host.process.state !== 'running') {
+    emitFault(context, step.action, node === null ? [] : [node], `${step.target}: no running node, nothing done`);
+    return [];
+  }
+  const cause: DownCause = step.action;
+  context.emit({ kind: 'node-down', atMs: context.nowMs(), node: node.name, cause, ...roleAtDown(context, node) });
+  emitFault(context, step.action, [node], `${step.target} = ${node.name}`);
+  if (cause === 'pause') {
+    node.host.process.pause();
+  } else {
+    if (!context.keepsDataAcrossKill) context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
+    await (cause === 'kill' ? node.host.process.kill() : node.host.process.terminate());
+  }
+  return [node];
+}
+
+/** What node-down records: whether it owned slots, and which replicas could take over. */
+function roleAtDown(context: StepContext, node: RealNode): { wasPrimary: boolean; eligibleReplicas: string[] } {
+  const report = context.observer.lastReportOf(node.name);
+  if (report === undefined || report.role !== 'primary' || countSlots(report.slots) === 0) {
+    return { wasPrimary: false, eligibleReplicas: [] };
+  }
+  const eligibleReplicas = context.cluster.nodes
+    .filter((other) => {
+      const otherReport = context.observer.lastReportOf(other.name);
+      return other.host.process.state === 'running' && otherReport?.replicaOf === report.id && otherReport.replLinkUp === true;
+    })
+    .map((other) => other.name);
+  return { wasPrimary: true, eligibleReplicas };
+}
+
+/** Restart (after kill/terminate) or resume (after pause) the nodes a fault took down. */
+export async function bringUp(context: StepContext, nodes: readonly RealNode[], action: string): Promise<void> {
+  for (const node of nodes) {
+    const state = node.host.process.state;
+    if (state === 'paused') {
+      node.host.process.resume();
+    } else if (state === 'down') {
+      await node.host.process.start();
+    } else {
+      emitFault(context, action, [node], `end: ${node.name} already running`);
+      continue;
+    }
+    emitFault(context, action, [node], `end: ${node.name} ${state === 'paused' ? 'resumed' : 'restarted'}`);
+    context.emit({ kind: 'node-up', atMs: context.nowMs(), node: node.name });
+  }
+}
+
+/** The `restart` action: start the target again if it is down. */
+export async function restart(context: StepContext, step: StepOf<'restart'>): Promise<void> {
+  const node = resolveNode(context, step.target);
+  if (node === null || node.host.process.state !== 'down') {
+    emitFault(context, 'restart', node === null ? [] : [node], `${step.target}: not down, nothing done`);
+    return;
+  }
+  await bringUp(context, [node], 'restart');
+}
+
+/** Partition: block every directed pair between groups (one-way: only from the first group). */
+export function partition(context: StepContext, step: StepOf<'partition'>, groups: readonly string[][], faultId: number): RealNode[] {
+  for (const [from, to] of blockedPairs(groups, step.oneway)) context.cluster.network.add(faultId, [from], [to], { kind: 'block' });
+  const nodes = groups.flat().map((name) => context.cluster.nodeByName(name));
+  const sides = groups.map((group) => `[${group.join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ');
+  emitFault(context, 'partition', nodes, `${sides}${step.oneway ? ' (one-way)' : ''}`);
+  return nodes;
+}
+
+/** latency / drop / hold: one rule per directed pair the step names. */
+export function addPairRule(
+  context: StepContext,
+  step: StepOf<'latency' | 'drop' | 'hold'>,
+  faultId: number,
+  rule: NetworkRule,
+): RealNode[] {
+  const pairs = resolvePairs(step.from, step.to, topologyOf(context), context.targetRng);
+  for (const [from, to] of pairs) context.cluster.network.add(faultId, [from], [to], rule);
+  const nodes = nodesOfPairs(context, pairs);
+  emitFault(context, step.action, nodes, `${describeRule(rule)} on ${describePairs(pairs)}`);
+  return nodes;
+}
+
+export function release(context: StepContext, step: StepOf<'release'>): void {
+  const pairs = resolvePairs(step.from, step.to, topologyOf(context), context.targetRng);
+  for (const [from, to] of pairs) context.cluster.network.release([from], [to]);
+  emitFault(context, 'release', nodesOfPairs(context, pairs), describePairs(pairs));
+}
+
+export function heal(context: StepContext): void {
+  context.cluster.network.clear();
+  emitFault(context, 'heal', [], 'every partition, latency, drop and hold lifted');
+}
+
+/** End of a partition/latency/drop with a duration: lift that fault's rules only. */
+export function liftRules(context: StepContext, action: string, faultId: number, nodes: readonly RealNode[]): void {
+  context.cluster.network.removeFault(faultId);
+  emitFault(context, action, nodes, `end: rules of fault ${faultId} lifted`);
+}
+
+/** Close the target's bus links to every peer (both directions); the cron reconnects them. */
+export async function killLinks(context: StepContext, step: StepOf<'kill_links'>): Promise<void> {
+  const node = resolveNode(context, step.target);
+  if (node === null || node.host.process.state !== 'running') {
+    emitFault(context, 'kill_links', node === null ? [] : [node], `${step.target}: no running node, nothing done`);
+    return;
+  }
+  const report = context.observer.lastReportOf(node.name);
+  const peers = (report?.peers ?? []).filter((peer) => !peer.flags.includes('myself'));
+  let failures = 0;
+  let lastError = '';
+  for (const peer of peers) {
+    try {
+      await node.host.admin.call('DEBUG', 'CLUSTERLINK', 'KILL', 'ALL', peer.id);
+    } catch (error) {
+      failures++;
+      lastError = errorText(error);
+    }
+  }
+  const detail = `${peers.length - failures} of ${peers.length} peers' links closed${failures > 0 ? ` (${lastError})` : ''}`;
+  emitFault(context, 'kill_links', [node], detail);
+}
+
+function nodesOfPairs(context: StepContext, pairs: ReadonlyArray<[string, string]>): RealNode[] {
+  const names = [...new Set(pairs.flat())];
+  return context.cluster.nodes.filter((node) => names.includes(node.name));
+}
+
+function describePairs(pairs: ReadonlyArray<[string, string]>): string {
+  return pairs.length === 0 ? 'no pairs' : pairs.map(([from, to]) => `${from}->${to}`).join(',');
+}
+
+function describeRule(rule: NetworkRule): string {
+  switch (rule.kind) {
+    case 'block':
+      return 'block';
+    case 'hold':
+      return 'hold';
+    case 'latency':
+      return `latency ${rule.delayMs}ms+${rule.jitterMs}ms`;
+    case 'drop':
+      return `drop ${rule.types?.join('/') ?? 'all'} p=${rule.probability}`;
+  }
+}
+
+/** The directed pairs a partition's groups block: all across groups, or from the first one only. */
+export function blockedPairs(groups: readonly (readonly string[])[], oneway: boolean): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  groups.forEach((from, i) => {
+    groups.forEach((to, j) => {
+      if (i === j || (oneway && i !== 0)) return;
+      for (const a of from) for (const b of to) if (a !== b) pairs.push([a, b]);
+    });
+  });
+  return pairs;
+}

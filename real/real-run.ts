@@ -1,0 +1,354 @@
+/**
+ * One run of a scenario on live servers, start to teardown:
+ * 1. form the cluster (from spares when there are some) and call it ready (formation.ts);
+ * 2. start the workload and the observer loop: every poll turns CLUSTER NODES/INFO and the new
+ *    server log lines into events, and every event goes through the safety monitor;
+ * 3. apply the plan's phases at their offsets from ready (step-runner.ts);
+ * 4. once the plan is quiet, lift what is left of the network faults ('healed'), stop the writes,
+ *    and poll until the convergence invariants hold or `convergence_timeout` passes;
+ * 5. read every acknowledged key back;
+ * 6. give every node back (stopped), keeping the node folders beside the crash file on a violation.
+ * The run ends early on the first violation, on abort (Ctrl-C) and on `maxSteps` (polls + phases).
+ */
+import { join } from 'node:path';
+import type { RunOptions, RunResult, Verdict } from '../core/backend.ts';
+import { crashFileName } from '../core/crash/format.ts';
+import type { ObservedEvent } from '../core/events.ts';
+import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
+import { rngFor } from '../core/rng.ts';
+import { planRun, type Plan } from '../core/scenario/plan.ts';
+import type { Scenario, Step } from '../core/scenario/types.ts';
+import type { ClusterView } from '../core/view.ts';
+import { finding, type Finding, type Violation } from '../core/violation.ts';
+import { RealCluster } from './cluster.ts';
+import { formCluster, type FormationTimings } from './formation.ts';
+import { LogFollower } from './log-watcher.ts';
+import { keepsDataAcrossKill } from './node-config.ts';
+import { Observer } from './observer.ts';
+import { RunTrace } from './run-trace.ts';
+import type { ServerFarm } from './server-farm.ts';
+import { StepRunner } from './step-runner.ts';
+import type { StepContext } from './step-context.ts';
+import { WorkloadClient } from './workload.ts';
+
+export interface RealRunInput {
+  scenario: Scenario;
+  options: RunOptions;
+  farm: ServerFarm;
+  /** The chaos block's expansion (core/scenario/chaos.ts), merged into the plan. */
+  chaosSteps: readonly Step[];
+  /** Called once the plan is quiet and the run is being checked (the farm starts spares then). */
+  onChecking?: (nodeCount: number) => void;
+}
+
+/** Poll period of the observer loop. */
+const POLL_INTERVAL_MS = 100;
+/** Formation must be done within this (it takes ~2.1 s fresh, well under 1 s from spares). */
+const FORMATION_TIMEOUT_MS = 30_000;
+/** Views kept for the invariants (the convergence ones read the last; 3000 polls = 5 min). */
+const MAX_VIEWS = 3000;
+
+class StopRun extends Error {}
+
+/**
+ * A running node that did not answer the poll: the invariants skip nodes without a report, so
+ * convergence would pass over it. A node that says nothing does not say cluster_state ok.
+ */
+function unresponsiveFinding(view: ClusterView): Finding | null {
+  const silent = view.nodes.filter((node) => node.process === 'running' && node.report === null).map((node) => node.name);
+  if (silent.length === 0) return null;
+  return finding(
+    'cluster-state-ok',
+    'unresponsive',
+    `${silent.join(', ')} ${silent.length === 1 ? 'runs' : 'run'} but did not answer CLUSTER NODES / CLUSTER INFO at ${view.atMs} ms`,
+    silent,
+  );
+}
+
+export class RealRun {
+  private readonly scenario: Scenario;
+  private readonly cluster: RealCluster;
+  private readonly observer: Observer;
+  private readonly trace: RunTrace;
+  private readonly monitor: SafetyMonitor;
+  private readonly plan: Plan;
+  private readonly events: ObservedEvent[] = [];
+  private readonly views: ClusterView[] = [];
+  private readonly logs: LogFollower[] = [];
+  private readonly controller = new AbortController();
+  private workload: WorkloadClient | null = null;
+  private readyAtWallMs = 0;
+  private lastEventAtMs = 0;
+  private steps = 0;
+  private polls = 0;
+  private violation: Violation | null = null;
+  private stopReason: 'violation' | 'aborted' | 'max-steps' | null = null;
+  private pollLoop: Promise<void> | null = null;
+  private pollQueue: Promise<unknown> = Promise.resolve();
+  private pollError: unknown = null;
+  private formation: FormationTimings | null = null;
+
+  constructor(private readonly input: RealRunInput) {
+    this.scenario = input.scenario;
+    const rng = rngFor(this.scenario.seed);
+    const proxyRng = rng.fork('network');
+    this.cluster = new RealCluster(input.farm, this.scenario.cluster, () => proxyRng.float());
+    this.observer = new Observer(this.cluster);
+    this.trace = new RunTrace(input.options.traceTailLines ?? 50, input.options.onTraceLine);
+    this.monitor = createSafetyMonitor(this.scenario);
+    this.plan = planRun(this.scenario, input.chaosSteps);
+    input.options.signal?.addEventListener('abort', () => this.stop('aborted'), { once: true });
+    if (input.options.signal?.aborted) this.stop('aborted');
+  }
+
+  /** Runs to the end and tears down, whatever happens. */
+  async execute(): Promise<RunResult> {
+    let keepTo: string | undefined;
+    try {
+      await this.runPhases();
+      keepTo = this.keepFolder();
+      return this.result(keepTo ?? null);
+    } finally {
+      this.controller.abort();
+      this.workload?.close();
+      await this.pollLoop?.catch(() => {});
+      await this.cluster.teardown(keepTo === undefined ? {} : { keepTo });
+    }
+  }
+
+  private async runPhases(): Promise<void> {
+    try {
+      this.formation = await formCluster(this.cluster, this.scenario.cluster, { timeoutMs: FORMATION_TIMEOUT_MS, signal: this.controller.signal });
+      this.readyAtWallMs = Date.now();
+      this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
+      await this.startObserving();
+      await this.walkPlan();
+      await this.check();
+    } catch (error) {
+      if (this.pollError !== null) throw this.pollError;
+      if (!(error instanceof StopRun) && !this.controller.signal.aborted) throw error;
+      if (this.stopReason === null) throw error;
+    }
+    if (this.pollError !== null) throw this.pollError;
+  }
+
+  private async startObserving(): Promise<void> {
+    for (const node of this.cluster.nodes) {
+      const follower = new LogFollower(node.host.process.logPath, node.name, (id) => this.observer.nameOfId(id));
+      await follower.skipToEnd();
+      this.logs.push(follower);
+    }
+    await this.pollOnce(false);
+    if (this.scenario.workload !== null) {
+      const waitTimeoutMs = Math.min(this.scenario.cluster.nodeTimeoutMs, 1000);
+      this.workload = new WorkloadClient(this.cluster, this.scenario.workload, rngFor(this.scenario.seed).fork('workload'), {
+        nowMs: () => this.nowMs(),
+        emit: (event) => this.emit(event),
+        nameOfId: (id) => this.observer.nameOfId(id),
+        holdersOf: (name) => this.holdersOf(name),
+      }, waitTimeoutMs);
+      this.workload.start();
+    }
+    this.pollLoop = this.pollForever();
+  }
+
+  private async walkPlan(): Promise<void> {
+    const runner = new StepRunner(this.stepContext());
+    for (const phase of this.plan.phases) {
+      await this.sleepUntil(phase.atMs);
+      this.countStep();
+      await runner.apply(phase);
+    }
+    await this.sleepUntil(this.plan.quietAtMs);
+  }
+
+  /** Quiet: heal, stop writes, wait for convergence, read back. */
+  private async check(): Promise<void> {
+    this.input.onChecking?.(this.cluster.nodes.length);
+    if (!this.cluster.network.isHealed) this.cluster.network.clear();
+    this.emit({ kind: 'healed', atMs: this.nowMs() });
+    await this.workload?.stop();
+    const timeoutMs = this.scenario.validation.convergenceTimeoutMs;
+    const broken = await this.convergence(timeoutMs);
+    if (broken !== null) {
+      this.setViolation(broken, this.nowMs());
+      throw new StopRun();
+    }
+    this.trace.note(this.nowMs(), 'converged');
+    await this.workload?.readBack();
+    if (this.stopReason !== null) throw new StopRun();
+  }
+
+  /** Polls (with data digests) until no convergence invariant is broken; the last finding otherwise. */
+  private async convergence(timeoutMs: number): Promise<Finding | null> {
+    const deadlineMs = this.nowMs() + timeoutMs;
+    let found: Finding | null = null;
+    for (;;) {
+      await this.pollOnce(true);
+      found = checkConvergence({ scenario: this.scenario, views: this.views, events: this.events }) ?? unresponsiveFinding(this.views.at(-1)!);
+      if (found === null || this.nowMs() >= deadlineMs) return found;
+      await this.sleep(POLL_INTERVAL_MS);
+    }
+  }
+
+  /** The background loop; an error in it (a bug of ours) stops the run and is rethrown by run(). */
+  private async pollForever(): Promise<void> {
+    while (!this.controller.signal.aborted) {
+      await this.sleep(POLL_INTERVAL_MS).catch(() => {});
+      if (this.controller.signal.aborted) return;
+      try {
+        await this.pollOnce(false);
+      } catch (error) {
+        if (error instanceof StopRun) return;
+        this.pollError = error;
+        this.controller.abort();
+        return;
+      }
+    }
+  }
+
+  /**
+   * One poll at a time (the background loop and a convergence wait may both ask): each log is
+   * read from where the previous poll stopped.
+   */
+  private pollOnce(withDigest: boolean): Promise<void> {
+    const next = this.pollQueue.then(() => this.pollNow(withDigest));
+    this.pollQueue = next.catch(() => {});
+    return next;
+  }
+
+  /** Views, node-state changes and new log events, in time order. */
+  private async pollNow(withDigest: boolean): Promise<void> {
+    this.countStep();
+    const atMs = this.nowMs();
+    const [poll, logEvents] = await Promise.all([
+      this.observer.poll({ atMs, step: this.steps, withDigest }),
+      Promise.all(this.logs.map((follower) => follower.poll())),
+    ]);
+    this.polls++;
+    this.views.push(poll.view);
+    if (this.views.length > MAX_VIEWS) this.views.shift();
+    const fromLogs = logEvents.flat().map(({ wallMs, event }) => ({ ...event, atMs: wallMs - this.readyAtWallMs }));
+    const batch = [...fromLogs, ...poll.events].sort((a, b) => a.atMs - b.atMs);
+    for (const event of batch) this.emit(event);
+  }
+
+  /** Appends an event (times kept in order), traces it and runs the safety checks on it. */
+  private emit(event: ObservedEvent): void {
+    const atMs = Math.max(event.atMs, this.lastEventAtMs);
+    const stamped = { ...event, atMs } as ObservedEvent;
+    this.lastEventAtMs = atMs;
+    this.events.push(stamped);
+    this.trace.event(stamped);
+    const finding = this.monitor.observe(stamped);
+    if (finding !== null) this.setViolation(finding, atMs);
+  }
+
+  private setViolation(finding: Finding, atMs: number): void {
+    if (this.violation !== null) return;
+    this.violation = { ...finding, step: this.steps, timeMs: atMs };
+    this.trace.note(atMs, `violation ${finding.invariant}: ${finding.message}`);
+    this.stop('violation');
+  }
+
+  private stop(reason: 'violation' | 'aborted' | 'max-steps'): void {
+    if (this.stopReason === null) this.stopReason = reason;
+    this.controller.abort();
+  }
+
+  private countStep(): void {
+    this.steps++;
+    if (this.steps >= this.input.options.maxSteps) {
+      this.stop('max-steps');
+      throw new StopRun();
+    }
+  }
+
+  private stepContext(): StepContext {
+    return {
+      scenario: this.scenario,
+      cluster: this.cluster,
+      observer: this.observer,
+      targetRng: rngFor(this.scenario.seed).fork('targets'),
+      nowMs: () => this.nowMs(),
+      emit: (event) => this.emit(event),
+      keepsDataAcrossKill: keepsDataAcrossKill(this.scenario.cluster),
+      waitUntilConverged: async (timeoutMs) => (await this.convergence(timeoutMs)) === null,
+      signal: this.controller.signal,
+    };
+  }
+
+  /** The shard of a primary (it and its replicas), by its own latest report. */
+  private holdersOf(primaryName: string): string[] {
+    const report = this.observer.lastReportOf(primaryName);
+    if (report === undefined) return [primaryName];
+    const replicas = report.peers.filter((peer) => peer.replicaOf === report.id).map((peer) => this.observer.nameOfId(peer.id));
+    return [primaryName, ...replicas];
+  }
+
+  private nowMs(): number {
+    return Date.now() - this.readyAtWallMs;
+  }
+
+  private async sleepUntil(atMs: number): Promise<void> {
+    const waitMs = atMs - this.nowMs();
+    if (waitMs > 0) await this.sleep(waitMs);
+  }
+
+  /** A sleep that ends early (throwing StopRun) when the run stops. */
+  private sleep(ms: number): Promise<void> {
+    const signal = this.controller.signal;
+    if (signal.aborted) return Promise.reject(new StopRun());
+    return new Promise((resolveSleep, reject) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolveSleep();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new StopRun());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Where to keep the node folders: beside the crash file for a violation, or when asked to. */
+  private keepFolder(): string | undefined {
+    const base = this.input.options.artifactsDir ?? 'crashes';
+    if (this.violation !== null) {
+      return join(base, crashFileName(this.violation.fingerprint, this.scenario.seed).replace(/\.json$/, ''));
+    }
+    if (this.input.options.keepFiles) return join(base, `run-${this.scenario.scenarioId}-${this.scenario.seed}-${Date.now()}`);
+    return undefined;
+  }
+
+  private result(artifactsDir: string | null): RunResult {
+    const verdict: Verdict = this.violation !== null ? 'violation' : this.stopReason === 'aborted' ? 'aborted' : 'pass';
+    const counters = this.cluster.counters;
+    return {
+      scenarioId: this.scenario.scenarioId,
+      backend: 'real',
+      seed: this.scenario.seed,
+      verdict,
+      steps: this.steps,
+      simTimeMs: this.readyAtWallMs === 0 ? 0 : this.nowMs(),
+      traceHash: this.trace.digest(),
+      violation: this.violation,
+      traceTail: this.trace.tail(),
+      server: { binary: this.cluster.server.binary, version: this.cluster.server.version },
+      messages: counters.messages,
+      stats: {
+        formation_ms: this.formation?.readyMs ?? -1,
+        polls: this.polls,
+        events: this.events.length,
+        dropped_messages: counters.dropped,
+        delayed_messages: counters.delayed,
+        stalled_messages: counters.stalled,
+        writes_attempted: this.workload?.counts.attempted ?? 0,
+        writes_acked: this.workload?.counts.acked ?? 0,
+        max_steps_reached: this.stopReason === 'max-steps' ? 1 : 0,
+      },
+      artifactsDir,
+    };
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The client traffic of a run: an ioredis cluster client writes `SET key <seq>` at the scenario's
+ * rate, each followed by `WAIT <n> <timeout>` and `CLUSTER MYID` in the same pipeline (so all
+ * three run on the node that took the SET). A write counts as acknowledged when SET said OK and
+ * WAIT reached n replicas; it becomes a 'write-acked' event naming that node, the shard's nodes
+ * as holders and 1 + WAIT's count as sure copies. At the end every acknowledged key is read back
+ * from the primary that owns it ('read-back').
+ *
+ * One write per key in flight at a time: a write that timed out on our side could otherwise land
+ * after a later one and look like a lost write. The client talks to the announced ports (through
+ * the proxies, from 127.0.0.1, which no fault touches), as any cluster client would.
+ */
+import { Cluster } from 'ioredis';
+import type { ObservedEvent } from '../core/events.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Workload } from '../core/scenario/types.ts';
+import type { RealCluster } from './cluster.ts';
+
+export interface WorkloadHooks {
+  /** Run time now (ms since ready). */
+  nowMs: () => number;
+  emit: (event: ObservedEvent) => void;
+  /** Node name for a node id. */
+  nameOfId: (id: string) => string;
+  /** The shard's nodes (the primary and its replicas) as the latest poll knows them. */
+  holdersOf: (primaryName: string) => string[];
+}
+
+/** Writes in flight at once (the rate decides how many are issued). */
+const MAX_IN_FLIGHT = 16;
+const TICK_MS = 10;
+const KEY_PREFIX = 'busfuzz:';
+const READ_ATTEMPTS = 5;
+
+export class WorkloadClient {
+  private readonly client: Cluster;
+  private readonly lastSeq = new Map<string, number>();
+  private readonly ackedKeys = new Set<string>();
+  private readonly inFlightKeys = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private startedAtMs = 0;
+  private issued = 0;
+  readonly counts = { attempted: 0, acked: 0, failed: 0 };
+
+  constructor(
+    cluster: RealCluster,
+    private readonly workload: Workload,
+    private readonly rng: Rng,
+    private readonly hooks: WorkloadHooks,
+    private readonly waitTimeoutMs: number,
+  ) {
+    const startupNodes = cluster.nodes.map((node) => ({ host: node.host.host, port: node.host.ports.clientProxyPort }));
+    this.client = new Cluster(startupNodes, {
+      scaleReads: 'master',
+      maxRedirections: 8,
+      retryDelayOnFailover: 50,
+      retryDelayOnClusterDown: 50,
+      retryDelayOnTryAgain: 50,
+      slotsRefreshTimeout: 1000,
+      clusterRetryStrategy: () => 100,
+      redisOptions: {
+        disableClientInfo: true,
+        commandTimeout: Math.max(1000, waitTimeoutMs + 500),
+        connectTimeout: 1000,
+        maxRetriesPerRequest: 0,
+      },
+    });
+    this.client.on('error', () => {});
+  }
+
+  /** Starts writing at the scenario's rate. */
+  start(): void {
+    if (this.workload.writesPerSec <= 0 || this.workload.keys <= 0) return;
+    this.startedAtMs = Date.now();
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /** Stops issuing writes and waits for those in flight. */
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Reads every acknowledged key back from the primary that owns it now. */
+  async readBack(): Promise<void> {
+    const keys = [...this.ackedKeys].sort();
+    for (let index = 0; index < keys.length; index += 50) {
+      await Promise.all(keys.slice(index, index + 50).map((key) => this.readOne(key)));
+    }
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.client.disconnect();
+  }
+
+  private tick(): void {
+    const dueTotal = Math.floor(((Date.now() - this.startedAtMs) * this.workload.writesPerSec) / 1000);
+    while (this.issued < dueTotal && this.inFlight.size < MAX_IN_FLIGHT) {
+      const key = this.pickIdleKey();
+      this.issued++;
+      if (key === null) break;
+      const write = this.writeOne(key);
+      this.inFlight.add(write);
+      void write.finally(() => this.inFlight.delete(write));
+    }
+    // Behind by more than a second (a stalled shard): skip, rather than burst, the backlog.
+    this.issued = Math.max(this.issued, dueTotal - this.workload.writesPerSec);
+  }
+
+  private pickIdleKey(): string | null {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const key = `${KEY_PREFIX}${this.rng.int(this.workload.keys)}`;
+      if (!this.inFlightKeys.has(key)) return key;
+    }
+    return null;
+  }
+
+  private async writeOne(key: string): Promise<void> {
+    const seq = (this.lastSeq.get(key) ?? 0) + 1;
+    this.lastSeq.set(key, seq);
+    this.inFlightKeys.add(key);
+    this.counts.attempted++;
+    try {
+      const replies = await this.client
+        .pipeline()
+        .set(key, String(seq))
+        .call('WAIT', String(this.workload.waitReplicas), String(this.waitTimeoutMs))
+        .call('CLUSTER', 'MYID')
+        .exec();
+      if (replies !== null) await this.refreshIfRedirected(replies);
+      const acked = replies !== null && replies.every(([error]) => error === null) && replies[0]![1] === 'OK';
+      const replicasReached = acked ? Number(replies[1]![1]) : -1;
+      if (!acked || replicasReached < this.workload.waitReplicas) {
+        this.counts.failed++;
+        return;
+      }
+      const node = this.hooks.nameOfId(String(replies[2]![1]));
+      this.counts.acked++;
+      this.ackedKeys.add(key);
+      this.hooks.emit({
+        kind: 'write-acked', atMs: this.hooks.nowMs(), key, seq, node,
+        holders: this.hooks.holdersOf(node), copies: 1 + replicasReached,
+      });
+    } catch {
+      this.counts.failed++;
+    } finally {
+      this.inFlightKeys.delete(key);
+    }
+  }
+
+  /**
+   * A pipeline is not redirected as a whole when only its keyed command gets MOVED (the keyless
+   * MYID succeeds on the old owner), so the client's slot map is refreshed here instead.
+   */
+  private async refreshIfRedirected(replies: Array<[Error | null, unknown]>): Promise<void> {
+    if (!replies.some(([error]) => error !== null && /^(MOVED|ASK) /.test(error.message))) return;
+    await new Promise<void>((resolveRefresh) => this.client.refreshSlotsCache(() => resolveRefresh()));
+  }
+
+  /** The cluster has converged when this runs; a few retries cover a slot map still refreshing. */
+  private async readOne(key: string): Promise<void> {
+    let lastError: unknown = null;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      try {
+        const replies = await this.client.pipeline().get(key).call('CLUSTER', 'MYID').exec();
+        if (replies !== null) await this.refreshIfRedirected(replies);
+        const failed = replies?.find(([error]) => error !== null);
+        if (replies === null || failed !== undefined) throw failed?.[0] ?? new Error('pipeline aborted');
+        const value = replies[0]![1];
+        const seq = value === null ? null : Number(value);
+        this.hooks.emit({
+          kind: 'read-back', atMs: this.hooks.nowMs(), key,
+          seq: seq !== null && Number.isInteger(seq) ? seq : null,
+          node: this.hooks.nameOfId(String(replies[1]![1])),
+        });
+        return;
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+      }
+    }
+    throw new Error(`read-back of ${key} failed ${READ_ATTEMPTS} times: ${(lastError as Error).message}`);
+  }
+}
