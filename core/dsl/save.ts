@@ -83,7 +83,10 @@ function maybe(key: string, ms: number | undefined): Doc {
 
 function stepDoc(step: Step): Doc {
   const head: Doc = { at: formatDuration(step.atMs), action: step.action };
-  const tail: Doc = step.source === undefined ? {} : { source: step.source };
+  const tail: Doc = {
+    ...(step.source === undefined ? {} : { source: step.source }),
+    ...(step.keepQuorum === undefined ? {} : { keep_quorum: step.keepQuorum }),
+  };
   return { ...head, ...stepParams(step), ...tail };
 }
 

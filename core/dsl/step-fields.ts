@@ -37,7 +37,9 @@ export const ACTION_PARAMS: Record<Action, readonly string[]> = {
   wait: ['until', 'timeout'],
 };
 
-const STEP_COMMON = ['at', 'action', 'source'] as const;
+// `keep_quorum` marks a chaos-expanded fault the backend skips when it would take down a majority
+// of the slot-owning primaries; it is saved so a materialized (shrunk) crash replays the same.
+const STEP_COMMON = ['at', 'action', 'source', 'keep_quorum'] as const;
 const STEP_SOURCES: readonly StepSource[] = ['timeline', 'chaos', 'operations'];
 /** CLUSTER ADDSLOTS range: a migration moves at most every slot. */
 const SLOT_COUNT = 16384;
@@ -57,6 +59,7 @@ export function readStep(ctx: StepContext, path: string, value: unknown): Step |
   const at = reader.required(path, fields, 'at', 'a duration like 2s');
   const atMs = at === undefined ? undefined : reader.duration(childPath(path, 'at'), at);
   const source = fields.source === undefined ? undefined : reader.oneOf(childPath(path, 'source'), fields.source, STEP_SOURCES);
+  const keepQuorum = fields.keep_quorum === undefined ? undefined : reader.boolean(childPath(path, 'keep_quorum'), fields.keep_quorum);
   if (action === undefined) {
     reader.knownKeys(path, fields, [...STEP_COMMON, ...new Set(Object.values(ACTION_PARAMS).flat())]);
     return undefined;
@@ -64,7 +67,8 @@ export function readStep(ctx: StepContext, path: string, value: unknown): Step |
   reader.knownKeys(path, fields, [...STEP_COMMON, ...ACTION_PARAMS[action]]);
   const params = readParams(ctx, path, fields, action);
   if (atMs === undefined || params === undefined || (fields.source !== undefined && source === undefined)) return undefined;
-  return { atMs, ...(source === undefined ? {} : { source }), ...params } as Step;
+  if (fields.keep_quorum !== undefined && keepQuorum === undefined) return undefined;
+  return { atMs, ...(source === undefined ? {} : { source }), ...(keepQuorum === undefined ? {} : { keepQuorum }), ...params } as Step;
 }
 
 function readAction(reader: Reader, path: string, value: unknown): Action | undefined {

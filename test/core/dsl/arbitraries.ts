@@ -108,8 +108,9 @@ function paramsArbitrary(numShards: number, replicas: number): fc.Arbitrary<Reco
 
 export function stepArbitrary(numShards: number, replicas: number): fc.Arbitrary<Step> {
   return fc.tuple(smallDurationMs, fc.option(fc.constantFrom<StepSource>('timeline', 'chaos', 'operations'), { nil: undefined }),
-    paramsArbitrary(numShards, replicas))
-    .map(([atMs, source, params]) => ({ atMs, ...(source === undefined ? {} : { source }), ...params }) as Step);
+    fc.option(fc.boolean(), { nil: undefined }), paramsArbitrary(numShards, replicas))
+    .map(([atMs, source, keepQuorum, params]) =>
+      ({ atMs, ...(source === undefined ? {} : { source }), ...(keepQuorum === undefined ? {} : { keepQuorum }), ...params }) as Step);
 }
 
 const serverConfigArbitrary = fc.dictionary(
