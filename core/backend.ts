@@ -43,6 +43,11 @@ export interface RunResult {
   violation: Violation | null;
   /** The last readable trace lines before the end or the violation. */
   traceTail: string[];
+  /**
+   * One status line per node at the end of the run (the simulator's sim/status.ts), printed by
+   * `reproduce --trace` after the trace. Optional: a backend without it leaves it out.
+   */
+  nodeStatus?: string[];
   server: ServerInfo | null;
   /** Messages delivered (sim) or bus messages seen by the proxy (real). */
   messages: number;

@@ -3,7 +3,7 @@
  * file's scenario with its step bound. On the simulator it must hit the same invariant at the same
  * step with the same trace hash; on the real backend, the same invariant. Exit 1 when it
  * reproduces, 0 (saying what differed) when it does not, 2 for a bad crash file.
- * `--trace` prints the readable events before the violation and the backend's tail lines.
+ * `--trace` prints the readable events before the violation and each node's status line there.
  */
 import { InputError } from '../../backend.ts';
 import { TOOL_VERSION, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
@@ -13,8 +13,6 @@ import { abortOnSignals, describeResult, resultJson } from '../report.ts';
 
 /** How many readable trace lines `--trace` keeps before the end of the run. */
 export const TRACE_WINDOW_LINES = 1000;
-/** The backend's tail (last events and node status) with `--trace`. */
-const TRACE_TAIL_LINES = 200;
 
 export const reproduceCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
@@ -33,7 +31,7 @@ export const reproduceCommand: Command = async (args, context) => {
     result = await backend.run(crash.scenario, {
       maxSteps,
       signal: stop.signal,
-      ...(window === null ? {} : { onTraceLine: (line: string) => window.push(line), traceTailLines: TRACE_TAIL_LINES }),
+      ...(window === null ? {} : { onTraceLine: (line: string) => window.push(line) }),
     });
   } finally {
     stop.dispose();
@@ -71,9 +69,9 @@ function printTrace(window: LineWindow, result: RunResult, say: (line: string) =
   const lines = window.lines();
   say(`--- trace: ${window.dropped > 0 ? `the last ${lines.length} of ${window.dropped + lines.length} lines` : `${lines.length} lines`} up to the ${result.violation === null ? 'end' : 'violation'} ---`);
   for (const line of lines) say(line);
-  if (result.traceTail.length > 0) {
-    say(`--- the backend's last events and node status (${result.traceTail.length} lines) ---`);
-    for (const line of result.traceTail) say(line);
+  if (result.nodeStatus !== undefined && result.nodeStatus.length > 0) {
+    say(`--- node status at the ${result.violation === null ? 'end' : 'violation'} ---`);
+    for (const line of result.nodeStatus) say(line);
   }
   say('--- end of trace ---');
 }
