@@ -5,7 +5,8 @@
  * Struct-of-arrays storage (typed arrays for times, kinds and integer arguments, one array for an
  * optional object payload) so that scheduling an event allocates nothing once the arrays have
  * grown to the run's working size. `pop()` copies the event into `kind`, `arg` and `ref` and
- * frees its slot. Events can be cancelled by the handle `schedule` returns.
+ * frees its slot. Events can be cancelled by the handle `schedule` returns; a cancelled event
+ * stays in the heap and is skipped when it comes up (cheaper than tracking heap positions).
  *
  * Not here: what an event means (the world dispatches on `kind`).
  */
@@ -32,9 +33,10 @@ export class Scheduler {
   private args: Int32Array;
   private refs: unknown[];
   private generation: Int32Array;
-  /** heap[i] = slot; position[slot] = i, or -1 when the slot is free. */
+  /** 1 while the slot holds a pending event that was cancelled. */
+  private cancelled: Uint8Array;
+  /** heap[i] = slot. */
   private heap: Int32Array;
-  private position: Int32Array;
   private freeSlots: Int32Array;
   private freeCount = 0;
   private used = 0;
@@ -48,8 +50,8 @@ export class Scheduler {
     this.args = new Int32Array(initialCapacity);
     this.refs = new Array<unknown>(initialCapacity).fill(null);
     this.generation = new Int32Array(initialCapacity);
+    this.cancelled = new Uint8Array(initialCapacity);
     this.heap = new Int32Array(initialCapacity);
-    this.position = new Int32Array(initialCapacity).fill(-1);
     this.freeSlots = new Int32Array(initialCapacity);
   }
 
@@ -62,35 +64,38 @@ export class Scheduler {
     this.kinds[slot] = kind;
     this.args[slot] = arg;
     this.refs[slot] = ref;
-    const index = this.size++;
-    this.heap[index] = slot;
-    this.position[slot] = index;
-    this.siftUp(index);
+    this.siftUp(this.size++, slot);
     return this.generation[slot]! * SLOT_BITS + slot;
   }
 
-  /** Removes a pending event; a handle of an event that already ran is ignored. */
+  /** Cancels a pending event; a handle of an event that already ran is ignored. */
   cancel(handle: number): void {
     if (handle < 0) return;
     const slot = handle % SLOT_BITS;
     if (slot >= this.used || this.generation[slot] !== (handle - slot) / SLOT_BITS) return;
-    const index = this.position[slot]!;
-    if (index < 0) return;
-    this.removeAt(index);
-    this.releaseSlot(slot);
+    this.cancelled[slot] = 1;
+    this.refs[slot] = null;
   }
 
   /** Takes the earliest event into `kind`/`arg`/`ref`, advancing the clock. False when empty. */
   pop(): boolean {
-    if (this.size === 0) return false;
-    const slot = this.heap[0]!;
-    this.nowMs = this.atMs[slot]!;
-    this.kind = this.kinds[slot]!;
-    this.arg = this.args[slot]!;
-    this.ref = this.refs[slot];
-    this.removeAt(0);
-    this.releaseSlot(slot);
-    return true;
+    for (;;) {
+      if (this.size === 0) return false;
+      const slot = this.heap[0]!;
+      const last = --this.size;
+      if (last > 0) this.siftDown(0, this.heap[last]!);
+      if (this.cancelled[slot] === 1) {
+        this.cancelled[slot] = 0;
+        this.releaseSlot(slot);
+        continue;
+      }
+      this.nowMs = this.atMs[slot]!;
+      this.kind = this.kinds[slot]!;
+      this.arg = this.args[slot]!;
+      this.ref = this.refs[slot];
+      this.releaseSlot(slot);
+      return true;
+    }
   }
 
   /** Time of the earliest pending event, or Infinity. */
@@ -105,60 +110,56 @@ export class Scheduler {
   }
 
   private releaseSlot(slot: number): void {
-    this.position[slot] = -1;
     this.refs[slot] = null;
     this.generation[slot] = (this.generation[slot]! + 1) & 0x3fffffff;
     this.freeSlots[this.freeCount++] = slot;
   }
 
-  private removeAt(index: number): void {
-    const last = --this.size;
-    if (index !== last) {
-      const moved = this.heap[last]!;
-      this.heap[index] = moved;
-      this.position[moved] = index;
-      this.siftDown(index);
-      this.siftUp(this.position[moved]!);
-    }
-  }
-
-  private less(a: number, b: number): boolean {
-    const ta = this.atMs[a]!;
-    const tb = this.atMs[b]!;
-    return ta < tb || (ta === tb && this.seq[a]! < this.seq[b]!);
-  }
-
-  private siftUp(index: number): void {
+  /** Moves `slot` up from the hole at `index` to its place. */
+  private siftUp(index: number, slot: number): void {
     const heap = this.heap;
-    const slot = heap[index]!;
+    const at = this.atMs;
+    const seq = this.seq;
+    const slotAt = at[slot]!;
+    const slotSeq = seq[slot]!;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
       const parent = heap[parentIndex]!;
-      if (!this.less(slot, parent)) break;
+      const parentAt = at[parent]!;
+      if (parentAt < slotAt || (parentAt === slotAt && seq[parent]! < slotSeq)) break;
       heap[index] = parent;
-      this.position[parent] = index;
       index = parentIndex;
     }
     heap[index] = slot;
-    this.position[slot] = index;
   }
 
-  private siftDown(index: number): void {
+  /** Moves `slot` down from the hole at `index` to its place. */
+  private siftDown(index: number, slot: number): void {
     const heap = this.heap;
+    const at = this.atMs;
+    const seq = this.seq;
     const size = this.size;
-    const slot = heap[index]!;
+    const slotAt = at[slot]!;
+    const slotSeq = seq[slot]!;
     for (;;) {
       let child = 2 * index + 1;
       if (child >= size) break;
-      if (child + 1 < size && this.less(heap[child + 1]!, heap[child]!)) child++;
-      const childSlot = heap[child]!;
-      if (!this.less(childSlot, slot)) break;
+      let childSlot = heap[child]!;
+      if (child + 1 < size) {
+        const right = heap[child + 1]!;
+        const rightAt = at[right]!;
+        const childAt = at[childSlot]!;
+        if (rightAt < childAt || (rightAt === childAt && seq[right]! < seq[childSlot]!)) {
+          child++;
+          childSlot = right;
+        }
+      }
+      const childAt = at[childSlot]!;
+      if (slotAt < childAt || (slotAt === childAt && slotSeq < seq[childSlot]!)) break;
       heap[index] = childSlot;
-      this.position[childSlot] = index;
       index = child;
     }
     heap[index] = slot;
-    this.position[slot] = index;
   }
 
   private grow(): void {
@@ -169,8 +170,10 @@ export class Scheduler {
     this.kinds = growInt(this.kinds, capacity, 0);
     this.args = growInt(this.args, capacity, 0);
     this.generation = growInt(this.generation, capacity, 0);
+    const cancelled = new Uint8Array(capacity);
+    cancelled.set(this.cancelled);
+    this.cancelled = cancelled;
     this.heap = growInt(this.heap, capacity, 0);
-    this.position = growInt(this.position, capacity, -1);
     this.freeSlots = growInt(this.freeSlots, capacity, 0);
     for (let i = this.capacity; i < capacity; i++) this.refs.push(null);
     this.capacity = capacity;

@@ -4,7 +4,8 @@
  * records from which readable lines are built only when asked (crash file tail, `--trace`).
  *
  * A record is five integers [atMs, code, a, b, c]; records collect in a typed buffer that is fed to
- * sha256 a chunk at a time, so the hot path neither builds strings nor allocates.
+ * sha256 a chunk at a time, so the hot path neither builds strings nor allocates. Two chunk
+ * buffers alternate, so the last records are always at hand for the tail.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { ObservedEvent } from '../core/events.ts';
@@ -40,11 +41,11 @@ export interface TraceNames {
 
 export class Trace {
   private readonly hash: Hash = createHash('sha256');
-  private readonly chunk = new Int32Array(CHUNK_RECORDS * RECORD_INTS);
+  private chunk = new Int32Array(CHUNK_RECORDS * RECORD_INTS);
+  /** The chunk hashed last (its records precede the current chunk's). */
+  private previous = new Int32Array(CHUNK_RECORDS * RECORD_INTS);
+  private previousRecords = 0;
   private chunkRecords = 0;
-  private readonly ring: Int32Array;
-  private ringNext = 0;
-  private ringFilled = 0;
   /** Observed events named by T_EVENT records, kept as long as their records are in the ring. */
   private readonly eventRing: Array<ObservedEvent | null>;
   private eventSeq = 0;
@@ -56,12 +57,12 @@ export class Trace {
     private readonly names: TraceNames,
     readonly tailRecords = 50,
   ) {
-    this.ring = new Int32Array(Math.max(1, tailRecords) * RECORD_INTS);
+    if (tailRecords > CHUNK_RECORDS) throw new Error(`Trace: a tail of ${tailRecords} records is longer than a chunk (${CHUNK_RECORDS})`);
     this.eventRing = new Array<ObservedEvent | null>(Math.max(1, tailRecords)).fill(null);
   }
 
   record(atMs: number, code: number, a: number, b: number, c: number): void {
-    let offset = this.chunkRecords * RECORD_INTS;
+    const offset = this.chunkRecords * RECORD_INTS;
     const chunk = this.chunk;
     chunk[offset] = atMs;
     chunk[offset + 1] = code;
@@ -69,15 +70,6 @@ export class Trace {
     chunk[offset + 3] = b;
     chunk[offset + 4] = c;
     if (++this.chunkRecords === CHUNK_RECORDS) this.flushChunk();
-    offset = this.ringNext * RECORD_INTS;
-    const ring = this.ring;
-    ring[offset] = atMs;
-    ring[offset + 1] = code;
-    ring[offset + 2] = a;
-    ring[offset + 3] = b;
-    ring[offset + 4] = c;
-    this.ringNext = (this.ringNext + 1) % this.tailRecords;
-    if (this.ringFilled < this.tailRecords) this.ringFilled++;
     this.records++;
     if (this.onLine !== null) this.onLine(this.formatRecord(atMs, code, a, b, c));
   }
@@ -99,17 +91,23 @@ export class Trace {
   /** The last records as readable lines, oldest first. */
   tail(): string[] {
     const lines: string[] = [];
-    const start = (this.ringNext - this.ringFilled + this.tailRecords) % this.tailRecords;
-    for (let i = 0; i < this.ringFilled; i++) {
-      const offset = ((start + i) % this.tailRecords) * RECORD_INTS;
-      const r = this.ring;
-      lines.push(this.formatRecord(r[offset]!, r[offset + 1]!, r[offset + 2]!, r[offset + 3]!, r[offset + 4]!));
-    }
+    const fromPrevious = Math.min(this.previousRecords, Math.max(0, this.tailRecords - this.chunkRecords));
+    for (let i = this.previousRecords - fromPrevious; i < this.previousRecords; i++) lines.push(this.formatAt(this.previous, i));
+    for (let i = Math.max(0, this.chunkRecords - this.tailRecords); i < this.chunkRecords; i++) lines.push(this.formatAt(this.chunk, i));
     return lines;
+  }
+
+  private formatAt(buffer: Int32Array, index: number): string {
+    const o = index * RECORD_INTS;
+    return this.formatRecord(buffer[o]!, buffer[o + 1]!, buffer[o + 2]!, buffer[o + 3]!, buffer[o + 4]!);
   }
 
   private flushChunk(): void {
     this.hash.update(new Uint8Array(this.chunk.buffer, 0, this.chunkRecords * RECORD_INTS * 4));
+    const full = this.chunk;
+    this.chunk = this.previous;
+    this.previous = full;
+    this.previousRecords = this.chunkRecords;
     this.chunkRecords = 0;
   }
 

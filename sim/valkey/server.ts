@@ -40,7 +40,8 @@ export class ValkeyServer {
   myself: ClusterNode;
   /** The node dictionary in a fixed (insertion) order; myself included. */
   readonly nodes: ClusterNode[] = [];
-  private readonly byIdentity = new Map<number, ClusterNode>();
+  /** Node by identity (identities are small integers, so a sparse array beats a Map). */
+  private readonly byIdentity: Array<ClusterNode | undefined> = [];
   /** clusterState.slots: the owner of each slot in this server's view. */
   readonly slots: Array<ClusterNode | null> = new Array<ClusterNode | null>(CLUSTER_SLOTS).fill(null);
   readonly ownerNotClaiming = new Uint8Array(CLUSTER_SLOTS);
@@ -94,29 +95,34 @@ export class ValkeyServer {
   }
 
   lookup(identity: number): ClusterNode | null {
-    return this.byIdentity.get(identity) ?? null;
+    return identity < 0 ? null : (this.byIdentity[identity] ?? null);
   }
 
   /** clusterAddNode. */
   addNode(node: ClusterNode): void {
-    if (this.byIdentity.has(node.identity)) throw new Error(`server ${this.processIndex}: node ${node.name} added twice`);
-    this.byIdentity.set(node.identity, node);
+    if (this.lookup(node.identity) !== null) throw new Error(`server ${this.processIndex}: node ${node.name} added twice`);
+    this.setIdentity(node.identity, node);
     this.nodes.push(node);
   }
 
   /** clusterRenameNode: a handshake node takes its real id. */
   renameNode(node: ClusterNode, identity: number): void {
-    this.byIdentity.delete(node.identity);
+    this.setIdentity(node.identity, undefined);
     node.identity = identity;
     node.name = this.env.identities.nodes.name(identity);
-    this.byIdentity.set(identity, node);
+    this.setIdentity(identity, node);
   }
 
   /** Removes the node from the dictionary (clusterDelNode's last step, after the cleanup). */
   unlinkNode(node: ClusterNode): void {
-    this.byIdentity.delete(node.identity);
+    this.setIdentity(node.identity, undefined);
     const index = this.nodes.indexOf(node);
     if (index >= 0) this.nodes.splice(index, 1);
+  }
+
+  private setIdentity(identity: number, node: ClusterNode | undefined): void {
+    while (this.byIdentity.length <= identity) this.byIdentity.push(undefined);
+    this.byIdentity[identity] = node;
   }
 
   doBeforeSleep(flags: number): void {

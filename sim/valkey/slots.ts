@@ -13,42 +13,49 @@ import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './consta
 import { fillHeader, sendOnLink } from './gossip.ts';
 import { setNodeAsPrimary, setPrimary } from './roles.ts';
 import type { ValkeyServer } from './server.ts';
-import { CLUSTER_SLOTS, type SlotSet } from './slot-set.ts';
+import type { SlotSet } from './slot-set.ts';
 
-/** clusterUpdateSlotsConfigWith(sender, senderConfigEpoch, slots). */
+/**
+ * clusterUpdateSlotsConfigWith(sender, senderConfigEpoch, slots). Valkey walks all 16384 slots;
+ * only the slots the sender claims and those it owns in my view can change, so those are walked
+ * (each slot's outcome is independent of the others, so the order does not matter).
+ */
 export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
   const myself = server.myself;
   if (sender === myself) return; // "Discarding UPDATE message about myself."
   const currentPrimary = isPrimary(myself) ? myself : myself.replicaOf;
   const sameShard = sender.shardId === myself.shardId;
-  const claimed = slots.bits;
+  const ownedBefore = server.slotsOf(sender).ranges;
   const owners = server.slots;
-  let senderSlots = 0;
   let newPrimary: ClusterNode | null = null;
-  for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
-    const owner = owners[slot]!;
-    if (claimed[slot] === 1) {
-      senderSlots++;
+  const claimed = slots.ranges;
+  for (let i = 0; i < claimed.length; i += 2) {
+    for (let slot = claimed[i]!; slot <= claimed[i + 1]!; slot++) {
+      const owner = owners[slot]!;
       if (owner === sender) {
         server.ownerNotClaiming[slot] = 0;
         continue;
       }
-      if (server.slotUnclaimed(slot) || owner.configEpoch < senderConfigEpoch) {
-        if (owner === currentPrimary && currentPrimary !== null) {
-          newPrimary = sender;
-        }
-        server.delSlot(slot);
-        server.addSlot(sender, slot);
-        server.ownerNotClaiming[slot] = 0;
-        server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+      if (!server.slotUnclaimed(slot) && owner.configEpoch >= senderConfigEpoch) continue;
+      if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
+      server.delSlot(slot);
+      server.addSlot(sender, slot);
+      server.ownerNotClaiming[slot] = 0;
+      server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+    }
+  }
+  // Slots bound to the sender that it no longer claims: keep the binding, remember the owner no
+  // longer claims it (such slots are never sent in UPDATEs).
+  if (ownedBefore.length > 0) {
+    const claimedBits = slots.bits;
+    for (let i = 0; i < ownedBefore.length; i += 2) {
+      for (let slot = ownedBefore[i]!; slot <= ownedBefore[i + 1]!; slot++) {
+        if (claimedBits[slot] === 0 && owners[slot] === sender) server.ownerNotClaiming[slot] = 1;
       }
-    } else if (owner === sender) {
-      // Keep the binding but remember the owner no longer claims it (never sent in UPDATEs).
-      server.ownerNotClaiming[slot] = 1;
     }
   }
   // Empty-shard failover: neither of us owns slots, same shard, and its epoch is newer.
-  if (newPrimary === null && myself.replicaOf !== sender && senderSlots === 0 && myself.numSlots === 0 && nodeEpoch(myself) < senderConfigEpoch && sameShard) {
+  if (newPrimary === null && myself.replicaOf !== sender && slots.count === 0 && myself.numSlots === 0 && nodeEpoch(myself) < senderConfigEpoch && sameShard) {
     newPrimary = sender;
   }
   if (newPrimary !== null && currentPrimary !== null && currentPrimary.numSlots === 0) {

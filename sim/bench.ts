@@ -1,0 +1,81 @@
+/**
+ * `busfuzz bench`: the simulator's fixed, seeded workload (6 nodes, 3 shards x 1 replica,
+ * node_timeout 1s, ping interval 100 ms, 200 writes/s, random faults all along, safety invariants
+ * on every event) against a bare baseline in the same process: the same scheduler and world loop
+ * delivering the same number of no-op events, with the same number of events pending.
+ */
+import type { BenchResult } from '../core/cli/context.ts';
+import { DEFAULT_CLUSTER, INVARIANT_NAMES, type Scenario } from '../core/scenario/types.ts';
+import { SimRun } from './runner.ts';
+import { EV_NOOP, World } from './world.ts';
+
+export interface BenchOptions {
+  /** Steps of the simulated run. @defaultValue 2_000_000 */
+  steps?: number;
+}
+
+export const BENCH_DEFAULT_STEPS = 2_000_000;
+
+/** The benchmark's scenario: faults arrive for as long as the run lasts. */
+export function benchScenario(steps: number): Scenario {
+  return {
+    scenarioId: 'bench',
+    seed: 1,
+    protocol: 'valkey-8.0',
+    cluster: { ...DEFAULT_CLUSTER, numShards: 3, replicasPerShard: 1, nodeTimeoutMs: 1000, pingIntervalMs: 100 },
+    workload: { keys: 1000, writesPerSec: 200, waitReplicas: 0 },
+    timeline: [],
+    chaos: {
+      rate: 6,
+      types: ['kill', 'terminate', 'pause', 'partition', 'latency', 'drop', 'hold', 'kill_links'],
+      targets: 'any',
+      maxConcurrent: 2,
+      keepQuorum: true,
+      // Faults for as long as the run lasts (about 1.4 simulated ms per step, with room to spare).
+      untilMs: Math.min(2 ** 31 - 1, Math.max(600_000, steps * 2)),
+      faultDurationMsMin: 1000,
+      faultDurationMsMax: 8000,
+    },
+    validation: { convergenceTimeoutMs: 30_000, invariants: [...INVARIANT_NAMES] },
+  };
+}
+
+export function runBench(options: BenchOptions = {}): BenchResult {
+  const steps = options.steps ?? BENCH_DEFAULT_STEPS;
+  const run = new SimRun(benchScenario(steps), { keepEvents: false });
+  const startedMs = performance.now();
+  run.runSteps(steps);
+  const wallMs = Math.max(1, performance.now() - startedMs);
+  if (run.violation !== null) throw new Error(`bench: the fixed workload hit ${run.violation.fingerprint}; the simulator or an invariant changed`);
+  const pending = Math.max(1, run.world.scheduler.size);
+  const baselinePerSec = baselineEventsPerSec(run.world.steps, pending);
+  const stepsPerSec = (run.world.steps / wallMs) * 1000;
+  const heapMb = process.memoryUsage().heapUsed / (1024 * 1024);
+  return {
+    steps: run.world.steps,
+    wall_ms: Math.round(wallMs),
+    steps_per_sec: stepsPerSec,
+    sim_time_ms: run.world.nowMs,
+    time_compression: run.world.nowMs / wallMs,
+    messages: run.world.network.delivered,
+    messages_per_sec: (run.world.network.delivered / wallMs) * 1000,
+    baseline_events_per_sec: baselinePerSec,
+    ratio_to_baseline: stepsPerSec / baselinePerSec,
+    heap_mb: heapMb,
+  };
+}
+
+/** The same World loop with `pending` no-op events in the queue, each rescheduling itself. */
+function baselineEventsPerSec(events: number, pending: number): number {
+  const world = new World({ seed: 1, cluster: DEFAULT_CLUSTER, createdShards: [] });
+  const scheduler = world.scheduler;
+  for (let i = 0; i < pending; i++) scheduler.schedule(i, EV_NOOP, 0, null);
+  const startedMs = performance.now();
+  for (let i = 0; i < events; i++) {
+    world.step();
+    scheduler.schedule(scheduler.nowMs + 1 + (i % 97), EV_NOOP, 0, null);
+  }
+  const wallMs = Math.max(1, performance.now() - startedMs);
+  world.trace.digest();
+  return (events / wallMs) * 1000;
+}

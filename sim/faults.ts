@@ -1,0 +1,235 @@
+/**
+ * Applies the scenario's steps to the world: one exhaustive `switch (step.action)` for every DSL
+ * action, with a `never` check; an action the simulator cannot apply yet fails the run by name.
+ * Targets are resolved when the step runs (core/scenario/targets.ts). A step's `end` phase undoes
+ * exactly what its start did, found by fault id: restart a killed node, resume a paused one, lift
+ * one partition, latency or drop rule. `heal` lifts every network fault at once.
+ *
+ * Chaos steps marked `keepQuorum` are skipped when they would leave fewer than a quorum of the
+ * slot-owning primaries up (running and not cut off by a partition).
+ */
+import { InputError } from '../core/backend.ts';
+import type { Rng } from '../core/rng.ts';
+import { resolveGroups, resolvePairs, resolveTarget, type TopologyEntry } from '../core/scenario/targets.ts';
+import type { Group, Step } from '../core/scenario/types.ts';
+import { messageTypeByName } from './message.ts';
+import type { TopologyTracker } from './topology-entries.ts';
+import * as valkey from './valkey/index.ts';
+import type { Pairs, World } from './world.ts';
+
+type FaultRecord =
+  | { kind: 'process'; index: number; lifted: boolean }
+  | { kind: 'partition'; pairs: Pairs; isolated: number[]; lifted: boolean }
+  | { kind: 'rule'; lifted: boolean };
+
+/** The error a run fails with for an action the simulator does not model yet. */
+export function unsupported(action: string): InputError {
+  return new InputError(`not supported by the simulator yet: ${action}`);
+}
+
+export class FaultApplier {
+  private readonly records = new Map<number, FaultRecord>();
+
+  constructor(
+    private readonly world: World,
+    private readonly topology: TopologyTracker,
+    private readonly rng: Rng,
+  ) {}
+
+  /** A step's start: apply it now. */
+  start(faultId: number, step: Step): void {
+    const entries = this.topology.entries();
+    switch (step.action) {
+      case 'kill':
+      case 'terminate':
+      case 'pause':
+        this.processFault(faultId, step, entries);
+        return;
+      case 'restart':
+        this.onTarget(step, entries, (index) => this.world.start(index));
+        return;
+      case 'partition':
+        this.partition(faultId, step, entries);
+        return;
+      case 'heal':
+        this.heal();
+        return;
+      case 'latency': {
+        const pairs = this.pairs(step.from, step.to, entries);
+        this.world.setLinkLatency(faultId, pairs, step.delayMs, step.jitterMs);
+        this.records.set(faultId, { kind: 'rule', lifted: false });
+        this.emit(step.action, pairs, `+${step.delayMs}ms jitter ${step.jitterMs}ms`);
+        return;
+      }
+      case 'drop': {
+        const pairs = this.pairs(step.from, step.to, entries);
+        const mask = (step.types ?? []).reduce((bits, type) => bits | (1 << messageTypeByName(type)), 0);
+        this.world.setDropRate(faultId, pairs, mask, step.probability);
+        this.records.set(faultId, { kind: 'rule', lifted: false });
+        this.emit(step.action, pairs, `${(step.types ?? ['all']).join(',')} p=${step.probability}`);
+        return;
+      }
+      case 'hold': {
+        const pairs = this.pairs(step.from, step.to, entries);
+        this.world.hold(pairs);
+        this.emit(step.action, pairs, '');
+        return;
+      }
+      case 'release': {
+        const pairs = this.pairs(step.from, step.to, entries);
+        this.world.release(pairs);
+        this.emit(step.action, pairs, '');
+        return;
+      }
+      case 'kill_links':
+        this.onTarget(step, entries, (index) => this.world.killLinks(index));
+        return;
+      case 'failover':
+        this.onTarget(step, entries, (index) => this.world.command(index, (server) => valkey.clusterFailoverCommand(server, step.mode)) ?? 'not running');
+        return;
+      case 'bump_epoch':
+        this.onTarget(step, entries, (index) => {
+          const reply = this.world.command(index, (server) => valkey.bumpEpoch(server));
+          return reply === null ? 'not running' : `${reply.bumped ? 'BUMPED' : 'STILL'} ${reply.epoch}`;
+        });
+        return;
+      case 'meet':
+      case 'forget':
+      case 'reset':
+      case 'replicate':
+      case 'add_node':
+      case 'migrate_slots':
+        throw unsupported(step.action);
+      case 'wait':
+        throw new Error('FaultApplier: wait steps are the runner\'s');
+      default: {
+        const unknown: never = step;
+        throw new Error(`FaultApplier: unknown action ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** A step's end: undo what its start did, unless a heal already did. */
+  end(faultId: number, step: Step): void {
+    const record = this.records.get(faultId);
+    if (record === undefined || record.lifted) return;
+    record.lifted = true;
+    if (record.kind === 'process') {
+      if (step.action === 'pause') this.world.resume(record.index);
+      else this.world.start(record.index);
+      this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action === 'pause' ? 'resume' : 'restart', nodes: [this.name(record.index)], detail: `end of ${step.action}` });
+    } else if (record.kind === 'partition') {
+      this.world.repair(record.pairs);
+      this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: 'heal', nodes: [], detail: 'end of partition' });
+    } else {
+      if (step.action === 'latency') this.world.network.removeLatency(faultId);
+      if (step.action === 'drop') this.world.network.removeDrop(faultId);
+    }
+  }
+
+  /** `heal`: every partition, latency, drop and hold ends. */
+  heal(): void {
+    this.world.heal();
+    for (const record of this.records.values()) if (record.kind !== 'process') record.lifted = true;
+    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: 'heal', nodes: [], detail: '' });
+  }
+
+  /** Nodes that are running and not cut off by an active partition. */
+  private isolatedNow(): Set<number> {
+    const isolated = new Set<number>();
+    for (const record of this.records.values()) {
+      if (record.kind === 'partition' && !record.lifted) record.isolated.forEach((index) => isolated.add(index));
+    }
+    return isolated;
+  }
+
+  private processFault(faultId: number, step: Extract<Step, { action: 'kill' | 'terminate' | 'pause' }>, entries: TopologyEntry[]): void {
+    const index = this.resolveOne(step.target, entries);
+    if (index < 0) return this.skip(faultId, step, 'no such node');
+    if (step.keepQuorum === true && this.breaksQuorum(entries, [index])) return this.skip(faultId, step, 'keep_quorum');
+    if (step.action === 'kill') this.world.crash(index);
+    else if (step.action === 'terminate') this.world.terminate(index);
+    else this.world.pause(index);
+    this.records.set(faultId, { kind: 'process', index, lifted: false });
+    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [this.name(index)], detail: '' });
+  }
+
+  private partition(faultId: number, step: Extract<Step, { action: 'partition' }>, entries: TopologyEntry[]): void {
+    const groups = resolveGroups(step.groups, entries, this.rng).map((names) => names.map((name) => this.indexOf(name)));
+    const pairs: Array<[number, number]> = [];
+    groups.forEach((group, i) => {
+      groups.forEach((other, j) => {
+        if (i === j || (step.oneway && i !== 0)) return;
+        for (const a of group) for (const b of other) if (a !== b) pairs.push([a, b]);
+      });
+    });
+    const isolated = this.minoritySides(groups, entries);
+    if (step.keepQuorum === true && this.breaksQuorum(entries, isolated)) return this.skip(faultId, step, 'keep_quorum');
+    this.world.partition(pairs);
+    this.records.set(faultId, { kind: 'partition', pairs, isolated, lifted: false });
+    this.world.emit({
+      kind: 'fault', atMs: this.world.nowMs, action: 'partition', nodes: groups.flat().map((index) => this.name(index)),
+      detail: `${groups.map((group) => `[${group.map((index) => this.name(index)).join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ')}`,
+    });
+  }
+
+  /** Nodes outside the group that holds the most slot-owning primaries. */
+  private minoritySides(groups: number[][], entries: TopologyEntry[]): number[] {
+    const primaries = (group: number[]): number => group.filter((index) => entries[index]!.role === 'primary' && entries[index]!.shard !== null).length;
+    let best = 0;
+    groups.forEach((group, i) => {
+      if (primaries(group) > primaries(groups[best]!)) best = i;
+    });
+    return groups.flatMap((group, i) => (i === best ? [] : group));
+  }
+
+  /** Would taking `more` down leave fewer than size/2+1 slot-owning primaries up? */
+  private breaksQuorum(entries: TopologyEntry[], more: number[]): boolean {
+    const owners = entries.map((entry, index) => ({ entry, index })).filter(({ entry }) => entry.role === 'primary' && entry.shard !== null);
+    const down = this.isolatedNow();
+    for (const { entry, index } of owners) if (!entry.running) down.add(index);
+    for (const index of more) down.add(index);
+    const up = owners.filter(({ index }) => !down.has(index)).length;
+    return up < Math.floor(owners.length / 2) + 1;
+  }
+
+  private onTarget(step: Extract<Step, { target: string }>, entries: TopologyEntry[], run: (index: number) => unknown): void {
+    const index = this.resolveOne(step.target, entries);
+    if (index < 0) {
+      this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [], detail: `skipped: ${step.target} names no node` });
+      return;
+    }
+    const reply = run(index);
+    const detail = typeof reply === 'string' ? reply : 'OK';
+    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [this.name(index)], detail: step.action === 'failover' ? `${step.mode}: ${detail}` : detail });
+  }
+
+  private skip(faultId: number, step: Step, why: string): void {
+    this.records.set(faultId, { kind: 'rule', lifted: true });
+    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [], detail: `skipped: ${why}` });
+  }
+
+  private pairs(from: Group, to: Group, entries: TopologyEntry[]): Pairs {
+    return resolvePairs(from, to, entries, this.rng).map(([a, b]) => [this.indexOf(a), this.indexOf(b)] as const);
+  }
+
+  private emit(action: string, pairs: Pairs, detail: string): void {
+    const nodes = [...new Set(pairs.flat())].sort((a, b) => a - b).map((index) => this.name(index));
+    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action, nodes, detail });
+  }
+
+  private resolveOne(target: string, entries: TopologyEntry[]): number {
+    const name = resolveTarget(target, entries, this.rng);
+    return name === null ? -1 : this.indexOf(name);
+  }
+
+  private indexOf(name: string): number {
+    const index = this.world.processes.findIndex((process) => process.name === name);
+    if (index < 0) throw new Error(`FaultApplier: no process named ${name}`);
+    return index;
+  }
+
+  private name(index: number): string {
+    return this.world.processes[index]!.name;
+  }
+}

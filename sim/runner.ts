@@ -1,0 +1,236 @@
+/**
+ * Runs one scenario on the simulator: forms the cluster, walks the run plan
+ * (core/scenario/plan.ts: timeline and expanded chaos as start/end phases) on the simulated clock,
+ * feeds every observed event to the safety monitor as it happens, and once the plan is quiet and
+ * every fault healed polls the convergence invariants until they hold or
+ * `validation.convergenceTimeoutMs` runs out. A run ends there, at a violation, or at maxSteps.
+ *
+ * A `wait` step holds the plan until convergence holds (or its timeout, a violation); the steps
+ * after it move later by the time waited.
+ */
+import type { RunOptions, RunResult } from '../core/backend.ts';
+import type { ObservedEvent } from '../core/events.ts';
+import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
+import { expandChaos } from '../core/scenario/chaos.ts';
+import { planRun, type Plan, type PlannedPhase } from '../core/scenario/plan.ts';
+import type { Scenario, StepOf } from '../core/scenario/types.ts';
+import type { ClusterView } from '../core/view.ts';
+import type { Finding, Violation } from '../core/violation.ts';
+import { buildClusterView } from './cluster-view.ts';
+import { FaultApplier } from './faults.ts';
+import { FORMATION_POLL_MS, Formation, shardLayouts } from './formation.ts';
+import { PROCESS_PAUSED } from './process.ts';
+import { TopologyTracker } from './topology-entries.ts';
+import { T_CHECK, T_PLAN } from './trace.ts';
+import { ClientWorkload } from './workload.ts';
+import { World } from './world.ts';
+
+/** How often convergence is polled, in simulated ms. */
+export const CONVERGENCE_POLL_MS = 250;
+/** How often the abort signal is looked at, in steps. */
+const SIGNAL_CHECK_STEPS = 65_536;
+
+const R_FORMATION = 1;
+const R_PLAN = 2;
+const R_CHECK = 3;
+
+export interface SimRunOptions {
+  traceTailLines?: number;
+  onTraceLine?: (line: string) => void;
+  /** Keep every observed event for the convergence checks. @defaultValue true */
+  keepEvents?: boolean;
+}
+
+export class SimRun {
+  readonly world: World;
+  readonly events: ObservedEvent[] = [];
+  readonly formation: Formation;
+  violation: Violation | null = null;
+  done = false;
+  converged = false;
+  /** Simulated time at which the scenario's clock started (the cluster was ready). */
+  readyAtMs = -1;
+  healedAtMs = -1;
+  convergedAtMs = -1;
+  private readonly monitor: SafetyMonitor;
+  private readonly topology: TopologyTracker;
+  private readonly faults: FaultApplier;
+  private readonly workload: ClientWorkload | null;
+  private readonly keepEvents: boolean;
+  private plan: Plan | null = null;
+  private phaseIndex = 0;
+  private shiftMs = 0;
+  private waiting: { step: StepOf<'wait'>; startedAtMs: number } | null = null;
+  private readyView: ClusterView | null = null;
+
+  constructor(
+    readonly scenario: Scenario,
+    options: SimRunOptions = {},
+  ) {
+    const { numShards, replicasPerShard } = scenario.cluster;
+    const layouts = shardLayouts(numShards, replicasPerShard);
+    const createdShards = layouts.flatMap((layout, shard) => [layout.primary, ...layout.replicas].map(() => shard));
+    this.world = new World({ seed: scenario.seed, cluster: scenario.cluster, createdShards, traceTailRecords: options.traceTailLines ?? 50 });
+    if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
+    this.keepEvents = options.keepEvents ?? true;
+    this.monitor = createSafetyMonitor(scenario);
+    this.formation = new Formation(this.world, layouts);
+    this.topology = new TopologyTracker(this.world, layouts);
+    this.faults = new FaultApplier(this.world, this.topology, this.world.rng.fork('targets'));
+    this.workload = scenario.workload === null ? null : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
+    this.world.onEvent = (event) => this.onEvent(event);
+    this.world.onRunnerEvent = (code) => this.onRunnerEvent(code);
+    this.formation.begin();
+    this.world.scheduleRunner(FORMATION_POLL_MS, R_FORMATION);
+  }
+
+  /** Steps until the run ends or `maxSteps` steps have run in total. */
+  runSteps(maxSteps: number, signal?: AbortSignal): void {
+    const world = this.world;
+    while (!this.done && world.steps < maxSteps) {
+      const chunkEnd = Math.min(maxSteps, world.steps + SIGNAL_CHECK_STEPS);
+      while (!this.done && world.steps < chunkEnd) {
+        if (!world.step()) throw new Error('SimRun: the event queue ran dry (every process stopped its cron?)');
+      }
+      if (signal?.aborted) return;
+    }
+  }
+
+  result(aborted: boolean): RunResult {
+    const world = this.world;
+    return {
+      scenarioId: this.scenario.scenarioId,
+      backend: 'sim',
+      seed: this.scenario.seed,
+      verdict: this.violation !== null ? 'violation' : aborted ? 'aborted' : 'pass',
+      steps: world.steps,
+      simTimeMs: world.nowMs,
+      traceHash: world.trace.digest(),
+      violation: this.violation,
+      traceTail: world.trace.tail(),
+      server: null,
+      messages: world.network.delivered,
+      stats: {
+        formation_ms: this.readyAtMs,
+        healed_at_ms: this.healedAtMs,
+        converged_at_ms: this.convergedAtMs,
+        events: this.events.length,
+        trace_records: world.trace.records,
+      },
+    };
+  }
+
+  private onEvent(event: ObservedEvent): void {
+    if (this.keepEvents) this.events.push(event);
+    if (this.violation !== null) return;
+    const found = this.monitor.observe(event);
+    if (found !== null) this.fail(found);
+  }
+
+  private fail(found: Finding): void {
+    this.violation = { ...found, step: this.world.steps, timeMs: this.world.nowMs };
+    this.done = true;
+  }
+
+  private onRunnerEvent(code: number): void {
+    if (this.done) return;
+    if (code === R_FORMATION) this.pollFormation();
+    else if (code === R_PLAN) this.applyDuePhases();
+    else if (code === R_CHECK) this.checkConvergence();
+  }
+
+  private pollFormation(): void {
+    this.formation.poll();
+    if (!this.formation.ready) {
+      this.world.scheduleRunner(FORMATION_POLL_MS, R_FORMATION);
+      return;
+    }
+    this.readyAtMs = this.world.nowMs;
+    this.readyView = buildClusterView(this.world);
+    this.plan = planRun(this.scenario, expandChaos(this.scenario));
+    const steps = this.plan.steps;
+    this.world.traceNames.planStep = (faultId, phase) => `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
+    this.workload?.start(this.formation.layouts[0]!.primary);
+    this.scheduleNextPhase();
+  }
+
+  private planTimeMs(offsetMs: number): number {
+    return this.readyAtMs + this.shiftMs + offsetMs;
+  }
+
+  private scheduleNextPhase(): void {
+    const plan = this.plan!;
+    const next = plan.phases[this.phaseIndex];
+    const atMs = next !== undefined ? this.planTimeMs(next.atMs) : this.planTimeMs(plan.quietAtMs);
+    this.world.scheduleRunner(Math.max(0, atMs - this.world.nowMs), next !== undefined ? R_PLAN : R_CHECK);
+  }
+
+  private applyDuePhases(): void {
+    const phases = this.plan!.phases;
+    while (this.phaseIndex < phases.length && this.planTimeMs(phases[this.phaseIndex]!.atMs) <= this.world.nowMs) {
+      const phase = phases[this.phaseIndex++]!;
+      this.world.trace.record(this.world.nowMs, T_PLAN, phase.faultId, phase.phase === 'start' ? 0 : 1, 0);
+      if (phase.step.action === 'wait') {
+        if (phase.phase === 'start') {
+          this.waiting = { step: phase.step, startedAtMs: this.world.nowMs };
+          this.world.scheduleRunner(0, R_CHECK);
+          return;
+        }
+        continue;
+      }
+      this.apply(phase);
+      if (this.done) return;
+    }
+    this.scheduleNextPhase();
+  }
+
+  private apply(phase: PlannedPhase): void {
+    if (phase.phase === 'start') this.faults.start(phase.faultId, phase.step);
+    else this.faults.end(phase.faultId, phase.step);
+  }
+
+  /** A `wait` step's poll, or the final convergence poll after the plan went quiet. */
+  private checkConvergence(): void {
+    const world = this.world;
+    if (this.waiting === null && this.healedAtMs < 0) this.finalHeal();
+    const view = buildClusterView(world);
+    const found = checkConvergence({ scenario: this.scenario, views: this.readyView === null ? [view] : [this.readyView, view], events: this.events });
+    world.trace.record(world.nowMs, T_CHECK, 0, 0, found === null ? 1 : 0);
+    const waiting = this.waiting;
+    const sinceMs = waiting !== null ? waiting.startedAtMs : this.healedAtMs;
+    const timeoutMs = waiting !== null ? waiting.step.timeoutMs : this.scenario.validation.convergenceTimeoutMs;
+    if (found !== null && world.nowMs - sinceMs < timeoutMs) {
+      world.scheduleRunner(CONVERGENCE_POLL_MS, R_CHECK);
+      return;
+    }
+    if (found !== null) {
+      this.fail(found);
+      return;
+    }
+    if (waiting !== null) {
+      this.shiftMs += world.nowMs - waiting.startedAtMs;
+      this.waiting = null;
+      this.scheduleNextPhase();
+      return;
+    }
+    this.converged = true;
+    this.convergedAtMs = world.nowMs;
+    this.done = true;
+  }
+
+  /** At the quiet time every fault ends: the network heals and paused processes resume. */
+  private finalHeal(): void {
+    const world = this.world;
+    if (!world.network.isHealthy()) this.faults.heal();
+    for (const process of world.processes) if (process.state === PROCESS_PAUSED) world.resume(process.index);
+    this.healedAtMs = world.nowMs;
+    world.emit({ kind: 'healed', atMs: world.nowMs });
+  }
+}
+
+/** Backend.run for the simulator. */
+export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
+  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine });
+  run.runSteps(options.maxSteps, options.signal);
+  return run.result(options.signal?.aborted === true && !run.done);
+}

@@ -1,0 +1,56 @@
+/**
+ * The topology a step's symbolic targets are resolved against (core/scenario/targets.ts's
+ * TopologyEntry): each node's role and shard as the node itself sees it now. A node that is down
+ * keeps the entry it last had, so `shard-0-primary` still names a killed primary until another
+ * node takes its slots.
+ */
+import type { TopologyEntry } from '../core/scenario/targets.ts';
+import type { ShardLayout } from './formation.ts';
+import * as valkey from './valkey/index.ts';
+import type { World } from './world.ts';
+
+export class TopologyTracker {
+  private readonly last: TopologyEntry[];
+
+  constructor(
+    private readonly world: World,
+    private readonly layouts: readonly ShardLayout[],
+  ) {
+    this.last = world.processes.map((process) => ({
+      name: process.name,
+      shard: process.createdShard,
+      role: layouts.some((layout) => layout.primary === process.index) ? 'primary' : 'replica',
+      running: false,
+      replicaIndex: null,
+    }));
+  }
+
+  /** Entries for every process, in node order. */
+  entries(): TopologyEntry[] {
+    const entries: TopologyEntry[] = this.world.processes.map((process): TopologyEntry => {
+      const previous = this.last[process.index]!;
+      const server = process.server;
+      if (!process.running || server === null) return { ...previous, running: false, replicaIndex: null };
+      const primary = valkey.isPrimary(server.myself);
+      const owner = primary ? server.myself : server.myself.replicaOf;
+      const shard = owner === null ? null : this.shardOwnedBy(server, owner);
+      return { name: process.name, shard, role: primary ? 'primary' : 'replica', running: true, replicaIndex: null };
+    });
+    for (const entry of entries) {
+      if (entry.role !== 'replica' || entry.shard === null) continue;
+      entry.replicaIndex = entries.filter((other) => other.role === 'replica' && other.shard === entry.shard).indexOf(entry);
+    }
+    entries.forEach((entry, index) => {
+      this.last[index] = entry;
+    });
+    return entries.map((entry) => ({ ...entry }));
+  }
+
+  /** The scenario shard whose first slot `owner` owns in `server`'s view, or null. */
+  private shardOwnedBy(server: valkey.ValkeyServer, owner: valkey.ClusterNode): number | null {
+    for (let shard = 0; shard < this.layouts.length; shard++) {
+      if (server.slots[this.layouts[shard]!.firstSlot] === owner) return shard;
+    }
+    return null;
+  }
+}
