@@ -5,6 +5,7 @@
  * delivering the same number of no-op events, with the same number of events pending.
  */
 import type { BenchResult } from '../core/cli/context.ts';
+import { wallClockMs } from '../core/wall-clock.ts';
 import { DEFAULT_CLUSTER, INVARIANT_NAMES, type Scenario } from '../core/scenario/types.ts';
 import { SimRun } from './runner.ts';
 import { EV_NOOP, World } from './world.ts';
@@ -43,9 +44,9 @@ export function benchScenario(steps: number): Scenario {
 export function runBench(options: BenchOptions = {}): BenchResult {
   const steps = options.steps ?? BENCH_DEFAULT_STEPS;
   const run = new SimRun(benchScenario(steps), { keepEvents: false });
-  const startedMs = performance.now();
+  const startedMs = wallClockMs();
   run.runSteps(steps);
-  const wallMs = Math.max(1, performance.now() - startedMs);
+  const wallMs = Math.max(1, wallClockMs() - startedMs);
   if (run.violation !== null) throw new Error(`bench: the fixed workload hit ${run.violation.fingerprint}; the simulator or an invariant changed`);
   const pending = Math.max(1, run.world.scheduler.size);
   const baselinePerSec = baselineEventsPerSec(run.world.steps, pending);
@@ -70,12 +71,12 @@ function baselineEventsPerSec(events: number, pending: number): number {
   const world = new World({ seed: 1, cluster: DEFAULT_CLUSTER, createdShards: [] });
   const scheduler = world.scheduler;
   for (let i = 0; i < pending; i++) scheduler.schedule(i, EV_NOOP, 0, null);
-  const startedMs = performance.now();
+  const startedMs = wallClockMs();
   for (let i = 0; i < events; i++) {
     world.step();
     scheduler.schedule(scheduler.nowMs + 1 + (i % 97), EV_NOOP, 0, null);
   }
-  const wallMs = Math.max(1, performance.now() - startedMs);
+  const wallMs = Math.max(1, wallClockMs() - startedMs);
   world.trace.digest();
   return (events / wallMs) * 1000;
 }

@@ -5,7 +5,9 @@
  *
  * Modelled on TCP as Valkey uses it (protocol reference §1.1, §6.3):
  * - A connection is opened by one process (SYN), accepted by the other's kernel even while that
- *   process is paused, and refused at once when nothing listens (a dead process).
+ *   process is paused, and refused at once when nothing listens (a dead process). Data the
+ *   opener writes before the handshake completes waits at the opener, so a one-way cut that
+ *   drops the SYN-ACK keeps a new connection from ever carrying anything.
  * - A partition stalls a direction the way a firewall DROP does: data in flight and data sent
  *   meanwhile waits and is delivered after the heal if the connection survived, and is lost if
  *   either side closed it. A hold (the fault proxy keeping whole bus messages) stalls the same way
@@ -67,6 +69,9 @@ export class Direction {
 
 export class Connection {
   established = false;
+  /** Data the initiator wrote before the handshake completed (a FIFO through `next`). */
+  pendingHead: Message | null = null;
+  pendingTail: Message | null = null;
   initiatorOpen = true;
   acceptorOpen = true;
   /** The node-side link objects at each end (the acceptor's is set when it first reads). */
@@ -155,6 +160,13 @@ export class Network {
       this.pool.release(message);
       return;
     }
+    if (fromInitiator && !connection.established) {
+      message.next = null;
+      if (connection.pendingTail === null) connection.pendingHead = message;
+      else connection.pendingTail.next = message;
+      connection.pendingTail = message;
+      return;
+    }
     const direction = fromInitiator ? connection.forward : connection.backward;
     if (connection.kind === CONN_BUS && this.dropped(direction, message.type)) {
       this.trace.record(this.scheduler.nowMs, T_DROP, direction.from, direction.to, message.type);
@@ -173,6 +185,7 @@ export class Network {
     if (byInitiator) {
       connection.initiatorOpen = false;
       connection.initiatorEndpoint = null;
+      this.dropPending(connection);
     } else {
       connection.acceptorOpen = false;
       connection.acceptorEndpoint = null;
@@ -330,6 +343,7 @@ export class Network {
         return;
       case MSG_SYNACK:
         connection.established = true;
+        this.flushPending(connection);
         this.trace.record(nowMs, T_CONNECTED, connection.initiator, connection.acceptor, connection.kind);
         this.host.connected(connection);
         return;
@@ -383,6 +397,29 @@ export class Network {
     direction.tail = message;
     direction.length++;
     if (wasEmpty && !direction.waiting) this.scheduleHead(direction);
+  }
+
+  /** The handshake completed: what the initiator wrote meanwhile goes out, in order. */
+  private flushPending(connection: Connection): void {
+    let message = connection.pendingHead;
+    connection.pendingHead = null;
+    connection.pendingTail = null;
+    while (message !== null) {
+      const next = message.next;
+      this.send(connection, true, message);
+      message = next;
+    }
+  }
+
+  private dropPending(connection: Connection): void {
+    let message = connection.pendingHead;
+    while (message !== null) {
+      const next = message.next;
+      this.pool.release(message);
+      message = next;
+    }
+    connection.pendingHead = null;
+    connection.pendingTail = null;
   }
 
   private pop(direction: Direction): void {
@@ -465,6 +502,7 @@ export class Network {
     }
     this.dropQueue(connection.forward);
     this.dropQueue(connection.backward);
+    this.dropPending(connection);
   }
 }
 

@@ -19,7 +19,7 @@ import type { Finding, Violation } from '../core/violation.ts';
 import { buildClusterView } from './cluster-view.ts';
 import { FaultApplier } from './faults.ts';
 import { FORMATION_POLL_MS, Formation, shardLayouts } from './formation.ts';
-import { PROCESS_PAUSED } from './process.ts';
+import { PROCESS_PAUSED, PROCESS_STARTING } from './process.ts';
 import { TopologyTracker } from './topology-entries.ts';
 import { T_CHECK, T_PLAN } from './trace.ts';
 import { ClientWorkload } from './workload.ts';
@@ -94,6 +94,15 @@ export class SimRun {
       }
       if (signal?.aborted) return;
     }
+  }
+
+  /**
+   * Steps until simulated time reaches `atMs` (or the run ends, or `maxSteps` steps in total), so
+   * tests can look at the world in the middle of a scenario.
+   */
+  runUntilMs(atMs: number, maxSteps = 50_000_000): void {
+    const world = this.world;
+    while (!this.done && world.steps < maxSteps && world.scheduler.peekAtMs() <= atMs) world.step();
   }
 
   result(aborted: boolean): RunResult {
@@ -192,7 +201,14 @@ export class SimRun {
   /** A `wait` step's poll, or the final convergence poll after the plan went quiet. */
   private checkConvergence(): void {
     const world = this.world;
-    if (this.waiting === null && this.healedAtMs < 0) this.finalHeal();
+    if (this.waiting === null && this.healedAtMs < 0) {
+      // A node restarted by the plan counts as healed once its process answers again.
+      if (world.processes.some((process) => process.state === PROCESS_STARTING)) {
+        world.scheduleRunner(FORMATION_POLL_MS, R_CHECK);
+        return;
+      }
+      this.finalHeal();
+    }
     const view = buildClusterView(world);
     const found = checkConvergence({ scenario: this.scenario, views: this.readyView === null ? [view] : [this.readyView, view], events: this.events });
     world.trace.record(world.nowMs, T_CHECK, 0, 0, found === null ? 1 : 0);
