@@ -78,7 +78,7 @@ export class ClientWorkload {
       else this.route[slot] = owner.address;
       return false;
     }
-    if (server.state !== CLUSTER_OK || this.world.nowMs < server.writesPausedUntilMs) return false;
+    if (server.state !== CLUSTER_OK || server.nowMs < server.writesPausedUntilMs) return false;
     valkey.feedStream(server, WRITE_BYTES);
     return true;
   }

@@ -30,6 +30,14 @@ export const TODO_HANDLE_MANUALFAILOVER = 16;
 export const CLUSTER_OK = 0;
 export const CLUSTER_FAIL = 1;
 
+/**
+ * Valkey reads `mstime()`, unix milliseconds, and uses 0 for "never" (no ping pending, never voted,
+ * failover_auth_time unset, repl_down_since unset): 0 is always long ago. The simulated clock
+ * starts at 0, so servers read it shifted by this much (a 2023 date), which keeps every such
+ * window, e.g. "the first election is always scheduled", as in the real server.
+ */
+export const VALKEY_CLOCK_OFFSET_MS = 1_700_000_000_000;
+
 /** `run_with_period(100) clusterCron()`. */
 export const CRON_PERIOD_MS = 100;
 /** replicationCron runs once a second. */

@@ -30,8 +30,8 @@ export class ReplicationState {
   /** A primary client or a cached primary exists: the replica offset is known (else it reads 0). */
   cached = false;
   lastInteractionAtMs = 0;
-  /** repl_down_since; -1 stands for Valkey's 0 ("never", which reads as a huge data age). */
-  downSinceAtMs = -1;
+  /** repl_down_since; 0 when unset (a restart), which reads as a huge data age. */
+  downSinceAtMs = 0;
 
   /** Primary side: replicas whose PSYNC was answered and that receive the stream. */
   readonly replicaConnections: Connection[] = [];

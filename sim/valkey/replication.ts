@@ -19,8 +19,6 @@ import type { ValkeyServer } from './server.ts';
 
 const REPLICA_ENDPOINT = 'replica';
 const PRIMARY_ENDPOINT = 'primary';
-/** Valkey's `repl_down_since == 0` reads as "down since 1970": larger than any validity limit. */
-const NEVER_CONNECTED_AGE_MS = 1e12;
 
 /** replicationGetReplicaOffset. */
 export function replicaOffset(server: ValkeyServer): number {
@@ -40,7 +38,7 @@ export function dataAgeMs(server: ValkeyServer): number {
   const replication = server.replication;
   const nowSec = Math.floor(server.nowMs / 1000);
   if (replication.state === REPL_CONNECTED) return (nowSec - Math.floor(replication.lastInteractionAtMs / 1000)) * 1000;
-  if (replication.downSinceAtMs < 0) return NEVER_CONNECTED_AGE_MS;
+  // repl_down_since 0 (restarted, never connected) reads as down since 1970, like Valkey.
   return (nowSec - Math.floor(replication.downSinceAtMs / 1000)) * 1000;
 }
 
@@ -74,7 +72,7 @@ export function unsetPrimary(server: ValkeyServer): void {
   shiftReplicationId(server);
   disconnectReplicas(server);
   replication.state = REPL_NONE;
-  replication.downSinceAtMs = -1;
+  replication.downSinceAtMs = 0;
   if (replication.backlogStartOffset < 0) replication.backlogStartOffset = replication.offset + 1;
 }
 
@@ -215,7 +213,7 @@ function syncDone(server: ValkeyServer, reply: Message): void {
   replication.cached = true;
   replication.state = REPL_CONNECTED;
   replication.lastInteractionAtMs = server.nowMs;
-  replication.downSinceAtMs = -1;
+  replication.downSinceAtMs = 0;
 }
 
 /** shiftReplicationId: a promoted replica keeps its history as replid2. */

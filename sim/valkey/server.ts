@@ -13,7 +13,7 @@ import type { Network } from '../network.ts';
 import type { Scheduler } from '../scheduler.ts';
 import { ClusterNode, addReplica, removeReplica } from './cluster-node.ts';
 import type { ClusterLink } from './cluster-node.ts';
-import { CLUSTER_FAIL, NODE_MIGRATE_TO } from './constants.ts';
+import { CLUSTER_FAIL, NODE_MIGRATE_TO, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
 import type { Identities } from './identities.ts';
 import type { NodesConf } from './nodes-conf.ts';
 import { ReplicationState } from './replication-state.ts';
@@ -86,8 +86,9 @@ export class ValkeyServer {
     this.replication = new ReplicationState(env.nextReplId());
   }
 
+  /** mstime(): the simulated clock as unix milliseconds (see VALKEY_CLOCK_OFFSET_MS). */
   get nowMs(): number {
-    return this.env.scheduler.nowMs;
+    return this.env.scheduler.nowMs + VALKEY_CLOCK_OFFSET_MS;
   }
 
   get nodeTimeoutMs(): number {
