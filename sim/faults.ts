@@ -17,10 +17,11 @@ import type { TopologyTracker } from './topology-entries.ts';
 import * as valkey from './valkey/index.ts';
 import type { Pairs, World } from './world.ts';
 
+/** What a started fault did, kept until its end phase (or a heal) undoes it. */
 type FaultRecord =
-  | { kind: 'process'; index: number; lifted: boolean }
-  | { kind: 'partition'; pairs: Pairs; isolated: number[]; lifted: boolean }
-  | { kind: 'rule'; lifted: boolean };
+  | { kind: 'process'; index: number }
+  | { kind: 'partition'; pairs: Pairs; isolated: number[] }
+  | { kind: 'rule' };
 
 /** The error a run fails with for an action the simulator does not model yet. */
 export function unsupported(action: string): InputError {
@@ -57,7 +58,7 @@ export class FaultApplier {
       case 'latency': {
         const pairs = this.pairs(step.from, step.to, entries);
         this.world.setLinkLatency(faultId, pairs, step.delayMs, step.jitterMs);
-        this.records.set(faultId, { kind: 'rule', lifted: false });
+        this.records.set(faultId, { kind: 'rule' });
         this.emit(step.action, pairs, `+${step.delayMs}ms jitter ${step.jitterMs}ms`);
         return;
       }
@@ -65,7 +66,7 @@ export class FaultApplier {
         const pairs = this.pairs(step.from, step.to, entries);
         const mask = (step.types ?? []).reduce((bits, type) => bits | (1 << messageTypeByName(type)), 0);
         this.world.setDropRate(faultId, pairs, mask, step.probability);
-        this.records.set(faultId, { kind: 'rule', lifted: false });
+        this.records.set(faultId, { kind: 'rule' });
         this.emit(step.action, pairs, `${(step.types ?? ['all']).join(',')} p=${step.probability}`);
         return;
       }
@@ -112,8 +113,8 @@ export class FaultApplier {
   /** A step's end: undo what its start did, unless a heal already did. */
   end(faultId: number, step: Step): void {
     const record = this.records.get(faultId);
-    if (record === undefined || record.lifted) return;
-    record.lifted = true;
+    if (record === undefined) return;
+    this.records.delete(faultId);
     if (record.kind === 'process') {
       if (step.action === 'pause') this.world.resume(record.index);
       else this.world.start(record.index);
@@ -130,27 +131,28 @@ export class FaultApplier {
   /** `heal`: every partition, latency, drop and hold ends. */
   heal(): void {
     this.world.heal();
-    for (const record of this.records.values()) if (record.kind !== 'process') record.lifted = true;
+    // Lifted now: their end phases find no record and do nothing.
+    for (const [faultId, record] of this.records) if (record.kind !== 'process') this.records.delete(faultId);
     this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: 'heal', nodes: [], detail: '' });
   }
 
-  /** Nodes that are running and not cut off by an active partition. */
+  /** Nodes cut off from the majority of slot owners by an active partition. */
   private isolatedNow(): Set<number> {
     const isolated = new Set<number>();
     for (const record of this.records.values()) {
-      if (record.kind === 'partition' && !record.lifted) record.isolated.forEach((index) => isolated.add(index));
+      if (record.kind === 'partition') record.isolated.forEach((index) => isolated.add(index));
     }
     return isolated;
   }
 
   private processFault(faultId: number, step: Extract<Step, { action: 'kill' | 'terminate' | 'pause' }>, entries: TopologyEntry[]): void {
     const index = this.resolveOne(step.target, entries);
-    if (index < 0) return this.skip(faultId, step, 'no such node');
-    if (step.keepQuorum === true && this.breaksQuorum(entries, [index])) return this.skip(faultId, step, 'keep_quorum');
+    if (index < 0) return this.skip(step, 'no such node');
+    if (step.keepQuorum === true && this.breaksQuorum(entries, [index])) return this.skip(step, 'keep_quorum');
     if (step.action === 'kill') this.world.crash(index);
     else if (step.action === 'terminate') this.world.terminate(index);
     else this.world.pause(index);
-    this.records.set(faultId, { kind: 'process', index, lifted: false });
+    this.records.set(faultId, { kind: 'process', index });
     this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [this.name(index)], detail: '' });
   }
 
@@ -164,9 +166,9 @@ export class FaultApplier {
       });
     });
     const isolated = this.minoritySides(groups, entries);
-    if (step.keepQuorum === true && this.breaksQuorum(entries, isolated)) return this.skip(faultId, step, 'keep_quorum');
+    if (step.keepQuorum === true && this.breaksQuorum(entries, isolated)) return this.skip(step, 'keep_quorum');
     this.world.partition(pairs);
-    this.records.set(faultId, { kind: 'partition', pairs, isolated, lifted: false });
+    this.records.set(faultId, { kind: 'partition', pairs, isolated });
     this.world.emit({
       kind: 'fault', atMs: this.world.nowMs, action: 'partition', nodes: groups.flat().map((index) => this.name(index)),
       detail: `${groups.map((group) => `[${group.map((index) => this.name(index)).join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ')}`,
@@ -204,8 +206,8 @@ export class FaultApplier {
     this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [this.name(index)], detail: step.action === 'failover' ? `${step.mode}: ${detail}` : detail });
   }
 
-  private skip(faultId: number, step: Step, why: string): void {
-    this.records.set(faultId, { kind: 'rule', lifted: true });
+  /** Not applied: no record, so its end phase has nothing to undo. */
+  private skip(step: Step, why: string): void {
     this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [], detail: `skipped: ${why}` });
   }
 

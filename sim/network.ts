@@ -473,7 +473,7 @@ export class Network {
   }
 
   private delayMs(direction: Direction): number {
-    let delayMs = BASE_LATENCY_MS + this.rng.int(BASE_JITTER_MS + 1);
+    let delayMs = BASE_LATENCY_MS + Math.floor(this.rng.float() * (BASE_JITTER_MS + 1));
     if (direction.connection.kind !== CONN_BUS) return delayMs;
     const rules = this.latencyRules[direction.from * this.capacity + direction.to];
     if (rules !== null && rules !== undefined && rules.length > 0) {

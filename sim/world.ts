@@ -55,8 +55,6 @@ export class World implements NetworkHost {
   readonly processes: SimProcess[] = [];
   readonly cluster: ClusterConfig;
   steps = 0;
-  /** Bus messages sent, by type (CLUSTER INFO's cluster_stats_messages_*_sent). */
-  readonly sentByType = new Float64Array(16);
   /** Receives every observed event (the runner feeds the invariants and keeps them). */
   onEvent: (event: ObservedEvent) => void = () => {};
   /** Runner events (EV_RUNNER) and workload events (EV_WORKLOAD) go here. */
@@ -276,8 +274,10 @@ export class World implements NetworkHost {
 
   deliver(connection: Connection, toInitiator: boolean, message: Message): void {
     const index = toInitiator ? connection.initiator : connection.acceptor;
-    valkey.deliver(this.runningServer(index), connection, toInitiator, message);
-    this.afterHandler(index);
+    const server = this.runningServer(index);
+    valkey.deliver(server, connection, toInitiator, message);
+    valkey.beforeSleep(server);
+    this.observeState(index);
   }
 
   connected(connection: Connection): void {
@@ -431,9 +431,6 @@ export class World implements NetworkHost {
       },
       electionWon: (index, epoch, consensus) => {
         this.emit({ kind: 'election-won', atMs: this.nowMs, node: this.processes[index]!.name, epoch, consensus });
-      },
-      countSent: (type) => {
-        this.sentByType[type & 15]!++;
       },
     };
   }

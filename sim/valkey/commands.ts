@@ -39,7 +39,7 @@ export function meet(server: ValkeyServer, address: number): string | null {
   }
   const identities = server.env.identities;
   const identity = identities.freshNode(server.rng, -1);
-  const node = new ClusterNode(identity, identities.nodes.name(identity), NODE_HANDSHAKE | NODE_MEET, address, identities.shards.fresh(server.rng), server.nowMs);
+  const node = new ClusterNode(identity, identities.nodes.name(identity), NODE_HANDSHAKE | NODE_MEET, address, identities.shards.placeholder(), server.nowMs);
   server.addNode(node);
   return null;
 }

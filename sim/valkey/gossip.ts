@@ -45,7 +45,6 @@ export function sendOnLink(server: ValkeyServer, link: ClusterLink, message: Mes
     server.env.network.pool.release(message);
     return;
   }
-  server.env.countSent(message.type);
   server.env.network.send(connection, !link.inbound, message);
 }
 
@@ -155,7 +154,7 @@ export function processGossipSection(server: ValkeyServer, message: Message, lin
       }
     } else if (node === null && sender !== null && (flags & NODE_NOADDR) === 0 && !blacklisted(server, message.gossipIdentity[i]!)) {
       const identity = message.gossipIdentity[i]!;
-      const shardId = server.env.identities.shards.fresh(server.rng);
+      const shardId = server.env.identities.shards.placeholder();
       const created = new ClusterNode(identity, server.env.identities.nodes.name(identity), flags, message.gossipAddress[i]!, shardId, nowMs);
       server.addNode(created);
     }

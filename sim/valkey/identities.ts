@@ -41,9 +41,29 @@ export class Names {
   }
 }
 
+/**
+ * Shard ids. A node created before its real shard id is known (from gossip, a MEET, a nodes.conf
+ * line naming a primary before its own line) gets a random one in Valkey, only ever compared for
+ * equality until the real one arrives: here a fresh negative number, unique in the world, whose
+ * text is made up only if it is ever shown. Interning a random name each time would grow the
+ * table with every restart of a long run.
+ */
+export class ShardNames extends Names {
+  private placeholders = 0;
+
+  /** createClusterNode's random shard id: unique, never equal to a real one. */
+  placeholder(): number {
+    return -(++this.placeholders);
+  }
+
+  override name(id: number): string {
+    return id < 0 ? `unknown${String(-id).padStart(33, '0')}` : super.name(id);
+  }
+}
+
 export class Identities {
   readonly nodes = new Names();
-  readonly shards = new Names();
+  readonly shards = new ShardNames();
   /** processOf[nodeIdentity]: the process that owns that id, or -1. */
   private readonly owners: number[] = [];
 

@@ -84,7 +84,7 @@ export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf:
     const identity = names.intern(name);
     let node = server.lookup(identity);
     if (node === null) {
-      node = new ClusterNode(identity, name, 0, -1, env.identities.shards.fresh(rng), nowMs);
+      node = new ClusterNode(identity, name, 0, -1, env.identities.shards.placeholder(), nowMs);
       server.addNode(node);
     }
     return node;

@@ -157,7 +157,7 @@ function processHeaderEpochs(server: ValkeyServer, sender: ClusterNode, message:
 function addMeetingNode(server: ValkeyServer, link: ClusterLink, message: Message, remoteProcess: number): void {
   const identities = server.env.identities;
   const identity = identities.freshNode(server.rng, -1);
-  const node = new ClusterNode(identity, identities.nodes.name(identity), NODE_HANDSHAKE, remoteProcess, identities.shards.fresh(server.rng), server.nowMs);
+  const node = new ClusterNode(identity, identities.nodes.name(identity), NODE_HANDSHAKE, remoteProcess, identities.shards.placeholder(), server.nowMs);
   if ((message.mflags & MFLAG_EXT_DATA) !== 0) node.flags |= NODE_EXTENSIONS_SUPPORTED;
   setInboundLink(server, node, link);
   server.addNode(node);

@@ -32,8 +32,6 @@ export interface ServerEnv {
   persist(processIndex: number, conf: NodesConf): void;
   voteGranted(voterProcess: number, candidateIdentity: number, epoch: number): void;
   electionWon(processIndex: number, epoch: number, consensus: boolean): void;
-  /** Bus message counters for CLUSTER INFO-like stats. */
-  countSent(type: number): void;
 }
 
 export class ValkeyServer {
