@@ -41,12 +41,6 @@ export function halveGapBefore(scenario: Scenario, index: number): Scenario | nu
   return withTimeline(scenario, timeline);
 }
 
-export function halveConvergenceTimeout(scenario: Scenario): Scenario | null {
-  const current = scenario.validation.convergenceTimeoutMs;
-  if (current <= 1000) return null;
-  return { ...scenario, validation: { ...scenario.validation, convergenceTimeoutMs: Math.floor(current / 2) } };
-}
-
 /** No client traffic, then less of it. */
 export function smallerWorkloads(scenario: Scenario): Scenario[] {
   const workload = scenario.workload;
