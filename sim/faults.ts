@@ -86,7 +86,7 @@ export class FaultApplier {
         this.onTarget(step, entries, (index) => this.world.killLinks(index));
         return;
       case 'failover':
-        this.onTarget(step, entries, (index) => this.world.command(index, (server) => valkey.clusterFailoverCommand(server, step.mode)) ?? 'not running');
+        this.onTarget(step, entries, (index) => this.world.command(index, (server) => valkey.clusterFailoverCommand(server, step.mode) ?? 'OK') ?? 'not running');
         return;
       case 'bump_epoch':
         this.onTarget(step, entries, (index) => {

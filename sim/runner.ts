@@ -6,7 +6,9 @@
  * `validation.convergenceTimeoutMs` runs out. A run ends there, at a violation, or at maxSteps.
  *
  * A `wait` step holds the plan until convergence holds (or its timeout, a violation); the steps
- * after it move later by the time waited.
+ * after it move later by the time waited. The first final check comes a settle time after the
+ * heal (two node timeouts), so what the last steps set off (an election, a manual failover, a
+ * node rejoining) has started before the cluster can be judged converged.
  */
 import type { RunOptions, RunResult } from '../core/backend.ts';
 import type { ObservedEvent } from '../core/events.ts';
@@ -27,6 +29,11 @@ import { World } from './world.ts';
 
 /** How often convergence is polled, in simulated ms. */
 export const CONVERGENCE_POLL_MS = 250;
+
+/** Time from the final heal to the first convergence check: two node timeouts, at most half the budget. */
+export function settleMs(scenario: Scenario): number {
+  return Math.min(2 * scenario.cluster.nodeTimeoutMs, Math.floor(scenario.validation.convergenceTimeoutMs / 2));
+}
 /** How often the abort signal is looked at, in steps. */
 const SIGNAL_CHECK_STEPS = 65_536;
 
@@ -208,6 +215,8 @@ export class SimRun {
         return;
       }
       this.finalHeal();
+      world.scheduleRunner(settleMs(this.scenario), R_CHECK);
+      return;
     }
     const view = buildClusterView(world);
     const found = checkConvergence({ scenario: this.scenario, views: this.readyView === null ? [view] : [this.readyView, view], events: this.events });
