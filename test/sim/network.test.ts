@@ -1,0 +1,170 @@
+/**
+ * The simulated network on its own, with a recording host: FIFO per direction, a partition that
+ * stalls and delivers after the heal, data lost when a side closes during a partition, a hold that
+ * keeps what it holds, a paused receiver reading late, refused connects to dead processes, drop
+ * rules, and no data before the handshake completes.
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../core/rng.ts';
+import { MSG_PING, MSG_PONG, type Message } from '../../sim/message.ts';
+import { CONN_BUS, Network, type Connection, type NetworkHost } from '../../sim/network.ts';
+import { Scheduler } from '../../sim/scheduler.ts';
+import { Trace } from '../../sim/trace.ts';
+
+const EV = 1;
+
+class Host implements NetworkHost {
+  readonly down = new Set<number>();
+  readonly paused = new Set<number>();
+  readonly log: string[] = [];
+  constructor(private readonly scheduler: Scheduler) {}
+  isDown(index: number): boolean {
+    return this.down.has(index);
+  }
+  isPaused(index: number): boolean {
+    return this.paused.has(index);
+  }
+  deliver(connection: Connection, toInitiator: boolean, message: Message): void {
+    const to = toInitiator ? connection.initiator : connection.acceptor;
+    this.log.push(`${this.scheduler.nowMs} ${to} got ${message.offset}`);
+  }
+  connected(connection: Connection): void {
+    this.log.push(`${this.scheduler.nowMs} ${connection.initiator} connected`);
+  }
+  refused(connection: Connection): void {
+    this.log.push(`${this.scheduler.nowMs} ${connection.initiator} refused`);
+  }
+  closedByPeer(connection: Connection, atInitiator: boolean): void {
+    this.log.push(`${this.scheduler.nowMs} ${atInitiator ? connection.initiator : connection.acceptor} closed`);
+  }
+}
+
+function setup(): { scheduler: Scheduler; network: Network; host: Host; run: (untilMs?: number) => void; send: (c: Connection, fromInitiator: boolean, n: number) => void } {
+  const scheduler = new Scheduler();
+  const host = new Host(scheduler);
+  const trace = new Trace({ node: String, planStep: String, processState: String });
+  const network = new Network(4, scheduler, EV, new Rng('net'), trace, host);
+  const run = (untilMs = Infinity): void => {
+    while (scheduler.peekAtMs() <= untilMs && scheduler.pop()) network.deliverHead(scheduler.ref as never);
+  };
+  const send = (connection: Connection, fromInitiator: boolean, n: number): void => {
+    const message = network.pool.acquire(fromInitiator ? MSG_PING : MSG_PONG);
+    message.offset = n;
+    network.send(connection, fromInitiator, message);
+  };
+  return { scheduler, network, host, run, send };
+}
+
+const got = (host: Host, to: number): number[] => host.log.filter((line) => line.split(' ')[1] === String(to) && line.includes('got')).map((line) => Number(line.split(' ')[3]));
+
+describe('simulated network', () => {
+  it('delivers each direction in order, after the handshake', () => {
+    const { network, host, run, send } = setup();
+    const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
+    for (let n = 1; n <= 20; n++) send(connection, true, n);
+    run();
+    expect(host.log[0]).toMatch(/0 connected$/);
+    expect(got(host, 1)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('a partition stalls a direction; after the heal what was in flight and sent meanwhile arrives, in order', () => {
+    const { network, host, run, send, scheduler } = setup();
+    const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
+    run();
+    send(connection, true, 1);
+    network.addPartition([[0, 1]]);
+    send(connection, true, 2);
+    run(scheduler.nowMs + 5000);
+    expect(got(host, 1)).toEqual([]);
+    send(connection, false, 9); // the other direction still flows
+    run(scheduler.nowMs + 100);
+    expect(got(host, 0)).toEqual([9]);
+    network.removePartition([[0, 1]]);
+    run();
+    expect(got(host, 1)).toEqual([1, 2]);
+  });
+
+  it('data stalled by a partition is lost when its sender closes; the peer learns of the close after the heal', () => {
+    const { network, host, run, send } = setup();
+    const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
+    send(connection, true, 1);
+    run();
+    connection.acceptorEndpoint = 'inbound link'; // the acceptor read from it, so it is told
+    network.addPartition([[0, 1], [1, 0]]);
+    send(connection, true, 2);
+    network.close(connection, true);
+    run();
+    network.heal();
+    run();
+    expect(got(host, 1)).toEqual([1]);
+    expect(host.log.at(-1)).toMatch(/1 closed$/);
+  });
+
+  it('a hold keeps whole messages even if the sender closes, and release delivers them', () => {
+    const { network, host, run, send } = setup();
+    const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
+    run();
+    network.addHold([[0, 1]]);
+    send(connection, true, 1);
+    send(connection, true, 2);
+    run();
+    network.close(connection, true);
+    network.release([[0, 1]]);
+    run();
+    expect(got(host, 1)).toEqual([1, 2]);
+  });
+
+  it('a paused receiver gets its data when it resumes; its kernel still accepts connections', () => {
+    const { network, host, run, send, scheduler } = setup();
+    host.paused.add(1);
+    const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
+    run();
+    expect(host.log).toEqual([expect.stringMatching(/0 connected$/)]);
+    send(connection, true, 1);
+    run();
+    expect(got(host, 1)).toEqual([]);
+    host.paused.delete(1);
+    network.processResumed(1);
+    run();
+    expect(got(host, 1)).toEqual([1]);
+    expect(Number(host.log.at(-1)!.split(' ')[0])).toBe(scheduler.nowMs);
+  });
+
+  it('a connect to a dead process fails at once; one partitioned away waits, then is refused after the heal', () => {
+    const { network, host, run } = setup();
+    host.down.add(2);
+    expect(network.connect(CONN_BUS, 0, 2, 'link')).toBeNull();
+    network.addPartition([[0, 2]]);
+    expect(network.connect(CONN_BUS, 0, 2, 'link')).not.toBeNull();
+    run();
+    expect(host.log).toEqual([]);
+    network.heal();
+    run();
+    expect(host.log).toEqual([expect.stringMatching(/0 refused$/)]);
+  });
+
+  it('with the SYN-ACK cut (one-way), a new connection never carries the data written on it', () => {
+    const { network, host, run, send } = setup();
+    network.addPartition([[1, 0]]);
+    const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
+    send(connection, true, 1);
+    run();
+    expect(got(host, 1)).toEqual([]);
+  });
+
+  it('a drop rule loses the chosen message types with its probability, the others pass', () => {
+    const { network, host, run, send } = setup();
+    const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
+    run();
+    network.addDrop(7, [[0, 1], [1, 0]], 1 << MSG_PING, 1);
+    for (let n = 1; n <= 5; n++) send(connection, true, n); // PINGs: all lost
+    for (let n = 6; n <= 8; n++) send(connection, false, n); // PONGs: kept
+    run();
+    expect(got(host, 1)).toEqual([]);
+    expect(got(host, 0)).toEqual([6, 7, 8]);
+    network.removeDrop(7);
+    send(connection, true, 9);
+    run();
+    expect(got(host, 1)).toEqual([9]);
+  });
+});
