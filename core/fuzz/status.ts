@@ -85,7 +85,8 @@ export class StatusLine {
   update(snapshot: FuzzSnapshot): void {
     const line = formatStatusLine(snapshot);
     if (this.isTty) {
-      const width = Math.max((this.out.columns ?? 120) - 1, 20);
+      // A terminal that reports no size (0) gets a common width.
+      const width = Math.max((this.out.columns || 120) - 1, 20);
       this.out.write(`\r\x1b[K${line.length > width ? `${line.slice(0, width - 3)}...` : line}`);
       this.shown = true;
       return;
