@@ -359,7 +359,8 @@ export class World implements NetworkHost {
   private nodeDownEvent(index: number, cause: 'kill' | 'terminate' | 'pause'): ObservedEvent {
     const process = this.processes[index]!;
     const server = process.server;
-    const wasPrimary = server !== null && process.state === PROCESS_RUNNING && valkey.isPrimary(server.myself) && server.myself.numSlots > 0;
+    // A paused primary that is then killed still owned its slots: judge by its own state, not the process's.
+    const wasPrimary = server !== null && valkey.isPrimary(server.myself) && server.myself.numSlots > 0;
     const eligibleReplicas: string[] = [];
     if (server !== null) {
       for (const other of this.processes) {
