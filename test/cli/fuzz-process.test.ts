@@ -56,6 +56,28 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     expect(summary.findings.every((finding: { status: string }) => finding.status === 'recorded')).toBe(true);
   });
 
+  it('--known fingerprints are counted with their reason, not written, and not "new" (exit 0 when nothing else is)', async () => {
+    const crashDir = join(dir, 'known');
+    const knownFile = join(dir, 'known.yaml');
+    // With FAKE_BY_SEED=1 every finding is one of these three fingerprints.
+    await writeFile(knownFile, [
+      '- fingerprint: views-agree/seed-0', '  reason: fake heal finding',
+      '- fingerprint: failover-bound/slow-failover', '  reason: fake long pause',
+      '- fingerprint: one-primary-per-shard/two-primaries', '  reason: fake kill then partition',
+    ].join('\n'));
+    const fuzz = fakeCli(['fuzz', '--runs', '30', '--crash-dir', crashDir, '--known', knownFile], { FAKE_BY_SEED: '1' });
+    expect((await fuzz.exit).code, fuzz.stderr()).toBe(0);
+    expect(fuzz.stderr()).toMatch(/3 known fingerprints from/);
+    expect(fuzz.stderr()).toMatch(/KNOWN {4}views-agree\/seed-0 x\d+/);
+    expect(fuzz.stderr()).toContain('known: fake heal finding');
+    expect(fuzz.stderr()).not.toMatch(/^NEW /m);
+    expect(await readdir(crashDir).catch(() => [])).toEqual([]);
+    await writeFile(knownFile, '- fingerprint: views-agree/seed-0\n');
+    const bad = fakeCli(['fuzz', '--runs', '1', '--crash-dir', crashDir, '--known', knownFile]);
+    expect((await bad.exit).code).toBe(2);
+    expect(bad.stderr()).toMatch(/known\.yaml:1: \[0\]\.reason: expected a non-empty reason/);
+  });
+
   it('Ctrl-C during --forever prints a summary, leaves only complete crash files and exits 1 when something new was found', async () => {
     const crashDir = join(dir, 'sigint');
     const fuzz = fakeCli(['fuzz', '--forever', '--workers', '2', '--crash-dir', crashDir], { FAKE_BY_SEED: '1000', FAKE_BUSY_MS: '20' });
