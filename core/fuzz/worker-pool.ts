@@ -60,7 +60,8 @@ export class WorkerPool implements SeedExecutor {
 
   run(seed: number): Promise<SeedOutcome> {
     const slot = this.slots.find((candidate) => candidate.pending === null && !candidate.exited);
-    if (slot === undefined) throw new Error(`WorkerPool: no idle worker for seed ${seed} (capacity ${this.capacity})`);
+    // No idle live worker: one died between runs. The loop stops on this error.
+    if (slot === undefined) return Promise.reject(new Error(`fuzz: no live idle worker for seed ${seed} (a worker thread exited)`));
     return new Promise<SeedOutcome>((resolve, reject) => {
       slot.pending = { seed, resolve, reject };
       slot.worker.postMessage({ type: 'run', seed } satisfies ToWorker);
