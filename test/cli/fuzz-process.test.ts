@@ -146,6 +146,18 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     expect(missing.stderr()).toMatch(/missing\.json: \(file\): no such file/);
   });
 
+  it('a crash that no longer replays the same gives exit 0 and says what differed', async () => {
+    const [good] = await expectOnlyCompleteCrashFiles(join(dir, 'env-form'));
+    const doc = JSON.parse(await readFile(good!, 'utf8'));
+    doc.violation.step += 1;
+    const path = join(dir, 'moved.json');
+    await writeFile(path, JSON.stringify(doc));
+    const replay = fakeCli(['reproduce', path], { FAKE_BY_SEED: '5' });
+    expect((await replay.exit).code, replay.stderr()).toBe(0);
+    expect(replay.stderr()).toContain('NOT REPRODUCED (needs the same invariant, step and trace hash):');
+    expect(replay.stderr()).toContain(`step: expected ${doc.violation.step}, got ${doc.violation.step - 1}`);
+  });
+
   it('shrink writes a smaller crash file that still reproduces', async () => {
     const files = await expectOnlyCompleteCrashFiles(join(dir, 'env-form'));
     const source = files.find((file) => !file.endsWith('.min.json'))!;
