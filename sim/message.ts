@@ -113,26 +113,17 @@ export class MessagePool {
   /** Live messages (for the memory bound and leak checks). */
   live = 0;
 
+  /**
+   * A message of `type`. Only the fields some sender leaves unset are reset: every bus message
+   * gets its whole header from fillHeader, and each other type sets what its receiver reads.
+   */
   acquire(type: number): Message {
     const message = this.free.pop() ?? new Message();
     message.type = type;
-    message.sender = -1;
-    message.currentEpoch = 0;
-    message.configEpoch = 0;
-    message.offset = 0;
-    message.replicaOf = -1;
-    message.flags = 0;
     message.mflags = 0;
-    message.slots = null;
     message.shardId = -1;
     message.about = -1;
-    message.aboutConfigEpoch = 0;
-    message.aboutSlots = null;
     message.gossipCount = 0;
-    message.replId = 0;
-    message.fullSync = false;
-    message.next = null;
-    message.arriveAtMs = 0;
     this.live++;
     return message;
   }

@@ -20,6 +20,9 @@ import { freeLink } from './links.ts';
 import { replicaOffset, setPrimary } from './replication.ts';
 import type { ValkeyServer } from './server.ts';
 
+/** One random draw yields log_known(2^30) gossip picks. */
+const RANDOM_BITS_RANGE = 0x40000000;
+
 /** clusterBroadcastPong targets. */
 export const BROADCAST_ALL = 0;
 export const BROADCAST_LOCAL_REPLICAS = 1;
@@ -66,8 +69,18 @@ export function sendPing(server: ValkeyServer, link: ClusterLink, type: number):
   const receiver = link.node;
   let count = 0;
   let iterations = wanted * 3;
+  // dictGetRandomKey draws: several picks come out of one 30-bit draw (base-`known` digits).
+  let digits = 0;
+  let digitsRange = 1;
   while (freshNodes > 0 && count < wanted && iterations-- > 0) {
-    const node = nodes[server.rng.int(known)]!;
+    if (digitsRange < known) {
+      digits = server.rng.int(RANDOM_BITS_RANGE);
+      digitsRange = RANDOM_BITS_RANGE;
+    }
+    const pick = digits % known;
+    digits = (digits - pick) / known;
+    digitsRange = Math.floor(digitsRange / known);
+    const node = nodes[pick]!;
     if (node === myself || node === receiver) continue;
     if ((node.flags & NODE_PFAIL) !== 0) continue; // appended below
     if ((node.flags & (NODE_HANDSHAKE | NODE_NOADDR)) !== 0 || (node.link === null && node.numSlots === 0)) {
@@ -154,7 +167,7 @@ export function processGossipSection(server: ValkeyServer, message: Message, lin
       }
     } else if (node === null && sender !== null && (flags & NODE_NOADDR) === 0 && !blacklisted(server, message.gossipIdentity[i]!)) {
       const identity = message.gossipIdentity[i]!;
-      const shardId = server.env.identities.shards.placeholder();
+      const shardId = server.env.identities.shards.fresh(server.rng);
       const created = new ClusterNode(identity, server.env.identities.nodes.name(identity), flags, message.gossipAddress[i]!, shardId, nowMs);
       server.addNode(created);
     }
