@@ -23,35 +23,33 @@ function running(node: RealNode | null): node is RealNode {
 }
 
 /** Sends one command to `node` and reports it as a fault event, reply or refusal included. */
-async function sendAndReport(context: StepContext, action: string, node: RealNode, nodes: RealNode[], args: string[]): Promise<unknown> {
+async function sendAndReport(context: StepContext, action: string, node: RealNode, nodes: RealNode[], args: string[], prefix = ''): Promise<unknown> {
   try {
     const reply = await command(node.host.admin, args[0]!, ...args.slice(1));
-    emitFault(context, action, nodes, `${args.join(' ')}: ${String(reply)}`);
+    emitFault(context, action, nodes, `${prefix}${String(reply)}`);
     return reply;
   } catch (error) {
-    emitFault(context, action, nodes, `${args.join(' ')}: refused: ${errorText(error)}`);
+    emitFault(context, action, nodes, `${prefix}refused: ${errorText(error)}`);
     return null;
   }
 }
 
 function skip(context: StepContext, action: string, what: string): void {
-  emitFault(context, action, [], `${what}: no running node, nothing done`);
+  emitFault(context, action, [], `skipped: ${what} names no running node`);
 }
 
 export async function failover(context: StepContext, step: StepOf<'failover'>): Promise<void> {
   const node = resolveNode(context, step.target);
   if (!running(node)) return skip(context, 'failover', step.target);
   const args = step.mode === 'default' ? ['CLUSTER', 'FAILOVER'] : ['CLUSTER', 'FAILOVER', step.mode.toUpperCase()];
-  await sendAndReport(context, 'failover', node, [node], args);
+  await sendAndReport(context, 'failover', node, [node], args, `${step.mode}: `);
 }
 
 export async function bumpEpoch(context: StepContext, step: StepOf<'bump_epoch'>): Promise<void> {
   const node = resolveNode(context, step.target);
   if (!running(node)) return skip(context, 'bump_epoch', step.target);
-  const reply = await sendAndReport(context, 'bump_epoch', node, [node], ['CLUSTER', 'BUMPEPOCH']);
-  // "BUMPED <e>": the node took a new configEpoch without consensus, as a takeover does.
-  const match = /^BUMPED (\d+)/.exec(String(reply ?? ''));
-  if (match) context.emit({ kind: 'election-won', atMs: context.nowMs(), node: node.name, epoch: Number(match[1]), consensus: false });
+  // BUMPED or STILL; no election-won (as in the simulator): the node takes no one's slots.
+  await sendAndReport(context, 'bump_epoch', node, [node], ['CLUSTER', 'BUMPEPOCH']);
 }
 
 export async function meet(context: StepContext, step: StepOf<'meet'>): Promise<void> {

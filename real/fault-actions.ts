@@ -9,26 +9,27 @@ import type { StepOf } from '../core/scenario/types.ts';
 import { countSlots } from '../core/cluster-nodes.ts';
 import type { RealNode } from './cluster.ts';
 import type { NetworkRule } from './proxy/network-faults.ts';
+import { votingPrimaries } from './quorum.ts';
 import { emitFault, errorText, resolveNode, topologyOf, type StepContext } from './step-context.ts';
 
 type DownCause = 'kill' | 'terminate' | 'pause';
 
 /** SIGKILL / SIGTERM / SIGSTOP of the target; the node-down event records what it was then. */
-export async function takeDown(context: StepContext, step: StepOf<'kill' | 'terminate' | 'pause'>, node: RealNode | null): Promise<RealNode[]> {
+export async function takeDown(context: StepContext, step: StepOf<'kill' | 'terminate' | 'pause'>, node: RealNode | null): Promise<RealNode | null> {
   if (node === null || node.host.process.state !== 'running') {
-    emitFault(context, step.action, node === null ? [] : [node], `${step.target}: no running node, nothing done`);
-    return [];
+    emitFault(context, step.action, [], `skipped: ${step.target} names no running node`);
+    return null;
   }
   const cause: DownCause = step.action;
   context.emit({ kind: 'node-down', atMs: context.nowMs(), node: node.name, cause, ...roleAtDown(context, node) });
-  emitFault(context, step.action, [node], `${step.target} = ${node.name}`);
+  emitFault(context, step.action, [node], '');
   if (cause === 'pause') {
     node.host.process.pause();
   } else {
     if (!context.keepsDataAcrossKill) context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
     await (cause === 'kill' ? node.host.process.kill() : node.host.process.terminate());
   }
-  return [node];
+  return node;
 }
 
 /** What node-down records: whether it owned slots, and which replicas could take over. */
@@ -46,40 +47,46 @@ function roleAtDown(context: StepContext, node: RealNode): { wasPrimary: boolean
   return { wasPrimary: true, eligibleReplicas };
 }
 
-/** Restart (after kill/terminate) or resume (after pause) the nodes a fault took down. */
-export async function bringUp(context: StepContext, nodes: readonly RealNode[], action: string): Promise<void> {
-  for (const node of nodes) {
-    const state = node.host.process.state;
-    if (state === 'paused') {
-      node.host.process.resume();
-    } else if (state === 'down') {
-      await node.host.process.start();
-    } else {
-      emitFault(context, action, [node], `end: ${node.name} already running`);
-      continue;
-    }
-    emitFault(context, action, [node], `end: ${node.name} ${state === 'paused' ? 'resumed' : 'restarted'}`);
-    context.emit({ kind: 'node-up', atMs: context.nowMs(), node: node.name });
+/** Restart (after kill/terminate) or resume (after pause) a node a fault took down. */
+export async function bringUp(context: StepContext, node: RealNode, action: 'restart' | 'resume', detail: string): Promise<void> {
+  const state = node.host.process.state;
+  if (state === 'running') {
+    emitFault(context, action, [node], `${detail}: already running`);
+    return;
   }
+  if (state === 'paused') node.host.process.resume();
+  else await node.host.process.start();
+  emitFault(context, action, [node], detail);
+  context.emit({ kind: 'node-up', atMs: context.nowMs(), node: node.name });
 }
 
 /** The `restart` action: start the target again if it is down. */
 export async function restart(context: StepContext, step: StepOf<'restart'>): Promise<void> {
   const node = resolveNode(context, step.target);
   if (node === null || node.host.process.state !== 'down') {
-    emitFault(context, 'restart', node === null ? [] : [node], `${step.target}: not down, nothing done`);
+    emitFault(context, 'restart', node === null ? [] : [node], `skipped: ${step.target} is not down`);
     return;
   }
-  await bringUp(context, [node], 'restart');
+  await bringUp(context, node, 'restart', 'OK');
+}
+
+/** Nodes outside the group that holds the most slot-owning primaries (cut off from the majority). */
+export function minoritySides(context: StepContext, groups: readonly string[][]): RealNode[] {
+  const voting = new Set(votingPrimaries(context).map((node) => node.name));
+  const primaries = (group: readonly string[]) => group.filter((name) => voting.has(name)).length;
+  let best = 0;
+  groups.forEach((group, i) => {
+    if (primaries(group) > primaries(groups[best]!)) best = i;
+  });
+  return groups.flatMap((group, i) => (i === best ? [] : group)).map((name) => context.cluster.nodeByName(name));
 }
 
 /** Partition: block every directed pair between groups (one-way: only from the first group). */
-export function partition(context: StepContext, step: StepOf<'partition'>, groups: readonly string[][], faultId: number): RealNode[] {
+export function partition(context: StepContext, step: StepOf<'partition'>, groups: readonly string[][], faultId: number): void {
   for (const [from, to] of blockedPairs(groups, step.oneway)) context.cluster.network.add(faultId, [from], [to], { kind: 'block' });
   const nodes = groups.flat().map((name) => context.cluster.nodeByName(name));
   const sides = groups.map((group) => `[${group.join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ');
-  emitFault(context, 'partition', nodes, `${sides}${step.oneway ? ' (one-way)' : ''}`);
-  return nodes;
+  emitFault(context, 'partition', nodes, sides);
 }
 
 /** latency / drop / hold: one rule per directed pair the step names. */
@@ -88,12 +95,11 @@ export function addPairRule(
   step: StepOf<'latency' | 'drop' | 'hold'>,
   faultId: number,
   rule: NetworkRule,
-): RealNode[] {
+): void {
   const pairs = resolvePairs(step.from, step.to, topologyOf(context), context.targetRng);
   for (const [from, to] of pairs) context.cluster.network.add(faultId, [from], [to], rule);
   const nodes = nodesOfPairs(context, pairs);
   emitFault(context, step.action, nodes, `${describeRule(rule)} on ${describePairs(pairs)}`);
-  return nodes;
 }
 
 export function release(context: StepContext, step: StepOf<'release'>): void {
@@ -104,20 +110,14 @@ export function release(context: StepContext, step: StepOf<'release'>): void {
 
 export function heal(context: StepContext): void {
   context.cluster.network.clear();
-  emitFault(context, 'heal', [], 'every partition, latency, drop and hold lifted');
-}
-
-/** End of a partition/latency/drop with a duration: lift that fault's rules only. */
-export function liftRules(context: StepContext, action: string, faultId: number, nodes: readonly RealNode[]): void {
-  context.cluster.network.removeFault(faultId);
-  emitFault(context, action, nodes, `end: rules of fault ${faultId} lifted`);
+  emitFault(context, 'heal', [], '');
 }
 
 /** Close the target's bus links to every peer (both directions); the cron reconnects them. */
 export async function killLinks(context: StepContext, step: StepOf<'kill_links'>): Promise<void> {
   const node = resolveNode(context, step.target);
   if (node === null || node.host.process.state !== 'running') {
-    emitFault(context, 'kill_links', node === null ? [] : [node], `${step.target}: no running node, nothing done`);
+    emitFault(context, 'kill_links', [], `skipped: ${step.target} names no running node`);
     return;
   }
   const report = context.observer.lastReportOf(node.name);

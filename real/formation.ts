@@ -54,26 +54,37 @@ export async function formCluster(
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<FormationTimings> {
   const startedAtMs = Date.now();
+  const deadlineMs = startedAtMs + options.timeoutMs;
+  // A failed start stops the other nodes' joins too (they would wait for it forever).
+  const failed = new AbortController();
+  const signal = options.signal === undefined ? failed.signal : AbortSignal.any([options.signal, failed.signal]);
   const nodeCount = shape.numShards * (1 + shape.replicasPerShard);
   const starts = Array.from({ length: nodeCount }, (_, nodeIndex) => {
     const { shard } = initialRole(nodeIndex, shape);
     return cluster.addNode(shard).then((node) => configureAlone(cluster, node, shape));
   });
-  const first = starts[0]!;
-  const joins = starts.map((started, nodeIndex) =>
-    started.then(async (node) => {
-      const { shard, primary } = initialRole(nodeIndex, shape);
+  const joins = starts.map((started, nodeIndex) => started.then((node) => join(node, nodeIndex)));
+  // Observed below (settleAll); marked handled now, as a start may fail before we get there.
+  for (const promise of [...starts, ...joins]) promise.catch(() => {});
+  async function join(node: RealNode, nodeIndex: number): Promise<RealNode> {
+    const { shard, primary } = initialRole(nodeIndex, shape);
+    const seed = await starts[0]!;
+    if (node !== seed) await meet(node, seed);
+    if (!primary) {
       const primaryNode = await starts[shard * (1 + shape.replicasPerShard)]!;
-      const seed = await first;
-      if (node !== seed) await meet(node, seed);
-      if (!primary) {
-        await meet(node, primaryNode);
-        await replicateWhenKnown(node, primaryNode, options.signal);
-      }
-      return node;
-    }),
-  );
-  const nodes = await settleAll(starts);
+      await meet(node, primaryNode);
+      await replicateWhenKnown(node, primaryNode, signal, deadlineMs);
+    }
+    return node;
+  }
+  let nodes: RealNode[];
+  try {
+    nodes = await settleAll(starts);
+  } catch (error) {
+    failed.abort();
+    await Promise.allSettled(joins);
+    throw error;
+  }
   const startedMs = Date.now() - startedAtMs;
   await settleAll(joins);
   const replicatedMs = Date.now() - startedAtMs;
@@ -126,9 +137,10 @@ export async function meet(node: RealNode, other: RealNode): Promise<void> {
   await command(node.host.admin, 'CLUSTER', 'MEET', other.host.host, other.host.ports.clientProxyPort, other.host.ports.busProxyPort);
 }
 
-async function replicateWhenKnown(replica: RealNode, primary: RealNode, signal?: AbortSignal): Promise<void> {
+async function replicateWhenKnown(replica: RealNode, primary: RealNode, signal: AbortSignal, deadlineMs: number): Promise<void> {
   for (;;) {
-    signal?.throwIfAborted();
+    signal.throwIfAborted();
+    if (Date.now() > deadlineMs) throw new EnvironmentError(`${replica.name} did not learn its primary ${primary.name} in time`, 'the machine may be overloaded; try again');
     const text = String(await command(replica.host.admin, 'CLUSTER', 'NODES'));
     if (knowsAsPrimary(text, primary.id!)) break;
     await delay(POLL_INTERVAL_MS);

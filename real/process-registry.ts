@@ -7,12 +7,16 @@
  *   SIGKILL them, then let the signal end the process as it would have;
  * - our own process killed outright (SIGKILL, OOM): a small detached reaper shell, told each pid
  *   as it starts and stops, sees its stdin close and kills what is still registered.
- * Only pids we spawned are ever signalled, and the reaper double-checks the command line.
+ * The first two paths also run the synchronous cleanups registered with onProcessEnd (the
+ * farms' temporary folders). Only pids we spawned are ever signalled, and the reaper
+ * double-checks the command line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
 const live = new Set<number>();
+/** Synchronous cleanups (temporary folders) for when the process ends before a normal teardown. */
+const endCallbacks = new Set<() => void>();
 let hooksInstalled = false;
 let reaperStdin: Writable | null = null;
 
@@ -27,6 +31,16 @@ export function registerChild(child: ChildProcess): void {
     live.delete(pid);
     tellReaper(`-${pid}`);
   });
+}
+
+/**
+ * Runs `callback` (synchronous) if the process ends by exit or by a signal we handle; returns the
+ * function that cancels it (after a normal teardown).
+ */
+export function onProcessEnd(callback: () => void): () => void {
+  installHooks();
+  endCallbacks.add(callback);
+  return () => endCallbacks.delete(callback);
 }
 
 /** Pids of servers still running (tests check that none is left). */
@@ -45,15 +59,26 @@ export function killAllChildrenSync(): void {
   }
 }
 
+function endNow(): void {
+  killAllChildrenSync();
+  for (const callback of [...endCallbacks]) {
+    try {
+      callback();
+    } catch {
+      // Best effort: the process is ending.
+    }
+  }
+}
+
 function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  process.on('exit', killAllChildrenSync);
+  process.on('exit', endNow);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const onSignal = () => {
       // Someone else (the CLI) handles it: it aborts the run, which tears the cluster down.
       if (process.listenerCount(signal) > 1) return;
-      killAllChildrenSync();
+      endNow();
       process.off(signal, onSignal);
       process.kill(process.pid, signal);
     };

@@ -1,35 +1,25 @@
 /**
  * `keep_quorum` of chaos blocks, decided when a step is about to run, on its resolved targets
  * (only then is it known who is down): a kill, terminate, pause or partition is skipped if
- * afterwards fewer than a majority of the slot-owning primaries would still run on one side of
- * the network.
+ * afterwards fewer than size/2+1 of the slot-owning primaries would be up, counting the nodes cut
+ * off by partitions in force as down (the simulator's rule, sim/faults.ts breaksQuorum).
  */
 import { countSlots } from '../core/cluster-nodes.ts';
 import type { RealNode } from './cluster.ts';
 import type { StepContext } from './step-context.ts';
 
-/** Names of the slot-owning primaries (by their latest reports) and of those still running. */
-function votingPrimaries(context: StepContext): { all: string[]; running: Set<string> } {
-  const voting = context.cluster.nodes.filter((node) => {
+/** Slot-owning primaries by their latest reports. */
+export function votingPrimaries(context: StepContext): RealNode[] {
+  return context.cluster.nodes.filter((node) => {
     const report = context.observer.lastReportOf(node.name);
     return report !== undefined && report.role === 'primary' && countSlots(report.slots) > 0;
   });
-  return {
-    all: voting.map((node) => node.name),
-    running: new Set(voting.filter((node) => node.host.process.state === 'running').map((node) => node.name)),
-  };
 }
 
-/** Whether a majority of voting primaries still runs once `node` is down. */
-export function quorumSurvivesDown(context: StepContext, node: RealNode): boolean {
-  const { all, running } = votingPrimaries(context);
-  running.delete(node.name);
-  return running.size >= Math.floor(all.length / 2) + 1;
-}
-
-/** Whether one side of the partition keeps a majority of the voting primaries that run. */
-export function quorumSurvivesPartition(context: StepContext, groups: readonly string[][]): boolean {
-  const { all, running } = votingPrimaries(context);
-  const largestSide = Math.max(0, ...groups.map((group) => group.filter((name) => running.has(name)).length));
-  return largestSide >= Math.floor(all.length / 2) + 1;
+/** Whether a majority of voting primaries is still up once `down` (and the stopped ones) are out. */
+export function quorumSurvives(context: StepContext, down: readonly RealNode[]): boolean {
+  const voting = votingPrimaries(context);
+  const out = new Set(down.map((node) => node.name));
+  const up = voting.filter((node) => node.host.process.state === 'running' && !out.has(node.name)).length;
+  return up >= Math.floor(voting.length / 2) + 1;
 }

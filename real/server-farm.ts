@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { DEFAULT_CLUSTER, type ClusterConfig } from '../core/scenario/types.ts';
 import { MAX_NODES_PER_BLOCK, nodeAddress, reserveAddressBlock } from './loopback.ts';
 import { NodeHost } from './node-host.ts';
+import { onProcessEnd } from './process-registry.ts';
 import type { FoundServer } from './server-binary.ts';
 
 /** Never keep more spares than this, whatever runs asked for. */
@@ -29,7 +30,7 @@ export class ServerFarm {
   private readonly spares: Array<Promise<NodeHost | null>> = [];
   private readonly inUse = new Set<NodeHost>();
   private closed = false;
-  private readonly onExit = () => this.removeRootSync();
+  private cancelEndCleanup: (() => void) | null = null;
 
   constructor(readonly server: FoundServer) {}
 
@@ -113,7 +114,7 @@ export class ServerFarm {
     if (this.block === null) this.block = reserveAddressBlock();
     if (this.root === null) {
       this.root = mkdtempSync(join(tmpdir(), 'busfuzz-real-'));
-      process.on('exit', this.onExit);
+      this.cancelEndCleanup = onProcessEnd(() => this.removeRootSync());
     }
     const index = this.freeAddresses.shift() ?? this.nextAddress++;
     if (index >= MAX_NODES_PER_BLOCK) throw new Error(`more than ${MAX_NODES_PER_BLOCK} hosts at once`);
@@ -129,7 +130,8 @@ export class ServerFarm {
   private removeRootSync(): void {
     if (this.root === null) return;
     rmSync(this.root, { recursive: true, force: true });
-    process.off('exit', this.onExit);
+    this.cancelEndCleanup?.();
+    this.cancelEndCleanup = null;
     this.root = null;
   }
 

@@ -1,8 +1,10 @@
 /**
  * Applies the run plan's phases to the live cluster: one exhaustive switch over the DSL's actions
  * (a new action fails to compile here until the real backend handles it). A phase `start` applies
- * the step and remembers the nodes it hit under its fault id; the matching `end` undoes exactly
- * that: restart a killed node, resume a paused one, lift one fault's network rules.
+ * the step and keeps a record under its fault id; the matching `end` undoes exactly that: restart
+ * a killed node, resume a paused one, lift one fault's network rules. A `heal` lifts every network
+ * fault, so their ends find no record and do nothing (as in the simulator, sim/faults.ts, whose
+ * fault event wording this follows: ends are 'restart', 'resume' and 'heal').
  */
 import type { PlannedPhase } from '../core/scenario/plan.ts';
 import { resolveGroups } from '../core/scenario/targets.ts';
@@ -10,86 +12,103 @@ import type { Step } from '../core/scenario/types.ts';
 import * as admin from './admin-actions.ts';
 import type { RealNode } from './cluster.ts';
 import * as faults from './fault-actions.ts';
-import { quorumSurvivesDown, quorumSurvivesPartition } from './quorum.ts';
+import { quorumSurvives } from './quorum.ts';
 import { emitFault, resolveNode, topologyOf, type StepContext } from './step-context.ts';
 
+/** What a started fault did, for its end. */
+type FaultRecord =
+  | { kind: 'process'; node: RealNode }
+  /** `isolated`: nodes a partition cut off from the side with most slot-owning primaries. */
+  | { kind: 'network'; isolated: RealNode[] };
+
 export class StepRunner {
-  /** Nodes each started fault hit, by fault id, for its end phase. */
-  private readonly hit = new Map<number, RealNode[]>();
+  private readonly records = new Map<number, FaultRecord>();
 
   constructor(private readonly context: StepContext) {}
 
   async apply(phase: PlannedPhase): Promise<void> {
     if (phase.phase === 'start') {
-      this.hit.set(phase.faultId, await this.start(phase.step, phase.faultId));
-    } else {
-      await this.end(phase.step, phase.faultId, this.hit.get(phase.faultId) ?? []);
+      await this.start(phase.step, phase.faultId);
+      return;
     }
+    const record = this.records.get(phase.faultId);
+    if (record === undefined) return;
+    this.records.delete(phase.faultId);
+    await this.end(phase.step, phase.faultId, record);
   }
 
-  private async start(step: Step, faultId: number): Promise<RealNode[]> {
+  /** Nodes cut off by partitions in force (keep_quorum counts them as down). */
+  private isolatedNow(): RealNode[] {
+    return [...this.records.values()].flatMap((record) => (record.kind === 'network' ? record.isolated : []));
+  }
+
+  private async start(step: Step, faultId: number): Promise<void> {
     const context = this.context;
     switch (step.action) {
       case 'kill':
       case 'terminate':
       case 'pause': {
         const node = resolveNode(context, step.target);
-        if (node !== null && step.keepQuorum === true && !quorumSurvivesDown(context, node)) return skipForQuorum(context, step, [node]);
-        return faults.takeDown(context, step, node);
+        if (node !== null && step.keepQuorum === true && !quorumSurvives(context, [node, ...this.isolatedNow()])) {
+          return skipForQuorum(context, step);
+        }
+        const downed = await faults.takeDown(context, step, node);
+        if (downed !== null) this.records.set(faultId, { kind: 'process', node: downed });
+        return;
       }
       case 'restart':
-        await faults.restart(context, step);
-        return [];
+        return faults.restart(context, step);
       case 'partition': {
         const groups = resolveGroups(step.groups, topologyOf(context), context.targetRng);
-        if (step.keepQuorum === true && !quorumSurvivesPartition(context, groups)) return skipForQuorum(context, step, []);
-        return faults.partition(context, step, groups, faultId);
+        const isolated = faults.minoritySides(context, groups);
+        if (step.keepQuorum === true && !quorumSurvives(context, [...isolated, ...this.isolatedNow()])) {
+          return skipForQuorum(context, step);
+        }
+        faults.partition(context, step, groups, faultId);
+        this.records.set(faultId, { kind: 'network', isolated });
+        return;
       }
       case 'heal':
         faults.heal(context);
-        return [];
+        for (const [id, record] of this.records) if (record.kind === 'network') this.records.delete(id);
+        return;
       case 'latency':
-        return faults.addPairRule(context, step, faultId, { kind: 'latency', delayMs: step.delayMs, jitterMs: step.jitterMs });
+        faults.addPairRule(context, step, faultId, { kind: 'latency', delayMs: step.delayMs, jitterMs: step.jitterMs });
+        this.records.set(faultId, { kind: 'network', isolated: [] });
+        return;
       case 'drop':
-        return faults.addPairRule(context, step, faultId, {
+        faults.addPairRule(context, step, faultId, {
           kind: 'drop', probability: step.probability, ...(step.types === undefined ? {} : { types: step.types }),
         });
+        this.records.set(faultId, { kind: 'network', isolated: [] });
+        return;
       case 'hold':
-        return faults.addPairRule(context, step, faultId, { kind: 'hold' });
+        faults.addPairRule(context, step, faultId, { kind: 'hold' });
+        return;
       case 'release':
-        faults.release(context, step);
-        return [];
+        return faults.release(context, step);
       case 'kill_links':
-        await faults.killLinks(context, step);
-        return [];
+        return faults.killLinks(context, step);
       case 'failover':
-        await admin.failover(context, step);
-        return [];
+        return admin.failover(context, step);
       case 'bump_epoch':
-        await admin.bumpEpoch(context, step);
-        return [];
+        return admin.bumpEpoch(context, step);
       case 'meet':
-        await admin.meet(context, step);
-        return [];
+        return admin.meet(context, step);
       case 'forget':
-        await admin.forget(context, step);
-        return [];
+        return admin.forget(context, step);
       case 'reset':
-        await admin.reset(context, step);
-        return [];
+        return admin.reset(context, step);
       case 'replicate':
-        await admin.replicate(context, step);
-        return [];
+        return admin.replicate(context, step);
       case 'add_node':
-        await admin.addNode(context, step);
-        return [];
+        return admin.addNode(context, step);
       case 'migrate_slots':
-        await admin.migrateSlots(context, step);
-        return [];
+        return admin.migrateSlots(context, step);
       case 'wait': {
         const converged = await context.waitUntilConverged(step.timeoutMs);
         emitFault(context, 'wait', [], converged ? 'converged' : `not converged within ${step.timeoutMs} ms, going on`);
-        return [];
+        return;
       }
       default: {
         const unknown: never = step;
@@ -98,24 +117,17 @@ export class StepRunner {
     }
   }
 
-  private async end(step: Step, faultId: number, nodes: RealNode[]): Promise<void> {
-    switch (step.action) {
-      case 'kill':
-      case 'terminate':
-      case 'pause':
-        return faults.bringUp(this.context, nodes, step.action);
-      case 'partition':
-      case 'latency':
-      case 'drop':
-        return faults.liftRules(this.context, step.action, faultId, nodes);
-      default:
-        throw new Error(`real backend: ${step.action} has no end phase (plan.ts stepEndAfterMs)`);
+  private async end(step: Step, faultId: number, record: FaultRecord): Promise<void> {
+    if (record.kind === 'process') {
+      await faults.bringUp(this.context, record.node, step.action === 'pause' ? 'resume' : 'restart', `end of ${step.action}`);
+      return;
     }
+    this.context.cluster.network.removeFault(faultId);
+    if (step.action === 'partition') emitFault(this.context, 'heal', [], 'end of partition');
   }
 }
 
 /** A chaos step with keep_quorum that would leave no majority of voting primaries: not applied. */
-function skipForQuorum(context: StepContext, step: Step, nodes: RealNode[]): RealNode[] {
-  emitFault(context, step.action, nodes, 'skipped: it would take down a majority of the slot-owning primaries (keep_quorum)');
-  return [];
+function skipForQuorum(context: StepContext, step: Step): void {
+  emitFault(context, step.action, [], 'skipped: keep_quorum');
 }
