@@ -336,3 +336,8 @@ export const shapeArbitrary: fc.Arbitrary<ClusterShape> = fc.oneof(
 
 /** firstPrimaryIndex re-exported for the property files (node-K of shard I's first primary). */
 export { firstPrimaryIndex };
+
+/** Votes a failover needs among `numShards` slot-owning primaries (size/2 + 1, §2.3). */
+export function quorumOf(numShards: number): number {
+  return Math.floor(numShards / 2) + 1;
+}

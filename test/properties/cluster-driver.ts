@@ -9,6 +9,7 @@
  * same steps in the same order: stopping at window ends only pauses the loop), so the YAML of a
  * failure reproduces it at the same step with the same trace hash.
  */
+import fc from 'fast-check';
 import type { RunResult } from '../../core/backend.ts';
 import { saveScenario } from '../../core/dsl/index.ts';
 import type { ObservedEvent } from '../../core/events.ts';
@@ -16,7 +17,7 @@ import { failoverBoundMs } from '../../core/invariants/index.ts';
 import { DEFAULT_CLUSTER, INVARIANT_NAMES, SAFETY_INVARIANTS, type Scenario, type Step } from '../../core/scenario/types.ts';
 import type { Finding, Violation } from '../../core/violation.ts';
 import { SimRun } from '../../sim/index.ts';
-import { describeStep, type ClusterShape } from './cluster-commands.ts';
+import { ClusterModel, commandArbitraries, describeStep, shapeArbitrary, type ClusterShape, type CommandMix } from './cluster-commands.ts';
 import { knownReason } from './known-issues.ts';
 
 export const MAX_STEPS = 5_000_000;
@@ -52,6 +53,30 @@ export function scenarioOf(shape: ClusterShape, seed: number, steps: readonly St
       invariants: [...INVARIANT_NAMES],
     },
   };
+}
+
+/** Commands per case: enough to stack faults, few enough that a case runs in tens of ms. */
+export const MAX_COMMANDS = 8;
+
+export type CommandCase = [shape: ClusterShape, seed: number, commands: Iterable<fc.Command<ClusterModel, Step[]>>];
+
+/** One case of the model-based properties: a cluster shape, a run seed and a command sequence. */
+export function commandCaseArbitrary(mix: CommandMix = {}): fc.Arbitrary<CommandCase> {
+  return shapeArbitrary.chain((shape) => fc.tuple(
+    fc.constant(shape),
+    fc.integer({ min: 0, max: 1_000_000 }),
+    fc.commands(commandArbitraries(shape, mix), { maxCommands: MAX_COMMANDS }),
+  ));
+}
+
+/** Runs the commands against the model, recording their steps; returns the scenario to play. */
+export function scenarioOfCommands(
+  shape: ClusterShape, seed: number, commands: Iterable<fc.Command<ClusterModel, Step[]>>, options: ScenarioOptions = {},
+): { scenario: Scenario; commandCount: number } {
+  const model = new ClusterModel(shape);
+  const recorded: Step[] = [];
+  fc.modelRun(() => ({ model, real: recorded }), commands);
+  return { scenario: scenarioOf(shape, seed, [...recorded, ...model.finalSteps()], options), commandCount: recorded.length };
 }
 
 /** An extra checker the tests inject (a deliberately wrong one shows the property can fail). */

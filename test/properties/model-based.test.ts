@@ -19,15 +19,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioText } from '../../core/dsl/index.ts';
-import type { Scenario, Step } from '../../core/scenario/types.ts';
 import { finding } from '../../core/violation.ts';
 import { runSimScenario } from '../../sim/index.ts';
-import { ClusterModel, commandArbitraries, shapeArbitrary, type ClusterShape } from './cluster-commands.ts';
-import { failureReport, MAX_STEPS, playScenario, scenarioOf, scenarioYamlOf, type ExtraChecker, type ScenarioOptions } from './cluster-driver.ts';
+import {
+  commandCaseArbitrary, failureReport, MAX_STEPS, playScenario, scenarioOfCommands, scenarioYamlOf, type ExtraChecker, type ScenarioOptions,
+} from './cluster-driver.ts';
 import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
 import { knownReason } from './known-issues.ts';
 
-const MAX_COMMANDS = 8;
 /** ~40 ms of simulation per case on this machine: 100 cases stay within a few seconds. */
 const DEFAULT_RUNS = 100;
 
@@ -36,22 +35,8 @@ interface PropertyOptions extends ScenarioOptions {
   extraChecker?: () => ExtraChecker;
 }
 
-const caseArbitrary = shapeArbitrary.chain((shape) => fc.tuple(
-  fc.constant(shape),
-  fc.integer({ min: 0, max: 1_000_000 }),
-  fc.commands(commandArbitraries(shape), { maxCommands: MAX_COMMANDS }),
-));
-
-/** Runs the commands against the model, recording their steps; returns the scenario to play. */
-function scenarioOfCommands(shape: ClusterShape, seed: number, commands: Iterable<fc.Command<ClusterModel, Step[]>>, options: ScenarioOptions): { scenario: Scenario; commandCount: number } {
-  const model = new ClusterModel(shape);
-  const recorded: Step[] = [];
-  fc.modelRun(() => ({ model, real: recorded }), commands);
-  return { scenario: scenarioOf(shape, seed, [...recorded, ...model.finalSteps()], options), commandCount: recorded.length };
-}
-
 function modelBasedProperty(options: PropertyOptions = {}) {
-  return fc.property(caseArbitrary, ([shape, seed, commands]) => {
+  return fc.property(commandCaseArbitrary(), ([shape, seed, commands]) => {
     const { scenario, commandCount } = scenarioOfCommands(shape, seed, commands, options);
     const report = failureReport(playScenario(scenario, commandCount, options.extraChecker?.()));
     if (report !== null) throw new Error(report);
