@@ -127,12 +127,7 @@ export function failoverReplaceYourPrimary(server: ValkeyServer): void {
   unsetPrimary(server);
   if (oldPrimary.numSlots > 0) {
     const owned = server.slotsOf(oldPrimary).ranges;
-    for (let i = 0; i < owned.length; i += 2) {
-      for (let slot = owned[i]!; slot <= owned[i + 1]!; slot++) {
-        server.delSlot(slot);
-        server.addSlot(myself, slot);
-      }
-    }
+    for (let i = 0; i < owned.length; i += 2) server.bindRange(myself, owned[i]!, owned[i + 1]!);
   }
   updateState(server);
   saveConfig(server);
@@ -167,10 +162,13 @@ export function sendFailoverAuthIfNeeded(server: ValkeyServer, node: ClusterNode
 /** Any claimed slot whose owner in my view has a configEpoch above the request's. */
 function slotEpochNewer(server: ValkeyServer, request: Message): boolean {
   const ranges = request.slots!.ranges;
+  const slots = server.slots;
+  const notClaiming = server.ownerNotClaiming;
   for (let i = 0; i < ranges.length; i += 2) {
     for (let slot = ranges[i]!; slot <= ranges[i + 1]!; slot++) {
-      if (server.slotUnclaimed(slot)) continue;
-      if (server.slots[slot]!.configEpoch > request.configEpoch) return true;
+      const owner = slots[slot];
+      if (owner === null || owner === undefined || notClaiming[slot] === 1) continue;
+      if (owner.configEpoch > request.configEpoch) return true;
     }
   }
   return false;

@@ -104,7 +104,8 @@ export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf:
     if (entry.pongReceived) node.pongReceivedAtMs = nowMs;
     node.configEpoch = isReplica(node) && node.replicaOf !== null ? 0 : entry.epoch;
     const ranges = entry.slots.ranges;
-    for (let i = 0; i < ranges.length; i += 2) for (let slot = ranges[i]!; slot <= ranges[i + 1]!; slot++) server.addSlot(node, slot);
+    for (let i = 0; i < ranges.length; i += 2) server.bindRange(node, ranges[i]!, ranges[i + 1]!);
+    if (ranges.length > 0) node.slotsCache = entry.slots; // each slot has one owner in the file
   }
   server.currentEpoch = Math.max(conf.currentEpoch, maxEpoch(server));
   server.lastVoteEpoch = conf.lastVoteEpoch;

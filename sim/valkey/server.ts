@@ -148,6 +148,33 @@ export class ValkeyServer {
     owner.slotsCache = null;
   }
 
+  /**
+   * Binds slots start..end to `node` whatever they were bound to (clusterDelSlot + clusterAddSlot
+   * over a range, done a run of equal owners at a time).
+   */
+  bindRange(node: ClusterNode, start: number, end: number): void {
+    const slots = this.slots;
+    let slot = start;
+    while (slot <= end) {
+      const owner = slots[slot]!;
+      let runEnd = slot;
+      while (runEnd < end && slots[runEnd + 1] === owner) runEnd++;
+      const count = runEnd - slot + 1;
+      if (owner !== node) {
+        // Keep the cached sets in step (cheaper than rescanning the table for them later).
+        const sets = this.env.slotSets;
+        if (owner !== null) {
+          owner.numSlots -= count;
+          if (owner.slotsCache !== null) owner.slotsCache = sets.withoutRange(owner.slotsCache, slot, runEnd);
+        }
+        slots.fill(node, slot, runEnd + 1);
+        node.numSlots += count;
+        if (node.slotsCache !== null) node.slotsCache = sets.withRange(node.slotsCache, slot, runEnd);
+      }
+      slot = runEnd + 1;
+    }
+  }
+
   /** clusterDelNodeSlots: returns how many slots it owned. */
   delNodeSlots(node: ClusterNode): number {
     let deleted = 0;

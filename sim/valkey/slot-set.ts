@@ -72,6 +72,41 @@ export class SlotSetTable {
     return this.intern(ranges);
   }
 
+  /** `set` plus the slots start..end. */
+  withRange(set: SlotSet, start: number, end: number): SlotSet {
+    const ranges: number[] = [];
+    let placed = false;
+    const source = set.ranges;
+    for (let i = 0; i < source.length; i += 2) {
+      const a = source[i]!;
+      const b = source[i + 1]!;
+      if (!placed && start < a) {
+        pushMerged(ranges, start, end);
+        placed = true;
+      }
+      pushMerged(ranges, a, b);
+    }
+    if (!placed) pushMerged(ranges, start, end);
+    return this.intern(ranges);
+  }
+
+  /** `set` without the slots start..end. */
+  withoutRange(set: SlotSet, start: number, end: number): SlotSet {
+    const ranges: number[] = [];
+    const source = set.ranges;
+    for (let i = 0; i < source.length; i += 2) {
+      const a = source[i]!;
+      const b = source[i + 1]!;
+      if (b < start || a > end) {
+        ranges.push(a, b);
+        continue;
+      }
+      if (a < start) ranges.push(a, start - 1);
+      if (b > end) ranges.push(end + 1, b);
+    }
+    return this.intern(ranges);
+  }
+
   /** The set of one inclusive range. */
   ofRange(start: number, end: number): SlotSet {
     if (start < 0 || end >= CLUSTER_SLOTS || end < start) throw new Error(`SlotSetTable: bad range ${start}-${end}`);
@@ -95,4 +130,14 @@ export class SlotSetTable {
     this.byKey.set(key, set);
     return set;
   }
+}
+
+/** Appends start..end to sorted, disjoint `ranges`, merging with the last range if they touch. */
+function pushMerged(ranges: number[], start: number, end: number): void {
+  const last = ranges.length - 1;
+  if (last > 0 && ranges[last]! >= start - 1) {
+    if (end > ranges[last]!) ranges[last] = end;
+    return;
+  }
+  ranges.push(start, end);
 }

@@ -29,19 +29,27 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   const owners = server.slots;
   let newPrimary: ClusterNode | null = null;
   const claimed = slots.ranges;
+  const notClaiming = server.ownerNotClaiming;
   for (let i = 0; i < claimed.length; i += 2) {
-    for (let slot = claimed[i]!; slot <= claimed[i + 1]!; slot++) {
-      const owner = owners[slot]!;
-      if (owner === sender) {
-        server.ownerNotClaiming[slot] = 0;
-        continue;
+    // Slots to rebind are collected into runs and rebound a run at a time.
+    let runStart = -1;
+    for (let slot = claimed[i]!; slot <= claimed[i + 1]! + 1; slot++) {
+      let rebind = false;
+      if (slot <= claimed[i + 1]!) {
+        const owner = owners[slot]!;
+        if (owner === sender) notClaiming[slot] = 0;
+        else if (owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch) {
+          if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
+          notClaiming[slot] = 0;
+          rebind = true;
+        }
       }
-      if (!server.slotUnclaimed(slot) && owner.configEpoch >= senderConfigEpoch) continue;
-      if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
-      server.delSlot(slot);
-      server.addSlot(sender, slot);
-      server.ownerNotClaiming[slot] = 0;
-      server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+      if (rebind && runStart < 0) runStart = slot;
+      if (!rebind && runStart >= 0) {
+        server.bindRange(sender, runStart, slot - 1);
+        server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+        runStart = -1;
+      }
     }
   }
   // Slots bound to the sender that it no longer claims: keep the binding, remember the owner no
