@@ -13,12 +13,13 @@ import { FuzzLoop, type FuzzEvent, type FuzzSummary } from '../../fuzz/loop.ts';
 import { StatusLine, formatSummary, ratesOf } from '../../fuzz/status.ts';
 import { WorkerPool } from '../../fuzz/worker-pool.ts';
 import { DEFAULT_MAX_STEPS, type Command, type Flags } from '../context.ts';
+import { EXIT_INTERNAL } from '../main.ts';
+import { abortOnSignals } from '../report.ts';
 
 /** Runs when neither --runs, --forever nor --time-limit says how long. */
 export const DEFAULT_RUNS = 100;
 /** The first seed when none is given: fixed, so a plain `busfuzz fuzz` is reproducible. */
 export const DEFAULT_FIRST_SEED = 1;
-const EXIT_INTERNAL = 4;
 
 export const replayCommand = (file: string) => `npx busfuzz reproduce ${file}`;
 
@@ -53,7 +54,7 @@ export const fuzzCommand: Command = async (args, context) => {
   for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
   say(startLine(flags, plan, known, corpus.recorded.size));
 
-  const stop = stopOnSignals(say);
+  const stop = abortOnSignals();
   const status = new StatusLine(context.stderr, context.isTty);
   let ticker: NodeJS.Timeout | undefined;
   let summary: FuzzSummary;
@@ -129,28 +130,6 @@ function describeEvent(event: FuzzEvent): string[] {
     case 'stopping':
       return event.reason === 'signal' ? ['stopping: finishing the runs in flight and the crash files being written...'] : [];
   }
-}
-
-/** The first SIGINT/SIGTERM asks the loop to stop; a second exits at once (files are atomic). */
-function stopOnSignals(say: (line: string) => void): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      say(`busfuzz: second ${name}: exiting now (crash files already written are complete)`);
-      process.exit(130);
-    }
-    say(`busfuzz: ${name}: stopping cleanly (again to exit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 function summaryJson(summary: FuzzSummary, flags: Flags) {
