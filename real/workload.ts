@@ -10,10 +10,11 @@
  * after a later one and look like a lost write. The client talks to the announced ports (through
  * the proxies, from 127.0.0.1, which no fault touches), as any cluster client would.
  */
-import { Cluster } from 'ioredis';
+import { Cluster, type ClusterOptions } from 'ioredis';
 import type { ObservedEvent } from '../core/events.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Workload } from '../core/scenario/types.ts';
+import { DISCONNECT_TIMEOUT_MS } from './admin-client.ts';
 import type { RealCluster } from './cluster.ts';
 
 export interface WorkloadHooks {
@@ -60,11 +61,12 @@ export class WorkloadClient {
       slotsRefreshTimeout: 1000,
       clusterRetryStrategy: () => 100,
       redisOptions: {
+        disconnectTimeout: DISCONNECT_TIMEOUT_MS,
         disableClientInfo: true,
         commandTimeout: Math.max(1000, waitTimeoutMs + 500),
         connectTimeout: 1000,
         maxRetriesPerRequest: 0,
-      },
+      } as NonNullable<ClusterOptions['redisOptions']>,
     });
     this.client.on('error', () => {});
   }
