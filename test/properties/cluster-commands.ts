@@ -288,43 +288,46 @@ function networkCommands(shape: ClusterShape): fc.Arbitrary<ClusterCommand>[] {
   return [partition, latency, drop, hold];
 }
 
-function adminCommands(shape: ClusterShape): fc.Arbitrary<ClusterCommand>[] {
-  const commands: fc.Arbitrary<ClusterCommand>[] = [
+/** kill_links, bump_epoch, and failover (undefined without replicas). */
+function adminCommands(shape: ClusterShape): Array<fc.Arbitrary<ClusterCommand> | undefined> {
+  const commands: Array<fc.Arbitrary<ClusterCommand> | undefined> = [
     fc.tuple(target(shape), gapMs).map(([t, gap]) => new Admin((atMs) => ({ atMs, action: 'kill_links', target: t }), gap)),
     fc.tuple(target(shape), gapMs).map(([t, gap]) => new Admin((atMs) => ({ atMs, action: 'bump_epoch', target: t }), gap)),
   ];
-  if (shape.replicasPerShard > 0) {
-    commands.push(fc.tuple(replicaTarget(shape), fc.constantFrom(...FAILOVER_MODES), gapMs)
-      .map(([t, mode, gap]) => new Admin((atMs) => ({ atMs, action: 'failover', target: t, mode }), gap)));
-  }
+  commands.push(shape.replicasPerShard === 0 ? undefined : fc.tuple(replicaTarget(shape), fc.constantFrom(...FAILOVER_MODES), gapMs)
+    .map(([t, mode, gap]) => new Admin((atMs) => ({ atMs, action: 'failover', target: t, mode }), gap)));
   return commands;
 }
 
+/** Command kinds, by the DSL action they record (`kill` covers kill and terminate). */
+export const COMMAND_KINDS = [
+  'kill', 'restart', 'pause', 'partition', 'latency', 'drop', 'hold', 'release', 'heal', 'kill_links', 'bump_epoch', 'failover',
+] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+
 export interface CommandMix {
-  /** Leave out process faults (kill, terminate, pause, restart). */
-  withoutProcessFaults?: boolean;
-  /** Leave out admin actions (failover, bump_epoch, kill_links). */
-  withoutAdmin?: boolean;
+  /** Only these kinds. @defaultValue every kind */
+  only?: readonly CommandKind[];
 }
 
-/** Every command kind for a cluster of this shape. */
+/** The command arbitraries for a cluster of this shape, by kind. */
 export function commandArbitraries(shape: ClusterShape, mix: CommandMix = {}): fc.Arbitrary<ClusterCommand>[] {
-  const process: fc.Arbitrary<ClusterCommand>[] = [
-    fc.tuple(nodeIndex(shape), fc.boolean(), fc.option(faultDurationMs, { nil: null }), gapMs)
+  const [partition, latency, drop, hold] = networkCommands(shape);
+  const [killLinks, bumpEpoch, failover] = adminCommands(shape);
+  const byKind: Record<CommandKind, fc.Arbitrary<ClusterCommand> | undefined> = {
+    kill: fc.tuple(nodeIndex(shape), fc.boolean(), fc.option(faultDurationMs, { nil: null }), gapMs)
       .map(([node, terminate, restartAfterMs, gap]) => new Kill(node, terminate, restartAfterMs, gap)),
-    fc.tuple(fc.nat(), gapMs).map(([pick, gap]) => new Restart(pick, gap)),
-    fc.tuple(target(shape), faultDurationMs, gapMs).map(([t, durationMs, gap]) => new Pause(t, durationMs, gap)),
-  ];
-  const control: fc.Arbitrary<ClusterCommand>[] = [
-    fc.tuple(fc.nat(), gapMs).map(([pick, gap]) => new Release(pick, gap)),
-    gapMs.map((gap) => new Heal(gap)),
-  ];
-  return [
-    ...(mix.withoutProcessFaults ? [] : process),
-    ...networkCommands(shape),
-    ...control,
-    ...(mix.withoutAdmin ? [] : adminCommands(shape)),
-  ];
+    restart: fc.tuple(fc.nat(), gapMs).map(([pick, gap]) => new Restart(pick, gap)),
+    pause: fc.tuple(target(shape), faultDurationMs, gapMs).map(([t, durationMs, gap]) => new Pause(t, durationMs, gap)),
+    partition, latency, drop, hold,
+    release: fc.tuple(fc.nat(), gapMs).map(([pick, gap]) => new Release(pick, gap)),
+    heal: gapMs.map((gap) => new Heal(gap)),
+    kill_links: killLinks,
+    bump_epoch: bumpEpoch,
+    failover,
+  };
+  const kinds = mix.only ?? COMMAND_KINDS;
+  return kinds.flatMap((kind) => (byKind[kind] === undefined ? [] : [byKind[kind]]));
 }
 
 /** Shapes the property draws: mostly 3 x 1, sometimes more replicas or more shards. */

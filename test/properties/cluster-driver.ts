@@ -149,7 +149,7 @@ function lastCommandBefore(timeline: readonly Step[], commandCount: number, offs
 export function failureReport(outcome: PlayOutcome): string | null {
   const { violation, scenario } = outcome;
   if (violation === null) {
-    return outcome.converged ? null : `the run neither converged nor broke an invariant within ${MAX_STEPS} steps\n${yamlBlock(scenario)}`;
+    return outcome.converged ? null : `the run neither converged nor broke an invariant within ${MAX_STEPS} steps\n${scenarioBlock(scenario)}`;
   }
   if (outcome.kind !== 'extra' && knownReason(violation.fingerprint) !== undefined) return null;
   const command = outcome.afterCommand < 0 ? 'before the first command' : `after command #${outcome.afterCommand} (${describeStep(scenario.timeline[outcome.afterCommand]!)})`;
@@ -160,14 +160,15 @@ export function failureReport(outcome: PlayOutcome): string | null {
     `fingerprint: ${violation.fingerprint}`,
     `Reproduce: save the scenario below as repro.yaml and run \`npx busfuzz run repro.yaml --backend sim\`` +
       (outcome.kind === 'extra' ? ' (the injected checker is not part of busfuzz: the run itself passes)' : ''),
-    yamlBlock(scenario),
+    scenarioBlock(scenario),
   ].join('\n');
 }
 
 const YAML_START = '--- scenario ---';
 const YAML_END = '--- end of scenario ---';
 
-function yamlBlock(scenario: Scenario): string {
+/** The scenario as the YAML block a failure report carries. */
+export function scenarioBlock(scenario: Scenario): string {
   return `${YAML_START}\n${saveScenario(scenario)}${YAML_END}`;
 }
 
