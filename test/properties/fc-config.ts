@@ -53,11 +53,12 @@ export function fcParams<T>(defaultRuns: number, extra: fc.Parameters<T> = {}): 
 /**
  * Runs a property that is expected to be broken (its model or checker deliberately wrong) and
  * asserts that fast-check finds a counterexample within `numRuns` cases. Returns the details,
- * so a test can look at the counterexample or the error. `FC_PATH` is not applied: the path of
- * some other failure means nothing here.
+ * so a test can look at the counterexample or the error. It stops at the first failure (no
+ * shrinking) unless `extra` says `endOnFailure: false`. `FC_PATH` is not applied: the path of some
+ * other failure means nothing here.
  */
 export function expectPropertyFails<Ts>(property: fc.IProperty<Ts>, numRuns: number, extra: fc.Parameters<Ts> = {}): fc.RunDetailsFailureProperty<Ts> {
-  const details = fc.check(property, { seed: FC_SEED, numRuns, ...extra });
+  const details = fc.check(property, { seed: FC_SEED, numRuns, endOnFailure: true, ...extra });
   expect(details.failed, 'the deliberately broken property found no counterexample').toBe(true);
   expect(details.errorInstance, 'the property threw something other than a failed assertion').not.toBeNull();
   return details as fc.RunDetailsFailureProperty<Ts>;
@@ -65,7 +66,7 @@ export function expectPropertyFails<Ts>(property: fc.IProperty<Ts>, numRuns: num
 
 /** The async form of `expectPropertyFails`. */
 export async function expectAsyncPropertyFails<Ts>(property: fc.IAsyncProperty<Ts>, numRuns: number, extra: fc.Parameters<Ts> = {}): Promise<fc.RunDetailsFailureProperty<Ts>> {
-  const details = await fc.check(property, { seed: FC_SEED, numRuns, ...extra });
+  const details = await fc.check(property, { seed: FC_SEED, numRuns, endOnFailure: true, ...extra });
   expect(details.failed, 'the deliberately broken property found no counterexample').toBe(true);
   expect(details.errorInstance, 'the property threw something other than a failed assertion').not.toBeNull();
   return details as fc.RunDetailsFailureProperty<Ts>;

@@ -59,7 +59,8 @@ function anySecondVoteChecker(): ExtraChecker {
 /** The failure of the property with a wrong convergence claim (1 s), computed once. */
 let shortTimeoutFailure: fc.RunDetailsFailureProperty<unknown> | null = null;
 function failureWithShortTimeout(): fc.RunDetailsFailureProperty<unknown> {
-  shortTimeoutFailure ??= expectPropertyFails(modelBasedProperty({ convergenceTimeoutMs: 1000 }), DEFAULT_RUNS) as fc.RunDetailsFailureProperty<unknown>;
+  // Shrinking on: the report must carry the shrunk sequence, as a real failure's would.
+  shortTimeoutFailure ??= expectPropertyFails(modelBasedProperty({ convergenceTimeoutMs: 1000 }), DEFAULT_RUNS, { endOnFailure: false }) as fc.RunDetailsFailureProperty<unknown>;
   return shortTimeoutFailure;
 }
 
