@@ -76,6 +76,10 @@ export class Message {
   slots: SlotSet | null = null;
   /** The SHARDID ping extension, -1 when no extensions were written. */
   shardId = -1;
+  /** FORGOTTEN_NODE ping extensions: the blacklisted node ids and their remaining TTL in seconds. */
+  forgottenCount = 0;
+  forgottenIdentity = new Int32Array(2);
+  forgottenTtlSec = new Float64Array(2);
   /** FAIL and UPDATE: the node the message is about. UPDATE also carries its epoch and slots. */
   about = -1;
   aboutConfigEpoch = 0;
@@ -105,6 +109,14 @@ export class Message {
     this.gossipPingSentSec = growFloat(this.gossipPingSentSec, capacity);
     this.gossipPongReceivedSec = growFloat(this.gossipPongReceivedSec, capacity);
   }
+
+  ensureForgottenCapacity(count: number): void {
+    if (count <= this.forgottenIdentity.length) return;
+    let capacity = this.forgottenIdentity.length;
+    while (capacity < count) capacity *= 2;
+    this.forgottenIdentity = growInt(this.forgottenIdentity, capacity);
+    this.forgottenTtlSec = growFloat(this.forgottenTtlSec, capacity);
+  }
 }
 
 /** Recycles messages: the network releases each one after delivery or loss. */
@@ -122,6 +134,7 @@ export class MessagePool {
     message.type = type;
     message.mflags = 0;
     message.shardId = -1;
+    message.forgottenCount = 0;
     message.about = -1;
     message.gossipCount = 0;
     this.live++;

@@ -3,7 +3,7 @@
  * §5.1, §5.4): ADDSLOTSRANGE, SET-CONFIG-EPOCH, MEET, REPLICATE, BUMPEPOCH. Each returns null on
  * OK or Valkey's error text. FAILOVER is in manual-failover.ts.
  */
-import { ClusterNode, inHandshake, isPrimary } from './cluster-node.ts';
+import { ClusterNode, inHandshake, isPrimary, isReplica } from './cluster-node.ts';
 import { NODE_HANDSHAKE, NODE_MEET, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
 import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
 import { BROADCAST_ALL, broadcastPong } from './gossip.ts';
@@ -44,16 +44,21 @@ export function meet(server: ValkeyServer, address: number): string | null {
   return null;
 }
 
-/** CLUSTER REPLICATE <node id>. */
+/**
+ * CLUSTER REPLICATE <node id>: a known node that is not a replica (8.0.1 checks the REPLICA flag,
+ * so a node still in handshake passes); a primary must be empty; OK at once if it already is my
+ * primary; else a full sync (closing my open slots) and a PONG to everyone.
+ */
 export function replicate(server: ValkeyServer, identity: number): string | null {
   const node = server.lookup(identity);
   if (node === null) return `ERR Unknown node ${server.env.identities.nodes.name(identity)}`;
   if (node === server.myself) return "ERR Can't replicate myself";
-  if (!isPrimary(node)) return 'ERR I can only replicate a master, not a replica.';
-  if (isPrimary(server.myself) && (server.myself.numSlots !== 0 || hasKeys(server))) {
+  if (isReplica(node)) return 'ERR I can only replicate a master, not a replica.';
+  if (isPrimary(server.myself) && (server.myself.numSlots !== 0 || server.keyspace.keyCount() !== 0)) {
     return 'ERR To set a master the node must be empty and without assigned slots.';
   }
-  setPrimary(server, node, true);
+  if (server.myself.replicaOf === node) return null;
+  setPrimary(server, node, true, true);
   broadcastPong(server, BROADCAST_ALL);
   server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);
   return null;
@@ -64,11 +69,6 @@ export function bumpEpoch(server: ValkeyServer): { bumped: boolean; epoch: numbe
   const bumped = bumpConfigEpochWithoutConsensus(server);
   if (bumped) server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
   return { bumped, epoch: server.myself.configEpoch };
-}
-
-/** The keyspace is not modelled yet: a node holds keys once it accepted or replicated writes. */
-function hasKeys(server: ValkeyServer): boolean {
-  return server.replication.offset > 0;
 }
 
 /** DEBUG CLUSTERLINK KILL all <every node>: free both links of every node (the cron reconnects). */

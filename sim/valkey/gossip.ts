@@ -17,6 +17,7 @@ import {
 } from './constants.ts';
 import { addFailureReport, delFailureReport, failureReportCount, markNodeAsFailingIfNeeded } from './failure-detection.ts';
 import { freeLink } from './links.ts';
+import { blacklistExists, processForgottenNodes, writeForgottenNodes } from './membership.ts';
 import { replicaOffset, setPrimary } from './replication.ts';
 import type { ValkeyServer } from './server.ts';
 
@@ -100,8 +101,11 @@ export function sendPing(server: ValkeyServer, link: ClusterLink, type: number):
     pfailWanted--;
   }
   message.gossipCount = count;
-  // The shard-id extension goes only to peers known to support extensions; EXT_DATA always.
-  if (receiver !== null && (receiver.flags & NODE_EXTENSIONS_SUPPORTED) !== 0) message.shardId = myself.shardId;
+  // Extensions (forgotten nodes, the shard id) go only to peers known to support them; EXT_DATA always.
+  if (receiver !== null && (receiver.flags & NODE_EXTENSIONS_SUPPORTED) !== 0) {
+    writeForgottenNodes(server, message);
+    message.shardId = myself.shardId;
+  }
   message.mflags |= MFLAG_EXT_DATA;
   sendOnLink(server, link, message);
 }
@@ -165,7 +169,7 @@ export function processGossipSection(server: ValkeyServer, message: Message, lin
         node.flags &= ~NODE_NOADDR;
         if (isReplica(server.myself) && server.myself.replicaOf === node) setPrimary(server, address, false);
       }
-    } else if (node === null && sender !== null && (flags & NODE_NOADDR) === 0 && !blacklisted(server, message.gossipIdentity[i]!)) {
+    } else if (node === null && sender !== null && (flags & NODE_NOADDR) === 0 && !blacklistExists(server, message.gossipIdentity[i]!)) {
       const identity = message.gossipIdentity[i]!;
       const shardId = server.env.identities.shards.fresh(server.rng);
       const created = new ClusterNode(identity, server.env.identities.nodes.name(identity), flags, message.gossipAddress[i]!, shardId, nowMs);
@@ -174,10 +178,14 @@ export function processGossipSection(server: ValkeyServer, message: Message, lin
   }
 }
 
-/** clusterProcessPingExtensions: only the shard id is modelled (no hostnames, no FORGET yet). */
+/**
+ * clusterProcessPingExtensions: forgotten nodes, then the shard id (hostnames and client IPs are
+ * not modelled). Without a shard-id extension the sender takes its primary's shard id as I know it.
+ */
 export function processPingExtensions(server: ValkeyServer, message: Message, link: ClusterLink): void {
   const sender = link.node !== null ? link.node : server.lookup(message.sender);
   if (sender === null) return;
+  if (message.forgottenCount > 0) processForgottenNodes(server, message);
   const shardId = message.shardId >= 0 ? message.shardId : topPrimary(sender).shardId;
   updateShardId(server, sender, shardId);
 }
@@ -200,10 +208,4 @@ function topPrimary(node: ClusterNode): ClusterNode {
   let primary = node;
   for (let depth = 0; primary.replicaOf !== null && depth < 8; depth++) primary = primary.replicaOf;
   return primary;
-}
-
-/** clusterBlacklistExists: ids a FORGET put aside until their expiry. */
-function blacklisted(server: ValkeyServer, identity: number): boolean {
-  const expiresAtMs = server.blacklist.get(identity);
-  return expiresAtMs !== undefined && expiresAtMs >= server.nowMs;
 }

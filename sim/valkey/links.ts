@@ -63,10 +63,12 @@ export function setInboundLink(server: ValkeyServer, node: ClusterNode, link: Cl
 }
 
 /**
- * clusterDelNode: unassign its slots, drop the failure reports it sent, detach replicas, free its
- * links and remove it from the dictionary.
+ * clusterDelNode: close the slots migrating to or importing from it, unassign its slots, drop the
+ * failure reports it sent, detach replicas, free its links and remove it from the dictionary.
  */
 export function delNode(server: ValkeyServer, node: ClusterNode): void {
+  for (const [slot, peer] of server.importingSlotsFrom) if (peer === node) server.importingSlotsFrom.delete(slot);
+  for (const [slot, peer] of server.migratingSlotsTo) if (peer === node) server.migratingSlotsTo.delete(slot);
   server.delNodeSlots(node);
   for (const other of server.nodes) {
     if (other === node) continue;

@@ -242,7 +242,7 @@ function processRole(server: ValkeyServer, sender: ClusterNode, message: Message
     if (myPrimary !== null && myPrimary.replicaOf !== null && myPrimary.replicaOf !== server.myself) {
       // "I'm a sub-replica!": follow the grand-primary (psync only inside my shard).
       const grand = myPrimary.replicaOf;
-      setPrimary(server, grand, grand.shardId !== server.myself.shardId);
+      setPrimary(server, grand, true, grand.shardId !== server.myself.shardId);
       server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
     }
     updateShardId(server, sender, claimedPrimary.shardId);

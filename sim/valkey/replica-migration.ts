@@ -35,6 +35,6 @@ export function handleReplicaMigration(server: ValkeyServer, maxReplicas: number
     }
   }
   if (target !== null && candidate === server.myself && nowMs - target.orphanedTimeAtMs > REPLICA_MIGRATION_DELAY_MS) {
-    setPrimary(server, target, true);
+    setPrimary(server, target, true, true);
   }
 }

@@ -23,10 +23,10 @@ export function setNodeAsPrimary(server: ValkeyServer, node: ClusterNode): void 
 }
 
 /**
- * clusterSetPrimary: I (with no slots) replicate `primary`; a full sync unless it is my shard.
- * Migration states (`closeSlots`) are not modelled yet.
+ * clusterSetPrimary: I (with no slots) replicate `primary`, forgetting my open slots if
+ * `closeSlots` (not when I follow a failover inside my shard); a full sync unless it is my shard.
  */
-export function setPrimary(server: ValkeyServer, primary: ClusterNode, fullSyncRequired: boolean): void {
+export function setPrimary(server: ValkeyServer, primary: ClusterNode, closeSlots: boolean, fullSyncRequired: boolean): void {
   const myself = server.myself;
   if (primary === myself) throw new Error(`clusterSetPrimary: process ${server.processIndex} asked to replicate itself`);
   if (myself.numSlots !== 0) throw new Error(`clusterSetPrimary: process ${server.processIndex} still owns ${myself.numSlots} slots`);
@@ -36,6 +36,7 @@ export function setPrimary(server: ValkeyServer, primary: ClusterNode, fullSyncR
   } else if (myself.replicaOf !== null) {
     server.removeReplica(myself.replicaOf, myself);
   }
+  if (closeSlots) server.closeAllSlots();
   myself.replicaOf = primary;
   updateShardId(server, myself, primary.shardId);
   server.addReplica(primary, myself);

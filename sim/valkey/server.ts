@@ -13,9 +13,10 @@ import type { Network } from '../network.ts';
 import type { Scheduler } from '../scheduler.ts';
 import { ClusterNode, addReplica, removeReplica } from './cluster-node.ts';
 import type { ClusterLink } from './cluster-node.ts';
-import { CLUSTER_FAIL, NODE_MIGRATE_TO, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
+import { CLUSTER_FAIL, NODE_MIGRATE_TO, NODE_REPLICA, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
 import type { Identities } from './identities.ts';
 import type { NodesConf } from './nodes-conf.ts';
+import { UnmodelledKeyspace, type Keyspace } from './keyspace.ts';
 import { ReplicationState } from './replication-state.ts';
 import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
 
@@ -67,8 +68,13 @@ export class ValkeyServer {
   mfPrimaryOffset = -1;
   /** The cron's orphaned-primary counts, read by the replica-migration gate. */
   readonly migrationStats = { orphanedPrimaries: 0, maxReplicas: 0, thisReplicas: 0 };
-  /** The FORGET blacklist: node identity to the time it may be re-added. */
+  /** The FORGET blacklist: node identity to the unix second after which it may be re-added. */
   readonly blacklist = new Map<number, number>();
+  /** migrating_slots_to / importing_slots_from: the open slots (few at a time), slot to node. */
+  readonly migratingSlotsTo = new Map<number, ClusterNode>();
+  readonly importingSlotsFrom = new Map<number, ClusterNode>();
+  /** The keys this node holds, as the cluster code asks about them (keyspace.ts). */
+  keyspace: Keyspace;
   /** Client writes paused until (manual failover on a primary). */
   writesPausedUntilMs = 0;
   readonly replication: ReplicationState;
@@ -82,6 +88,7 @@ export class ValkeyServer {
     this.myself = myself;
     this.addNode(myself);
     this.replication = new ReplicationState(env.nextReplId());
+    this.keyspace = new UnmodelledKeyspace(this.replication);
   }
 
   /** mstime(): the simulated clock as unix milliseconds (see VALKEY_CLOCK_OFFSET_MS). */
@@ -136,6 +143,8 @@ export class ValkeyServer {
     this.slots[slot] = node;
     node.numSlots++;
     node.slotsCache = null;
+    this.ownerNotClaiming[slot] = 0;
+    if (node.numSlots === 1) this.firstSlotGained(node);
     return true;
   }
 
@@ -146,6 +155,7 @@ export class ValkeyServer {
     this.slots[slot] = null;
     owner.numSlots--;
     owner.slotsCache = null;
+    this.ownerNotClaiming[slot] = 0;
   }
 
   /**
@@ -168,11 +178,33 @@ export class ValkeyServer {
           if (owner.slotsCache !== null) owner.slotsCache = sets.withoutRange(owner.slotsCache, slot, runEnd);
         }
         slots.fill(node, slot, runEnd + 1);
+        this.ownerNotClaiming.fill(0, slot, runEnd + 1);
+        const hadNone = node.numSlots === 0;
         node.numSlots += count;
         if (node.slotsCache !== null) node.slotsCache = sets.withRange(node.slotsCache, slot, runEnd);
+        if (hadNone) this.firstSlotGained(node);
       }
       slot = runEnd + 1;
     }
+  }
+
+  /**
+   * clusterNodeSetSlotBit's first slot: a primary that gets its first slot while some primary has
+   * replicas becomes a replica-migration target (MIGRATE_TO), replicas or not (redis#3043).
+   */
+  private firstSlotGained(node: ClusterNode): void {
+    for (const other of this.nodes) {
+      if ((other.flags & NODE_REPLICA) === 0 && other.replicas.length > 0) {
+        node.flags |= NODE_MIGRATE_TO;
+        return;
+      }
+    }
+  }
+
+  /** clusterCloseAllSlots: no slot is migrating or importing any more. */
+  closeAllSlots(): void {
+    this.migratingSlotsTo.clear();
+    this.importingSlotsFrom.clear();
   }
 
   /** clusterDelNodeSlots: returns how many slots it owned. */

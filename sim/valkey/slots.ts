@@ -68,7 +68,7 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   }
   if (newPrimary !== null && currentPrimary !== null && currentPrimary.numSlots === 0) {
     if (server.env.cluster.allowReplicaMigration || sameShard) {
-      setPrimary(server, sender, !sameShard);
+      setPrimary(server, sender, !sameShard, !sameShard);
       server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
     }
     // Otherwise I stay an empty primary ("My last slot was migrated ...").
