@@ -28,6 +28,9 @@ export const MSG_CLOSE = 18;
 export const MSG_REPL_PSYNC = 32;
 export const MSG_REPL_REPLY = 33;
 export const MSG_REPL_STREAM = 34;
+/** A command other than a write in the stream (CLUSTER SETSLOT, then GETACK), and REPLCONF ACK back. */
+export const MSG_REPL_COMMAND = 35;
+export const MSG_REPL_ACK = 36;
 
 /** Names as CLUSTER INFO stats and the DSL's `drop.types` spell them. */
 export const MESSAGE_TYPE_NAMES: Record<number, string> = {
@@ -46,6 +49,8 @@ export const MESSAGE_TYPE_NAMES: Record<number, string> = {
   [MSG_REPL_PSYNC]: 'psync',
   [MSG_REPL_REPLY]: 'psync-reply',
   [MSG_REPL_STREAM]: 'repl-stream',
+  [MSG_REPL_COMMAND]: 'repl-command',
+  [MSG_REPL_ACK]: 'repl-ack',
 };
 
 /** The DSL's message type name to Valkey's type number. */
@@ -80,6 +85,9 @@ export class Message {
   forgottenCount = 0;
   forgottenIdentity = new Int32Array(2);
   forgottenTtlSec = new Float64Array(2);
+  /** A replicated CLUSTER SETSLOT: its op and slot (the node is `about`). */
+  commandOp = 0;
+  commandSlot = -1;
   /** FAIL and UPDATE: the node the message is about. UPDATE also carries its epoch and slots. */
   about = -1;
   aboutConfigEpoch = 0;

@@ -30,8 +30,16 @@ export interface NodesConfEntry {
   shardId: number;
 }
 
+export interface OpenSlotEntry {
+  slot: number;
+  migrating: boolean;
+  node: string;
+}
+
 export interface NodesConf {
   entries: NodesConfEntry[];
+  /** Open slots on the myself line, by slot: `[slot->-id]` migrating, `[slot-<-id]` importing. */
+  openSlots: OpenSlotEntry[];
   currentEpoch: number;
   lastVoteEpoch: number;
 }
@@ -53,7 +61,16 @@ export function snapshot(server: ValkeyServer): NodesConf {
       shardId: node.shardId,
     });
   }
-  return { entries, currentEpoch: server.currentEpoch, lastVoteEpoch: server.lastVoteEpoch };
+  return { entries, openSlots: openSlotEntries(server), currentEpoch: server.currentEpoch, lastVoteEpoch: server.lastVoteEpoch };
+}
+
+/** clusterGenNodeDescription's open slots of myself: migrating wins over importing for one slot. */
+function openSlotEntries(server: ValkeyServer): OpenSlotEntry[] {
+  if (server.migratingSlotsTo.size + server.importingSlotsFrom.size === 0) return [];
+  const out: OpenSlotEntry[] = [];
+  for (const [slot, node] of server.migratingSlotsTo) out.push({ slot, migrating: true, node: node.name });
+  for (const [slot, node] of server.importingSlotsFrom) if (!server.migratingSlotsTo.has(slot)) out.push({ slot, migrating: false, node: node.name });
+  return out.sort((a, b) => a.slot - b.slot);
 }
 
 /** clusterSaveConfigOrDie: write now (the todo flags for saving are consumed). */
@@ -107,6 +124,9 @@ export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf:
     for (let i = 0; i < ranges.length; i += 2) server.bindRange(node, ranges[i]!, ranges[i + 1]!);
     if (ranges.length > 0) node.slotsCache = entry.slots; // each slot has one owner in the file
   }
+  for (const open of conf.openSlots) {
+    (open.migrating ? server.migratingSlotsTo : server.importingSlotsFrom).set(open.slot, nodeFor(open.node));
+  }
   server.currentEpoch = Math.max(conf.currentEpoch, maxEpoch(server));
   server.lastVoteEpoch = conf.lastVoteEpoch;
   return server;
@@ -116,7 +136,8 @@ export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf:
 export function formatNodesConf(conf: NodesConf, shardName: (shardId: number) => string): string {
   const lines = conf.entries.map((entry) => {
     const address = entry.address < 0 ? ':0@0' : `127.0.0.${entry.address + 1}:7000@17000`;
-    const slots = entry.slots.key === '' ? '' : ` ${entry.slots.key.split(',').join(' ')}`;
+    const open = (entry.flags & NODE_MYSELF) === 0 ? [] : conf.openSlots.map((o) => `[${o.slot}${o.migrating ? '->-' : '-<-'}${o.node}]`);
+    const slots = [...(entry.slots.key === '' ? [] : entry.slots.key.split(',')), ...open].map((part) => ` ${part}`).join('');
     return (
       `${entry.name} ${address},,tls-port=0,shard-id=${shardName(entry.shardId)} ${flagWords(entry.flags)} ` +
       `${entry.primary ?? '-'} ${entry.pingSent ? 1 : 0} ${entry.pongReceived ? 1 : 0} ${entry.epoch} connected${slots}`

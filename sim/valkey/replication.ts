@@ -12,10 +12,11 @@
  * no time. Not here: keys and values (a later issue models data as offsets' history).
  */
 import { CONN_REPL, type Connection } from '../network.ts';
-import { MSG_REPL_PSYNC, MSG_REPL_REPLY, MSG_REPL_STREAM, type Message } from '../message.ts';
+import { MSG_REPL_ACK, MSG_REPL_COMMAND, MSG_REPL_PSYNC, MSG_REPL_REPLY, MSG_REPL_STREAM, type Message } from '../message.ts';
 import { REPL_BACKLOG_BYTES, REPL_PING_BYTES, REPL_PING_REPLICA_PERIOD_MS, REPL_TIMEOUT_MS, REPLICATION_CRON_PERIOD_MS } from './constants.ts';
 import { REPL_CONNECT, REPL_CONNECTED, REPL_CONNECTING, REPL_NONE } from './replication-state.ts';
 import type { ValkeyServer } from './server.ts';
+import { onReplicaAck, onReplicatedSetSlot } from './slot-migration.ts';
 
 const REPLICA_ENDPOINT = 'replica';
 const PRIMARY_ENDPOINT = 'primary';
@@ -116,6 +117,7 @@ export function onClosed(server: ValkeyServer, connection: Connection, atInitiat
 export function onMessage(server: ValkeyServer, connection: Connection, toInitiator: boolean, message: Message): void {
   if (!toInitiator) {
     if (message.type === MSG_REPL_PSYNC) answerPsync(server, connection, message);
+    else if (message.type === MSG_REPL_ACK) onReplicaAck(server, connection, message.offset);
     return;
   }
   const replication = server.replication;
@@ -126,6 +128,8 @@ export function onMessage(server: ValkeyServer, connection: Connection, toInitia
     replication.offset = message.offset;
     replication.lastInteractionAtMs = server.nowMs;
     streamToReplicas(server);
+  } else if (message.type === MSG_REPL_COMMAND && replication.state === REPL_CONNECTED) {
+    onReplicatedSetSlot(server, connection, message);
   }
 }
 

@@ -18,6 +18,7 @@ import type { Identities } from './identities.ts';
 import type { NodesConf } from './nodes-conf.ts';
 import { UnmodelledKeyspace, type Keyspace } from './keyspace.ts';
 import { ReplicationState } from './replication-state.ts';
+import type { SetSlotWait } from './slot-migration.ts';
 import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
 
 /** What a server needs from its world. */
@@ -73,6 +74,8 @@ export class ValkeyServer {
   /** migrating_slots_to / importing_slots_from: the open slots (few at a time), slot to node. */
   readonly migratingSlotsTo = new Map<number, ClusterNode>();
   readonly importingSlotsFrom = new Map<number, ClusterNode>();
+  /** SETSLOTs blocked until the replicas ack them (slot-migration.ts). */
+  readonly setSlotWaits: SetSlotWait[] = [];
   /** The keys this node holds, as the cluster code asks about them (keyspace.ts). */
   keyspace: Keyspace;
   /** Client writes paused until (manual failover on a primary). */

@@ -4,13 +4,17 @@
  * my shard lost everything; and UPDATE messages, sent to a node that advertises a stale claim and
  * applied on receipt.
  *
- * Not modelled yet (later issues): migrating/importing states and their rewiring, and deleting
- * the keys of lost slots ("dirty slots"), which needs the data model.
+ * With it, what open slots (slot-migration.ts) do when ownership moves: a migration or import
+ * follows a failover inside the other shard and is dropped when the slot goes to another shard,
+ * and an importing primary whose source stops claiming the slot takes it with an epoch bumped
+ * without consensus (the auto-claim). A primary that loses slots but not all of them deletes
+ * their keys (the dirty slots, through the keyspace hook).
  */
 import { MSG_UPDATE, type Message } from '../message.ts';
 import { isPrimary, isReplica, nodeEpoch, type ClusterLink, type ClusterNode } from './cluster-node.ts';
 import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
 import { fillHeader, sendOnLink } from './gossip.ts';
+import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
 import { setNodeAsPrimary, setPrimary } from './roles.ts';
 import type { ValkeyServer } from './server.ts';
 import type { SlotSet } from './slot-set.ts';
@@ -30,6 +34,9 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   let newPrimary: ClusterNode | null = null;
   const claimed = slots.ranges;
   const notClaiming = server.ownerNotClaiming;
+  const openSlots = server.migratingSlotsTo.size + server.importingSlotsFrom.size > 0;
+  const keyspace = server.keyspace;
+  const dirtySlots: number[] = [];
   for (let i = 0; i < claimed.length; i += 2) {
     // Slots to rebind are collected into runs and rebound a run at a time.
     let runStart = -1;
@@ -39,7 +46,9 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
         const owner = owners[slot]!;
         if (owner === sender) notClaiming[slot] = 0;
         else if (owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch) {
+          if (owner === myself && keyspace.countKeysInSlot(slot) > 0) dirtySlots.push(slot);
           if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
+          if (openSlots) rewireOpenSlot(server, slot, sender, sameShard);
           notClaiming[slot] = 0;
           rebind = true;
         }
@@ -62,6 +71,7 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
       }
     }
   }
+  if (openSlots) openSlotsNotClaimed(server, sender, senderConfigEpoch, slots);
   // Empty-shard failover: neither of us owns slots, same shard, and its epoch is newer.
   if (newPrimary === null && myself.replicaOf !== sender && slots.count === 0 && myself.numSlots === 0 && nodeEpoch(myself) < senderConfigEpoch && sameShard) {
     newPrimary = sender;
@@ -72,6 +82,50 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
       server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
     }
     // Otherwise I stay an empty primary ("My last slot was migrated ...").
+  } else {
+    // Still serving slots: drop the keys of those I lost.
+    for (const slot of dirtySlots) keyspace.deleteKeysInSlot(slot);
+  }
+}
+
+/**
+ * A slot I am migrating or importing is rebound to `sender`: a migration to another shard's node
+ * is over (an operator's doing); an import follows a failover in the source shard or ends.
+ */
+function rewireOpenSlot(server: ValkeyServer, slot: number, sender: ClusterNode, senderInMyShard: boolean): void {
+  if (server.migratingSlotsTo.has(slot) && !senderInMyShard) server.migratingSlotsTo.delete(slot);
+  const source = server.importingSlotsFrom.get(slot);
+  if (source !== undefined && source !== sender) {
+    if (source.shardId === sender.shardId) server.importingSlotsFrom.set(slot, sender);
+    else server.importingSlotsFrom.delete(slot);
+  }
+}
+
+/**
+ * Open slots the sender does not claim: a migration whose target shard failed over follows the
+ * sender; an import from the sender, which no longer claims the slot, ends, and a primary takes
+ * the slot if it is not its own yet, bumping its epoch without consensus (the auto-claim, for a
+ * finalisation its primary or itself missed).
+ */
+function openSlotsNotClaimed(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
+  const claimedBits = slots.bits;
+  for (const [slot, target] of server.migratingSlotsTo) {
+    if (claimedBits[slot] === 1 || target === sender) continue;
+    if ((target.configEpoch < senderConfigEpoch || isReplica(target)) && target.shardId === sender.shardId) {
+      server.migratingSlotsTo.set(slot, sender);
+      server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+    }
+  }
+  const myself = server.myself;
+  if (!isPrimary(myself)) return;
+  for (const [slot, source] of server.importingSlotsFrom) {
+    if (claimedBits[slot] === 1 || source !== sender) continue;
+    server.importingSlotsFrom.delete(slot);
+    if (server.slots[slot] === myself) continue;
+    server.delSlot(slot);
+    server.addSlot(myself, slot);
+    bumpConfigEpochWithoutConsensus(server);
+    server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
   }
 }
 
