@@ -16,6 +16,10 @@
  *   that knows its next scenario may call it before the first run ends);
  * - a run takes spares first (they get the scenario's settings by CONFIG SET) and starts fresh
  *   servers for the rest; spares that refuse a setting are replaced by fresh ones.
+ * A run with a violation keeps every node's folder (server.log, nodes.conf, server.conf) in
+ * `<artifactsDir>/crash-<fingerprint key>-<seed>/`, beside the crash file of that name; without
+ * RunOptions.artifactsDir, in CRASH_DIR or crashes/.
+ *
  * Spares hold no handle on Node's event loop; `backend.close()` stops them, and so does process
  * exit (real/process-registry.ts). With spares, a 3x1 cluster is ready in ~0.35 s instead of ~2.1 s.
  */
@@ -51,6 +55,7 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
   const server = findServer(options);
   const farm = new ServerFarm(server);
   const sparesWanted = (options.spares ?? 'auto') === 'auto';
+  const defaultArtifactsDir = (options.env ?? process.env).CRASH_DIR || 'crashes';
   return {
     name: 'real',
     server,
@@ -60,6 +65,7 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
         options: runOptions,
         farm,
         chaosSteps: expandChaos(scenario),
+        defaultArtifactsDir,
         onChecking: (nodeCount) => {
           if (sparesWanted) farm.topUpSpares(nodeCount);
         },

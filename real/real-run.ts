@@ -24,6 +24,7 @@ import { RealCluster } from './cluster.ts';
 import { formCluster, type FormationTimings } from './formation.ts';
 import { LogFollower } from './log-watcher.ts';
 import { keepsDataAcrossKill } from './node-config.ts';
+import { statusLines } from './node-status.ts';
 import { Observer } from './observer.ts';
 import { RunTrace } from './run-trace.ts';
 import type { ServerFarm } from './server-farm.ts';
@@ -39,6 +40,8 @@ export interface RealRunInput {
   chaosSteps: readonly Step[];
   /** Called once the plan is quiet and the run is being checked (the farm starts spares then). */
   onChecking?: (nodeCount: number) => void;
+  /** Where node folders go when RunOptions.artifactsDir is not given (CRASH_DIR, else crashes/). */
+  defaultArtifactsDir: string;
 }
 
 /** Poll period of the observer loop. */
@@ -314,7 +317,7 @@ export class RealRun {
 
   /** Where to keep the node folders: beside the crash file for a violation, or when asked to. */
   private keepFolder(): string | undefined {
-    const base = this.input.options.artifactsDir ?? 'crashes';
+    const base = this.input.options.artifactsDir ?? this.input.defaultArtifactsDir;
     if (this.violation !== null) {
       return join(base, crashFileName(this.violation.fingerprint, this.scenario.seed).replace(/\.json$/, ''));
     }
@@ -336,6 +339,7 @@ export class RealRun {
       violation: this.violation,
       traceTail: this.trace.tail(),
       server: { binary: this.cluster.server.binary, version: this.cluster.server.version },
+      nodeStatus: this.views.length === 0 ? [] : statusLines(this.views.at(-1)!, (id) => this.observer.nameOfId(id)),
       messages: counters.messages,
       stats: {
         formation_ms: this.formation?.readyMs ?? -1,
