@@ -166,7 +166,9 @@ class NetworkFault extends ClusterCommand {
   }
   protected update(model: ClusterModel, step: Step): void {
     if (step.action === 'hold') model.held.push({ from: step.from, to: step.to });
-    if (step.action === 'hold' || (('durationMs' in step) && step.durationMs === undefined)) model.networkFaultOpen = true;
+    // A partition, latency or drop without a duration lasts until a heal, as does a hold.
+    const endless = (step.action === 'partition' || step.action === 'latency' || step.action === 'drop') && step.durationMs === undefined;
+    if (step.action === 'hold' || endless) model.networkFaultOpen = true;
   }
 }
 
@@ -229,7 +231,8 @@ const gapMs = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 15, max: 60 }).map((tenths) => tenths * 100) },
 );
 const faultDurationMs = fc.integer({ min: 3, max: 80 }).map((tenths) => tenths * 100);
-const optionalDurationMs = fc.option(faultDurationMs, { nil: undefined });
+/** One network fault in three lasts until a heal (fc.option's `freq`: 1 in freq is nil). */
+const optionalDurationMs = fc.option(faultDurationMs, { nil: undefined, freq: 3 });
 
 function nodeIndex(shape: ClusterShape): fc.Arbitrary<number> {
   return fc.integer({ min: 0, max: nodeCountOf(shape) - 1 });
@@ -315,7 +318,7 @@ export function commandArbitraries(shape: ClusterShape, mix: CommandMix = {}): f
   const [partition, latency, drop, hold] = networkCommands(shape);
   const [killLinks, bumpEpoch, failover] = adminCommands(shape);
   const byKind: Record<CommandKind, fc.Arbitrary<ClusterCommand> | undefined> = {
-    kill: fc.tuple(nodeIndex(shape), fc.boolean(), fc.option(faultDurationMs, { nil: null }), gapMs)
+    kill: fc.tuple(nodeIndex(shape), fc.boolean(), fc.option(faultDurationMs, { nil: null, freq: 2 }), gapMs)
       .map(([node, terminate, restartAfterMs, gap]) => new Kill(node, terminate, restartAfterMs, gap)),
     restart: fc.tuple(fc.nat(), gapMs).map(([pick, gap]) => new Restart(pick, gap)),
     pause: fc.tuple(target(shape), faultDurationMs, gapMs).map(([t, durationMs, gap]) => new Pause(t, durationMs, gap)),

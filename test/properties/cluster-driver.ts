@@ -55,8 +55,8 @@ export function scenarioOf(shape: ClusterShape, seed: number, steps: readonly St
   };
 }
 
-/** Commands per case: enough to stack faults, few enough that a case runs in tens of ms. */
-export const MAX_COMMANDS = 8;
+/** Commands per case (lengths drawn evenly up to it): enough to stack faults, few enough that a case runs in tens of ms. */
+export const MAX_COMMANDS = 10;
 
 export type CommandCase = [shape: ClusterShape, seed: number, commands: Iterable<fc.Command<ClusterModel, Step[]>>];
 
@@ -65,7 +65,7 @@ export function commandCaseArbitrary(mix: CommandMix = {}): fc.Arbitrary<Command
   return shapeArbitrary.chain((shape) => fc.tuple(
     fc.constant(shape),
     fc.integer({ min: 0, max: 1_000_000 }),
-    fc.commands(commandArbitraries(shape, mix), { maxCommands: MAX_COMMANDS }),
+    fc.commands(commandArbitraries(shape, mix), { maxCommands: MAX_COMMANDS, size: 'max' }),
   ));
 }
 
