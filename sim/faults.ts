@@ -1,6 +1,7 @@
 /**
  * Applies the scenario's steps to the world: one exhaustive `switch (step.action)` for every DSL
- * action, with a `never` check; an action the simulator cannot apply yet fails the run by name.
+ * action, with a `never` check. Membership and resharding actions are in admin-actions.ts; while
+ * one of them takes simulated time the applier is `busy` and the plan waits for it.
  * Targets are resolved when the step runs (core/scenario/targets.ts). A step's `end` phase undoes
  * exactly what its start did, found by fault id: restart a killed node, resume a paused one, lift
  * one partition, latency or drop rule. `heal` lifts every network fault at once.
@@ -8,8 +9,8 @@
  * Chaos steps marked `keepQuorum` are skipped when they would leave fewer than a quorum of the
  * slot-owning primaries up (running and not cut off by a partition).
  */
-import { InputError } from '../core/backend.ts';
 import type { Rng } from '../core/rng.ts';
+import { AdminActions } from './admin-actions.ts';
 import { resolveGroups, resolvePairs, resolveTarget, type TopologyEntry } from '../core/scenario/targets.ts';
 import type { Group, Step } from '../core/scenario/types.ts';
 import { messageTypeByName } from './message.ts';
@@ -23,19 +24,27 @@ type FaultRecord =
   | { kind: 'partition'; pairs: Pairs; isolated: number[] }
   | { kind: 'rule' };
 
-/** The error a run fails with for an action the simulator does not model yet. */
-export function unsupported(action: string): InputError {
-  return new InputError(`not supported by the simulator yet: ${action}`);
-}
-
 export class FaultApplier {
   private readonly records = new Map<number, FaultRecord>();
+  private readonly admin: AdminActions;
 
   constructor(
     private readonly world: World,
     private readonly topology: TopologyTracker,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    this.admin = new AdminActions({ world, resolve: (target) => this.resolveOne(target, this.topology.entries()) });
+  }
+
+  /** A multi-step admin action (add_node, migrate_slots) is under way. */
+  get busy(): boolean {
+    return this.admin.busy;
+  }
+
+  /** Runs when the admin action under way ends. */
+  set onIdle(callback: () => void) {
+    this.admin.onIdle = callback;
+  }
 
   /** A step's start: apply it now. */
   start(faultId: number, step: Step): void {
@@ -95,12 +104,23 @@ export class FaultApplier {
         });
         return;
       case 'meet':
+        this.admin.meet(step);
+        return;
       case 'forget':
+        this.admin.forget(step);
+        return;
       case 'reset':
+        this.admin.reset(step);
+        return;
       case 'replicate':
+        this.admin.replicate(step);
+        return;
       case 'add_node':
+        this.admin.addNode(step);
+        return;
       case 'migrate_slots':
-        throw unsupported(step.action);
+        this.admin.migrateSlots(step);
+        return;
       case 'wait':
         throw new Error('FaultApplier: wait steps are the runner\'s');
       default: {

@@ -77,7 +77,10 @@ export class SimRun {
     const { numShards, replicasPerShard } = scenario.cluster;
     const layouts = shardLayouts(numShards, replicasPerShard);
     const createdShards = layouts.flatMap((layout, shard) => [layout.primary, ...layout.replicas].map(() => shard));
-    this.world = new World({ seed: scenario.seed, cluster: scenario.cluster, createdShards, traceTailRecords: options.traceTailLines ?? 50 });
+    const addedNodes = scenario.timeline.filter((step) => step.action === 'add_node').length;
+    this.world = new World({
+      seed: scenario.seed, cluster: scenario.cluster, createdShards, spareProcesses: Math.max(8, addedNodes), traceTailRecords: options.traceTailLines ?? 50,
+    });
     if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
     this.keepEvents = options.keepEvents ?? true;
     this.monitor = createSafetyMonitor(scenario);
@@ -196,6 +199,13 @@ export class SimRun {
       }
       this.apply(phase);
       if (this.done) return;
+      if (this.faults.busy) {
+        // An admin action takes time (add_node, migrate_slots): the plan goes on when it ends.
+        this.faults.onIdle = () => {
+          if (!this.done) this.applyDuePhases();
+        };
+        return;
+      }
     }
     this.scheduleNextPhase();
   }

@@ -28,7 +28,8 @@ export class TopologyTracker {
   /** Entries for every process, in node order. */
   entries(): TopologyEntry[] {
     const entries: TopologyEntry[] = this.world.processes.map((process): TopologyEntry => {
-      const previous = this.last[process.index]!;
+      // A process added by add_node has no entry yet: an empty primary until it says otherwise.
+      const previous = this.last[process.index] ?? { name: process.name, shard: null, role: 'primary', running: false, replicaIndex: null };
       const server = process.server;
       if (!process.running || server === null) return { ...previous, running: false, replicaIndex: null };
       const primary = valkey.isPrimary(server.myself);

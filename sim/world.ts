@@ -26,6 +26,8 @@ export const EV_START = 3;
 export const EV_RUNNER = 4;
 export const EV_WORKLOAD = 5;
 export const EV_NOOP = 6;
+/** A callback at a simulated time (`after`): the steps of a multi-step admin action. */
+export const EV_TASK = 7;
 
 /** Observed-event kinds as small codes for the trace hash. */
 const EVENT_CODES: Record<ObservedEvent['kind'], number> = {
@@ -54,6 +56,8 @@ export class World implements NetworkHost {
   readonly trace: Trace;
   readonly processes: SimProcess[] = [];
   readonly cluster: ClusterConfig;
+  /** How many processes the world can hold (created plus spares for add_node). */
+  readonly capacity: number;
   steps = 0;
   /** Receives every observed event (the runner feeds the invariants and keeps them). */
   onEvent: (event: ObservedEvent) => void = () => {};
@@ -73,6 +77,7 @@ export class World implements NetworkHost {
     this.cluster = options.cluster;
     this.rng = new Rng(String(options.seed));
     const capacity = options.createdShards.length + (options.spareProcesses ?? 8);
+    this.capacity = capacity;
     this.traceNames = {
       node: (index) => (index >= 0 && index < this.processes.length ? this.processes[index]!.name : `process-${index}`),
       planStep: (faultId, phase) => `step ${faultId} ${phase === 0 ? 'start' : 'end'}`,
@@ -127,6 +132,9 @@ export class World implements NetworkHost {
       case EV_NOOP:
         this.trace.record(scheduler.nowMs, T_NOOP, 0, 0, 0);
         break;
+      case EV_TASK:
+        (scheduler.ref as () => void)();
+        break;
       default:
         throw new Error(`World: unknown event kind ${scheduler.kind}`);
     }
@@ -138,6 +146,22 @@ export class World implements NetworkHost {
     let ran = 0;
     while (ran < maxSteps && this.step()) ran++;
     return ran;
+  }
+
+  /** Runs `task` `delayMs` from now (after events already due at that instant). */
+  after(delayMs: number, task: () => void): void {
+    this.scheduler.schedule(this.nowMs + delayMs, EV_TASK, 0, task);
+  }
+
+  /**
+   * add_node: a new process, `node-K` with K the next creation index, down until started. The
+   * world has room for `spareProcesses` of them.
+   */
+  addProcess(createdShard: number | null): number {
+    const index = this.processes.length;
+    if (index >= this.capacity) throw new Error(`World: no room for another process (capacity ${this.capacity})`);
+    this.processes.push(new SimProcess(index, `node-${index}`, createdShard, this.rng.fork(`node-${index}`)));
+    return index;
   }
 
   /** Schedules a runner callback `delayMs` from now. */

@@ -18,11 +18,17 @@ export { ValkeyServer, type ServerEnv } from './server.ts';
 export { Identities } from './identities.ts';
 export { SlotSet, SlotSetTable, CLUSTER_SLOTS } from './slot-set.ts';
 export { addSlotsRange, setConfigEpoch, meet, replicate, bumpEpoch, killLinks } from './commands.ts';
+export { forget, clusterReset, BLACKLIST_TTL_SEC } from './membership.ts';
+export {
+  clusterSetSlot, abandonSetSlot, SETSLOT_MIGRATING, SETSLOT_IMPORTING, SETSLOT_STABLE, SETSLOT_NODE, SETSLOT_TIMEOUT_MS,
+  type SetSlotOp, type SetSlotWait,
+} from './slot-migration.ts';
+export { type Keyspace, UnmodelledKeyspace } from './keyspace.ts';
 export { clusterFailoverCommand, type FailoverMode } from './manual-failover.ts';
 export { feedStream, replicaOffset, replicationLinkUp, dataAgeMs } from './replication.ts';
 export { replicaRank } from './election.ts';
 export * from './constants.ts';
-export { isPrimary, isReplica, isVotingPrimary, nodeEpoch, type ClusterNode } from './cluster-node.ts';
+export { isPrimary, isReplica, isVotingPrimary, inHandshake, nodeEpoch, type ClusterNode } from './cluster-node.ts';
 
 /** One cron tick; every 10th also runs replicationCron (once a second). */
 export function cronTick(server: ValkeyServer): void {

@@ -28,15 +28,18 @@ export interface Keyspace {
 }
 
 /**
- * Keys are not modelled: only whether the node ever held data, read from its replication offset
- * (it moves with every write and with the primary's replication PINGs). Per-slot counts are
- * unknown and read as 0, so SETSLOT never refuses for keys and migrate_slots moves none.
+ * Keys are not modelled: only whether the node holds data, read from its replication offset
+ * having moved since it started or was last flushed (the offset moves with every write, and also
+ * with a primary's replication PINGs, so a primary with replicas reads as holding data). Per-slot
+ * counts are unknown and read as 0, so SETSLOT never refuses for keys and migrate_slots moves none.
  */
 export class UnmodelledKeyspace implements Keyspace {
+  private flushedAtOffset = 0;
+
   constructor(private readonly replication: ReplicationState) {}
 
   keyCount(): number {
-    return this.replication.offset > 0 ? 1 : 0;
+    return this.replication.offset > this.flushedAtOffset ? 1 : 0;
   }
 
   countKeysInSlot(_slot: number): number {
@@ -47,7 +50,9 @@ export class UnmodelledKeyspace implements Keyspace {
     return 0;
   }
 
-  flush(): void {}
+  flush(): void {
+    this.flushedAtOffset = this.replication.offset;
+  }
 
   migrateSlot(_slot: number, _target: Keyspace): number {
     return 0;

@@ -1,10 +1,8 @@
 /**
  * The DSL's actions on the simulator: manual failover in its three modes, BUMPEPOCH, link kills,
- * hold/release, latency and drop, `wait`, and the admin actions the simulator does not model yet,
- * which fail the run by name instead of being skipped.
+ * hold/release, latency and drop, `wait`.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../core/backend.ts';
 import { loadScenarioText } from '../../core/dsl/index.ts';
 import { SimRun } from '../../sim/runner.ts';
 import { eventsOf, finish, roleOf } from './helpers.ts';
@@ -75,18 +73,4 @@ describe('actions on the simulator', () => {
     expect(eventsOf(done, 'election-won')).toEqual([]);
     expect(eventsOf(done, 'fault').map((e) => e.action)).toEqual(['kill_links', 'hold', 'release', 'latency', 'drop', 'kill_links']);
   });
-
-  for (const [action, fields] of [
-    ['meet', 'target: node-0\n    other: node-1'],
-    ['forget', 'target: node-0\n    other: node-1'],
-    ['reset', 'target: node-5\n    hard: false'],
-    ['replicate', 'target: node-5\n    primary: shard-0-primary'],
-    ['add_node', 'shard: 0'],
-    ['migrate_slots', 'from: shard-0-primary\n    to: shard-1-primary\n    count: 10'],
-  ] as const) {
-    it(`${action} fails the run with "not supported by the simulator yet: ${action}"`, () => {
-      const simRun = new SimRun(loadScenarioText(scenario(`unsupported-${action.replace('_', '-')}`, `  - at: 1s\n    action: ${action}\n    ${fields}`)));
-      expect(() => simRun.runSteps(1_000_000)).toThrow(new InputError(`not supported by the simulator yet: ${action}`));
-    });
-  }
 });
