@@ -23,7 +23,7 @@
  * Spares hold no handle on Node's event loop; `backend.close()` stops them, and so does process
  * exit (real/process-registry.ts). With spares, a 3x1 cluster is ready in ~0.35 s instead of ~2.1 s.
  */
-import type { Backend, RunOptions, RunResult } from '../core/backend.ts';
+import { EnvironmentError, type Backend, type RunOptions, type RunResult } from '../core/backend.ts';
 import { expandChaos } from '../core/scenario/chaos.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { RealRun } from './real-run.ts';
@@ -60,6 +60,7 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
     name: 'real',
     server,
     run(scenario: Scenario, runOptions: RunOptions): Promise<RunResult> {
+      assertFits(scenario);
       const run = new RealRun({
         scenario,
         options: runOptions,
@@ -78,4 +79,22 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
     },
     close: () => farm.close(),
   };
+}
+
+/**
+ * The real backend's cap on cluster size: every node is a process with two proxies, and a few
+ * dozen already load a small machine. The simulator takes up to 64 shards x 8 replicas.
+ */
+export const MAX_REAL_NODES = 100;
+
+function assertFits(scenario: Scenario): void {
+  const { numShards, replicasPerShard } = scenario.cluster;
+  const added = scenario.timeline.filter((step) => step.action === 'add_node').length;
+  const nodeCount = numShards * (1 + replicasPerShard) + added;
+  if (nodeCount > MAX_REAL_NODES) {
+    throw new EnvironmentError(
+      `${scenario.scenarioId}: ${nodeCount} nodes; the real backend runs at most ${MAX_REAL_NODES} servers at once`,
+      'run it on the simulator (--backend sim), or with fewer shards or replicas',
+    );
+  }
 }

@@ -84,6 +84,7 @@ export class RealRun {
   private lastEventAtMs = 0;
   private steps = 0;
   private polls = 0;
+  private unexpectedExits = 0;
   private violation: Violation | null = null;
   private stopReason: 'violation' | 'aborted' | 'max-steps' | null = null;
   private pollLoop: Promise<void> | null = null;
@@ -231,9 +232,24 @@ export class RealRun {
     this.polls++;
     this.views.push(poll.view);
     if (this.views.length > MAX_VIEWS) this.views.shift();
+    this.noteUnexpectedExits(atMs);
     const fromLogs = logEvents.flat().map(({ wallMs, event }) => ({ ...event, atMs: wallMs - this.readyAtWallMs }));
     const batch = [...fromLogs, ...poll.events].sort((a, b) => a.atMs - b.atMs);
     for (const event of batch) this.emit(event);
+  }
+
+  /**
+   * A server that exited without being told to (a crash of valkey-server itself) is not an
+   * invariant of the interface, but nobody should miss it: a trace line with its log's tail.
+   */
+  private noteUnexpectedExits(atMs: number): void {
+    for (const node of this.cluster.nodes) {
+      for (const exit of node.host.process.takeUnexpectedExits()) {
+        this.unexpectedExits++;
+        const tail = node.host.process.logTail(3).replace(/\n/g, ' | ');
+        this.trace.note(atMs, `${node.name} exited by itself (${exit}); log ${node.host.process.logPath}: ${tail}`);
+      }
+    }
   }
 
   /** Appends an event (times kept in order), traces it and runs the safety checks on it. */
@@ -351,6 +367,7 @@ export class RealRun {
         writes_attempted: this.workload?.counts.attempted ?? 0,
         writes_acked: this.workload?.counts.acked ?? 0,
         max_steps_reached: this.stopReason === 'max-steps' ? 1 : 0,
+        unexpected_exits: this.unexpectedExits,
       },
       artifactsDir,
     };

@@ -34,8 +34,8 @@ export class ServerProcess {
   private paused = false;
   /** Whether a live child keeps the event loop alive (a run owns it) or not (a warm spare). */
   private held = true;
-  /** Exits we did not cause (a crash of the server itself), for the trace. */
-  readonly unexpectedExits: string[] = [];
+  /** Exits we did not cause (the server crashed or quit by itself), not yet reported. */
+  private unexpectedExits: string[] = [];
   private expectingExit = false;
 
   constructor(readonly spec: ServerProcessSpec) {}
@@ -89,6 +89,13 @@ export class ServerProcess {
       if (this.child === child) this.child = null;
     });
     await this.waitForPing(child);
+  }
+
+  /** Exits we did not cause since the last call ("exit 1", "exit SIGSEGV"), for the trace. */
+  takeUnexpectedExits(): string[] {
+    const exits = this.unexpectedExits;
+    this.unexpectedExits = [];
+    return exits;
   }
 
   /** Whether the running server keeps Node's event loop alive (a spare in the pool does not). */
