@@ -12,7 +12,6 @@
  * are DSL steps, a failing sequence prints as a scenario YAML that `busfuzz run` accepts.
  */
 import fc from 'fast-check';
-import { firstPrimaryIndex } from '../../core/scenario/targets.ts';
 import { FAILOVER_MODES, MESSAGE_TYPES, type Group, type Step, type StepOf, type Target } from '../../core/scenario/types.ts';
 
 export interface ClusterShape {
@@ -35,7 +34,6 @@ export class ClusterModel {
   readonly held: Array<{ from: Group; to: Group }> = [];
   /** A partition, latency or drop without a duration, or a hold, is open until a heal. */
   networkFaultOpen = false;
-  readonly steps: Step[] = [];
 
   constructor(readonly shape: ClusterShape) {}
 
@@ -76,7 +74,6 @@ export abstract class ClusterCommand implements fc.Command<ClusterModel, Step[]>
   run(model: ClusterModel, recorded: Step[]): void {
     const step = this.step(model.nowMs, model);
     this.update(model, step);
-    model.steps.push(step);
     recorded.push(step);
     model.nowMs += this.gapMs;
   }
@@ -339,9 +336,6 @@ export const shapeArbitrary: fc.Arbitrary<ClusterShape> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ numShards: 3, replicasPerShard: 2 }) },
   { weight: 1, arbitrary: fc.constant({ numShards: 5, replicasPerShard: 1 }) },
 );
-
-/** firstPrimaryIndex re-exported for the property files (node-K of shard I's first primary). */
-export { firstPrimaryIndex };
 
 /** Votes a failover needs among `numShards` slot-owning primaries (size/2 + 1, §2.3). */
 export function quorumOf(numShards: number): number {

@@ -43,7 +43,7 @@ export function scenarioOf(shape: ClusterShape, seed: number, steps: readonly St
     scenarioId: options.scenarioId ?? 'model-based',
     seed,
     protocol: 'valkey-8.0',
-    description: 'A command sequence of test/properties/model-based.test.ts, with a final heal and restart.',
+    description: 'Random commands of the model-based properties (test/properties/cluster-commands.ts), then a final heal and restart.',
     cluster,
     workload: options.workload === false ? null : { keys: 100, writesPerSec: 20, waitReplicas: Math.min(1, shape.replicasPerShard) },
     timeline: [...steps],
@@ -87,7 +87,7 @@ export interface PlayOutcome {
   result: RunResult;
   /** How many of the timeline's steps are commands (the rest are the final steps). */
   commandCount: number;
-  /** The run's violation, or the extra checker's finding stamped with the time it saw it. */
+  /** The run's violation, or the extra checker's finding (its event's time, the step count when it was seen). */
   violation: Violation | null;
   /** Whose finding: the run's safety monitor, its convergence checks, or the injected checker. */
   kind: 'safety' | 'convergence' | 'extra' | null;

@@ -12,8 +12,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ObservedEvent } from '../../core/events.ts';
 import { DEFAULT_CLUSTER, INVARIANT_NAMES, type Group, type Scenario } from '../../core/scenario/types.ts';
+import { firstPrimaryIndex } from '../../core/scenario/targets.ts';
 import { SimRun } from '../../sim/index.ts';
-import { firstPrimaryIndex, quorumOf } from './cluster-commands.ts';
+import { quorumOf } from './cluster-commands.ts';
 import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
 
 const DEFAULT_RUNS = 40;
