@@ -83,3 +83,37 @@ describe('formation on live servers (3 shards x 1 replica, node_timeout 1 s)', (
     expect(farm.spareCount).toBe(0);
   });
 });
+
+describe('spares and the scenario settings', () => {
+  const farm = new ServerFarm(findServer());
+  afterAll(() => farm.close());
+  const shape = { numShards: 1, replicasPerShard: 1 };
+
+  /** Forms 1x1 with spares over 2 s old on offer; the setting's value on node-0 and the time. */
+  async function formWith(key: string, value: string): Promise<{ value: string; timeout: string; readyMs: number }> {
+    farm.topUpSpares(2);
+    await delay(2200);
+    const run = new RealCluster(farm, { ...DEFAULT_CLUSTER, nodeTimeoutMs: 1000, pingIntervalMs: 100, serverConfig: { [key]: value } }, Math.random);
+    try {
+      const { readyMs } = await formCluster(run, shape, { timeoutMs: 30_000 });
+      const [, actual] = (await run.nodeByName('node-0').host.admin.call('CONFIG', 'GET', key)) as string[];
+      const [, timeout] = (await run.nodeByName('node-1').host.admin.call('CONFIG', 'GET', 'cluster-node-timeout')) as string[];
+      return { value: actual!, timeout: timeout!, readyMs };
+    } finally {
+      await run.teardown();
+    }
+  }
+
+  it('a spare takes the scenario settings by CONFIG SET (and skips the start-up grace)', async () => {
+    const formed = await formWith('hz', '25');
+    expect(formed).toMatchObject({ value: '25', timeout: '1000' });
+    expect(formed.readyMs).toBeLessThan(1000);
+  });
+
+  it('a spare that refuses a setting (immutable) is replaced by a fresh server that has it', async () => {
+    const formed = await formWith('io-threads', '2');
+    expect(formed).toMatchObject({ value: '2', timeout: '1000' });
+    expect(formed.readyMs).toBeGreaterThanOrEqual(1900);
+    expect(farm.spareCount).toBe(0);
+  });
+});
