@@ -47,11 +47,25 @@ export class TopologyTracker {
     return entries.map((entry) => ({ ...entry }));
   }
 
-  /** The scenario shard whose first slot `owner` owns in `server`'s view, or null. */
+  /**
+   * The scenario shard whose initial slot range holds most of the slots `owner` owns in `server`'s
+   * view, or null if it owns none (the real backend's rule, real/topology.ts: slots move with
+   * migrate_slots, shards keep their number).
+   */
   private shardOwnedBy(server: valkey.ValkeyServer, owner: valkey.ClusterNode): number | null {
+    if (owner.numSlots === 0) return null;
+    const ranges = server.slotsOf(owner).ranges;
+    let best: number | null = null;
+    let bestCount = 0;
     for (let shard = 0; shard < this.layouts.length; shard++) {
-      if (server.slots[this.layouts[shard]!.firstSlot] === owner) return shard;
+      const { firstSlot, lastSlot } = this.layouts[shard]!;
+      let count = 0;
+      for (let i = 0; i < ranges.length; i += 2) count += Math.max(0, Math.min(ranges[i + 1]!, lastSlot) - Math.max(ranges[i]!, firstSlot) + 1);
+      if (count > bestCount) {
+        best = shard;
+        bestCount = count;
+      }
     }
-    return null;
+    return best;
   }
 }
