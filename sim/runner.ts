@@ -3,7 +3,8 @@
  * (core/scenario/plan.ts: timeline and expanded chaos as start/end phases) on the simulated clock,
  * feeds every observed event to the safety monitor as it happens, and once the plan is quiet and
  * every fault healed polls the convergence invariants until they hold or
- * `validation.convergenceTimeoutMs` runs out. A run ends there, at a violation, or at maxSteps.
+ * `validation.convergenceTimeoutMs` runs out. A run ends there, at a violation, or at maxSteps;
+ * a run that converged first reads every acknowledged key back (acked-writes-durable).
  *
  * A `wait` step holds the plan until convergence holds (or its timeout, a violation); the steps
  * after it move later by the time waited. The first final check comes a settle time after the
@@ -243,11 +244,16 @@ export class SimRun {
       return;
     }
     if (waiting !== null) {
+      // Worded as the real backend's step runner reports a wait that ended.
+      world.emit({ kind: 'fault', atMs: world.nowMs, action: 'wait', nodes: [], detail: 'converged' });
       this.shiftMs += world.nowMs - waiting.startedAtMs;
       this.waiting = null;
       this.scheduleNextPhase();
       return;
     }
+    // Converged: read every acknowledged key back (the safety monitor judges each read-back).
+    this.workload?.readBack();
+    if (this.violation !== null) return;
     this.converged = true;
     this.convergedAtMs = world.nowMs;
     this.done = true;
