@@ -7,11 +7,11 @@
  *   SIGKILL them, then let the signal end the process as it would have;
  * - our own process killed outright (SIGKILL, OOM): a small detached reaper shell, told each pid
  *   as it starts and stops, sees its stdin close and kills what is still registered.
- * The first two paths also run the synchronous cleanups registered with onProcessEnd (the
- * farms' temporary folders). Only pids we spawned are ever signalled, and the reaper
+ * The farms' temporary folders go the same ways (removeFolderAtEnd). Only pids we spawned are ever signalled, and the reaper
  * double-checks the command line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 const live = new Set<number>();
@@ -34,13 +34,19 @@ export function registerChild(child: ChildProcess): void {
 }
 
 /**
- * Runs `callback` (synchronous) if the process ends by exit or by a signal we handle; returns the
- * function that cancels it (after a normal teardown).
+ * Removes `folder` (a farm's temporary folder) if the process or thread ends before a normal
+ * teardown: at exit, on a signal we handle, and by the reaper when we end outright (a killed
+ * process, a terminated worker thread). Returns the function that cancels it.
  */
-export function onProcessEnd(callback: () => void): () => void {
+export function removeFolderAtEnd(folder: string): () => void {
   installHooks();
-  endCallbacks.add(callback);
-  return () => endCallbacks.delete(callback);
+  const remove = () => rmSync(folder, { recursive: true, force: true });
+  endCallbacks.add(remove);
+  tellReaper(`d${folder}`);
+  return () => {
+    endCallbacks.delete(remove);
+    tellReaper(`k${folder}`);
+  };
 }
 
 /** Pids of servers still running (tests check that none is left). */
@@ -88,20 +94,33 @@ function installHooks(): void {
 }
 
 /**
- * The reaper reads `+pid` / `-pid` lines; at end of input (our process is gone) it kills every
- * pid still listed whose command line is a server's. Detached, so a terminal Ctrl-C does not hit it.
+ * The reaper reads `+pid` / `-pid` lines (a server started / stopped) and `d<folder>` /
+ * `k<folder>` lines (remove at the end / keep: removed already); at end of input (our process or
+ * thread is gone) it kills every pid still listed whose command line is a server's, then removes
+ * the listed folders (only busfuzz-real-* ones). Detached, so a terminal Ctrl-C does not hit it.
  */
 const REAPER_SCRIPT = `
 pids=" "
+dirs=""
 while IFS= read -r line; do
   case "$line" in
     +*) pids="$pids\${line#+} " ;;
     -*) pids=$(printf '%s' "$pids" | sed "s/ \${line#-} / /") ;;
+    d*) dirs="$dirs\${line#d}
+" ;;
+    k*) dirs=$(printf '%s' "$dirs" | grep -vxF "\${line#k}")
+        [ -n "$dirs" ] && dirs="$dirs
+" ;;
   esac
 done
 for p in $pids; do
   case "$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null)" in
     *-server*) kill -9 "$p" 2>/dev/null ;;
+  esac
+done
+printf '%s' "$dirs" | while IFS= read -r d; do
+  case "$d" in
+    */busfuzz-real-*) rm -rf -- "$d" ;;
   esac
 done
 `;

@@ -77,7 +77,7 @@ export class RealRun {
   private readonly plan: Plan;
   private readonly events: ObservedEvent[] = [];
   private readonly views: ClusterView[] = [];
-  private readonly logs: LogFollower[] = [];
+  private readonly logs = new Map<string, LogFollower>();
   private readonly controller = new AbortController();
   private workload: WorkloadClient | null = null;
   private readyAtWallMs = 0;
@@ -90,6 +90,7 @@ export class RealRun {
   private pollLoop: Promise<void> | null = null;
   private pollQueue: Promise<unknown> = Promise.resolve();
   private pollError: unknown = null;
+  private checking = false;
   private formation: FormationTimings | null = null;
 
   constructor(private readonly input: RealRunInput) {
@@ -137,11 +138,7 @@ export class RealRun {
   }
 
   private async startObserving(): Promise<void> {
-    for (const node of this.cluster.nodes) {
-      const follower = new LogFollower(node.host.process.logPath, node.name, (id) => this.observer.nameOfId(id));
-      await follower.skipToEnd();
-      this.logs.push(follower);
-    }
+    await this.followNewLogs();
     await this.pollOnce(false);
     if (this.scenario.workload !== null) {
       const waitTimeoutMs = Math.min(this.scenario.cluster.nodeTimeoutMs, 1000);
@@ -168,12 +165,14 @@ export class RealRun {
 
   /** Quiet: heal, stop writes, wait for convergence, read back. */
   private async check(): Promise<void> {
+    // From here the convergence loop polls; the background loop would only double the load.
+    this.checking = true;
     this.input.onChecking?.(this.cluster.nodes.length);
     if (!this.cluster.network.isHealed) this.cluster.network.clear();
     this.emit({ kind: 'healed', atMs: this.nowMs() });
     await this.workload?.stop();
     const timeoutMs = this.scenario.validation.convergenceTimeoutMs;
-    const broken = await this.convergence(timeoutMs);
+    const broken = await this.convergence(timeoutMs, true);
     if (broken !== null) {
       this.setViolation(broken, this.nowMs());
       throw new StopRun();
@@ -183,12 +182,16 @@ export class RealRun {
     if (this.stopReason !== null) throw new StopRun();
   }
 
-  /** Polls (with data digests) until no convergence invariant is broken; the last finding otherwise. */
-  private async convergence(timeoutMs: number): Promise<Finding | null> {
+  /**
+   * Polls until no convergence invariant is broken; the last finding otherwise. Data digests
+   * (replicas-consistent) only once the writes have stopped: under load a replica is always a
+   * few writes behind, so a `wait` step mid-run leaves them out.
+   */
+  private async convergence(timeoutMs: number, withDigest: boolean): Promise<Finding | null> {
     const deadlineMs = this.nowMs() + timeoutMs;
     let found: Finding | null = null;
     for (;;) {
-      await this.pollOnce(true);
+      await this.pollOnce(withDigest);
       found = checkConvergence({ scenario: this.scenario, views: this.views, events: this.events }) ?? unresponsiveFinding(this.views.at(-1)!);
       if (found === null || this.nowMs() >= deadlineMs) return found;
       await this.sleep(POLL_INTERVAL_MS);
@@ -200,6 +203,7 @@ export class RealRun {
     while (!this.controller.signal.aborted) {
       await this.sleep(POLL_INTERVAL_MS).catch(() => {});
       if (this.controller.signal.aborted) return;
+      if (this.checking) continue;
       try {
         await this.pollOnce(false);
       } catch (error) {
@@ -221,13 +225,24 @@ export class RealRun {
     return next;
   }
 
+  /** Starts following the log of every node not followed yet (the formed ones, then added ones). */
+  private async followNewLogs(): Promise<void> {
+    for (const node of this.cluster.nodes) {
+      if (this.logs.has(node.name)) continue;
+      const follower = new LogFollower(node.host.process.logPath, node.name, (id) => this.observer.nameOfId(id));
+      this.logs.set(node.name, follower);
+      await follower.skipToEnd();
+    }
+  }
+
   /** Views, node-state changes and new log events, in time order. */
   private async pollNow(withDigest: boolean): Promise<void> {
     this.countStep();
+    await this.followNewLogs();
     const atMs = this.nowMs();
     const [poll, logEvents] = await Promise.all([
       this.observer.poll({ atMs, step: this.steps, withDigest }),
-      Promise.all(this.logs.map((follower) => follower.poll())),
+      Promise.all([...this.logs.values()].map((follower) => follower.poll())),
     ]);
     this.polls++;
     this.views.push(poll.view);
@@ -292,7 +307,7 @@ export class RealRun {
       nowMs: () => this.nowMs(),
       emit: (event) => this.emit(event),
       keepsDataAcrossKill: keepsDataAcrossKill(this.scenario.cluster),
-      waitUntilConverged: async (timeoutMs) => (await this.convergence(timeoutMs)) === null,
+      waitUntilConverged: async (timeoutMs) => (await this.convergence(timeoutMs, this.workload === null)) === null,
       signal: this.controller.signal,
     };
   }

@@ -9,14 +9,58 @@
  * Spares are unformed (alone, no slots) and get the scenario's settings when taken (NodeHost.adopt).
  * They do not keep Node's event loop alive; `close()` (or process exit) stops them.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CLUSTER, type ClusterConfig } from '../core/scenario/types.ts';
 import { MAX_NODES_PER_BLOCK, nodeAddress, reserveAddressBlock } from './loopback.ts';
 import { NodeHost } from './node-host.ts';
-import { onProcessEnd } from './process-registry.ts';
+import { removeFolderAtEnd } from './process-registry.ts';
 import type { FoundServer } from './server-binary.ts';
+
+const FOLDER_PREFIX = 'busfuzz-real-';
+const OWNER_FILE = 'owner.pid';
+let staleFoldersRemoved = false;
+
+/** Once per process, before the first folder of our own. */
+function removeStaleFolders(): void {
+  if (staleFoldersRemoved) return;
+  staleFoldersRemoved = true;
+  removeStaleFarmFolders();
+}
+
+/**
+ * Removes the folders of farms whose process is gone (killed outright, or a worker thread ended
+ * without running exit hooks; the reaper in process-registry.ts stopped their servers).
+ * Returns how many it removed.
+ */
+export function removeStaleFarmFolders(): number {
+  let removed = 0;
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(FOLDER_PREFIX)) continue;
+    const folder = join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(folder, OWNER_FILE), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (Number.isInteger(owner) && owner > 0 && !processExists(owner)) {
+      rmSync(folder, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Never keep more spares than this, whatever runs asked for. */
 export const MAX_SPARES = 32;
@@ -113,8 +157,10 @@ export class ServerFarm {
   private newPlace(): { host: string; folder: string; index: number } {
     if (this.block === null) this.block = reserveAddressBlock();
     if (this.root === null) {
-      this.root = mkdtempSync(join(tmpdir(), 'busfuzz-real-'));
-      this.cancelEndCleanup = onProcessEnd(() => this.removeRootSync());
+      removeStaleFolders();
+      this.root = mkdtempSync(join(tmpdir(), FOLDER_PREFIX));
+      writeFileSync(join(this.root, OWNER_FILE), String(process.pid));
+      this.cancelEndCleanup = removeFolderAtEnd(this.root);
     }
     const index = this.freeAddresses.shift() ?? this.nextAddress++;
     if (index >= MAX_NODES_PER_BLOCK) throw new Error(`more than ${MAX_NODES_PER_BLOCK} hosts at once`);

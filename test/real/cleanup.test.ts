@@ -1,16 +1,18 @@
 /**
- * Nothing is left behind: after a run that ends by Ctrl-C, by SIGTERM, by an exception, by an
- * invariant violation or because a node would not start, none of the server processes it started
+ * Nothing is left behind: after a run that ends by Ctrl-C, by SIGTERM, by SIGKILL of our process,
+ * by an exception, by an invariant violation or because a node would not start, none of the server processes it started
  * still runs (checked by pid), and its temporary folders are gone (a violation keeps the node
  * folders beside the crash file, as asked).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../../core/backend.ts';
 import { createRealBackend, liveChildPids } from '../../real/index.ts';
+import { removeStaleFarmFolders } from '../../real/server-farm.ts';
+import { delay } from '../../real/server-process.ts';
 import { cluster, isRunning, runYaml } from './helpers.ts';
 
 const FIXTURE = new URL('./fixtures/run-until-signal.ts', import.meta.url).pathname;
@@ -18,7 +20,7 @@ const artifacts = mkdtempSync(join(tmpdir(), 'busfuzz-cleanup-test-'));
 afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
 
 /** Starts the fixture, waits for its server pids, sends `signal`, and waits for it to exit. */
-async function signalledRun(signal: NodeJS.Signals, cliHandlers: boolean): Promise<{ pids: number[]; code: number | null; exitSignal: string | null; stdout: string }> {
+async function signalledRun(signal: NodeJS.Signals, cliHandlers: boolean, beforeSignal: (pids: number[]) => void = () => {}): Promise<{ pids: number[]; code: number | null; exitSignal: string | null; stdout: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...(cliHandlers ? ['--cli-handlers'] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -34,6 +36,7 @@ async function signalledRun(signal: NodeJS.Signals, cliHandlers: boolean): Promi
     child.once('exit', () => reject(new Error(`fixture exited before ready: ${stderr}`)));
   });
   const exited = new Promise<[number | null, string | null]>((resolveExit) => child.once('exit', (code, sig) => resolveExit([code, sig])));
+  beforeSignal(pids);
   child.kill(signal);
   const [code, exitSignal] = await exited;
   return { pids, code, exitSignal, stdout };
@@ -58,6 +61,19 @@ describe('no server process is left behind', () => {
     const { pids, exitSignal } = await signalledRun('SIGINT', false);
     expect(exitSignal).toBe('SIGINT');
     expect(pids.filter(isRunning)).toEqual([]);
+  });
+
+  it('a process killed outright (SIGKILL): the reaper stops its servers and removes its folder', async () => {
+    let folder = '';
+    const { pids, exitSignal } = await signalledRun('SIGKILL', false, (serverPids) => {
+      // A server's working directory is its host folder inside the farm's folder.
+      folder = dirname(readlinkSync(`/proc/${serverPids[0]}/cwd`));
+    });
+    expect(exitSignal).toBe('SIGKILL');
+    expect(folder).toMatch(/busfuzz-real-/);
+    for (let attempt = 0; attempt < 100 && (pids.some(isRunning) || existsSync(folder)); attempt++) await delay(20);
+    expect(pids.filter(isRunning)).toEqual([]);
+    expect(existsSync(folder)).toBe(false);
   });
 
   it('an exception in the middle of a run: the run rejects and its servers are stopped', async () => {
@@ -106,6 +122,19 @@ validation:
     expect(existsSync(join(kept, 'node-1', 'server.log'))).toBe(true);
     expect(existsSync(join(kept, 'node-0', 'nodes.conf'))).toBe(true);
     await backend.close();
+  });
+
+  it('the folders of a farm whose process died are removed by the next farm, live owners\' are kept', async () => {
+    const dead = spawn('true');
+    await new Promise((resolveExit) => dead.once('exit', resolveExit));
+    const stale = mkdtempSync(join(tmpdir(), 'busfuzz-real-'));
+    const alive = mkdtempSync(join(tmpdir(), 'busfuzz-real-'));
+    writeFileSync(join(stale, 'owner.pid'), String(dead.pid));
+    writeFileSync(join(alive, 'owner.pid'), String(process.pid));
+    removeStaleFarmFolders();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(alive)).toBe(true);
+    rmSync(alive, { recursive: true, force: true });
   });
 
   it('a node that will not start: an environment error naming its log, and nothing left running', async () => {

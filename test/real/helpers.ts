@@ -3,6 +3,8 @@
  * trace line, find events in them, and check by pid that no server process is left.
  */
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunOptions, RunResult } from '../../core/backend.ts';
 import { loadScenarioText } from '../../core/dsl/index.ts';
 import type { RealBackend } from '../../real/index.ts';
@@ -12,11 +14,15 @@ export interface TracedRun {
   lines: string[];
 }
 
+/** Where a test run with a violation keeps its node folders (never the repository's crashes/). */
+export const TEST_ARTIFACTS_DIR = join(tmpdir(), 'busfuzz-test-artifacts');
+
 export async function runYaml(backend: RealBackend, yaml: string, options: Partial<RunOptions> = {}): Promise<TracedRun> {
   const lines: string[] = [];
   const scenario = loadScenarioText(yaml, 'test scenario');
   const result = await backend.run(scenario, {
     maxSteps: 1_000_000,
+    artifactsDir: TEST_ARTIFACTS_DIR,
     ...options,
     onTraceLine: (line) => {
       lines.push(line);
