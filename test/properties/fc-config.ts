@@ -5,7 +5,9 @@
  *   prints the seed and the path, and `FC_SEED=<seed> FC_PATH=<path>` replays exactly that case.
  * - `FC_NUM_RUNS`: when set, every property runs that many cases (say 2000 for a long local hunt);
  *   unset, each property runs its own default, chosen so the whole suite stays fast on 2 cores.
- * - `FC_PATH`: replay one path of a reported failure (with its seed).
+ * - `FC_PATH`: replay one path of a reported failure (with its seed). A path belongs to one
+ *   property, so run that one alone:
+ *   `FC_SEED=2 FC_PATH="417:5:4" npx vitest run test/properties/model-based.test.ts -t "safety holds"`.
  *
  * `expectPropertyFails` is the other half of "a property that cannot fail is no property": each
  * suite runs its property once more with a deliberately wrong model or checker and asserts that

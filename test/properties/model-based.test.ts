@@ -10,7 +10,8 @@
  * the invariant broke and carries the shrunk sequence as a scenario YAML that
  * `busfuzz run --backend sim` reproduces; the last tests check exactly that.
  *
- * FC_NUM_RUNS=2000 for a long local hunt; FC_SEED and FC_PATH replay a reported failure.
+ * FC_NUM_RUNS=2000 for a long local hunt; FC_SEED and FC_PATH replay a reported failure;
+ * FC_TOPOLOGY=1 adds migrate_slots, replicate and add_node to the commands.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioText } from '../../core/dsl/index.ts';
 import { finding } from '../../core/violation.ts';
 import { runSimScenario } from '../../sim/index.ts';
+import { COMMAND_KINDS, type CommandMix } from './cluster-commands.ts';
 import {
   commandCaseArbitrary, failureReport, MAX_STEPS, playScenario, scenarioOfCommands, scenarioYamlOf, type ExtraChecker, type ScenarioOptions,
 } from './cluster-driver.ts';
@@ -29,6 +31,8 @@ import { knownReason } from './known-issues.ts';
 
 /** ~40 ms of simulation per case on this machine: 100 cases stay within a few seconds. */
 const DEFAULT_RUNS = 100;
+/** Opt-in topology changes (cluster-commands.ts says why they are not in the default mix). */
+const MIX: CommandMix = process.env.FC_TOPOLOGY === '1' ? { only: COMMAND_KINDS } : {};
 
 interface PropertyOptions extends ScenarioOptions {
   /** A fresh extra checker per case (only the "fails when" tests inject one). */
@@ -36,7 +40,7 @@ interface PropertyOptions extends ScenarioOptions {
 }
 
 function modelBasedProperty(options: PropertyOptions = {}) {
-  return fc.property(commandCaseArbitrary(), ([shape, seed, commands]) => {
+  return fc.property(commandCaseArbitrary(MIX), ([shape, seed, commands]) => {
     const { scenario, commandCount } = scenarioOfCommands(shape, seed, commands, options);
     const report = failureReport(playScenario(scenario, commandCount, options.extraChecker?.()));
     if (report !== null) throw new Error(report);
