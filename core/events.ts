@@ -23,8 +23,11 @@ export type ObservedEvent =
    * A write acknowledged to the client after WAIT. Writes to one key carry increasing `seq`.
    * `holders` are the nodes that may hold it at ack time, `copies` how many of them surely do
    * (the simulator knows exactly; the real backend knows the shard and WAIT's count).
+   * `extendsSeq` (optional, the simulator's): the newest earlier acknowledged write of the key that
+   * this write's value descends from (null: none); absent when the backend cannot tell, and then
+   * a key's writes are taken as one line, each descending from the one before.
    */
-  | (EventBase & { kind: 'write-acked'; key: string; seq: number; node: string; holders: string[]; copies: number })
+  | (EventBase & { kind: 'write-acked'; key: string; seq: number; node: string; holders: string[]; copies: number; extendsSeq?: number | null })
   /** A node lost its data set through an injected fault (kill without persistence, reset, ...). */
   | (EventBase & { kind: 'data-lost'; node: string; cause: string })
   /** A fault or admin action applied by the runner (resolved targets). */
@@ -37,7 +40,13 @@ export type ObservedEvent =
   | (EventBase & { kind: 'node-up'; node: string })
   /** Every fault has healed: the convergence clock starts. */
   | (EventBase & { kind: 'healed' })
-  /** The final read-back of a key from the primary that owns its slot (null: key missing). */
-  | (EventBase & { kind: 'read-back'; key: string; seq: number | null; node: string });
+  /**
+   * The final read-back of a key from the primary that owns its slot (null: key missing).
+   * `history` (optional): the seqs of the writes the value read descends from, newest first (the
+   * value's own seq first), complete down to its last entry, and ending in 0 when it reaches the
+   * key's creation; an acked write older than the last entry counts as held. Without it, a value
+   * holds every write of the key with a seq up to its own.
+   */
+  | (EventBase & { kind: 'read-back'; key: string; seq: number | null; node: string; history?: number[] });
 
 export type EventKind = ObservedEvent['kind'];

@@ -41,8 +41,7 @@ function nodeReport(world: World, server: ValkeyServer): NodeReport {
     replOffset: replica ? valkey.replicaOffset(server) : server.replication.offset,
     replLinkUp: replica ? valkey.replicationLinkUp(server) : null,
     peers: server.nodes.map((node) => peerView(server, node)),
-    // TODO(writes issue): a digest of the node's data once data is modelled as write history.
-    dataDigest: null,
+    dataDigest: server.keyspace.digest(),
   };
 }
 

@@ -102,6 +102,14 @@ export class Message {
   /** Replication: the replication id and whether the reply is a full resync. */
   replId = 0;
   fullSync = false;
+  /** The stream: the write it carries (key -1: none; seq 0: DEL), and a GETACK behind it. */
+  key = -1;
+  seq = 0;
+  getAck = false;
+  /** A PSYNC answer: the primary's run id, its data (full sync) or the writes missed (partial). */
+  runId = 0;
+  snapshot: Map<number, number> | null = null;
+  writes: number[] | null = null;
 
   /** Network bookkeeping: the next message in the direction queue and when it may arrive. */
   next: Message | null = null;
@@ -152,6 +160,8 @@ export class MessagePool {
   release(message: Message): void {
     message.slots = null;
     message.aboutSlots = null;
+    message.snapshot = null;
+    message.writes = null;
     message.next = null;
     this.live--;
     if (this.free.length < 4096) this.free.push(message);

@@ -1,40 +1,56 @@
 /**
- * The client workload: writes at `writes_per_sec`, each to a random key, sent to the node the
- * client believes owns the key's slot (a slot map refreshed on MOVED or an unreachable node, as
- * cluster clients do). An accepted write grows the primary's replication offset, which the
- * replicas follow. One write is one scheduler event.
+ * The client workload: writes at `writes_per_sec`, each `SET key:<n> <seq>` to a random key, sent
+ * to the node the client believes owns the key's slot (a slot map refreshed on MOVED or an
+ * unreachable node, as cluster clients do), then `WAIT <wait_replicas> <timeout>`. A write is
+ * acknowledged when SET succeeded and WAIT reached that many replicas: a 'write-acked' event with
+ * the nodes that then hold it (exactly: the simulator knows every node's data) as `holders` and
+ * `copies`. At the end of a run that converged, every acknowledged key is read back from the
+ * primary that owns its slot ('read-back'), with the history of the value read, so that a write
+ * lost on a branch that a later write hides is still seen (write-lineage.ts).
  *
- * Not yet (the writes issue): WAIT, acknowledged writes and read-backs, and data as history.
+ * Many clients in effect: writes are issued at the rate whatever the waits in flight. One write
+ * is one scheduler event; its WAIT ends in an event of the primary (wait.ts).
  */
-import type { Workload } from '../core/scenario/types.ts';
 import type { Rng } from '../core/rng.ts';
-import { keySlot } from './key-slot.ts';
+import type { Workload } from '../core/scenario/types.ts';
 import { T_WRITE } from './trace.ts';
 import * as valkey from './valkey/index.ts';
 import { CLUSTER_OK, CLUSTER_SLOTS } from './valkey/index.ts';
+import { WriteLineage } from './write-lineage.ts';
 import { EV_WORKLOAD, type World } from './world.ts';
 
-/** Bytes one SET adds to the replication stream (a short key and value). */
-export const WRITE_BYTES = 40;
 /** A client refreshes its whole slot map at most this often (cluster clients throttle it). */
 export const ROUTE_REFRESH_MS = 1000;
+/** WAIT's timeout: the real backend's choice, min(node_timeout, 1 s). */
+export function waitTimeoutMs(nodeTimeoutMs: number): number {
+  return Math.min(nodeTimeoutMs, 1000);
+}
 
 export class ClientWorkload {
-  private readonly slotOfKey: Int16Array;
   /** The client's slot map: process index per slot, -1 unknown. */
   private readonly route = new Int16Array(CLUSTER_SLOTS).fill(-1);
+  private readonly keyNames: string[];
+  /** Per key, the oldest acknowledged seq (0: none yet): read-back histories reach down to it. */
+  private readonly oldestAckedSeq: Float64Array;
+  private readonly lineage = new WriteLineage();
+  private readonly soleHolders: string[][] = [];
+  private readonly waitTimeout: number;
   private writes = 0;
   private startAtMs = 0;
   private refreshedAtMs = -ROUTE_REFRESH_MS;
   accepted = 0;
   refused = 0;
+  acked = 0;
 
   constructor(
     private readonly world: World,
     private readonly workload: Workload,
     private readonly rng: Rng,
   ) {
-    this.slotOfKey = new Int16Array(Math.max(1, workload.keys)).fill(-1);
+    const keys = Math.max(1, workload.keys);
+    this.keyNames = Array.from({ length: keys }, (_, key) => `key:${key}`);
+    this.oldestAckedSeq = new Float64Array(keys);
+    this.waitTimeout = waitTimeoutMs(world.cluster.nodeTimeoutMs);
   }
 
   /** Begins writing now, with the slot map learned from `seedProcess`'s view. */
@@ -43,7 +59,31 @@ export class ClientWorkload {
     this.refreshRoute(seedProcess);
     this.startAtMs = this.world.nowMs;
     this.world.onWorkloadEvent = () => this.write();
+    this.world.onWriteAcked = (processIndex, key, seq) => this.onAcked(processIndex, key, seq);
     this.scheduleNext();
+  }
+
+  /**
+   * GET of every acknowledged key from the primary that owns its slot, as the views now agree
+   * (the first running node's slot table), emitted as 'read-back' events in key order.
+   */
+  readBack(): void {
+    const world = this.world;
+    const observer = world.processes.find((process) => process.running && process.server !== null)?.server ?? null;
+    if (observer === null) return;
+    for (let key = 0; key < this.oldestAckedSeq.length; key++) {
+      const oldest = this.oldestAckedSeq[key]!;
+      if (oldest === 0) continue;
+      const owner = observer.slots[valkey.slotOfKey(key)];
+      if (owner === null || owner === undefined || owner.address < 0) continue;
+      const process = world.processes[owner.address];
+      if (process === undefined || !process.running || process.server === null) continue;
+      const value = process.server.keyspace.get(key);
+      world.emit({
+        kind: 'read-back', atMs: world.nowMs, key: this.keyNames[key]!, seq: value === 0 ? null : value, node: process.name,
+        history: this.lineage.history(value, oldest),
+      });
+    }
   }
 
   private scheduleNext(): void {
@@ -54,42 +94,82 @@ export class ClientWorkload {
   private write(): void {
     this.writes++;
     const key = this.rng.int(this.workload.keys);
-    const slot = this.slotOf(key);
+    const slot = valkey.slotOfKey(key);
     const target = this.route[slot]!;
-    const accepted = target >= 0 && this.tryWrite(target, slot);
-    if (accepted) this.accepted++;
-    else this.refused++;
-    this.world.trace.record(this.world.nowMs, T_WRITE, key, target, accepted ? 1 : 0);
+    const server = target >= 0 ? this.writableServer(target, slot) : null;
+    if (server !== null) {
+      this.accepted++;
+      this.apply(server, target, key);
+    } else {
+      this.refused++;
+    }
+    this.world.trace.record(this.world.nowMs, T_WRITE, key, target, server !== null ? 1 : 0);
     this.scheduleNext();
   }
 
-  /** A SET on `target`: accepted by a primary that owns the slot, is ok and not paused for MF. */
-  private tryWrite(target: number, slot: number): boolean {
+  /** SET on the primary, then WAIT (none to wait for with wait_replicas 0: acknowledged now). */
+  private apply(server: valkey.ValkeyServer, target: number, key: number): void {
+    const waitReplicas = this.workload.waitReplicas;
+    const seq = this.lineage.add(server.keyspace.get(key));
+    server.keyspace.clientWrite(key, seq, waitReplicas > 0);
+    if (waitReplicas > 0) valkey.blockForReplicas(server, key, seq, waitReplicas, this.waitTimeout);
+    else this.onAcked(target, key, seq);
+  }
+
+  /**
+   * The server that takes a SET on `target`: a primary that owns the slot, is ok and not paused
+   * for a manual failover. Else null, after what the client learns from the refusal.
+   */
+  private writableServer(target: number, slot: number): valkey.ValkeyServer | null {
     const process = this.world.processes[target]!;
     const server = process.server;
     if (!process.running || server === null) {
       this.refreshFromRandomNode();
-      return false;
+      return null;
     }
     const owner = server.slots[slot];
     if (owner !== server.myself || !valkey.isPrimary(server.myself)) {
       // -MOVED <slot> <owner>: the client fixes that slot (or, with no owner, asks for all).
       if (owner === null || owner === undefined) this.refreshRoute(target);
       else this.route[slot] = owner.address;
-      return false;
+      return null;
     }
-    if (server.state !== CLUSTER_OK || server.nowMs < server.writesPausedUntilMs) return false;
-    valkey.feedStream(server, WRITE_BYTES);
-    return true;
+    if (server.state !== CLUSTER_OK || server.nowMs < server.writesPausedUntilMs) return null;
+    return server;
   }
 
-  private slotOf(key: number): number {
-    let slot = this.slotOfKey[key]!;
-    if (slot < 0) {
-      slot = keySlot(`key:${key}`);
-      this.slotOfKey[key] = slot;
+  /** The client got its acknowledgement: who holds the write now, exactly. */
+  private onAcked(processIndex: number, key: number, seq: number): void {
+    const world = this.world;
+    this.acked++;
+    const floor = this.oldestAckedSeq[key]!;
+    const extendsSeq = this.lineage.newestAckedAncestor(seq, floor === 0 ? seq : floor);
+    this.lineage.markAcked(seq);
+    if (floor === 0) this.oldestAckedSeq[key] = seq;
+    const node = world.processes[processIndex]!.name;
+    // WAIT 0: the primary alone holds it; events never change, so they share one array per node.
+    const holders = this.workload.waitReplicas === 0 ? this.soleHolder(processIndex) : this.holdersOf(key, seq);
+    // extendsSeq always set (one object shape for every ack): null also when the lineage forgot.
+    world.emit({ kind: 'write-acked', atMs: world.nowMs, key: this.keyNames[key]!, seq, node, holders, copies: holders.length, extendsSeq: extendsSeq ?? null });
+  }
+
+  private soleHolder(processIndex: number): string[] {
+    let holders = this.soleHolders[processIndex];
+    if (holders === undefined) {
+      holders = [this.world.processes[processIndex]!.name];
+      this.soleHolders[processIndex] = holders;
     }
-    return slot;
+    return holders;
+  }
+
+  /** Every node (running or paused: the data is in its memory) whose value descends from the write. */
+  private holdersOf(key: number, seq: number): string[] {
+    const holders: string[] = [];
+    for (const process of this.world.processes) {
+      const server = process.server;
+      if (server !== null && this.lineage.descends(server.keyspace.get(key), seq)) holders.push(process.name);
+    }
+    return holders;
   }
 
   /** CLUSTER SLOTS from one node: its owner table, as process indices. */

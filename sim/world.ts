@@ -64,6 +64,8 @@ export class World implements NetworkHost {
   /** Runner events (EV_RUNNER) and workload events (EV_WORKLOAD) go here. */
   onRunnerEvent: (code: number, ref: unknown) => void = () => {};
   onWorkloadEvent: () => void = () => {};
+  /** A client's WAIT after its write was satisfied on `processIndex` (the workload's). */
+  onWriteAcked: (processIndex: number, key: number, seq: number) => void = () => {};
   private replIdCounter = 0;
   private readonly lastRole: Int8Array;
   private readonly lastPrimary: Int32Array;
@@ -453,6 +455,10 @@ export class World implements NetworkHost {
       },
       voteGranted: (voter, candidate, epoch) => {
         this.emit({ kind: 'vote-granted', atMs: this.nowMs, voter: this.processes[voter]!.name, candidate: this.nameOfIdentity(candidate) ?? `id-${candidate}`, epoch });
+      },
+      writeAcked: (index, key, seq) => this.onWriteAcked(index, key, seq),
+      dataLost: (index, cause) => {
+        this.emit({ kind: 'data-lost', atMs: this.nowMs, node: this.processes[index]!.name, cause });
       },
       electionWon: (index, epoch, consensus) => {
         this.emit({ kind: 'election-won', atMs: this.nowMs, node: this.processes[index]!.name, epoch, consensus });

@@ -1,13 +1,25 @@
 /**
- * acked-writes-durable: a write acknowledged after WAIT is read back at the end (the key holds that
- * write's seq or a later one), unless at least `copies` of its `holders` lost their data set
- * through an injected fault after the ack ('data-lost'): then the scenario destroyed every copy
- * it surely had, which is not Valkey's fault (protocol reference §9.3 oracle 4, §4.5).
+ * acked-writes-durable: a write acknowledged after WAIT is still held by the value read back at the
+ * end ('read-back'), unless Valkey's documented windows or the scenario's own faults excuse its
+ * loss (protocol reference §9.3 oracle 4, §4.5). "Held": the value read is that write or descends
+ * from it (the read-back's `history`; without one, any value with a seq at least the write's).
  *
- * Judged at each 'read-back'. When several acked writes of the key are missing, the finding names
- * the one with the highest seq that has no excuse. The fingerprint says what happened to the
- * holders after the ack: a failover in their shard, some (too few) of them lost data, one went
- * down, or nothing at all; and whether the key was missing or older.
+ * Excused when, after the ack:
+ * - at least `copies` of its `holders` lost their data through an injected fault ('data-lost');
+ * - a node of the write's shard that did not surely hold it won an election or took over (the
+ *   async-replication window: a replica that had not received it was promoted, §3.2);
+ * - slots moved by migrate_slots from or to the acking node or a holder (the key may have moved;
+ *   a migrated key's durability is the target's, with no WAIT behind it);
+ * or when, at the ack, the acking primary had already been superseded: a replica of it had won an
+ * election with an epoch at least its configEpoch (§4.5: writes a stale primary takes before it
+ * hears of the failover are lost when it resyncs).
+ * What is left is Valkey's doing, e.g. a stale primary winning a configEpoch collision by node id
+ * and taking its slots back from its successor (§4.2).
+ *
+ * Judged at each 'read-back'. When several acked writes of the key are lost, the finding names the
+ * one with the highest seq that has no excuse. The fingerprint says what happened after the ack:
+ * a failover in the shard, the acking primary demoted, some (too few) holders lost data, one went
+ * down, or nothing at all; and whether the key was missing or held another value.
  */
 import type { ObservedEvent } from '../events.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -20,100 +32,146 @@ export interface AckedWrite {
   atMs: number;
   holders: string[];
   copies: number;
+  extendsSeq?: number | null;
 }
 
-/** What happened to a write's holders between its ack and the read-back (fingerprint word). */
-export type LossCause = 'failover' | 'partial-data-loss' | 'holder-down' | 'none';
+/** What happened between a write's ack and the read-back (fingerprint word). */
+export type LossCause = 'failover' | 'demoted' | 'partial-data-loss' | 'holder-down' | 'none';
 
 export interface ReadBack {
   key: string;
   seq: number | null;
   node: string;
   atMs: number;
+  history?: readonly number[];
+}
+
+/** Whether the value read back holds write `seq`: is it, or descends from it. */
+export function readHolds(read: ReadBack, seq: number): boolean {
+  if (read.seq === null || seq > read.seq) return false;
+  const history = read.history;
+  if (history === undefined || history.length === 0) return true;
+  // Older than what the backend could trace: taken as held (no finding from what it forgot).
+  if (seq < history[history.length - 1]!) return true;
+  return history.includes(seq);
 }
 
 export function lostWriteFinding(write: AckedWrite, read: ReadBack, holdersLost: number, cause: LossCause): Finding {
-  const found = read.seq === null ? 'the key is missing' : `it holds seq ${read.seq}`;
+  const found = read.seq === null ? 'the key is missing' : `it holds seq ${read.seq}, which does not descend from it`;
   return finding(
     'acked-writes-durable',
-    `lost-after=${cause},read=${read.seq === null ? 'missing' : 'older'}`,
+    `lost-after=${cause},read=${read.seq === null ? 'missing' : 'other'}`,
     `Write seq ${write.seq} of key ${write.key} was acknowledged by ${write.node} at ${write.atMs} ms ` +
       `(holders ${write.holders.join(', ') || 'none'}, ${write.copies} sure copies), but the read-back from ` +
       `${read.node} at ${read.atMs} ms finds ${found}. Only ${holdersLost} of the holders lost their data ` +
-      `through an injected fault after the ack (fewer than ${write.copies}); what happened after the ack: ${cause}.`,
+      `through an injected fault after the ack (fewer than ${write.copies}), no node of the shard that lacked it ` +
+      `was promoted, and ${write.node} had not been failed over when it acknowledged; what happened after the ack: ${cause}.`,
     [write.node, read.node, ...write.holders],
   );
 }
 
 /** The cause word, from "what happened after the ack" facts, in order of blame. */
-export function lossCause(failoverAfter: boolean, someHolderLost: boolean, someHolderDown: boolean): LossCause {
+export function lossCause(failoverAfter: boolean, demoted: boolean, someHolderLost: boolean, someHolderDown: boolean): LossCause {
   if (failoverAfter) return 'failover';
+  if (demoted) return 'demoted';
   if (someHolderLost) return 'partial-data-loss';
   if (someHolderDown) return 'holder-down';
   return 'none';
 }
 
-interface Indexed<T> {
-  value: T;
-  index: number;
+/**
+ * Whether an election won by `winner` (a replica of `former` then) happened in the shard of a
+ * write acked by `ackedBy`.
+ */
+export function winInShard(ackedBy: string, holders: ReadonlySet<string>, winner: string, former: string | null): boolean {
+  return winner === ackedBy || holders.has(winner) || (former !== null && (former === ackedBy || holders.has(former)));
 }
 
-/** Straight scan over the events between the ack and the read-back (the monitor keeps summaries). */
-function judge(events: readonly ObservedEvent[], ack: Indexed<AckedWrite>, readIndex: number): { excused: boolean; holdersLost: number; cause: LossCause } {
-  const holders = new Set(ack.value.holders);
-  const lost = new Set<string>();
+interface Verdict {
+  excused: boolean;
+  holdersLost: number;
+  cause: LossCause;
+}
+
+/** Straight scan over the events up to the read-back (the monitor keeps summaries). */
+function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: number): Verdict {
+  const ack = events[ackIndex]! as Extract<ObservedEvent, { kind: 'write-acked' }>;
+  const holders = new Set(ack.holders);
+  const allSure = ack.copies >= holders.size;
   const formerPrimary = new Map<string, string | null>();
+  const configEpoch = new Map<string, number>();
+  const supersededAt = new Map<string, number>();
+  const lost = new Set<string>();
+  let stale = false;
+  let excusedByFailover = false;
   let failoverAfter = false;
+  let demoted = false;
+  let migrated = false;
   let someHolderDown = false;
   for (let index = 0; index < readIndex; index++) {
     const event = events[index]!;
-    if (event.kind === 'node-state' && event.role === 'replica') formerPrimary.set(event.node, event.primary);
-    if (index <= ack.index) continue;
-    if (event.kind === 'data-lost' && holders.has(event.node)) lost.add(event.node);
-    if (event.kind === 'node-down' && holders.has(event.node)) someHolderDown = true;
-    if (event.kind === 'election-won') {
+    const after = index > ackIndex;
+    if (index === ackIndex) stale = (supersededAt.get(ack.node) ?? -1) >= (configEpoch.get(ack.node) ?? 0);
+    if (event.kind === 'node-state') {
+      if (event.role === 'replica') formerPrimary.set(event.node, event.primary);
+      configEpoch.set(event.node, event.configEpoch);
+      if (after && event.node === ack.node && event.role === 'replica') demoted = true;
+    } else if (event.kind === 'election-won') {
       const former = formerPrimary.get(event.node) ?? null;
-      if (holders.has(event.node) || (former !== null && holders.has(former))) failoverAfter = true;
+      if (former !== null && former !== event.node) supersededAt.set(former, Math.max(supersededAt.get(former) ?? -1, event.epoch));
+      if (after && winInShard(ack.node, holders, event.node, former)) {
+        if (holders.has(event.node) && allSure && !lost.has(event.node)) failoverAfter = true;
+        else excusedByFailover = true;
+      }
+    } else if (after && event.kind === 'data-lost' && holders.has(event.node)) {
+      lost.add(event.node);
+    } else if (after && event.kind === 'node-down' && holders.has(event.node)) {
+      someHolderDown = true;
+    } else if (after && event.kind === 'fault' && event.action === 'migrate_slots') {
+      if (event.nodes.some((node) => node === ack.node || holders.has(node))) migrated = true;
     }
   }
   return {
-    excused: lost.size >= ack.value.copies,
+    excused: lost.size >= ack.copies || excusedByFailover || stale || migrated,
     holdersLost: lost.size,
-    cause: lossCause(failoverAfter, lost.size > 0, someHolderDown),
+    cause: lossCause(failoverAfter, demoted, lost.size > 0, someHolderDown),
   };
 }
 
 function check(context: InvariantContext): Finding | null {
   const { events } = context;
-  const acksByKey = new Map<string, Indexed<AckedWrite>[]>();
+  const acksByKey = new Map<string, number[]>();
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
     if (event.kind === 'write-acked') {
-      const { key, seq, node, atMs, holders, copies } = event;
-      const list = acksByKey.get(key) ?? [];
-      list.push({ value: { key, seq, node, atMs, holders: [...holders], copies }, index });
-      acksByKey.set(key, list);
+      const list = acksByKey.get(event.key) ?? [];
+      list.push(index);
+      acksByKey.set(event.key, list);
       continue;
     }
     if (event.kind !== 'read-back') continue;
-    let worst: { ack: Indexed<AckedWrite>; holdersLost: number; cause: LossCause } | null = null;
-    for (const ack of acksByKey.get(event.key) ?? []) {
-      if (event.seq !== null && ack.value.seq <= event.seq) continue;
-      if (worst !== null && ack.value.seq <= worst.ack.value.seq) continue;
-      const verdict = judge(events, ack, index);
-      if (!verdict.excused) worst = { ack, holdersLost: verdict.holdersLost, cause: verdict.cause };
+    const read: ReadBack = { key: event.key, seq: event.seq, node: event.node, atMs: event.atMs, ...(event.history === undefined ? {} : { history: event.history }) };
+    let worst: { write: AckedWrite; verdict: Verdict } | null = null;
+    for (const ackIndex of acksByKey.get(event.key) ?? []) {
+      const ack = events[ackIndex]! as Extract<ObservedEvent, { kind: 'write-acked' }>;
+      if (readHolds(read, ack.seq)) continue;
+      if (worst !== null && ack.seq <= worst.write.seq) continue;
+      const verdict = judge(events, ackIndex, index);
+      if (!verdict.excused) worst = { write: ackedWrite(ack), verdict };
     }
-    if (worst !== null) {
-      const read: ReadBack = { key: event.key, seq: event.seq, node: event.node, atMs: event.atMs };
-      return lostWriteFinding(worst.ack.value, read, worst.holdersLost, worst.cause);
-    }
+    if (worst !== null) return lostWriteFinding(worst.write, read, worst.verdict.holdersLost, worst.verdict.cause);
   }
   return null;
+}
+
+export function ackedWrite(event: Extract<ObservedEvent, { kind: 'write-acked' }>): AckedWrite {
+  const { key, seq, node, atMs, holders, copies } = event;
+  return { key, seq, node, atMs, holders: [...holders], copies, ...(event.extendsSeq === undefined ? {} : { extendsSeq: event.extendsSeq }) };
 }
 
 export const ackedWritesDurable: Invariant = {
   name: 'acked-writes-durable',
   kind: 'safety',
-  summary: 'an acknowledged write is read back unless every sure copy of it was lost by an injected fault',
+  summary: 'an acknowledged write is read back unless lost through an injected fault or a documented async-replication window',
   check,
 };

@@ -58,6 +58,10 @@ export const REPL_PING_REPLICA_PERIOD_MS = 10_000;
 export const REPL_TIMEOUT_MS = 60_000;
 /** Bytes a replication PING adds to the stream (`*1\r\n$4\r\nPING\r\n`). */
 export const REPL_PING_BYTES = 14;
+/** Bytes a write adds to the stream: SET key:<n> <seq>, DEL key:<n>, and MIGRATE's RESTORE. */
+export const SET_STREAM_BYTES = 40;
+export const DEL_STREAM_BYTES = 27;
+export const RESTORE_STREAM_BYTES = 64;
 /** The default replication backlog (repl-backlog-size 1mb). */
 export const REPL_BACKLOG_BYTES = 1024 * 1024;
 

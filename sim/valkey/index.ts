@@ -26,6 +26,8 @@ export {
 export { type Keyspace, UnmodelledKeyspace } from './keyspace.ts';
 export { clusterFailoverCommand, type FailoverMode } from './manual-failover.ts';
 export { feedStream, replicaOffset, replicationLinkUp, dataAgeMs } from './replication.ts';
+export { DataKeyspace, slotOfKey } from './data-keyspace.ts';
+export { blockForReplicas } from './wait.ts';
 export { replicaRank } from './election.ts';
 export * from './constants.ts';
 export { isPrimary, isReplica, isVotingPrimary, inHandshake, nodeEpoch, type ClusterNode } from './cluster-node.ts';

@@ -5,6 +5,9 @@
  * The protocol that changes it is in replication.ts.
  */
 import type { Connection } from '../network.ts';
+import { DEL_STREAM_BYTES, REPL_BACKLOG_BYTES } from './constants.ts';
+import type { ClientWait } from './wait.ts';
+import { WriteBacklog } from './write-backlog.ts';
 
 /** server.repl_state, collapsed: no primary, should connect, handshake in flight, streaming. */
 export const REPL_NONE = 0;
@@ -21,6 +24,13 @@ export class ReplicationState {
   offset = 0;
   /** First offset the backlog holds, -1 when there is no backlog (fresh start). */
   backlogStartOffset = -1;
+  /**
+   * The writes of the backlog, for the data a partial resync sends (write-backlog.ts): room for a
+   * whole byte backlog of the smallest write, so the byte rule of PSYNC always decides first.
+   */
+  readonly writes = new WriteBacklog(Math.ceil(REPL_BACKLOG_BYTES / DEL_STREAM_BYTES) + 1);
+  /** server.runid: a new one each time the process starts (its data starts empty then). */
+  readonly runId: number;
 
   /** Replica side: the primary's address (server.primary_host), -1 when none. */
   primaryAddress = -1;
@@ -32,12 +42,23 @@ export class ReplicationState {
   lastInteractionAtMs = 0;
   /** repl_down_since; 0 when unset (a restart), which reads as a huge data age. */
   downSinceAtMs = 0;
+  /**
+   * The primary (address and run id) whose full sync last replaced my data, -1 when none since I
+   * was last a primary: a full sync from the same address with another run id means my primary
+   * restarted empty and I lose my data to it (replication.ts reports that as an injected loss).
+   */
+  syncedAddress = -1;
+  syncedRunId = -1;
 
   /** Primary side: replicas whose PSYNC was answered and that receive the stream. */
   readonly replicaConnections: Connection[] = [];
+  /** REPLCONF ACK offsets of those replicas, and the clients blocked in WAIT on them (wait.ts). */
+  readonly ackedOffsets = new Map<Connection, number>();
+  readonly waits: ClientWait[] = [];
   cronLoops = 0;
 
   constructor(replId: number) {
     this.replId = replId;
+    this.runId = replId;
   }
 }

@@ -8,8 +8,13 @@
  * - `last_interaction` and `repl_down_since`, the failover data-age gate (§3.1);
  * - the link state (`master_link_status`).
  *
+ * The data travels with the offsets (data-keyspace.ts holds it): each write is a stream message
+ * carrying its key and seq, a full sync carries a snapshot of the primary's data (the RDB), and a
+ * partial sync the writes of the backlog the replica misses (write-backlog.ts). A replica acks its
+ * offset (REPLCONF ACK) when a GETACK follows a write, for WAIT (wait.ts).
+ *
  * The handshake's several round trips are one here (PSYNC and its answer); an RDB transfer takes
- * no time. Not here: keys and values (a later issue models data as offsets' history).
+ * no time.
  */
 import { CONN_REPL, type Connection } from '../network.ts';
 import { MSG_REPL_ACK, MSG_REPL_COMMAND, MSG_REPL_PSYNC, MSG_REPL_REPLY, MSG_REPL_STREAM, type Message } from '../message.ts';
@@ -17,6 +22,7 @@ import { REPL_BACKLOG_BYTES, REPL_PING_BYTES, REPL_PING_REPLICA_PERIOD_MS, REPL_
 import { REPL_CONNECT, REPL_CONNECTED, REPL_CONNECTING, REPL_NONE } from './replication-state.ts';
 import type { ValkeyServer } from './server.ts';
 import { onReplicaAck, onReplicatedSetSlot } from './slot-migration.ts';
+import { onReplicaAckForWait, serveWaits, unblockWaits } from './wait.ts';
 
 const REPLICA_ENDPOINT = 'replica';
 const PRIMARY_ENDPOINT = 'primary';
@@ -47,6 +53,7 @@ export function dataAgeMs(server: ValkeyServer): number {
 export function setPrimary(server: ValkeyServer, address: number, fullSyncRequired: boolean): void {
   const replication = server.replication;
   const wasPrimary = replication.primaryAddress < 0;
+  if (wasPrimary) unblockWaits(server);
   replication.primaryAddress = -1;
   if (replication.state === REPL_CONNECTED) {
     // freeClient(server.primary): the primary is cached unless a full sync is required.
@@ -70,6 +77,8 @@ export function unsetPrimary(server: ValkeyServer): void {
   replication.primaryAddress = -1;
   closeLink(server);
   replication.cached = false;
+  replication.syncedAddress = -1;
+  replication.syncedRunId = -1;
   shiftReplicationId(server);
   disconnectReplicas(server);
   replication.state = REPL_NONE;
@@ -117,7 +126,10 @@ export function onClosed(server: ValkeyServer, connection: Connection, atInitiat
 export function onMessage(server: ValkeyServer, connection: Connection, toInitiator: boolean, message: Message): void {
   if (!toInitiator) {
     if (message.type === MSG_REPL_PSYNC) answerPsync(server, connection, message);
-    else if (message.type === MSG_REPL_ACK) onReplicaAck(server, connection, message.offset);
+    else if (message.type === MSG_REPL_ACK) {
+      onReplicaAck(server, connection, message.offset);
+      onReplicaAckForWait(server, connection, message.offset);
+    }
     return;
   }
   const replication = server.replication;
@@ -127,17 +139,34 @@ export function onMessage(server: ValkeyServer, connection: Connection, toInitia
     if (message.offset < replication.offset) throw new Error(`replication: offset went back on process ${server.processIndex}`);
     replication.offset = message.offset;
     replication.lastInteractionAtMs = server.nowMs;
-    streamToReplicas(server);
+    if (message.key >= 0) {
+      server.keyspace.apply(message.key, message.seq);
+      replication.writes.push(message.offset, message.key, message.seq);
+    }
+    streamToReplicas(server, message.key, message.seq, false);
+    if (message.getAck) sendAck(server, connection);
   } else if (message.type === MSG_REPL_COMMAND && replication.state === REPL_CONNECTED) {
     onReplicatedSetSlot(server, connection, message);
   }
 }
 
-/** Adds written bytes to the stream (a client write, or the primary's replication PING). */
+/** Adds bytes that change no key to the stream (the primary's replication PING, a SETSLOT). */
 export function feedStream(server: ValkeyServer, bytes: number): void {
   server.replication.offset += bytes;
   if (server.replication.backlogStartOffset < 0) server.replication.backlogStartOffset = server.replication.offset;
-  streamToReplicas(server);
+  streamToReplicas(server, -1, 0, false);
+}
+
+/**
+ * Adds a write (seq 0: DEL) to the stream and the backlog; `requestAck` puts a GETACK behind it,
+ * as a primary does when a client waits in WAIT.
+ */
+export function feedWrite(server: ValkeyServer, bytes: number, key: number, seq: number, requestAck: boolean): void {
+  const replication = server.replication;
+  replication.offset += bytes;
+  if (replication.backlogStartOffset < 0) replication.backlogStartOffset = replication.offset;
+  replication.writes.push(replication.offset, key, seq);
+  streamToReplicas(server, key, seq, requestAck);
 }
 
 /** replicationCron, once a second: handshake and link timeouts, reconnects, the replica PING. */
@@ -152,6 +181,7 @@ export function replicationCron(server: ValkeyServer): void {
     primaryLinkLost(server);
   }
   if (replication.state === REPL_CONNECT) connectWithPrimary(server);
+  if (replication.waits.length > 0) serveWaits(server);
   const pingEvery = REPL_PING_REPLICA_PERIOD_MS / REPLICATION_CRON_PERIOD_MS;
   if (replication.cronLoops % pingEvery === 0 && replication.replicaConnections.length > 0 && replication.primaryAddress < 0 && server.nowMs >= server.writesPausedUntilMs) {
     feedStream(server, REPL_PING_BYTES);
@@ -188,9 +218,14 @@ function answerPsync(server: ValkeyServer, connection: Connection, request: Mess
     replication.backlogStartOffset >= 0 &&
     request.offset >= Math.max(replication.backlogStartOffset, replication.offset - REPL_BACKLOG_BYTES) &&
     request.offset <= replication.offset + 1;
-  reply.fullSync = !(request.replId >= 0 && sameHistory && inBacklog);
+  // The request names the next byte the replica needs: it holds every write up to request.offset - 1.
+  const replicaHasOffset = request.offset - 1;
+  reply.fullSync = !(request.replId >= 0 && sameHistory && inBacklog && replication.writes.covers(replicaHasOffset));
   reply.replId = replication.replId;
   reply.offset = replication.offset;
+  reply.runId = replication.runId;
+  if (reply.fullSync) reply.snapshot = server.keyspace.snapshot();
+  else reply.writes = replication.writes.writesAfter(replicaHasOffset);
   if (replication.backlogStartOffset < 0) replication.backlogStartOffset = replication.offset + 1;
   connection.acceptorEndpoint = PRIMARY_ENDPOINT;
   if (!replication.replicaConnections.includes(connection)) replication.replicaConnections.push(connection);
@@ -201,23 +236,66 @@ function answerPsync(server: ValkeyServer, connection: Connection, request: Mess
 function syncDone(server: ValkeyServer, reply: Message): void {
   const replication = server.replication;
   if (reply.fullSync) {
+    loadSnapshot(server, reply);
     replication.replId = reply.replId;
     replication.replId2 = -1;
     replication.secondReplIdOffset = -1;
     replication.offset = reply.offset;
     replication.backlogStartOffset = reply.offset + 1;
+    replication.writes.reset(reply.offset);
     disconnectReplicas(server);
-  } else if (reply.replId !== replication.replId) {
-    // +CONTINUE with a new id: the primary was promoted; keep the old id as replid2.
-    replication.replId2 = replication.replId;
-    replication.secondReplIdOffset = replication.offset + 1;
-    replication.replId = reply.replId;
-    disconnectReplicas(server);
+  } else {
+    if (reply.replId !== replication.replId) {
+      // +CONTINUE with a new id: the primary was promoted; keep the old id as replid2.
+      replication.replId2 = replication.replId;
+      replication.secondReplIdOffset = replication.offset + 1;
+      replication.replId = reply.replId;
+      disconnectReplicas(server);
+    }
+    applyMissedWrites(server, reply.writes!);
+    replication.offset = reply.offset;
   }
+  replication.syncedAddress = replication.primaryAddress;
+  replication.syncedRunId = reply.runId;
   replication.cached = true;
   replication.state = REPL_CONNECTED;
   replication.lastInteractionAtMs = server.nowMs;
   replication.downSinceAtMs = 0;
+}
+
+/**
+ * The RDB of a full sync replaces my data. If the primary I last synced from is the same process
+ * but started again since (another run id), it came back empty from an injected kill: what I lose
+ * here is lost through that fault, not through a Valkey rule, and is reported as such.
+ */
+function loadSnapshot(server: ValkeyServer, reply: Message): void {
+  const replication = server.replication;
+  const snapshot = reply.snapshot!;
+  const primaryRestarted =
+    replication.syncedRunId >= 0 && replication.syncedAddress === replication.primaryAddress && replication.syncedRunId !== reply.runId;
+  if (primaryRestarted && server.keyspace.losesTo(snapshot)) server.env.dataLost(server.processIndex, 'full sync from its restarted primary');
+  server.keyspace.replaceWith(snapshot);
+}
+
+/** +CONTINUE: the backlog's writes after my offset, applied in order and passed down. */
+function applyMissedWrites(server: ValkeyServer, writes: readonly number[]): void {
+  const replication = server.replication;
+  for (let i = 0; i < writes.length; i += 3) {
+    const endOffset = writes[i]!;
+    const key = writes[i + 1]!;
+    const seq = writes[i + 2]!;
+    server.keyspace.apply(key, seq);
+    replication.writes.push(endOffset, key, seq);
+    replication.offset = endOffset;
+    streamToReplicas(server, key, seq, false);
+  }
+}
+
+/** REPLCONF ACK <offset> to my primary, answering a GETACK. */
+function sendAck(server: ValkeyServer, connection: Connection): void {
+  const ack = server.env.network.pool.acquire(MSG_REPL_ACK);
+  ack.offset = server.replication.offset;
+  server.env.network.send(connection, true, ack);
 }
 
 /** shiftReplicationId: a promoted replica keeps its history as replid2. */
@@ -232,20 +310,26 @@ function disconnectReplicas(server: ValkeyServer): void {
   const replication = server.replication;
   for (const connection of replication.replicaConnections) server.env.network.close(connection, false);
   replication.replicaConnections.length = 0;
+  replication.ackedOffsets.clear();
 }
 
 function removeReplicaConnection(server: ValkeyServer, connection: Connection): void {
   const list = server.replication.replicaConnections;
   const index = list.indexOf(connection);
   if (index >= 0) list.splice(index, 1);
+  server.replication.ackedOffsets.delete(connection);
 }
 
-function streamToReplicas(server: ValkeyServer): void {
+/** The stream to my replicas: my offset now, and the write that moved it (key -1: none). */
+function streamToReplicas(server: ValkeyServer, key: number, seq: number, getAck: boolean): void {
   const replication = server.replication;
   const network = server.env.network;
   for (const connection of replication.replicaConnections) {
     const message = network.pool.acquire(MSG_REPL_STREAM);
     message.offset = replication.offset;
+    message.key = key;
+    message.seq = seq;
+    message.getAck = getAck;
     network.send(connection, false, message);
   }
 }

@@ -16,7 +16,7 @@ import type { ClusterLink } from './cluster-node.ts';
 import { CLUSTER_FAIL, NODE_MIGRATE_TO, NODE_REPLICA, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
 import type { Identities } from './identities.ts';
 import type { NodesConf } from './nodes-conf.ts';
-import { UnmodelledKeyspace, type Keyspace } from './keyspace.ts';
+import { DataKeyspace } from './data-keyspace.ts';
 import { ReplicationState } from './replication-state.ts';
 import type { SetSlotWait } from './slot-migration.ts';
 import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
@@ -33,6 +33,10 @@ export interface ServerEnv {
   /** Writes nodes.conf for a process (atomic rename: a later kill keeps it). */
   persist(processIndex: number, conf: NodesConf): void;
   voteGranted(voterProcess: number, candidateIdentity: number, epoch: number): void;
+  /** A client's WAIT after its write of `key` (seq) reached enough replicas (wait.ts). */
+  writeAcked(processIndex: number, key: number, seq: number): void;
+  /** The node lost data through an injected fault that reached it indirectly (replication.ts). */
+  dataLost(processIndex: number, cause: string): void;
   electionWon(processIndex: number, epoch: number, consensus: boolean): void;
 }
 
@@ -76,8 +80,8 @@ export class ValkeyServer {
   readonly importingSlotsFrom = new Map<number, ClusterNode>();
   /** SETSLOTs blocked until the replicas ack them (slot-migration.ts). */
   readonly setSlotWaits: SetSlotWait[] = [];
-  /** The keys this node holds, as the cluster code asks about them (keyspace.ts). */
-  keyspace: Keyspace;
+  /** The keys this node holds (data-keyspace.ts, through keyspace.ts's hook for the cluster code). */
+  readonly keyspace: DataKeyspace;
   /** Client writes paused until (manual failover on a primary). */
   writesPausedUntilMs = 0;
   readonly replication: ReplicationState;
@@ -91,7 +95,7 @@ export class ValkeyServer {
     this.myself = myself;
     this.addNode(myself);
     this.replication = new ReplicationState(env.nextReplId());
-    this.keyspace = new UnmodelledKeyspace(this.replication);
+    this.keyspace = new DataKeyspace(this);
   }
 
   /** mstime(): the simulated clock as unix milliseconds (see VALKEY_CLOCK_OFFSET_MS). */

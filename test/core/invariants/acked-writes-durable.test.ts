@@ -1,48 +1,131 @@
 import { describe, expect, it } from 'vitest';
 import { ackedWritesDurable } from '../../../core/invariants/acked-writes-durable.ts';
+import { createSafetyMonitor } from '../../../core/invariants/index.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
-import { context, expectCleanFingerprint } from './builders.ts';
+import { context, expectCleanFingerprint, scenarioWith } from './builders.ts';
 
-const ack = (atMs: number, key: string, seq: number, copies = 2): ObservedEvent => ({
-  kind: 'write-acked', atMs, key, seq, node: 'node-0', holders: ['node-0', 'node-1'], copies,
+const ack = (atMs: number, key: string, seq: number, copies = 2, node = 'node-0', holders = ['node-0', 'node-1']): ObservedEvent => ({
+  kind: 'write-acked', atMs, key, seq, node, holders, copies,
 });
-const readBack = (atMs: number, key: string, seq: number | null): ObservedEvent => ({ kind: 'read-back', atMs, key, seq, node: 'node-1' });
+const readBack = (atMs: number, key: string, seq: number | null, history?: number[]): ObservedEvent => ({
+  kind: 'read-back', atMs, key, seq, node: 'node-1', ...(history === undefined ? {} : { history }),
+});
 const lost = (atMs: number, node: string): ObservedEvent => ({ kind: 'data-lost', atMs, node, cause: 'kill without persistence' });
+const state = (atMs: number, node: string, role: 'primary' | 'replica', primary: string | null, configEpoch: number): ObservedEvent => ({
+  kind: 'node-state', atMs, node, role, primary, currentEpoch: configEpoch, configEpoch, slotCount: role === 'primary' ? 100 : 0,
+});
+const won = (atMs: number, node: string, epoch: number, consensus = true): ObservedEvent => ({ kind: 'election-won', atMs, node, epoch, consensus });
+
+/** The pure check, and the monitor fed the same events (they must agree). */
+function verdicts(events: ObservedEvent[]): ReturnType<typeof ackedWritesDurable.check> {
+  const pure = ackedWritesDurable.check(context([], events));
+  const monitor = createSafetyMonitor(scenarioWith({}, ['acked-writes-durable']));
+  let monitored = null;
+  for (const event of events) monitored ??= monitor.observe(event);
+  expect(monitored).toEqual(pure);
+  return pure;
+}
 
 describe('acked-writes-durable', () => {
   it('passes when the read-back holds the acked seq or a later one', () => {
     const events = [ack(1, 'k1', 1), ack(2, 'k1', 2), readBack(9, 'k1', 3), ack(3, 'k2', 1), readBack(9, 'k2', 1)];
-    expect(ackedWritesDurable.check(context([], events))).toBeNull();
+    expect(verdicts(events)).toBeNull();
   });
 
   it('excuses a write whose every sure copy was lost by an injected fault', () => {
     const events = [ack(1, 'k1', 4), lost(2, 'node-0'), lost(3, 'node-1'), readBack(9, 'k1', null)];
-    expect(ackedWritesDurable.check(context([], events))).toBeNull();
+    expect(verdicts(events)).toBeNull();
   });
 
   it('does not excuse a loss that happened before the ack', () => {
     const events = [lost(0, 'node-0'), lost(0, 'node-1'), ack(1, 'k1', 4), readBack(9, 'k1', null)];
-    const found = expectCleanFingerprint(ackedWritesDurable.check(context([], events)), 'acked-writes-durable');
+    const found = expectCleanFingerprint(verdicts(events), 'acked-writes-durable');
     expect(found.fingerprint).toBe('acked-writes-durable/lost-after=none,read=missing');
-  });
-
-  it('flags a write lost after a failover in its shard, naming the highest lost seq', () => {
-    const events: ObservedEvent[] = [
-      { kind: 'node-state', atMs: 0, node: 'node-1', role: 'replica', primary: 'node-0', currentEpoch: 3, configEpoch: 1, slotCount: 0 },
-      ack(1, 'k1', 5),
-      ack(2, 'k1', 6),
-      { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 4, consensus: true },
-      readBack(9, 'k1', 4),
-    ];
-    const found = expectCleanFingerprint(ackedWritesDurable.check(context([], events)), 'acked-writes-durable');
-    expect(found.fingerprint).toBe('acked-writes-durable/lost-after=failover,read=older');
-    expect(found.message).toContain('Write seq 6 of key k1');
-    expect(found.nodes).toEqual(['node-0', 'node-1']);
   });
 
   it('flags a write when too few holders lost their data', () => {
     const events = [ack(1, 'k1', 4), lost(2, 'node-1'), readBack(9, 'k1', null)];
-    const found = expectCleanFingerprint(ackedWritesDurable.check(context([], events)), 'acked-writes-durable');
+    const found = expectCleanFingerprint(verdicts(events), 'acked-writes-durable');
     expect(found.fingerprint).toBe('acked-writes-durable/lost-after=partial-data-loss,read=missing');
+  });
+
+  it('excuses a write lost when a replica that lacked it was promoted (the async-replication window)', () => {
+    const events = [
+      state(0, 'node-2', 'replica', 'node-0', 1),
+      ack(1, 'k1', 5, 1, 'node-0', ['node-0']),
+      won(3, 'node-2', 2),
+      readBack(9, 'k1', 4),
+    ];
+    expect(verdicts(events)).toBeNull();
+  });
+
+  it('flags a write lost although the replica promoted after the ack surely held it, naming the highest lost seq', () => {
+    const events: ObservedEvent[] = [
+      state(0, 'node-1', 'replica', 'node-0', 1),
+      ack(1, 'k1', 5),
+      ack(2, 'k1', 6),
+      won(3, 'node-1', 4),
+      readBack(9, 'k1', 4),
+    ];
+    const found = expectCleanFingerprint(verdicts(events), 'acked-writes-durable');
+    expect(found.fingerprint).toBe('acked-writes-durable/lost-after=failover,read=other');
+    expect(found.message).toContain('Write seq 6 of key k1');
+    expect(found.nodes).toEqual(['node-0', 'node-1']);
+  });
+
+  it('excuses writes a primary acked after a replica of it had won with an epoch at least its own (§4.5)', () => {
+    const events = [
+      state(0, 'node-0', 'primary', null, 1),
+      state(0, 'node-1', 'replica', 'node-0', 1),
+      won(1, 'node-1', 2),
+      ack(2, 'k1', 5, 1, 'node-0', ['node-0']),
+      state(3, 'node-0', 'replica', 'node-1', 2),
+      readBack(9, 'k1', 4),
+    ];
+    expect(verdicts(events)).toBeNull();
+  });
+
+  it("flags a successor's write lost when the predecessor takes the slots back without an election (§4.2)", () => {
+    const events = [
+      state(0, 'node-0', 'primary', null, 1),
+      state(0, 'node-1', 'replica', 'node-0', 1),
+      won(1, 'node-1', 3, false),
+      state(1, 'node-1', 'primary', null, 3),
+      ack(2, 'k1', 5, 1, 'node-1', ['node-1']),
+      // node-0 came back with epoch 3 too, had the smaller id, bumped to 4 and took the slots back.
+      state(3, 'node-1', 'replica', 'node-0', 4),
+      readBack(9, 'k1', 7, [7, 2, 0]),
+    ];
+    const found = expectCleanFingerprint(verdicts(events), 'acked-writes-durable');
+    expect(found.fingerprint).toBe('acked-writes-durable/lost-after=demoted,read=other');
+  });
+
+  it('reads history: a larger seq from another branch does not hold the write', () => {
+    const lineOf = (history: number[]) => [ack(1, 'k1', 5, 1, 'node-0', ['node-0']), readBack(9, 'k1', 8, history)];
+    expect(verdicts(lineOf([8, 6, 5, 3, 0]))).toBeNull();
+    expect(expectCleanFingerprint(verdicts(lineOf([8, 7, 2, 0])), 'acked-writes-durable').fingerprint).toBe(
+      'acked-writes-durable/lost-after=none,read=other',
+    );
+    // Older than what the history reaches: taken as held.
+    expect(verdicts(lineOf([8, 7]))).toBeNull();
+  });
+
+  it('excuses a write whose slots may have moved with migrate_slots after the ack', () => {
+    const events: ObservedEvent[] = [
+      ack(1, 'k1', 5, 1, 'node-0', ['node-0']),
+      { kind: 'fault', atMs: 2, action: 'migrate_slots', nodes: ['node-0', 'node-3'], detail: '10 slots' },
+      readBack(9, 'k1', null),
+    ];
+    expect(verdicts(events)).toBeNull();
+  });
+
+  it('a dropped older ack never hides a loss: pruning keeps what the read-back can miss', () => {
+    // seq 6 does not descend from seq 5 (another branch): both are kept and seq 5 is flagged.
+    const events: ObservedEvent[] = [
+      { ...ack(1, 'k1', 5, 1, 'node-0', ['node-0']), extendsSeq: null } as ObservedEvent,
+      { ...ack(2, 'k1', 6, 1, 'node-0', ['node-0']), extendsSeq: null } as ObservedEvent,
+      readBack(9, 'k1', 6, [6, 0]),
+    ];
+    expect(expectCleanFingerprint(verdicts(events), 'acked-writes-durable').message).toContain('Write seq 5');
   });
 });

@@ -1,0 +1,164 @@
+/**
+ * The data model: the keys a node holds (key -> seq of the write that set it), as the cluster
+ * code and replication act on them. It implements keyspace.ts's hook, so CLUSTER RESET, REPLICATE,
+ * SETSLOT and the dirty slots of clusterUpdateSlotsConfigWith see real keys.
+ *
+ * Hook for migrate_slots (sim/admin-actions.ts): `source.keyspace.migrateSlot(slot, target.keyspace)`
+ * moves every key of a slot as MIGRATE does: RESTORE on the target (propagated to the target's
+ * replicas) and DEL on the source (propagated to the source's replicas). There is no separate
+ * `moveSlotKeys`; `migrateSlot` is that hook, a slot at a time.
+ *
+ * Keys are the workload's `key:<n>`, named here by n. A value is the workload's seq, so writes are
+ * told apart; 0 never occurs as a value (seqs start at 1), and in the replication stream seq 0
+ * means DEL. Bounded by the workload's key count. Replication (replication.ts) moves data as
+ * writes in the stream and as a snapshot on a full sync; `digest()` is what CLUSTER views report
+ * as `dataDigest` (DEBUG DIGEST's role: equal data, equal digest).
+ */
+import { keySlot } from '../key-slot.ts';
+import { DEL_STREAM_BYTES, RESTORE_STREAM_BYTES, SET_STREAM_BYTES } from './constants.ts';
+import type { Keyspace } from './keyspace.ts';
+import { CLUSTER_SLOTS } from './slot-set.ts';
+import { feedWrite } from './replication.ts';
+import type { ValkeyServer } from './server.ts';
+
+const slotOfKeyCache: number[] = [];
+
+/** The hash slot of workload key n (`key:<n>`), cached. */
+export function slotOfKey(key: number): number {
+  let slot = slotOfKeyCache[key];
+  if (slot === undefined) {
+    slot = keySlot(`key:${key}`);
+    slotOfKeyCache[key] = slot;
+  }
+  return slot;
+}
+
+/** A well-mixed 32-bit hash of one key and its value, summed into the digest. */
+function entryHash(key: number, seq: number): number {
+  let h = Math.imul(key + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(seq + 0x7f4a7c15, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export class DataKeyspace implements Keyspace {
+  private readonly values = new Map<number, number>();
+  /** Keys per slot (countKeysInSlot), allocated with the first key. */
+  private perSlot: Uint16Array | null = null;
+  /** Sum of entryHash over the keys, mod 2^32: order-free and updated in O(1). */
+  private digestSum = 0;
+
+  constructor(private readonly server: ValkeyServer) {}
+
+  /** The seq the key holds, 0 when absent. */
+  get(key: number): number {
+    return this.values.get(key) ?? 0;
+  }
+
+  keyCount(): number {
+    return this.values.size;
+  }
+
+  countKeysInSlot(slot: number): number {
+    return this.perSlot === null ? 0 : this.perSlot[slot]!;
+  }
+
+  /** delKeysInSlot: a primary propagates each DEL to its replicas (8.0 does, propagateDeletion). */
+  deleteKeysInSlot(slot: number): number {
+    const keys = this.keysInSlot(slot);
+    const propagate = this.server.replication.primaryAddress < 0;
+    for (const key of keys) {
+      this.remove(key);
+      if (propagate) feedWrite(this.server, DEL_STREAM_BYTES, key, 0, false);
+    }
+    return keys.length;
+  }
+
+  /** emptyData. */
+  flush(): void {
+    this.values.clear();
+    this.perSlot?.fill(0);
+    this.digestSum = 0;
+  }
+
+  /** MIGRATE every key of the slot: RESTORE on `target`, then DEL here (both propagated). */
+  migrateSlot(slot: number, target: Keyspace): number {
+    if (!(target instanceof DataKeyspace)) throw new Error('migrateSlot: the target keyspace is not modelled');
+    const keys = this.keysInSlot(slot);
+    for (const key of keys) {
+      target.restore(key, this.get(key));
+      this.remove(key);
+      if (this.server.replication.primaryAddress < 0) feedWrite(this.server, DEL_STREAM_BYTES, key, 0, false);
+    }
+    return keys.length;
+  }
+
+  /** A client write on a primary: set the key and feed the stream; returns the seq it replaced. */
+  clientWrite(key: number, seq: number, requestAck: boolean): number {
+    const previous = this.set(key, seq);
+    feedWrite(this.server, SET_STREAM_BYTES, key, seq, requestAck);
+    return previous;
+  }
+
+  /** A write from the replication stream (seq 0: DEL). */
+  apply(key: number, seq: number): void {
+    if (seq === 0) this.remove(key);
+    else this.set(key, seq);
+  }
+
+  /** A copy of the data (the RDB of a full sync). */
+  snapshot(): Map<number, number> {
+    return new Map(this.values);
+  }
+
+  /** Loading a full sync's RDB: the data becomes the snapshot. */
+  replaceWith(snapshot: ReadonlyMap<number, number>): void {
+    this.flush();
+    for (const [key, seq] of snapshot) this.set(key, seq);
+  }
+
+  /** Whether replacing the data with `snapshot` drops or changes some key. */
+  losesTo(snapshot: ReadonlyMap<number, number>): boolean {
+    for (const [key, seq] of this.values) if (snapshot.get(key) !== seq) return true;
+    return false;
+  }
+
+  /** DEBUG DIGEST's role: `<keys>:<hash>`, equal for equal data. */
+  digest(): string {
+    return `${this.values.size}:${this.digestSum.toString(16).padStart(8, '0')}`;
+  }
+
+  private restore(key: number, seq: number): void {
+    this.set(key, seq);
+    if (this.server.replication.primaryAddress < 0) feedWrite(this.server, RESTORE_STREAM_BYTES, key, seq, false);
+  }
+
+  private set(key: number, seq: number): number {
+    const previous = this.values.get(key);
+    if (previous === undefined) {
+      this.perSlot ??= new Uint16Array(CLUSTER_SLOTS);
+      this.perSlot[slotOfKey(key)]!++;
+    } else {
+      this.digestSum = (this.digestSum - entryHash(key, previous)) >>> 0;
+    }
+    this.values.set(key, seq);
+    this.digestSum = (this.digestSum + entryHash(key, seq)) >>> 0;
+    return previous ?? 0;
+  }
+
+  private remove(key: number): void {
+    const previous = this.values.get(key);
+    if (previous === undefined) return;
+    this.values.delete(key);
+    this.digestSum = (this.digestSum - entryHash(key, previous)) >>> 0;
+    this.perSlot![slotOfKey(key)]!--;
+  }
+
+  /** The keys of a slot, in key order (so what they do to the stream is deterministic). */
+  private keysInSlot(slot: number): number[] {
+    if (this.countKeysInSlot(slot) === 0) return [];
+    const keys: number[] = [];
+    for (const key of this.values.keys()) if (slotOfKey(key) === slot) keys.push(key);
+    return keys.sort((a, b) => a - b);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The data half of the replication backlog (replication.c's repl_backlog): the recent writes of
+ * the stream a node serves or follows, each with the offset the stream reached after it, so that
+ * a partial resync (+CONTINUE) can send a replica exactly the writes it misses. Replication PINGs
+ * and other commands move offsets but change no key, so only writes (SET, and DEL as seq 0) are
+ * kept. Valkey's backlog is 1 MB of stream bytes; the ring holds at least as many writes as fit in
+ * those bytes, so the byte rule of PSYNC (replication.ts) decides and the ring never binds first.
+ *
+ * Bounded: a ring that grows on demand up to `capacity` entries and then forgets the oldest, which
+ * raises `floorOffset` (writes at or below it may be gone).
+ */
+
+const INITIAL_ENTRIES = 1024;
+
+/** Entries: the stream offset after the write, the key, and its seq (0: the key was deleted). */
+export class WriteBacklog {
+  private endOffsets = new Float64Array(INITIAL_ENTRIES);
+  private keys = new Int32Array(INITIAL_ENTRIES);
+  private seqs = new Float64Array(INITIAL_ENTRIES);
+  private start = 0;
+  private length = 0;
+  /** Every write with endOffset above this is in the ring. */
+  floorOffset = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  /** The history starts over at `offset` (a full sync or a fresh start): nothing older is kept. */
+  reset(offset: number): void {
+    this.start = 0;
+    this.length = 0;
+    this.floorOffset = offset;
+  }
+
+  push(endOffset: number, key: number, seq: number): void {
+    if (this.length === this.endOffsets.length && this.length < this.capacity) this.grow();
+    if (this.length === this.endOffsets.length) {
+      // Full: forget the oldest write.
+      this.floorOffset = this.endOffsets[this.start]!;
+      this.start = (this.start + 1) % this.endOffsets.length;
+      this.length--;
+    }
+    const at = (this.start + this.length) % this.endOffsets.length;
+    this.endOffsets[at] = endOffset;
+    this.keys[at] = key;
+    this.seqs[at] = seq;
+    this.length++;
+  }
+
+  /** Whether every write after `offset` (what a replica at `offset` misses) is still here. */
+  covers(offset: number): boolean {
+    return offset >= this.floorOffset;
+  }
+
+  /** The writes after `offset`, oldest first, flattened as [endOffset, key, seq, ...]. */
+  writesAfter(offset: number): number[] {
+    const out: number[] = [];
+    const size = this.endOffsets.length;
+    for (let i = 0; i < this.length; i++) {
+      const at = (this.start + i) % size;
+      if (this.endOffsets[at]! <= offset) continue;
+      out.push(this.endOffsets[at]!, this.keys[at]!, this.seqs[at]!);
+    }
+    return out;
+  }
+
+  private grow(): void {
+    const size = Math.min(this.capacity, this.endOffsets.length * 2);
+    const endOffsets = new Float64Array(size);
+    const keys = new Int32Array(size);
+    const seqs = new Float64Array(size);
+    for (let i = 0; i < this.length; i++) {
+      const at = (this.start + i) % this.endOffsets.length;
+      endOffsets[i] = this.endOffsets[at]!;
+      keys[i] = this.keys[at]!;
+      seqs[i] = this.seqs[at]!;
+    }
+    this.endOffsets = endOffsets;
+    this.keys = keys;
+    this.seqs = seqs;
+    this.start = 0;
+  }
+}
