@@ -5,7 +5,8 @@
  *
  * Modelled on TCP as Valkey uses it (protocol reference §1.1, §6.3):
  * - A connection is opened by one process (SYN), accepted by the other's kernel even while that
- *   process is paused, and refused at once when nothing listens (a dead process). Data the
+ *   process is paused, and refused when nothing listens (a dead process): the RST comes back a
+ *   round trip later, as a non-blocking connect() on loopback sees EINPROGRESS first. Data the
  *   opener writes before the handshake completes waits at the opener, so a one-way cut that
  *   drops the SYN-ACK keeps a new connection from ever carrying anything.
  * - A partition stalls a direction the way a firewall DROP does: data in flight and data sent
@@ -141,11 +142,14 @@ export class Network {
   }
 
   /**
-   * Opens a connection from `from` to `to`. Returns null when the connect fails at once (nothing
-   * listens at `to` and the path is open, so the RST comes straight back).
+   * Opens a connection from `from` to `to`. A connect never fails at once, even to a dead process:
+   * on Linux a non-blocking connect() to a closed loopback port returns EINPROGRESS and the
+   * refusal arrives as an event (the SYN meets no listener and the RST travels back), so Valkey's
+   * synchronous-error path (clusterNodeCronHandleReconnect setting ping_sent) is not taken, and a
+   * cron PING queued on the connecting link is what starts failure detection. The null return is
+   * kept for callers that model a synchronous error.
    */
   connect(kind: number, from: number, to: number, endpoint: unknown): Connection | null {
-    if (this.host.isDown(to) && !this.partitioned(from, to) && !this.partitioned(to, from)) return null;
     const connection = new Connection(this.nextConnectionId++, kind, from, to);
     connection.initiatorEndpoint = endpoint;
     this.connectionsOf[from]!.push(connection);

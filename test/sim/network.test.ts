@@ -130,10 +130,16 @@ describe('simulated network', () => {
     expect(Number(host.log.at(-1)!.split(' ')[0])).toBe(scheduler.nowMs);
   });
 
-  it('a connect to a dead process fails at once; one partitioned away waits, then is refused after the heal', () => {
-    const { network, host, run } = setup();
+  it('a connect to a dead process is refused a round trip later (EINPROGRESS first, then the RST); one partitioned away waits, then is refused after the heal', () => {
+    const { network, host, run, scheduler } = setup();
     host.down.add(2);
-    expect(network.connect(CONN_BUS, 0, 2, 'link')).toBeNull();
+    const startedAtMs = scheduler.nowMs;
+    expect(network.connect(CONN_BUS, 0, 2, 'link')).not.toBeNull();
+    expect(host.log).toEqual([]);
+    run();
+    expect(host.log).toEqual([expect.stringMatching(/0 refused$/)]);
+    expect(scheduler.nowMs - startedAtMs).toBeGreaterThanOrEqual(2);
+    host.log.length = 0;
     network.addPartition([[0, 2]]);
     expect(network.connect(CONN_BUS, 0, 2, 'link')).not.toBeNull();
     run();

@@ -1,0 +1,187 @@
+/**
+ * Fidelity of the simulator to real valkey-server 8.0.1 (issue 4, acceptance 2): failover times
+ * over many seeds next to the real figures of shared/spec/real-timings.md, and the final topology of
+ * kill-primary on both backends.
+ *
+ * Rows (3 x 1 on loopback, as the real measurements were taken):
+ * - SIGKILL of shard 0's primary until a third node lists its replica as the primary owning the
+ *   slots, for node_timeout 1000 / ping interval 100, 1000 / default (node_timeout/2), 3000 / 100;
+ * - SIGSTOP of shard 0's primary (1000 / default), same end point;
+ * - CLUSTER FAILOVER (default mode, 1000 / 100, clients writing) until the replica won.
+ *
+ *   npx tsx bench/fidelity.ts [--seeds N] [--real [TRIALS]]
+ *
+ * With --real, the manual failover and kill-primary are also run TRIALS times (default 5) on the
+ * real backend (valkey-server must be installed), and their figures replace the recorded ones.
+ */
+import { loadScenarioFile, loadScenarioText } from '../core/dsl/index.ts';
+import type { ObservedEvent } from '../core/events.ts';
+import type { Scenario } from '../core/scenario/types.ts';
+import { summarize } from '../sim/failover-timing.ts';
+import { SimRun } from '../sim/runner.ts';
+import * as valkey from '../sim/valkey/index.ts';
+
+interface Row {
+  title: string;
+  /** What is timed, from the fault to the end point. */
+  scenario: (seed: number) => Scenario;
+  endPoint: 'third-node-sees-owner' | 'election-won';
+  /** Real valkey-server 8.0.1 trials, in seconds; empty when not measured. */
+  real: number[];
+  realSource: string;
+}
+
+const args = process.argv.slice(2);
+const seeds = Number(valueOf('--seeds') ?? 50);
+const realTrials = args.includes('--real') ? Number(valueOf('--real') ?? 5) : 0;
+
+function valueOf(flag: string): string | undefined {
+  const index = args.indexOf(flag);
+  const next = index >= 0 ? args[index + 1] : undefined;
+  return next !== undefined && !next.startsWith('--') ? next : undefined;
+}
+
+function killPrimary(nodeTimeoutMs: number, pingIntervalMs: number, action: 'kill' | 'pause'): (seed: number) => Scenario {
+  const fault = action === 'kill' ? 'action: kill\n    target: shard-0-primary' : 'action: pause\n    target: shard-0-primary\n    duration: 20s';
+  return (seed) => loadScenarioText(`scenario_id: fidelity-${action}
+seed: ${seed}
+cluster:
+  num_shards: 3
+  replicas_per_shard: 1
+  node_timeout: ${nodeTimeoutMs}ms
+  ping_interval: ${pingIntervalMs}ms
+timeline:
+  - at: 1s
+    ${fault}
+validation:
+  convergence_timeout: 30s
+`);
+}
+
+function manualFailover(seed: number): Scenario {
+  const scenario = loadScenarioFile(new URL('../scenarios/action-failover.yaml', import.meta.url).pathname);
+  return { ...scenario, seed };
+}
+
+/** Real manual-failover trials measured with `--real 5` on this machine (valkey-server 8.0.1). */
+const REAL_MANUAL_FAILOVER_S: number[] = [];
+
+const ROWS: Row[] = [
+  { title: 'SIGKILL, node_timeout 1000, ping 100', scenario: killPrimary(1000, 100, 'kill'), endPoint: 'third-node-sees-owner', real: [2.3, 2.0, 2.24, 2.32, 2.28], realSource: 'real-timings.md' },
+  { title: 'SIGKILL, node_timeout 1000, ping default', scenario: killPrimary(1000, 0, 'kill'), endPoint: 'third-node-sees-owner', real: [2.24, 2.63, 2.85], realSource: 'real-timings.md' },
+  { title: 'SIGKILL, node_timeout 3000, ping 100', scenario: killPrimary(3000, 100, 'kill'), endPoint: 'third-node-sees-owner', real: [3.99, 4.28], realSource: 'real-timings.md' },
+  { title: 'SIGSTOP, node_timeout 1000, ping default', scenario: killPrimary(1000, 0, 'pause'), endPoint: 'third-node-sees-owner', real: [2.5], realSource: 'real-timings.md (one trial, ~2.5 s)' },
+  { title: 'CLUSTER FAILOVER (default), nt 1000, ping 100', scenario: manualFailover, endPoint: 'election-won', real: REAL_MANUAL_FAILOVER_S, realSource: 'measured here' },
+];
+
+/** Simulated ms from the row's fault to its end point; null if never reached. */
+function simulate(row: Row, seed: number): number | null {
+  const run = new SimRun(row.scenario(seed), { keepEvents: true });
+  let faultAtMs = -1;
+  const world = run.world;
+  while (!run.done && world.steps < 5_000_000) {
+    run.runSteps(world.steps + 1);
+    if (faultAtMs < 0) {
+      const fault = run.events.find((e) => e.kind === 'fault' && (e.action === 'kill' || e.action === 'pause' || e.action === 'failover'));
+      if (fault === undefined) continue;
+      faultAtMs = fault.atMs;
+    }
+    if (row.endPoint === 'election-won') {
+      const won = run.events.find((e) => e.kind === 'election-won');
+      if (won !== undefined) return won.atMs - faultAtMs;
+    } else if (thirdNodeSeesReplicaOwning(run)) {
+      return world.nowMs - faultAtMs;
+    }
+  }
+  return null;
+}
+
+/** node-4 (shard 2's primary) lists node-1 as a primary that owns shard 0's first slot. */
+function thirdNodeSeesReplicaOwning(run: SimRun): boolean {
+  const observer = run.world.processes[4]!.server;
+  const replica = run.world.processes[1]!.server;
+  if (observer === null || replica === null) return false;
+  const owner = observer.slots[0];
+  return owner !== null && owner !== undefined && owner.identity === replica.myself.identity && valkey.isPrimary(owner);
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(2);
+
+function realSummary(values: readonly number[]): string {
+  if (values.length === 0) return 'missing';
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${sorted[0]!.toFixed(2)}-${sorted[sorted.length - 1]!.toFixed(2)} s (${values.map((v) => v.toFixed(2)).join(', ')})`;
+}
+
+async function measureReal(trials: number): Promise<{ manualFailoverS: number[]; topology: string[] }> {
+  const { createRealBackend } = await import('../real/index.ts');
+  const backend = createRealBackend();
+  const manualFailoverS: number[] = [];
+  let topology: string[] = [];
+  try {
+    for (let trial = 0; trial < trials; trial++) {
+      const lines: string[] = [];
+      await backend.run(manualFailover(trial + 1), { maxSteps: 1_000_000, onTraceLine: (line) => lines.push(line) });
+      const command = lines.find((line) => / fault action=failover /.test(line));
+      const won = lines.find((line) => / election-won /.test(line));
+      if (command !== undefined && won !== undefined) manualFailoverS.push((parseInt(won, 10) - parseInt(command, 10)) / 1000);
+    }
+    const lines: string[] = [];
+    const scenario = loadScenarioFile(new URL('../scenarios/kill-primary.yaml', import.meta.url).pathname);
+    const result = await backend.run(scenario, { maxSteps: 1_000_000, onTraceLine: (line) => lines.push(line) });
+    topology = [`verdict ${result.verdict}`, ...finalTopologyFromLines(lines)];
+  } finally {
+    await backend.close();
+  }
+  return { manualFailoverS, topology };
+}
+
+/** Each node's last node-state in a real trace: `node-K role primary slots`. */
+function finalTopologyFromLines(lines: readonly string[]): string[] {
+  const last = new Map<string, string>();
+  for (const line of lines) {
+    const match = / node-state node=(\S+) role=(\S+) primary=(\S+) .*slotCount=(\d+)/.exec(line);
+    if (match) last.set(match[1]!, `${match[1]} ${match[2]} of=${match[3]} slots=${match[4]}`);
+  }
+  return [...last.keys()].sort().map((name) => last.get(name)!);
+}
+
+function finalTopologyOfEvents(events: readonly ObservedEvent[]): string[] {
+  const last = new Map<string, string>();
+  for (const event of events) {
+    if (event.kind === 'node-state') last.set(event.node, `${event.node} ${event.role} of=${event.primary ?? 'null'} slots=${event.slotCount}`);
+  }
+  return [...last.keys()].sort().map((name) => last.get(name)!);
+}
+
+async function main(): Promise<void> {
+  let realTopology: string[] | null = null;
+  if (realTrials > 0) {
+    const measured = await measureReal(realTrials);
+    REAL_MANUAL_FAILOVER_S.splice(0, REAL_MANUAL_FAILOVER_S.length, ...measured.manualFailoverS);
+    ROWS[ROWS.length - 1]!.realSource = `measured now, ${measured.manualFailoverS.length} trials`;
+    realTopology = measured.topology;
+  }
+  console.log(`fault -> failover on the simulator (${seeds} seeds) next to real valkey-server 8.0.1`);
+  console.log(`${'row'.padEnd(48)} ${'sim min'.padStart(8)} ${'p50'.padStart(6)} ${'max'.padStart(6)}   real`);
+  for (const row of ROWS) {
+    const times: number[] = [];
+    let missed = 0;
+    for (let seed = 1; seed <= seeds; seed++) {
+      const ms = simulate(row, seed);
+      if (ms === null) missed++;
+      else times.push(ms);
+    }
+    const stats = summarize(times);
+    const realMid = row.real.length === 0 ? null : summarize(row.real.map((s) => s * 1000)).p50;
+    const off = realMid === null ? '' : `  sim p50 ${(((stats.p50 - realMid) / realMid) * 100).toFixed(0)}% vs real median`;
+    console.log(`${row.title.padEnd(48)} ${seconds(stats.min).padStart(8)} ${seconds(stats.p50).padStart(6)} ${seconds(stats.max).padStart(6)}   ${realSummary(row.real)} [${row.realSource}]${off}${missed > 0 ? `  (no failover in ${missed} runs)` : ''}`);
+  }
+  const simRun = new SimRun(loadScenarioFile(new URL('../scenarios/kill-primary.yaml', import.meta.url).pathname));
+  simRun.runSteps(5_000_000);
+  console.log('\nkill-primary, final topology (last node-state of each node):');
+  console.log(`  sim  (${simRun.violation === null ? 'pass' : simRun.violation.fingerprint}): ${finalTopologyOfEvents(simRun.events).join('; ')}`);
+  console.log(`  real: ${realTopology === null ? 'not run (use --real)' : realTopology.join('; ')}`);
+}
+
+await main();
