@@ -10,8 +10,9 @@
  * Pre-starting the next run (the fuzz loop's formation cost). Valkey holds a fresh primary at
  * cluster_state fail for 2 s after its start (CLUSTER_WRITABLE_DELAY); every other formation step
  * takes a few hundred ms. So the backend keeps a pool of spare servers in a ServerFarm:
- * - when a run reaches its check phase (plan quiet, convergence being awaited), the farm starts
- *   spares for as many nodes as that run has, in the background (`spares: 'auto'`, the default);
+ * - when a run's cluster is ready, the farm starts spares for as many nodes as that run has, in
+ *   the background (`spares: 'auto'`, the default), so they have served their grace by the time
+ *   this run has been run and checked (a run shorter than 2 s leaves part of it to the next);
  * - `backend.prepare(scenario)` starts spares for that scenario's node count right away (a loop
  *   that knows its next scenario may call it before the first run ends);
  * - a run takes spares first (they get the scenario's settings by CONFIG SET) and starts fresh
@@ -38,7 +39,7 @@ export interface RealBackendOptions {
   valkeyServer?: string;
   /** Where VALKEY_SERVER and PATH are read. @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
-  /** `auto`: start spares for the next run while a run is checked; `never`: always start fresh. @defaultValue 'auto' */
+  /** `auto`: start spares for the next run while a run goes on; `never`: always start fresh. @defaultValue 'auto' */
   spares?: 'auto' | 'never';
 }
 
@@ -67,7 +68,7 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
         farm,
         chaosSteps: expandChaos(scenario),
         defaultArtifactsDir,
-        onChecking: (nodeCount) => {
+        onReady: (nodeCount) => {
           if (sparesWanted) farm.topUpSpares(nodeCount);
         },
       });

@@ -38,8 +38,11 @@ export interface RealRunInput {
   farm: ServerFarm;
   /** The chaos block's expansion (core/scenario/chaos.ts), merged into the plan. */
   chaosSteps: readonly Step[];
-  /** Called once the plan is quiet and the run is being checked (the farm starts spares then). */
-  onChecking?: (nodeCount: number) => void;
+  /**
+   * Called once the cluster is ready (the farm starts spares for the next run then: they need
+   * their 2 s start-up grace behind them by the time this run has been run and checked).
+   */
+  onReady?: (nodeCount: number) => void;
   /** Where node folders go when RunOptions.artifactsDir is not given (CRASH_DIR, else crashes/). */
   defaultArtifactsDir: string;
 }
@@ -126,6 +129,7 @@ export class RealRun {
       this.formation = await formCluster(this.cluster, this.scenario.cluster, { timeoutMs: FORMATION_TIMEOUT_MS, signal: this.controller.signal });
       this.readyAtWallMs = Date.now();
       this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
+      this.input.onReady?.(this.cluster.nodes.length);
       await this.startObserving();
       await this.walkPlan();
       await this.check();
@@ -167,7 +171,6 @@ export class RealRun {
   private async check(): Promise<void> {
     // From here the convergence loop polls; the background loop would only double the load.
     this.checking = true;
-    this.input.onChecking?.(this.cluster.nodes.length);
     if (!this.cluster.network.isHealed) this.cluster.network.clear();
     this.emit({ kind: 'healed', atMs: this.nowMs() });
     await this.workload?.stop();

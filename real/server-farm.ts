@@ -5,7 +5,7 @@
  *
  * Why spares: a primary reports cluster_state ok no sooner than 2 s after its process started
  * (CLUSTER_WRITABLE_DELAY); everything else of a formation takes a few hundred ms. A spare started
- * while the current run is being checked has served its grace by the time the next run takes it.
+ * while the current run goes on has served its grace by the time the next run takes it.
  * Spares are unformed (alone, no slots) and get the scenario's settings when taken (NodeHost.adopt).
  * They do not keep Node's event loop alive; `close()` (or process exit) stops them.
  */
