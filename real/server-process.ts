@@ -26,7 +26,8 @@ export interface ServerProcessSpec {
 export class PortInUseError extends Error {}
 
 const START_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 10_000;
+/** Above Valkey's own shutdown-timeout (10 s), so SIGKILL only ends a shutdown that hangs. */
+const STOP_TIMEOUT_MS = 15_000;
 
 export class ServerProcess {
   private child: ChildProcess | null = null;
@@ -52,13 +53,15 @@ export class ServerProcess {
     return this.child?.pid ?? null;
   }
 
+  /** A server told to stop counts as down at once, though a SIGTERM shutdown may take a while. */
   get state(): ProcessState {
-    if (this.child === null) return 'down';
+    if (this.child === null || this.expectingExit) return 'down';
     return this.paused ? 'paused' : 'running';
   }
 
-  /** Spawns the server; resolves once it answers PING. */
+  /** Spawns the server (after a shutdown still under way has finished); resolves once it answers PING. */
   async start(): Promise<void> {
+    if (this.child !== null && this.expectingExit) await this.exited;
     if (this.child !== null) throw new Error(`${this.spec.name}: start while already running (pid ${this.pid})`);
     // stderr goes to a file (what the server says before its log opens), not a pipe, so a
     // spare server holds no handle of ours.
@@ -110,9 +113,13 @@ export class ServerProcess {
     await this.stopWith('SIGKILL');
   }
 
-  /** SIGTERM: a clean shutdown that saves nodes.conf; SIGKILL if it takes too long. */
+  /**
+   * SIGTERM: a clean shutdown that saves nodes.conf (SIGKILL if it takes too long). Resolves once
+   * the signal is sent: a primary may wait up to shutdown-timeout (10 s) for its replicas, and the
+   * plan goes on meanwhile; `start()` waits for the exit.
+   */
   async terminate(): Promise<void> {
-    await this.stopWith('SIGTERM');
+    void this.stopWith('SIGTERM');
   }
 
   pause(): void {

@@ -156,4 +156,22 @@ validation:
     const votes = eventLines(lines, 'vote-granted', { candidate: 'node-1' });
     expect(votes.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('terminate: SIGTERM shuts a primary down cleanly; it is failed over and comes back as a replica', async () => {
+    const { result, lines } = await runYaml(backend, `
+scenario_id: terminate-restart
+seed: 7
+${cluster()}timeline:
+  - at: 300ms
+    action: terminate
+    target: shard-1-primary
+    restart_after: 3500ms
+validation:
+  convergence_timeout: 15s
+`);
+    expect(result.violation).toBeNull();
+    expect(eventLines(lines, 'node-down', { node: 'node-2', cause: 'terminate', wasPrimary: true })).toHaveLength(1);
+    expect(eventLines(lines, 'election-won', { node: 'node-3', consensus: true })).not.toHaveLength(0);
+    expect(eventLines(lines, 'node-state', { node: 'node-2' }).at(-1)).toContain('role=replica primary=node-3');
+  });
 });
