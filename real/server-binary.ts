@@ -52,7 +52,7 @@ export function describeServer(binary: string): FoundServer {
   }
   const version = parseServerVersion(output);
   if (version === null) {
-    throw new EnvironmentError(`'${binary}' does not look like valkey-server or redis-server: ${output.trim()}`, INSTALL_HINT);
+    throw new EnvironmentError(`'${binary}' does not look like valkey-server or redis-server ('--version' says: ${output.trim().split('\n')[0]})`, INSTALL_HINT);
   }
   if (version.major < MINIMUM_MAJOR) {
     throw new EnvironmentError(`'${binary}' is ${version.flavor} ${version.version}; busfuzz needs 7.0 or newer`, INSTALL_HINT);
