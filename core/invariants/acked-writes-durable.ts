@@ -6,6 +6,9 @@
  *
  * Excused when, after the ack:
  * - at least `copies` of its `holders` lost their data through an injected fault ('data-lost');
+ * - a holder lost its data through an injected fault while it was the shard's primary (it comes
+ *   back empty and still the owner, and its replicas resync from it: the documented hazard of
+ *   running without persistence);
  * - a node of the write's shard that did not surely hold it won an election or took over (the
  *   async-replication window: a replica that had not received it was promoted, §3.2);
  * - slots moved by migrate_slots from or to the acking node or a holder (the key may have moved;
@@ -64,8 +67,9 @@ export function lostWriteFinding(write: AckedWrite, read: ReadBack, holdersLost:
     `Write seq ${write.seq} of key ${write.key} was acknowledged by ${write.node} at ${write.atMs} ms ` +
       `(holders ${write.holders.join(', ') || 'none'}, ${write.copies} sure copies), but the read-back from ` +
       `${read.node} at ${read.atMs} ms finds ${found}. Only ${holdersLost} of the holders lost their data ` +
-      `through an injected fault after the ack (fewer than ${write.copies}), no node of the shard that lacked it ` +
-      `was promoted, and ${write.node} had not been failed over when it acknowledged; what happened after the ack: ${cause}.`,
+      `through an injected fault after the ack (fewer than ${write.copies}, none while primary), no node of the shard ` +
+      `that lacked it was promoted, and ${write.node} had not been failed over when it acknowledged; what happened ` +
+      `after the ack: ${cause}.`,
     [write.node, read.node, ...write.holders],
   );
 }
@@ -100,6 +104,7 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
   const allSure = ack.copies >= holders.size;
   const formerPrimary = new Map<string, string | null>();
   const configEpoch = new Map<string, number>();
+  const owningPrimary = new Set<string>();
   const supersededAt = new Map<string, number>();
   const lost = new Set<string>();
   let stale = false;
@@ -107,6 +112,7 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
   let failoverAfter = false;
   let demoted = false;
   let migrated = false;
+  let primaryLost = false;
   let someHolderDown = false;
   for (let index = 0; index < readIndex; index++) {
     const event = events[index]!;
@@ -115,6 +121,8 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
     if (event.kind === 'node-state') {
       if (event.role === 'replica') formerPrimary.set(event.node, event.primary);
       configEpoch.set(event.node, event.configEpoch);
+      if (event.role === 'primary' && event.slotCount > 0) owningPrimary.add(event.node);
+      else owningPrimary.delete(event.node);
       if (after && event.node === ack.node && event.role === 'replica') demoted = true;
     } else if (event.kind === 'election-won') {
       const former = formerPrimary.get(event.node) ?? null;
@@ -125,6 +133,7 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
       }
     } else if (after && event.kind === 'data-lost' && holders.has(event.node)) {
       lost.add(event.node);
+      if (owningPrimary.has(event.node)) primaryLost = true;
     } else if (after && event.kind === 'node-down' && holders.has(event.node)) {
       someHolderDown = true;
     } else if (after && event.kind === 'fault' && event.action === 'migrate_slots') {
@@ -132,7 +141,7 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
     }
   }
   return {
-    excused: lost.size >= ack.copies || excusedByFailover || stale || migrated,
+    excused: lost.size >= ack.copies || primaryLost || excusedByFailover || stale || migrated,
     holdersLost: lost.size,
     cause: lossCause(failoverAfter, demoted, lost.size > 0, someHolderDown),
   };

@@ -5,10 +5,12 @@
  * Excused when Valkey's own rules keep the state at fail: fewer than size/2+1 slot owners are
  * live (a minority that cannot fail the dead ones over), or shards lost every node and either
  * cluster-require-full-coverage is on (their slots are uncovered) or the dead shards leave fewer
- * than size/2+1 reachable voting primaries.
+ * than size/2+1 reachable voting primaries, or, with full coverage, some live view still gives
+ * slots to a dead primary that Valkey may not replace (failover-bound's excuses).
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
+import { unreplaceablePrimaries } from './failover-bound.ts';
 import { deadSlotOwningShards, failoverQuorumLost } from './slot-coverage.ts';
 import { NodeDirectory, lastView, liveNodes, type LiveNode } from './view-facts.ts';
 
@@ -26,8 +28,21 @@ function slotOwningShardCount(context: InvariantContext, live: readonly LiveNode
   return owning.size;
 }
 
+/** With full coverage: a live view gives slots to a dead primary that no replica may replace. */
+function slotsOfUnreplaceablePrimary(context: InvariantContext, live: readonly LiveNode[]): boolean {
+  if (!context.scenario.cluster.requireFullCoverage) return false;
+  const names = unreplaceablePrimaries(context);
+  if (names.size === 0) return false;
+  const directory = new NodeDirectory(context.views);
+  return live.some((observer) => observer.report.peers.some((peer) => {
+    const name = directory.nameOf(peer.id);
+    return peer.slots.length > 0 && name !== undefined && names.has(name);
+  }));
+}
+
 function stateFailExpected(context: InvariantContext, live: readonly LiveNode[]): boolean {
   if (failoverQuorumLost(live)) return true;
+  if (slotsOfUnreplaceablePrimary(context, live)) return true;
   const dead = deadSlotOwningShards(context, live).size;
   if (dead === 0) return false;
   if (context.scenario.cluster.requireFullCoverage) return true;

@@ -134,16 +134,56 @@ function replacingWin(context: InvariantContext, down: DownPrimary): Extract<Obs
   return null;
 }
 
-function judge(context: InvariantContext, down: DownPrimary, healedAtMs: number, nowMs: number, running: ReadonlySet<string>): Finding | null {
+/** Why Valkey's rules forbid replacing a primary that went down for good, or null if they allow it. */
+type Forbidden = 'no-eligible-replica' | 'data-age' | 'no-quorum';
+
+interface Deadline {
+  startMs: number;
+  boundMs: number;
+  deadlineMs: number;
+}
+
+function deadlineOf(context: InvariantContext, down: DownPrimary, healedAtMs: number): Deadline {
   const { cluster } = context.scenario;
-  const replicas = unharmedReplicas(context, down, running);
-  if (replicas.length === 0) return null;
   const startMs = Math.max(down.event.atMs, healedAtMs);
   const boundMs = failoverBoundMs(cluster, Math.max(cluster.replicasPerShard, down.event.eligibleReplicas.length));
-  const deadlineMs = startMs + boundMs;
-  if (dataAgeGateRefuses(cluster, down.event.atMs, deadlineMs)) return null;
+  return { startMs, boundMs, deadlineMs: startMs + boundMs };
+}
+
+function forbidden(context: InvariantContext, down: DownPrimary, deadline: Deadline, replicas: readonly string[]): Forbidden | null {
+  if (replicas.length === 0) return 'no-eligible-replica';
+  if (dataAgeGateRefuses(context.scenario.cluster, down.event.atMs, deadline.deadlineMs)) return 'data-age';
+  const quorum = quorumAt(context, deadline.startMs);
+  if (quorum.alive < Math.floor(quorum.size / 2) + 1) return 'no-quorum';
+  return null;
+}
+
+/**
+ * Primaries that went down for good and that Valkey's rules never let a replica replace (no
+ * eligible replica left, the data-age gate, no quorum): their slots stay theirs, and with full
+ * coverage the cluster stays down. slot-coverage and cluster-state-ok excuse those slots.
+ */
+export function unreplaceablePrimaries(context: InvariantContext): Set<string> {
+  const out = new Set<string>();
+  const view = lastView(context.views);
+  if (view === null) return out;
+  let healedAtMs: number | null = null;
+  for (const event of context.events) if (event.kind === 'healed') healedAtMs = event.atMs;
+  const running = new Set(view.nodes.filter((node) => node.process === 'running').map((node) => node.name));
+  for (const down of primariesStillDown(context.events)) {
+    if (running.has(down.event.node)) continue;
+    const deadline = deadlineOf(context, down, healedAtMs ?? down.event.atMs);
+    if (forbidden(context, down, deadline, unharmedReplicas(context, down, running)) !== null) out.add(down.event.node);
+  }
+  return out;
+}
+
+function judge(context: InvariantContext, down: DownPrimary, healedAtMs: number, nowMs: number, running: ReadonlySet<string>): Finding | null {
+  const replicas = unharmedReplicas(context, down, running);
+  const deadline = deadlineOf(context, down, healedAtMs);
+  if (forbidden(context, down, deadline, replicas) !== null) return null;
+  const { startMs, boundMs, deadlineMs } = deadline;
   const quorum = quorumAt(context, startMs);
-  if (quorum.alive < Math.floor(quorum.size / 2) + 1) return null;
   const win = replacingWin(context, down);
   if (win !== null && win.atMs <= deadlineMs) return null;
   if (win === null && nowMs < deadlineMs) return null;

@@ -76,6 +76,9 @@ class NodeMarks {
 export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
   const enabled = new Set<InvariantName>(scenario.validation.invariants);
   const lastLost = new NodeMarks();
+  /** Data lost while the node was a slot-owning primary (per its last 'node-state'). */
+  const lastPrimaryLoss = new NodeMarks();
+  const owningPrimaries = new Set<string>();
   const lossIndexes = new Map<string, number[]>();
   const lastDown = new NodeMarks();
   const lastDemoted = new NodeMarks();
@@ -154,7 +157,8 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
       holdersLost > 0,
       ack.distinctHolders.some((holder) => lastDown.after(holder, ack.index)),
     );
-    return { excused: holdersLost >= ack.copies || excusedByFailover || ack.stale || migrated, holdersLost, cause };
+    const primaryLost = ack.distinctHolders.some((holder) => lastPrimaryLoss.after(holder, ack.index));
+    return { excused: holdersLost >= ack.copies || primaryLost || excusedByFailover || ack.stale || migrated, holdersLost, cause };
   }
 
   function onReadBack(event: Extract<ObservedEvent, { kind: 'read-back' }>): Finding | null {
@@ -207,6 +211,8 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
           lastDemoted.set(event.node, index);
         }
         configEpochs.set(event.node, event.configEpoch);
+        if (event.role === 'primary' && event.slotCount > 0) owningPrimaries.add(event.node);
+        else owningPrimaries.delete(event.node);
         return enabled.has('epoch-order') ? epochOrderEventFinding(event) : null;
       case 'vote-granted':
         return enabled.has('one-vote-per-epoch') ? onVote(event) : null;
@@ -218,6 +224,7 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
         return enabled.has('acked-writes-durable') ? onReadBack(event) : null;
       case 'data-lost': {
         lastLost.set(event.node, index);
+        if (owningPrimaries.has(event.node)) lastPrimaryLoss.set(event.node, index);
         const losses = lossIndexes.get(event.node) ?? [];
         losses.push(index);
         lossIndexes.set(event.node, losses);

@@ -6,10 +6,13 @@
  * all down cannot serve its slots, and no rule of Valkey moves them) and while a majority of the
  * slot owners is live (otherwise no dead primary can be marked FAIL or voted out, §2.3 and §3.3:
  * a 2-shard cluster that lost a primary stays so by design). A slot counts as covered when its
- * owner, in the observer's view, is a live node (running and answering).
+ * owner, in the observer's view, is a live node (running and answering), or a primary that went
+ * down for good and that Valkey's rules never let a replica replace (failover-bound's excuses: no
+ * eligible replica left, the data-age gate of §3.1, no quorum): Valkey is right to leave its slots.
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
+import { unreplaceablePrimaries } from './failover-bound.ts';
 import {
   NodeDirectory, SLOT_COUNT, describeSlots, lastView, liveNodes, ownedRanges, slotOwnerTable,
   type LiveNode, type SlotOwnerTable,
@@ -48,13 +51,31 @@ export function failoverQuorumLost(live: readonly LiveNode[]): boolean {
   return owners.size > 0 && liveOwners < Math.floor(owners.size / 2) + 1;
 }
 
-function uncoveredSlots(table: SlotOwnerTable, liveIds: ReadonlySet<string>, directory: NodeDirectory): { slots: number[]; kind: OwnerKind; ownerIds: string[] } | null {
+/** Ids (in any view) of the primaries Valkey may not replace: their slots count as served. */
+function excusedOwnerIds(context: InvariantContext, directory: NodeDirectory): Set<string> {
+  const names = unreplaceablePrimaries(context);
+  const ids = new Set<string>();
+  if (names.size === 0) return ids;
+  for (const view of context.views) {
+    for (const node of view.nodes) {
+      for (const peer of node.report?.peers ?? []) {
+        const name = directory.nameOf(peer.id);
+        if (name !== undefined && names.has(name)) ids.add(peer.id);
+      }
+    }
+  }
+  return ids;
+}
+
+function uncoveredSlots(
+  table: SlotOwnerTable, liveIds: ReadonlySet<string>, excusedIds: ReadonlySet<string>, directory: NodeDirectory,
+): { slots: number[]; kind: OwnerKind; ownerIds: string[] } | null {
   const slots: number[] = [];
   const kinds = new Set<OwnerKind>();
   const ownerIds = new Set<string>();
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const index = table.owner[slot]!;
-    if (index >= 0 && liveIds.has(table.ids[index]!)) continue;
+    if (index >= 0 && (liveIds.has(table.ids[index]!) || excusedIds.has(table.ids[index]!))) continue;
     slots.push(slot);
     if (index < 0) kinds.add('unassigned');
     else {
@@ -74,11 +95,13 @@ function check(context: InvariantContext): Finding | null {
   if (live.length === 0 || deadSlotOwningShards(context, live).size > 0 || failoverQuorumLost(live)) return null;
   const directory = new NodeDirectory(context.views);
   const liveIds = new Set(live.map((node) => node.report.id));
+  let excusedOwners: Set<string> | null = null;
   for (const observer of live) {
     // Fast path: count the slots in ranges with live owners; the table only when some are missing.
     const covered = ownedRanges(observer.report).reduce((sum, range) => sum + (liveIds.has(range.ownerId) ? range.end - range.start + 1 : 0), 0);
     if (covered === SLOT_COUNT) continue;
-    const gap = uncoveredSlots(slotOwnerTable(observer.report), liveIds, directory);
+    excusedOwners ??= excusedOwnerIds(context, directory);
+    const gap = uncoveredSlots(slotOwnerTable(observer.report), liveIds, excusedOwners, directory);
     if (gap === null) continue;
     const owners = gap.ownerIds.map((id) => directory.label(id));
     const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;

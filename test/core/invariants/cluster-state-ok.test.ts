@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterStateOk } from '../../../core/invariants/cluster-state-ok.ts';
+import type { ObservedEvent } from '../../../core/events.ts';
 import { context, downNode, editNode, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
 
 describe('cluster-state-ok', () => {
@@ -36,5 +37,22 @@ describe('cluster-state-ok', () => {
     // Without full coverage, 2 of 3 voting primaries are a majority: the state should be ok.
     const relaxed = scenarioWith({ requireFullCoverage: false });
     expect(clusterStateOk.check(context([healthy, view], [], relaxed))?.fingerprint).toBe('cluster-state-ok/state=fail,role=primary');
+  });
+
+  it('excuses state fail (full coverage) when a dead primary keeps slots its replica may not take (data-age gate)', () => {
+    const healthy = healthyCluster(3, 1);
+    let view = downNode(healthy, 'node-2');
+    for (const name of ['node-0', 'node-1', 'node-3', 'node-4', 'node-5']) {
+      view = editNode(view, name, (node) => {
+        node.report!.clusterState = 'fail';
+      });
+    }
+    const events: ObservedEvent[] = [
+      { kind: 'node-down', atMs: 1000, node: 'node-2', cause: 'kill', wasPrimary: true, eligibleReplicas: ['node-3'] },
+      { kind: 'healed', atMs: 1000 },
+    ];
+    expect(clusterStateOk.check(context([healthy, view], events, scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 1 })))).toBeNull();
+    const ungated = scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 0 });
+    expect(clusterStateOk.check(context([healthy, view], events, ungated))?.fingerprint).toBe('cluster-state-ok/state=fail,role=primary');
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { slotCoverage } from '../../../core/invariants/slot-coverage.ts';
-import { context, downNode, editNode, editPeerEverywhere, expectCleanFingerprint, healthyCluster } from './builders.ts';
+import type { ObservedEvent } from '../../../core/events.ts';
+import { context, downNode, editNode, editPeerEverywhere, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
+
+/** node-2 (shard 1's primary) killed for good at 1 s with node-3 eligible; healed at once. */
+const killedForGood: ObservedEvent[] = [
+  { kind: 'node-down', atMs: 1000, node: 'node-2', cause: 'kill', wasPrimary: true, eligibleReplicas: ['node-3'] },
+  { kind: 'healed', atMs: 1000 },
+];
 
 describe('slot-coverage', () => {
   it('passes on a healthy cluster', () => {
@@ -26,6 +33,16 @@ describe('slot-coverage', () => {
     expect(slotCoverage.check(context([healthyCluster(3, 1), view]))).toBeNull();
     // A 2-shard cluster cannot fail a dead primary over either.
     expect(slotCoverage.check(context([healthyCluster(2, 1), downNode(healthyCluster(2, 1), 'node-0')]))).toBeNull();
+  });
+
+  it('excuses the slots of a dead primary whose replica the data-age gate refuses (§3.1)', () => {
+    const view = downNode(healthyCluster(3, 1), 'node-2');
+    // Validity factor 1: the replica may fail over only within 10 s + 1 node timeout of losing its primary.
+    const gated = scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 1 });
+    expect(slotCoverage.check(context([healthyCluster(3, 1), view], killedForGood, gated))).toBeNull();
+    // Without the gate the same state is a missed failover.
+    const ungated = scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 0 });
+    expect(slotCoverage.check(context([healthyCluster(3, 1), view], killedForGood, ungated))?.fingerprint).toBe('slot-coverage/owner=not-live');
   });
 
   it('flags unassigned slots', () => {
