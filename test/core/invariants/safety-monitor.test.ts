@@ -126,4 +126,78 @@ describe(`safety monitor agrees with the pure invariants (FC_SEED=${FC_SEED})`, 
     );
     expect([...seen].sort()).toEqual([...SAFETY_INVARIANTS].sort());
   });
+
+  it('acked-writes-durable with lineage (the simulator\'s extendsSeq and read-back history): same first finding', () => {
+    let findings = 0;
+    fc.assert(
+      fc.property(lineageEvents, (events) => {
+        const pure = invariantByName('acked-writes-durable').check(context([], events, scenarioWith({}, ['acked-writes-durable'])));
+        if (pure !== null) findings++;
+        expect(firstFromMonitor(events, ['acked-writes-durable'])).toEqual(pure);
+      }),
+      { seed: FC_SEED, numRuns: FC_NUM_RUNS },
+    );
+    // Guards the property against sequences that never lose a write.
+    expect(findings).toBeGreaterThan(FC_NUM_RUNS / 20);
+  });
+});
+
+/**
+ * Event sequences whose writes form a consistent lineage, as the simulator reports it: each write
+ * of a key replaces one earlier value of it (a tree per key); an ack names the newest acked
+ * ancestor as `extendsSeq`; a read-back reads one value with its complete history. Mixed with
+ * the events the excuses read.
+ */
+type LineageStep =
+  | { op: 'write'; key: number; parent: number; ack: boolean; node: string; holders: string[]; copies: number }
+  | { op: 'read'; key: number; value: number }
+  | { op: 'event'; event: ObservedEvent };
+
+const lineageStep: fc.Arbitrary<LineageStep> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({
+    // Mostly one primary and one holder set, so older acks are often candidates for pruning.
+    op: fc.constant('write' as const), key: fc.integer({ min: 0, max: 1 }), parent: fc.nat(), ack: fc.boolean(),
+    node: fc.constantFrom('node-0', 'node-0', 'node-0', 'node-1'),
+    holders: fc.oneof(fc.constant(['node-0']), fc.constant(['node-0']), fc.uniqueArray(node, { minLength: 1, maxLength: 2 })),
+    copies: fc.integer({ min: 0, max: 2 }),
+  }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('read' as const), key: fc.integer({ min: 0, max: 1 }), value: fc.nat() }) },
+  { weight: 2, arbitrary: fc.oneof(dataLost, electionWon, nodeState, nodeDown).map((event) => ({ op: 'event' as const, event: event as ObservedEvent })) },
+);
+
+const lineageEvents: fc.Arbitrary<ObservedEvent[]> = fc.array(lineageStep, { maxLength: 24 }).map((steps) => {
+  const parents = new Map<number, number>();
+  const acked = new Set<number>();
+  const seqsOf: number[][] = [[], []];
+  const events: ObservedEvent[] = [];
+  let lastSeq = 0;
+  const newestAckedAncestor = (seq: number): number | null => {
+    for (let current = parents.get(seq)!; current > 0; current = parents.get(current)!) if (acked.has(current)) return current;
+    return null;
+  };
+  for (const step of steps) {
+    const atMs = events.length * 10;
+    if (step.op === 'event') {
+      events.push({ ...step.event, atMs });
+    } else if (step.op === 'write') {
+      const seqs = seqsOf[step.key]!;
+      const seq = ++lastSeq;
+      parents.set(seq, step.parent % (seqs.length + 1) === 0 ? 0 : seqs[(step.parent % (seqs.length + 1)) - 1]!);
+      seqs.push(seq);
+      if (!step.ack) continue;
+      events.push({
+        kind: 'write-acked', atMs, key: `k${step.key}`, seq, node: step.node, holders: step.holders,
+        copies: Math.min(step.copies, step.holders.length), extendsSeq: newestAckedAncestor(seq),
+      });
+      acked.add(seq);
+    } else {
+      const seqs = seqsOf[step.key]!;
+      const value = step.value % (seqs.length + 1) === 0 ? 0 : seqs[(step.value % (seqs.length + 1)) - 1]!;
+      const history: number[] = [];
+      for (let current = value; current > 0; current = parents.get(current)!) history.push(current);
+      history.push(0);
+      events.push({ kind: 'read-back', atMs, key: `k${step.key}`, seq: value === 0 ? null : value, node: 'node-1', history });
+    }
+  }
+  return events;
 });
