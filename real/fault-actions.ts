@@ -1,8 +1,8 @@
 /**
  * The fault actions on live servers: process faults by signal (kill, terminate, pause and their
  * planned ends, restart), network faults as rules in the run's proxy table (partition, latency,
- * drop, hold, release, heal) and kill_links with DEBUG CLUSTERLINK KILL. Each start returns the
- * nodes it hit, so the matching end undoes exactly that.
+ * drop, hold, release, heal) and kill_links with DEBUG CLUSTERLINK KILL. The step runner keeps
+ * what each start did (step-runner.ts), so the matching end undoes exactly that.
  */
 import { resolvePairs } from '../core/scenario/targets.ts';
 import type { StepOf } from '../core/scenario/types.ts';

@@ -5,10 +5,11 @@
  *   which SIGKILLs them synchronously;
  * - SIGINT/SIGTERM with nobody else listening (a library caller without the CLI's handlers):
  *   SIGKILL them, then let the signal end the process as it would have;
- * - our own process killed outright (SIGKILL, OOM): a small detached reaper shell, told each pid
- *   as it starts and stops, sees its stdin close and kills what is still registered.
- * The farms' temporary folders go the same ways (removeFolderAtEnd). Only pids we spawned are ever signalled, and the reaper
- * double-checks the command line.
+ * - our own process killed outright (SIGKILL, OOM) or a worker thread terminated: a small
+ *   detached reaper shell, told each pid as it starts and stops, sees its stdin close and kills
+ *   what is still registered.
+ * The farms' temporary folders go the same ways (removeFolderAtEnd). Only pids we spawned are
+ * ever signalled, and the reaper double-checks the command line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
