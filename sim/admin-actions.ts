@@ -19,8 +19,11 @@ import { PROCESS_DOWN, PROCESS_RUNNING } from './process.ts';
 import type { World } from './world.ts';
 import type { StepOf } from '../core/scenario/types.ts';
 
-/** One admin command's client round trip on loopback. */
-export const COMMAND_RTT_MS = 1;
+/**
+ * One admin command's client round trip on loopback. Even, so each half is a whole millisecond:
+ * the simulated clock stays on whole ms, which crash files record (violation.time_ms).
+ */
+export const COMMAND_RTT_MS = 2;
 /** add_node: how often the new node's CLUSTER NODES is read, and for how long. */
 const LEARN_POLL_MS = 20;
 const LEARN_PRIMARY_TIMEOUT_MS = 10_000;
