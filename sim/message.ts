@@ -110,6 +110,8 @@ export class Message {
   runId = 0;
   snapshot: Map<number, number> | null = null;
   writes: number[] | null = null;
+  /** A full sync's open slots (the RDB's `cluster-slot-states`): [slot, importing 1|0, node identity]... */
+  openSlots: number[] | null = null;
 
   /** Network bookkeeping: the next message in the direction queue and when it may arrive. */
   next: Message | null = null;
@@ -162,6 +164,7 @@ export class MessagePool {
     message.aboutSlots = null;
     message.snapshot = null;
     message.writes = null;
+    message.openSlots = null;
     message.next = null;
     this.live--;
     if (this.free.length < 4096) this.free.push(message);

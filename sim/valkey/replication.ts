@@ -21,7 +21,7 @@ import { MSG_REPL_ACK, MSG_REPL_COMMAND, MSG_REPL_PSYNC, MSG_REPL_REPLY, MSG_REP
 import { REPL_BACKLOG_BYTES, REPL_PING_BYTES, REPL_PING_REPLICA_PERIOD_MS, REPL_TIMEOUT_MS, REPLICATION_CRON_PERIOD_MS } from './constants.ts';
 import { REPL_CONNECT, REPL_CONNECTED, REPL_CONNECTING, REPL_NONE } from './replication-state.ts';
 import type { ValkeyServer } from './server.ts';
-import { onReplicaAck, onReplicatedSetSlot } from './slot-migration.ts';
+import { decodeOpenSlots, encodeOpenSlots, onReplicaAck, onReplicatedSetSlot } from './slot-migration.ts';
 import { onReplicaAckForWait, serveWaits, unblockWaits } from './wait.ts';
 
 const REPLICA_ENDPOINT = 'replica';
@@ -224,7 +224,10 @@ function answerPsync(server: ValkeyServer, connection: Connection, request: Mess
   reply.replId = replication.replId;
   reply.offset = replication.offset;
   reply.runId = replication.runId;
-  if (reply.fullSync) reply.snapshot = server.keyspace.snapshot();
+  if (reply.fullSync) {
+    reply.snapshot = server.keyspace.snapshot();
+    reply.openSlots = encodeOpenSlots(server);
+  }
   else reply.writes = replication.writes.writesAfter(replicaHasOffset);
   if (replication.backlogStartOffset < 0) replication.backlogStartOffset = replication.offset + 1;
   connection.acceptorEndpoint = PRIMARY_ENDPOINT;
@@ -237,6 +240,7 @@ function syncDone(server: ValkeyServer, reply: Message): void {
   const replication = server.replication;
   if (reply.fullSync) {
     loadSnapshot(server, reply);
+    if (reply.openSlots !== null) decodeOpenSlots(server, reply.openSlots);
     replication.replId = reply.replId;
     replication.replId2 = -1;
     replication.secondReplIdOffset = -1;

@@ -109,6 +109,30 @@ export function onReplicaAck(server: ValkeyServer, connection: Connection, offse
   }
 }
 
+/**
+ * clusterEncodeOpenSlotsAuxField: the RDB of a full sync carries the primary's open slots
+ * (importing, then migrating); null when none is open.
+ */
+export function encodeOpenSlots(server: ValkeyServer): number[] | null {
+  if (server.importingSlotsFrom.size + server.migratingSlotsTo.size === 0) return null;
+  const encoded: number[] = [];
+  for (const [slot, node] of server.importingSlotsFrom) encoded.push(slot, 1, node.identity);
+  for (const [slot, node] of server.migratingSlotsTo) encoded.push(slot, 0, node.identity);
+  return encoded;
+}
+
+/**
+ * clusterDecodeOpenSlotsAuxField, on the replica that loads the RDB: set each open slot. Valkey
+ * creates a node it does not know with no address; the model skips such a slot instead.
+ */
+export function decodeOpenSlots(server: ValkeyServer, encoded: readonly number[]): void {
+  for (let i = 0; i < encoded.length; i += 3) {
+    const node = server.lookup(encoded[i + 2]!);
+    if (node === null) continue;
+    (encoded[i + 1] === 1 ? server.importingSlotsFrom : server.migratingSlotsTo).set(encoded[i]!, node);
+  }
+}
+
 /** forceCommandPropagation + replicationRequestAckFromReplicas. */
 function propagate(server: ValkeyServer, slot: number, op: SetSlotOp, nodeIdentity: number): void {
   feedStream(server, SETSLOT_STREAM_BYTES + GETACK_STREAM_BYTES);

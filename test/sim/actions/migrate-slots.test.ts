@@ -131,4 +131,40 @@ validation: { convergence_timeout: 20s }
     runWorldUntil(world, world.nowMs + 500);
     expect(serverOf(world, 'node-2').importingSlotsFrom.get(7)?.identity).toBe(idOf(world, 'node-0'));
   });
+
+  it('a replica that full-syncs from a primary with open slots gets them from the RDB (cluster-slot-states)', () => {
+    const world = formedWorld(56);
+    expect(setSlot(world, 2, 7, valkey.SETSLOT_IMPORTING, 'node-0')).toBeNull();
+    expect(serverOf(world, 'node-5').importingSlotsFrom.size).toBe(0);
+    expect(world.command(5, (server) => valkey.replicate(server, idOf(world, 'node-2')))).toBeNull();
+    runWorldUntil(world, world.nowMs + 200);
+    expect(serverOf(world, 'node-5').replication.state).toBe(3 /* connected */);
+    expect(serverOf(world, 'node-5').importingSlotsFrom.get(7)?.identity).toBe(idOf(world, 'node-0'));
+  });
+
+  it('migrate_slots with clients writing: the keys of the moved slots leave the source and its replica and land on the target and its replica, and no acknowledged write is lost', () => {
+    const run = new SimRun(loadScenarioText(`scenario_id: migrate-keys
+seed: 57
+cluster: { num_shards: 3, replicas_per_shard: 1, node_timeout: 1000ms, ping_interval: 100ms }
+workload: { keys: 3000, writes_per_sec: 300, wait_replicas: 1 }
+timeline:
+  - { at: 2s, action: migrate_slots, from: shard-0-primary, to: shard-1-primary, count: 400 }
+validation: { convergence_timeout: 20s }
+`));
+    finish(run);
+    const detail = eventsOf(run, 'fault').find((e) => e.action === 'migrate_slots')!.detail;
+    const moved = Number(/\((\d+) keys\)/.exec(detail)![1]);
+    expect(detail).toMatch(/^400 slots \(\d+ keys\) node-0 -> node-2$/);
+    expect(moved).toBeGreaterThan(0);
+    const keysIn = (name: string): number => {
+      let count = 0;
+      for (let slot = 0; slot < 400; slot++) count += serverOf(run.world, name).keyspace.countKeysInSlot(slot);
+      return count;
+    };
+    expect(keysIn('node-0')).toBe(0);
+    expect(keysIn('node-1')).toBe(0);
+    expect(keysIn('node-2')).toBeGreaterThanOrEqual(moved);
+    expect(keysIn('node-3')).toBe(keysIn('node-2'));
+    expect(run.result(false).verdict).toBe('pass');
+  });
 });
