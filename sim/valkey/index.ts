@@ -23,7 +23,7 @@ export {
   clusterSetSlot, abandonSetSlot, SETSLOT_MIGRATING, SETSLOT_IMPORTING, SETSLOT_STABLE, SETSLOT_NODE, SETSLOT_TIMEOUT_MS,
   type SetSlotOp, type SetSlotWait,
 } from './slot-migration.ts';
-export { type Keyspace, UnmodelledKeyspace } from './keyspace.ts';
+export { type Keyspace } from './keyspace.ts';
 export { clusterFailoverCommand, type FailoverMode } from './manual-failover.ts';
 export { feedStream, replicaOffset, replicationLinkUp, dataAgeMs } from './replication.ts';
 export { DataKeyspace, slotOfKey } from './data-keyspace.ts';
