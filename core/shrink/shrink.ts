@@ -155,7 +155,7 @@ export async function shrinkCrash(crash: CrashFile, options: ShrinkOptions): Pro
     after: { ...scenarioSize(final.best.scenario), maxSteps: final.maxSteps },
     runs: checker.runs,
     candidateErrors: [...checker.errors].map(([message, count]) => `${message} (x${count})`),
-    removed: [...chaosNotes, ...describeChanges(materializeChaos(crash.scenario), final.best.scenario), ...maxStepsChange(crash.maxSteps, final.maxSteps)],
+    removed: [...chaosNotes, ...describeChanges(materializeChaos(crash.scenario), materializeChaos(final.best.scenario)), ...maxStepsChange(crash.maxSteps, final.maxSteps)],
     stoppedBy: checker.stoppedBy ?? 'done',
   };
 }
