@@ -169,4 +169,19 @@ describe('membership actions on the simulator', () => {
     expect(knownBy(run.world, 'node-7')).toHaveLength(7);
     expect(run.world.processes.map((process) => process.createdShard)).toEqual([0, 0, 1, 1, 2, 2, 0, null]);
   });
+
+  it('a node learned through gossip gets a random shard id until it pings directly with its shard-id extension', () => {
+    const world = formedWorld(47);
+    const added = world.addProcess(null);
+    world.start(added);
+    while (world.processes[added]!.server === null) world.step();
+    world.command(added, (server) => valkey.meet(server, 0));
+    const newcomer = serverOf(world, `node-${added}`).myself;
+    const observer = serverOf(world, 'node-4');
+    while (observer.lookup(newcomer.identity) === null) world.step();
+    const learnt = observer.lookup(newcomer.identity)!;
+    expect(learnt.shardId).not.toBe(newcomer.shardId);
+    runWorldUntil(world, world.nowMs + 1000);
+    expect(learnt.shardId).toBe(newcomer.shardId);
+  });
 });
