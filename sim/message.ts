@@ -108,7 +108,7 @@ export class Message {
   getAck = false;
   /** A PSYNC answer: the primary's run id, its data (full sync) or the writes missed (partial). */
   runId = 0;
-  snapshot: Map<number, number> | null = null;
+  snapshot: Float64Array | null = null;
   writes: number[] | null = null;
   /** A full sync's open slots (the RDB's `cluster-slot-states`): [slot, importing 1|0, node identity]... */
   openSlots: number[] | null = null;

@@ -173,7 +173,7 @@ function check(context: InvariantContext): Finding | null {
   return null;
 }
 
-export function ackedWrite(event: Extract<ObservedEvent, { kind: 'write-acked' }>): AckedWrite {
+function ackedWrite(event: Extract<ObservedEvent, { kind: 'write-acked' }>): AckedWrite {
   const { key, seq, node, atMs, holders, copies } = event;
   return { key, seq, node, atMs, holders: [...holders], copies, ...(event.extendsSeq === undefined ? {} : { extendsSeq: event.extendsSeq }) };
 }

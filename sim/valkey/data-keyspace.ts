@@ -10,9 +10,9 @@
  *
  * Keys are the workload's `key:<n>`, named here by n. A value is the workload's seq, so writes are
  * told apart; 0 never occurs as a value (seqs start at 1), and in the replication stream seq 0
- * means DEL. Bounded by the workload's key count. Replication (replication.ts) moves data as
- * writes in the stream and as a snapshot on a full sync; `digest()` is what CLUSTER views report
- * as `dataDigest` (DEBUG DIGEST's role: equal data, equal digest).
+ * means DEL. Bounded by the workload's key count (values in an array indexed by key). Replication
+ * (replication.ts) moves data as writes in the stream and as a snapshot on a full sync; `digest()`
+ * is what CLUSTER views report as `dataDigest` (DEBUG DIGEST's role: equal data, equal digest).
  */
 import { keySlot } from '../key-slot.ts';
 import { DEL_STREAM_BYTES, RESTORE_STREAM_BYTES, SET_STREAM_BYTES } from './constants.ts';
@@ -41,22 +41,25 @@ function entryHash(key: number, seq: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** A node's data as a full sync ships it: seq per key (0: absent), indexed by key. */
+export type DataSnapshot = Float64Array;
+
 export class DataKeyspace implements Keyspace {
-  private readonly values = new Map<number, number>();
+  /** seq per key, 0 when absent; grown to the largest key written (the workload's key count). */
+  private values = new Float64Array(0);
+  private count = 0;
   /** Keys per slot (countKeysInSlot), allocated with the first key. */
   private perSlot: Uint16Array | null = null;
-  /** Sum of entryHash over the keys, mod 2^32: order-free and updated in O(1). */
-  private digestSum = 0;
 
   constructor(private readonly server: ValkeyServer) {}
 
   /** The seq the key holds, 0 when absent. */
   get(key: number): number {
-    return this.values.get(key) ?? 0;
+    return key < this.values.length ? this.values[key]! : 0;
   }
 
   keyCount(): number {
-    return this.values.size;
+    return this.count;
   }
 
   countKeysInSlot(slot: number): number {
@@ -76,9 +79,9 @@ export class DataKeyspace implements Keyspace {
 
   /** emptyData. */
   flush(): void {
-    this.values.clear();
+    this.values.fill(0);
+    this.count = 0;
     this.perSlot?.fill(0);
-    this.digestSum = 0;
   }
 
   /** MIGRATE every key of the slot: RESTORE on `target`, then DEL here (both propagated). */
@@ -107,25 +110,31 @@ export class DataKeyspace implements Keyspace {
   }
 
   /** A copy of the data (the RDB of a full sync). */
-  snapshot(): Map<number, number> {
-    return new Map(this.values);
+  snapshot(): DataSnapshot {
+    return this.values.slice();
   }
 
   /** Loading a full sync's RDB: the data becomes the snapshot. */
-  replaceWith(snapshot: ReadonlyMap<number, number>): void {
+  replaceWith(snapshot: DataSnapshot): void {
     this.flush();
-    for (const [key, seq] of snapshot) this.set(key, seq);
+    for (let key = 0; key < snapshot.length; key++) if (snapshot[key] !== 0) this.set(key, snapshot[key]!);
   }
 
   /** Whether replacing the data with `snapshot` drops or changes some key. */
-  losesTo(snapshot: ReadonlyMap<number, number>): boolean {
-    for (const [key, seq] of this.values) if (snapshot.get(key) !== seq) return true;
+  losesTo(snapshot: DataSnapshot): boolean {
+    const values = this.values;
+    for (let key = 0; key < values.length; key++) {
+      if (values[key] !== 0 && (key >= snapshot.length || snapshot[key] !== values[key])) return true;
+    }
     return false;
   }
 
-  /** DEBUG DIGEST's role: `<keys>:<hash>`, equal for equal data. */
+  /** DEBUG DIGEST's role: `<keys>:<hash>`, equal for equal data (computed when views ask). */
   digest(): string {
-    return `${this.values.size}:${this.digestSum.toString(16).padStart(8, '0')}`;
+    let sum = 0;
+    const values = this.values;
+    for (let key = 0; key < values.length; key++) if (values[key] !== 0) sum = (sum + entryHash(key, values[key]!)) >>> 0;
+    return `${this.count}:${sum.toString(16).padStart(8, '0')}`;
   }
 
   private restore(key: number, seq: number): void {
@@ -134,31 +143,38 @@ export class DataKeyspace implements Keyspace {
   }
 
   private set(key: number, seq: number): number {
-    const previous = this.values.get(key);
-    if (previous === undefined) {
+    if (key >= this.values.length) this.grow(key);
+    const previous = this.values[key]!;
+    if (previous === 0) {
+      this.count++;
       this.perSlot ??= new Uint16Array(CLUSTER_SLOTS);
       this.perSlot[slotOfKey(key)]!++;
-    } else {
-      this.digestSum = (this.digestSum - entryHash(key, previous)) >>> 0;
     }
-    this.values.set(key, seq);
-    this.digestSum = (this.digestSum + entryHash(key, seq)) >>> 0;
-    return previous ?? 0;
+    this.values[key] = seq;
+    return previous;
   }
 
   private remove(key: number): void {
-    const previous = this.values.get(key);
-    if (previous === undefined) return;
-    this.values.delete(key);
-    this.digestSum = (this.digestSum - entryHash(key, previous)) >>> 0;
+    if (this.get(key) === 0) return;
+    this.values[key] = 0;
+    this.count--;
     this.perSlot![slotOfKey(key)]!--;
+  }
+
+  private grow(key: number): void {
+    let size = Math.max(16, this.values.length);
+    while (size <= key) size *= 2;
+    const values = new Float64Array(size);
+    values.set(this.values);
+    this.values = values;
   }
 
   /** The keys of a slot, in key order (so what they do to the stream is deterministic). */
   private keysInSlot(slot: number): number[] {
     if (this.countKeysInSlot(slot) === 0) return [];
     const keys: number[] = [];
-    for (const key of this.values.keys()) if (slotOfKey(key) === slot) keys.push(key);
-    return keys.sort((a, b) => a - b);
+    const values = this.values;
+    for (let key = 0; key < values.length; key++) if (values[key] !== 0 && slotOfKey(key) === slot) keys.push(key);
+    return keys;
   }
 }

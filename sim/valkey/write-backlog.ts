@@ -64,19 +64,18 @@ export class WriteBacklog {
   }
 
   private grow(): void {
-    const size = Math.min(this.capacity, this.endOffsets.length * 2);
-    const endOffsets = new Float64Array(size);
-    const keys = new Int32Array(size);
-    const seqs = new Float64Array(size);
-    for (let i = 0; i < this.length; i++) {
-      const at = (this.start + i) % this.endOffsets.length;
-      endOffsets[i] = this.endOffsets[at]!;
-      keys[i] = this.keys[at]!;
-      seqs[i] = this.seqs[at]!;
-    }
-    this.endOffsets = endOffsets;
-    this.keys = keys;
-    this.seqs = seqs;
+    const size = Math.min(this.capacity, this.endOffsets.length * 4);
+    this.endOffsets = this.unrolled(this.endOffsets, new Float64Array(size));
+    this.keys = this.unrolled(this.keys, new Int32Array(size));
+    this.seqs = this.unrolled(this.seqs, new Float64Array(size));
     this.start = 0;
+  }
+
+  /** `to` holding the entries of ring array `from` oldest first (two block copies). */
+  private unrolled<T extends Float64Array | Int32Array>(from: T, to: T): T {
+    const firstPart = Math.min(this.length, from.length - this.start);
+    to.set(from.subarray(this.start, this.start + firstPart));
+    to.set(from.subarray(0, this.length - firstPart), firstPart);
+    return to;
   }
 }

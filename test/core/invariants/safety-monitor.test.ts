@@ -158,7 +158,7 @@ const lineageStep: fc.Arbitrary<LineageStep> = fc.oneof(
     // Mostly one primary and one holder set, so older acks are often candidates for pruning.
     op: fc.constant('write' as const), key: fc.integer({ min: 0, max: 1 }), parent: fc.nat(), ack: fc.boolean(),
     node: fc.constantFrom('node-0', 'node-0', 'node-0', 'node-1'),
-    holders: fc.oneof(fc.constant(['node-0']), fc.constant(['node-0']), fc.uniqueArray(node, { minLength: 1, maxLength: 2 })),
+    holders: fc.oneof(fc.constant<string[]>(['node-0']), fc.constant<string[]>(['node-0']), fc.uniqueArray(node, { minLength: 1, maxLength: 2 })),
     copies: fc.integer({ min: 0, max: 2 }),
   }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('read' as const), key: fc.integer({ min: 0, max: 1 }), value: fc.nat() }) },
