@@ -25,11 +25,16 @@ describe('replicas-consistent', () => {
     expect(found.nodes).toEqual(['node-2', 'node-3']);
   });
 
-  it('tells a lagging replica apart', () => {
-    const view = editNode(healthyCluster(3, 1), 'node-3', (node) => {
+  it('leaves a replica that is still catching up alone, and tells one that is ahead apart', () => {
+    const behind = editNode(healthyCluster(3, 1), 'node-3', (node) => {
       node.report!.dataDigest = 'other';
       node.report!.replOffset = 10;
     });
-    expect(replicasConsistent.check(context([view]))?.fingerprint).toBe('replicas-consistent/replica-behind');
+    expect(replicasConsistent.check(context([behind]))).toBeNull();
+    const ahead = editNode(healthyCluster(3, 1), 'node-3', (node) => {
+      node.report!.dataDigest = 'other';
+      node.report!.replOffset = 9000;
+    });
+    expect(replicasConsistent.check(context([ahead]))?.fingerprint).toBe('replicas-consistent/replica-ahead');
   });
 });
