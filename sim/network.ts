@@ -13,7 +13,11 @@
  *   meanwhile waits and is delivered after the heal if the connection survived, and is lost if
  *   either side closed it. A hold (the fault proxy keeping whole bus messages) stalls the same way
  *   but keeps what it holds when a side closes. Both are per direction, so one-way cuts are free.
- * - A paused receiver leaves data in its socket buffer: it arrives when the process resumes.
+ * - A paused receiver leaves data in its socket buffer: it arrives when the process resumes, a
+ *   socket at a time in the order the sockets became readable, each read until it is empty (the
+ *   event loop's file events, clusterReadHandler's read loop), and only then do timers run (the
+ *   host hears `resumeDrained`). Packets on two sockets of one peer can so be read out of the
+ *   order they were sent: what waited on the first socket to become readable goes first.
  * - Drop rules lose whole bus messages by type and probability at send time; latency rules add
  *   delay and jitter. FIFO order per direction always holds.
  *
@@ -48,6 +52,8 @@ export interface NetworkHost {
   refused(connection: Connection): void;
   /** One side learns the other closed the connection. */
   closedByPeer(connection: Connection, atInitiator: boolean): void;
+  /** A resumed process has read everything that waited for it (its timers may run now). */
+  resumeDrained(processIndex: number): void;
 }
 
 export class Direction {
@@ -59,6 +65,8 @@ export class Direction {
   scheduled = false;
   /** The head waits for the receiving process to resume. */
   waiting = false;
+  /** The receiver resumed and reads this socket until it is empty. */
+  draining = false;
 
   constructor(
     readonly connection: Connection,
@@ -117,6 +125,8 @@ export class Network {
   private readonly latencyRules: Array<LatencyRule[] | null>;
   private readonly dropRules: Array<DropRule[] | null>;
   private readonly waitingFor: Direction[][];
+  /** Per process, the sockets still to read after a resume, the one being read first (or null). */
+  private readonly drainQueue: Array<Direction[] | null>;
   /** Bus data messages delivered to a process. */
   delivered = 0;
   readonly pool = new MessagePool();
@@ -131,6 +141,7 @@ export class Network {
   ) {
     this.connectionsOf = Array.from({ length: capacity }, () => []);
     this.waitingFor = Array.from({ length: capacity }, () => []);
+    this.drainQueue = new Array<Direction[] | null>(capacity).fill(null);
     this.partitionCount = new Uint16Array(capacity * capacity);
     this.holdCount = new Uint16Array(capacity * capacity);
     this.latencyRules = new Array<LatencyRule[] | null>(capacity * capacity).fill(null);
@@ -209,16 +220,49 @@ export class Network {
       if (connection.acceptor === processIndex) this.close(connection, false);
     }
     this.waitingFor[processIndex]!.length = 0;
+    const draining = this.drainQueue[processIndex];
+    if (draining !== null) for (const direction of draining) direction.draining = false;
+    this.drainQueue[processIndex] = null;
   }
 
-  /** A resumed process reads what waited in its socket buffers, in the order it arrived. */
+  /**
+   * A resumed process reads what waited in its socket buffers: socket by socket in the order they
+   * became readable, each until empty; then the host hears `resumeDrained`.
+   */
   processResumed(processIndex: number): void {
     const waiting = this.waitingFor[processIndex]!;
     this.waitingFor[processIndex] = [];
-    for (const direction of waiting) {
-      direction.waiting = false;
+    for (const direction of waiting) direction.waiting = false;
+    this.drainQueue[processIndex] = waiting;
+    this.drainNext(processIndex);
+  }
+
+  /** Starts reading the next socket of a resume, or tells the host the resume has read all. */
+  private drainNext(processIndex: number): void {
+    const queue = this.drainQueue[processIndex];
+    if (queue === null) return;
+    while (queue.length > 0) {
+      const direction = queue[0]!;
+      if (direction.head !== null && !direction.scheduled && !this.blocked(direction) && direction.head.arriveAtMs <= this.scheduler.nowMs) {
+        direction.draining = true;
+        this.scheduleHead(direction);
+        return;
+      }
+      queue.shift();
       this.kick(direction);
     }
+    this.drainQueue[processIndex] = null;
+    this.host.resumeDrained(processIndex);
+  }
+
+  /** The socket being read after a resume is empty (or cannot be read now): on to the next. */
+  private drained(direction: Direction): void {
+    direction.draining = false;
+    this.kick(direction);
+    const queue = this.drainQueue[direction.to];
+    if (queue === null || queue[0] !== direction) return;
+    queue.shift();
+    this.drainNext(direction.to);
   }
 
   /** The scheduler event of a direction fired: deliver its head if the path and receiver allow. */
@@ -230,11 +274,13 @@ export class Network {
     const nowMs = this.scheduler.nowMs;
     if (this.blocked(direction)) {
       this.trace.record(nowMs, T_STALL, direction.from, direction.to, message.type | (connection.kind << 8));
+      if (direction.draining) this.drained(direction);
       return;
     }
     if (!connection.isOpenAt(direction.towardInitiator)) {
       this.trace.record(nowMs, T_LOST, direction.from, direction.to, message.type | (connection.kind << 8));
       this.dropQueue(direction);
+      if (direction.draining) this.drained(direction);
       return;
     }
     if (message.type !== MSG_SYN && this.host.isPaused(direction.to)) {
@@ -244,9 +290,12 @@ export class Network {
       return;
     }
     this.pop(direction);
-    if (direction.head !== null) this.scheduleHead(direction);
+    // Reading a socket after a resume goes on while it holds data that has arrived.
+    const readOn = direction.draining && direction.head !== null && direction.head.arriveAtMs <= nowMs;
+    if (direction.head !== null && (readOn || !direction.draining)) this.scheduleHead(direction);
     this.handle(direction, message);
     this.pool.release(message);
+    if (direction.draining && !readOn) this.drained(direction);
   }
 
   // --- faults on directed pairs ------------------------------------------------------------

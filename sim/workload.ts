@@ -1,7 +1,7 @@
 /**
  * The client workload: writes at `writes_per_sec`, each `SET key:<n> <seq>` to a random key, sent
- * to the node the client believes owns the key's slot (a slot map refreshed on MOVED or an
- * unreachable node, as cluster clients do), then `WAIT <wait_replicas> <timeout>`. A write is
+ * to the node the client believes owns the key's slot (a slot map refreshed on MOVED, CLUSTERDOWN or
+ * an unreachable node, as cluster clients do), then `WAIT <wait_replicas> <timeout>`. A write is
  * acknowledged when SET succeeded and WAIT reached that many replicas: a 'write-acked' event with
  * the nodes that then hold it (exactly: the simulator knows every node's data) as `holders` and
  * `copies`. At the end of a run that converged, every acknowledged key is read back from the
@@ -134,7 +134,12 @@ export class ClientWorkload {
       else this.route[slot] = owner.address;
       return null;
     }
-    if (server.state !== CLUSTER_OK || server.nowMs < server.writesPausedUntilMs) return null;
+    if (server.state !== CLUSTER_OK) {
+      // -CLUSTERDOWN: the client asks another node for the slot map (the shard may have moved on).
+      this.refreshFromRandomNode();
+      return null;
+    }
+    if (server.nowMs < server.writesPausedUntilMs) return null;
     return server;
   }
 

@@ -229,18 +229,14 @@ export class World implements NetworkHost {
     this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_PAUSED, 0);
   }
 
-  /** SIGCONT: buffered data is read first, then an overdue cron tick runs. */
+  /** SIGCONT: buffered data is read first (socket by socket), then an overdue cron tick runs. */
   resume(index: number): void {
     const process = this.processes[index]!;
     if (process.state !== PROCESS_PAUSED) return;
     process.state = PROCESS_RUNNING;
     this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_RUNNING, 0);
-    this.network.processResumed(index);
-    if (process.cronDue) {
-      process.cronDue = false;
-      process.cronHandle = this.scheduler.schedule(this.nowMs, EV_CRON, index, null);
-    }
     this.emit({ kind: 'node-up', atMs: this.nowMs, node: process.name });
+    this.network.processResumed(index);
   }
 
   // --- network faults (turmoil-like) ---------------------------------------------------------
@@ -294,6 +290,14 @@ export class World implements NetworkHost {
   }
 
   // --- NetworkHost -------------------------------------------------------------------------
+
+  /** The resumed process read what waited for it: timers run now (file events before timers). */
+  resumeDrained(index: number): void {
+    const process = this.processes[index]!;
+    if (process.state !== PROCESS_RUNNING || !process.cronDue) return;
+    process.cronDue = false;
+    process.cronHandle = this.scheduler.schedule(this.nowMs, EV_CRON, index, null);
+  }
 
   isDown(index: number): boolean {
     const state = this.processes[index]!.state;

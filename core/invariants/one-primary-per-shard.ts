@@ -3,10 +3,14 @@
  * claims to be primary (protocol reference §9.3 "exactly one primary per shard", "old primaries
  * became replicas"; §3.5, §4.5). Shards are grouped by the shard id each live node reports.
  *
- * Two shapes: `via=split-slots` (two primaries of one shard own slots: a split brain) and
- * `via=stale-demotion` (one owns the slots, the other kept the primary role without slots: an old
- * primary that was never turned into a replica).
+ * Shapes: `via=split-slots` (two primaries of one shard own slots: a split brain), and for a
+ * primary without slots next to the owner, by what made it one (its last such event):
+ * `via=slotless-election` (it won an election that gave it no slots: a replica re-pointed to a
+ * primary that had lost its slots, e.g. by a stale packet, §1.8 step 7f), `via=reset` (CLUSTER
+ * RESET left it an empty primary that keeps its shard id, as 8.0.1 does) or `via=stale-demotion`
+ * (a primary that was never turned into a replica).
  */
+import type { ObservedEvent } from '../events.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { countShape, lastView, liveNodes, type LiveNode } from './view-facts.ts';
@@ -21,6 +25,17 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
   return shards;
 }
 
+/** What last made `node` a primary without slots: an election it won, a reset, or neither. */
+function slotlessVia(events: readonly ObservedEvent[], node: string): 'slotless-election' | 'reset' | 'stale-demotion' {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'election-won' && event.node === node) return 'slotless-election';
+    if (event.kind === 'fault' && event.action === 'reset' && event.nodes.includes(node)) return 'reset';
+    if (event.kind === 'node-state' && event.node === node && event.role === 'primary' && event.slotCount > 0) return 'stale-demotion';
+  }
+  return 'stale-demotion';
+}
+
 function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
   if (view === null) return null;
@@ -28,7 +43,8 @@ function check(context: InvariantContext): Finding | null {
     const primaries = members.filter((node) => node.report.role === 'primary');
     const owning = primaries.filter((node) => node.report.slots.length > 0);
     if (owning.length === 0 || primaries.length < 2) continue;
-    const via = owning.length >= 2 ? 'split-slots' : 'stale-demotion';
+    const slotless = primaries.find((node) => node.report.slots.length === 0);
+    const via = owning.length >= 2 || slotless === undefined ? 'split-slots' : slotlessVia(context.events, slotless.name);
     const describe = (node: LiveNode): string =>
       `${node.name} (configEpoch ${node.report.configEpoch}, ${node.report.slots.length > 0 ? 'owns slots' : 'no slots'})`;
     return finding(

@@ -37,6 +37,9 @@ class Host implements NetworkHost {
   closedByPeer(connection: Connection, atInitiator: boolean): void {
     this.log.push(`${this.scheduler.nowMs} ${atInitiator ? connection.initiator : connection.acceptor} closed`);
   }
+  resumeDrained(index: number): void {
+    this.log.push(`${this.scheduler.nowMs} ${index} drained`);
+  }
 }
 
 function setup(): { scheduler: Scheduler; network: Network; host: Host; run: (untilMs?: number) => void; send: (c: Connection, fromInitiator: boolean, n: number) => void } {
@@ -45,7 +48,8 @@ function setup(): { scheduler: Scheduler; network: Network; host: Host; run: (un
   const trace = new Trace({ node: String, planStep: String, processState: String });
   const network = new Network(4, scheduler, EV, new Rng('net'), trace, host);
   const run = (untilMs = Infinity): void => {
-    while (scheduler.peekAtMs() <= untilMs && scheduler.pop()) network.deliverHead(scheduler.ref as never);
+    // A null ref is a bare clock tick.
+    while (scheduler.peekAtMs() <= untilMs && scheduler.pop()) if (scheduler.ref !== null) network.deliverHead(scheduler.ref as never);
   };
   const send = (connection: Connection, fromInitiator: boolean, n: number): void => {
     const message = network.pool.acquire(fromInitiator ? MSG_PING : MSG_PONG);
@@ -127,7 +131,27 @@ describe('simulated network', () => {
     network.processResumed(1);
     run();
     expect(got(host, 1)).toEqual([1]);
-    expect(Number(host.log.at(-1)!.split(' ')[0])).toBe(scheduler.nowMs);
+    expect(host.log.at(-1)).toBe(`${scheduler.nowMs} 1 drained`);
+  });
+
+  it('a resumed receiver reads socket by socket, in the order they became readable, each until empty, then hears it drained', () => {
+    const { network, host, run, send, scheduler } = setup();
+    const first = network.connect(CONN_BUS, 0, 1, 'link')!;
+    const second = network.connect(CONN_BUS, 2, 1, 'link')!;
+    run();
+    host.paused.add(1);
+    send(second, true, 20);
+    run();
+    // The socket from process 2 became readable first; process 0's gets three, interleaved in time.
+    for (const n of [1, 21, 2, 22, 3]) send(n > 20 ? second : first, true, n);
+    scheduler.schedule(scheduler.nowMs + 100, EV, 0, null); // resumed well after all arrived
+    run();
+    expect(got(host, 1)).toEqual([]);
+    host.paused.delete(1);
+    network.processResumed(1);
+    run();
+    expect(got(host, 1)).toEqual([20, 21, 22, 1, 2, 3]);
+    expect(host.log.at(-1)).toMatch(/ 1 drained$/);
   });
 
   it('a connect to a dead process is refused a round trip later (EINPROGRESS first, then the RST); one partitioned away waits, then is refused after the heal', () => {
