@@ -90,6 +90,7 @@ export class SimRun {
     this.faults = new FaultApplier(this.world, this.topology, this.world.rng.fork('targets'));
     this.workload = scenario.workload === null ? null : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
     this.world.onEvent = (event) => this.onEvent(event);
+    if (this.monitor.observeWriteAcked !== undefined) this.world.onWriteAckedEvent = (event, key, processIndex) => this.onWriteAckedEvent(event, key, processIndex);
     this.world.onRunnerEvent = (code) => this.onRunnerEvent(code);
     this.formation.begin();
     this.world.scheduleRunner(FORMATION_POLL_MS, R_FORMATION);
@@ -144,6 +145,14 @@ export class SimRun {
     if (this.keepEvents) this.events.push(event);
     if (this.violation !== null) return;
     const found = this.monitor.observe(event);
+    if (found !== null) this.fail(found);
+  }
+
+  /** onEvent for acks, the most frequent events: the monitor's entry by key and process number. */
+  private onWriteAckedEvent(event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number): void {
+    if (this.keepEvents) this.events.push(event);
+    if (this.violation !== null) return;
+    const found = this.monitor.observeWriteAcked!(event, key, processIndex);
     if (found !== null) this.fail(found);
   }
 

@@ -155,7 +155,7 @@ export class ClientWorkload {
     // WAIT 0: the primary alone holds it; events never change, so they share one array per node.
     const holders = this.workload.waitReplicas === 0 ? this.soleHolder(processIndex) : this.holdersOf(key, seq);
     // extendsSeq always set (one object shape for every ack): null also when the lineage forgot.
-    world.emitWriteAcked({ kind: 'write-acked', atMs: world.nowMs, key: this.keyNames[key]!, seq, node, holders, copies: holders.length, extendsSeq: extendsSeq ?? null }, processIndex);
+    world.emitWriteAcked({ kind: 'write-acked', atMs: world.nowMs, key: this.keyNames[key]!, seq, node, holders, copies: holders.length, extendsSeq: extendsSeq ?? null }, processIndex, key);
   }
 
   private soleHolder(processIndex: number): string[] {

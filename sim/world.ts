@@ -61,6 +61,11 @@ export class World implements NetworkHost {
   steps = 0;
   /** Receives every observed event (the runner feeds the invariants and keeps them). */
   onEvent: (event: ObservedEvent) => void = () => {};
+  /**
+   * When set, 'write-acked' events go here instead of onEvent, with the workload's key number and
+   * the acking process's index (so the safety monitor need not look them up by name).
+   */
+  onWriteAckedEvent: ((event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number) => void) | null = null;
   /** Runner events (EV_RUNNER) and workload events (EV_WORKLOAD) go here. */
   onRunnerEvent: (code: number, ref: unknown) => void = () => {};
   onWorkloadEvent: () => void = () => {};
@@ -179,9 +184,10 @@ export class World implements NetworkHost {
   }
 
   /** emit() for the workload's acks, the most frequent event of a run: no lookups by name. */
-  emitWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, processIndex: number): void {
+  emitWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, processIndex: number, key: number): void {
     this.trace.recordEvent(event, EVENT_CODES['write-acked'], processIndex, event.seq);
-    this.onEvent(event);
+    if (this.onWriteAckedEvent !== null) this.onWriteAckedEvent(event, key, processIndex);
+    else this.onEvent(event);
   }
 
   /** `node-K` of the process that owns a node id, or null (handshake names, unknown ids). */

@@ -67,6 +67,12 @@ interface Win {
 export class AckedWritesMonitor {
   private readonly keys = new Map<string, PendingAck>();
   private readonly nodes = new Map<string, NodeFacts>();
+  /**
+   * The same lists and facts by the caller's numbers (onWriteAckedNumbered): a string-keyed Map
+   * lookup per ack cost the simulator a tenth of its speed. `keys` and `nodes` stay the truth.
+   */
+  private readonly keysByIndex: Array<PendingAck | undefined> = [];
+  private readonly nodesByIndex: Array<NodeFacts | undefined> = [];
   private readonly wins: Win[] = [];
 
   onNodeState(event: Extract<ObservedEvent, { kind: 'node-state' }>, index: number): void {
@@ -104,12 +110,39 @@ export class AckedWritesMonitor {
   }
 
   onWriteAcked(event: WriteAcked, index: number): void {
+    const head = this.keys.get(event.key) ?? null;
+    const ack = this.addAck(event, index, this.nodes.get(event.node), head);
+    if (ack !== head) this.keys.set(event.key, ack);
+  }
+
+  /**
+   * onWriteAcked for a caller that numbers keys and nodes (the simulator: key n, process index):
+   * `keyIndex` always stands for `event.key` and `nodeIndex` for `event.node`, and no other key or
+   * node gets the same number, and all of the caller's acks come this way. Same effect as
+   * onWriteAcked, array lookups instead of Map lookups by name.
+   */
+  onWriteAckedNumbered(event: WriteAcked, index: number, keyIndex: number, nodeIndex: number): void {
+    // Facts are created once per node and never replaced; one with no marks judges as none at all.
+    let facts = this.nodesByIndex[nodeIndex];
+    if (facts === undefined) {
+      facts = this.facts(event.node);
+      this.nodesByIndex[nodeIndex] = facts;
+    }
+    let head = this.keysByIndex[keyIndex];
+    if (head === undefined) head = this.keys.get(event.key) ?? undefined;
+    const ack = this.addAck(event, index, facts, head ?? null);
+    if (ack !== head) {
+      this.keys.set(event.key, ack);
+      this.keysByIndex[keyIndex] = ack;
+    }
+  }
+
+  /** The ack's entry at the head of its key's list (`head`), reusing what it covers; returns the new head. */
+  private addAck(event: WriteAcked, index: number, facts: NodeFacts | undefined, head: PendingAck | null): PendingAck {
     // The common case (one holder: WAIT 0) makes no arrays or strings.
     const distinctHolders = event.holders.length === 1 ? event.holders : [...new Set(event.holders)].sort();
     const holdersKey = distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
-    const facts = this.nodes.get(event.node);
     const stale = facts !== undefined && facts.supersededAt >= facts.configEpoch;
-    const head = this.keys.get(event.key) ?? null;
     const oldestDropped = stale ? null : this.pruneCovered(head, event, holdersKey);
     const older = oldestDropped === null ? head : oldestDropped.older;
     // Something was dropped: the head was, and its object is reused (the key's entry stays).
@@ -126,7 +159,7 @@ export class AckedWritesMonitor {
     ack.distinctHolders = distinctHolders;
     ack.stale = stale;
     ack.older = older;
-    if (ack !== head) this.keys.set(event.key, ack);
+    return ack;
   }
 
   onReadBack(event: Extract<ObservedEvent, { kind: 'read-back' }>): Finding | null {

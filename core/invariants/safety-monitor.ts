@@ -20,6 +20,12 @@ import { twoWinnersFinding, type ElectionWin } from './one-winner-per-epoch.ts';
 export interface SafetyMonitor {
   /** Feed the next event; returns a finding if this event breaks an enabled safety invariant. */
   observe(event: ObservedEvent): Finding | null;
+  /**
+   * observe() for a 'write-acked' event, the most frequent kind, from a caller that numbers keys
+   * and nodes (the simulator: key n, process index; the same number always for the same name, and
+   * then for every ack): the same verdicts without a lookup by name or a dispatch on `kind`.
+   */
+  observeWriteAcked?(event: Extract<ObservedEvent, { kind: 'write-acked' }>, keyIndex: number, nodeIndex: number): Finding | null;
 }
 
 /** Per-node event positions, -1 for never. */
@@ -64,6 +70,12 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
     return null;
   }
 
+  function observeWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, keyIndex: number, nodeIndex: number): Finding | null {
+    index++;
+    acked.onWriteAckedNumbered(event, index, keyIndex, nodeIndex);
+    return null;
+  }
+
   function observe(event: ObservedEvent): Finding | null {
     index++;
     // Most events of a run with a workload are acks: they go first.
@@ -104,5 +116,5 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
     }
   }
 
-  return { observe };
+  return { observe, observeWriteAcked };
 }
