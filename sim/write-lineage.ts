@@ -15,6 +15,15 @@
 /** Writes remembered: at 200 writes/s, 11 simulated minutes. */
 export const LINEAGE_WRITES = 1 << 17;
 
+/**
+ * A seq's place in the ring: seq mod LINEAGE_WRITES, as a mask (a power of two; equal for every
+ * whole seq below 2^53). `%` on seqs read back from a Float64Array is a floating-point modulo, a
+ * call out of the compiled code on the hot path.
+ */
+function ringSlot(seq: number): number {
+  return seq & (LINEAGE_WRITES - 1);
+}
+
 export class WriteLineage {
   private readonly parents = new Float64Array(LINEAGE_WRITES);
   private readonly acked = new Uint8Array(LINEAGE_WRITES);
@@ -24,13 +33,13 @@ export class WriteLineage {
   /** A new write replaced `parentSeq` (0: the key was absent); returns its seq. */
   add(parentSeq: number): number {
     const seq = ++this.lastSeq;
-    this.parents[seq % LINEAGE_WRITES] = parentSeq;
-    this.acked[seq % LINEAGE_WRITES] = 0;
+    this.parents[ringSlot(seq)] = parentSeq;
+    this.acked[ringSlot(seq)] = 0;
     return seq;
   }
 
   markAcked(seq: number): void {
-    if (this.known(seq)) this.acked[seq % LINEAGE_WRITES] = 1;
+    if (this.known(seq)) this.acked[ringSlot(seq)] = 1;
   }
 
   /** Whether `value` (a key's seq on some node, 0 for absent) descends from write `seq`. */
@@ -38,7 +47,7 @@ export class WriteLineage {
     let current = value;
     while (current > seq) {
       if (!this.known(current)) return true;
-      current = this.parents[current % LINEAGE_WRITES]!;
+      current = this.parents[ringSlot(current)]!;
     }
     return current === seq;
   }
@@ -49,11 +58,11 @@ export class WriteLineage {
    */
   newestAckedAncestor(seq: number, floorSeq: number): number | null | undefined {
     if (!this.known(seq)) return undefined;
-    let current = this.parents[seq % LINEAGE_WRITES]!;
+    let current = this.parents[ringSlot(seq)]!;
     while (current >= floorSeq && current > 0) {
       if (!this.known(current)) return undefined;
-      if (this.acked[current % LINEAGE_WRITES] === 1) return current;
-      current = this.parents[current % LINEAGE_WRITES]!;
+      if (this.acked[ringSlot(current)] === 1) return current;
+      current = this.parents[ringSlot(current)]!;
     }
     return null;
   }
@@ -69,7 +78,7 @@ export class WriteLineage {
     while (current > 0) {
       out.push(current);
       if (current < floorSeq || !this.known(current)) return out;
-      current = this.parents[current % LINEAGE_WRITES]!;
+      current = this.parents[ringSlot(current)]!;
     }
     out.push(0);
     return out;

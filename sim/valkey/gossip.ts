@@ -78,7 +78,8 @@ export function sendPing(server: ValkeyServer, link: ClusterLink, type: number):
       digits = server.rng.int(RANDOM_BITS_RANGE);
       digitsRange = RANDOM_BITS_RANGE;
     }
-    const pick = digits % known;
+    // digits < 2^30: `| 0` is exact and makes this an integer modulo, not a floating-point one.
+    const pick = (digits | 0) % known;
     digits = (digits - pick) / known;
     digitsRange = Math.floor(digitsRange / known);
     const node = nodes[pick]!;
