@@ -255,6 +255,18 @@ export class Network {
     this.host.resumeDrained(processIndex);
   }
 
+  /** Paused again before a resume read everything: what is left waits for the next resume. */
+  private drainInterrupted(processIndex: number): void {
+    const queue = this.drainQueue[processIndex] ?? [];
+    this.drainQueue[processIndex] = null;
+    for (const direction of queue) {
+      direction.draining = false;
+      if (direction.waiting || direction.head === null) continue;
+      direction.waiting = true;
+      this.waitingFor[processIndex]!.push(direction);
+    }
+  }
+
   /** The socket being read after a resume is empty (or cannot be read now): on to the next. */
   private drained(direction: Direction): void {
     direction.draining = false;
@@ -269,7 +281,11 @@ export class Network {
   deliverHead(direction: Direction): void {
     direction.scheduled = false;
     const message = direction.head;
-    if (message === null) return;
+    if (message === null) {
+      // Emptied meanwhile (a side closed): a resume reading this socket goes on to the next.
+      if (direction.draining) this.drained(direction);
+      return;
+    }
     const connection = direction.connection;
     const nowMs = this.scheduler.nowMs;
     if (this.blocked(direction)) {
@@ -287,6 +303,7 @@ export class Network {
       this.trace.record(nowMs, T_WAIT_RESUME, direction.from, direction.to, message.type | (connection.kind << 8));
       direction.waiting = true;
       this.waitingFor[direction.to]!.push(direction);
+      if (direction.draining) this.drainInterrupted(direction.to);
       return;
     }
     this.pop(direction);

@@ -154,6 +154,48 @@ describe('simulated network', () => {
     expect(host.log.at(-1)).toMatch(/ 1 drained$/);
   });
 
+  it('a process paused again before it read everything reads the rest at its next resume', () => {
+    const { network, host, run, send, scheduler } = setup();
+    const first = network.connect(CONN_BUS, 0, 1, 'link')!;
+    const second = network.connect(CONN_BUS, 2, 1, 'link')!;
+    run();
+    host.paused.add(1);
+    send(first, true, 1);
+    send(first, true, 2);
+    run();
+    send(second, true, 21);
+    scheduler.schedule(scheduler.nowMs + 100, EV, 0, null);
+    run();
+    host.paused.delete(1);
+    network.processResumed(1);
+    host.paused.add(1); // SIGSTOP again at once: nothing read yet
+    run();
+    expect(got(host, 1)).toEqual([]);
+    host.paused.delete(1);
+    network.processResumed(1);
+    run();
+    expect(got(host, 1)).toEqual([1, 2, 21]);
+  });
+
+  it('a resume goes on to the next socket when the one it reads is emptied meanwhile (the reader closed it)', () => {
+    const { network, host, run, send, scheduler } = setup();
+    const first = network.connect(CONN_BUS, 0, 1, 'link')!;
+    const second = network.connect(CONN_BUS, 2, 1, 'link')!;
+    run();
+    host.paused.add(1);
+    send(first, true, 1);
+    run();
+    send(second, true, 21);
+    scheduler.schedule(scheduler.nowMs + 100, EV, 0, null);
+    run();
+    host.paused.delete(1);
+    network.processResumed(1);
+    network.close(first, false); // the reader frees that link before it got to its data
+    run();
+    expect(got(host, 1)).toEqual([21]);
+    expect(host.log.filter((line) => line.endsWith(' 1 drained'))).toHaveLength(1);
+  });
+
   it('a connect to a dead process is refused a round trip later (EINPROGRESS first, then the RST); one partitioned away waits, then is refused after the heal', () => {
     const { network, host, run, scheduler } = setup();
     host.down.add(2);
