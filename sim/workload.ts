@@ -32,6 +32,8 @@ export class ClientWorkload {
   private readonly keyNames: string[];
   /** Per key, the oldest acknowledged seq (0: none yet): read-back histories reach down to it. */
   private readonly oldestAckedSeq: Float64Array;
+  /** Per key, the last acknowledged seq (0: none yet), a shortcut for the lineage walk. */
+  private readonly lastAckedSeq: Float64Array;
   private readonly lineage = new WriteLineage();
   private readonly soleHolders: string[][] = [];
   private readonly waitTimeout: number;
@@ -50,6 +52,7 @@ export class ClientWorkload {
     const keys = Math.max(1, workload.keys);
     this.keyNames = Array.from({ length: keys }, (_, key) => `key:${key}`);
     this.oldestAckedSeq = new Float64Array(keys);
+    this.lastAckedSeq = new Float64Array(keys);
     this.waitTimeout = waitTimeoutMs(world.cluster.nodeTimeoutMs);
   }
 
@@ -148,8 +151,9 @@ export class ClientWorkload {
     const world = this.world;
     this.acked++;
     const floor = this.oldestAckedSeq[key]!;
-    const extendsSeq = this.lineage.newestAckedAncestor(seq, floor === 0 ? seq : floor);
+    const extendsSeq = this.lineage.newestAckedAncestor(seq, floor === 0 ? seq : floor, this.lastAckedSeq[key]!);
     this.lineage.markAcked(seq);
+    this.lastAckedSeq[key] = seq;
     if (floor === 0) this.oldestAckedSeq[key] = seq;
     const node = world.processes[processIndex]!.name;
     // WAIT 0: the primary alone holds it; events never change, so they share one array per node.

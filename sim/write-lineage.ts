@@ -55,10 +55,14 @@ export class WriteLineage {
   /**
    * The newest acknowledged write that write `seq` descends from (itself excluded), walking no
    * lower than `floorSeq`: null when there is none, undefined when the walk reached forgotten writes.
+   * `lastAckedOfKey` is an acked write of the key that the caller already knows of (a shortcut).
    */
-  newestAckedAncestor(seq: number, floorSeq: number): number | null | undefined {
+  newestAckedAncestor(seq: number, floorSeq: number, lastAckedOfKey = 0): number | null | undefined {
     if (!this.known(seq)) return undefined;
     let current = this.parents[ringSlot(seq)]!;
+    // Usually the value it replaced is the key's last acked write (`lastAckedOfKey`, if the caller
+    // knows it): then no walk, and no look far back into the ring, is needed.
+    if (current === lastAckedOfKey && current > 0) return current;
     while (current >= floorSeq && current > 0) {
       if (!this.known(current)) return undefined;
       if (this.acked[ringSlot(current)] === 1) return current;

@@ -53,11 +53,18 @@ export class WriteBacklog {
 
   /** The writes after `offset`, oldest first, flattened as [endOffset, key, seq, ...]. */
   writesAfter(offset: number): number[] {
-    const out: number[] = [];
     const size = this.endOffsets.length;
-    for (let i = 0; i < this.length; i++) {
+    // End offsets grow along the ring: find the first one above `offset` by bisection.
+    let low = 0;
+    let high = this.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.endOffsets[(this.start + middle) % size]! <= offset) low = middle + 1;
+      else high = middle;
+    }
+    const out: number[] = [];
+    for (let i = low; i < this.length; i++) {
       const at = (this.start + i) % size;
-      if (this.endOffsets[at]! <= offset) continue;
       out.push(this.endOffsets[at]!, this.keys[at]!, this.seqs[at]!);
     }
     return out;
