@@ -6,9 +6,11 @@
  * Shapes: `via=split-slots` (two primaries of one shard own slots: a split brain), and for a
  * primary without slots next to the owner, by what made it one (its last such event):
  * `via=slotless-election` (it won an election that gave it no slots: a replica re-pointed to a
- * primary that had lost its slots, e.g. by a stale packet, §1.8 step 7f), `via=reset` (CLUSTER
- * RESET left it an empty primary that keeps its shard id, as 8.0.1 does) or `via=stale-demotion`
- * (a primary that was never turned into a replica).
+ * primary that had lost its slots, e.g. by a stale packet, §1.8 step 7f), `via=no-election` (it
+ * was a replica and turned primary without winning anything: in 8.0.1 a stale packet from a node
+ * that claims to replicate it does that, §1.8 step 7f promotes the claimed primary, itself),
+ * `via=reset` (CLUSTER RESET left it an empty primary that keeps its shard id, as 8.0.1 does) or
+ * `via=stale-demotion` (a primary that was never turned into a replica).
  */
 import type { ObservedEvent } from '../events.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -25,13 +27,15 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
   return shards;
 }
 
-/** What last made `node` a primary without slots: an election it won, a reset, or neither. */
-function slotlessVia(events: readonly ObservedEvent[], node: string): 'slotless-election' | 'reset' | 'stale-demotion' {
+/** What last made `node` a primary without slots: an election it won, a reset, none while a replica, or neither. */
+function slotlessVia(events: readonly ObservedEvent[], node: string): 'slotless-election' | 'no-election' | 'reset' | 'stale-demotion' {
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
     if (event.kind === 'election-won' && event.node === node) return 'slotless-election';
     if (event.kind === 'fault' && event.action === 'reset' && event.nodes.includes(node)) return 'reset';
-    if (event.kind === 'node-state' && event.node === node && event.role === 'primary' && event.slotCount > 0) return 'stale-demotion';
+    if (event.kind !== 'node-state' || event.node !== node) continue;
+    if (event.role === 'replica') return 'no-election';
+    if (event.slotCount > 0) return 'stale-demotion';
   }
   return 'stale-demotion';
 }
