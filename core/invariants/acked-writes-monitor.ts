@@ -18,21 +18,22 @@ type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
  * would cost every scavenge); `holders` is the event's array, shared (events are never changed).
  */
 class PendingAck {
-  key = '';
-  atMs = 0;
+  // What pruneCovered reads comes first: one cache line for the check on every ack.
   seq = 0;
-  node = '';
-  holders: readonly string[] = [];
-  copies = 0;
   extendsSeq: number | null | undefined = undefined;
-  index = -1;
+  node = '';
   /** Sorted distinct holders joined: two acks with equal keys have the same holder set. */
   holdersKey = '';
-  distinctHolders: readonly string[] = [];
-  /** The acking primary had been failed over already (excused whatever follows). */
-  stale = false;
+  copies = 0;
   /** The next older pending ack of the key. */
   older: PendingAck | null = null;
+  index = -1;
+  /** The acking primary had been failed over already (excused whatever follows). */
+  stale = false;
+  key = '';
+  atMs = 0;
+  holders: readonly string[] = [];
+  distinctHolders: readonly string[] = [];
 
   toWrite(): AckedWrite {
     const write: AckedWrite = { key: this.key, seq: this.seq, node: this.node, atMs: this.atMs, holders: [...this.holders], copies: this.copies };
