@@ -234,7 +234,9 @@ export class AckedWritesMonitor {
       if (holderSet.has(win.node) && allSure && !this.lostBetween(win.node, ack.index, win.index)) failoverAfter = true;
       else excusedByFailover = true;
     }
-    const migrated = [ack.node, ...holders].some((node) => this.after(node, (facts) => facts.lastMigrated, ack.index));
+    const shard = [ack.node, ...holders];
+    for (const node of [...shard]) shard.push(this.nodes.get(node)?.primary ?? node);
+    const migrated = shard.some((node) => this.after(node, (facts) => facts.lastMigrated, ack.index));
     const primaryLost = holders.some((holder) => this.after(holder, (facts) => facts.lastPrimaryLoss, ack.index));
     const cause = lossCause(
       failoverAfter,

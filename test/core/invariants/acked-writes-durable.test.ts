@@ -119,6 +119,20 @@ describe('acked-writes-durable', () => {
     expect(verdicts(events)).toBeNull();
   });
 
+  it("excuses a write whose shard's slots a migration moved from the acking node's former primary (a stale source)", () => {
+    const events: ObservedEvent[] = [
+      state(0, 'node-5', 'replica', 'node-4', 1),
+      won(1, 'node-5', 2),
+      ack(2, 'k1', 5, 1, 'node-5', ['node-5']),
+      { kind: 'fault', atMs: 3, action: 'migrate_slots', nodes: ['node-4', 'node-2'], detail: '888 slots' },
+      readBack(9, 'k1', 7, [7, 3, 0]),
+    ];
+    expect(verdicts(events)).toBeNull();
+    // The same migration between two other shards excuses nothing.
+    const elsewhere = events.map((event) => (event.kind === 'fault' ? { ...event, nodes: ['node-7', 'node-2'] } : event));
+    expect(verdicts(elsewhere)?.fingerprint).toBe('acked-writes-durable/lost-after=none,read=other');
+  });
+
   it('a dropped older ack never hides a loss: pruning keeps what the read-back can miss', () => {
     // seq 6 does not descend from seq 5 (another branch): both are kept and seq 5 is flagged.
     const events: ObservedEvent[] = [
