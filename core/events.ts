@@ -28,6 +28,11 @@ export type ObservedEvent =
    * a key's writes are taken as one line, each descending from the one before.
    */
   | (EventBase & { kind: 'write-acked'; key: string; seq: number; node: string; holders: string[]; copies: number; extendsSeq?: number | null })
+  /**
+   * MIGRATE moved these keys (their values as they were on `from`) to `to`: a slot migration an
+   * admin ran. A key's acknowledged writes then live on in the target shard, with no WAIT behind them.
+   */
+  | (EventBase & { kind: 'keys-migrated'; keys: string[]; from: string; to: string })
   /** A node lost its data set through an injected fault (kill without persistence, reset, ...). */
   | (EventBase & { kind: 'data-lost'; node: string; cause: string })
   /** A fault or admin action applied by the runner (resolved targets). */

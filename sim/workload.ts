@@ -99,10 +99,10 @@ export class ClientWorkload {
     const key = this.rng.int(this.workload.keys);
     const slot = valkey.slotOfKey(key);
     const target = this.route[slot]!;
-    const server = target >= 0 ? this.writableServer(target, slot) : null;
+    const server = target >= 0 ? this.writableServer(target, slot, key) : null;
     if (server !== null) {
       this.accepted++;
-      this.apply(server, target, key);
+      this.apply(server, server.processIndex, key);
     } else {
       this.refused++;
     }
@@ -121,9 +121,10 @@ export class ClientWorkload {
 
   /**
    * The server that takes a SET on `target`: a primary that owns the slot, is ok and not paused
-   * for a manual failover. Else null, after what the client learns from the refusal.
+   * for a manual failover; while the slot migrates and the key is no longer there, the import's
+   * target after -ASK (and ASKING). Else null, after what the client learns from the refusal.
    */
-  private writableServer(target: number, slot: number): valkey.ValkeyServer | null {
+  private writableServer(target: number, slot: number, key: number): valkey.ValkeyServer | null {
     const process = this.world.processes[target]!;
     const server = process.server;
     if (!process.running || server === null) {
@@ -143,6 +144,18 @@ export class ClientWorkload {
       return null;
     }
     if (server.nowMs < server.writesPausedUntilMs) return null;
+    const migratingTo = server.migratingSlotsTo.get(slot);
+    if (migratingTo !== undefined && server.keyspace.get(key) === 0) return this.askedServer(migratingTo.address, slot);
+    return server;
+  }
+
+  /** -ASK <slot> <node>: ASKING, then the SET on the node importing the slot, if it is. */
+  private askedServer(address: number, slot: number): valkey.ValkeyServer | null {
+    const process = this.world.processes[address];
+    const server = process?.server ?? null;
+    if (process === undefined || !process.running || server === null) return null;
+    if (!valkey.isPrimary(server.myself) || !server.importingSlotsFrom.has(slot)) return null;
+    if (server.state !== CLUSTER_OK || server.nowMs < server.writesPausedUntilMs) return null;
     return server;
   }
 

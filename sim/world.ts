@@ -32,7 +32,7 @@ export const EV_TASK = 7;
 /** Observed-event kinds as small codes for the trace hash. */
 const EVENT_CODES: Record<ObservedEvent['kind'], number> = {
   'vote-granted': 1, 'election-won': 2, 'node-state': 3, 'write-acked': 4, 'data-lost': 5,
-  fault: 6, 'node-down': 7, 'node-up': 8, healed: 9, 'read-back': 10,
+  fault: 6, 'node-down': 7, 'node-up': 8, healed: 9, 'read-back': 10, 'keys-migrated': 11,
 };
 
 export type Pairs = ReadonlyArray<readonly [number, number]>;
@@ -473,6 +473,9 @@ export class World implements NetworkHost {
         this.emit({ kind: 'vote-granted', atMs: this.nowMs, voter: this.processes[voter]!.name, candidate: this.nameOfIdentity(candidate) ?? `id-${candidate}`, epoch });
       },
       writeAcked: (index, key, seq) => this.onWriteAcked(index, key, seq),
+      keysMigrated: (from, to, keys) => {
+        this.emit({ kind: 'keys-migrated', atMs: this.nowMs, keys: keys.map((key) => `key:${key}`), from: this.processes[from]!.name, to: this.processes[to]!.name });
+      },
       dataLost: (index, cause) => {
         this.emit({ kind: 'data-lost', atMs: this.nowMs, node: this.processes[index]!.name, cause });
       },

@@ -11,10 +11,9 @@
  *   running without persistence);
  * - a node of the write's shard that did not surely hold it won an election or took over (the
  *   async-replication window: a replica that had not received it was promoted, §3.2);
- * - slots moved by migrate_slots from or to a node of its shard: the acking node, a holder, or
- *   the primary one of those last replicated (the key may have moved, and a migration run from a
- *   stale primary moves a stale copy; a migrated key's durability is the target's, with no WAIT
- *   behind it);
+ * - MIGRATE moved its key ('keys-migrated'): the key's durability is then the target shard's,
+ *   with no WAIT behind it, and a migration still run from a stale primary after a failover moves
+ *   a stale copy;
  * or when, at the ack, the acking primary had already been superseded: a replica of it had won an
  * election with an epoch at least its configEpoch (§4.5: writes a stale primary takes before it
  * hears of the failover are lost when it resyncs).
@@ -113,7 +112,7 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
   let excusedByFailover = false;
   let failoverAfter = false;
   let demoted = false;
-  const migratedNodes = new Set<string>();
+  let migrated = false;
   let primaryLost = false;
   let someHolderDown = false;
   for (let index = 0; index < readIndex; index++) {
@@ -138,13 +137,10 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
       if (owningPrimary.has(event.node)) primaryLost = true;
     } else if (after && event.kind === 'node-down' && holders.has(event.node)) {
       someHolderDown = true;
-    } else if (after && event.kind === 'fault' && event.action === 'migrate_slots') {
-      for (const node of event.nodes) migratedNodes.add(node);
+    } else if (after && event.kind === 'keys-migrated' && event.keys.includes(ack.key)) {
+      migrated = true;
     }
   }
-  const shard = [ack.node, ...holders];
-  for (const node of [...shard]) shard.push(formerPrimary.get(node) ?? node);
-  const migrated = shard.some((node) => migratedNodes.has(node));
   return {
     excused: lost.size >= ack.copies || primaryLost || excusedByFailover || stale || migrated,
     holdersLost: lost.size,

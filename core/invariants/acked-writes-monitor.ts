@@ -55,7 +55,6 @@ class NodeFacts {
   lastPrimaryLoss = -1;
   lastDown = -1;
   lastDemoted = -1;
-  lastMigrated = -1;
   losses: number[] = [];
 }
 
@@ -75,6 +74,8 @@ export class AckedWritesMonitor {
   private readonly keysByIndex: Array<PendingAck | undefined> = [];
   private readonly nodesByIndex: Array<NodeFacts | undefined> = [];
   private readonly wins: Win[] = [];
+  /** Per key, the position of the last MIGRATE that moved it. */
+  private readonly lastMigrated = new Map<string, number>();
 
   onNodeState(event: Extract<ObservedEvent, { kind: 'node-state' }>, index: number): void {
     const facts = this.facts(event.node);
@@ -106,8 +107,8 @@ export class AckedWritesMonitor {
     this.facts(node).lastDown = index;
   }
 
-  onFault(event: Extract<ObservedEvent, { kind: 'fault' }>, index: number): void {
-    if (event.action === 'migrate_slots') for (const node of event.nodes) this.facts(node).lastMigrated = index;
+  onKeysMigrated(event: Extract<ObservedEvent, { kind: 'keys-migrated' }>, index: number): void {
+    for (const key of event.keys) this.lastMigrated.set(key, index);
   }
 
   onWriteAcked(event: WriteAcked, index: number): void {
@@ -234,9 +235,7 @@ export class AckedWritesMonitor {
       if (holderSet.has(win.node) && allSure && !this.lostBetween(win.node, ack.index, win.index)) failoverAfter = true;
       else excusedByFailover = true;
     }
-    const shard = [ack.node, ...holders];
-    for (const node of [...shard]) shard.push(this.nodes.get(node)?.primary ?? node);
-    const migrated = shard.some((node) => this.after(node, (facts) => facts.lastMigrated, ack.index));
+    const migrated = (this.lastMigrated.get(ack.key) ?? -1) > ack.index;
     const primaryLost = holders.some((holder) => this.after(holder, (facts) => facts.lastPrimaryLoss, ack.index));
     const cause = lossCause(
       failoverAfter,

@@ -103,9 +103,10 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
         acked.onNodeDown(event.node, index);
         if (isRestartingDown(event)) lastRestart.set(event.node, index);
         return null;
-      case 'fault':
-        acked.onFault(event, index);
+      case 'keys-migrated':
+        acked.onKeysMigrated(event, index);
         return null;
+      case 'fault':
       case 'node-up':
       case 'healed':
         return null;

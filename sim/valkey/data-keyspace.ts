@@ -51,7 +51,7 @@ export class DataKeyspace implements Keyspace {
   /** Keys per slot (countKeysInSlot), allocated with the first key. */
   private perSlot: Uint16Array | null = null;
 
-  constructor(private readonly server: ValkeyServer) {}
+  constructor(readonly server: ValkeyServer) {}
 
   /** The seq the key holds, 0 when absent. */
   get(key: number): number {
@@ -93,6 +93,7 @@ export class DataKeyspace implements Keyspace {
       this.remove(key);
       if (this.server.replication.primaryAddress < 0) feedWrite(this.server, DEL_STREAM_BYTES, key, 0, false);
     }
+    if (keys.length > 0) this.server.env.keysMigrated(this.server.processIndex, target.server.processIndex, keys);
     return keys.length;
   }
 

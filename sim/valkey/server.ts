@@ -35,6 +35,8 @@ export interface ServerEnv {
   voteGranted(voterProcess: number, candidateIdentity: number, epoch: number): void;
   /** A client's WAIT after its write of `key` (seq) reached enough replicas (wait.ts). */
   writeAcked(processIndex: number, key: number, seq: number): void;
+  /** MIGRATE moved these keys (workload key numbers) from one process's data to another's. */
+  keysMigrated(fromProcess: number, toProcess: number, keys: readonly number[]): void;
   /** The node lost data through an injected fault that reached it indirectly (replication.ts). */
   dataLost(processIndex: number, cause: string): void;
   electionWon(processIndex: number, epoch: number, consensus: boolean): void;

@@ -84,7 +84,7 @@ describe('data on the simulator', () => {
     ]);
   });
 
-  it('migrate_slots moves the keys of the slots it moves: the target holds them, the source and its replica no longer', () => {
+  it('migrate_slots moves the keys of the slots it moves (keys-migrated): the target holds them, the source and its replica no longer', () => {
     const run = converged(new SimRun(scenario([at(2000, { action: 'migrate_slots', from: 'shard-0-primary', to: 'shard-1-primary', count: 3000 })]), {}));
     const source = serverOf(run.world, 'node-0');
     const target = serverOf(run.world, 'node-2');
@@ -95,6 +95,9 @@ describe('data on the simulator', () => {
       moved += target.keyspace.countKeysInSlot(slot);
     }
     expect(moved).toBeGreaterThan(0);
+    const migrated = eventsOf(run, 'keys-migrated');
+    expect(migrated.reduce((sum, event) => sum + event.keys.length, 0)).toBe(moved);
+    expect(new Set(migrated.map((event) => `${event.from}->${event.to}`))).toEqual(new Set(['node-0->node-2']));
   });
 
   it('same seed, same data: two runs end with the same digests and trace hash', () => {

@@ -110,27 +110,21 @@ describe('acked-writes-durable', () => {
     expect(verdicts(lineOf([8, 7]))).toBeNull();
   });
 
-  it('excuses a write whose slots may have moved with migrate_slots after the ack', () => {
-    const events: ObservedEvent[] = [
-      ack(1, 'k1', 5, 1, 'node-0', ['node-0']),
-      { kind: 'fault', atMs: 2, action: 'migrate_slots', nodes: ['node-0', 'node-3'], detail: '10 slots' },
-      readBack(9, 'k1', null),
-    ];
-    expect(verdicts(events)).toBeNull();
-  });
-
-  it("excuses a write whose shard's slots a migration moved from the acking node's former primary (a stale source)", () => {
+  it('excuses a write whose key MIGRATE moved after the ack, and only that key', () => {
     const events: ObservedEvent[] = [
       state(0, 'node-5', 'replica', 'node-4', 1),
       won(1, 'node-5', 2),
       ack(2, 'k1', 5, 1, 'node-5', ['node-5']),
-      { kind: 'fault', atMs: 3, action: 'migrate_slots', nodes: ['node-4', 'node-2'], detail: '888 slots' },
-      readBack(9, 'k1', 7, [7, 3, 0]),
+      // A migration still run from node-4 (stale) moved its old copy of k1 to node-2.
+      { kind: 'keys-migrated', atMs: 3, keys: ['k0', 'k1'], from: 'node-4', to: 'node-2' },
+      readBack(9, 'k1', 3, [3, 0]),
     ];
     expect(verdicts(events)).toBeNull();
-    // The same migration between two other shards excuses nothing.
-    const elsewhere = events.map((event) => (event.kind === 'fault' ? { ...event, nodes: ['node-7', 'node-2'] } : event));
-    expect(verdicts(elsewhere)?.fingerprint).toBe('acked-writes-durable/lost-after=none,read=other');
+    // Slots of the shard moved, but not k1's: no excuse (a migration does not hide a collision).
+    const otherKeys = events.map((event) => (event.kind === 'keys-migrated' ? { ...event, keys: ['k0'] } : event));
+    expect(verdicts(otherKeys)?.fingerprint).toBe('acked-writes-durable/lost-after=none,read=other');
+    const faultOnly = events.map((event): ObservedEvent => (event.kind === 'keys-migrated' ? { kind: 'fault', atMs: 3, action: 'migrate_slots', nodes: ['node-2', 'node-4'], detail: '' } : event));
+    expect(verdicts(faultOnly)?.fingerprint).toBe('acked-writes-durable/lost-after=none,read=other');
   });
 
   it('a dropped older ack never hides a loss: pruning keeps what the read-back can miss', () => {

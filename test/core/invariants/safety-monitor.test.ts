@@ -41,6 +41,9 @@ const nodeDown = fc.record({
   wasPrimary: fc.boolean(), eligibleReplicas: fc.constant([]),
 });
 const nodeUp = fc.record({ kind: fc.constant('node-up' as const), atMs: fc.constant(0), node });
+const keysMigrated = fc.record({
+  kind: fc.constant('keys-migrated' as const), atMs: fc.constant(0), keys: fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 2 }), from: node, to: node,
+});
 const readBack = fc.record({
   kind: fc.constant('read-back' as const), atMs: fc.constant(0), key: fc.constantFrom(...KEYS),
   seq: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }), node,
@@ -55,8 +58,8 @@ const MIXES: Record<InvariantName | 'all', fc.Arbitrary<ObservedEvent>> = {
   'epoch-order': nodeState,
   'one-vote-per-epoch': fc.oneof(voteGranted, voteGranted, nodeDown, nodeUp),
   'one-winner-per-epoch': fc.oneof(electionWon, nodeState),
-  'acked-writes-durable': fc.oneof(writeAcked, writeAcked, dataLost, dataLost, nodeDown, electionWon, electionWon, nodeState, nodeState, readBack),
-  all: fc.oneof(voteGranted, electionWon, nodeState, writeAcked, dataLost, nodeDown, nodeUp, readBack),
+  'acked-writes-durable': fc.oneof(writeAcked, writeAcked, dataLost, dataLost, nodeDown, electionWon, electionWon, nodeState, nodeState, readBack, keysMigrated),
+  all: fc.oneof(voteGranted, electionWon, nodeState, writeAcked, dataLost, nodeDown, nodeUp, readBack, keysMigrated),
 } as Record<InvariantName | 'all', fc.Arbitrary<ObservedEvent>>;
 
 function withSeqs(events: ObservedEvent[]): ObservedEvent[] {
@@ -162,7 +165,7 @@ const lineageStep: fc.Arbitrary<LineageStep> = fc.oneof(
     copies: fc.integer({ min: 0, max: 2 }),
   }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('read' as const), key: fc.integer({ min: 0, max: 1 }), value: fc.nat() }) },
-  { weight: 2, arbitrary: fc.oneof(dataLost, electionWon, nodeState, nodeDown).map((event) => ({ op: 'event' as const, event: event as ObservedEvent })) },
+  { weight: 2, arbitrary: fc.oneof(dataLost, electionWon, nodeState, nodeDown, keysMigrated).map((event) => ({ op: 'event' as const, event: event as ObservedEvent })) },
 );
 
 const lineageEvents: fc.Arbitrary<ObservedEvent[]> = fc.array(lineageStep, { maxLength: 24 }).map((steps) => {
