@@ -22,8 +22,9 @@
  *
  * Judged at each 'read-back'. When several acked writes of the key are lost, the finding names the
  * one with the highest seq that has no excuse. The fingerprint says what happened after the ack:
- * a failover in the shard, the acking primary demoted, some (too few) holders lost data, one went
- * down, or nothing at all; and whether the key was missing or held another value.
+ * a failover in the shard, the acking primary demoted, it lost some slots (e.g. to a migration run
+ * from a stale primary), some (too few) holders lost data, one went down, or nothing at all; and
+ * whether the key was missing or held another value.
  */
 import type { ObservedEvent } from '../events.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -40,7 +41,7 @@ export interface AckedWrite {
 }
 
 /** What happened between a write's ack and the read-back (fingerprint word). */
-export type LossCause = 'failover' | 'demoted' | 'partial-data-loss' | 'holder-down' | 'none';
+export type LossCause = 'failover' | 'demoted' | 'slots-lost' | 'partial-data-loss' | 'holder-down' | 'none';
 
 export interface ReadBack {
   key: string;
@@ -76,9 +77,10 @@ export function lostWriteFinding(write: AckedWrite, read: ReadBack, holdersLost:
 }
 
 /** The cause word, from "what happened after the ack" facts, in order of blame. */
-export function lossCause(failoverAfter: boolean, demoted: boolean, someHolderLost: boolean, someHolderDown: boolean): LossCause {
+export function lossCause(failoverAfter: boolean, demoted: boolean, slotsLost: boolean, someHolderLost: boolean, someHolderDown: boolean): LossCause {
   if (failoverAfter) return 'failover';
   if (demoted) return 'demoted';
+  if (slotsLost) return 'slots-lost';
   if (someHolderLost) return 'partial-data-loss';
   if (someHolderDown) return 'holder-down';
   return 'none';
@@ -106,6 +108,8 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
   const formerPrimary = new Map<string, string | null>();
   const configEpoch = new Map<string, number>();
   const owningPrimary = new Set<string>();
+  const slotCounts = new Map<string, number>();
+  let slotsLost = false;
   const supersededAt = new Map<string, number>();
   const lost = new Set<string>();
   let stale = false;
@@ -124,6 +128,9 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
       configEpoch.set(event.node, event.configEpoch);
       if (event.role === 'primary' && event.slotCount > 0) owningPrimary.add(event.node);
       else owningPrimary.delete(event.node);
+      const before = slotCounts.get(event.node) ?? 0;
+      if (after && event.node === ack.node && event.role === 'primary' && event.slotCount < before) slotsLost = true;
+      slotCounts.set(event.node, event.role === 'primary' ? event.slotCount : 0);
       if (after && event.node === ack.node && event.role === 'replica') demoted = true;
     } else if (event.kind === 'election-won') {
       const former = formerPrimary.get(event.node) ?? null;
@@ -144,7 +151,7 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
   return {
     excused: lost.size >= ack.copies || primaryLost || excusedByFailover || stale || migrated,
     holdersLost: lost.size,
-    cause: lossCause(failoverAfter, demoted, lost.size > 0, someHolderDown),
+    cause: lossCause(failoverAfter, demoted, slotsLost, lost.size > 0, someHolderDown),
   };
 }
 

@@ -55,6 +55,9 @@ class NodeFacts {
   lastPrimaryLoss = -1;
   lastDown = -1;
   lastDemoted = -1;
+  /** Its slot count per its last 'node-state' (0 as a replica), and when that count last fell while a primary. */
+  slotCount = 0;
+  lastSlotsLost = -1;
   losses: number[] = [];
 }
 
@@ -85,6 +88,8 @@ export class AckedWritesMonitor {
     }
     facts.configEpoch = event.configEpoch;
     facts.owningPrimary = event.role === 'primary' && event.slotCount > 0;
+    if (event.role === 'primary' && event.slotCount < facts.slotCount) facts.lastSlotsLost = index;
+    facts.slotCount = event.role === 'primary' ? event.slotCount : 0;
   }
 
   onWin(event: Extract<ObservedEvent, { kind: 'election-won' }>, index: number): void {
@@ -240,6 +245,7 @@ export class AckedWritesMonitor {
     const cause = lossCause(
       failoverAfter,
       this.after(ack.node, (facts) => facts.lastDemoted, ack.index),
+      this.after(ack.node, (facts) => facts.lastSlotsLost, ack.index),
       holdersLost > 0,
       holders.some((holder) => this.after(holder, (facts) => facts.lastDown, ack.index)),
     );

@@ -127,6 +127,16 @@ describe('acked-writes-durable', () => {
     expect(verdicts(faultOnly)?.fingerprint).toBe('acked-writes-durable/lost-after=none,read=other');
   });
 
+  it('names a loss after the acking primary lost slots (a migration run from a stale primary took them)', () => {
+    const events: ObservedEvent[] = [
+      state(0, 'node-1', 'primary', null, 7),
+      ack(2, 'k1', 5, 1, 'node-1', ['node-1']),
+      { kind: 'node-state', atMs: 3, node: 'node-1', role: 'primary', primary: null, currentEpoch: 8, configEpoch: 7, slotCount: 90 },
+      readBack(9, 'k1', null, [0]),
+    ];
+    expect(verdicts(events)?.fingerprint).toBe('acked-writes-durable/lost-after=slots-lost,read=missing');
+  });
+
   it('a dropped older ack never hides a loss: pruning keeps what the read-back can miss', () => {
     // seq 6 does not descend from seq 5 (another branch): both are kept and seq 5 is flagged.
     const events: ObservedEvent[] = [
