@@ -4,12 +4,12 @@
  * 3 for the environment. Anything else is a busfuzz bug: exit 4 with the stack, so it can be reported.
  */
 import { EnvironmentError, InputError } from '../backend.ts';
+import { TOOL_VERSION } from '../crash/format.ts';
 import { createLogger } from '../log.ts';
 import { COMMANDS, parseCommandLine } from './args.ts';
 import type { CliContext, CliDeps, Command } from './context.ts';
 import { USAGE } from './usage.ts';
 
-export const TOOL_VERSION = '0.1.0';
 
 /** Exit code for an internal error (a bug in busfuzz, not in the scenario or the environment). */
 export const EXIT_INTERNAL = 4;
