@@ -16,7 +16,8 @@ export function addSlotsRange(server: ValkeyServer, start: number, end: number):
   for (let slot = start; slot <= end; slot++) {
     if (server.slots[slot] !== null) return `ERR Slot ${slot} is already busy`;
   }
-  for (let slot = start; slot <= end; slot++) server.addSlot(server.myself, slot);
+  // Every slot is free, so binding the range is clusterAddSlot on each.
+  server.bindRange(server.myself, start, end);
   server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);
   return null;
 }

@@ -151,7 +151,9 @@ export class ValkeyServer {
     if (this.slots[slot] !== null) return false;
     this.slots[slot] = node;
     node.numSlots++;
-    node.slotsCache = null;
+    // Keep a cached set in step: rescanning the 16384-slot table for it on the next nodes.conf
+    // save cost the fuzz loop a sixth of its time when migrations move slots one at a time.
+    if (node.slotsCache !== null) node.slotsCache = this.env.slotSets.withRange(node.slotsCache, slot, slot);
     this.ownerNotClaiming[slot] = 0;
     if (node.numSlots === 1) this.firstSlotGained(node);
     return true;
@@ -163,7 +165,7 @@ export class ValkeyServer {
     if (owner === null || owner === undefined) return;
     this.slots[slot] = null;
     owner.numSlots--;
-    owner.slotsCache = null;
+    if (owner.slotsCache !== null) owner.slotsCache = this.env.slotSets.withoutRange(owner.slotsCache, slot, slot);
     this.ownerNotClaiming[slot] = 0;
   }
 
@@ -220,12 +222,17 @@ export class ValkeyServer {
   delNodeSlots(node: ClusterNode): number {
     let deleted = 0;
     if (node.numSlots === 0) return 0;
+    // delSlot for each of its slots, with the cached set emptied once at the end.
+    const slots = this.slots;
     for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
-      if (this.slots[slot] === node) {
-        this.delSlot(slot);
+      if (slots[slot] === node) {
+        slots[slot] = null;
+        this.ownerNotClaiming[slot] = 0;
         deleted++;
       }
     }
+    node.numSlots -= deleted;
+    node.slotsCache = node.numSlots === 0 ? this.env.slotSets.empty : null;
     return deleted;
   }
 

@@ -132,6 +132,35 @@ export class SlotSetTable {
   }
 }
 
+/**
+ * The slots of range list `a` that are (`inB` true) or are not (false) in range list `b`, as flat
+ * inclusive pairs in ascending order. Both lists sorted and disjoint, as SlotSet keeps them. Lets a
+ * rule that treats "slots I bind to the sender" and "slots it claims" differently work on ranges
+ * instead of walking every slot.
+ */
+export function rangesSplit(a: readonly number[], b: readonly number[], inB: boolean): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    let start = a[i]!;
+    const end = a[i + 1]!;
+    while (j < b.length && b[j + 1]! < start) j += 2;
+    for (let k = j; start <= end; k += 2) {
+      if (k >= b.length || b[k]! > end) {
+        if (!inB) out.push(start, end);
+        break;
+      }
+      // b's range k overlaps start..end (it ends at or after start).
+      const overlapStart = Math.max(start, b[k]!);
+      const overlapEnd = Math.min(end, b[k + 1]!);
+      if (!inB && overlapStart > start) out.push(start, overlapStart - 1);
+      if (inB) out.push(overlapStart, overlapEnd);
+      start = overlapEnd + 1;
+    }
+  }
+  return out;
+}
+
 /** Appends start..end to sorted, disjoint `ranges`, merging with the last range if they touch. */
 function pushMerged(ranges: number[], start: number, end: number): void {
   const last = ranges.length - 1;

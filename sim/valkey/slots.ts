@@ -17,12 +17,14 @@ import { fillHeader, sendOnLink } from './gossip.ts';
 import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
 import { setNodeAsPrimary, setPrimary } from './roles.ts';
 import type { ValkeyServer } from './server.ts';
-import type { SlotSet } from './slot-set.ts';
+import { rangesSplit, type SlotSet } from './slot-set.ts';
 
 /**
  * clusterUpdateSlotsConfigWith(sender, senderConfigEpoch, slots). Valkey walks all 16384 slots;
- * only the slots the sender claims and those it owns in my view can change, so those are walked
- * (each slot's outcome is independent of the others, so the order does not matter).
+ * each slot's outcome is independent of the others', so here the slots split by range arithmetic
+ * against the sender's slots in my view: those it claims and already has only stop counting as
+ * unclaimed, those it has but no longer claims start to, and only the claimed slots bound to
+ * others are walked one by one (in ascending order, as Valkey does).
  */
 export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
   const myself = server.myself;
@@ -37,15 +39,20 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   const openSlots = server.migratingSlotsTo.size + server.importingSlotsFrom.size > 0;
   const keyspace = server.keyspace;
   const dirtySlots: number[] = [];
-  for (let i = 0; i < claimed.length; i += 2) {
+  // Claimed and already the sender's: the owner claims it (again).
+  if (ownedBefore.length > 0) {
+    const kept = rangesSplit(claimed, ownedBefore, true);
+    for (let i = 0; i < kept.length; i += 2) notClaiming.fill(0, kept[i]!, kept[i + 1]! + 1);
+  }
+  const others = ownedBefore.length > 0 ? rangesSplit(claimed, ownedBefore, false) : claimed;
+  for (let i = 0; i < others.length; i += 2) {
     // Slots to rebind are collected into runs and rebound a run at a time.
     let runStart = -1;
-    for (let slot = claimed[i]!; slot <= claimed[i + 1]! + 1; slot++) {
+    for (let slot = others[i]!; slot <= others[i + 1]! + 1; slot++) {
       let rebind = false;
-      if (slot <= claimed[i + 1]!) {
+      if (slot <= others[i + 1]!) {
         const owner = owners[slot]!;
-        if (owner === sender) notClaiming[slot] = 0;
-        else if (owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch) {
+        if (owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch) {
           if (owner === myself && keyspace.countKeysInSlot(slot) > 0) dirtySlots.push(slot);
           if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
           if (openSlots) rewireOpenSlot(server, slot, sender, sameShard);
@@ -64,12 +71,8 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   // Slots bound to the sender that it no longer claims: keep the binding, remember the owner no
   // longer claims it (such slots are never sent in UPDATEs).
   if (ownedBefore.length > 0) {
-    const claimedBits = slots.bits;
-    for (let i = 0; i < ownedBefore.length; i += 2) {
-      for (let slot = ownedBefore[i]!; slot <= ownedBefore[i + 1]!; slot++) {
-        if (claimedBits[slot] === 0 && owners[slot] === sender) server.ownerNotClaiming[slot] = 1;
-      }
-    }
+    const dropped = rangesSplit(ownedBefore, claimed, false);
+    for (let i = 0; i < dropped.length; i += 2) notClaiming.fill(1, dropped[i]!, dropped[i + 1]! + 1);
   }
   if (openSlots) openSlotsNotClaimed(server, sender, senderConfigEpoch, slots);
   // Empty-shard failover: neither of us owns slots, same shard, and its epoch is newer.
@@ -134,11 +137,13 @@ function openSlotsNotClaimed(server: ValkeyServer, sender: ClusterNode, senderCo
  * larger configEpoch: send it one UPDATE about the first such owner.
  */
 export function sendUpdateIfStale(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
-  const ranges = slots.ranges;
+  // Slots bound to the sender are skipped by the rule, so only the others are walked.
+  const own = server.slotsOf(sender).ranges;
+  const ranges = own.length > 0 ? rangesSplit(slots.ranges, own, false) : slots.ranges;
   for (let i = 0; i < ranges.length; i += 2) {
     for (let slot = ranges[i]!; slot <= ranges[i + 1]!; slot++) {
       const owner = server.slots[slot]!;
-      if (owner === sender || server.slotUnclaimed(slot)) continue;
+      if (server.slotUnclaimed(slot)) continue;
       if (owner.configEpoch > senderConfigEpoch) {
         sendUpdate(server, sender.link, owner);
         return;
