@@ -14,8 +14,8 @@ import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { unreplaceablePrimaries } from './failover-bound.ts';
 import {
-  NodeDirectory, SLOT_COUNT, describeSlots, lastView, liveNodes, ownedRanges, slotOwnerTable,
-  type LiveNode, type SlotOwnerTable,
+  NodeDirectory, SLOT_COUNT, describeRanges, lastView, liveNodes, ownedRanges,
+  type LiveNode, type OwnedRange,
 } from './view-facts.ts';
 
 type OwnerKind = 'unassigned' | 'not-live' | 'unknown-node';
@@ -67,25 +67,43 @@ function excusedOwnerIds(context: InvariantContext, directory: NodeDirectory): S
   return ids;
 }
 
+/**
+ * The slots of the view not served by a live (or excused) owner, from the view's merged ranges:
+ * a poll while the cluster has not converged yet runs this for every live view, so it works on a
+ * few ranges per shard rather than on 16384 slots.
+ */
 function uncoveredSlots(
-  table: SlotOwnerTable, liveIds: ReadonlySet<string>, excusedIds: ReadonlySet<string>, directory: NodeDirectory,
-): { slots: number[]; kind: OwnerKind; ownerIds: string[] } | null {
-  const slots: number[] = [];
+  ranges: readonly OwnedRange[], liveIds: ReadonlySet<string>, excusedIds: ReadonlySet<string>, directory: NodeDirectory,
+): { count: number; ranges: Array<[number, number]>; kind: OwnerKind; ownerIds: string[] } | null {
+  const gaps: Array<[number, number]> = [];
   const kinds = new Set<OwnerKind>();
   const ownerIds = new Set<string>();
-  for (let slot = 0; slot < SLOT_COUNT; slot++) {
-    const index = table.owner[slot]!;
-    if (index >= 0 && (liveIds.has(table.ids[index]!) || excusedIds.has(table.ids[index]!))) continue;
-    slots.push(slot);
-    if (index < 0) kinds.add('unassigned');
-    else {
-      ownerIds.add(table.ids[index]!);
-      kinds.add(directory.nameOf(table.ids[index]!) === undefined ? 'unknown-node' : 'not-live');
+  let count = 0;
+  const add = (start: number, end: number): void => {
+    const last = gaps[gaps.length - 1];
+    if (last !== undefined && last[1] + 1 === start) last[1] = end;
+    else gaps.push([start, end]);
+    count += end - start + 1;
+  };
+  let next = 0;
+  for (const range of ranges) {
+    if (range.start > next) {
+      add(next, range.start - 1);
+      kinds.add('unassigned');
     }
+    next = range.end + 1;
+    if (liveIds.has(range.ownerId) || excusedIds.has(range.ownerId)) continue;
+    add(range.start, range.end);
+    ownerIds.add(range.ownerId);
+    kinds.add(directory.nameOf(range.ownerId) === undefined ? 'unknown-node' : 'not-live');
   }
-  if (slots.length === 0) return null;
+  if (next < SLOT_COUNT) {
+    add(next, SLOT_COUNT - 1);
+    kinds.add('unassigned');
+  }
+  if (count === 0) return null;
   const kind: OwnerKind = kinds.has('unassigned') ? 'unassigned' : kinds.has('not-live') ? 'not-live' : 'unknown-node';
-  return { slots, kind, ownerIds: [...ownerIds] };
+  return { count, ranges: gaps, kind, ownerIds: [...ownerIds] };
 }
 
 function check(context: InvariantContext): Finding | null {
@@ -97,19 +115,20 @@ function check(context: InvariantContext): Finding | null {
   const liveIds = new Set(live.map((node) => node.report.id));
   let excusedOwners: Set<string> | null = null;
   for (const observer of live) {
-    // Fast path: count the slots in ranges with live owners; the table only when some are missing.
-    const covered = ownedRanges(observer.report).reduce((sum, range) => sum + (liveIds.has(range.ownerId) ? range.end - range.start + 1 : 0), 0);
+    // Fast path: count the slots in ranges with live owners; the excuses only when some are missing.
+    const ranges = ownedRanges(observer.report);
+    const covered = ranges.reduce((sum, range) => sum + (liveIds.has(range.ownerId) ? range.end - range.start + 1 : 0), 0);
     if (covered === SLOT_COUNT) continue;
     excusedOwners ??= excusedOwnerIds(context, directory);
-    const gap = uncoveredSlots(slotOwnerTable(observer.report), liveIds, excusedOwners, directory);
+    const gap = uncoveredSlots(ranges, liveIds, excusedOwners, directory);
     if (gap === null) continue;
     const owners = gap.ownerIds.map((id) => directory.label(id));
     const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;
     return finding(
       'slot-coverage',
       `owner=${gap.kind}`,
-      `${observer.name} sees ${gap.slots.length} of ${SLOT_COUNT} slots not served by a live node ` +
-        `(${describeSlots(gap.slots)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
+      `${observer.name} sees ${gap.count} of ${SLOT_COUNT} slots not served by a live node ` +
+        `(${describeRanges(gap.ranges)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
         'so after the faults healed all slots should be covered',
       [observer.name, ...gap.ownerIds.flatMap((id) => directory.nameOf(id) ?? [])],
     );

@@ -167,11 +167,11 @@ export function slotCountOf(ranges: readonly (readonly [number, number])[]): num
 
 /** `0-99, 200, 300-310` for a sorted slot list; long lists end in `(+N more ranges)`. */
 export function describeSlots(slots: readonly number[], maxRanges = 4): string {
-  const ranges: string[] = [];
+  const ranges: Array<[number, number]> = [];
   let start = -1;
   let previous = -2;
   const flush = (): void => {
-    if (start >= 0) ranges.push(start === previous ? `${start}` : `${start}-${previous}`);
+    if (start >= 0) ranges.push([start, previous]);
   };
   for (const slot of slots) {
     if (slot !== previous + 1) {
@@ -181,7 +181,13 @@ export function describeSlots(slots: readonly number[], maxRanges = 4): string {
     previous = slot;
   }
   flush();
-  const shown = ranges.slice(0, maxRanges).join(', ');
+  return describeRanges(ranges, maxRanges);
+}
+
+/** describeSlots for sorted, disjoint, non-adjacent inclusive ranges. */
+export function describeRanges(ranges: ReadonlyArray<readonly [number, number]>, maxRanges = 4): string {
+  const words = ranges.slice(0, maxRanges).map(([start, end]) => (start === end ? `${start}` : `${start}-${end}`));
+  const shown = words.join(', ');
   return ranges.length > maxRanges ? `${shown} (+${ranges.length - maxRanges} more ranges)` : shown;
 }
 
