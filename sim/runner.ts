@@ -47,6 +47,12 @@ export interface SimRunOptions {
   onTraceLine?: (line: string) => void;
   /** Keep every observed event for the convergence checks. @defaultValue true */
   keepEvents?: boolean;
+  /**
+   * Keep the 'write-acked' events too (tests read them). No convergence check reads them (the
+   * safety monitor judges acks as they come), and a run with a workload makes one per write:
+   * keeping them all made every young-generation GC copy them. @defaultValue true
+   */
+  keepAckEvents?: boolean;
 }
 
 export class SimRun {
@@ -65,6 +71,7 @@ export class SimRun {
   private readonly faults: FaultApplier;
   private readonly workload: ClientWorkload | null;
   private readonly keepEvents: boolean;
+  private readonly keepAckEvents: boolean;
   private plan: Plan | null = null;
   private phaseIndex = 0;
   private shiftMs = 0;
@@ -84,6 +91,7 @@ export class SimRun {
     });
     if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
     this.keepEvents = options.keepEvents ?? true;
+    this.keepAckEvents = this.keepEvents && (options.keepAckEvents ?? true);
     this.monitor = createSafetyMonitor(scenario);
     this.formation = new Formation(this.world, layouts);
     this.topology = new TopologyTracker(this.world, layouts);
@@ -150,7 +158,7 @@ export class SimRun {
 
   /** onEvent for acks, the most frequent events: the monitor's entry by key and process number. */
   private onWriteAckedEvent(event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number): void {
-    if (this.keepEvents) this.events.push(event);
+    if (this.keepAckEvents) this.events.push(event);
     if (this.violation !== null) return;
     const found = this.monitor.observeWriteAcked!(event, key, processIndex);
     if (found !== null) this.fail(found);
@@ -282,7 +290,7 @@ export class SimRun {
 
 /** Backend.run for the simulator. */
 export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
-  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine });
+  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false });
   run.runSteps(options.maxSteps, options.signal);
   return run.result(options.signal?.aborted === true && !run.done);
 }
