@@ -78,10 +78,11 @@ export function sendPing(server: ValkeyServer, link: ClusterLink, type: number):
       digits = server.rng.int(RANDOM_BITS_RANGE);
       digitsRange = RANDOM_BITS_RANGE;
     }
-    // digits < 2^30: `| 0` is exact and makes this an integer modulo, not a floating-point one.
-    const pick = (digits | 0) % known;
-    digits = (digits - pick) / known;
-    digitsRange = Math.floor(digitsRange / known);
+    // digits < 2^30, so `| 0` truncates exactly: one integer division gives digit and rest.
+    const rest = (digits / known) | 0;
+    const pick = digits - rest * known;
+    digits = rest;
+    digitsRange = (digitsRange / known) | 0;
     const node = nodes[pick]!;
     if (node === myself || node === receiver) continue;
     if ((node.flags & NODE_PFAIL) !== 0) continue; // appended below
