@@ -158,7 +158,8 @@ export class SimRun {
 
   /** onEvent for acks, the most frequent events: the monitor's entry by key and process number. */
   private onWriteAckedEvent(event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number): void {
-    if (this.keepAckEvents) this.events.push(event);
+    // The world reuses the event object for the next ack.
+    if (this.keepAckEvents) this.events.push({ ...event });
     if (this.violation !== null) return;
     const found = this.monitor.observeWriteAcked!(event, key, processIndex);
     if (found !== null) this.fail(found);

@@ -39,6 +39,27 @@ export interface TraceNames {
   processState(state: number): string;
 }
 
+type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
+
+/**
+ * A write-acked event as the ring keeps it: acks are the most frequent events, and storing each
+ * young event object in the (old) ring cost a remembered-set entry per ack and kept it alive past
+ * a scavenge; the ring instead reuses these and copies the fields in.
+ */
+class AckLine {
+  key = '';
+  seq = 0;
+  node = '';
+  holders: readonly string[] = [];
+  copies = 0;
+  extendsSeq: number | null | undefined = undefined;
+
+  describe(): string {
+    const extendsPart = this.extendsSeq === undefined ? '' : ` extendsSeq=${String(this.extendsSeq)}`;
+    return `write-acked key=${this.key} seq=${this.seq} node=${this.node} holders=[${this.holders.join(',')}] copies=${this.copies}${extendsPart}`;
+  }
+}
+
 export class Trace {
   private readonly hash: Hash = createHash('sha256');
   private chunk = new Int32Array(CHUNK_RECORDS * RECORD_INTS);
@@ -47,7 +68,8 @@ export class Trace {
   private previousRecords = 0;
   private chunkRecords = 0;
   /** Observed events named by T_EVENT records, kept as long as their records are in the ring. */
-  private readonly eventRing: Array<ObservedEvent | null>;
+  private readonly eventRing: Array<ObservedEvent | AckLine | null>;
+  private readonly ackLines: AckLine[];
   private eventSeq = 0;
   records = 0;
   /** Called with each readable line as it is recorded (`reproduce --trace`); slow, off by default. */
@@ -58,7 +80,8 @@ export class Trace {
     readonly tailRecords = 50,
   ) {
     if (tailRecords > CHUNK_RECORDS) throw new Error(`Trace: a tail of ${tailRecords} records is longer than a chunk (${CHUNK_RECORDS})`);
-    this.eventRing = new Array<ObservedEvent | null>(Math.max(1, tailRecords)).fill(null);
+    this.eventRing = new Array<ObservedEvent | AckLine | null>(Math.max(1, tailRecords)).fill(null);
+    this.ackLines = Array.from({ length: this.eventRing.length }, () => new AckLine());
   }
 
   record(atMs: number, code: number, a: number, b: number, c: number): void {
@@ -79,6 +102,21 @@ export class Trace {
     const seq = this.eventSeq++;
     this.eventRing[seq % this.eventRing.length] = event;
     this.record(event.atMs, T_EVENT, seq, kindCode * 4096 + (node & 4095), value);
+  }
+
+  /** recordEvent for a 'write-acked' event (the same record), keeping a copy of its fields. */
+  recordAck(event: WriteAcked, kindCode: number, node: number): void {
+    const seq = this.eventSeq++;
+    const slot = seq % this.eventRing.length;
+    const line = this.ackLines[slot]!;
+    line.key = event.key;
+    line.seq = event.seq;
+    line.node = event.node;
+    line.holders = event.holders;
+    line.copies = event.copies;
+    line.extendsSeq = event.extendsSeq;
+    this.eventRing[slot] = line;
+    this.record(event.atMs, T_EVENT, seq, kindCode * 4096 + (node & 4095), event.seq);
   }
 
   /** sha256 (hex) of every record so far. */
@@ -146,6 +184,7 @@ export class Trace {
     if (event === null || event === undefined || seq < this.eventSeq - this.eventRing.length) {
       return `event ${kindAndNode >> 12} on ${this.names.node(kindAndNode & 4095)} (${value})`;
     }
+    if (event instanceof AckLine) return event.describe();
     const { atMs: _atMs, kind, ...rest } = event;
     const fields = Object.entries(rest).map(([key, v]) => `${key}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
     return `${kind} ${fields.join(' ')}`;

@@ -63,7 +63,8 @@ export class World implements NetworkHost {
   onEvent: (event: ObservedEvent) => void = () => {};
   /**
    * When set, 'write-acked' events go here instead of onEvent, with the workload's key number and
-   * the acking process's index (so the safety monitor need not look them up by name).
+   * the acking process's index (so the safety monitor need not look them up by name). The event
+   * object is reused for the next ack: a consumer that keeps it keeps a copy.
    */
   onWriteAckedEvent: ((event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number) => void) | null = null;
   /** Runner events (EV_RUNNER) and workload events (EV_WORKLOAD) go here. */
@@ -183,11 +184,14 @@ export class World implements NetworkHost {
     this.onEvent(event);
   }
 
-  /** emit() for the workload's acks, the most frequent event of a run: no lookups by name. */
+  /**
+   * emit() for the workload's acks, the most frequent event of a run: no lookups by name. The
+   * event object is reused for the next ack: whoever keeps it must keep a copy.
+   */
   emitWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, processIndex: number, key: number): void {
-    this.trace.recordEvent(event, EVENT_CODES['write-acked'], processIndex, event.seq);
+    this.trace.recordAck(event, EVENT_CODES['write-acked'], processIndex);
     if (this.onWriteAckedEvent !== null) this.onWriteAckedEvent(event, key, processIndex);
-    else this.onEvent(event);
+    else this.onEvent({ ...event });
   }
 
   /** `node-K` of the process that owns a node id, or null (handshake names, unknown ids). */

@@ -5,7 +5,12 @@
  * Acks are the most frequent events of a run with a workload (one per write), so their path is
  * lean: one lookup for the key, one for the node, no allocation in the steady state. Per key the
  * acks still pending form a list, newest first; an ack the new one covers is dropped and its
- * object reused (`pruneCovered`).
+ * object reused (`pruneCovered`). For a caller that numbers keys (the simulator), the newest ack of
+ * each key lives in flat arrays instead (`NumberedHeads`): one ack per write to a random key made
+ * the head object a cache miss per ack, the largest single cost of a simulated write.
+ *
+ * Bounded: acks that are excused stay excused (every excuse only ever becomes true), and such an
+ * ack can never be reported, so the lists are swept of them whenever they have doubled.
  */
 import type { ObservedEvent } from '../events.ts';
 import type { Finding } from '../violation.ts';
@@ -34,6 +39,11 @@ class PendingAck {
   atMs = 0;
   holders: readonly string[] = [];
   distinctHolders: readonly string[] = [];
+
+  /** Whether this ack is the one `ancestor` names (linear: every earlier write counts). */
+  isAncestorFor(ancestor: number | null | undefined, linear: boolean): boolean {
+    return linear ? this.extendsSeq === undefined : ancestor !== null && ancestor !== undefined && this.seq === ancestor;
+  }
 
   toWrite(): AckedWrite {
     const write: AckedWrite = { key: this.key, seq: this.seq, node: this.node, atMs: this.atMs, holders: [...this.holders], copies: this.copies };
@@ -67,6 +77,120 @@ interface Win {
   former: string | null;
 }
 
+/** extendsSeq in a Float64Array: undefined and null as negative codes (seqs are positive). */
+const EXT_UNDEFINED = -1;
+const EXT_NULL = -2;
+
+function encodeExtends(extendsSeq: number | null | undefined): number {
+  return extendsSeq === undefined ? EXT_UNDEFINED : extendsSeq === null ? EXT_NULL : extendsSeq;
+}
+
+function decodeExtends(code: number): number | null | undefined {
+  return code === EXT_UNDEFINED ? undefined : code === EXT_NULL ? null : code;
+}
+
+/** Fields of a numbered head in `NumberedHeads.fields`, one 64-byte row per key. */
+const F_SEQ = 0;
+const F_EXTENDS = 1;
+const F_NODE = 2;
+const F_COPIES = 3;
+const F_INDEX = 4;
+const F_AT_MS = 5;
+/** FLAG_STALE | FLAG_OLDER_LINKED. */
+const F_FLAGS = 6;
+/** The seq of the first older ack (0: none), so the common path need not read that object. */
+const F_OLDER_SEQ = 7;
+const ROW = 8;
+const FLAG_STALE = 1;
+/** The first older ack may be covered too once the head is (its seq is the head's extendsSeq). */
+const FLAG_OLDER_LINKED = 2;
+/** References of a numbered head in `NumberedHeads.refs`: holders, distinct holders, their key. */
+const R_HOLDERS = 0;
+const R_DISTINCT = 1;
+const R_HOLDERS_KEY = 2;
+const REF_ROW = 3;
+
+/**
+ * The newest pending ack of each numbered key as a row of numbers (seq 0: none) and a row of
+ * references, each row together in memory (a write touches one or two cache lines, not one per
+ * field), with the older pending acks of the key as a PendingAck list behind it (`older`).
+ */
+class NumberedHeads {
+  fields = new Float64Array(0);
+  refs: Array<readonly string[] | string> = [];
+  older: Array<PendingAck | null> = [];
+  /** Names by number (key names by key number, node names by node number). */
+  keyName: string[] = [];
+  nodeName: string[] = [];
+  readonly keyByName = new Map<string, number>();
+
+  get size(): number {
+    return this.older.length;
+  }
+
+  ensure(keyIndex: number): void {
+    if (keyIndex < this.size) return;
+    let size = Math.max(64, this.size);
+    while (size <= keyIndex) size *= 2;
+    const fields = new Float64Array(size * ROW);
+    fields.set(this.fields);
+    this.fields = fields;
+    while (this.older.length < size) {
+      this.refs.push([], [], '');
+      this.older.push(null);
+      this.keyName.push('');
+    }
+  }
+
+  seq(keyIndex: number): number {
+    return this.fields[keyIndex * ROW + F_SEQ]!;
+  }
+
+  extendsSeq(keyIndex: number): number | null | undefined {
+    return decodeExtends(this.fields[keyIndex * ROW + F_EXTENDS]!);
+  }
+
+  holdersKey(keyIndex: number): string {
+    return this.refs[keyIndex * REF_ROW + R_HOLDERS_KEY] as string;
+  }
+
+  /** The head as a PendingAck (a new object) in front of its older list, or the list if none. */
+  list(keyIndex: number): PendingAck | null {
+    const row = keyIndex * ROW;
+    const fields = this.fields;
+    if (fields[row + F_SEQ] === 0) return this.older[keyIndex]!;
+    const ack = new PendingAck();
+    ack.key = this.keyName[keyIndex]!;
+    ack.seq = fields[row + F_SEQ]!;
+    ack.extendsSeq = decodeExtends(fields[row + F_EXTENDS]!);
+    ack.node = this.nodeName[fields[row + F_NODE]!]!;
+    ack.copies = fields[row + F_COPIES]!;
+    ack.index = fields[row + F_INDEX]!;
+    ack.atMs = fields[row + F_AT_MS]!;
+    ack.stale = (fields[row + F_FLAGS]! & FLAG_STALE) !== 0;
+    ack.holders = this.refs[keyIndex * REF_ROW + R_HOLDERS] as readonly string[];
+    ack.distinctHolders = this.refs[keyIndex * REF_ROW + R_DISTINCT] as readonly string[];
+    ack.holdersKey = this.holdersKey(keyIndex);
+    ack.older = this.older[keyIndex]!;
+    return ack;
+  }
+
+  /** Sets the first older ack of a key, and what the head's row says about it. */
+  setOlder(keyIndex: number, older: PendingAck | null): void {
+    this.older[keyIndex] = older;
+    this.fields[keyIndex * ROW + F_OLDER_SEQ] = older === null ? 0 : older.seq;
+  }
+
+  /** Whether the head's first older ack is linked to it (see FLAG_OLDER_LINKED), from the objects. */
+  computeOlderLinked(keyIndex: number): boolean {
+    const older = this.older[keyIndex]!;
+    if (older === null || this.seq(keyIndex) === 0) return false;
+    const extendsSeq = this.extendsSeq(keyIndex);
+    const node = this.nodeName[this.fields[keyIndex * ROW + F_NODE]!];
+    return older.isAncestorFor(extendsSeq, extendsSeq === undefined) && older.node === node && older.holdersKey === this.holdersKey(keyIndex);
+  }
+}
+
 export class AckedWritesMonitor {
   private readonly keys = new Map<string, PendingAck>();
   private readonly nodes = new Map<string, NodeFacts>();
@@ -74,8 +198,11 @@ export class AckedWritesMonitor {
    * The same lists and facts by the caller's numbers (onWriteAckedNumbered): a string-keyed Map
    * lookup per ack cost the simulator a tenth of its speed. `keys` and `nodes` stay the truth.
    */
-  private readonly keysByIndex: Array<PendingAck | undefined> = [];
+  private readonly heads = new NumberedHeads();
   private readonly nodesByIndex: Array<NodeFacts | undefined> = [];
+  /** Pending acks in the lists (heads in `heads` not counted), and the count that triggers a sweep. */
+  private pending = 0;
+  private sweepAt = 1024;
   private readonly wins: Win[] = [];
   /** Per key, the position of the last MIGRATE that moved it. */
   private readonly lastMigrated = new Map<string, number>();
@@ -119,7 +246,11 @@ export class AckedWritesMonitor {
   onWriteAcked(event: WriteAcked, index: number): void {
     const head = this.keys.get(event.key) ?? null;
     const ack = this.addAck(event, index, this.nodes.get(event.node), head);
-    if (ack !== head) this.keys.set(event.key, ack);
+    if (ack !== head) {
+      this.keys.set(event.key, ack);
+      this.pending++;
+      if (this.pending >= this.sweepAt) this.sweep();
+    }
   }
 
   /**
@@ -135,13 +266,62 @@ export class AckedWritesMonitor {
       facts = this.facts(event.node);
       this.nodesByIndex[nodeIndex] = facts;
     }
-    let head = this.keysByIndex[keyIndex];
-    if (head === undefined) head = this.keys.get(event.key) ?? undefined;
-    const ack = this.addAck(event, index, facts, head ?? null);
-    if (ack !== head) {
-      this.keys.set(event.key, ack);
-      this.keysByIndex[keyIndex] = ack;
+    const heads = this.heads;
+    if (keyIndex >= heads.size) heads.ensure(keyIndex);
+    if (heads.keyName[keyIndex] === '') {
+      heads.keyName[keyIndex] = event.key;
+      heads.keyByName.set(event.key, keyIndex);
     }
+    heads.nodeName[nodeIndex] ??= event.node;
+    const distinctHolders = event.holders.length === 1 ? event.holders : [...new Set(event.holders)].sort();
+    const holdersKey = distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
+    const stale = facts.supersededAt >= facts.configEpoch;
+    const fields = heads.fields;
+    const row = keyIndex * ROW;
+    if (fields[row + F_SEQ] !== 0) {
+      if (!stale && this.headCovered(keyIndex, event, nodeIndex, holdersKey)) {
+        // The head is dropped; so are the older acks the same walk covers (rare: see FLAG_OLDER_LINKED).
+        if ((fields[row + F_FLAGS]! & FLAG_OLDER_LINKED) !== 0) {
+          const dropped = this.pruneCovered(heads.older[keyIndex]!, event, holdersKey, decodeExtends(fields[row + F_EXTENDS]!));
+          if (dropped !== null) {
+            for (let ack = heads.older[keyIndex]!; ack !== dropped.older; ack = ack.older!) this.pending--;
+            heads.setOlder(keyIndex, dropped.older);
+          }
+        }
+      } else {
+        // The head stays pending: it moves into the list.
+        heads.setOlder(keyIndex, heads.list(keyIndex));
+        this.pending++;
+      }
+    }
+    fields[row + F_SEQ] = event.seq;
+    fields[row + F_EXTENDS] = encodeExtends(event.extendsSeq);
+    fields[row + F_NODE] = nodeIndex;
+    fields[row + F_COPIES] = event.copies;
+    fields[row + F_INDEX] = index;
+    fields[row + F_AT_MS] = event.atMs;
+    const refs = heads.refs;
+    const refRow = keyIndex * REF_ROW;
+    refs[refRow + R_HOLDERS] = event.holders;
+    refs[refRow + R_DISTINCT] = distinctHolders;
+    refs[refRow + R_HOLDERS_KEY] = holdersKey;
+    // In a line (extendsSeq known) the older ack can only be linked if it is the write this one
+    // extends, which the row tells without reading the older ack itself.
+    const olderSeq = fields[row + F_OLDER_SEQ]!;
+    const linked = olderSeq !== 0 && (event.extendsSeq === undefined || olderSeq === event.extendsSeq) && heads.computeOlderLinked(keyIndex);
+    fields[row + F_FLAGS] = (stale ? FLAG_STALE : 0) | (linked ? FLAG_OLDER_LINKED : 0);
+    if (this.pending >= this.sweepAt) this.sweep();
+  }
+
+  /** pruneCovered's test on a numbered key's head. */
+  private headCovered(keyIndex: number, ack: WriteAcked, nodeIndex: number, holdersKey: string): boolean {
+    const fields = this.heads.fields;
+    const row = keyIndex * ROW;
+    const headSeq = fields[row + F_SEQ]!;
+    const ancestor = ack.extendsSeq;
+    const isAncestor = ancestor === undefined ? fields[row + F_EXTENDS] === EXT_UNDEFINED : ancestor !== null && headSeq === ancestor;
+    if (!isAncestor || fields[row + F_NODE] !== nodeIndex || this.heads.holdersKey(keyIndex) !== holdersKey) return false;
+    return fields[row + F_COPIES]! <= ack.copies && headSeq < ack.seq;
   }
 
   /** The ack's entry at the head of its key's list (`head`), reusing what it covers; returns the new head. */
@@ -150,7 +330,8 @@ export class AckedWritesMonitor {
     const distinctHolders = event.holders.length === 1 ? event.holders : [...new Set(event.holders)].sort();
     const holdersKey = distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
     const stale = facts !== undefined && facts.supersededAt >= facts.configEpoch;
-    const oldestDropped = stale ? null : this.pruneCovered(head, event, holdersKey);
+    const oldestDropped = stale ? null : this.pruneCovered(head, event, holdersKey, event.extendsSeq);
+    if (oldestDropped !== null) for (let ack = head!.older; ack !== oldestDropped.older; ack = ack!.older) this.pending--;
     const older = oldestDropped === null ? head : oldestDropped.older;
     // Something was dropped: the head was, and its object is reused (the key's entry stays).
     const ack = oldestDropped === null ? new PendingAck() : head!;
@@ -173,7 +354,9 @@ export class AckedWritesMonitor {
     const read: ReadBack = { key: event.key, seq: event.seq, node: event.node, atMs: event.atMs };
     if (event.history !== undefined) read.history = event.history;
     let worst: { ack: PendingAck; holdersLost: number; cause: LossCause } | null = null;
-    for (let ack = this.keys.get(event.key) ?? null; ack !== null; ack = ack.older) {
+    const numbered = this.heads.keyByName.get(event.key);
+    const list = numbered === undefined ? (this.keys.get(event.key) ?? null) : this.heads.list(numbered);
+    for (let ack = list; ack !== null; ack = ack.older) {
       if (readHolds(read, ack.seq)) continue;
       if (worst !== null && ack.seq <= worst.ack.seq) continue;
       const verdict = this.judge(ack);
@@ -200,20 +383,56 @@ export class AckedWritesMonitor {
    * primary drops nothing: its own excuse is not the older ones'.) Returns the oldest ack dropped
    * (what it points to is what is left), for reuse, or null.
    */
-  private pruneCovered(head: PendingAck | null, ack: WriteAcked, holdersKey: string): PendingAck | null {
+  private pruneCovered(head: PendingAck | null, ack: WriteAcked, holdersKey: string, firstAncestor: number | null | undefined): PendingAck | null {
     const linear = ack.extendsSeq === undefined;
-    let ancestor = ack.extendsSeq;
+    let ancestor = firstAncestor;
     let dropped: PendingAck | null = null;
     let previous = head;
     while (previous !== null) {
-      const isAncestor = linear ? previous.extendsSeq === undefined : ancestor !== null && ancestor !== undefined && previous.seq === ancestor;
-      if (!isAncestor || previous.node !== ack.node || previous.holdersKey !== holdersKey) break;
+      if (!previous.isAncestorFor(ancestor, linear) || previous.node !== ack.node || previous.holdersKey !== holdersKey) break;
       if (previous.copies > ack.copies || previous.seq >= ack.seq) break;
       dropped = previous;
       ancestor = previous.extendsSeq;
       previous = previous.older;
     }
     return dropped;
+  }
+
+  /**
+   * Drops every pending ack (heads aside) that is excused: it can never be reported (an excuse
+   * never goes away: data losses, wins, migrations and demotions only accumulate), so the lists
+   * stay as long as the acks that could still be lost, however long the run.
+   */
+  private sweep(): void {
+    let kept = 0;
+    const sweepList = (first: PendingAck | null): PendingAck | null => {
+      let head: PendingAck | null = null;
+      let tail: PendingAck | null = null;
+      for (let ack = first; ack !== null; ack = ack.older) {
+        if (this.judge(ack).excused) continue;
+        kept++;
+        if (tail === null) head = ack;
+        else tail.older = ack;
+        tail = ack;
+      }
+      if (tail !== null) tail.older = null;
+      return head;
+    };
+    for (const [key, first] of this.keys) {
+      const head = sweepList(first);
+      if (head === null) this.keys.delete(key);
+      else this.keys.set(key, head);
+    }
+    const heads = this.heads;
+    for (let keyIndex = 0; keyIndex < heads.size; keyIndex++) {
+      if (heads.older[keyIndex] === null) continue;
+      heads.setOlder(keyIndex, sweepList(heads.older[keyIndex]!));
+      // The head's link to its first older ack may be gone: recompute it.
+      const row = keyIndex * ROW;
+      heads.fields[row + F_FLAGS] = (heads.fields[row + F_FLAGS]! & FLAG_STALE) | (heads.computeOlderLinked(keyIndex) ? FLAG_OLDER_LINKED : 0);
+    }
+    this.pending = kept;
+    this.sweepAt = Math.max(1024, 2 * kept);
   }
 
   private after(node: string, mark: (facts: NodeFacts) => number, index: number): boolean {
