@@ -26,7 +26,7 @@ import { PROCESS_PAUSED, PROCESS_STARTING } from './process.ts';
 import { TopologyTracker } from './topology-entries.ts';
 import { T_CHECK, T_PLAN } from './trace.ts';
 import { ClientWorkload } from './workload.ts';
-import { World } from './world.ts';
+import { World, type WorldObserver } from './world.ts';
 
 /** How often convergence is polled, in simulated ms. */
 export const CONVERGENCE_POLL_MS = 250;
@@ -55,7 +55,7 @@ export interface SimRunOptions {
   keepAckEvents?: boolean;
 }
 
-export class SimRun {
+export class SimRun implements WorldObserver {
   readonly world: World;
   readonly events: ObservedEvent[] = [];
   readonly formation: Formation;
@@ -97,9 +97,7 @@ export class SimRun {
     this.topology = new TopologyTracker(this.world, layouts);
     this.faults = new FaultApplier(this.world, this.topology, this.world.rng.fork('targets'));
     this.workload = scenario.workload === null ? null : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
-    this.world.onEvent = (event) => this.onEvent(event);
-    if (this.monitor.observeWriteAcked !== undefined) this.world.onWriteAckedEvent = (event, key, processIndex) => this.onWriteAckedEvent(event, key, processIndex);
-    this.world.onRunnerEvent = (code) => this.onRunnerEvent(code);
+    this.world.observer = this;
     this.formation.begin();
     this.world.scheduleRunner(FORMATION_POLL_MS, R_FORMATION);
   }
@@ -149,19 +147,24 @@ export class SimRun {
     };
   }
 
-  private onEvent(event: ObservedEvent): void {
+  /** WorldObserver: every observed event goes to the safety monitor (and is kept). */
+  onEvent(event: ObservedEvent): void {
     if (this.keepEvents) this.events.push(event);
     if (this.violation !== null) return;
     const found = this.monitor.observe(event);
     if (found !== null) this.fail(found);
   }
 
-  /** onEvent for acks, the most frequent events: the monitor's entry by key and process number. */
-  private onWriteAckedEvent(event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number): void {
+  /** WorldObserver: onEvent for acks, the most frequent events: the monitor's entry by numbers. */
+  onWriteAckedEvent(event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number): void {
+    if (this.monitor.observeWriteAcked === undefined) {
+      this.onEvent({ ...event });
+      return;
+    }
     // The world reuses the event object for the next ack.
     if (this.keepAckEvents) this.events.push({ ...event });
     if (this.violation !== null) return;
-    const found = this.monitor.observeWriteAcked!(event, key, processIndex);
+    const found = this.monitor.observeWriteAcked(event, key, processIndex);
     if (found !== null) this.fail(found);
   }
 
@@ -170,7 +173,8 @@ export class SimRun {
     this.done = true;
   }
 
-  private onRunnerEvent(code: number): void {
+  /** WorldObserver: a runner timer fired. */
+  onRunnerEvent(code: number): void {
     if (this.done) return;
     if (code === R_FORMATION) this.pollFormation();
     else if (code === R_PLAN) this.applyDuePhases();
@@ -187,7 +191,7 @@ export class SimRun {
     this.readyView = buildClusterView(this.world);
     this.plan = planRun(this.scenario, expandChaos(this.scenario));
     const steps = this.plan.steps;
-    this.world.traceNames.planStep = (faultId, phase) => `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
+    this.world.planStepName = (faultId, phase) => `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
     this.workload?.start(this.formation.layouts[0]!.primary);
     this.scheduleNextPhase();
   }

@@ -18,7 +18,7 @@ import { T_WRITE } from './trace.ts';
 import * as valkey from './valkey/index.ts';
 import { CLUSTER_OK, CLUSTER_SLOTS } from './valkey/index.ts';
 import { WriteLineage } from './write-lineage.ts';
-import { EV_WORKLOAD, type World } from './world.ts';
+import { EV_WORKLOAD, type World, type WorldWorkload } from './world.ts';
 
 /** A client refreshes its whole slot map at most this often (cluster clients throttle it). */
 export const ROUTE_REFRESH_MS = 1000;
@@ -27,7 +27,7 @@ export function waitTimeoutMs(nodeTimeoutMs: number): number {
   return Math.min(nodeTimeoutMs, 1000);
 }
 
-export class ClientWorkload {
+export class ClientWorkload implements WorldWorkload {
   /** The client's slot map: process index per slot, -1 unknown. */
   private readonly route = new Int16Array(CLUSTER_SLOTS).fill(-1);
   private readonly keyNames: string[];
@@ -65,9 +65,18 @@ export class ClientWorkload {
     if (this.workload.writesPerSec <= 0 || this.workload.keys <= 0) return;
     this.refreshRoute(seedProcess);
     this.startAtMs = this.world.nowMs;
-    this.world.onWorkloadEvent = () => this.write();
-    this.world.onWriteAcked = (processIndex, key, seq) => this.onAcked(processIndex, key, seq);
+    this.world.workload = this;
     this.scheduleNext();
+  }
+
+  /** WorldWorkload: the workload's timer fired. */
+  onWorkloadEvent(): void {
+    this.write();
+  }
+
+  /** WorldWorkload: a WAIT was satisfied. */
+  onWriteAcked(processIndex: number, key: number, seq: number): void {
+    this.onAcked(processIndex, key, seq);
   }
 
   /**

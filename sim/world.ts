@@ -37,6 +37,44 @@ const EVENT_CODES: Record<ObservedEvent['kind'], number> = {
 
 export type Pairs = ReadonlyArray<readonly [number, number]>;
 
+type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
+
+/** What the runner hears from the world. */
+export interface WorldObserver {
+  /** Every observed event. */
+  onEvent(event: ObservedEvent): void;
+  /**
+   * The workload's acks, with its key number and the acking process's index (so the safety
+   * monitor need not look them up by name). The event object is reused for the next ack: a
+   * consumer that keeps it keeps a copy.
+   */
+  onWriteAckedEvent(event: WriteAcked, key: number, processIndex: number): void;
+  /** A runner timer (EV_RUNNER) fired. */
+  onRunnerEvent(code: number, ref: unknown): void;
+}
+
+/** The client workload's side of the world. */
+export interface WorldWorkload {
+  /** Its timer (EV_WORKLOAD) fired: the next write. */
+  onWorkloadEvent(): void;
+  /** A client's WAIT after its write was satisfied on `processIndex`. */
+  onWriteAcked(processIndex: number, key: number, seq: number): void;
+}
+
+class NoObserver implements WorldObserver {
+  onEvent(): void {}
+  onWriteAckedEvent(): void {}
+  onRunnerEvent(): void {}
+}
+
+class NoWorkload implements WorldWorkload {
+  onWorkloadEvent(): void {}
+  onWriteAcked(): void {}
+}
+
+const NO_OBSERVER = new NoObserver();
+const NO_WORKLOAD = new NoWorkload();
+
 export interface WorldOptions {
   seed: number;
   cluster: ClusterConfig;
@@ -47,7 +85,7 @@ export interface WorldOptions {
   traceTailRecords?: number;
 }
 
-export class World implements NetworkHost {
+export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   readonly scheduler = new Scheduler();
   readonly rng: Rng;
   readonly network: Network;
@@ -59,43 +97,29 @@ export class World implements NetworkHost {
   /** How many processes the world can hold (created plus spares for add_node). */
   readonly capacity: number;
   steps = 0;
-  /** Receives every observed event (the runner feeds the invariants and keeps them). */
-  onEvent: (event: ObservedEvent) => void = () => {};
   /**
-   * When set, 'write-acked' events go here instead of onEvent, with the workload's key number and
-   * the acking process's index (so the safety monitor need not look them up by name). The event
-   * object is reused for the next ack: a consumer that keeps it keeps a copy.
+   * Who hears the world's observed events and runner timers (the runner), and who drives the
+   * client workload. Objects with methods rather than callback fields: a closure made per run is a
+   * new function to V8, optimised again in every run, and that recompiling was most of a fuzz
+   * worker's background CPU (it starved the second worker).
    */
-  onWriteAckedEvent: ((event: Extract<ObservedEvent, { kind: 'write-acked' }>, key: number, processIndex: number) => void) | null = null;
-  /** Runner events (EV_RUNNER) and workload events (EV_WORKLOAD) go here. */
-  onRunnerEvent: (code: number, ref: unknown) => void = () => {};
-  onWorkloadEvent: () => void = () => {};
-  /** A client's WAIT after its write was satisfied on `processIndex` (the workload's). */
-  onWriteAcked: (processIndex: number, key: number, seq: number) => void = () => {};
+  observer: WorldObserver = NO_OBSERVER;
+  workload: WorldWorkload = NO_WORKLOAD;
   private replIdCounter = 0;
   private readonly lastRole: Int8Array;
   private readonly lastPrimary: Int32Array;
   private readonly lastCurrentEpoch: Float64Array;
   private readonly lastConfigEpoch: Float64Array;
   private readonly lastSlotCount: Int32Array;
-  private readonly serverEnv: valkey.ServerEnv;
-  traceNames: TraceNames;
+  /** Names plan steps in readable trace lines (the runner knows the scenario's steps). */
+  planStepName: ((faultId: number, phase: number) => string) | null = null;
 
   constructor(options: WorldOptions) {
     this.cluster = options.cluster;
     this.rng = new Rng(String(options.seed));
     const capacity = options.createdShards.length + (options.spareProcesses ?? 8);
     this.capacity = capacity;
-    this.traceNames = {
-      node: (index) => (index >= 0 && index < this.processes.length ? this.processes[index]!.name : `process-${index}`),
-      planStep: (faultId, phase) => `step ${faultId} ${phase === 0 ? 'start' : 'end'}`,
-      processState: (state) => ['down', 'starting', 'running', 'paused'][state] ?? String(state),
-    };
-    this.trace = new Trace({
-      node: (i) => this.traceNames.node(i),
-      planStep: (f, p) => this.traceNames.planStep(f, p),
-      processState: (s) => this.traceNames.processState(s),
-    }, options.traceTailRecords ?? 50);
+    this.trace = new Trace(this, options.traceTailRecords ?? 50);
     this.network = new Network(capacity, this.scheduler, EV_DELIVER, this.rng.fork('network'), this.trace, this);
     this.lastRole = new Int8Array(capacity).fill(-1);
     this.lastPrimary = new Int32Array(capacity).fill(-2);
@@ -105,7 +129,20 @@ export class World implements NetworkHost {
     options.createdShards.forEach((shard, index) => {
       this.processes.push(new SimProcess(index, `node-${index}`, shard, this.rng.fork(`node-${index}`)));
     });
-    this.serverEnv = this.makeServerEnv();
+  }
+
+  // --- TraceNames: how readable trace lines name processes and plan steps -------------------
+
+  node(index: number): string {
+    return index >= 0 && index < this.processes.length ? this.processes[index]!.name : `process-${index}`;
+  }
+
+  planStep(faultId: number, phase: number): string {
+    return this.planStepName !== null ? this.planStepName(faultId, phase) : `step ${faultId} ${phase === 0 ? 'start' : 'end'}`;
+  }
+
+  processState(state: number): string {
+    return ['down', 'starting', 'running', 'paused'][state] ?? String(state);
   }
 
   get nowMs(): number {
@@ -129,10 +166,10 @@ export class World implements NetworkHost {
         this.cron(scheduler.arg);
         break;
       case EV_WORKLOAD:
-        this.onWorkloadEvent();
+        this.workload.onWorkloadEvent();
         break;
       case EV_RUNNER:
-        this.onRunnerEvent(scheduler.arg, scheduler.ref);
+        this.observer.onRunnerEvent(scheduler.arg, scheduler.ref);
         break;
       case EV_START:
         this.boot(scheduler.arg);
@@ -181,7 +218,7 @@ export class World implements NetworkHost {
     const node = 'node' in event ? this.indexOfName(event.node) : -1;
     const value = event.kind === 'node-state' ? event.currentEpoch * 1024 + event.configEpoch : 'epoch' in event ? event.epoch : 0;
     this.trace.recordEvent(event, EVENT_CODES[event.kind], node, value);
-    this.onEvent(event);
+    this.observer.onEvent(event);
   }
 
   /**
@@ -190,8 +227,7 @@ export class World implements NetworkHost {
    */
   emitWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, processIndex: number, key: number): void {
     this.trace.recordAck(event, EVENT_CODES['write-acked'], processIndex);
-    if (this.onWriteAckedEvent !== null) this.onWriteAckedEvent(event, key, processIndex);
-    else this.onEvent({ ...event });
+    this.observer.onWriteAckedEvent(event, key, processIndex);
   }
 
   /** `node-K` of the process that owns a node id, or null (handshake names, unknown ids). */
@@ -374,8 +410,8 @@ export class World implements NetworkHost {
     process.state = PROCESS_RUNNING;
     process.incarnation++;
     process.server = process.persisted === null
-      ? valkey.freshServer(this.serverEnv, index, process.rng)
-      : valkey.loadServer(this.serverEnv, index, process.rng, process.persisted);
+      ? valkey.freshServer(this, index, process.rng)
+      : valkey.loadServer(this, index, process.rng, process.persisted);
     this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_RUNNING, process.incarnation);
     const phaseMs = process.rng.int(CRON_PERIOD_MS);
     process.cronHandle = this.scheduler.schedule(this.nowMs + phaseMs, EV_CRON, index, null);
@@ -462,30 +498,33 @@ export class World implements NetworkHost {
     return Number(name.slice(5));
   }
 
-  private makeServerEnv(): valkey.ServerEnv {
-    return {
-      scheduler: this.scheduler,
-      network: this.network,
-      identities: this.identities,
-      slotSets: this.slotSets,
-      cluster: this.cluster,
-      nextReplId: () => ++this.replIdCounter,
-      persist: (index, conf) => {
-        this.processes[index]!.persisted = conf;
-      },
-      voteGranted: (voter, candidate, epoch) => {
-        this.emit({ kind: 'vote-granted', atMs: this.nowMs, voter: this.processes[voter]!.name, candidate: this.nameOfIdentity(candidate) ?? `id-${candidate}`, epoch });
-      },
-      writeAcked: (index, key, seq) => this.onWriteAcked(index, key, seq),
-      keysMigrated: (from, to, keys) => {
-        this.emit({ kind: 'keys-migrated', atMs: this.nowMs, keys: keys.map((key) => `key:${key}`), from: this.processes[from]!.name, to: this.processes[to]!.name });
-      },
-      dataLost: (index, cause) => {
-        this.emit({ kind: 'data-lost', atMs: this.nowMs, node: this.processes[index]!.name, cause });
-      },
-      electionWon: (index, epoch, consensus) => {
-        this.emit({ kind: 'election-won', atMs: this.nowMs, node: this.processes[index]!.name, epoch, consensus });
-      },
-    };
+  // --- ServerEnv: what a server asks of its world --------------------------------------------
+
+  nextReplId(): number {
+    return ++this.replIdCounter;
+  }
+
+  persist(index: number, conf: valkey.NodesConf): void {
+    this.processes[index]!.persisted = conf;
+  }
+
+  voteGranted(voter: number, candidate: number, epoch: number): void {
+    this.emit({ kind: 'vote-granted', atMs: this.nowMs, voter: this.processes[voter]!.name, candidate: this.nameOfIdentity(candidate) ?? `id-${candidate}`, epoch });
+  }
+
+  writeAcked(index: number, key: number, seq: number): void {
+    this.workload.onWriteAcked(index, key, seq);
+  }
+
+  keysMigrated(from: number, to: number, keys: readonly number[]): void {
+    this.emit({ kind: 'keys-migrated', atMs: this.nowMs, keys: keys.map((key) => `key:${key}`), from: this.processes[from]!.name, to: this.processes[to]!.name });
+  }
+
+  dataLost(index: number, cause: string): void {
+    this.emit({ kind: 'data-lost', atMs: this.nowMs, node: this.processes[index]!.name, cause });
+  }
+
+  electionWon(index: number, epoch: number, consensus: boolean): void {
+    this.emit({ kind: 'election-won', atMs: this.nowMs, node: this.processes[index]!.name, epoch, consensus });
   }
 }

@@ -40,58 +40,72 @@ class NodeMarks {
 }
 
 export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
-  const enabled = new Set<InvariantName>(scenario.validation.invariants);
-  const acked = new AckedWritesMonitor();
-  const lastRestart = new NodeMarks();
-  const formerPrimary = new Map<string, string | null>();
-  const firstVotes = new Map<string, GrantedVote & { index: number }>();
-  const winners = new Map<number, ElectionWin>();
-  let index = -1;
+  return new EventMonitor(scenario);
+}
 
-  function onVote(event: Extract<ObservedEvent, { kind: 'vote-granted' }>): Finding | null {
+/**
+ * A class, not closures: the simulator makes one per run, and closures made per run are new
+ * functions to V8 that it optimises again in every run (the methods of a class are shared).
+ */
+class EventMonitor implements SafetyMonitor {
+  private readonly enabled: Set<InvariantName>;
+  private readonly acked = new AckedWritesMonitor();
+  private readonly lastRestart = new NodeMarks();
+  private readonly formerPrimary = new Map<string, string | null>();
+  private readonly firstVotes = new Map<string, GrantedVote & { index: number }>();
+  private readonly winners = new Map<number, ElectionWin>();
+  private index = -1;
+
+  constructor(scenario: Scenario) {
+    this.enabled = new Set<InvariantName>(scenario.validation.invariants);
+  }
+
+  private onVote(event: Extract<ObservedEvent, { kind: 'vote-granted' }>): Finding | null {
     const key = `${event.voter}\u0000${event.epoch}`;
-    const first = firstVotes.get(key);
+    const first = this.firstVotes.get(key);
     if (first === undefined) {
-      firstVotes.set(key, { candidate: event.candidate, atMs: event.atMs, index });
+      this.firstVotes.set(key, { candidate: event.candidate, atMs: event.atMs, index: this.index });
       return null;
     }
-    const restarted = lastRestart.after(event.voter, first.index);
+    const restarted = this.lastRestart.after(event.voter, first.index);
     return doubleVoteFinding(event.voter, event.epoch, first, { candidate: event.candidate, atMs: event.atMs }, restarted);
   }
 
-  function onWin(event: Extract<ObservedEvent, { kind: 'election-won' }>): Finding | null {
-    const former = formerPrimary.get(event.node) ?? null;
-    acked.onWin(event, index);
+  private onWin(event: Extract<ObservedEvent, { kind: 'election-won' }>): Finding | null {
+    const former = this.formerPrimary.get(event.node) ?? null;
+    this.acked.onWin(event, this.index);
     if (!event.consensus) return null;
     const win: ElectionWin = { node: event.node, atMs: event.atMs, formerPrimary: former };
-    const first = winners.get(event.epoch);
-    if (first === undefined) winners.set(event.epoch, win);
+    const first = this.winners.get(event.epoch);
+    if (first === undefined) this.winners.set(event.epoch, win);
     else if (first.node !== event.node) return twoWinnersFinding(event.epoch, first, win);
     return null;
   }
 
-  function observeWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, keyIndex: number, nodeIndex: number): Finding | null {
-    index++;
-    acked.onWriteAckedNumbered(event, index, keyIndex, nodeIndex);
+  observeWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, keyIndex: number, nodeIndex: number): Finding | null {
+    this.index++;
+    this.acked.onWriteAckedNumbered(event, this.index, keyIndex, nodeIndex);
     return null;
   }
 
-  function observe(event: ObservedEvent): Finding | null {
-    index++;
+  observe(event: ObservedEvent): Finding | null {
+    const index = ++this.index;
     // Most events of a run with a workload are acks: they go first.
     if (event.kind === 'write-acked') {
-      acked.onWriteAcked(event, index);
+      this.acked.onWriteAcked(event, index);
       return null;
     }
+    const enabled = this.enabled;
+    const acked = this.acked;
     switch (event.kind) {
       case 'node-state':
-        if (event.role === 'replica') formerPrimary.set(event.node, event.primary);
+        if (event.role === 'replica') this.formerPrimary.set(event.node, event.primary);
         acked.onNodeState(event, index);
         return enabled.has('epoch-order') ? epochOrderEventFinding(event) : null;
       case 'vote-granted':
-        return enabled.has('one-vote-per-epoch') ? onVote(event) : null;
+        return enabled.has('one-vote-per-epoch') ? this.onVote(event) : null;
       case 'election-won': {
-        const found = onWin(event);
+        const found = this.onWin(event);
         return enabled.has('one-winner-per-epoch') ? found : null;
       }
       case 'read-back':
@@ -101,7 +115,7 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
         return null;
       case 'node-down':
         acked.onNodeDown(event.node, index);
-        if (isRestartingDown(event)) lastRestart.set(event.node, index);
+        if (isRestartingDown(event)) this.lastRestart.set(event.node, index);
         return null;
       case 'keys-migrated':
         acked.onKeysMigrated(event, index);
@@ -116,6 +130,4 @@ export function createSafetyMonitor(scenario: Scenario): SafetyMonitor {
       }
     }
   }
-
-  return { observe, observeWriteAcked };
 }

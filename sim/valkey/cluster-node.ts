@@ -5,7 +5,7 @@
  */
 import type { Connection } from '../network.ts';
 import type { SlotSet } from './slot-set.ts';
-import { NODE_FAIL, NODE_HANDSHAKE, NODE_PFAIL, NODE_PRIMARY, NODE_REPLICA } from './constants.ts';
+import { NEVER_MS, NODE_FAIL, NODE_HANDSHAKE, NODE_PFAIL, NODE_PRIMARY, NODE_REPLICA } from './constants.ts';
 
 export class ClusterLink {
   /** The node this link belongs to; an inbound link learns it from the first known sender. */
@@ -32,13 +32,13 @@ export class ClusterNode {
   numSlots = 0;
   /** Its slots in this server's view; null when the owner table changed since it was built. */
   slotsCache: SlotSet | null = null;
-  pingSentAtMs = 0;
-  pongReceivedAtMs = 0;
-  dataReceivedAtMs = 0;
-  failTimeAtMs = 0;
-  votedTimeAtMs = 0;
+  pingSentAtMs = NEVER_MS;
+  pongReceivedAtMs = NEVER_MS;
+  dataReceivedAtMs = NEVER_MS;
+  failTimeAtMs = NEVER_MS;
+  votedTimeAtMs = NEVER_MS;
   replOffset = 0;
-  orphanedTimeAtMs = 0;
+  orphanedTimeAtMs = NEVER_MS;
   /** Failure reports: who reported this node PFAIL/FAIL, and when. */
   failReporters: ClusterNode[] = [];
   failReportTimesMs: number[] = [];

@@ -31,6 +31,15 @@ export const CLUSTER_OK = 0;
 export const CLUSTER_FAIL = 1;
 
 /**
+ * A time field's "never" (0, as Valkey's mstime() fields use it), as a double: every such field
+ * later holds unix milliseconds, which are not small integers, and a field that starts as one
+ * changes its object's hidden class when it first gets a real time. Objects made before and after
+ * then differ, and the optimised code for them is thrown away again and again (most of a fuzz
+ * worker's background CPU was V8 recompiling). -0 === 0, so every test for 0 still holds.
+ */
+export const NEVER_MS = -0;
+
+/**
  * Valkey reads `mstime()`, unix milliseconds, and uses 0 for "never" (no ping pending, never voted,
  * failover_auth_time unset, repl_down_since unset): 0 is always long ago. The simulated clock
  * starts at 0, so servers read it shifted by this much (a 2023 date), which keeps every such

@@ -5,7 +5,7 @@
  * The protocol that changes it is in replication.ts.
  */
 import type { Connection } from '../network.ts';
-import { DEL_STREAM_BYTES, REPL_BACKLOG_BYTES } from './constants.ts';
+import { DEL_STREAM_BYTES, NEVER_MS, REPL_BACKLOG_BYTES } from './constants.ts';
 import type { ClientWait } from './wait.ts';
 import { WriteBacklog } from './write-backlog.ts';
 
@@ -36,12 +36,12 @@ export class ReplicationState {
   primaryAddress = -1;
   state = REPL_NONE;
   connection: Connection | null = null;
-  handshakeStartedAtMs = 0;
+  handshakeStartedAtMs = NEVER_MS;
   /** A primary client or a cached primary exists: the replica offset is known (else it reads 0). */
   cached = false;
-  lastInteractionAtMs = 0;
+  lastInteractionAtMs = NEVER_MS;
   /** repl_down_since; 0 when unset (a restart), which reads as a huge data age. */
-  downSinceAtMs = 0;
+  downSinceAtMs = NEVER_MS;
   /**
    * The primary (address and run id) whose full sync last replaced my data, -1 when none since I
    * was last a primary: a full sync from the same address with another run id means my primary

@@ -13,7 +13,7 @@ import type { Network } from '../network.ts';
 import type { Scheduler } from '../scheduler.ts';
 import { ClusterNode, addReplica, removeReplica } from './cluster-node.ts';
 import type { ClusterLink } from './cluster-node.ts';
-import { CLUSTER_FAIL, NODE_MIGRATE_TO, NODE_REPLICA, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
+import { CLUSTER_FAIL, NEVER_MS, NODE_MIGRATE_TO, NODE_REPLICA, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
 import type { Identities } from './identities.ts';
 import type { NodesConf } from './nodes-conf.ts';
 import { DataKeyspace } from './data-keyspace.ts';
@@ -61,15 +61,15 @@ export class ValkeyServer {
   cronIteration = 0;
   pingsSent = 0;
   /** clusterUpdateState's statics: first call and the last time we were in a minority. */
-  firstStateCallAtMs = 0;
-  amongMinorityAtMs = 0;
-  failoverAuthTimeAtMs = 0;
+  firstStateCallAtMs = NEVER_MS;
+  amongMinorityAtMs = NEVER_MS;
+  failoverAuthTimeAtMs = NEVER_MS;
   failoverAuthCount = 0;
   failoverAuthSent = false;
   failoverAuthRank = 0;
   failoverAuthEpoch = 0;
   /** Manual failover: deadline (0 = none), can-start, the replica (on the primary), offset. */
-  mfEndAtMs = 0;
+  mfEndAtMs = NEVER_MS;
   mfCanStart = false;
   mfReplica: ClusterNode | null = null;
   mfPrimaryOffset = -1;
@@ -85,7 +85,7 @@ export class ValkeyServer {
   /** The keys this node holds (data-keyspace.ts, through keyspace.ts's hook for the cluster code). */
   readonly keyspace: DataKeyspace;
   /** Client writes paused until (manual failover on a primary). */
-  writesPausedUntilMs = 0;
+  writesPausedUntilMs = NEVER_MS;
   readonly replication: ReplicationState;
 
   constructor(

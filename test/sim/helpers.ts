@@ -59,9 +59,13 @@ export function formedWorld(seed: number, cluster: Partial<ClusterConfig> = {}):
   const createdShards = layouts.flatMap((layout, shard) => [layout.primary, ...layout.replicas].map(() => shard));
   const world = new World({ seed, cluster: config, createdShards });
   const formation = new Formation(world, layouts);
-  world.onRunnerEvent = () => {
-    formation.poll();
-    if (!formation.ready) world.scheduleRunner(FORMATION_POLL_MS, 1);
+  world.observer = {
+    onEvent: () => {},
+    onWriteAckedEvent: () => {},
+    onRunnerEvent: () => {
+      formation.poll();
+      if (!formation.ready) world.scheduleRunner(FORMATION_POLL_MS, 1);
+    },
   };
   formation.begin();
   world.scheduleRunner(FORMATION_POLL_MS, 1);
