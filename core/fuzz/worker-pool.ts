@@ -1,18 +1,90 @@
 /**
- * The parent's side of the worker threads: one thread per worker, each running one seed at a
- * time, started from core/fuzz/worker-entry.js with the worker program's URL. Crash files are
- * written by the parent only, so ending a thread never leaves a half-written file.
+ * The parent's side of the fuzz workers: one worker per slot, each running one seed at a time,
+ * started from core/fuzz/worker-entry.js with the worker program's URL. Crash files are written by
+ * the parent only, so ending a worker never leaves a half-written file.
+ *
+ * Simulator workers are child processes; real-backend workers are threads (their valkey-server
+ * processes are cleaned up by the thread's own abort handling, which a killed child process could
+ * not do). Processes because two simulator threads in one process each ran about a fifth slower
+ * than alone, and two processes do not; and when there are as many workers as cores, each runs
+ * V8 single-threaded: a lone worker gets about a quarter of a second core from V8's background
+ * compiler and garbage collector, but with every core busy those helpers only take time from the
+ * other workers.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EnvironmentError, InputError } from '../backend.ts';
 import { RunCancelledError, type SeedExecutor } from './executor.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.ts';
+import { WORKER_CONFIG_ENV, type FromWorker, type ToWorker, type WorkerConfig } from './worker-protocol.ts';
 
 const ENTRY_URL = new URL('./worker-entry.js', import.meta.url);
 
 /** How long a worker may take to load its modules and build its backend. */
 const START_TIMEOUT_MS = 60_000;
+
+/** A worker thread or process, as the pool uses it. */
+interface WorkerHandle {
+  post(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): () => void;
+  onError(listener: (error: Error) => void): () => void;
+  onExit(listener: (code: number | null) => void): () => void;
+  terminate(): Promise<void>;
+}
+
+function threadWorker(config: WorkerConfig): WorkerHandle {
+  const worker = new Worker(ENTRY_URL, { workerData: config });
+  return {
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => subscribe(worker, 'message', listener),
+    onError: (listener) => subscribe(worker, 'error', listener),
+    onExit: (listener) => subscribe(worker, 'exit', listener),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+function processWorker(config: WorkerConfig, singleThreaded: boolean): WorkerHandle {
+  const child: ChildProcess = fork(fileURLToPath(ENTRY_URL), [], {
+    // Structured clone, as between threads: outcomes keep undefined fields and the like.
+    serialization: 'advanced',
+    execArgv: singleThreaded ? ['--single-threaded'] : [],
+    env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let exited: Promise<void> | null = null;
+  const exitedPromise = (): Promise<void> => {
+    exited ??= child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return exited;
+  };
+  return {
+    post: (message) => {
+      if (child.connected) child.send(message);
+    },
+    onMessage: (listener) => subscribe(child, 'message', listener),
+    onError: (listener) => subscribe(child, 'error', listener),
+    onExit: (listener) => subscribe(child, 'exit', (code: number | null) => listener(code)),
+    terminate: async () => {
+      const done = exitedPromise();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await done;
+    },
+  };
+}
+
+function subscribe<T extends unknown[]>(
+  emitter: { on(event: string, listener: (...args: T) => void): unknown; off(event: string, listener: (...args: T) => void): unknown },
+  event: string,
+  listener: (...args: T) => void,
+): () => void {
+  emitter.on(event, listener);
+  return () => emitter.off(event, listener);
+}
 
 interface Pending {
   seed: number;
@@ -22,7 +94,7 @@ interface Pending {
 
 interface Slot {
   index: number;
-  worker: Worker;
+  worker: WorkerHandle;
   pending: Pending | null;
   exited: boolean;
 }
@@ -41,8 +113,10 @@ export class WorkerPool implements SeedExecutor {
     if (!(count >= 1)) throw new Error(`WorkerPool: count must be >= 1, got ${count}`);
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];
+    const singleThreaded = count >= availableParallelism();
     for (let index = 0; index < count; index++) {
-      const worker = new Worker(ENTRY_URL, { workerData: { ...config, workerIndex: index } satisfies WorkerConfig });
+      const workerConfig: WorkerConfig = { ...config, workerIndex: index };
+      const worker = config.backend === 'sim' ? processWorker(workerConfig, singleThreaded) : threadWorker(workerConfig);
       const slot: Slot = { index, worker, pending: null, exited: false };
       slots.push(slot);
       ready.push(waitReady(slot));
@@ -64,13 +138,13 @@ export class WorkerPool implements SeedExecutor {
     if (slot === undefined) return Promise.reject(new Error(`fuzz: no live idle worker for seed ${seed} (a worker thread exited)`));
     return new Promise<SeedOutcome>((resolve, reject) => {
       slot.pending = { seed, resolve, reject };
-      slot.worker.postMessage({ type: 'run', seed } satisfies ToWorker);
+      slot.worker.post({ type: 'run', seed });
     });
   }
 
   abort(): void {
     for (const slot of this.slots) {
-      if (slot.pending !== null && !slot.exited) slot.worker.postMessage({ type: 'abort' } satisfies ToWorker);
+      if (slot.pending !== null && !slot.exited) slot.worker.post({ type: 'abort' });
     }
   }
 
@@ -108,7 +182,7 @@ export class WorkerPool implements SeedExecutor {
 
   /** After start: route outcomes to their run, and fail a run whose worker died. */
   private watch(slot: Slot): void {
-    slot.worker.on('message', (message: FromWorker) => {
+    slot.worker.onMessage((message: FromWorker) => {
       if (message.type !== 'outcome') return;
       const pending = slot.pending;
       if (pending === null || pending.seed !== message.outcome.seed) {
@@ -124,31 +198,29 @@ export class WorkerPool implements SeedExecutor {
       if (pending === null) return;
       pending.reject(this.closing ? new RunCancelledError(pending.seed) : error);
     };
-    slot.worker.on('error', (error) => fail(new Error(`fuzz worker ${slot.index} failed running seed ${slot.pending?.seed}: ${error.stack ?? error.message}`)));
-    slot.worker.on('exit', (code) => fail(new Error(`fuzz worker ${slot.index} exited (code ${code}) while running seed ${slot.pending?.seed}`)));
+    slot.worker.onError((error) => fail(new Error(`fuzz worker ${slot.index} failed running seed ${slot.pending?.seed}: ${error.stack ?? error.message}`)));
+    slot.worker.onExit((code) => fail(new Error(`fuzz worker ${slot.index} exited (code ${code}) while running seed ${slot.pending?.seed}`)));
   }
 }
 
 function waitReady(slot: Slot): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`fuzz worker ${slot.index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-    const onMessage = (message: FromWorker) => {
-      if (message.type === 'ready') done(null);
-      else if (message.type === 'fatal') done(errorFrom(message.error));
-    };
-    const onError = (error: Error) => done(new Error(`fuzz worker ${slot.index} failed to start: ${error.stack ?? error.message}`));
-    const onExit = (code: number) => done(new Error(`fuzz worker ${slot.index} exited (code ${code}) before it was ready`));
+    const unsubscribe = [
+      slot.worker.onMessage((message) => {
+        if (message.type === 'ready') done(null);
+        else if (message.type === 'fatal') done(errorFrom(message.error));
+        else if (message.type === 'start-failed') done(new Error(`fuzz worker ${slot.index} failed to start: ${message.message}`));
+      }),
+      slot.worker.onError((error) => done(new Error(`fuzz worker ${slot.index} failed to start: ${error.stack ?? error.message}`))),
+      slot.worker.onExit((code) => done(new Error(`fuzz worker ${slot.index} exited (code ${code}) before it was ready`))),
+    ];
     function done(error: Error | null) {
       clearTimeout(timer);
-      slot.worker.off('message', onMessage);
-      slot.worker.off('error', onError);
-      slot.worker.off('exit', onExit);
+      for (const off of unsubscribe) off();
       if (error === null) resolve();
       else reject(error);
     }
-    slot.worker.on('message', onMessage);
-    slot.worker.on('error', onError);
-    slot.worker.on('exit', onExit);
   });
 }
 

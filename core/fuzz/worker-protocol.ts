@@ -1,14 +1,19 @@
 /**
- * Messages between the fuzz loop's parent and its worker threads (structured-clone data only).
+ * Messages between the fuzz loop's parent and its workers, threads or child processes
+ * (structured-clone data only).
  * parent -> worker: `run` one seed, `abort` the current run.
  * worker -> parent: `ready` once its backend is built, `outcome` per run, `fatal` if it could not
- * start (a missing valkey-server is an environment error, reported as such).
+ * start (a missing valkey-server is an environment error, reported as such), `start-failed` if
+ * the worker program itself did not load (a process cannot raise it as a thread's 'error').
  */
 import type { BackendName } from '../backend.ts';
 import type { BackendOptions } from '../cli/context.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
 
-/** What a worker is started with (`workerData`). */
+/** The environment variable that carries a worker process's WorkerConfig (JSON). */
+export const WORKER_CONFIG_ENV = 'BUSFUZZ_WORKER_CONFIG';
+
+/** What a worker is started with (`workerData` of a thread, WORKER_CONFIG_ENV of a process). */
 export interface WorkerConfig {
   /** URL of the worker program (bin/fuzz-worker.ts in the CLI), imported after tsx is registered. */
   moduleUrl: string;
@@ -23,4 +28,5 @@ export type ToWorker = { type: 'run'; seed: number } | { type: 'abort' };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'outcome'; outcome: SeedOutcome }
-  | { type: 'fatal'; error: SeedError };
+  | { type: 'fatal'; error: SeedError }
+  | { type: 'start-failed'; message: string };

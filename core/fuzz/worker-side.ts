@@ -1,21 +1,44 @@
 /**
- * The worker-thread half of the fuzz loop: builds the FuzzTarget once, then runs each seed the
- * parent sends and posts its outcome. A worker program (bin/fuzz-worker.ts) calls
- * `serveFuzzWorker` with a factory for the target, which is where it imports sim/ or real/.
+ * The worker half of the fuzz loop, in a worker thread or a child process: builds the FuzzTarget
+ * once, then runs each seed the parent sends and posts its outcome. A worker program
+ * (bin/fuzz-worker.ts) calls `serveFuzzWorker` with a factory for the target, which is where it
+ * imports sim/ or real/.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { classify, runSeed, type FuzzTarget } from './seed-run.ts';
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.ts';
+import { WORKER_CONFIG_ENV, type FromWorker, type ToWorker, type WorkerConfig } from './worker-protocol.ts';
+
+interface ParentChannel {
+  config: WorkerConfig;
+  post(message: FromWorker): void;
+  onMessage(listener: (message: ToWorker) => void): void;
+}
+
+function parentChannel(): ParentChannel {
+  const port = parentPort;
+  if (port !== null) {
+    return { config: workerData as WorkerConfig, post: (message) => port.postMessage(message), onMessage: (listener) => port.on('message', listener) };
+  }
+  const send = process.send?.bind(process);
+  const configText = process.env[WORKER_CONFIG_ENV];
+  if (send === undefined || configText === undefined) throw new Error('serveFuzzWorker: neither a worker thread nor a fuzz worker process');
+  return {
+    config: JSON.parse(configText) as WorkerConfig,
+    post: (message) => {
+      send(message);
+    },
+    onMessage: (listener) => process.on('message', (message) => listener(message as ToWorker)),
+  };
+}
 
 export function serveFuzzWorker(createTarget: (config: WorkerConfig) => FuzzTarget | Promise<FuzzTarget>): void {
-  const port = parentPort;
-  if (port === null) throw new Error('serveFuzzWorker: not in a worker thread');
-  const config = workerData as WorkerConfig;
-  const post = (message: FromWorker) => port.postMessage(message);
+  const channel = parentChannel();
+  const config = channel.config;
+  const post = (message: FromWorker) => channel.post(message);
   let controller: AbortController | null = null;
   let target: FuzzTarget | null = null;
 
-  port.on('message', (message: ToWorker) => {
+  channel.onMessage((message: ToWorker) => {
     if (message.type === 'abort') {
       controller?.abort();
       return;

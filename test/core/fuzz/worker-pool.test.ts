@@ -1,7 +1,8 @@
 /**
- * The worker-thread pool with the fake worker program: a finding made in a worker thread is the
- * same run as in this thread (same step and trace hash), start-up failures keep their kind, and
- * closing ends a thread stuck in a synchronous run after the grace period.
+ * The worker pool with the fake worker program: a finding made in a worker (a child process for
+ * the simulator backend) is the same run as in this process (same step and trace hash), start-up
+ * failures keep their kind, and closing ends a worker stuck in a synchronous run after the grace
+ * period.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../../../core/backend.ts';
@@ -19,7 +20,7 @@ afterEach(() => {
 });
 
 describe('worker pool (fake worker program)', () => {
-  it('runs seeds in two threads with the same outcomes as in this thread', async () => {
+  it('runs seeds in two workers with the same outcomes as in this process', async () => {
     const pool = await WorkerPool.start(2, config);
     try {
       expect(pool.capacity).toBe(2);
@@ -49,7 +50,7 @@ describe('worker pool (fake worker program)', () => {
       .rejects.toThrow(/fuzz worker 0 failed to start: .*no-such-worker/s);
   });
 
-  it('close() ends a thread blocked in a long run after the grace period; its run is cancelled', async () => {
+  it('close() ends a worker blocked in a long run after the grace period; its run is cancelled', async () => {
     process.env.FAKE_BUSY_MS = '30000';
     const pool = await WorkerPool.start(1, config);
     const settled = pool.run(1).catch((error: unknown) => error);
