@@ -11,8 +11,14 @@
  * Not here: what an event means (the world dispatches on `kind`).
  */
 
-/** A handle packs the slot and its generation so a stale handle never cancels a reused slot. */
-const SLOT_BITS = 2 ** 22;
+/**
+ * A handle packs the slot and its generation so a stale handle never cancels a reused slot. Both
+ * fit in 30 bits so a handle is a small integer: a larger one is a heap number that V8 allocates
+ * on every schedule() (a sixth of the simulator's garbage). Ten bits of generation are plenty: the
+ * world drops a handle as soon as its event runs.
+ */
+const SLOT_BITS = 2 ** 20;
+const GENERATION_MASK = 0x3ff;
 
 /** At most this many pending events; beyond it the simulator has a leak (a busfuzz bug). */
 export const MAX_PENDING_EVENTS = SLOT_BITS - 1;
@@ -111,7 +117,7 @@ export class Scheduler {
 
   private releaseSlot(slot: number): void {
     this.refs[slot] = null;
-    this.generation[slot] = (this.generation[slot]! + 1) & 0x3fffffff;
+    this.generation[slot] = (this.generation[slot]! + 1) & GENERATION_MASK;
     this.freeSlots[this.freeCount++] = slot;
   }
 
