@@ -3,7 +3,8 @@
  * stale handshakes, the random ping every 10th run, then per node the orphan bookkeeping, the
  * link watchdog, the periodic ping, the manual-failover ping and PFAIL marking; then the replica's
  * replication start, manual failover, election and replica migration, and the state update.
- * Also clusterBeforeSleep, which runs after every event the server handles.
+ * Also clusterBeforeSleep, which runs after every event the server handles, and again at once
+ * while the loop has bus writes pending (their write handler wakes it).
  */
 import { MSG_PING } from '../message.ts';
 import { countNonFailingReplicas, failed, inHandshake, isPrimary, isReplica, isVotingPrimary, type ClusterNode } from './cluster-node.ts';
@@ -52,8 +53,31 @@ export function clusterCron(server: ValkeyServer): void {
   if (updateStateNeeded || server.state === CLUSTER_FAIL) updateState(server);
 }
 
-/** clusterBeforeSleep: the deferred work the handlers flagged. */
+/** Event-loop turns in a row that still queue bus writes: far beyond any real chain of flags. */
+const MAX_WAKEUPS_WITHOUT_EVENT = 64;
+
+/**
+ * clusterBeforeSleep, then the turns of the event loop that follow at once: 8.0.1's
+ * clusterSendMessage does not write, it queues the message and installs the link's write handler
+ * (connSetWriteHandlerWithBarrier). A connected socket is writable, so the next aeProcessEvents
+ * does not block: it writes, and beforeSleep runs again. Work flagged during a beforeSleep (a
+ * manual failover's HANDLE_FAILOVER after "manual failover can start", the election's config
+ * save) is so done within the same millisecond when the iteration sent anything on the bus (the
+ * PONG to the PING that carried the paused offset), not at the next message or cron tick.
+ */
 export function beforeSleep(server: ValkeyServer): void {
+  clusterBeforeSleep(server);
+  let turns = 0;
+  while (server.busWritesQueued !== server.busWritesAtSleep && server.todoBeforeSleep !== 0) {
+    server.busWritesAtSleep = server.busWritesQueued;
+    if (++turns > MAX_WAKEUPS_WITHOUT_EVENT) throw new Error(`server ${server.processIndex}: beforeSleep keeps queueing bus writes`);
+    clusterBeforeSleep(server);
+  }
+  server.busWritesAtSleep = server.busWritesQueued;
+}
+
+/** clusterBeforeSleep: the deferred work the handlers flagged. */
+function clusterBeforeSleep(server: ValkeyServer): void {
   const flags = server.todoBeforeSleep;
   if (flags === 0) return;
   server.todoBeforeSleep = 0;
@@ -67,7 +91,8 @@ export function beforeSleep(server: ValkeyServer): void {
   }
   if ((flags & TODO_UPDATE_STATE) !== 0) updateState(server);
   if ((flags & TODO_SAVE_CONFIG) !== 0) saveConfig(server);
-  // Work flagged while handling the flags above waits for the next beforeSleep, as in Valkey.
+  // Work flagged while handling the flags above waits for the next beforeSleep, as in Valkey
+  // (which comes at once if bus writes are pending: see beforeSleep).
 }
 
 /** clusterNodeCronHandleReconnect for every node, counting PFAIL nodes on the way. */

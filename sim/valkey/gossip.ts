@@ -49,6 +49,9 @@ export function sendOnLink(server: ValkeyServer, link: ClusterLink, message: Mes
     server.env.network.pool.release(message);
     return;
   }
+  // clusterSendMessage queues the message and installs the link's write handler; a connected
+  // socket is writable, so that handler wakes the event loop without waiting (see beforeSleep).
+  if (connection.established) server.busWritesQueued++;
   server.env.network.send(connection, !link.inbound, message);
 }
 

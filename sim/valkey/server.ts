@@ -57,6 +57,12 @@ export class ValkeyServer {
   /** Voting primaries, as the last clusterUpdateState counted them. */
   size = 0;
   todoBeforeSleep = 0;
+  /**
+   * Bus messages queued on a connected link so far, and the count when beforeSleep last finished:
+   * a difference means a write handler is pending, so the event loop comes round again at once.
+   */
+  busWritesQueued = 0;
+  busWritesAtSleep = 0;
   statsPfailNodes = 0;
   cronIteration = 0;
   pingsSent = 0;
