@@ -122,17 +122,42 @@ const RECIPES: Record<AdminAction, (rng: Rng, layout: Layout, atMs: number) => S
   migrate_slots: migrateSlots,
 };
 
+/** One operation in INTERRUPT_ONE_IN has its target crash right after it (see `interrupted`). */
+const INTERRUPT_ONE_IN = 4;
+/** How soon after the operation the crash comes. */
+const INTERRUPT_WITHIN_MS = 1000;
+
+/**
+ * An operator's action interrupted by a crash of the node it ran on, within a second: the
+ * half-done states Jepsen-style testing goes after (a failover whose replica dies mid-election, a
+ * migration whose source dies between SETSLOTs, an epoch change that only some nodes heard).
+ * Half of these crashes are for good, the others restart after 1-10 s. Only for a target that
+ * names one node (a random one would pick another node for the crash). Drawn from a stream of
+ * its own, so the rest of a seed's scenario is what it was without it.
+ */
+function interrupted(rng: Rng, operation: Step): Step[] {
+  if (!('target' in operation) || typeof operation.target !== 'string' || operation.target.startsWith('random')) return [];
+  if (!rng.chance(1, INTERRUPT_ONE_IN)) return [];
+  const atMs = operation.atMs + roundMs(rng.range(0, INTERRUPT_WITHIN_MS));
+  const action = rng.chance(2, 3) ? 'kill' as const : 'terminate' as const;
+  const restart = rng.chance(1, 2) ? { restartAfterMs: roundMs(rng.range(1000, 10_000)) } : {};
+  return [{ atMs, source: SOURCE, action, target: operation.target, ...restart }];
+}
+
 /**
  * `count` admin operations at times in [startMs, endMs), drawn in time order (so added nodes get
- * their numbers in the order the backend creates them). An action that does not fit the cluster
- * (no replica to fail over) is skipped.
+ * their numbers in the order the backend creates them), some interrupted by a crash of their node.
+ * An action that does not fit the cluster (no replica to fail over) is skipped.
  */
 export function adminSteps(rng: Rng, layout: Layout, count: number, startMs: number, endMs: number): Step[] {
+  const crashes = rng.fork('interrupted');
   const times = Array.from({ length: count }, () => roundMs(rng.range(startMs, endMs - 1))).sort((a, b) => a - b);
   const steps: Step[] = [];
   for (const atMs of times) {
     const action = rng.pick(ADMIN_ACTIONS);
-    steps.push(...(RECIPES[action](rng, layout, atMs) ?? []));
+    const recipe = RECIPES[action](rng, layout, atMs) ?? [];
+    steps.push(...recipe);
+    if (recipe.length > 0) steps.push(...interrupted(crashes, recipe[0]!));
   }
   return steps;
 }
