@@ -1,5 +1,5 @@
 /**
- * Where fuzz runs happen. The loop (loop.ts) only sees a SeedExecutor: the worker-thread pool
+ * Where fuzz runs happen. The loop (loop.ts) only sees a SeedExecutor: the worker pool (processes or threads)
  * (worker-pool.ts) in the CLI, or the in-process executor below, which runs seeds on a Backend
  * object in this thread (the loop's tests use it with a fake backend; a single `busfuzz` process
  * that must not start threads could too).
@@ -17,7 +17,7 @@ export class RunCancelledError extends Error {
 export interface SeedExecutor {
   /** How many seeds may be in flight at once (the loop never asks for more). */
   readonly capacity: number;
-  /** Runs one seed. Rejects only if the executor itself broke (a worker thread died). */
+  /** Runs one seed. Rejects only if the executor itself broke (a worker died). */
   run(seed: number): Promise<SeedOutcome>;
   /** Asks every in-flight run to stop; their outcomes come back with verdict `aborted`. */
   abort(): void;

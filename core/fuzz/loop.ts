@@ -1,5 +1,5 @@
 /**
- * The fuzz loop: seeds N, N+1, ... handed to an executor (worker threads, or this thread), each
+ * The fuzz loop: seeds N, N+1, ... handed to an executor (worker processes or threads, or this thread), each
  * outcome tallied by fingerprint, and a crash file written for the first finding of each new
  * fingerprint. Outcomes are handled in seed order, whatever order the workers finish in, so the
  * same seeds give the same crash files with 1 worker or 16 ("the first found" is the lowest seed).
@@ -39,7 +39,7 @@ export interface FuzzLoopOptions {
   recorded: Map<string, string>;
   /** Stop request (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
-  /** How long in-flight runs may take to stop before their threads are ended. @defaultValue 2000 */
+  /** How long in-flight runs may take to stop before their workers are ended. @defaultValue 2000 */
   graceMs?: number;
   onEvent?: (event: FuzzEvent) => void;
   /** A monotonic ms clock. @defaultValue performance.now */

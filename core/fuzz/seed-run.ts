@@ -1,8 +1,8 @@
 /**
  * One fuzz run: generate the scenario for a seed and run it on a backend. Used the same way in a
- * worker thread and in the parent, so a finding made by a worker is the run a single-process
+ * worker (process or thread) and in the parent, so a finding made by a worker is the run a single-process
  * replay makes. Errors are caught and classified (environment, input, internal) into plain data,
- * because an outcome crosses a thread boundary.
+ * because an outcome crosses a process or thread boundary.
  */
 import { EnvironmentError, InputError, type Backend, type RunResult } from '../backend.ts';
 import type { Scenario } from '../scenario/types.ts';
