@@ -157,7 +157,9 @@ export function adminSteps(rng: Rng, layout: Layout, count: number, startMs: num
     const action = rng.pick(ADMIN_ACTIONS);
     const recipe = RECIPES[action](rng, layout, atMs) ?? [];
     steps.push(...recipe);
-    if (recipe.length > 0) steps.push(...interrupted(crashes, recipe[0]!));
+    // Only one-step operations: a recipe with follow-ups (FORGET then MEET, RESET then MEET and
+    // REPLICATE) needs its node alive to leave a cluster that can converge.
+    if (recipe.length === 1) steps.push(...interrupted(crashes, recipe[0]!));
   }
   return steps;
 }

@@ -9,7 +9,10 @@
  * - no eligible replica still runs unharmed (not restarted, reset or re-pointed since: §3.1, a
  *   restarted replica never reconnected and cannot fail over);
  * - fewer than size/2+1 voting primaries were alive (no FAIL, no votes: §2.3);
- * - the data-age gate would refuse by the deadline (§3.1).
+ * - the data-age gate would refuse by the deadline (§3.1);
+ * - fewer than size/2+1 of the live voting primaries know any of the eligible replicas (a FORGET
+ *   that spread with the forgotten-node gossip, §5.2): a voter drops an auth request from a
+ *   sender it does not know (§1.8 step 1), so no such replica can gather a quorum.
  * Not judged before the deadline: a failover still under way is not a violation.
  */
 import type { ObservedEvent } from '../events.ts';
@@ -17,7 +20,7 @@ import type { ClusterConfig } from '../scenario/types.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { isRestartingDown } from './one-vote-per-epoch.ts';
-import { NodeDirectory, lastView } from './view-facts.ts';
+import { NodeDirectory, lastView, liveNodes } from './view-facts.ts';
 
 /** clusterCron period. */
 const CRON_PERIOD_MS = 100;
@@ -135,7 +138,20 @@ function replacingWin(context: InvariantContext, down: DownPrimary): Extract<Obs
 }
 
 /** Why Valkey's rules forbid replacing a primary that went down for good, or null if they allow it. */
-type Forbidden = 'no-eligible-replica' | 'data-age' | 'no-quorum';
+type Forbidden = 'no-eligible-replica' | 'data-age' | 'no-quorum' | 'replicas-unknown-to-voters';
+
+/** Whether no replica is known (in CLUSTER NODES of the last view) to `needed` live voting primaries. */
+function replicasUnknownToVoters(context: InvariantContext, replicas: readonly string[], needed: number): boolean {
+  const view = lastView(context.views);
+  if (view === null) return false;
+  const live = liveNodes(view);
+  const voters = live.filter((node) => node.report.role === 'primary' && node.report.slots.length > 0);
+  return replicas.every((replica) => {
+    const id = live.find((node) => node.name === replica)?.report.id;
+    if (id === undefined) return true;
+    return voters.filter((voter) => voter.report.peers.some((peer) => peer.id === id)).length < needed;
+  });
+}
 
 interface Deadline {
   startMs: number;
@@ -154,7 +170,9 @@ function forbidden(context: InvariantContext, down: DownPrimary, deadline: Deadl
   if (replicas.length === 0) return 'no-eligible-replica';
   if (dataAgeGateRefuses(context.scenario.cluster, down.event.atMs, deadline.deadlineMs)) return 'data-age';
   const quorum = quorumAt(context, deadline.startMs);
-  if (quorum.alive < Math.floor(quorum.size / 2) + 1) return 'no-quorum';
+  const needed = Math.floor(quorum.size / 2) + 1;
+  if (quorum.alive < needed) return 'no-quorum';
+  if (replicasUnknownToVoters(context, replicas, needed)) return 'replicas-unknown-to-voters';
   return null;
 }
 

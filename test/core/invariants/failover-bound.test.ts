@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failoverBound, failoverBoundMs } from '../../../core/invariants/failover-bound.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
-import { atMs, context, downNode, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
+import { atMs, context, downNode, editNode, expectCleanFingerprint, healthyCluster, idOf, scenarioWith } from './builders.ts';
 
 /** 3 shards x 1 replica: node-0/1, node-2/3, node-4/5; nt 1000, ping 100 → bound 12798 ms. */
 const formed: ObservedEvent[] = [0, 2, 4].flatMap((primary) => [
@@ -57,6 +57,20 @@ describe('failover-bound', () => {
     const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed];
     const strict = scenarioWith({ replicaValidityFactor: 1 });
     expect(failoverBound.check(context([endView(20000, 'node-2')], events, strict))).toBeNull();
+  });
+
+  it('excuses a replica that too few voting primaries know (they drop its auth requests), and flags it when enough know it', () => {
+    const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed];
+    const forget = (view: ReturnType<typeof endView>, observer: string) => editNode(view, observer, (node) => {
+      node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-3'));
+    });
+    // Two voting primaries are left of three: a quorum needs both to know node-3.
+    const bothForgot = forget(forget(endView(20000, 'node-2'), 'node-0'), 'node-4');
+    expect(failoverBound.check(context([bothForgot], events))).toBeNull();
+    const oneForgot = forget(endView(20000, 'node-2'), 'node-0');
+    expect(failoverBound.check(context([oneForgot], events))).toBeNull();
+    const noneForgot = endView(20000, 'node-2');
+    expect(failoverBound.check(context([noneForgot], events))?.fingerprint).toBe('failover-bound/no-election,down-by=kill');
   });
 
   it('excuses a replica that was restarted after its primary died', () => {
