@@ -297,5 +297,7 @@ export class SimRun implements WorldObserver {
 export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
   const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false });
   run.runSteps(options.maxSteps, options.signal);
-  return run.result(options.signal?.aborted === true && !run.done);
+  const result = run.result(options.signal?.aborted === true && !run.done);
+  run.world.retire();
+  return result;
 }

@@ -230,6 +230,14 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     this.observer.onWriteAckedEvent(event, key, processIndex);
   }
 
+  /** The run is over and nothing will read this world again: its servers' tables go back for reuse. */
+  retire(): void {
+    for (const process of this.processes) {
+      if (process.server !== null) valkey.retireServer(process.server);
+      process.server = null;
+    }
+  }
+
   /** `node-K` of the process that owns a node id, or null (handshake names, unknown ids). */
   nameOfIdentity(identity: number): string | null {
     const index = this.identities.processOf(identity);
@@ -433,6 +441,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     process.startHandle = -1;
     process.cronDue = false;
     process.state = PROCESS_DOWN;
+    if (process.server !== null) valkey.retireServer(process.server);
     process.server = null;
     this.network.processDown(index);
     this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_DOWN, 0);

@@ -14,7 +14,7 @@ import type { ValkeyServer } from './server.ts';
 
 export { beforeSleep } from './cron.ts';
 export { freshServer, loadServer, snapshot, saveConfig, formatNodesConf, flagWords, type NodesConf } from './nodes-conf.ts';
-export { ValkeyServer, type ServerEnv } from './server.ts';
+export { ValkeyServer, retireServer, type ServerEnv } from './server.ts';
 export { Identities } from './identities.ts';
 export { SlotSet, SlotSetTable, CLUSTER_SLOTS } from './slot-set.ts';
 export { addSlotsRange, setConfigEpoch, meet, replicate, bumpEpoch, killLinks } from './commands.ts';

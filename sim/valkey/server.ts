@@ -42,14 +42,40 @@ export interface ServerEnv {
   electionWon(processIndex: number, epoch: number, consensus: boolean): void;
 }
 
+/** 16384 nulls, packed, for `slots` to copy. */
+const EMPTY_SLOT_TABLE: ReadonlyArray<ClusterNode | null> = Array.from({ length: CLUSTER_SLOTS }, () => null);
+
+/**
+ * Slot tables of servers that are gone (their process died, their run ended), for new servers to
+ * reuse. A 16384-entry table is a large object to V8: each new one is fresh memory, page faults
+ * and all, which made a server's construction most of a restart's cost and a fuzz run's start-up.
+ */
+const freeSlotTables: Array<Array<ClusterNode | null>> = [];
+const MAX_FREE_SLOT_TABLES = 64;
+
+function takeSlotTable(): Array<ClusterNode | null> {
+  const table = freeSlotTables.pop();
+  if (table === undefined) return EMPTY_SLOT_TABLE.slice();
+  table.fill(null);
+  return table;
+}
+
+/** The server's process is gone for good: its slot table goes back for reuse. Never use it after. */
+export function retireServer(server: ValkeyServer): void {
+  if (freeSlotTables.length < MAX_FREE_SLOT_TABLES) freeSlotTables.push(server.slots);
+}
+
 export class ValkeyServer {
   myself: ClusterNode;
   /** The node dictionary in a fixed (insertion) order; myself included. */
   readonly nodes: ClusterNode[] = [];
   /** Node by identity (identities are small integers, so a sparse array beats a Map). */
   private readonly byIdentity: Array<ClusterNode | undefined> = [];
-  /** clusterState.slots: the owner of each slot in this server's view. */
-  readonly slots: Array<ClusterNode | null> = new Array<ClusterNode | null>(CLUSTER_SLOTS).fill(null);
+  /**
+   * clusterState.slots: the owner of each slot in this server's view (a table a dead server
+   * gave back, or a copy of a packed template).
+   */
+  readonly slots: Array<ClusterNode | null> = takeSlotTable();
   readonly ownerNotClaiming = new Uint8Array(CLUSTER_SLOTS);
   currentEpoch = 0;
   lastVoteEpoch = 0;
