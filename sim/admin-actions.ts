@@ -262,7 +262,7 @@ export class AdminActions {
   }
 
   private emit(action: string, indices: number[], detail: string): void {
-    const nodes = [...new Set(indices)].sort((a, b) => a - b).map((index) => this.name(index));
+    const nodes = [...new Set(indices)].sort(ascending).map((index) => this.name(index));
     this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action, nodes, detail });
   }
 }
@@ -270,4 +270,9 @@ export class AdminActions {
 /** A reply as the real backend words it: OK, or `refused: <error>`. */
 function outcome(error: Reply): string {
   return error === null ? 'OK' : `refused: ${error}`;
+}
+
+/** Module level, not inline: a callback made per call is optimised again in every fuzz run. */
+function ascending(a: number, b: number): number {
+  return a - b;
 }

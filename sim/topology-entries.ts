@@ -19,7 +19,7 @@ export class TopologyTracker {
     this.last = world.processes.map((process) => ({
       name: process.name,
       shard: process.createdShard,
-      role: layouts.some((layout) => layout.primary === process.index) ? 'primary' : 'replica',
+      role: isLayoutPrimary(layouts, process.index) ? 'primary' : 'replica',
       running: false,
       replicaIndex: null,
     }));
@@ -68,4 +68,9 @@ export class TopologyTracker {
     }
     return best;
   }
+}
+
+function isLayoutPrimary(layouts: ReadonlyArray<{ primary: number }>, index: number): boolean {
+  for (const layout of layouts) if (layout.primary === index) return true;
+  return false;
 }

@@ -81,7 +81,8 @@ export class Trace {
   ) {
     if (tailRecords > CHUNK_RECORDS) throw new Error(`Trace: a tail of ${tailRecords} records is longer than a chunk (${CHUNK_RECORDS})`);
     this.eventRing = new Array<ObservedEvent | AckLine | null>(Math.max(1, tailRecords)).fill(null);
-    this.ackLines = Array.from({ length: this.eventRing.length }, () => new AckLine());
+    this.ackLines = [];
+    for (let i = 0; i < this.eventRing.length; i++) this.ackLines.push(new AckLine());
   }
 
   record(atMs: number, code: number, a: number, b: number, c: number): void {

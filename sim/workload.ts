@@ -54,7 +54,8 @@ export class ClientWorkload implements WorldWorkload {
     private readonly rng: Rng,
   ) {
     const keys = Math.max(1, workload.keys);
-    this.keyNames = Array.from({ length: keys }, (_, key) => `key:${key}`);
+    this.keyNames = [];
+    for (let key = 0; key < keys; key++) this.keyNames.push(`key:${key}`);
     this.oldestAckedSeq = new Float64Array(keys);
     this.lastAckedSeq = new Float64Array(keys);
     this.waitTimeout = waitTimeoutMs(world.cluster.nodeTimeoutMs);
@@ -232,7 +233,8 @@ export class ClientWorkload implements WorldWorkload {
 
   private refreshFromRandomNode(): void {
     if (this.world.nowMs - this.refreshedAtMs < ROUTE_REFRESH_MS) return;
-    const running = this.world.processes.filter((process) => process.running);
-    if (running.length > 0) this.refreshRoute(this.rng.pick(running).index);
+    const running: number[] = [];
+    for (const process of this.world.processes) if (process.running) running.push(process.index);
+    if (running.length > 0) this.refreshRoute(this.rng.pick(running));
   }
 }

@@ -145,12 +145,22 @@ function replicasUnknownToVoters(context: InvariantContext, replicas: readonly s
   const view = lastView(context.views);
   if (view === null) return false;
   const live = liveNodes(view);
-  const voters = live.filter((node) => node.report.role === 'primary' && node.report.slots.length > 0);
-  return replicas.every((replica) => {
+  for (const replica of replicas) {
     const id = live.find((node) => node.name === replica)?.report.id;
-    if (id === undefined) return true;
-    return voters.filter((voter) => voter.report.peers.some((peer) => peer.id === id)).length < needed;
-  });
+    if (id === undefined) continue;
+    let knowing = 0;
+    for (const voter of live) {
+      if (voter.report.role !== 'primary' || voter.report.slots.length === 0) continue;
+      for (const peer of voter.report.peers) {
+        if (peer.id === id) {
+          knowing++;
+          break;
+        }
+      }
+    }
+    if (knowing >= needed) return false;
+  }
+  return true;
 }
 
 interface Deadline {

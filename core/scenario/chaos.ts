@@ -43,11 +43,16 @@ function expandBlock(chaos: Chaos, rng: Rng, nodeTimeoutMs: number): Step[] {
   return steps;
 }
 
+/** Earlier first; equal times in their original order (module level: see view-facts.ts). */
+export function byTimeThenIndex(a: { step: Step; index: number }, b: { step: Step; index: number }): number {
+  return a.step.atMs - b.step.atMs || a.index - b.index;
+}
+
 /** Steps ordered by time; equal times keep their order (as planRun orders them). */
 export function stepsByTime(steps: readonly Step[]): Step[] {
   return steps
     .map((step, index) => ({ step, index }))
-    .sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index)
+    .sort(byTimeThenIndex)
     .map((entry) => entry.step);
 }
 

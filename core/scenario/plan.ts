@@ -7,6 +7,7 @@
  * exactly what that start did, found by `faultId`: restart a killed node, resume a paused one,
  * lift one partition, latency or drop rule. `heal` lifts every network fault at once.
  */
+import { stepsByTime } from './chaos.ts';
 import type { Scenario, Step } from './types.ts';
 
 export interface PlannedPhase {
@@ -49,10 +50,7 @@ export function stepEndAfterMs(step: Step): number | null {
  * `chaosSteps` are the chaos block's expansion (core/scenario/chaos.ts), merged by time.
  */
 export function planRun(scenario: Scenario, chaosSteps: readonly Step[] = []): Plan {
-  const steps = [...scenario.timeline, ...chaosSteps]
-    .map((step, index) => ({ step, index }))
-    .sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index)
-    .map((entry) => entry.step);
+  const steps = stepsByTime([...scenario.timeline, ...chaosSteps]);
   const phases: PlannedPhase[] = [];
   let quietAtMs = 0;
   steps.forEach((step, faultId) => {
@@ -66,6 +64,11 @@ export function planRun(scenario: Scenario, chaosSteps: readonly Step[] = []): P
   });
   // Ends sort after starts at the same instant only if they were planned later; a stable sort by
   // time keeps generation order, which is deterministic.
-  phases.sort((a, b) => a.atMs - b.atMs);
+  phases.sort(byAtMs);
   return { steps, phases, quietAtMs };
+}
+
+/** Module level, not inline: see byTimeThenIndex in chaos.ts. */
+function byAtMs(a: { atMs: number }, b: { atMs: number }): number {
+  return a.atMs - b.atMs;
 }
