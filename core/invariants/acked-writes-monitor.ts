@@ -77,6 +77,17 @@ interface Win {
   former: string | null;
 }
 
+/**
+ * The holders distinct and sorted, as the holders key needs them: the array itself when it
+ * already is (one holder; or the simulator's, listed in process order), else a sorted copy.
+ */
+function distinctSorted(holders: readonly string[]): readonly string[] {
+  for (let i = 1; i < holders.length; i++) {
+    if (!(holders[i - 1]! < holders[i]!)) return [...new Set(holders)].sort();
+  }
+  return holders;
+}
+
 /** extendsSeq in a Float64Array: undefined and null as negative codes (seqs are positive). */
 const EXT_UNDEFINED = -1;
 const EXT_NULL = -2;
@@ -273,7 +284,7 @@ export class AckedWritesMonitor {
       heads.keyByName.set(event.key, keyIndex);
     }
     heads.nodeName[nodeIndex] ??= event.node;
-    const distinctHolders = event.holders.length === 1 ? event.holders : [...new Set(event.holders)].sort();
+    const distinctHolders = distinctSorted(event.holders);
     const holdersKey = distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
     const stale = facts.supersededAt >= facts.configEpoch;
     const fields = heads.fields;
@@ -327,7 +338,7 @@ export class AckedWritesMonitor {
   /** The ack's entry at the head of its key's list (`head`), reusing what it covers; returns the new head. */
   private addAck(event: WriteAcked, index: number, facts: NodeFacts | undefined, head: PendingAck | null): PendingAck {
     // The common case (one holder: WAIT 0) makes no arrays or strings.
-    const distinctHolders = event.holders.length === 1 ? event.holders : [...new Set(event.holders)].sort();
+    const distinctHolders = distinctSorted(event.holders);
     const holdersKey = distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
     const stale = facts !== undefined && facts.supersededAt >= facts.configEpoch;
     const oldestDropped = stale ? null : this.pruneCovered(head, event, holdersKey, event.extendsSeq);

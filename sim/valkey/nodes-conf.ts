@@ -44,24 +44,38 @@ export interface NodesConf {
   lastVoteEpoch: number;
 }
 
-/** clusterGenNodesDescription(CLUSTER_NODE_HANDSHAKE) plus the vars line. */
-export function snapshot(server: ValkeyServer): NodesConf {
-  const entries: NodesConfEntry[] = [];
+/**
+ * clusterGenNodesDescription(CLUSTER_NODE_HANDSHAKE) plus the vars line. `into`: a snapshot nobody
+ * reads any more, whose objects are refilled (saves are frequent; see saveConfig).
+ */
+export function snapshot(server: ValkeyServer, into: NodesConf | null = null): NodesConf {
+  const entries: NodesConfEntry[] = into === null ? [] : into.entries;
+  let count = 0;
   for (const node of server.nodes) {
     if ((node.flags & NODE_HANDSHAKE) !== 0) continue;
-    entries.push({
-      name: node.name,
-      address: node.address,
-      flags: node.flags & PERSISTED_FLAGS,
-      primary: node.replicaOf !== null ? node.replicaOf.name : null,
-      pingSent: node.pingSentAtMs !== 0,
-      pongReceived: node.pongReceivedAtMs !== 0,
-      epoch: nodeEpoch(node),
-      slots: server.slotsOf(node),
-      shardId: node.shardId,
-    });
+    let entry = entries[count];
+    if (entry === undefined) {
+      entry = { name: '', address: 0, flags: 0, primary: null, pingSent: false, pongReceived: false, epoch: 0, slots: server.env.slotSets.empty, shardId: 0 };
+      entries.push(entry);
+    }
+    entry.name = node.name;
+    entry.address = node.address;
+    entry.flags = node.flags & PERSISTED_FLAGS;
+    entry.primary = node.replicaOf !== null ? node.replicaOf.name : null;
+    entry.pingSent = node.pingSentAtMs !== 0;
+    entry.pongReceived = node.pongReceivedAtMs !== 0;
+    entry.epoch = nodeEpoch(node);
+    entry.slots = server.slotsOf(node);
+    entry.shardId = node.shardId;
+    count++;
   }
-  return { entries, openSlots: openSlotEntries(server), currentEpoch: server.currentEpoch, lastVoteEpoch: server.lastVoteEpoch };
+  entries.length = count;
+  const openSlots = openSlotEntries(server);
+  if (into === null) return { entries, openSlots, currentEpoch: server.currentEpoch, lastVoteEpoch: server.lastVoteEpoch };
+  into.openSlots = openSlots;
+  into.currentEpoch = server.currentEpoch;
+  into.lastVoteEpoch = server.lastVoteEpoch;
+  return into;
 }
 
 /** clusterGenNodeDescription's open slots of myself: migrating wins over importing for one slot. */
@@ -76,7 +90,13 @@ function openSlotEntries(server: ValkeyServer): OpenSlotEntry[] {
 /** clusterSaveConfigOrDie: write now (the todo flags for saving are consumed). */
 export function saveConfig(server: ValkeyServer): void {
   server.todoBeforeSleep &= ~(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
-  server.env.persist(server.processIndex, snapshot(server));
+  // Two snapshots per server, written in turn: the one persisted before the last is read by
+  // nobody (a restart reads the last), so its objects are refilled instead of allocated anew.
+  const buffers = server.confBuffers;
+  const conf = snapshot(server, buffers[server.confNext]!);
+  buffers[server.confNext] = conf;
+  server.confNext ^= 1;
+  server.env.persist(server.processIndex, conf);
 }
 
 /** clusterInit without a nodes.conf: a new primary with a random id and shard id, saved at once. */

@@ -83,6 +83,9 @@ export class ValkeyServer {
   /** Voting primaries, as the last clusterUpdateState counted them. */
   size = 0;
   todoBeforeSleep = 0;
+  /** saveConfig's two snapshots, written in turn, and the one to write next. */
+  readonly confBuffers: Array<NodesConf | null> = [null, null];
+  confNext = 0;
   /**
    * Bus messages queued on a connected link so far, and the count when beforeSleep last finished:
    * a difference means a write handler is pending, so the event loop comes round again at once.
