@@ -59,6 +59,23 @@ function setup(): { scheduler: Scheduler; network: Network; host: Host; run: (un
   return { scheduler, network, host, run, send };
 }
 
+/** Two connections into process 1 (from 0: `first`, from 2: `second`), established; then 1 is paused. */
+function twoSocketsIntoPaused(t: ReturnType<typeof setup>): { first: Connection; second: Connection } {
+  const first = t.network.connect(CONN_BUS, 0, 1, 'link')!;
+  const second = t.network.connect(CONN_BUS, 2, 1, 'link')!;
+  t.run();
+  t.host.paused.add(1);
+  return { first, second };
+}
+
+/** Lets everything sent arrive (a bare clock tick well after it), then resumes process 1. */
+function arriveThenResume(t: ReturnType<typeof setup>): void {
+  t.scheduler.schedule(t.scheduler.nowMs + 100, EV, 0, null);
+  t.run();
+  t.host.paused.delete(1);
+  t.network.processResumed(1);
+}
+
 const got = (host: Host, to: number): number[] => host.log.filter((line) => line.split(' ')[1] === String(to) && line.includes('got')).map((line) => Number(line.split(' ')[3]));
 
 describe('simulated network', () => {
@@ -135,39 +152,29 @@ describe('simulated network', () => {
   });
 
   it('a resumed receiver reads socket by socket, in the order they became readable, each until empty, then hears it drained', () => {
-    const { network, host, run, send, scheduler } = setup();
-    const first = network.connect(CONN_BUS, 0, 1, 'link')!;
-    const second = network.connect(CONN_BUS, 2, 1, 'link')!;
-    run();
-    host.paused.add(1);
+    const t = setup();
+    const { host, run, send } = t;
+    const { first, second } = twoSocketsIntoPaused(t);
     send(second, true, 20);
     run();
     // The socket from process 2 became readable first; process 0's gets three, interleaved in time.
     for (const n of [1, 21, 2, 22, 3]) send(n > 20 ? second : first, true, n);
-    scheduler.schedule(scheduler.nowMs + 100, EV, 0, null); // resumed well after all arrived
-    run();
+    arriveThenResume(t);
     expect(got(host, 1)).toEqual([]);
-    host.paused.delete(1);
-    network.processResumed(1);
     run();
     expect(got(host, 1)).toEqual([20, 21, 22, 1, 2, 3]);
     expect(host.log.at(-1)).toMatch(/ 1 drained$/);
   });
 
   it('a process paused again before it read everything reads the rest at its next resume', () => {
-    const { network, host, run, send, scheduler } = setup();
-    const first = network.connect(CONN_BUS, 0, 1, 'link')!;
-    const second = network.connect(CONN_BUS, 2, 1, 'link')!;
-    run();
-    host.paused.add(1);
+    const t = setup();
+    const { network, host, run, send } = t;
+    const { first, second } = twoSocketsIntoPaused(t);
     send(first, true, 1);
     send(first, true, 2);
     run();
     send(second, true, 21);
-    scheduler.schedule(scheduler.nowMs + 100, EV, 0, null);
-    run();
-    host.paused.delete(1);
-    network.processResumed(1);
+    arriveThenResume(t);
     host.paused.add(1); // SIGSTOP again at once: nothing read yet
     run();
     expect(got(host, 1)).toEqual([]);
@@ -178,18 +185,13 @@ describe('simulated network', () => {
   });
 
   it('a resume goes on to the next socket when the one it reads is emptied meanwhile (the reader closed it)', () => {
-    const { network, host, run, send, scheduler } = setup();
-    const first = network.connect(CONN_BUS, 0, 1, 'link')!;
-    const second = network.connect(CONN_BUS, 2, 1, 'link')!;
-    run();
-    host.paused.add(1);
+    const t = setup();
+    const { network, host, run, send } = t;
+    const { first, second } = twoSocketsIntoPaused(t);
     send(first, true, 1);
     run();
     send(second, true, 21);
-    scheduler.schedule(scheduler.nowMs + 100, EV, 0, null);
-    run();
-    host.paused.delete(1);
-    network.processResumed(1);
+    arriveThenResume(t);
     network.close(first, false); // the reader frees that link before it got to its data
     run();
     expect(got(host, 1)).toEqual([21]);
