@@ -7,9 +7,10 @@
  * a run that converged first reads every acknowledged key back (acked-writes-durable).
  *
  * A `wait` step holds the plan until convergence holds or its timeout passes (then the plan goes
- * on, as on the real backend); the steps after it move later by the time waited. The first final check comes a settle time after the
- * heal (two node timeouts), so what the last steps set off (an election, a manual failover, a
- * node rejoining) has started before the cluster can be judged converged.
+ * on, as on the real backend); the steps after it move later by the time waited. The first final
+ * check comes a settle time after the heal (two node timeouts), so what the last steps set off
+ * (an election, a manual failover, a node rejoining) has started before the cluster can be
+ * judged converged.
  */
 import type { RunOptions, RunResult } from '../core/backend.ts';
 import type { ObservedEvent } from '../core/events.ts';

@@ -55,13 +55,7 @@ function processWorker(config: WorkerConfig, singleThreaded: boolean): WorkerHan
     env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  let exited: Promise<void> | null = null;
-  const exitedPromise = (): Promise<void> => {
-    exited ??= child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    return exited;
-  };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     post: (message) => {
       if (child.connected) child.send(message);
@@ -70,9 +64,8 @@ function processWorker(config: WorkerConfig, singleThreaded: boolean): WorkerHan
     onError: (listener) => subscribe(child, 'error', listener),
     onExit: (listener) => subscribe(child, 'exit', (code: number | null) => listener(code)),
     terminate: async () => {
-      const done = exitedPromise();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await done;
+      await exited;
     },
   };
 }

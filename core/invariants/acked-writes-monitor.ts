@@ -88,6 +88,11 @@ function distinctSorted(holders: readonly string[]): readonly string[] {
   return holders;
 }
 
+/** Equal for two acks exactly when their holder sets are (the common single holder: its name). */
+function holdersKeyOf(distinctHolders: readonly string[]): string {
+  return distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
+}
+
 /** extendsSeq in a Float64Array: undefined and null as negative codes (seqs are positive). */
 const EXT_UNDEFINED = -1;
 const EXT_NULL = -2;
@@ -207,7 +212,8 @@ export class AckedWritesMonitor {
   private readonly nodes = new Map<string, NodeFacts>();
   /**
    * The same lists and facts by the caller's numbers (onWriteAckedNumbered): a string-keyed Map
-   * lookup per ack cost the simulator a tenth of its speed. `keys` and `nodes` stay the truth.
+   * lookup per ack cost the simulator a tenth of its speed. A numbered key's list lives in
+   * `heads` only (`keys` holds the named path's lists); `nodes` holds every node's facts.
    */
   private readonly heads = new NumberedHeads();
   private readonly nodesByIndex: Array<NodeFacts | undefined> = [];
@@ -285,7 +291,7 @@ export class AckedWritesMonitor {
     }
     heads.nodeName[nodeIndex] ??= event.node;
     const distinctHolders = distinctSorted(event.holders);
-    const holdersKey = distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
+    const holdersKey = holdersKeyOf(distinctHolders);
     const stale = facts.supersededAt >= facts.configEpoch;
     const fields = heads.fields;
     const row = keyIndex * ROW;
@@ -339,7 +345,7 @@ export class AckedWritesMonitor {
   private addAck(event: WriteAcked, index: number, facts: NodeFacts | undefined, head: PendingAck | null): PendingAck {
     // The common case (one holder: WAIT 0) makes no arrays or strings.
     const distinctHolders = distinctSorted(event.holders);
-    const holdersKey = distinctHolders.length === 1 ? distinctHolders[0]! : distinctHolders.join('\u0000');
+    const holdersKey = holdersKeyOf(distinctHolders);
     const stale = facts !== undefined && facts.supersededAt >= facts.configEpoch;
     const oldestDropped = stale ? null : this.pruneCovered(head, event, holdersKey, event.extendsSeq);
     if (oldestDropped !== null) for (let ack = head!.older; ack !== oldestDropped.older; ack = ack!.older) this.pending--;
