@@ -70,16 +70,6 @@ export class ClientWorkload implements WorldWorkload {
     this.scheduleNext();
   }
 
-  /** WorldWorkload: the workload's timer fired. */
-  onWorkloadEvent(): void {
-    this.write();
-  }
-
-  /** WorldWorkload: a WAIT was satisfied. */
-  onWriteAcked(processIndex: number, key: number, seq: number): void {
-    this.onAcked(processIndex, key, seq);
-  }
-
   /**
    * GET of every acknowledged key from the primary that owns its slot, as the views now agree
    * (the first running node's slot table), emitted as 'read-back' events in key order.
@@ -108,7 +98,8 @@ export class ClientWorkload implements WorldWorkload {
     this.world.scheduler.schedule(Math.max(atMs, this.world.nowMs), EV_WORKLOAD, 0, null);
   }
 
-  private write(): void {
+  /** WorldWorkload: the workload's timer fired, the next write. */
+  onWorkloadEvent(): void {
     this.writes++;
     const key = this.rng.int(this.workload.keys);
     const slot = valkey.slotOfKey(key);
@@ -130,7 +121,7 @@ export class ClientWorkload implements WorldWorkload {
     const seq = this.lineage.add(server.keyspace.get(key));
     server.keyspace.clientWrite(key, seq, waitReplicas > 0);
     if (waitReplicas > 0) valkey.blockForReplicas(server, key, seq, waitReplicas, this.waitTimeout);
-    else this.onAcked(target, key, seq);
+    else this.onWriteAcked(target, key, seq);
   }
 
   /**
@@ -173,8 +164,8 @@ export class ClientWorkload implements WorldWorkload {
     return server;
   }
 
-  /** The client got its acknowledgement: who holds the write now, exactly. */
-  private onAcked(processIndex: number, key: number, seq: number): void {
+  /** WorldWorkload: the client got its acknowledgement (WAIT satisfied): who holds the write now, exactly. */
+  onWriteAcked(processIndex: number, key: number, seq: number): void {
     const world = this.world;
     this.acked++;
     const floor = this.oldestAckedSeq[key]!;
