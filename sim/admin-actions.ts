@@ -19,10 +19,7 @@ import { PROCESS_DOWN, PROCESS_RUNNING } from './process.ts';
 import type { World } from './world.ts';
 import type { StepOf } from '../core/scenario/types.ts';
 
-/**
- * One admin command's client round trip on loopback. Even, so each half is a whole millisecond:
- * the simulated clock stays on whole ms, which crash files record (violation.time_ms).
- */
+/** One admin command's client round trip on loopback (each half a whole millisecond). */
 export const COMMAND_RTT_MS = 2;
 /** add_node: how often the new node's CLUSTER NODES is read, and for how long. */
 const LEARN_POLL_MS = 20;
@@ -75,7 +72,7 @@ export class AdminActions {
     if (!this.running(node)) return this.skip('reset', step.target);
     const error = this.world.command(node, (server) => valkey.clusterReset(server, step.hard)) ?? null;
     this.emit('reset', [node], outcome(error));
-    if (error === null) this.world.emit({ kind: 'data-lost', atMs: this.world.nowMs, node: this.name(node), cause: 'reset' });
+    if (error === null) this.world.emit({ kind: 'data-lost', atMs: this.world.clockMs, node: this.name(node), cause: 'reset' });
   }
 
   replicate(step: StepOf<'replicate'>): void {
@@ -258,12 +255,12 @@ export class AdminActions {
   }
 
   private skip(action: string, what: string): void {
-    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action, nodes: [], detail: `skipped: ${what} names no running node` });
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action, nodes: [], detail: `skipped: ${what} names no running node` });
   }
 
   private emit(action: string, indices: number[], detail: string): void {
     const nodes = [...new Set(indices)].sort(ascending).map((index) => this.name(index));
-    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action, nodes, detail });
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action, nodes, detail });
   }
 }
 

@@ -20,7 +20,7 @@ export function buildClusterView(world: World): ClusterView {
     const report = process.state === PROCESS_RUNNING && process.server !== null ? nodeReport(world, process.server) : null;
     return { name: process.name, createdShard: process.createdShard, process: state, report };
   });
-  return { atMs: world.nowMs, step: world.steps, nodes };
+  return { atMs: world.clockMs, step: world.steps, nodes };
 }
 
 function nodeReport(world: World, server: ValkeyServer): NodeReport {

@@ -138,10 +138,10 @@ export class FaultApplier {
     if (record.kind === 'process') {
       if (step.action === 'pause') this.world.resume(record.index);
       else this.world.start(record.index);
-      this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action === 'pause' ? 'resume' : 'restart', nodes: [this.name(record.index)], detail: `end of ${step.action}` });
+      this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action === 'pause' ? 'resume' : 'restart', nodes: [this.name(record.index)], detail: `end of ${step.action}` });
     } else if (record.kind === 'partition') {
       this.world.repair(record.pairs);
-      this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: 'heal', nodes: [], detail: 'end of partition' });
+      this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: 'heal', nodes: [], detail: 'end of partition' });
     } else {
       if (step.action === 'latency') this.world.network.removeLatency(faultId);
       if (step.action === 'drop') this.world.network.removeDrop(faultId);
@@ -153,7 +153,7 @@ export class FaultApplier {
     this.world.heal();
     // Lifted now: their end phases find no record and do nothing.
     for (const [faultId, record] of this.records) if (record.kind !== 'process') this.records.delete(faultId);
-    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: 'heal', nodes: [], detail: '' });
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: 'heal', nodes: [], detail: '' });
   }
 
   /** Nodes cut off from the majority of slot owners by an active partition. */
@@ -173,7 +173,7 @@ export class FaultApplier {
     else if (step.action === 'terminate') this.world.terminate(index);
     else this.world.pause(index);
     this.records.set(faultId, { kind: 'process', index });
-    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [this.name(index)], detail: '' });
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [this.name(index)], detail: '' });
   }
 
   private partition(faultId: number, step: Extract<Step, { action: 'partition' }>, entries: TopologyEntry[]): void {
@@ -190,7 +190,7 @@ export class FaultApplier {
     this.world.partition(pairs);
     this.records.set(faultId, { kind: 'partition', pairs, isolated });
     this.world.emit({
-      kind: 'fault', atMs: this.world.nowMs, action: 'partition', nodes: groups.flat().map((index) => this.name(index)),
+      kind: 'fault', atMs: this.world.clockMs, action: 'partition', nodes: groups.flat().map((index) => this.name(index)),
       detail: `${groups.map((group) => `[${group.map((index) => this.name(index)).join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ')}`,
     });
   }
@@ -218,17 +218,17 @@ export class FaultApplier {
   private onTarget(step: Extract<Step, { target: string }>, entries: TopologyEntry[], run: (index: number) => unknown): void {
     const index = this.resolveOne(step.target, entries);
     if (index < 0) {
-      this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [], detail: `skipped: ${step.target} names no node` });
+      this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [], detail: `skipped: ${step.target} names no node` });
       return;
     }
     const reply = run(index);
     const detail = typeof reply === 'string' ? reply : 'OK';
-    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [this.name(index)], detail: step.action === 'failover' ? `${step.mode}: ${detail}` : detail });
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [this.name(index)], detail: step.action === 'failover' ? `${step.mode}: ${detail}` : detail });
   }
 
   /** Not applied: no record, so its end phase has nothing to undo. */
   private skip(step: Step, why: string): void {
-    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action: step.action, nodes: [], detail: `skipped: ${why}` });
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [], detail: `skipped: ${why}` });
   }
 
   private pairs(from: Group, to: Group, entries: TopologyEntry[]): Pairs {
@@ -237,7 +237,7 @@ export class FaultApplier {
 
   private emit(action: string, pairs: Pairs, detail: string): void {
     const nodes = [...new Set(pairs.flat())].sort(ascending).map((index) => this.name(index));
-    this.world.emit({ kind: 'fault', atMs: this.world.nowMs, action, nodes, detail });
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action, nodes, detail });
   }
 
   private resolveOne(target: string, entries: TopologyEntry[]): number {

@@ -33,9 +33,13 @@ import { T_CLOSED, T_CONNECTED, T_DELIVER, T_DROP, T_LOST, T_REFUSED, T_STALL, T
 export const CONN_BUS = 0;
 export const CONN_REPL = 1;
 
-/** One-way latency of an idle loopback-like path, plus a uniform 0..BASE_JITTER_MS. */
-export const BASE_LATENCY_MS = 1;
-export const BASE_JITTER_MS = 1;
+/**
+ * One-way latency of an idle loopback path, plus a uniform 0..BASE_JITTER_MS: the hops in real
+ * 8.0.1 logs (a PING logged sent and its PONG logged handled) take 0.25-0.6 ms, event loops
+ * included. Simulated time is fractional; servers read it in whole milliseconds (mstime()).
+ */
+export const BASE_LATENCY_MS = 0.25;
+export const BASE_JITTER_MS = 0.5;
 
 /** Messages a direction may queue before the model calls it a leak (a stalled bus link sees ~10/s). */
 const MAX_QUEUED_PER_DIRECTION = 1_000_000;
@@ -130,6 +134,15 @@ export class Network {
   /** Bus data messages delivered to a process. */
   delivered = 0;
   readonly pool = new MessagePool();
+  /**
+   * Turns of processes' event loops open (beginTurn): what they send is written only when the
+   * turn ends, after beforeSleep, which may fsync nodes.conf first. Kept in reused arrays.
+   */
+  private turnDepth = 0;
+  private turnCount = 0;
+  private readonly turnConnections: Connection[] = [];
+  private readonly turnFromInitiator: boolean[] = [];
+  private readonly turnMessages: Message[] = [];
 
   constructor(
     private readonly capacity: number,
@@ -169,8 +182,42 @@ export class Network {
     return connection;
   }
 
+  /**
+   * A process's event-loop turn begins: Valkey queues what it sends (clusterSendMessage and the
+   * replication buffer) and writes it in the same loop pass after beforeSleep, whose nodes.conf
+   * fsync (a vote, an election, an epoch change) so holds back every message of the turn.
+   */
+  beginTurn(): number {
+    this.turnDepth++;
+    return this.turnCount;
+  }
+
+  /**
+   * The turn that began at `mark` ends: its messages are written now, `holdMs` (the turn's fsyncs)
+   * later than its events. A turn may run inside another (a command that a delivery triggers); each
+   * writes its own messages.
+   */
+  endTurn(mark: number, holdMs: number): void {
+    const count = this.turnCount;
+    this.turnCount = mark;
+    this.turnDepth--;
+    for (let i = mark; i < count; i++) this.write(this.turnConnections[i]!, this.turnFromInitiator[i]!, this.turnMessages[i]!, holdMs);
+  }
+
   /** Sends a message from one end; lost if that end is closed or a drop rule takes it. */
   send(connection: Connection, fromInitiator: boolean, message: Message): void {
+    if (this.turnDepth > 0) {
+      const index = this.turnCount++;
+      this.turnConnections[index] = connection;
+      this.turnFromInitiator[index] = fromInitiator;
+      this.turnMessages[index] = message;
+      return;
+    }
+    this.write(connection, fromInitiator, message, 0);
+  }
+
+  /** The write reaches the kernel `holdMs` from now (a turn held back by fsyncs). */
+  private write(connection: Connection, fromInitiator: boolean, message: Message, holdMs: number): void {
     if (!connection.isOpenAt(fromInitiator)) {
       this.pool.release(message);
       return;
@@ -188,7 +235,7 @@ export class Network {
       this.pool.release(message);
       return;
     }
-    this.enqueue(direction, message);
+    this.enqueue(direction, message, holdMs);
   }
 
   /**
@@ -455,11 +502,11 @@ export class Network {
     this.close(connection, atInitiator);
   }
 
-  private enqueue(direction: Direction, message: Message): void {
+  private enqueue(direction: Direction, message: Message, holdMs = 0): void {
     if (direction.length >= MAX_QUEUED_PER_DIRECTION) {
       throw new Error(`Network: more than ${MAX_QUEUED_PER_DIRECTION} messages queued from process ${direction.from} to ${direction.to}`);
     }
-    const arriveAtMs = Math.max(this.scheduler.nowMs + this.delayMs(direction), direction.lastArriveAtMs);
+    const arriveAtMs = Math.max(this.scheduler.nowMs + holdMs + this.delayMs(direction), direction.lastArriveAtMs);
     direction.lastArriveAtMs = arriveAtMs;
     message.arriveAtMs = arriveAtMs;
     message.next = null;
@@ -478,7 +525,7 @@ export class Network {
     connection.pendingTail = null;
     while (message !== null) {
       const next = message.next;
-      this.send(connection, true, message);
+      this.write(connection, true, message, 0);
       message = next;
     }
   }
@@ -545,7 +592,7 @@ export class Network {
   }
 
   private delayMs(direction: Direction): number {
-    let delayMs = BASE_LATENCY_MS + Math.floor(this.rng.float() * (BASE_JITTER_MS + 1));
+    let delayMs = BASE_LATENCY_MS + this.rng.float() * BASE_JITTER_MS;
     if (direction.connection.kind !== CONN_BUS) return delayMs;
     const rules = this.latencyRules[direction.from * this.capacity + direction.to];
     if (rules !== null && rules !== undefined && rules.length > 0) {

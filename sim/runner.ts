@@ -132,14 +132,14 @@ export class SimRun implements WorldObserver {
       seed: this.scenario.seed,
       verdict: this.violation !== null ? 'violation' : aborted ? 'aborted' : 'pass',
       steps: world.steps,
-      simTimeMs: world.nowMs,
+      simTimeMs: world.clockMs,
       traceHash: world.trace.digest(),
       violation: this.violation,
       traceTail: world.trace.tail(),
       server: null,
       messages: world.network.delivered,
       stats: {
-        formation_ms: this.readyAtMs,
+        formation_ms: Math.floor(this.readyAtMs),
         healed_at_ms: this.healedAtMs,
         converged_at_ms: this.convergedAtMs,
         events: this.events.length,
@@ -170,7 +170,7 @@ export class SimRun implements WorldObserver {
   }
 
   private fail(found: Finding): void {
-    this.violation = { ...found, step: this.world.steps, timeMs: this.world.nowMs };
+    this.violation = { ...found, step: this.world.steps, timeMs: this.world.clockMs };
     this.done = true;
   }
 
@@ -270,7 +270,7 @@ export class SimRun implements WorldObserver {
       // As the real backend's step runner: a wait that times out is reported and the plan goes on
       // (a fault whose end comes after the wait keeps the cluster from converging meanwhile).
       const detail = found === null ? 'converged' : `not converged within ${waiting.step.timeoutMs} ms, going on`;
-      world.emit({ kind: 'fault', atMs: world.nowMs, action: 'wait', nodes: [], detail });
+      world.emit({ kind: 'fault', atMs: world.clockMs, action: 'wait', nodes: [], detail });
       this.shiftMs += world.nowMs - waiting.startedAtMs;
       this.waiting = null;
       this.scheduleNextPhase();
@@ -280,7 +280,7 @@ export class SimRun implements WorldObserver {
     this.workload?.readBack();
     if (this.violation !== null) return;
     this.converged = true;
-    this.convergedAtMs = world.nowMs;
+    this.convergedAtMs = world.clockMs;
     this.done = true;
   }
 
@@ -289,8 +289,8 @@ export class SimRun implements WorldObserver {
     const world = this.world;
     if (!world.network.isHealthy()) this.faults.heal();
     for (const process of world.processes) if (process.state === PROCESS_PAUSED) world.resume(process.index);
-    this.healedAtMs = world.nowMs;
-    world.emit({ kind: 'healed', atMs: world.nowMs });
+    this.healedAtMs = world.clockMs;
+    world.emit({ kind: 'healed', atMs: world.clockMs });
   }
 }
 

@@ -151,7 +151,7 @@ export class Trace {
   }
 
   private formatRecord(atMs: number, code: number, a: number, b: number, c: number): string {
-    return `${atMs}ms ${this.describe(code, a, b, c)}`;
+    return `${Math.floor(atMs)}ms ${this.describe(code, a, b, c)}`;
   }
 
   private describe(code: number, a: number, b: number, c: number): string {

@@ -87,7 +87,7 @@ export class ClientWorkload implements WorldWorkload {
       if (process === undefined || !process.running || process.server === null) continue;
       const value = process.server.keyspace.get(key);
       world.emit({
-        kind: 'read-back', atMs: world.nowMs, key: this.keyNames[key]!, seq: value === 0 ? null : value, node: process.name,
+        kind: 'read-back', atMs: world.clockMs, key: this.keyNames[key]!, seq: value === 0 ? null : value, node: process.name,
         history: this.lineage.history(value, oldest),
       });
     }
@@ -180,7 +180,7 @@ export class ClientWorkload implements WorldWorkload {
     // One event object for every ack, refilled: the world's consumers copy what they keep (an
     // allocation per write was a fifth of the simulator's garbage).
     const event = this.ackEvent;
-    event.atMs = world.nowMs;
+    event.atMs = world.clockMs;
     event.key = this.keyNames[key]!;
     event.seq = seq;
     event.node = node;

@@ -17,6 +17,7 @@ import {
   NODE_NOADDR,
   NODE_PFAIL,
   TODO_HANDLE_FAILOVER,
+  TODO_FSYNC_CONFIG,
   TODO_HANDLE_MANUALFAILOVER,
   TODO_SAVE_CONFIG,
   TODO_UPDATE_STATE,
@@ -90,7 +91,10 @@ function clusterBeforeSleep(server: ValkeyServer): void {
     handleReplicaFailover(server);
   }
   if ((flags & TODO_UPDATE_STATE) !== 0) updateState(server);
-  if ((flags & TODO_SAVE_CONFIG) !== 0) saveConfig(server);
+  if ((flags & TODO_SAVE_CONFIG) !== 0) {
+    saveConfig(server);
+    if ((flags & TODO_FSYNC_CONFIG) !== 0) server.fsyncs++;
+  }
   // Work flagged while handling the flags above waits for the next beforeSleep, as in Valkey
   // (which comes at once if bus writes are pending: see beforeSleep).
 }

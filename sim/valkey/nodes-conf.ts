@@ -103,7 +103,7 @@ export function saveConfig(server: ValkeyServer): void {
 export function freshServer(env: ServerEnv, processIndex: number, rng: Rng): ValkeyServer {
   const identity = env.identities.freshNode(rng, processIndex);
   const shardId = env.identities.shards.fresh(rng);
-  const myself = new ClusterNode(identity, env.identities.nodes.name(identity), NODE_MYSELF | NODE_PRIMARY, processIndex, shardId, env.scheduler.nowMs + VALKEY_CLOCK_OFFSET_MS);
+  const myself = new ClusterNode(identity, env.identities.nodes.name(identity), NODE_MYSELF | NODE_PRIMARY, processIndex, shardId, Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS);
   const server = new ValkeyServer(env, processIndex, rng, myself);
   saveConfig(server);
   return server;
@@ -113,7 +113,7 @@ export function freshServer(env: ServerEnv, processIndex: number, rng: Rng): Val
 export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf: NodesConf): ValkeyServer {
   const mine = conf.entries.find((entry) => (entry.flags & NODE_MYSELF) !== 0);
   if (mine === undefined) throw new Error(`nodes.conf of process ${processIndex} has no myself line`);
-  const nowMs = env.scheduler.nowMs + VALKEY_CLOCK_OFFSET_MS;
+  const nowMs = Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
   const names = env.identities.nodes;
   const myself = new ClusterNode(names.intern(mine.name), mine.name, 0, processIndex, mine.shardId, nowMs);
   const server = new ValkeyServer(env, processIndex, rng, myself);

@@ -92,6 +92,8 @@ export class ValkeyServer {
    */
   busWritesQueued = 0;
   busWritesAtSleep = 0;
+  /** nodes.conf saves with fsync so far: each holds back the messages of its event-loop turn. */
+  fsyncs = 0;
   statsPfailNodes = 0;
   cronIteration = 0;
   pingsSent = 0;
@@ -135,9 +137,12 @@ export class ValkeyServer {
     this.keyspace = new DataKeyspace(this);
   }
 
-  /** mstime(): the simulated clock as unix milliseconds (see VALKEY_CLOCK_OFFSET_MS). */
+  /**
+   * mstime(): the simulated clock as unix milliseconds (see VALKEY_CLOCK_OFFSET_MS), in whole
+   * milliseconds as Valkey reads it; the simulated clock itself runs in fractions (network hops).
+   */
   get nowMs(): number {
-    return this.env.scheduler.nowMs + VALKEY_CLOCK_OFFSET_MS;
+    return Math.floor(this.env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
   }
 
   get nodeTimeoutMs(): number {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.ts';
 import { MSG_PING, MSG_PONG, type Message } from '../../sim/message.ts';
-import { CONN_BUS, Network, type Connection, type NetworkHost } from '../../sim/network.ts';
+import { BASE_LATENCY_MS, CONN_BUS, Network, type Connection, type NetworkHost } from '../../sim/network.ts';
 import { Scheduler } from '../../sim/scheduler.ts';
 import { Trace } from '../../sim/trace.ts';
 
@@ -206,7 +206,7 @@ describe('simulated network', () => {
     expect(host.log).toEqual([]);
     run();
     expect(host.log).toEqual([expect.stringMatching(/0 refused$/)]);
-    expect(scheduler.nowMs - startedAtMs).toBeGreaterThanOrEqual(2);
+    expect(scheduler.nowMs - startedAtMs).toBeGreaterThanOrEqual(2 * BASE_LATENCY_MS);
     host.log.length = 0;
     network.addPartition([[0, 2]]);
     expect(network.connect(CONN_BUS, 0, 2, 'link')).not.toBeNull();

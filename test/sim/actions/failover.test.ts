@@ -33,7 +33,7 @@ describe('failover and bump_epoch on the simulator', () => {
   it('failover default (action-failover): the primary pauses writes for 10 s, its replica catches up, wins an election with FORCEACK four bus hops later, and the old primary becomes its replica and unpauses', () => {
     const simRun = simRunOf('action-failover');
     const readyAtMs = untilReady(simRun);
-    // The command went out at 1 s; MFSTART (one hop, 1-2 ms) has arrived, the win (four) has not.
+    // The command went out at 1 s; MFSTART (one hop, under 1 ms) has arrived, the win (four, two fsyncs) has not.
     simRun.runUntilMs(readyAtMs + 1002);
     const primary = serverOf(simRun.world, 'node-0');
     expect(primary.mfReplica?.identity).toBe(serverOf(simRun.world, 'node-1').myself.identity);
