@@ -66,7 +66,7 @@ export class Formation {
   poll(): void {
     const world = this.world;
     if (world.nowMs > FORMATION_LIMIT_MS) throw new Error(`the simulated cluster did not form within ${FORMATION_LIMIT_MS} ms (phase ${this.phase})`);
-    world.trace.record(world.nowMs, T_FORMATION, this.phase, 0, 0);
+    world.trace.record(world.clockMs, T_FORMATION, this.phase, 0, 0);
     switch (this.phase) {
       case PHASE_START:
         if (world.processes.every((p) => p.running)) this.assignAndMeet();

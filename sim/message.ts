@@ -92,11 +92,13 @@ export class Message {
   about = -1;
   aboutConfigEpoch = 0;
   aboutSlots: SlotSet | null = null;
-  /** Gossip entries: identity, flags, ping_sent and pong_received in seconds, address. */
+  /**
+   * Gossip entries: identity, flags, pong_received in seconds, address. Not ping_sent: 8.0.1's
+   * clusterProcessGossipSection never reads it.
+   */
   gossipCount = 0;
   gossipIdentity = new Int32Array(4);
   gossipFlags = new Int32Array(4);
-  gossipPingSentSec = new Float64Array(4);
   gossipPongReceivedSec = new Float64Array(4);
   gossipAddress = new Int32Array(4);
   /** Replication: the replication id and whether the reply is a full resync. */
@@ -124,7 +126,6 @@ export class Message {
     this.gossipIdentity = growInt(this.gossipIdentity, capacity);
     this.gossipFlags = growInt(this.gossipFlags, capacity);
     this.gossipAddress = growInt(this.gossipAddress, capacity);
-    this.gossipPingSentSec = growFloat(this.gossipPingSentSec, capacity);
     this.gossipPongReceivedSec = growFloat(this.gossipPongReceivedSec, capacity);
   }
 

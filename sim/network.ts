@@ -231,7 +231,7 @@ export class Network {
     }
     const direction = fromInitiator ? connection.forward : connection.backward;
     if (connection.kind === CONN_BUS && this.dropped(direction, message.type)) {
-      this.trace.record(this.scheduler.nowMs, T_DROP, direction.from, direction.to, message.type);
+      this.trace.record(Math.floor(this.scheduler.nowMs), T_DROP, direction.from, direction.to, message.type);
       this.pool.release(message);
       return;
     }
@@ -335,19 +335,20 @@ export class Network {
     }
     const connection = direction.connection;
     const nowMs = this.scheduler.nowMs;
+    const clockMs = Math.floor(nowMs); // whole ms, as the trace keeps them
     if (this.blocked(direction)) {
-      this.trace.record(nowMs, T_STALL, direction.from, direction.to, message.type | (connection.kind << 8));
+      this.trace.record(clockMs, T_STALL, direction.from, direction.to, message.type | (connection.kind << 8));
       if (direction.draining) this.drained(direction);
       return;
     }
     if (!connection.isOpenAt(direction.towardInitiator)) {
-      this.trace.record(nowMs, T_LOST, direction.from, direction.to, message.type | (connection.kind << 8));
+      this.trace.record(clockMs, T_LOST, direction.from, direction.to, message.type | (connection.kind << 8));
       this.dropQueue(direction);
       if (direction.draining) this.drained(direction);
       return;
     }
     if (message.type !== MSG_SYN && this.host.isPaused(direction.to)) {
-      this.trace.record(nowMs, T_WAIT_RESUME, direction.from, direction.to, message.type | (connection.kind << 8));
+      this.trace.record(clockMs, T_WAIT_RESUME, direction.from, direction.to, message.type | (connection.kind << 8));
       direction.waiting = true;
       this.waitingFor[direction.to]!.push(direction);
       if (direction.draining) this.drainInterrupted(direction.to);
@@ -455,7 +456,7 @@ export class Network {
 
   private handle(direction: Direction, message: Message): void {
     const connection = direction.connection;
-    const nowMs = this.scheduler.nowMs;
+    const nowMs = Math.floor(this.scheduler.nowMs); // whole ms, as the trace keeps them
     switch (message.type) {
       case MSG_SYN:
         this.accept(connection);
@@ -486,7 +487,7 @@ export class Network {
   }
 
   private peerClosed(connection: Connection, atInitiator: boolean): void {
-    const nowMs = this.scheduler.nowMs;
+    const nowMs = Math.floor(this.scheduler.nowMs); // whole ms, as the trace keeps them
     const here = atInitiator ? connection.initiator : connection.acceptor;
     const there = atInitiator ? connection.acceptor : connection.initiator;
     const wasEstablished = connection.established;

@@ -212,7 +212,7 @@ export class SimRun implements WorldObserver {
     const phases = this.plan!.phases;
     while (this.phaseIndex < phases.length && this.planTimeMs(phases[this.phaseIndex]!.atMs) <= this.world.nowMs) {
       const phase = phases[this.phaseIndex++]!;
-      this.world.trace.record(this.world.nowMs, T_PLAN, phase.faultId, phase.phase === 'start' ? 0 : 1, 0);
+      this.world.trace.record(this.world.clockMs, T_PLAN, phase.faultId, phase.phase === 'start' ? 0 : 1, 0);
       if (phase.step.action === 'wait') {
         if (phase.phase === 'start') {
           this.waiting = { step: phase.step, startedAtMs: this.world.nowMs };
@@ -254,7 +254,7 @@ export class SimRun implements WorldObserver {
     }
     const view = buildClusterView(world);
     const found = checkConvergence({ scenario: this.scenario, views: this.readyView === null ? [view] : [this.readyView, view], events: this.events });
-    world.trace.record(world.nowMs, T_CHECK, 0, 0, found === null ? 1 : 0);
+    world.trace.record(world.clockMs, T_CHECK, 0, 0, found === null ? 1 : 0);
     const waiting = this.waiting;
     const sinceMs = waiting !== null ? waiting.startedAtMs : this.healedAtMs;
     const timeoutMs = waiting !== null ? waiting.step.timeoutMs : this.scenario.validation.convergenceTimeoutMs;

@@ -111,7 +111,7 @@ export class ClientWorkload implements WorldWorkload {
     } else {
       this.refused++;
     }
-    this.world.trace.record(this.world.nowMs, T_WRITE, key, target, server !== null ? 1 : 0);
+    this.world.trace.record(this.world.clockMs, T_WRITE, key, target, server !== null ? 1 : 0);
     this.scheduleNext();
   }
 

@@ -268,7 +268,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     process.state = PROCESS_STARTING;
     const delayMs = STARTUP_DELAY_MS + process.rng.int(STARTUP_JITTER_MS + 1);
     process.startHandle = this.scheduler.schedule(this.nowMs + delayMs, EV_START, index, null);
-    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_STARTING, 0);
+    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_STARTING, 0);
   }
 
   /** SIGKILL: unsaved state is lost; connections close. */
@@ -295,7 +295,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     if (process.state !== PROCESS_RUNNING) return;
     this.emit(this.nodeDownEvent(index, 'pause'));
     process.state = PROCESS_PAUSED;
-    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_PAUSED, 0);
+    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_PAUSED, 0);
   }
 
   /** SIGCONT: buffered data is read first (socket by socket), then an overdue cron tick runs. */
@@ -303,7 +303,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     const process = this.processes[index]!;
     if (process.state !== PROCESS_PAUSED) return;
     process.state = PROCESS_RUNNING;
-    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_RUNNING, 0);
+    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_RUNNING, 0);
     this.emit({ kind: 'node-up', atMs: this.clockMs, node: process.name });
     this.network.processResumed(index);
   }
@@ -433,7 +433,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
       return;
     }
     if (process.state !== PROCESS_RUNNING) return;
-    this.trace.record(this.nowMs, T_CRON, index, 0, 0);
+    this.trace.record(this.clockMs, T_CRON, index, 0, 0);
     const server = process.server!;
     const mark = this.network.beginTurn();
     const fsyncs = server.fsyncs;
@@ -452,7 +452,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     process.server = process.persisted === null
       ? valkey.freshServer(this, index, process.rng)
       : valkey.loadServer(this, index, process.rng, process.persisted);
-    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_RUNNING, process.incarnation);
+    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_RUNNING, process.incarnation);
     const phaseMs = process.rng.int(CRON_PERIOD_MS);
     process.cronHandle = this.scheduler.schedule(this.nowMs + phaseMs, EV_CRON, index, null);
     this.observeState(index);
@@ -476,7 +476,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     if (process.server !== null) valkey.retireServer(process.server);
     process.server = null;
     this.network.processDown(index);
-    this.trace.record(this.nowMs, T_PROCESS, index, PROCESS_DOWN, 0);
+    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_DOWN, 0);
   }
 
   private nodeDownEvent(index: number, cause: 'kill' | 'terminate' | 'pause'): ObservedEvent {

@@ -33,7 +33,10 @@ export class ClusterNode {
   /** Its slots in this server's view; null when the owner table changed since it was built. */
   slotsCache: SlotSet | null = null;
   pingSentAtMs = NEVER_MS;
+  /** Set through setPongReceived, which keeps the seconds gossip sends in step. */
   pongReceivedAtMs = NEVER_MS;
+  /** pong_received in whole seconds, as gossip entries carry it (one division per pong, not per entry). */
+  pongReceivedSec = NEVER_MS;
   dataReceivedAtMs = NEVER_MS;
   failTimeAtMs = NEVER_MS;
   votedTimeAtMs = NEVER_MS;
@@ -61,6 +64,12 @@ export class ClusterNode {
     this.address = address;
     this.shardId = shardId;
   }
+}
+
+/** node->pong_received = atMs, with the seconds gossip entries carry. */
+export function setPongReceived(node: ClusterNode, atMs: number): void {
+  node.pongReceivedAtMs = atMs;
+  node.pongReceivedSec = Math.floor(atMs / 1000);
 }
 
 export function isPrimary(node: ClusterNode): boolean {

@@ -5,7 +5,7 @@
  * on the receiving side.
  */
 import { MFLAG_EXT_DATA, MFLAG_PAUSED, MSG_PONG, type Message, MSG_PING } from '../message.ts';
-import { ClusterNode, inHandshake, isPrimary, isReplica, isVotingPrimary, type ClusterLink } from './cluster-node.ts';
+import { ClusterNode, inHandshake, isPrimary, isReplica, isVotingPrimary, setPongReceived, type ClusterLink } from './cluster-node.ts';
 import {
   NODE_EXTENSIONS_SUPPORTED,
   NODE_FAIL,
@@ -78,7 +78,8 @@ export function sendPing(server: ValkeyServer, link: ClusterLink, type: number):
   let digitsRange = 1;
   while (freshNodes > 0 && count < wanted && iterations-- > 0) {
     if (digitsRange < known) {
-      digits = server.rng.int(RANDOM_BITS_RANGE);
+      // An int32 (| 0 is exact below 2^30), so the divisions below are integer ones.
+      digits = server.rng.int(RANDOM_BITS_RANGE) | 0;
       digitsRange = RANDOM_BITS_RANGE;
     }
     // digits < 2^30, so `| 0` truncates exactly: one integer division gives digit and rest.
@@ -118,8 +119,7 @@ export function sendPing(server: ValkeyServer, link: ClusterLink, type: number):
 function setGossipEntry(message: Message, index: number, node: ClusterNode): void {
   message.gossipIdentity[index] = node.identity;
   message.gossipFlags[index] = node.flags;
-  message.gossipPingSentSec[index] = Math.floor(node.pingSentAtMs / 1000);
-  message.gossipPongReceivedSec[index] = Math.floor(node.pongReceivedAtMs / 1000);
+  message.gossipPongReceivedSec[index] = node.pongReceivedSec;
   message.gossipAddress[index] = node.address;
 }
 
@@ -165,7 +165,7 @@ export function processGossipSection(server: ValkeyServer, message: Message, lin
       }
       if ((flags & (NODE_FAIL | NODE_PFAIL)) === 0 && node.pingSentAtMs === 0 && failureReportCount(server, node) === 0) {
         const pongAtMs = message.gossipPongReceivedSec[i]! * 1000;
-        if (pongAtMs <= nowMs + 500 && pongAtMs > node.pongReceivedAtMs) node.pongReceivedAtMs = pongAtMs;
+        if (pongAtMs <= nowMs + 500 && pongAtMs > node.pongReceivedAtMs) setPongReceived(node, pongAtMs);
       }
       const address = message.gossipAddress[i]!;
       if ((node.flags & (NODE_FAIL | NODE_PFAIL)) !== 0 && (flags & (NODE_NOADDR | NODE_FAIL | NODE_PFAIL)) === 0 && node.address !== address) {

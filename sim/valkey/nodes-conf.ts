@@ -10,7 +10,7 @@
  * fsync only matters for a machine crash, which the simulator does not model.
  */
 import type { Rng } from '../../core/rng.ts';
-import { ClusterNode, isReplica, nodeEpoch } from './cluster-node.ts';
+import { ClusterNode, isReplica, nodeEpoch, setPongReceived } from './cluster-node.ts';
 import { NODE_FAIL, NODE_HANDSHAKE, NODE_MYSELF, NODE_PRIMARY, NODE_NOADDR, NODE_NOFAILOVER, NODE_PFAIL, NODE_REPLICA, PERSISTED_FLAGS, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
 import { maxEpoch } from './epochs.ts';
 import { ValkeyServer, type ServerEnv } from './server.ts';
@@ -138,7 +138,7 @@ export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf:
       server.addReplica(primary, node);
     }
     if (entry.pingSent) node.pingSentAtMs = nowMs;
-    if (entry.pongReceived) node.pongReceivedAtMs = nowMs;
+    if (entry.pongReceived) setPongReceived(node, nowMs);
     node.configEpoch = isReplica(node) && node.replicaOf !== null ? 0 : entry.epoch;
     const ranges = entry.slots.ranges;
     for (let i = 0; i < ranges.length; i += 2) server.bindRange(node, ranges[i]!, ranges[i + 1]!);

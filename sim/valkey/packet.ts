@@ -17,7 +17,7 @@ import {
   MSG_UPDATE,
   type Message,
 } from '../message.ts';
-import { ClusterLink, ClusterNode, failed, inHandshake, isPrimary, isReplica, timedOut } from './cluster-node.ts';
+import { ClusterLink, ClusterNode, failed, inHandshake, isPrimary, isReplica, setPongReceived, timedOut } from './cluster-node.ts';
 import {
   NODE_EXTENSIONS_SUPPORTED,
   NODE_FAIL,
@@ -204,7 +204,7 @@ function updateAddressIfNeeded(server: ValkeyServer, node: ClusterNode, link: Cl
 
 /** §1.8 step 7e: a PONG on my outbound link proves liveness and may clear PFAIL or FAIL. */
 function pongOnOutboundLink(server: ValkeyServer, node: ClusterNode): void {
-  node.pongReceivedAtMs = server.nowMs;
+  setPongReceived(node, server.nowMs);
   node.pingSentAtMs = 0;
   if (timedOut(node)) {
     node.flags &= ~NODE_PFAIL;

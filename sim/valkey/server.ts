@@ -124,6 +124,8 @@ export class ValkeyServer {
   /** Client writes paused until (manual failover on a primary). */
   writesPausedUntilMs = NEVER_MS;
   readonly replication: ReplicationState;
+  /** env.scheduler, one load closer: the clock is read many times per message. */
+  private readonly scheduler: Scheduler;
 
   constructor(
     readonly env: ServerEnv,
@@ -131,6 +133,7 @@ export class ValkeyServer {
     readonly rng: Rng,
     myself: ClusterNode,
   ) {
+    this.scheduler = env.scheduler;
     this.myself = myself;
     this.addNode(myself);
     this.replication = new ReplicationState(env.nextReplId());
@@ -142,7 +145,7 @@ export class ValkeyServer {
    * milliseconds as Valkey reads it; the simulated clock itself runs in fractions (network hops).
    */
   get nowMs(): number {
-    return Math.floor(this.env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
+    return Math.floor(this.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
   }
 
   get nodeTimeoutMs(): number {

@@ -33,13 +33,16 @@ export class WriteBacklog {
 
   push(endOffset: number, key: number, seq: number): void {
     if (this.length === this.endOffsets.length && this.length < this.capacity) this.grow();
-    if (this.length === this.endOffsets.length) {
+    const size = this.endOffsets.length;
+    if (this.length === size) {
       // Full: forget the oldest write.
       this.floorOffset = this.endOffsets[this.start]!;
-      this.start = (this.start + 1) % this.endOffsets.length;
+      this.start = this.start + 1 === size ? 0 : this.start + 1;
       this.length--;
     }
-    const at = (this.start + this.length) % this.endOffsets.length;
+    // start + length < 2 x size: a subtraction wraps it (no integer division per write).
+    let at = this.start + this.length;
+    if (at >= size) at -= size;
     this.endOffsets[at] = endOffset;
     this.keys[at] = key;
     this.seqs[at] = seq;
