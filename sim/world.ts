@@ -384,6 +384,11 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   deliver(connection: Connection, toInitiator: boolean, message: Message): void {
     const index = toInitiator ? connection.initiator : connection.acceptor;
     const server = this.runningServer(index);
+    if (server.todoBeforeSleep === 0 && valkey.isStreamWrite(connection, toInitiator, message)) {
+      // Nothing for beforeSleep or a node-state event to see, no fsync to hold its writes back.
+      valkey.deliver(server, connection, toInitiator, message);
+      return;
+    }
     const mark = this.network.beginTurn();
     const fsyncs = server.fsyncs;
     valkey.deliver(server, connection, toInitiator, message);
