@@ -136,9 +136,13 @@ export class ClientWorkload implements WorldWorkload {
       this.refreshFromRandomNode();
       return null;
     }
-    const owner = server.slots[slot];
-    if (owner !== server.myself || !valkey.isPrimary(server.myself)) {
+    // The primary's own slot set says whether it owns the slot, without a read of its 16384-entry
+    // owner table (a cache miss per write); the table names the owner only for the -MOVED.
+    const myself = server.myself;
+    if (!valkey.isPrimary(myself) || !server.slotsOf(myself).has(slot)) {
       // -MOVED <slot> <owner>: the client fixes that slot (or, with no owner, asks for all).
+      const owner = server.slots[slot];
+      if (owner === myself && valkey.isPrimary(myself)) throw new Error(`workload: ${myself.name}'s slot set and owner table disagree on slot ${slot}`);
       if (owner === null || owner === undefined) this.refreshRoute(target);
       else this.route[slot] = owner.address;
       return null;
@@ -149,7 +153,7 @@ export class ClientWorkload implements WorldWorkload {
       return null;
     }
     if (server.nowMs < server.writesPausedUntilMs) return null;
-    const migratingTo = server.migratingSlotsTo.get(slot);
+    const migratingTo = server.migratingSlotsTo.size === 0 ? undefined : server.migratingSlotsTo.get(slot);
     if (migratingTo !== undefined && server.keyspace.get(key) === 0) return this.askedServer(migratingTo.address, slot);
     return server;
   }

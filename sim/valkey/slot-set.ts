@@ -25,6 +25,19 @@ export class SlotSet {
     readonly count: number,
   ) {}
 
+  /** Whether `slot` is in the set: a bisection over the ranges (few, and no 16384-entry table to touch). */
+  has(slot: number): boolean {
+    const ranges = this.ranges;
+    let low = 0;
+    let high = ranges.length >> 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (ranges[2 * middle + 1]! < slot) low = middle + 1;
+      else high = middle;
+    }
+    return low < ranges.length >> 1 && ranges[2 * low]! <= slot;
+  }
+
   /** One byte per slot (1 = in the set), built on first use. */
   get bits(): Uint8Array {
     if (this.bitsCache === null) {

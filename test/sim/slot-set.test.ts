@@ -30,6 +30,18 @@ describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
     );
   });
 
+  it('has(slot) agrees with the set\'s bits for every slot', () => {
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 12 }), fc.array(fc.integer({ min: 0, max: CLUSTER_SLOTS - 1 }), { minLength: 1, maxLength: 50 }), (ranges, probes) => {
+        const table = new SlotSetTable();
+        let set = table.empty;
+        for (const [start, end] of ranges) set = table.withRange(set, start, end);
+        for (const slot of [...probes, 0, CLUSTER_SLOTS - 1, ...set.ranges]) expect(set.has(slot)).toBe(set.bits[slot] === 1);
+      }),
+      fcParams,
+    );
+  });
+
   it('prints and counts ranges as CLUSTER NODES does', () => {
     const table = new SlotSetTable();
     const set = table.withRange(table.withRange(table.ofRange(0, 5460), 6000, 6000), 5461, 5999);
