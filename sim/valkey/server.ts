@@ -60,9 +60,10 @@ function takeSlotTable(): Array<ClusterNode | null> {
   return table;
 }
 
-/** The server's process is gone for good: its slot table goes back for reuse. Never use it after. */
+/** The server's process is gone for good: its slot table and backlog go back for reuse. Never use it after. */
 export function retireServer(server: ValkeyServer): void {
   if (freeSlotTables.length < MAX_FREE_SLOT_TABLES) freeSlotTables.push(server.slots);
+  server.replication.writes.retire();
 }
 
 export class ValkeyServer {

@@ -46,26 +46,34 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   }
   const others = ownedBefore.length > 0 ? rangesSplit(claimed, ownedBefore, false) : claimed;
   for (let i = 0; i < others.length; i += 2) {
-    // Slots to rebind are collected into runs and rebound a run at a time.
-    let runStart = -1;
-    for (let slot = others[i]!; slot <= others[i + 1]! + 1; slot++) {
-      let rebind = false;
-      if (slot <= others[i + 1]!) {
+    const last = others[i + 1]!;
+    let slot = others[i]!;
+    while (slot <= last) {
+      // Skip the slots whose owner keeps them (usually all of them: a stale claim repeated in every
+      // PING), reading the owner's epoch once per run of one owner.
+      let seen: ClusterNode | null = null;
+      let ownerKeeps = false;
+      for (; slot <= last; slot++) {
         const owner = owners[slot]!;
-        if (owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch) {
-          if (owner === myself && keyspace.countKeysInSlot(slot) > 0) dirtySlots.push(slot);
-          if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
-          if (openSlots) rewireOpenSlot(server, slot, sender, sameShard);
-          notClaiming[slot] = 0;
-          rebind = true;
+        if (owner !== seen) {
+          seen = owner;
+          ownerKeeps = owner !== null && !(owner.configEpoch < senderConfigEpoch);
         }
+        if (!ownerKeeps || notClaiming[slot] === 1) break;
       }
-      if (rebind && runStart < 0) runStart = slot;
-      if (!rebind && runStart >= 0) {
-        server.bindRange(sender, runStart, slot - 1);
-        server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
-        runStart = -1;
+      if (slot > last) break;
+      // A run of slots to rebind, rebound at once.
+      const runStart = slot;
+      for (; slot <= last; slot++) {
+        const owner = owners[slot]!;
+        if (!(owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch)) break;
+        if (owner === myself && keyspace.countKeysInSlot(slot) > 0) dirtySlots.push(slot);
+        if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
+        if (openSlots) rewireOpenSlot(server, slot, sender, sameShard);
+        notClaiming[slot] = 0;
       }
+      server.bindRange(sender, runStart, slot - 1);
+      server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
     }
   }
   // Slots bound to the sender that it no longer claims: keep the binding, remember the owner no

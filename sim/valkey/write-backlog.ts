@@ -12,17 +12,42 @@
 
 const INITIAL_ENTRIES = 1024;
 
+/** A ring's three arrays, of one size. */
+interface RingArrays {
+  endOffsets: Float64Array;
+  keys: Int32Array;
+  seqs: Float64Array;
+}
+
+/**
+ * The arrays of backlogs whose server is gone, for new servers to reuse (as their slot tables
+ * are): a restarted server grew its ring again from 1024 entries, fresh memory at every step.
+ */
+const freeRings: RingArrays[] = [];
+const MAX_FREE_RINGS = 64;
+
 /** Entries: the stream offset after the write, the key, and its seq (0: the key was deleted). */
 export class WriteBacklog {
-  private endOffsets = new Float64Array(INITIAL_ENTRIES);
-  private keys = new Int32Array(INITIAL_ENTRIES);
-  private seqs = new Float64Array(INITIAL_ENTRIES);
+  private endOffsets: Float64Array;
+  private keys: Int32Array;
+  private seqs: Float64Array;
   private start = 0;
   private length = 0;
   /** Every write with endOffset above this is in the ring. */
   floorOffset = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacity: number) {
+    // Only the entries [start, start + length) are ever read, so a reused ring needs no clearing.
+    const reused = freeRings.pop();
+    this.endOffsets = reused?.endOffsets ?? new Float64Array(INITIAL_ENTRIES);
+    this.keys = reused?.keys ?? new Int32Array(INITIAL_ENTRIES);
+    this.seqs = reused?.seqs ?? new Float64Array(INITIAL_ENTRIES);
+  }
+
+  /** The server is gone: its arrays go back for another backlog. Never use this one after. */
+  retire(): void {
+    if (freeRings.length < MAX_FREE_RINGS) freeRings.push({ endOffsets: this.endOffsets, keys: this.keys, seqs: this.seqs });
+  }
 
   /** The history starts over at `offset` (a full sync or a fresh start): nothing older is kept. */
   reset(offset: number): void {
