@@ -20,6 +20,10 @@
  *   order they were sent: what waited on the first socket to become readable goes first.
  * - Drop rules lose whole bus messages by type and probability at send time; latency rules add
  *   delay and jitter. FIFO order per direction always holds.
+ * - What a process sends during one turn of its event loop (beginTurn/endTurn, which the world puts
+ *   around every event a server handles) is written when the turn ends, as Valkey writes its send
+ *   queues after beforeSleep: later by the nodes.conf fsyncs of that beforeSleep, and not at all on
+ *   a link the turn closed.
  *
  * One scheduler event per direction (its head message), not one per message. Not here: what a
  * message means (the world hands it to the process).

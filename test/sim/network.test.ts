@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.ts';
 import { MSG_PING, MSG_PONG, type Message } from '../../sim/message.ts';
-import { BASE_LATENCY_MS, CONN_BUS, Network, type Connection, type NetworkHost } from '../../sim/network.ts';
+import { BASE_JITTER_MS, BASE_LATENCY_MS, CONN_BUS, Network, type Connection, type NetworkHost } from '../../sim/network.ts';
 import { Scheduler } from '../../sim/scheduler.ts';
 import { Trace } from '../../sim/trace.ts';
 
@@ -240,5 +240,35 @@ describe('simulated network', () => {
     send(connection, true, 9);
     run();
     expect(got(host, 1)).toEqual([9]);
+  });
+  it("a turn's messages are written when it ends, later by its fsyncs, in order; one sent on a link the turn then closes is lost", () => {
+    const t = setup();
+    const first = t.network.connect(CONN_BUS, 0, 1, 'link')!;
+    const second = t.network.connect(CONN_BUS, 0, 2, 'link')!;
+    t.run();
+    const sentAtMs = t.scheduler.nowMs;
+    const mark = t.network.beginTurn();
+    t.send(first, true, 1);
+    t.send(second, true, 2);
+    // A turn inside the turn (a command a delivery triggered) writes its own messages when it ends.
+    const inner = t.network.beginTurn();
+    t.send(first, true, 3);
+    t.network.endTurn(inner, 0);
+    t.send(first, true, 4);
+    expect(t.host.log.filter((line) => line.includes('got'))).toEqual([]);
+    t.network.endTurn(mark, 0.5);
+    t.run();
+    expect(got(t.host, 1)).toEqual([3, 1, 4]);
+    expect(got(t.host, 2)).toEqual([2]);
+    const arrivedAtMs = (n: number): number => Number(t.host.log.find((line) => line.endsWith(` got ${n}`))!.split(' ')[0]);
+    expect(arrivedAtMs(1) - sentAtMs).toBeGreaterThanOrEqual(0.5 + BASE_LATENCY_MS);
+    expect(arrivedAtMs(3) - sentAtMs).toBeLessThanOrEqual(BASE_LATENCY_MS + BASE_JITTER_MS);
+    // Freed in the same turn (freeClusterLink drops the send queue): never written.
+    const lost = t.network.beginTurn();
+    t.send(second, true, 5);
+    t.network.close(second, true);
+    t.network.endTurn(lost, 0);
+    t.run();
+    expect(got(t.host, 2)).toEqual([2]);
   });
 });
