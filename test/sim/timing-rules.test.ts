@@ -8,15 +8,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../core/scenario/types.ts';
-import { MSG_AUTH_REQUEST } from '../../sim/message.ts';
+import { MSG_AUTH_REQUEST, MSG_PING } from '../../sim/message.ts';
 import { NODE_FAIL, NODE_PFAIL, VALKEY_CLOCK_OFFSET_MS } from '../../sim/valkey/constants.ts';
 import type { ClusterNode } from '../../sim/valkey/cluster-node.ts';
 import { clusterCron } from '../../sim/valkey/cron.ts';
 import { handleReplicaFailover, sendFailoverAuthIfNeeded } from '../../sim/valkey/election.ts';
 import { addFailureReport, clearNodeFailureIfNeeded, failureReportCount, quorum } from '../../sim/valkey/failure-detection.ts';
-import { fillHeader } from '../../sim/valkey/gossip.ts';
+import { fillHeader, sendPing } from '../../sim/valkey/gossip.ts';
+import { BASE_JITTER_MS, BASE_LATENCY_MS } from '../../sim/network.ts';
+import { FSYNC_MS, type World } from '../../sim/world.ts';
 import * as valkey from '../../sim/valkey/index.ts';
-import type { World } from '../../sim/world.ts';
 import { formedWorld, serverOf } from './helpers.ts';
 
 /** Moves the simulated clock to a server time (`mstime()`); the world is not stepped afterwards. */
@@ -212,5 +213,25 @@ describe('timing rules of the Valkey 8.0.1 model', () => {
     replica.failTimeAtMs = t0 + 2001;
     clearNodeFailureIfNeeded(server, replica);
     expect(replica.flags & NODE_FAIL).toBe(0);
+  });
+  it('messages a server sends in an event whose beforeSleep fsyncs nodes.conf (a vote, an election) leave FSYNC_MS later', () => {
+    const world = formedWorld(61);
+    const server = serverOf(world, 'node-0');
+    const peer = server.nodes.find((node) => node !== server.myself && node.link?.connection?.established === true)!;
+    const direction = peer.link!.connection!.forward;
+    const pingWith = (fsync: boolean): number => {
+      const sentAtMs = world.nowMs;
+      world.command(0, (live) => {
+        sendPing(live, peer.link!, MSG_PING);
+        if (fsync) live.doBeforeSleep(valkey.TODO_SAVE_CONFIG | valkey.TODO_FSYNC_CONFIG);
+      });
+      return direction.tail!.arriveAtMs - sentAtMs;
+    };
+    const plain = pingWith(false);
+    expect(plain).toBeGreaterThanOrEqual(BASE_LATENCY_MS);
+    expect(plain).toBeLessThanOrEqual(BASE_LATENCY_MS + BASE_JITTER_MS);
+    const held = pingWith(true);
+    expect(held).toBeGreaterThanOrEqual(FSYNC_MS + BASE_LATENCY_MS);
+    expect(held).toBeLessThanOrEqual(FSYNC_MS + BASE_LATENCY_MS + BASE_JITTER_MS);
   });
 });
