@@ -142,9 +142,9 @@ function checkNodes(server: ValkeyServer): boolean {
   migration.orphanedPrimaries = 0;
   migration.maxReplicas = 0;
   migration.thisReplicas = 0;
+  const nowMs = server.nowMs;
   for (const node of server.nodes) {
     if ((node.flags & (NODE_MYSELF | NODE_NOADDR | NODE_HANDSHAKE)) !== 0) continue;
-    const nowMs = server.nowMs;
     if (iAmReplica && isPrimary(node) && !failed(node)) {
       const okReplicas = countNonFailingReplicas(node);
       if (okReplicas === 0 && node.numSlots > 0 && (node.flags & NODE_MIGRATE_TO) !== 0) migration.orphanedPrimaries++;
