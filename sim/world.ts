@@ -346,9 +346,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     const process = this.processes[index]!;
     if (process.state !== PROCESS_RUNNING || process.server === null) return;
     const mark = this.network.beginTurn();
-    const fsyncs = process.server.fsyncs;
     valkey.killLinks(process.server);
-    this.endTurn(index, mark, fsyncs);
+    this.endTurn(index, mark);
   }
 
   /** Runs an admin command on a running server, then its beforeSleep. */
@@ -356,9 +355,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     const process = this.processes[index]!;
     if (process.state !== PROCESS_RUNNING || process.server === null) return null;
     const mark = this.network.beginTurn();
-    const fsyncs = process.server.fsyncs;
     const result = run(process.server);
-    this.endTurn(index, mark, fsyncs);
+    this.endTurn(index, mark);
     return result;
   }
 
@@ -390,34 +388,30 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
       return;
     }
     const mark = this.network.beginTurn();
-    const fsyncs = server.fsyncs;
     valkey.deliver(server, connection, toInitiator, message);
-    this.endTurn(index, mark, fsyncs);
+    this.endTurn(index, mark);
   }
 
   connected(connection: Connection): void {
     const server = this.runningServer(connection.initiator);
     const mark = this.network.beginTurn();
-    const fsyncs = server.fsyncs;
     valkey.connected(server, connection);
-    this.endTurn(connection.initiator, mark, fsyncs);
+    this.endTurn(connection.initiator, mark);
   }
 
   refused(connection: Connection): void {
     const server = this.runningServer(connection.initiator);
     const mark = this.network.beginTurn();
-    const fsyncs = server.fsyncs;
     valkey.refused(server, connection);
-    this.endTurn(connection.initiator, mark, fsyncs);
+    this.endTurn(connection.initiator, mark);
   }
 
   closedByPeer(connection: Connection, atInitiator: boolean): void {
     const index = atInitiator ? connection.initiator : connection.acceptor;
     const server = this.runningServer(index);
     const mark = this.network.beginTurn();
-    const fsyncs = server.fsyncs;
     valkey.closedByPeer(server, connection, atInitiator);
-    this.endTurn(index, mark, fsyncs);
+    this.endTurn(index, mark);
   }
 
   // --- internals ---------------------------------------------------------------------------
@@ -441,9 +435,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     this.trace.record(this.clockMs, T_CRON, index, 0, 0);
     const server = process.server!;
     const mark = this.network.beginTurn();
-    const fsyncs = server.fsyncs;
     valkey.cronTick(server);
-    this.endTurn(index, mark, fsyncs);
+    this.endTurn(index, mark);
     process.cronHandle = this.scheduler.schedule(this.nowMs + CRON_PERIOD_MS, EV_CRON, index, null);
   }
 
@@ -501,18 +494,18 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   }
 
   /**
-   * The end of a process's event-loop turn that began at `mark` with `fsyncsBefore` fsyncs done:
-   * beforeSleep, the turn's writes (held back by the fsyncs it did), then a node-state event if
-   * the node's own role, primary, epochs or slots moved.
+   * The end of a process's event-loop turn that began at `mark`: beforeSleep, the turn's writes
+   * (held back by the fsyncs beforeSleep did), then a node-state event if the node's own role,
+   * primary, epochs or slots moved.
    */
-  private endTurn(index: number, mark: number, fsyncsBefore: number): void {
+  private endTurn(index: number, mark: number): void {
     const server = this.processes[index]!.server;
     if (server === null) {
       this.network.endTurn(mark, 0);
       return;
     }
-    valkey.beforeSleep(server);
-    this.network.endTurn(mark, (server.fsyncs - fsyncsBefore) * FSYNC_MS);
+    const fsyncs = valkey.beforeSleep(server);
+    this.network.endTurn(mark, fsyncs * FSYNC_MS);
     this.observeState(index);
   }
 

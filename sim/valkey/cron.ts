@@ -65,22 +65,24 @@ const MAX_WAKEUPS_WITHOUT_EVENT = 64;
  * manual failover's HANDLE_FAILOVER after "manual failover can start", the election's config
  * save) is so done within the same millisecond when the iteration sent anything on the bus (the
  * PONG to the PING that carried the paused offset), not at the next message or cron tick.
+ * Returns how many nodes.conf saves it fsynced: the turn's messages are written after them.
  */
-export function beforeSleep(server: ValkeyServer): void {
-  clusterBeforeSleep(server);
+export function beforeSleep(server: ValkeyServer): number {
+  let fsyncs = clusterBeforeSleep(server);
   let turns = 0;
   while (server.busWritesQueued !== server.busWritesAtSleep && server.todoBeforeSleep !== 0) {
     server.busWritesAtSleep = server.busWritesQueued;
     if (++turns > MAX_WAKEUPS_WITHOUT_EVENT) throw new Error(`server ${server.processIndex}: beforeSleep keeps queueing bus writes`);
-    clusterBeforeSleep(server);
+    fsyncs += clusterBeforeSleep(server);
   }
   server.busWritesAtSleep = server.busWritesQueued;
+  return fsyncs;
 }
 
-/** clusterBeforeSleep: the deferred work the handlers flagged. */
-function clusterBeforeSleep(server: ValkeyServer): void {
+/** clusterBeforeSleep: the deferred work the handlers flagged. Returns 1 if it fsynced nodes.conf. */
+function clusterBeforeSleep(server: ValkeyServer): number {
   const flags = server.todoBeforeSleep;
-  if (flags === 0) return;
+  if (flags === 0) return 0;
   server.todoBeforeSleep = 0;
   if ((flags & TODO_HANDLE_MANUALFAILOVER) !== 0) {
     if (isReplica(server.myself)) {
@@ -91,12 +93,11 @@ function clusterBeforeSleep(server: ValkeyServer): void {
     handleReplicaFailover(server);
   }
   if ((flags & TODO_UPDATE_STATE) !== 0) updateState(server);
-  if ((flags & TODO_SAVE_CONFIG) !== 0) {
-    saveConfig(server);
-    if ((flags & TODO_FSYNC_CONFIG) !== 0) server.fsyncs++;
-  }
   // Work flagged while handling the flags above waits for the next beforeSleep, as in Valkey
   // (which comes at once if bus writes are pending: see beforeSleep).
+  if ((flags & TODO_SAVE_CONFIG) === 0) return 0;
+  saveConfig(server);
+  return (flags & TODO_FSYNC_CONFIG) !== 0 ? 1 : 0;
 }
 
 /** clusterNodeCronHandleReconnect for every node, counting PFAIL nodes on the way. */

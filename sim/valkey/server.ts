@@ -93,8 +93,6 @@ export class ValkeyServer {
    */
   busWritesQueued = 0;
   busWritesAtSleep = 0;
-  /** nodes.conf saves with fsync so far: each holds back the messages of its event-loop turn. */
-  fsyncs = 0;
   statsPfailNodes = 0;
   cronIteration = 0;
   pingsSent = 0;
