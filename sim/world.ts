@@ -393,24 +393,21 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   }
 
   connected(connection: Connection): void {
-    const server = this.runningServer(connection.initiator);
     const mark = this.network.beginTurn();
-    valkey.connected(server, connection);
+    valkey.connected(this.runningServer(connection.initiator), connection);
     this.endTurn(connection.initiator, mark);
   }
 
   refused(connection: Connection): void {
-    const server = this.runningServer(connection.initiator);
     const mark = this.network.beginTurn();
-    valkey.refused(server, connection);
+    valkey.refused(this.runningServer(connection.initiator), connection);
     this.endTurn(connection.initiator, mark);
   }
 
   closedByPeer(connection: Connection, atInitiator: boolean): void {
     const index = atInitiator ? connection.initiator : connection.acceptor;
-    const server = this.runningServer(index);
     const mark = this.network.beginTurn();
-    valkey.closedByPeer(server, connection, atInitiator);
+    valkey.closedByPeer(this.runningServer(index), connection, atInitiator);
     this.endTurn(index, mark);
   }
 
@@ -433,9 +430,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     }
     if (process.state !== PROCESS_RUNNING) return;
     this.trace.record(this.clockMs, T_CRON, index, 0, 0);
-    const server = process.server!;
     const mark = this.network.beginTurn();
-    valkey.cronTick(server);
+    valkey.cronTick(process.server!);
     this.endTurn(index, mark);
     process.cronHandle = this.scheduler.schedule(this.nowMs + CRON_PERIOD_MS, EV_CRON, index, null);
   }
