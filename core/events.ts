@@ -55,3 +55,25 @@ export type ObservedEvent =
   | (EventBase & { kind: 'read-back'; key: string; seq: number | null; node: string; history?: number[] });
 
 export type EventKind = ObservedEvent['kind'];
+
+type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
+
+/** What a keeper of a 'write-acked' event copies out of it (the simulator reuses the event object). */
+export interface WriteAckedCopy {
+  key: string;
+  seq: number;
+  node: string;
+  holders: readonly string[];
+  copies: number;
+  extendsSeq: number | null | undefined;
+}
+
+/** Copies the ack's own fields (not its time) into `target`. */
+export function copyWriteAcked(target: WriteAckedCopy, event: WriteAcked): void {
+  target.key = event.key;
+  target.seq = event.seq;
+  target.node = event.node;
+  target.holders = event.holders;
+  target.copies = event.copies;
+  target.extendsSeq = event.extendsSeq;
+}

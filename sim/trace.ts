@@ -8,7 +8,7 @@
  * buffers alternate, so the last records are always at hand for the tail.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { ObservedEvent } from '../core/events.ts';
+import { copyWriteAcked, type ObservedEvent, type WriteAckedCopy } from '../core/events.ts';
 import { MESSAGE_TYPE_NAMES } from './message.ts';
 
 export const T_CRON = 1;
@@ -46,7 +46,7 @@ type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
  * young event object in the (old) ring cost a remembered-set entry per ack and kept it alive past
  * a scavenge; the ring instead reuses these and copies the fields in.
  */
-class AckLine {
+class AckLine implements WriteAckedCopy {
   key = '';
   seq = 0;
   node = '';
@@ -110,12 +110,7 @@ export class Trace {
     const seq = this.eventSeq++;
     const slot = seq % this.eventRing.length;
     const line = this.ackLines[slot]!;
-    line.key = event.key;
-    line.seq = event.seq;
-    line.node = event.node;
-    line.holders = event.holders;
-    line.copies = event.copies;
-    line.extendsSeq = event.extendsSeq;
+    copyWriteAcked(line, event);
     this.eventRing[slot] = line;
     this.record(event.atMs, T_EVENT, seq, kindCode * 4096 + (node & 4095), event.seq);
   }

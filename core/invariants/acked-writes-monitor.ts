@@ -12,7 +12,7 @@
  * Bounded: acks that are excused stay excused (every excuse only ever becomes true), and such an
  * ack can never be reported, so the lists are swept of them whenever they have doubled.
  */
-import type { ObservedEvent } from '../events.ts';
+import { copyWriteAcked, type ObservedEvent, type WriteAckedCopy } from '../events.ts';
 import type { Finding } from '../violation.ts';
 import { lossCause, lostWriteFinding, readHolds, winInShard, type AckedWrite, type LossCause, type ReadBack } from './acked-writes-durable.ts';
 
@@ -22,7 +22,7 @@ type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
  * One pending ack: the event's fields, not the event (an old summary pointing at a young event
  * would cost every scavenge); `holders` is the event's array, shared (events are never changed).
  */
-class PendingAck {
+class PendingAck implements WriteAckedCopy {
   // What pruneCovered reads comes first: one cache line for the check on every ack.
   seq = 0;
   extendsSeq: number | null | undefined = undefined;
@@ -352,13 +352,8 @@ export class AckedWritesMonitor {
     const older = oldestDropped === null ? head : oldestDropped.older;
     // Something was dropped: the head was, and its object is reused (the key's entry stays).
     const ack = oldestDropped === null ? new PendingAck() : head!;
-    ack.key = event.key;
+    copyWriteAcked(ack, event);
     ack.atMs = event.atMs;
-    ack.seq = event.seq;
-    ack.node = event.node;
-    ack.holders = event.holders;
-    ack.copies = event.copies;
-    ack.extendsSeq = event.extendsSeq;
     ack.index = index;
     ack.holdersKey = holdersKey;
     ack.distinctHolders = distinctHolders;
