@@ -15,9 +15,12 @@
  *   but keeps what it holds when a side closes. Both are per direction, so one-way cuts are free.
  * - A paused receiver leaves data in its socket buffer: it arrives when the process resumes, a
  *   socket at a time in the order the sockets became readable, each read until it is empty (the
- *   event loop's file events, clusterReadHandler's read loop), and only then do timers run (the
- *   host hears `resumeDrained`). Packets on two sockets of one peer can so be read out of the
- *   order they were sent: what waited on the first socket to become readable goes first.
+ *   event loop's file events, clusterReadHandler's read loop); then the host hears
+ *   `resumeDrained` (its timers may run). Connections its kernel accepted while it was stopped
+ *   are not registered with the event loop yet: the process accept()s them in that pass and reads
+ *   them one loop pass later (`readAccepted`), so data sent on a peer's older, since replaced
+ *   connection can be read after fresher data on another socket. Packets on two sockets of one
+ *   peer can so be read out of the order they were sent.
  * - Drop rules lose whole bus messages by type and probability at send time; latency rules add
  *   delay and jitter. FIFO order per direction always holds.
  * - What a process sends during one turn of its event loop (beginTurn/endTurn, which the world puts
@@ -60,8 +63,12 @@ export interface NetworkHost {
   refused(connection: Connection): void;
   /** One side learns the other closed the connection. */
   closedByPeer(connection: Connection, atInitiator: boolean): void;
-  /** A resumed process has read everything that waited for it (its timers may run now). */
-  resumeDrained(processIndex: number): void;
+  /**
+   * A resumed process has read what waited on the sockets it had registered (`messagesRead`
+   * messages): its timers may run now. `acceptedWaiting` connections its kernel accepted while it
+   * was stopped wait for `readAccepted`, the next pass of its event loop.
+   */
+  resumeDrained(processIndex: number, messagesRead: number, acceptedWaiting: number): void;
 }
 
 export class Direction {
@@ -91,6 +98,11 @@ export class Connection {
   pendingTail: Message | null = null;
   initiatorOpen = true;
   acceptorOpen = true;
+  /**
+   * The acceptor's process accept()ed it. A stopped process's kernel completes handshakes alone;
+   * the process accepts those connections (and registers them for reading) after it resumes.
+   */
+  acceptedByProcess = false;
   /** The node-side link objects at each end (the acceptor's is set when it first reads). */
   initiatorEndpoint: unknown = null;
   acceptorEndpoint: unknown = null;
@@ -135,6 +147,8 @@ export class Network {
   private readonly waitingFor: Direction[][];
   /** Per process, the sockets still to read after a resume, the one being read first (or null). */
   private readonly drainQueue: Array<Direction[] | null>;
+  /** Per process, messages read so far by the resume under way (what that loop pass costs). */
+  private readonly drainReads: Int32Array;
   /** Bus data messages delivered to a process. */
   delivered = 0;
   readonly pool = new MessagePool();
@@ -159,6 +173,7 @@ export class Network {
     this.connectionsOf = Array.from({ length: capacity }, () => []);
     this.waitingFor = Array.from({ length: capacity }, () => []);
     this.drainQueue = new Array<Direction[] | null>(capacity).fill(null);
+    this.drainReads = new Int32Array(capacity);
     this.partitionCount = new Uint16Array(capacity * capacity);
     this.holdCount = new Uint16Array(capacity * capacity);
     this.latencyRules = new Array<LatencyRule[] | null>(capacity * capacity).fill(null);
@@ -277,14 +292,38 @@ export class Network {
   }
 
   /**
-   * A resumed process reads what waited in its socket buffers: socket by socket in the order they
-   * became readable, each until empty; then the host hears `resumeDrained`.
+   * A resumed process reads what waited in the socket buffers it had registered with its event
+   * loop: socket by socket in the order they became readable, each until empty; then the host
+   * hears `resumeDrained`. Connections accepted by its kernel meanwhile keep waiting.
    */
   processResumed(processIndex: number): void {
-    const waiting = this.waitingFor[processIndex]!;
+    const registered: Direction[] = [];
+    const accepted: Direction[] = [];
+    for (const direction of this.waitingFor[processIndex]!) {
+      (direction.towardInitiator || direction.connection.acceptedByProcess ? registered : accepted).push(direction);
+    }
+    for (const direction of registered) direction.waiting = false;
+    this.waitingFor[processIndex] = accepted;
+    this.startDrain(processIndex, registered);
+  }
+
+  /**
+   * The resumed process's next loop pass: it has accept()ed the connections its kernel took while
+   * it was stopped, and reads them now, in the order they became readable.
+   */
+  readAccepted(processIndex: number): void {
+    const accepted = this.waitingFor[processIndex]!;
     this.waitingFor[processIndex] = [];
-    for (const direction of waiting) direction.waiting = false;
-    this.drainQueue[processIndex] = waiting;
+    for (const direction of accepted) {
+      direction.waiting = false;
+      direction.connection.acceptedByProcess = true;
+    }
+    this.startDrain(processIndex, accepted);
+  }
+
+  private startDrain(processIndex: number, sockets: Direction[]): void {
+    this.drainReads[processIndex] = 0;
+    this.drainQueue[processIndex] = sockets;
     this.drainNext(processIndex);
   }
 
@@ -303,7 +342,7 @@ export class Network {
       this.kick(direction);
     }
     this.drainQueue[processIndex] = null;
-    this.host.resumeDrained(processIndex);
+    this.host.resumeDrained(processIndex, this.drainReads[processIndex]!, this.waitingFor[processIndex]!.length);
   }
 
   /** Paused again before a resume read everything: what is left waits for the next resume. */
@@ -362,6 +401,7 @@ export class Network {
     // Reading a socket after a resume goes on while it holds data that has arrived.
     const readOn = direction.draining && direction.head !== null && direction.head.arriveAtMs <= nowMs;
     if (direction.head !== null && (readOn || !direction.draining)) this.scheduleHead(direction);
+    if (direction.draining) this.drainReads[direction.to]!++;
     this.handle(direction, message);
     this.pool.release(message);
     if (direction.draining && !readOn) this.drained(direction);
@@ -487,6 +527,7 @@ export class Network {
       this.close(connection, false);
       return;
     }
+    if (!this.host.isPaused(connection.acceptor)) connection.acceptedByProcess = true;
     this.enqueue(connection.backward, this.pool.acquire(MSG_SYNACK));
   }
 

@@ -29,8 +29,12 @@ export class SimProcess {
   incarnation = 0;
   cronHandle = -1;
   startHandle = -1;
-  /** A cron tick fell due while paused: it runs first thing after resume. */
+  /** A cron tick fell due while paused: it runs once the resumed loop pass gets to its timers. */
   cronDue = false;
+  /** Resumes so far: a deferred step of one resume does nothing after the next pause. */
+  resumes = 0;
+  /** The last SIGSTOP landed in a loop pass (before its timers), not in epoll_wait. */
+  stoppedMidPass = false;
 
   constructor(
     readonly index: number,

@@ -29,6 +29,10 @@ export const T_FORMATION = 15;
 export const T_REPL_CRON = 16;
 export const T_NOOP = 17;
 
+/** The last field of a resume's T_PROCESS record: where the SIGSTOP had landed. */
+export const RESUMED_IDLE = -1;
+export const RESUMED_MID_PASS = -2;
+
 const RECORD_INTS = 5;
 const CHUNK_RECORDS = 4096;
 
@@ -167,7 +171,7 @@ export class Trace {
       case T_PLAN: return `plan: ${n.planStep(a, b)}`;
       case T_EVENT: return this.describeEvent(a, b, c);
       case T_WRITE: return `write key ${a} to ${n.node(b)} ${c === 1 ? 'accepted' : 'refused'}`;
-      case T_PROCESS: return `${n.node(a)} process ${n.processState(b)}`;
+      case T_PROCESS: return `${n.node(a)} process ${n.processState(b)}${c === RESUMED_IDLE ? ' (resumed, stopped in epoll_wait)' : c === RESUMED_MID_PASS ? ' (resumed, stopped mid-pass)' : ''}`;
       case T_CHECK: return `convergence check: ${c === 1 ? 'holds' : 'not yet'}`;
       case T_FORMATION: return `formation step ${a}`;
       case T_NOOP: return 'no-op';

@@ -16,7 +16,7 @@ import { Network, type Connection, type Direction, type NetworkHost } from './ne
 import type { Message } from './message.ts';
 import { PROCESS_DOWN, PROCESS_PAUSED, PROCESS_RUNNING, PROCESS_STARTING, SimProcess, STARTUP_DELAY_MS, STARTUP_JITTER_MS } from './process.ts';
 import { Scheduler } from './scheduler.ts';
-import { T_CRON, T_NOOP, T_PROCESS, Trace, type TraceNames } from './trace.ts';
+import { RESUMED_IDLE, RESUMED_MID_PASS, T_CRON, T_NOOP, T_PROCESS, Trace, type TraceNames } from './trace.ts';
 import * as valkey from './valkey/index.ts';
 import { CRON_PERIOD_MS, Identities, SlotSetTable, type ValkeyServer } from './valkey/index.ts';
 
@@ -43,6 +43,23 @@ export type Pairs = ReadonlyArray<readonly [number, number]>;
  * messages after beforeSleep, so a vote or an election that fsyncs sends that much later.
  */
 export const FSYNC_MS = 0.5;
+
+/**
+ * Where a SIGSTOP lands: in epoll_wait (the process idles) or in a pass of its event loop, whose
+ * timers (the cron) then run first thing after SIGCONT, before anything is read. The odds follow
+ * CPU load, which the model does not carry (an idle 9-node loopback cluster is busy ~0.6% of the
+ * time, a loaded server most of it), so both are drawn evenly: Valkey's own sigstop test flakes
+ * between the two read orders they lead to, and the fuzzer should see both.
+ */
+export const STOP_MID_PASS_PROBABILITY = 0.5;
+
+/**
+ * CPU time a loop pass spends per bus message it reads (its reply included), measured on a
+ * 9-node loopback cluster of 8.0.1 (node_timeout 1000, ping interval 100): 0.14 s of CPU for
+ * 3,069 messages received in 30 s, beyond a lone node's idle 0.05 s. An accept() with its link
+ * and epoll registration is counted as one read (an upper bound: a few syscalls).
+ */
+export const LOOP_READ_COST_MS = 0.045;
 
 type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
 
@@ -95,6 +112,8 @@ export interface WorldOptions {
 export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   readonly scheduler = new Scheduler();
   readonly rng: Rng;
+  /** Where each SIGSTOP lands (a stream of its own: other draws stay put). */
+  private readonly stopRng: Rng;
   readonly network: Network;
   readonly identities = new Identities();
   readonly slotSets = new SlotSetTable();
@@ -124,6 +143,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   constructor(options: WorldOptions) {
     this.cluster = options.cluster;
     this.rng = new Rng(String(options.seed));
+    this.stopRng = this.rng.fork('stops');
     const capacity = options.createdShards.length + (options.spareProcesses ?? 8);
     this.capacity = capacity;
     this.trace = new Trace(this, options.traceTailRecords ?? 50);
@@ -298,13 +318,22 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_PAUSED, 0);
   }
 
-  /** SIGCONT: buffered data is read first (socket by socket), then an overdue cron tick runs. */
+  /**
+   * SIGCONT. Stopped in epoll_wait, the process reads its registered sockets (socket by socket),
+   * then runs an overdue cron tick, then reads the connections its kernel accepted meanwhile.
+   * Stopped in a loop pass, it finishes that pass's timers first (the cron's PINGs go out), then
+   * reads its registered sockets, and reads the accepted connections a pass later: replies to
+   * those PINGs that arrive while that pass runs are read before them (resumeDrained).
+   */
   resume(index: number): void {
     const process = this.processes[index]!;
     if (process.state !== PROCESS_PAUSED) return;
     process.state = PROCESS_RUNNING;
-    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_RUNNING, 0);
+    process.resumes++;
+    process.stoppedMidPass = this.stopRng.float() < STOP_MID_PASS_PROBABILITY;
+    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_RUNNING, process.stoppedMidPass ? RESUMED_MID_PASS : RESUMED_IDLE);
     this.emit({ kind: 'node-up', atMs: this.clockMs, node: process.name });
+    if (process.stoppedMidPass) this.runDueCron(process);
     this.network.processResumed(index);
   }
 
@@ -362,12 +391,31 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
 
   // --- NetworkHost -------------------------------------------------------------------------
 
-  /** The resumed process read what waited for it: timers run now (file events before timers). */
-  resumeDrained(index: number): void {
+  /**
+   * The resumed process read its registered sockets: timers run now (file events before timers),
+   * and the connections it accepted in this pass are read in the next one, at once after the
+   * cron when it had stopped idle, after the pass's reads and accepts when it stopped mid-pass.
+   */
+  resumeDrained(index: number, messagesRead: number, acceptedWaiting: number): void {
     const process = this.processes[index]!;
-    if (process.state !== PROCESS_RUNNING || !process.cronDue) return;
+    if (process.state !== PROCESS_RUNNING) return;
+    this.runDueCron(process);
+    if (acceptedWaiting === 0) return;
+    if (!process.stoppedMidPass) {
+      this.network.readAccepted(index);
+      return;
+    }
+    const resumes = process.resumes;
+    this.after((messagesRead + acceptedWaiting) * LOOP_READ_COST_MS, () => {
+      if (process.state === PROCESS_RUNNING && process.resumes === resumes) this.network.readAccepted(index);
+    });
+  }
+
+  /** A cron tick that fell due while the process was stopped runs now (after events already due). */
+  private runDueCron(process: SimProcess): void {
+    if (!process.cronDue) return;
     process.cronDue = false;
-    process.cronHandle = this.scheduler.schedule(this.nowMs, EV_CRON, index, null);
+    process.cronHandle = this.scheduler.schedule(this.nowMs, EV_CRON, process.index, null);
   }
 
   isDown(index: number): boolean {

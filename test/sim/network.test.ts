@@ -37,8 +37,12 @@ class Host implements NetworkHost {
   closedByPeer(connection: Connection, atInitiator: boolean): void {
     this.log.push(`${this.scheduler.nowMs} ${atInitiator ? connection.initiator : connection.acceptor} closed`);
   }
-  resumeDrained(index: number): void {
+  /** Set after construction: the host reads accepted connections at once, as an idle resume does. */
+  network: Network | null = null;
+  resumeDrained(index: number, messagesRead: number, acceptedWaiting: number): void {
     this.log.push(`${this.scheduler.nowMs} ${index} drained`);
+    this.log.push(`${this.scheduler.nowMs} ${index} read ${messagesRead}, accepted ${acceptedWaiting}`);
+    if (acceptedWaiting > 0) this.network!.readAccepted(index);
   }
 }
 
@@ -47,6 +51,7 @@ function setup(): { scheduler: Scheduler; network: Network; host: Host; run: (un
   const host = new Host(scheduler);
   const trace = new Trace({ node: String, planStep: String, processState: String });
   const network = new Network(4, scheduler, EV, new Rng('net'), trace, host);
+  host.network = network;
   const run = (untilMs = Infinity): void => {
     // A null ref is a bare clock tick.
     while (scheduler.peekAtMs() <= untilMs && scheduler.pop()) if (scheduler.ref !== null) network.deliverHead(scheduler.ref as never);
@@ -76,6 +81,7 @@ function arriveThenResume(t: ReturnType<typeof setup>): void {
   t.network.processResumed(1);
 }
 
+const drainedLines = (host: Host): string[] => host.log.filter((line) => line.endsWith(' drained'));
 const got = (host: Host, to: number): number[] => host.log.filter((line) => line.split(' ')[1] === String(to) && line.includes('got')).map((line) => Number(line.split(' ')[3]));
 
 describe('simulated network', () => {
@@ -148,7 +154,8 @@ describe('simulated network', () => {
     network.processResumed(1);
     run();
     expect(got(host, 1)).toEqual([1]);
-    expect(host.log.at(-1)).toBe(`${scheduler.nowMs} 1 drained`);
+    // Accepted by the kernel while stopped: read in the pass after the one that accept()ed it.
+    expect(host.log.filter((line) => line.includes(' read '))).toEqual([`${scheduler.nowMs} 1 read 0, accepted 1`, `${scheduler.nowMs} 1 read 1, accepted 0`]);
   });
 
   it('a resumed receiver reads socket by socket, in the order they became readable, each until empty, then hears it drained', () => {
@@ -163,7 +170,32 @@ describe('simulated network', () => {
     expect(got(host, 1)).toEqual([]);
     run();
     expect(got(host, 1)).toEqual([20, 21, 22, 1, 2, 3]);
-    expect(host.log.at(-1)).toMatch(/ 1 drained$/);
+    expect(drainedLines(host)).toHaveLength(1);
+    expect(host.log.at(-1)).toMatch(/ 1 read 6, accepted 0$/);
+  });
+
+  it('connections the kernel accepted while the process was stopped are read after its registered sockets, even the older data', () => {
+    const t = setup();
+    const { network, host, run, send } = t;
+    const { first } = twoSocketsIntoPaused(t);
+    // Process 0 replaces its link while 1 is stopped: stale data on the new connection...
+    const replacement = network.connect(CONN_BUS, 0, 1, 'link')!;
+    run();
+    send(replacement, true, 7);
+    run();
+    // ...and a fresher message on the socket process 1 had registered before the stop.
+    send(first, true, 8);
+    host.log.length = 0;
+    arriveThenResume(t);
+    run();
+    expect(got(host, 1)).toEqual([8, 7]);
+    expect(host.log.filter((line) => line.includes(' read '))).toEqual([expect.stringMatching(/ 1 read 1, accepted 1$/), expect.stringMatching(/ 1 read 1, accepted 0$/)]);
+    // Accepted now: at the next stop its data is read with the registered sockets.
+    host.paused.add(1);
+    send(replacement, true, 9);
+    arriveThenResume(t);
+    run();
+    expect(host.log.filter((line) => line.includes(' read ')).at(-1)).toMatch(/ 1 read 1, accepted 0$/);
   });
 
   it('a process paused again before it read everything reads the rest at its next resume', () => {
@@ -195,7 +227,7 @@ describe('simulated network', () => {
     network.close(first, false); // the reader frees that link before it got to its data
     run();
     expect(got(host, 1)).toEqual([21]);
-    expect(host.log.filter((line) => line.endsWith(' 1 drained'))).toHaveLength(1);
+    expect(drainedLines(host)).toHaveLength(1);
   });
 
   it('a connect to a dead process is refused a round trip later (EINPROGRESS first, then the RST); one partitioned away waits, then is refused after the heal', () => {

@@ -27,6 +27,24 @@ describe('regressions: Valkey 8.0.1 flaws the simulator finds', () => {
     expect(eventsOf(run, 'election-won').map((event) => event.node).filter((node) => shard2.includes(node))).toEqual(['node-9', 'node-10']);
   });
 
+  it('a replica frozen while its shard fails over reads its new primary\'s fresh PONG before its stale PINGs and becomes a second primary (one-primary-per-shard)', () => {
+    const run = finished('frozen-replica-second-primary');
+    expect(run.violation?.fingerprint).toBe('one-primary-per-shard/primaries=2,via=slotless-election');
+    expect(run.violation?.nodes).toEqual(['node-1', 'node-2']);
+    expect(run.world.processes[2]!.stoppedMidPass).toBe(true);
+    // After the resume node-2 followed node-1, went back to the dead node-0 (a stale PING), then won with no slots.
+    const resumedAtMs = eventsOf(run, 'node-up').find((event) => event.node === 'node-2')!.atMs;
+    const node2 = eventsOf(run, 'node-state').filter((event) => event.node === 'node-2' && event.atMs >= resumedAtMs).map((event) => `${event.role}:${event.primary}:${event.slotCount}`);
+    expect(node2.slice(0, 3)).toEqual(['replica:node-0:0', 'replica:node-1:0', 'replica:node-0:0']);
+    expect(node2.at(-1)).toBe('primary:null:0');
+    expect(eventsOf(run, 'election-won').map((event) => event.node)).toEqual(['node-1', 'node-2']);
+    // Stopped in epoll_wait (seed 1), the same schedule leaves node-2 a replica of node-1.
+    const idle = simRunOf('regressions/frozen-replica-second-primary', 1);
+    idle.runSteps(5_000_000);
+    expect(idle.world.processes[2]!.stoppedMidPass).toBe(false);
+    expect(idle.violation).toBeNull();
+  });
+
   it("a stale primary with the smaller node id wins a configEpoch collision and the successor's acknowledged writes are lost (acked-writes-durable)", () => {
     const run = finished('stale-primary-wins-epoch-collision');
     expect(run.violation?.fingerprint).toBe('acked-writes-durable/lost-after=demoted,read=other');
