@@ -21,15 +21,30 @@ import { CLUSTER_SLOTS } from './slot-set.ts';
 import { feedWrite } from './replication.ts';
 import type { ValkeyServer } from './server.ts';
 
-const slotOfKeyCache: number[] = [];
+/**
+ * Slot per workload key, -1 not computed yet. A typed array: a plain array filled at random key
+ * numbers went sparse (dictionary elements), a megamorphic keyed load on every write.
+ */
+let slotOfKeyCache = new Int16Array(0);
 
 /** The hash slot of workload key n (`key:<n>`), cached. */
 export function slotOfKey(key: number): number {
-  let slot = slotOfKeyCache[key];
-  if (slot === undefined) {
-    slot = keySlot(`key:${key}`);
-    slotOfKeyCache[key] = slot;
+  if (key < slotOfKeyCache.length) {
+    const slot = slotOfKeyCache[key]!;
+    if (slot >= 0) return slot;
   }
+  return computeSlotOfKey(key);
+}
+
+function computeSlotOfKey(key: number): number {
+  const slot = keySlot(`key:${key}`);
+  if (!Number.isInteger(key) || key < 0) return slot;
+  if (key >= slotOfKeyCache.length) {
+    const grown = new Int16Array(Math.max(1024, 2 * slotOfKeyCache.length, key + 1)).fill(-1);
+    grown.set(slotOfKeyCache);
+    slotOfKeyCache = grown;
+  }
+  slotOfKeyCache[key] = slot;
   return slot;
 }
 
