@@ -112,7 +112,7 @@ const F_NODE = 2;
 const F_COPIES = 3;
 const F_INDEX = 4;
 const F_AT_MS = 5;
-/** FLAG_STALE | FLAG_OLDER_LINKED. */
+/** FLAG_STALE | FLAG_OLDER_LINKED | FLAG_SOLE. */
 const F_FLAGS = 6;
 /** The seq of the first older ack (0: none), so the common path need not read that object. */
 const F_OLDER_SEQ = 7;
@@ -120,6 +120,12 @@ const ROW = 8;
 const FLAG_STALE = 1;
 /** The first older ack may be covered too once the head is (its seq is the head's extendsSeq). */
 const FLAG_OLDER_LINKED = 2;
+/**
+ * The holders are the acking node alone (WAIT 0, the simulator's common case): the refs row is
+ * not written or read, the holders are rebuilt from the node's name. A row of numbers, not three
+ * more references to store, is one cache line less per ack on a random key.
+ */
+const FLAG_SOLE = 4;
 /** References of a numbered head in `NumberedHeads.refs`: holders, distinct holders, their key. */
 const R_HOLDERS = 0;
 const R_DISTINCT = 1;
@@ -138,6 +144,8 @@ class NumberedHeads {
   /** Names by number (key names by key number, node names by node number). */
   keyName: string[] = [];
   nodeName: string[] = [];
+  /** Per node number, `[its name]`: the holders of a FLAG_SOLE head. */
+  private readonly soleHolders: Array<readonly string[] | undefined> = [];
   readonly keyByName = new Map<string, number>();
 
   get size(): number {
@@ -166,8 +174,34 @@ class NumberedHeads {
     return decodeExtends(this.fields[keyIndex * ROW + F_EXTENDS]!);
   }
 
+  /** Whether the head's holders are its acking node alone (FLAG_SOLE). */
+  sole(keyIndex: number): boolean {
+    return (this.fields[keyIndex * ROW + F_FLAGS]! & FLAG_SOLE) !== 0;
+  }
+
   holdersKey(keyIndex: number): string {
+    if (this.sole(keyIndex)) return this.nodeName[this.fields[keyIndex * ROW + F_NODE]!]!;
     return this.refs[keyIndex * REF_ROW + R_HOLDERS_KEY] as string;
+  }
+
+  /** The head's holders, and the distinct ones (the same array when they already are). */
+  holders(keyIndex: number): readonly string[] {
+    if (this.sole(keyIndex)) return this.soleHoldersOf(this.fields[keyIndex * ROW + F_NODE]!);
+    return this.refs[keyIndex * REF_ROW + R_HOLDERS] as readonly string[];
+  }
+
+  distinctHolders(keyIndex: number): readonly string[] {
+    if (this.sole(keyIndex)) return this.soleHoldersOf(this.fields[keyIndex * ROW + F_NODE]!);
+    return this.refs[keyIndex * REF_ROW + R_DISTINCT] as readonly string[];
+  }
+
+  private soleHoldersOf(nodeIndex: number): readonly string[] {
+    let holders = this.soleHolders[nodeIndex];
+    if (holders === undefined) {
+      holders = [this.nodeName[nodeIndex]!];
+      this.soleHolders[nodeIndex] = holders;
+    }
+    return holders;
   }
 
   /** The head as a PendingAck (a new object) in front of its older list, or the list if none. */
@@ -184,8 +218,8 @@ class NumberedHeads {
     ack.index = fields[row + F_INDEX]!;
     ack.atMs = fields[row + F_AT_MS]!;
     ack.stale = (fields[row + F_FLAGS]! & FLAG_STALE) !== 0;
-    ack.holders = this.refs[keyIndex * REF_ROW + R_HOLDERS] as readonly string[];
-    ack.distinctHolders = this.refs[keyIndex * REF_ROW + R_DISTINCT] as readonly string[];
+    ack.holders = this.holders(keyIndex);
+    ack.distinctHolders = this.distinctHolders(keyIndex);
     ack.holdersKey = this.holdersKey(keyIndex);
     ack.older = this.older[keyIndex]!;
     return ack;
@@ -296,18 +330,22 @@ export class AckedWritesMonitor {
     }
     const heads = this.heads;
     if (keyIndex >= heads.size) heads.ensure(keyIndex);
-    if (heads.keyName[keyIndex] === '') {
+    const fields = heads.fields;
+    const row = keyIndex * ROW;
+    // A key with a head was named with its first ack (a row's seq is never reset to 0).
+    if (fields[row + F_SEQ] === 0 && heads.keyName[keyIndex] === '') {
       heads.keyName[keyIndex] = event.key;
       heads.keyByName.set(event.key, keyIndex);
     }
     heads.nodeName[nodeIndex] ??= event.node;
-    const distinctHolders = distinctSorted(event.holders);
-    const holdersKey = holdersKeyOf(distinctHolders);
+    const holders = event.holders;
+    const sole = holders.length === 1 && holders[0] === event.node;
+    // Sole: one holder, so distinct and sorted already, and its own key.
+    const distinctHolders = sole ? holders : distinctSorted(holders);
+    const holdersKey = sole ? event.node : holdersKeyOf(distinctHolders);
     const stale = facts.supersededAt >= facts.configEpoch;
-    const fields = heads.fields;
-    const row = keyIndex * ROW;
     if (fields[row + F_SEQ] !== 0) {
-      if (!stale && this.headCovered(keyIndex, event, nodeIndex, holdersKey)) {
+      if (!stale && this.headCovered(keyIndex, event, nodeIndex, holdersKey, sole)) {
         // The head is dropped; so are the older acks the same walk covers (rare: see FLAG_OLDER_LINKED).
         if ((fields[row + F_FLAGS]! & FLAG_OLDER_LINKED) !== 0) {
           const dropped = this.pruneCovered(heads.older[keyIndex]!, event, holdersKey, decodeExtends(fields[row + F_EXTENDS]!));
@@ -328,27 +366,34 @@ export class AckedWritesMonitor {
     fields[row + F_COPIES] = event.copies;
     fields[row + F_INDEX] = index;
     fields[row + F_AT_MS] = event.atMs;
-    const refs = heads.refs;
-    const refRow = keyIndex * REF_ROW;
-    refs[refRow + R_HOLDERS] = event.holders;
-    refs[refRow + R_DISTINCT] = distinctHolders;
-    refs[refRow + R_HOLDERS_KEY] = holdersKey;
+    if (!sole) {
+      const refs = heads.refs;
+      const refRow = keyIndex * REF_ROW;
+      refs[refRow + R_HOLDERS] = holders;
+      refs[refRow + R_DISTINCT] = distinctHolders;
+      refs[refRow + R_HOLDERS_KEY] = holdersKey;
+    }
+    // The flags before computeOlderLinked, which reads the head's holders (FLAG_SOLE).
+    const flags = (stale ? FLAG_STALE : 0) | (sole ? FLAG_SOLE : 0);
+    fields[row + F_FLAGS] = flags;
     // In a line (extendsSeq known) the older ack can only be linked if it is the write this one
     // extends, which the row tells without reading the older ack itself.
     const olderSeq = fields[row + F_OLDER_SEQ]!;
     const linked = olderSeq !== 0 && (event.extendsSeq === undefined || olderSeq === event.extendsSeq) && heads.computeOlderLinked(keyIndex);
-    fields[row + F_FLAGS] = (stale ? FLAG_STALE : 0) | (linked ? FLAG_OLDER_LINKED : 0);
+    if (linked) fields[row + F_FLAGS] = flags | FLAG_OLDER_LINKED;
     if (this.pending >= this.sweepAt) this.sweep();
   }
 
   /** pruneCovered's test on a numbered key's head. */
-  private headCovered(keyIndex: number, ack: WriteAcked, nodeIndex: number, holdersKey: string): boolean {
+  private headCovered(keyIndex: number, ack: WriteAcked, nodeIndex: number, holdersKey: string, sole: boolean): boolean {
     const fields = this.heads.fields;
     const row = keyIndex * ROW;
     const headSeq = fields[row + F_SEQ]!;
     const ancestor = ack.extendsSeq;
     const isAncestor = ancestor === undefined ? fields[row + F_EXTENDS] === EXT_UNDEFINED : ancestor !== null && headSeq === ancestor;
-    if (!isAncestor || fields[row + F_NODE] !== nodeIndex || this.heads.holdersKey(keyIndex) !== holdersKey) return false;
+    if (!isAncestor || fields[row + F_NODE] !== nodeIndex) return false;
+    // Both sole holders of the same node: the same holders key, without reading it.
+    if (!(sole && (fields[row + F_FLAGS]! & FLAG_SOLE) !== 0) && this.heads.holdersKey(keyIndex) !== holdersKey) return false;
     return fields[row + F_COPIES]! <= ack.copies && headSeq < ack.seq;
   }
 
@@ -452,7 +497,7 @@ export class AckedWritesMonitor {
       heads.setOlder(keyIndex, sweepList(heads.older[keyIndex]!));
       // The head's link to its first older ack may be gone: recompute it.
       const row = keyIndex * ROW;
-      heads.fields[row + F_FLAGS] = (heads.fields[row + F_FLAGS]! & FLAG_STALE) | (heads.computeOlderLinked(keyIndex) ? FLAG_OLDER_LINKED : 0);
+      heads.fields[row + F_FLAGS] = (heads.fields[row + F_FLAGS]! & (FLAG_STALE | FLAG_SOLE)) | (heads.computeOlderLinked(keyIndex) ? FLAG_OLDER_LINKED : 0);
     }
     this.pending = kept;
     this.sweepAt = Math.max(this.minSweepAt, this.sweepGrowth * kept);
