@@ -99,7 +99,8 @@ export class Message {
   gossipCount = 0;
   gossipIdentity = new Int32Array(4);
   gossipFlags = new Int32Array(4);
-  gossipPongReceivedSec = new Float64Array(4);
+  /** Whole seconds of a small clock (see VALKEY_CLOCK_OFFSET_MS): int32, so times read from it stay small integers. */
+  gossipPongReceivedSec = new Int32Array(4);
   gossipAddress = new Int32Array(4);
   /** Replication: the replication id and whether the reply is a full resync. */
   replId = 0;
@@ -126,7 +127,7 @@ export class Message {
     this.gossipIdentity = growInt(this.gossipIdentity, capacity);
     this.gossipFlags = growInt(this.gossipFlags, capacity);
     this.gossipAddress = growInt(this.gossipAddress, capacity);
-    this.gossipPongReceivedSec = growFloat(this.gossipPongReceivedSec, capacity);
+    this.gossipPongReceivedSec = growInt(this.gossipPongReceivedSec, capacity);
   }
 
   ensureForgottenCapacity(count: number): void {

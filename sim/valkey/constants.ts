@@ -31,13 +31,13 @@ export const CLUSTER_OK = 0;
 export const CLUSTER_FAIL = 1;
 
 /**
- * A time field's "never" (0, as Valkey's mstime() fields use it), as a double: every such field
- * later holds unix milliseconds, which are not small integers, and a field that starts as one
- * changes its object's hidden class when it first gets a real time. Objects made before and after
- * then differ, and the optimised code for them is thrown away again and again (most of a fuzz
- * worker's background CPU was V8 recompiling). -0 === 0, so every test for 0 still holds.
+ * A time field's "never": 0, as Valkey's mstime() fields use it. The times such fields get later
+ * are small integers too (the clock is shifted by VALKEY_CLOCK_OFFSET_MS, not to unix
+ * milliseconds), so the fields stay small-integer fields of their hidden class throughout. (A
+ * double "never", -0, kept from when the clock read unix milliseconds, made every one of them a
+ * boxed heap-number field: an extra load at each read of a node's ping and pong times.)
  */
-export const NEVER_MS = -0;
+export const NEVER_MS = 0;
 
 /**
  * Valkey reads `mstime()`, unix milliseconds, and uses 0 for "never" (no ping pending, never voted,
