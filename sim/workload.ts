@@ -81,8 +81,8 @@ export class ClientWorkload implements WorldWorkload {
     for (let key = 0; key < this.oldestAckedSeq.length; key++) {
       const oldest = this.oldestAckedSeq[key]!;
       if (oldest === 0) continue;
-      const owner = observer.slots[valkey.slotOfKey(key)];
-      if (owner === null || owner === undefined || owner.address < 0) continue;
+      const owner = observer.ownerOf(valkey.slotOfKey(key));
+      if (owner === null || owner.address < 0) continue;
       const process = world.processes[owner.address];
       if (process === undefined || !process.running || process.server === null) continue;
       const value = process.server.keyspace.get(key);
@@ -141,9 +141,9 @@ export class ClientWorkload implements WorldWorkload {
     const myself = server.myself;
     if (!valkey.isPrimary(myself) || !server.slotsOf(myself).has(slot)) {
       // -MOVED <slot> <owner>: the client fixes that slot (or, with no owner, asks for all).
-      const owner = server.slots[slot];
+      const owner = server.ownerOf(slot);
       if (owner === myself && valkey.isPrimary(myself)) throw new Error(`workload: ${myself.name}'s slot set and owner table disagree on slot ${slot}`);
-      if (owner === null || owner === undefined) this.refreshRoute(target);
+      if (owner === null) this.refreshRoute(target);
       else this.route[slot] = owner.address;
       return null;
     }

@@ -32,6 +32,8 @@ export class ClusterNode {
   numSlots = 0;
   /** Its slots in this server's view; null when the owner table changed since it was built. */
   slotsCache: SlotSet | null = null;
+  /** Its number in its server's slot owner table (ValkeyServer.slotOwnerIds), set when added. */
+  slotOwnerId = 0;
   pingSentAtMs = NEVER_MS;
   /** Set through setPongReceived, which keeps the seconds gossip sends in step. */
   pongReceivedAtMs = NEVER_MS;

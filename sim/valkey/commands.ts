@@ -14,7 +14,7 @@ import type { ValkeyServer } from './server.ts';
 /** CLUSTER ADDSLOTSRANGE start end: refused if any slot is already assigned. */
 export function addSlotsRange(server: ValkeyServer, start: number, end: number): string | null {
   for (let slot = start; slot <= end; slot++) {
-    if (server.slots[slot] !== null) return `ERR Slot ${slot} is already busy`;
+    if (server.ownerOf(slot) !== null) return `ERR Slot ${slot} is already busy`;
   }
   // Every slot is free, so binding the range is clusterAddSlot on each.
   server.bindRange(server.myself, start, end);

@@ -162,13 +162,13 @@ export function sendFailoverAuthIfNeeded(server: ValkeyServer, node: ClusterNode
 /** Any claimed slot whose owner in my view has a configEpoch above the request's. */
 function slotEpochNewer(server: ValkeyServer, request: Message): boolean {
   const ranges = request.slots!.ranges;
-  const slots = server.slots;
+  const ids = server.slotOwnerIds;
   const notClaiming = server.ownerNotClaiming;
   for (let i = 0; i < ranges.length; i += 2) {
     for (let slot = ranges[i]!; slot <= ranges[i + 1]!; slot++) {
-      const owner = slots[slot];
-      if (owner === null || owner === undefined || notClaiming[slot] === 1) continue;
-      if (owner.configEpoch > request.configEpoch) return true;
+      const id = ids[slot]!;
+      if (id === 0 || notClaiming[slot] === 1) continue;
+      if (server.ownerById(id)!.configEpoch > request.configEpoch) return true;
     }
   }
   return false;

@@ -42,27 +42,20 @@ export interface ServerEnv {
   electionWon(processIndex: number, epoch: number, consensus: boolean): void;
 }
 
-/** 16384 nulls, packed, for `slots` to copy. */
-const EMPTY_SLOT_TABLE: ReadonlyArray<ClusterNode | null> = Array.from({ length: CLUSTER_SLOTS }, () => null);
-
-/**
- * Slot tables of servers that are gone (their process died, their run ended), for new servers to
- * reuse. A 16384-entry table is a large object to V8: each new one is fresh memory, page faults
- * and all, which made a server's construction most of a restart's cost and a fuzz run's start-up.
- */
-const freeSlotTables: Array<Array<ClusterNode | null>> = [];
+/** Slot owner tables of servers that are gone (their process died, their run ended), for new servers to reuse. */
+const freeSlotTables: Int32Array[] = [];
 const MAX_FREE_SLOT_TABLES = 64;
 
-function takeSlotTable(): Array<ClusterNode | null> {
+function takeSlotTable(): Int32Array {
   const table = freeSlotTables.pop();
-  if (table === undefined) return EMPTY_SLOT_TABLE.slice();
-  table.fill(null);
+  if (table === undefined) return new Int32Array(CLUSTER_SLOTS);
+  table.fill(0);
   return table;
 }
 
 /** The server's process is gone for good: its slot table and backlog go back for reuse. Never use it after. */
 export function retireServer(server: ValkeyServer): void {
-  if (freeSlotTables.length < MAX_FREE_SLOT_TABLES) freeSlotTables.push(server.slots);
+  if (freeSlotTables.length < MAX_FREE_SLOT_TABLES) freeSlotTables.push(server.slotOwnerIds);
   server.replication.writes.retire();
 }
 
@@ -73,10 +66,14 @@ export class ValkeyServer {
   /** Node by identity (identities are small integers, so a sparse array beats a Map). */
   private readonly byIdentity: Array<ClusterNode | undefined> = [];
   /**
-   * clusterState.slots: the owner of each slot in this server's view (a table a dead server
-   * gave back, or a copy of a packed template).
+   * clusterState.slots: the owner of each slot in this server's view, as the owner's slotOwnerId
+   * (0: none; ownerById turns it into the node). Numbers, not node references: a failover rebinds
+   * a whole shard's slots on every node, and filling 5461 entries of a reference table with a
+   * node still in V8's young generation took a write barrier's slow path per entry.
    */
-  readonly slots: Array<ClusterNode | null> = takeSlotTable();
+  readonly slotOwnerIds: Int32Array = takeSlotTable();
+  /** Node by slotOwnerId, in the order the nodes were added (0: none). */
+  private readonly ownersById: Array<ClusterNode | null> = [null];
   readonly ownerNotClaiming = new Uint8Array(CLUSTER_SLOTS);
   currentEpoch = 0;
   lastVoteEpoch = 0;
@@ -158,8 +155,11 @@ export class ValkeyServer {
   /** clusterAddNode. */
   addNode(node: ClusterNode): void {
     if (this.lookup(node.identity) !== null) throw new Error(`server ${this.processIndex}: node ${node.name} added twice`);
+    if (node.slotOwnerId !== 0) throw new Error(`server ${this.processIndex}: node ${node.name} already has a slot owner number`);
     this.setIdentity(node.identity, node);
     this.nodes.push(node);
+    node.slotOwnerId = this.ownersById.length;
+    this.ownersById.push(node);
   }
 
   /** clusterRenameNode: a handshake node takes its real id. */
@@ -188,10 +188,27 @@ export class ValkeyServer {
 
   // --- the slot table -----------------------------------------------------------------------
 
+  /** The owner of a slot in this view (server->slots[slot]), or null. */
+  ownerOf(slot: number): ClusterNode | null {
+    return this.ownersById[this.slotOwnerIds[slot]!]!;
+  }
+
+  /** The node a slotOwnerIds entry stands for (null for 0). */
+  ownerById(id: number): ClusterNode | null {
+    return this.ownersById[id]!;
+  }
+
+  /** The whole owner table as nodes, a copy (tests and reports; the model reads ownerOf). */
+  get slots(): Array<ClusterNode | null> {
+    const owners: Array<ClusterNode | null> = [];
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) owners.push(this.ownerOf(slot));
+    return owners;
+  }
+
   /** clusterAddSlot: false if the slot already has an owner. */
   addSlot(node: ClusterNode, slot: number): boolean {
-    if (this.slots[slot] !== null) return false;
-    this.slots[slot] = node;
+    if (this.slotOwnerIds[slot] !== 0) return false;
+    this.slotOwnerIds[slot] = node.slotOwnerId;
     node.numSlots++;
     // Keep a cached set in step: rescanning the 16384-slot table for it on the next nodes.conf
     // save cost the fuzz loop a sixth of its time when migrations move slots one at a time.
@@ -203,9 +220,9 @@ export class ValkeyServer {
 
   /** clusterDelSlot. */
   delSlot(slot: number): void {
-    const owner = this.slots[slot];
-    if (owner === null || owner === undefined) return;
-    this.slots[slot] = null;
+    const owner = this.ownerOf(slot);
+    if (owner === null) return;
+    this.slotOwnerIds[slot] = 0;
     owner.numSlots--;
     if (owner.slotsCache !== null) owner.slotsCache = this.env.slotSets.withoutRange(owner.slotsCache, slot, slot);
     this.ownerNotClaiming[slot] = 0;
@@ -216,21 +233,23 @@ export class ValkeyServer {
    * over a range, done a run of equal owners at a time).
    */
   bindRange(node: ClusterNode, start: number, end: number): void {
-    const slots = this.slots;
+    const ids = this.slotOwnerIds;
+    const nodeId = node.slotOwnerId;
     let slot = start;
     while (slot <= end) {
-      const owner = slots[slot]!;
+      const ownerId = ids[slot]!;
       let runEnd = slot;
-      while (runEnd < end && slots[runEnd + 1] === owner) runEnd++;
+      while (runEnd < end && ids[runEnd + 1] === ownerId) runEnd++;
       const count = runEnd - slot + 1;
-      if (owner !== node) {
+      if (ownerId !== nodeId) {
         // Keep the cached sets in step (cheaper than rescanning the table for them later).
         const sets = this.env.slotSets;
+        const owner = this.ownersById[ownerId]!;
         if (owner !== null) {
           owner.numSlots -= count;
           if (owner.slotsCache !== null) owner.slotsCache = sets.withoutRange(owner.slotsCache, slot, runEnd);
         }
-        slots.fill(node, slot, runEnd + 1);
+        ids.fill(nodeId, slot, runEnd + 1);
         this.ownerNotClaiming.fill(0, slot, runEnd + 1);
         const hadNone = node.numSlots === 0;
         node.numSlots += count;
@@ -265,10 +284,11 @@ export class ValkeyServer {
     let deleted = 0;
     if (node.numSlots === 0) return 0;
     // delSlot for each of its slots, with the cached set emptied once at the end.
-    const slots = this.slots;
+    const ids = this.slotOwnerIds;
+    const nodeId = node.slotOwnerId;
     for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
-      if (slots[slot] === node) {
-        slots[slot] = null;
+      if (ids[slot] === nodeId) {
+        ids[slot] = 0;
         this.ownerNotClaiming[slot] = 0;
         deleted++;
       }
@@ -280,13 +300,13 @@ export class ValkeyServer {
 
   /** node->slots: the node's slots in this view. */
   slotsOf(node: ClusterNode): SlotSet {
-    if (node.slotsCache === null) node.slotsCache = node.numSlots === 0 ? this.env.slotSets.empty : this.env.slotSets.ofOwner(this.slots, node);
+    if (node.slotsCache === null) node.slotsCache = node.numSlots === 0 ? this.env.slotSets.empty : this.env.slotSets.ofOwnerId(this.slotOwnerIds, node.slotOwnerId);
     return node.slotsCache;
   }
 
   /** isSlotUnclaimed: no owner, or the owner stopped advertising it. */
   slotUnclaimed(slot: number): boolean {
-    return this.slots[slot] === null || this.ownerNotClaiming[slot] === 1;
+    return this.slotOwnerIds[slot] === 0 || this.ownerNotClaiming[slot] === 1;
   }
 
   // --- replica lists -----------------------------------------------------------------------

@@ -155,11 +155,11 @@ function checkSetSlot(server: ValkeyServer, slot: number, op: SetSlotOp, nodeIde
   const nodeName = (): string => server.env.identities.nodes.name(nodeIdentity);
   switch (op) {
     case SETSLOT_MIGRATING:
-      if (isPrimary(myself) && server.slots[slot] !== myself) return `ERR I'm not the owner of hash slot ${slot}`;
+      if (isPrimary(myself) && server.ownerOf(slot) !== myself) return `ERR I'm not the owner of hash slot ${slot}`;
       if (node === null) return `ERR I don't know about node ${nodeName()}`;
       return isReplica(node) ? 'ERR Target node is not a master' : null;
     case SETSLOT_IMPORTING:
-      if (server.slots[slot] === myself) return `ERR I'm already the owner of hash slot ${slot}`;
+      if (server.ownerOf(slot) === myself) return `ERR I'm already the owner of hash slot ${slot}`;
       if (node === null) return `ERR I don't know about node ${nodeName()}`;
       return isReplica(node) ? 'ERR Target node is not a master' : null;
     case SETSLOT_STABLE:
@@ -167,7 +167,7 @@ function checkSetSlot(server: ValkeyServer, slot: number, op: SetSlotOp, nodeIde
     case SETSLOT_NODE:
       if (node === null) return `ERR Unknown node ${nodeName()}`;
       if (isReplica(node)) return 'ERR Target node is not a master';
-      if (server.slots[slot] === myself && node !== myself && server.keyspace.countKeysInSlot(slot) !== 0) {
+      if (server.ownerOf(slot) === myself && node !== myself && server.keyspace.countKeysInSlot(slot) !== 0) {
         return `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`;
       }
       return null;
@@ -197,7 +197,7 @@ function assignSlot(server: ValkeyServer, slot: number, node: ClusterNode): void
   // A migrating slot without keys left is no longer migrating once assigned.
   if (server.keyspace.countKeysInSlot(slot) === 0) server.migratingSlotsTo.delete(slot);
   const myPrimary = shardPrimary(myself);
-  const slotWasMine = server.slots[slot] === myPrimary;
+  const slotWasMine = server.ownerOf(slot) === myPrimary;
   server.delSlot(slot);
   server.addSlot(node, slot);
   if (server.env.cluster.allowReplicaMigration && slotWasMine && myPrimary.numSlots === 0) {

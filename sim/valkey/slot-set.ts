@@ -85,6 +85,22 @@ export class SlotSetTable {
     return this.intern(ranges);
   }
 
+  /** ofOwner for a table of owner numbers: the slots whose entry is `id`. */
+  ofOwnerId(ids: Int32Array, id: number): SlotSet {
+    const ranges: number[] = [];
+    let start = -1;
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+      if (ids[slot] === id) {
+        if (start < 0) start = slot;
+      } else if (start >= 0) {
+        ranges.push(start, slot - 1);
+        start = -1;
+      }
+    }
+    if (start >= 0) ranges.push(start, CLUSTER_SLOTS - 1);
+    return this.intern(ranges);
+  }
+
   /** `set` plus the slots start..end. */
   withRange(set: SlotSet, start: number, end: number): SlotSet {
     const ranges: number[] = [];

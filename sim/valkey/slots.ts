@@ -32,7 +32,7 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   const currentPrimary = isPrimary(myself) ? myself : myself.replicaOf;
   const sameShard = sender.shardId === myself.shardId;
   const ownedBefore = server.slotsOf(sender).ranges;
-  const owners = server.slots;
+  const ownerIds = server.slotOwnerIds;
   let newPrimary: ClusterNode | null = null;
   const claimed = slots.ranges;
   const notClaiming = server.ownerNotClaiming;
@@ -51,13 +51,13 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
     while (slot <= last) {
       // Skip the slots whose owner keeps them (usually all of them: a stale claim repeated in every
       // PING), reading the owner's epoch once per run of one owner.
-      let seen: ClusterNode | null = null;
+      let seenId = -1;
       let ownerKeeps = false;
       for (; slot <= last; slot++) {
-        const owner = owners[slot]!;
-        if (owner !== seen) {
-          seen = owner;
-          ownerKeeps = owner !== null && !(owner.configEpoch < senderConfigEpoch);
+        const ownerId = ownerIds[slot]!;
+        if (ownerId !== seenId) {
+          seenId = ownerId;
+          ownerKeeps = ownerId !== 0 && !(server.ownerById(ownerId)!.configEpoch < senderConfigEpoch);
         }
         if (!ownerKeeps || notClaiming[slot] === 1) break;
       }
@@ -65,7 +65,7 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
       // A run of slots to rebind, rebound at once.
       const runStart = slot;
       for (; slot <= last; slot++) {
-        const owner = owners[slot]!;
+        const owner = server.ownerById(ownerIds[slot]!);
         if (!(owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch)) break;
         if (owner === myself && keyspace.countKeysInSlot(slot) > 0) dirtySlots.push(slot);
         if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
@@ -132,7 +132,7 @@ function openSlotsNotClaimed(server: ValkeyServer, sender: ClusterNode, senderCo
   for (const [slot, source] of server.importingSlotsFrom) {
     if (claimedBits[slot] === 1 || source !== sender) continue;
     server.importingSlotsFrom.delete(slot);
-    if (server.slots[slot] === myself) continue;
+    if (server.ownerOf(slot) === myself) continue;
     server.delSlot(slot);
     server.addSlot(myself, slot);
     bumpConfigEpochWithoutConsensus(server);
@@ -150,8 +150,8 @@ export function sendUpdateIfStale(server: ValkeyServer, sender: ClusterNode, sen
   const ranges = own.length > 0 ? rangesSplit(slots.ranges, own, false) : slots.ranges;
   for (let i = 0; i < ranges.length; i += 2) {
     for (let slot = ranges[i]!; slot <= ranges[i + 1]!; slot++) {
-      const owner = server.slots[slot]!;
       if (server.slotUnclaimed(slot)) continue;
+      const owner = server.ownerOf(slot)!;
       if (owner.configEpoch > senderConfigEpoch) {
         sendUpdate(server, sender.link, owner);
         return;
