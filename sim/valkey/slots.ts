@@ -62,15 +62,34 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
         if (!ownerKeeps || notClaiming[slot] === 1) break;
       }
       if (slot > last) break;
-      // A run of slots to rebind, rebound at once.
+      // A run of slots to rebind (no owner, an owner that no longer claims it, or one with an older
+      // configEpoch), rebound at once; walked a run of one owner at a time (a failover rebinds a
+      // whole shard on every node), the slot-by-slot work only where a slot's owner asks for it.
       const runStart = slot;
-      for (; slot <= last; slot++) {
-        const owner = server.ownerById(ownerIds[slot]!);
-        if (!(owner === null || notClaiming[slot] === 1 || owner.configEpoch < senderConfigEpoch)) break;
-        if (owner === myself && keyspace.countKeysInSlot(slot) > 0) dirtySlots.push(slot);
-        if (owner === currentPrimary && currentPrimary !== null) newPrimary = sender;
-        if (openSlots) rewireOpenSlot(server, slot, sender, sameShard);
-        notClaiming[slot] = 0;
+      while (slot <= last) {
+        const ownerId = ownerIds[slot]!;
+        let ownerEnd = slot;
+        while (ownerEnd < last && ownerIds[ownerEnd + 1] === ownerId) ownerEnd++;
+        const owner = server.ownerById(ownerId);
+        let end = ownerEnd;
+        if (owner !== null && !(owner.configEpoch < senderConfigEpoch)) {
+          // An owner that keeps its claim loses only the slots it no longer claims.
+          for (let s = slot; s <= ownerEnd; s++) {
+            if (notClaiming[s] !== 1) {
+              end = s - 1;
+              break;
+            }
+          }
+        }
+        if (owner === myself) for (let s = slot; s <= end; s++) if (keyspace.countKeysInSlot(s) > 0) dirtySlots.push(s);
+        if (owner === currentPrimary && currentPrimary !== null && end >= slot) newPrimary = sender;
+        if (openSlots) for (let s = slot; s <= end; s++) rewireOpenSlot(server, s, sender, sameShard);
+        if (end >= slot) notClaiming.fill(0, slot, end + 1);
+        if (end < ownerEnd) {
+          slot = end + 1;
+          break;
+        }
+        slot = ownerEnd + 1;
       }
       server.bindRange(sender, runStart, slot - 1);
       server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
