@@ -69,23 +69,7 @@ export class SlotSetTable {
     this.empty = this.intern([]);
   }
 
-  /** The set of slots whose entry in `owners` is `owner`. */
-  ofOwner<T>(owners: readonly (T | null)[], owner: T): SlotSet {
-    const ranges: number[] = [];
-    let start = -1;
-    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
-      if (owners[slot] === owner) {
-        if (start < 0) start = slot;
-      } else if (start >= 0) {
-        ranges.push(start, slot - 1);
-        start = -1;
-      }
-    }
-    if (start >= 0) ranges.push(start, CLUSTER_SLOTS - 1);
-    return this.intern(ranges);
-  }
-
-  /** ofOwner for a table of owner numbers: the slots whose entry is `id`. */
+  /** The set of slots whose entry in a table of owner numbers is `id`. */
   ofOwnerId(ids: Int32Array, id: number): SlotSet {
     const ranges: number[] = [];
     let start = -1;

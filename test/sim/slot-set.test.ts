@@ -14,17 +14,17 @@ describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), range), { maxLength: 40 }), (operations) => {
         const table = new SlotSetTable();
-        const owners: Array<number | null> = new Array<number | null>(CLUSTER_SLOTS).fill(null);
+        const owners = new Int32Array(CLUSTER_SLOTS).fill(-1);
         const sets = [0, 1, 2, 3].map(() => table.empty);
         for (const [owner, [start, end]] of operations) {
           for (let slot = start; slot <= end; slot++) {
             const previous = owners[slot];
-            if (previous !== null && previous !== undefined && previous !== owner) sets[previous] = table.withoutRange(sets[previous]!, slot, slot);
+            if (previous! >= 0 && previous !== owner) sets[previous!] = table.withoutRange(sets[previous]!, slot, slot);
             owners[slot] = owner;
           }
           sets[owner] = table.withRange(sets[owner]!, start, end);
         }
-        for (let owner = 0; owner < 4; owner++) expect(sets[owner]).toBe(table.ofOwner(owners, owner));
+        for (let owner = 0; owner < 4; owner++) expect(sets[owner]).toBe(table.ofOwnerId(owners, owner));
       }),
       fcParams,
     );
