@@ -93,7 +93,10 @@ export class WriteBacklog {
     const out: number[] = [];
     for (let i = low; i < this.length; i++) {
       const at = (this.start + i) % size;
-      out.push(this.endOffsets[at]!, this.keys[at]!, this.seqs[at]!);
+      // Math.trunc (exact: offsets and seqs are whole numbers) hands them on as small integers, not
+      // as the heap numbers a Float64Array read gives: the replica stores them in its offset and
+      // seq fields, which V8 would otherwise turn into boxed double fields for good.
+      out.push(Math.trunc(this.endOffsets[at]!), this.keys[at]!, Math.trunc(this.seqs[at]!));
     }
     return out;
   }
