@@ -83,12 +83,17 @@ export class Direction {
   /** The receiver resumed and reads this socket until it is empty. */
   draining = false;
 
-  constructor(
-    readonly connection: Connection,
-    readonly from: number,
-    readonly to: number,
-    readonly towardInitiator: boolean,
-  ) {}
+  readonly connection: Connection;
+  readonly from: number = 0;
+  readonly to: number = 0;
+  readonly towardInitiator: boolean = false;
+
+  constructor(connection: Connection, from: number, to: number, towardInitiator: boolean) {
+    this.connection = connection;
+    this.from = from;
+    this.to = to;
+    this.towardInitiator = towardInitiator;
+  }
 }
 
 export class Connection {
@@ -108,13 +113,16 @@ export class Connection {
   acceptorEndpoint: unknown = null;
   readonly forward: Direction;
   readonly backward: Direction;
+  readonly id: number = 0;
+  readonly kind: number = 0;
+  readonly initiator: number = 0;
+  readonly acceptor: number = 0;
 
-  constructor(
-    readonly id: number,
-    readonly kind: number,
-    readonly initiator: number,
-    readonly acceptor: number,
-  ) {
+  constructor(id: number, kind: number, initiator: number, acceptor: number) {
+    this.id = id;
+    this.kind = kind;
+    this.initiator = initiator;
+    this.acceptor = acceptor;
     this.forward = new Direction(this, initiator, acceptor, false);
     this.backward = new Direction(this, acceptor, initiator, true);
   }
@@ -162,14 +170,20 @@ export class Network {
   private readonly turnFromInitiator: boolean[] = [];
   private readonly turnMessages: Message[] = [];
 
-  constructor(
-    private readonly capacity: number,
-    private readonly scheduler: Scheduler,
-    private readonly deliverEventKind: number,
-    private readonly rng: Rng,
-    private readonly trace: Trace,
-    private host: NetworkHost,
-  ) {
+  private readonly capacity: number = 0;
+  private readonly deliverEventKind: number = 0;
+  private readonly scheduler: Scheduler;
+  private readonly rng: Rng;
+  private readonly trace: Trace;
+  private host: NetworkHost;
+
+  constructor(capacity: number, scheduler: Scheduler, deliverEventKind: number, rng: Rng, trace: Trace, host: NetworkHost) {
+    this.capacity = capacity;
+    this.deliverEventKind = deliverEventKind;
+    this.scheduler = scheduler;
+    this.rng = rng;
+    this.trace = trace;
+    this.host = host;
     this.connectionsOf = Array.from({ length: capacity }, () => []);
     this.waitingFor = Array.from({ length: capacity }, () => []);
     this.drainQueue = new Array<Direction[] | null>(capacity).fill(null);

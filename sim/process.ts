@@ -36,13 +36,18 @@ export class SimProcess {
   /** The last SIGSTOP landed in a loop pass (before its timers), not in epoll_wait. */
   stoppedMidPass = false;
 
-  constructor(
-    readonly index: number,
-    readonly name: string,
-    /** The shard the scenario created it in (null for a node added as an empty primary). */
-    readonly createdShard: number | null,
-    readonly rng: Rng,
-  ) {}
+  readonly index: number = 0;
+  readonly name: string;
+  /** The shard the scenario created it in (null for a node added as an empty primary). */
+  readonly createdShard: number | null;
+  readonly rng: Rng;
+
+  constructor(index: number, name: string, createdShard: number | null, rng: Rng) {
+    this.index = index;
+    this.name = name;
+    this.createdShard = createdShard;
+    this.rng = rng;
+  }
 
   get running(): boolean {
     return this.state === PROCESS_RUNNING;

@@ -253,7 +253,7 @@ export class AckedWritesMonitor {
   private readonly nodesByIndex: Array<NodeFacts | undefined> = [];
   /** Pending acks in the lists (heads in `heads` not counted), and the count that triggers a sweep. */
   private pending = 0;
-  private sweepAt: number;
+  private sweepAt = 0;
   private readonly wins: Win[] = [];
   /** Per key, the position of the last MIGRATE that moved it. */
   private readonly lastMigrated = new Map<string, number>();
@@ -262,10 +262,12 @@ export class AckedWritesMonitor {
    * A sweep comes when the pending acks reach `minSweepAt`, or `sweepGrowth` times what the last
    * sweep kept if more (tests sweep at every pending ack: 1, 0).
    */
-  constructor(
-    private readonly minSweepAt = 1024,
-    private readonly sweepGrowth = 2,
-  ) {
+  private readonly minSweepAt: number = 0;
+  private readonly sweepGrowth: number = 0;
+
+  constructor(minSweepAt = 1024, sweepGrowth = 2) {
+    this.minSweepAt = minSweepAt;
+    this.sweepGrowth = sweepGrowth;
     this.sweepAt = minSweepAt;
   }
 

@@ -2,6 +2,12 @@
  * `clusterNode` and `clusterLink`: what one server knows about one node (itself included, with
  * NODE_MYSELF), and one end of a bus connection. Plain records; the functions that change them
  * live next to the Valkey function they model.
+ *
+ * Numeric fields are declared with a number, not as constructor parameter properties or bare
+ * declarations: with class-field semantics those start as `undefined`, and V8 then keeps the
+ * field as a generic tagged one (a check on every read) rather than a small-integer one. The same
+ * holds for the other hot classes of the simulator (Direction, Connection, Network, SimProcess,
+ * ValkeyServer, WriteBacklog, SlotSet).
  */
 import type { Connection } from '../network.ts';
 import type { SlotSet } from './slot-set.ts';
@@ -10,21 +16,22 @@ import { NEVER_MS, NODE_FAIL, NODE_HANDSHAKE, NODE_PFAIL, NODE_PRIMARY, NODE_REP
 export class ClusterLink {
   /** The node this link belongs to; an inbound link learns it from the first known sender. */
   node: ClusterNode | null;
+  readonly inbound: boolean = false;
+  readonly ctimeAtMs: number = 0;
+  connection: Connection | null;
 
-  constructor(
-    node: ClusterNode | null,
-    readonly inbound: boolean,
-    readonly ctimeAtMs: number,
-    public connection: Connection | null,
-  ) {
+  constructor(node: ClusterNode | null, inbound: boolean, ctimeAtMs: number, connection: Connection | null) {
     this.node = node;
+    this.inbound = inbound;
+    this.ctimeAtMs = ctimeAtMs;
+    this.connection = connection;
   }
 }
 
 export class ClusterNode {
-  flags: number;
+  flags = 0;
   /** The node's address: a process index in the simulator, -1 when unknown (noaddr). */
-  address: number;
+  address = 0;
   configEpoch = 0;
   replicaOf: ClusterNode | null = null;
   /** Sorted by name, as clusterNodeAddReplica keeps them. */
@@ -48,20 +55,20 @@ export class ClusterNode {
   failReporters: ClusterNode[] = [];
   failReportTimesMs: number[] = [];
   /** Interned shard id. */
-  shardId: number;
+  shardId = 0;
   link: ClusterLink | null = null;
   inboundLink: ClusterLink | null = null;
   lastInPingGossip = 0;
 
-  constructor(
-    /** Interned node id (see identities.ts); changes when a handshake node learns its real id. */
-    public identity: number,
-    public name: string,
-    flags: number,
-    address: number,
-    shardId: number,
-    readonly ctimeAtMs: number,
-  ) {
+  /** Interned node id (see identities.ts); changes when a handshake node learns its real id. */
+  identity = 0;
+  name = '';
+  readonly ctimeAtMs: number = 0;
+
+  constructor(identity: number, name: string, flags: number, address: number, shardId: number, ctimeAtMs: number) {
+    this.identity = identity;
+    this.name = name;
+    this.ctimeAtMs = ctimeAtMs;
     this.flags = flags;
     this.address = address;
     this.shardId = shardId;

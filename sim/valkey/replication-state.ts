@@ -17,7 +17,7 @@ export const REPL_CONNECTED = 3;
 
 export class ReplicationState {
   /** server.replid / replid2 / second_replid_offset (ids are world-unique integers). */
-  replId: number;
+  replId = 0;
   replId2 = -1;
   secondReplIdOffset = -1;
   /** server.primary_repl_offset: what this node has (a primary: written; a replica: processed). */
@@ -30,7 +30,7 @@ export class ReplicationState {
    */
   readonly writes = new WriteBacklog(Math.ceil(REPL_BACKLOG_BYTES / DEL_STREAM_BYTES) + 1);
   /** server.runid: a new one each time the process starts (its data starts empty then). */
-  readonly runId: number;
+  readonly runId: number = 0;
 
   /** Replica side: the primary's address (server.primary_host), -1 when none. */
   primaryAddress = -1;

@@ -123,12 +123,14 @@ export class ValkeyServer {
   /** env.scheduler, one load closer: the clock is read many times per message. */
   private readonly scheduler: Scheduler;
 
-  constructor(
-    readonly env: ServerEnv,
-    readonly processIndex: number,
-    readonly rng: Rng,
-    myself: ClusterNode,
-  ) {
+  readonly env: ServerEnv;
+  readonly processIndex: number = 0;
+  readonly rng: Rng;
+
+  constructor(env: ServerEnv, processIndex: number, rng: Rng, myself: ClusterNode) {
+    this.env = env;
+    this.processIndex = processIndex;
+    this.rng = rng;
     this.scheduler = env.scheduler;
     this.myself = myself;
     this.addNode(myself);

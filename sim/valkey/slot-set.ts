@@ -17,13 +17,17 @@ const MAX_INTERNED_SETS = 100_000;
 export class SlotSet {
   private bitsCache: Uint8Array | null = null;
 
-  constructor(
-    /** Canonical text, `0-5460,6000`: equal sets have equal keys. */
-    readonly key: string,
-    /** Flat inclusive pairs: [start0, end0, start1, end1, ...]. */
-    readonly ranges: readonly number[],
-    readonly count: number,
-  ) {}
+  /** Canonical text, `0-5460,6000`: equal sets have equal keys. */
+  readonly key: string;
+  /** Flat inclusive pairs: [start0, end0, start1, end1, ...]. */
+  readonly ranges: readonly number[];
+  readonly count: number = 0;
+
+  constructor(key: string, ranges: readonly number[], count: number) {
+    this.key = key;
+    this.ranges = ranges;
+    this.count = count;
+  }
 
   /** Whether `slot` is in the set: a bisection over the ranges (few, and no 16384-entry table to touch). */
   has(slot: number): boolean {

@@ -36,7 +36,10 @@ export class WriteBacklog {
   /** Every write with endOffset above this is in the ring. */
   floorOffset = 0;
 
-  constructor(private readonly capacity: number) {
+  private readonly capacity: number = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
     // Only the entries [start, start + length) are ever read, so a reused ring needs no clearing.
     const reused = freeRings.pop();
     this.endOffsets = reused?.endOffsets ?? new Float64Array(INITIAL_ENTRIES);
