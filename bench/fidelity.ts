@@ -117,7 +117,7 @@ function thirdNodeSeesReplicaOwning(run: SimRun): boolean {
   const observer = run.world.processes[4]!.server;
   const replica = run.world.processes[1]!.server;
   if (observer === null || replica === null) return false;
-  const owner = observer.slots[0];
+  const owner = observer.ownerOf(0);
   return owner !== null && owner !== undefined && owner.identity === replica.myself.identity && valkey.isPrimary(owner);
 }
 

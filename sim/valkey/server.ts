@@ -200,13 +200,6 @@ export class ValkeyServer {
     return this.ownersById[id]!;
   }
 
-  /** The whole owner table as nodes, a copy (tests and reports; the model reads ownerOf). */
-  get slots(): Array<ClusterNode | null> {
-    const owners: Array<ClusterNode | null> = [];
-    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) owners.push(this.ownerOf(slot));
-    return owners;
-  }
-
   /** clusterAddSlot: false if the slot already has an owner. */
   addSlot(node: ClusterNode, slot: number): boolean {
     if (this.slotOwnerIds[slot] !== 0) return false;

@@ -30,7 +30,7 @@ function setSlot(world: World, index: number, slot: number, op: valkey.SetSlotOp
 
 /** Who owns `slot` in `observer`'s view. */
 function ownerSeen(world: World, observer: string, slot: number): string | null {
-  const owner = serverOf(world, observer).slots[slot];
+  const owner = serverOf(world, observer).ownerOf(slot);
   return owner === null || owner === undefined ? null : world.nameOfIdentity(owner.identity);
 }
 
@@ -103,7 +103,7 @@ validation: { convergence_timeout: 20s }
     runWorldUntil(world, world.nowMs + 1000);
     const importer = serverOf(world, 'node-2');
     expect(importer.importingSlotsFrom.has(7)).toBe(false);
-    expect(importer.slots[7]).toBe(importer.myself);
+    expect(importer.ownerOf(7)).toBe(importer.myself);
     expect(importer.myself.configEpoch).toBeGreaterThan(epochBefore);
     for (const process of world.processes) expect(ownerSeen(world, process.name, 7)).toBe('node-2');
   });

@@ -67,7 +67,7 @@ describe('network faults on the simulator', () => {
     run.runUntilMs(readyAtMs + 4050); // the held packets have been delivered
     for (const observer of ['node-0', 'node-1', 'node-2', 'node-3']) {
       const server = serverOf(run.world, observer);
-      expect(server.slots[16383]!.identity).toBe(newOwner);
+      expect(server.ownerOf(16383)!.identity).toBe(newOwner);
     }
     finish(run);
     expect(roleOf(run.world, 'node-4')).toEqual({ role: 'replica', primary: 'node-5', slots: 0 });
