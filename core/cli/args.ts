@@ -21,6 +21,7 @@ const OPTIONS = {
   trace: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   known: { type: 'string' },
+  'no-known': { type: 'boolean' },
   'valkey-server': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -77,8 +78,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     trace: values.trace ?? false,
     output: values.output,
     known: values.known ?? env.FUZZ_KNOWN,
+    noKnown: values['no-known'] ?? false,
     valkeyServer: values['valkey-server'] ?? env.VALKEY_SERVER,
     file: env.FUZZ_FILE,
   };
+  if (flags.noKnown && values.known !== undefined) throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');
   return { command, positionals: rest, flags, help: values.help ?? false, version: values.version ?? false };
 }

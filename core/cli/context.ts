@@ -70,7 +70,10 @@ export interface Flags {
   crashDir: string;
   trace: boolean;
   output?: string;
+  /** --known / FUZZ_KNOWN: the known-issues list (default: the repository's known-issues.yaml). */
   known?: string;
+  /** --no-known: no known-issues list at all. */
+  noKnown: boolean;
   valkeyServer?: string;
   file?: string;
 }

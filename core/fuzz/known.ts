@@ -1,19 +1,52 @@
 /**
- * The known-fingerprints file (`--known FILE`, `FUZZ_KNOWN`): findings a long run should count but
- * not report, each with the reason it is known, so the run keeps looking for what is new.
+ * The known-issues file: findings that are Valkey's own behaviour, each with why. `fuzz` and `run`
+ * read `known-issues.yaml` at the repository root by default (`--known FILE` or `FUZZ_KNOWN` name
+ * another, `--no-known` turns the list off); a known finding is printed as KNOWN with its upstream
+ * reference, exits 0 and writes no crash file, so a long run keeps looking for what is new.
  * A YAML (or JSON) list:
  *
  *   - fingerprint: failover-bound/no-eligible-replica
- *     reason: valkey#1234, replica with a stale offset never votes
+ *     reason: valkey 8.0.1 <what happens and the rule behind it>
+ *     upstream: valkey-io/valkey#1234      # the issue or PR that reports or fixes it (required)
+ *     fixed_in: "8.1.0"                    # the first fixed release, when there is one
  *
- * Problems are InputErrors (exit 2) naming the file, the line and the entry's field.
+ * An entry excuses a finding only with its reason and an upstream reference (the guide's rule:
+ * never weaken an invariant to silence a finding). Problems are InputErrors (exit 2) naming the
+ * file, the line and the entry's field.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { InputError } from '../backend.ts';
 
-/** fingerprint -> reason */
-export type KnownFingerprints = Map<string, string>;
+export interface KnownIssue {
+  reason: string;
+  /** `valkey-io/valkey#4171`, `redis/redis#8057`, or a URL. */
+  upstream: string;
+  /** The first release that fixed it, or null (still open, or Valkey's design). */
+  fixedIn: string | null;
+}
+
+/** fingerprint -> why it is known */
+export type KnownFingerprints = Map<string, KnownIssue>;
+
+/** The repository's own list, used when no other is named. */
+export const DEFAULT_KNOWN_PATH = fileURLToPath(new URL('../../known-issues.yaml', import.meta.url));
+
+/** `owner/repo#N` or an http(s) URL. */
+const UPSTREAM = /^([\w.-]+\/[\w.-]+#\d+|https?:\/\/\S+)$/;
+
+/**
+ * The known list a command uses: none with `--no-known`, the named file (which must exist), or
+ * the repository's own when it is present. `source` says where it came from, for the start line.
+ */
+export async function loadKnown(options: { known?: string; noKnown: boolean }): Promise<{ known: KnownFingerprints; source: string | null }> {
+  if (options.noKnown) return { known: new Map(), source: null };
+  if (options.known !== undefined) return { known: await readKnownFile(options.known), source: options.known };
+  if (!existsSync(DEFAULT_KNOWN_PATH)) return { known: new Map(), source: null };
+  return { known: await readKnownFile(DEFAULT_KNOWN_PATH), source: 'known-issues.yaml' };
+}
 
 export async function readKnownFile(path: string): Promise<KnownFingerprints> {
   let text: string;
@@ -40,21 +73,36 @@ export function parseKnownFile(text: string, path: string): KnownFingerprints {
   }
   const entries: unknown = doc.toJS();
   if (entries === null || entries === undefined) return new Map();
-  if (!Array.isArray(entries)) fail(doc.contents, '(file)', 'expected a list of {fingerprint, reason} entries');
+  if (!Array.isArray(entries)) fail(doc.contents, '(file)', 'expected a list of {fingerprint, reason, upstream} entries');
   const known: KnownFingerprints = new Map();
   (entries as unknown[]).forEach((entry, index) => {
     const node = doc.getIn([index], true);
+    const field = (name: string) => doc.getIn([index, name], true) ?? node;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      fail(node, `[${index}]`, 'expected an entry with fingerprint and reason');
+      fail(node, `[${index}]`, 'expected an entry with fingerprint, reason and upstream');
     }
-    const { fingerprint, reason } = entry as Record<string, unknown>;
+    const { fingerprint, reason, upstream, fixed_in: fixedIn, ...rest } = entry as Record<string, unknown>;
     if (typeof fingerprint !== 'string' || !/^[a-z-]+\/./.test(fingerprint)) {
-      fail(doc.getIn([index, 'fingerprint'], true) ?? node, `[${index}].fingerprint`, `expected '<invariant>/<shape>', found ${JSON.stringify(fingerprint) ?? 'nothing'}`);
+      fail(field('fingerprint'), `[${index}].fingerprint`, `expected '<invariant>/<shape>', found ${JSON.stringify(fingerprint) ?? 'nothing'}`);
     }
     if (typeof reason !== 'string' || reason.trim() === '') {
-      fail(doc.getIn([index, 'reason'], true) ?? node, `[${index}].reason`, 'expected a non-empty reason (why this finding is known)');
+      fail(field('reason'), `[${index}].reason`, 'expected a non-empty reason (why this finding is known)');
     }
-    known.set(fingerprint as string, reason as string);
+    if (typeof upstream !== 'string' || !UPSTREAM.test(upstream.trim())) {
+      fail(field('upstream'), `[${index}].upstream`, `expected an upstream issue or PR ('valkey-io/valkey#4171' or a URL), found ${JSON.stringify(upstream) ?? 'nothing'}`);
+    }
+    if (fixedIn !== undefined && fixedIn !== null && (typeof fixedIn !== 'string' || !/^\d+\.\d+(\.\d+)?$/.test(fixedIn))) {
+      fail(field('fixed_in'), `[${index}].fixed_in`, `expected a release like "8.1.0" or null, found ${JSON.stringify(fixedIn)}`);
+    }
+    const unknownKey = Object.keys(rest)[0];
+    if (unknownKey !== undefined) fail(field(unknownKey), `[${index}].${unknownKey}`, 'unknown field (expected fingerprint, reason, upstream, fixed_in)');
+    if (known.has(fingerprint as string)) fail(field('fingerprint'), `[${index}].fingerprint`, `${fingerprint} is listed twice`);
+    known.set(fingerprint as string, { reason: reason as string, upstream: (upstream as string).trim(), fixedIn: (fixedIn as string | null | undefined) ?? null });
   });
   return known;
+}
+
+/** `KNOWN <fingerprint>: <upstream>` and, when fixed, the release. */
+export function knownLine(fingerprint: string, issue: KnownIssue): string {
+  return `KNOWN ${fingerprint}: ${issue.upstream}${issue.fixedIn === null ? '' : ` (fixed in ${issue.fixedIn})`}`;
 }

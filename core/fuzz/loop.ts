@@ -12,7 +12,7 @@ import { EnvironmentError } from '../backend.ts';
 import { buildCrashFile, writeCrashFile } from '../crash/index.ts';
 import type { InvariantName } from '../scenario/types.ts';
 import { RunCancelledError, type SeedExecutor } from './executor.ts';
-import type { KnownFingerprints } from './known.ts';
+import type { KnownFingerprints, KnownIssue } from './known.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
 
 /** How many seeds of one fingerprint are remembered (the count goes on). */
@@ -59,8 +59,8 @@ export interface FingerprintTally {
   seeds: number[];
   /** new: the file written; recorded: the file already there; known: null. */
   crashFile: string | null;
-  /** known: why it is known. */
-  reason: string | null;
+  /** known: why it is known, and its upstream reference. */
+  known: KnownIssue | null;
 }
 
 /** Runs that threw (a busfuzz bug, or a generated scenario a backend refused), by message. */
@@ -72,6 +72,8 @@ export interface ErrorTally {
 
 export type FuzzEvent =
   | { type: 'new-finding'; tally: FingerprintTally; outcome: SeedOutcome; crashFile: string }
+  /** The first run of a fingerprint that known-issues explains (no crash file). */
+  | { type: 'known-finding'; tally: FingerprintTally; outcome: SeedOutcome }
   | { type: 'run-error'; tally: ErrorTally; seed: number }
   | { type: 'stopping'; reason: StopReason };
 
@@ -256,9 +258,9 @@ export class FuzzLoop {
       if (existing.seeds.length < SEEDS_KEPT) existing.seeds.push(outcome.seed);
       return;
     }
-    const reason = this.options.known.get(violation.fingerprint) ?? null;
+    const known = this.options.known.get(violation.fingerprint) ?? null;
     const recordedFile = this.options.recorded.get(violation.fingerprint) ?? null;
-    const status: FindingStatus = reason !== null ? 'known' : recordedFile !== null ? 'recorded' : 'new';
+    const status: FindingStatus = known !== null ? 'known' : recordedFile !== null ? 'recorded' : 'new';
     const tally: FingerprintTally = {
       fingerprint: violation.fingerprint,
       invariant: violation.invariant,
@@ -267,10 +269,11 @@ export class FuzzLoop {
       firstSeed: outcome.seed,
       seeds: [outcome.seed],
       crashFile: status === 'recorded' ? recordedFile : null,
-      reason,
+      known,
     };
     this.tallies.set(violation.fingerprint, tally);
     if (status === 'new') this.writes = this.writes.then(() => this.writeCrash(tally, outcome));
+    else if (status === 'known') this.options.onEvent?.({ type: 'known-finding', tally: { ...tally, seeds: [...tally.seeds] }, outcome });
   }
 
   private async writeCrash(tally: FingerprintTally, outcome: SeedOutcome): Promise<void> {

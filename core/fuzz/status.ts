@@ -3,6 +3,7 @@
  * a slower period otherwise (a log file or CI). It shows runs done, runs and steps per second,
  * simulated-time compression, findings by fingerprint and elapsed time; and the final summary.
  */
+import { knownLine } from './known.ts';
 import type { FingerprintTally, FuzzSnapshot, FuzzSummary } from './loop.ts';
 
 /** `1:02:03`, `4:05` */
@@ -122,9 +123,13 @@ export function formatSummary(summary: FuzzSummary, replayCommand: (file: string
   if (summary.tallies.length === 0) lines.push('  no violations found');
   for (const tally of summary.tallies) {
     const seeds = `seed${tally.count > 1 ? 's' : ''} ${tally.seeds.join(', ')}${tally.count > tally.seeds.length ? ', ...' : ''}`;
+    if (tally.known !== null) {
+      lines.push(`  ${knownLine(tally.fingerprint, tally.known)} x${tally.count} (${seeds})`);
+      lines.push(`           ${tally.known.reason}`);
+      continue;
+    }
     lines.push(`  ${tally.status.toUpperCase().padEnd(8)} ${tally.fingerprint} x${tally.count} (${seeds})`);
-    if (tally.status === 'known') lines.push(`           known: ${tally.reason}`);
-    else if (tally.crashFile !== null) lines.push(`           ${replayCommand(tally.crashFile)}`);
+    if (tally.crashFile !== null) lines.push(`           ${replayCommand(tally.crashFile)}`);
   }
   for (const error of summary.errors) {
     lines.push(`  ERROR    ${error.error.kind} x${error.count} (first seed ${error.firstSeed}): ${error.error.message.split('\n')[0]}`);

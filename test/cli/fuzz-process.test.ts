@@ -56,26 +56,40 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     expect(summary.findings.every((finding: { status: string }) => finding.status === 'recorded')).toBe(true);
   });
 
-  it('--known fingerprints are counted with their reason, not written, and not "new" (exit 0 when nothing else is)', async () => {
+  it('--known fingerprints print KNOWN with their upstream reference, are counted, not written, and exit 0 when nothing else is new', async () => {
     const crashDir = join(dir, 'known');
     const knownFile = join(dir, 'known.yaml');
     // With FAKE_BY_SEED=1 every finding is one of these three fingerprints.
     await writeFile(knownFile, [
-      '- fingerprint: views-agree/seed-0', '  reason: fake heal finding',
-      '- fingerprint: failover-bound/slow-failover', '  reason: fake long pause',
-      '- fingerprint: one-primary-per-shard/two-primaries', '  reason: fake kill then partition',
+      '- fingerprint: views-agree/seed-0', '  reason: fake heal finding', '  upstream: valkey-io/valkey#101',
+      '- fingerprint: failover-bound/slow-failover', '  reason: fake long pause', '  upstream: valkey-io/valkey#102', '  fixed_in: "8.1.0"',
+      '- fingerprint: one-primary-per-shard/two-primaries', '  reason: fake kill then partition', '  upstream: valkey-io/valkey#103',
     ].join('\n'));
     const fuzz = fakeCli(['fuzz', '--runs', '30', '--crash-dir', crashDir, '--known', knownFile], { FAKE_BY_SEED: '1' });
     expect((await fuzz.exit).code, fuzz.stderr()).toBe(0);
     expect(fuzz.stderr()).toMatch(/3 known fingerprints from/);
-    expect(fuzz.stderr()).toMatch(/KNOWN {4}views-agree\/seed-0 x\d+/);
-    expect(fuzz.stderr()).toContain('known: fake heal finding');
+    expect(fuzz.stderr()).toMatch(/^KNOWN views-agree\/seed-0: valkey-io\/valkey#101 at seed \d+/m);
+    expect(fuzz.stderr()).toMatch(/KNOWN failover-bound\/slow-failover: valkey-io\/valkey#102 \(fixed in 8\.1\.0\) x\d+/);
+    expect(fuzz.stderr()).toContain('fake heal finding');
     expect(fuzz.stderr()).not.toMatch(/^NEW /m);
     expect(await readdir(crashDir).catch(() => [])).toEqual([]);
-    await writeFile(knownFile, '- fingerprint: views-agree/seed-0\n');
+    await writeFile(knownFile, '- fingerprint: views-agree/seed-0\n  upstream: valkey-io/valkey#1\n');
     const bad = fakeCli(['fuzz', '--runs', '1', '--crash-dir', crashDir, '--known', knownFile]);
     expect((await bad.exit).code).toBe(2);
     expect(bad.stderr()).toMatch(/known\.yaml:1: \[0\]\.reason: expected a non-empty reason/);
+  });
+
+  it('--no-known reports every finding as new; --known with --no-known is bad usage', async () => {
+    const crashDir = join(dir, 'no-known');
+    const knownFile = join(dir, 'known2.yaml');
+    await writeFile(knownFile, '- fingerprint: views-agree/seed-0\n  reason: r\n  upstream: valkey-io/valkey#1\n');
+    const fuzz = fakeCli(['fuzz', '--runs', '30', '--crash-dir', crashDir, '--no-known'], { FAKE_BY_SEED: '1' });
+    expect((await fuzz.exit).code, fuzz.stderr()).toBe(1);
+    expect(fuzz.stderr()).toMatch(/no known-issues list/);
+    expect(fuzz.stderr()).not.toMatch(/^KNOWN /m);
+    const both = fakeCli(['fuzz', '--runs', '1', '--crash-dir', crashDir, '--known', knownFile, '--no-known']);
+    expect((await both.exit).code).toBe(2);
+    expect(both.stderr()).toMatch(/--known and --no-known: pick one/);
   });
 
   it('Ctrl-C during --forever prints a summary, leaves only complete crash files and exits 1 when something new was found', async () => {

@@ -1,7 +1,7 @@
 /**
  * known-issues.yaml: the one list of known Valkey 8.0.1 flaws that both the fuzz loop
  * (`--known known-issues.yaml`) and the properties read. It parses in the fuzz loop's format, and
- * every entry names a real invariant and says why it is known.
+ * every entry names a real invariant, says why it is known and names its upstream issue or PR.
  */
 import { describe, expect, it } from 'vitest';
 import { readKnownFile } from '../../core/fuzz/known.ts';
@@ -15,9 +15,10 @@ describe('known-issues.yaml', () => {
 
   it('lists fingerprints of real invariants, each with a reason that names its source', () => {
     expect(KNOWN_ISSUES.size).toBeGreaterThan(0);
-    for (const [fingerprint, reason] of KNOWN_ISSUES) {
+    for (const [fingerprint, issue] of KNOWN_ISSUES) {
       expect(INVARIANT_NAMES as readonly string[], fingerprint).toContain(fingerprint.split('/')[0]);
-      expect(reason, fingerprint).toMatch(/valkey|redis/i);
+      expect(issue.reason, fingerprint).toMatch(/valkey|redis/i);
+      expect(issue.upstream, fingerprint).toMatch(/^(valkey-io\/valkey|redis\/redis)#\d+$/);
     }
   });
 });

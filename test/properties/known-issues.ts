@@ -13,5 +13,5 @@ export const KNOWN_ISSUES: KnownFingerprints = parseKnownFile(readFileSync(KNOWN
 
 /** Why a fingerprint is known, or undefined when it is not on the list. */
 export function knownReason(fingerprint: string): string | undefined {
-  return KNOWN_ISSUES.get(fingerprint);
+  return KNOWN_ISSUES.get(fingerprint)?.reason;
 }

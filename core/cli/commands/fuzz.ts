@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../backend.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
-import { readKnownFile, type KnownFingerprints } from '../../fuzz/known.ts';
+import { knownLine, loadKnown, type KnownFingerprints } from '../../fuzz/known.ts';
 import { FuzzLoop, type FuzzEvent, type FuzzSummary } from '../../fuzz/loop.ts';
 import { StatusLine, formatSummary, ratesOf } from '../../fuzz/status.ts';
 import { WorkerPool } from '../../fuzz/worker-pool.ts';
@@ -48,11 +48,11 @@ export const fuzzCommand: Command = async (args, context) => {
   if (args.positionals.length > 0) throw new InputError(`fuzz: unexpected argument '${args.positionals[0]}'. Hint: busfuzz --help`);
   const { flags } = args;
   const plan = planFrom(flags);
-  const known: KnownFingerprints = flags.known === undefined ? new Map() : await readKnownFile(flags.known);
+  const { known, source: knownSource } = await loadKnown(flags);
   const corpus = await loadCorpus(flags.crashDir);
   const say = (line: string) => context.stderr.write(`${line}\n`);
   for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
-  say(startLine(flags, plan, known, corpus.recorded.size));
+  say(startLine(flags, plan, known, knownSource, corpus.recorded.size));
 
   const stop = abortOnSignals();
   const status = new StatusLine(context.stderr, context.isTty);
@@ -93,7 +93,7 @@ export const fuzzCommand: Command = async (args, context) => {
   return summary.errors.some((error) => error.error.kind === 'internal') ? EXIT_INTERNAL : 0;
 };
 
-function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, recordedCount: number): string {
+function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, knownSource: string | null, recordedCount: number): string {
   const howLong = [
     plan.runs === null ? 'until stopped' : `${plan.runs} runs`,
     ...(plan.timeLimitMs === null ? [] : [`at most ${plan.timeLimitMs / 1000} s`]),
@@ -101,7 +101,7 @@ function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, recor
   return `busfuzz fuzz: ${flags.backend} backend, seeds from ${plan.firstSeed} (${howLong}), `
     + `max ${plan.maxSteps.toLocaleString('en-US')} steps, ${plan.workers} worker${plan.workers === 1 ? '' : 's'}, `
     + `crash files in ${flags.crashDir}/ (${recordedCount} fingerprints already there)`
-    + (known.size > 0 ? `, ${known.size} known fingerprints from ${flags.known}` : '')
+    + (knownSource !== null ? `, ${known.size} known fingerprints from ${knownSource}` : ', no known-issues list')
     + '. Ctrl-C stops cleanly.';
 }
 
@@ -117,6 +117,10 @@ function describeEvent(event: FuzzEvent): string[] {
         `  replay:     ${replayCommand(event.crashFile)}`,
         `  seed:       ${event.outcome.seed} (npx busfuzz export --seed ${event.outcome.seed} prints its scenario)`,
       ];
+    }
+    case 'known-finding': {
+      const violation = event.outcome.result!.violation!;
+      return [`${knownLine(violation.fingerprint, event.tally.known!)} at seed ${event.outcome.seed}, step ${violation.step} (no crash file: ${event.tally.known!.reason})`];
     }
     case 'run-error': {
       const { error, firstSeed } = event.tally;
@@ -155,7 +159,9 @@ function summaryJson(summary: FuzzSummary, flags: Flags) {
       first_seed: tally.firstSeed,
       seeds: tally.seeds,
       crash_file: tally.crashFile,
-      reason: tally.reason,
+      reason: tally.known?.reason ?? null,
+      upstream: tally.known?.upstream ?? null,
+      fixed_in: tally.known?.fixedIn ?? null,
     })),
     errors: summary.errors.map((error) => ({ kind: error.error.kind, message: error.error.message, count: error.count, first_seed: error.firstSeed })),
   };

@@ -8,6 +8,7 @@
 import { InputError } from '../../backend.ts';
 import { TOOL_VERSION, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
+import { knownLine, loadKnown } from '../../fuzz/known.ts';
 import type { Command } from '../context.ts';
 import { abortOnSignals, describeResult, resultJson } from '../report.ts';
 
@@ -40,12 +41,16 @@ export const reproduceCommand: Command = async (args, context) => {
   for (const line of describeResult(result, null)) say(line);
   const comparison = compareReplay(crash, result);
   for (const line of verdictLines(crash, result, comparison)) say(line);
+  // A reproduced finding still exits 1; known-issues only says why it is Valkey's behaviour.
+  const knownIssue = (await loadKnown(args.flags)).known.get(crash.violation.fingerprint) ?? null;
+  if (knownIssue !== null) say(`${knownLine(crash.violation.fingerprint, knownIssue)}\n  ${knownIssue.reason}`);
   if (args.flags.json) {
     context.stdout.write(`${JSON.stringify(resultJson(result, file, {
       reproduced: comparison.reproduced,
       exact: comparison.exact,
       expected: { invariant: crash.violation.invariant, step: crash.violation.step, fingerprint: crash.violation.fingerprint, trace_hash: crash.traceHash },
       differences: comparison.differences,
+      known: knownIssue === null ? null : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn },
     }))}\n`);
   }
   if (result.verdict === 'aborted') return 130;

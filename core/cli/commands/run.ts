@@ -5,6 +5,7 @@
 import { InputError } from '../../backend.ts';
 import { buildCrashFile, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
+import { knownLine, loadKnown } from '../../fuzz/known.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
 import { abortOnSignals, describeResult, resultJson } from '../report.ts';
 
@@ -15,6 +16,7 @@ export const runCommand: Command = async (args, context) => {
   const loaded = loadScenarioFile(file);
   const scenario = args.flags.seed === undefined ? loaded : { ...loaded, seed: args.flags.seed };
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
+  const { known } = await loadKnown(args.flags);
   const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
   const stop = abortOnSignals();
   let result;
@@ -23,12 +25,21 @@ export const runCommand: Command = async (args, context) => {
   } finally {
     stop.dispose();
   }
+  // A finding known-issues explains is Valkey's documented behaviour: shown as KNOWN, exit 0, and
+  // no crash file joins the corpus (the scenario file itself replays it).
+  const knownIssue = result.violation ? known.get(result.violation.fingerprint) ?? null : null;
   let crashFile: string | null = null;
-  if (result.violation) {
+  if (result.violation && knownIssue === null) {
     crashFile = await writeCrashFile(args.flags.crashDir, buildCrashFile({ scenario, result, maxSteps }));
   }
   for (const line of describeResult(result, crashFile)) context.stderr.write(`${line}\n`);
-  if (args.flags.json) context.stdout.write(`${JSON.stringify(resultJson(result, crashFile))}\n`);
+  if (knownIssue !== null) {
+    context.stderr.write(`${knownLine(result.violation!.fingerprint, knownIssue)}\n  ${knownIssue.reason}\n`);
+  }
+  if (args.flags.json) {
+    const knownJson = knownIssue === null ? null : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn };
+    context.stdout.write(`${JSON.stringify(resultJson(result, crashFile, { known: knownJson }))}\n`);
+  }
   if (result.verdict === 'aborted') return 130;
-  return result.verdict === 'violation' ? 1 : 0;
+  return result.verdict === 'violation' && knownIssue === null ? 1 : 0;
 };

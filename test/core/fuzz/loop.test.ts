@@ -104,12 +104,12 @@ describe('fuzz loop (fake backend, in process)', () => {
     const expected = await expectedFindings(seedsFrom(1, 40));
     const [knownFingerprint, recordedFingerprint] = [...expected.first.keys()];
     const { loop } = loopWith({}, {
-      known: new Map([[knownFingerprint!, 'reported upstream']]),
+      known: new Map([[knownFingerprint!, { reason: 'reported upstream', upstream: 'valkey-io/valkey#1', fixedIn: null }]]),
       recorded: new Map([[recordedFingerprint!, 'crashes/old.json']]),
     });
     const summary = await loop.run();
     const byFingerprint = new Map(summary.tallies.map((t) => [t.fingerprint, t]));
-    expect(byFingerprint.get(knownFingerprint!)).toMatchObject({ status: 'known', reason: 'reported upstream', crashFile: null, count: expected.counts.get(knownFingerprint!) });
+    expect(byFingerprint.get(knownFingerprint!)).toMatchObject({ status: 'known', known: { reason: 'reported upstream' }, crashFile: null, count: expected.counts.get(knownFingerprint!) });
     expect(byFingerprint.get(recordedFingerprint!)).toMatchObject({ status: 'recorded', crashFile: 'crashes/old.json' });
     expect(summary.newCount).toBe(expected.first.size - 2);
     expect((await readdir(dir)).length).toBe(expected.first.size - 2);

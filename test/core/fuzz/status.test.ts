@@ -7,8 +7,8 @@ import { StatusLine, formatCount, formatElapsed, formatStatusLine, formatSummary
 const snapshot: FuzzSnapshot = {
   firstSeed: 1, runs: 120, steps: 24_000_000, simTimeMs: 3_600_000, elapsedMs: 60_000, runWallMs: 110_000, inFlight: 2, resumeSeed: 121,
   tallies: [
-    { fingerprint: 'views-agree/a', invariant: 'views-agree', status: 'new', count: 3, firstSeed: 4, seeds: [4, 9, 30], crashFile: 'crashes/crash-aaa-4.json', reason: null },
-    { fingerprint: 'failover-bound/b', invariant: 'failover-bound', status: 'known', count: 7, firstSeed: 2, seeds: [2], crashFile: null, reason: 'valkey#9' },
+    { fingerprint: 'views-agree/a', invariant: 'views-agree', status: 'new', count: 3, firstSeed: 4, seeds: [4, 9, 30], crashFile: 'crashes/crash-aaa-4.json', known: null },
+    { fingerprint: 'failover-bound/b', invariant: 'failover-bound', status: 'known', count: 7, firstSeed: 2, seeds: [2], crashFile: null, known: { reason: 'valkey 8.0.1 rule', upstream: 'valkey-io/valkey#9', fixedIn: '8.1.0' } },
   ],
   errors: [],
 };
@@ -52,8 +52,8 @@ describe('fuzz status', () => {
     expect(text).toContain('fuzz stopped (interrupted) after 1:00: 120 runs from seed 1');
     expect(text).toContain('NEW      views-agree/a x3 (seeds 4, 9, 30)');
     expect(text).toContain('npx busfuzz reproduce crashes/crash-aaa-4.json');
-    expect(text).toContain('KNOWN    failover-bound/b x7 (seeds 2, ...)');
-    expect(text).toContain('known: valkey#9');
+    expect(text).toContain('KNOWN failover-bound/b: valkey-io/valkey#9 (fixed in 8.1.0) x7 (seeds 2, ...)');
+    expect(text).toContain('valkey 8.0.1 rule');
     expect(text).toContain('--seed 121');
   });
 });
