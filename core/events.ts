@@ -16,9 +16,10 @@ export type ObservedEvent =
   | (EventBase & { kind: 'election-won'; node: string; epoch: number; consensus: boolean })
   /**
    * A node's own role, primary or epochs changed (the simulator reports each change as it happens;
-   * the real backend on each poll). `primary` is the node name of its primary, or null.
+   * the real backend on each poll). `primary` is the node name of its primary, or null. `id` is the
+   * node's cluster id then (a hard reset gives it a new one), so every id a node ever had has a name.
    */
-  | (EventBase & { kind: 'node-state'; node: string; role: 'primary' | 'replica'; primary: string | null; currentEpoch: number; configEpoch: number; slotCount: number })
+  | (EventBase & { kind: 'node-state'; node: string; id?: string; role: 'primary' | 'replica'; primary: string | null; currentEpoch: number; configEpoch: number; slotCount: number })
   /**
    * A write acknowledged to the client after WAIT. Writes to one key carry increasing `seq`.
    * `holders` are the nodes that may hold it at ack time, `copies` how many of them surely do

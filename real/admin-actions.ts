@@ -12,7 +12,7 @@ import { meet as meetNodes, prepareAlone } from './formation.ts';
 import { emitFault, errorText, resolveNode, type StepContext } from './step-context.ts';
 import { delay } from './server-process.ts';
 
-/** How long add_node waits for the new node to learn the primary it should replicate. */
+/** How long add_node and replicate wait for the node to learn the primary it should replicate. */
 const LEARN_PRIMARY_TIMEOUT_MS = 10_000;
 /** Keys moved per MIGRATE. */
 const MIGRATE_BATCH_KEYS = 100;
@@ -89,10 +89,20 @@ export async function reset(context: StepContext, step: StepOf<'reset'>): Promis
   if (reply !== null) context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause: 'reset' });
 }
 
+/**
+ * CLUSTER REPLICATE once the node knows the primary: after a RESET and MEET (the generator's
+ * recipe) the handshake and gossip take a moment, and an operator waits for them rather than send
+ * a REPLICATE that Valkey refuses as an unknown node. A node that has not learned it within
+ * LEARN_PRIMARY_TIMEOUT_MS (its MEET timed out, say) is reported and left as it is.
+ */
 export async function replicate(context: StepContext, step: StepOf<'replicate'>): Promise<void> {
   const node = resolveNode(context, step.target);
   const primary = resolveNode(context, step.primary);
   if (!running(node) || primary === null || primary.id === null) return skip(context, 'replicate', `${step.target}/${step.primary}`);
+  if (!(await waitUntilKnows(node, primary.id, context.signal))) {
+    emitFault(context, 'replicate', [node], `${node.name} did not learn ${primary.name} within ${LEARN_PRIMARY_TIMEOUT_MS} ms (its MEET did not complete): not replicating`);
+    return;
+  }
   await sendAndReport(context, 'replicate', node, [node], ['CLUSTER', 'REPLICATE', primary.id]);
 }
 

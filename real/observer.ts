@@ -64,11 +64,11 @@ export class Observer {
   private stateChange(nodeName: string, report: NodeReport, atMs: number): ObservedEvent | null {
     const primary = report.replicaOf === null ? null : this.nameOfId(report.replicaOf);
     const slotCount = countSlots(report.slots);
-    const key = `${report.role} ${primary} ${report.currentEpoch} ${report.configEpoch} ${slotCount}`;
+    const key = `${report.id} ${report.role} ${primary} ${report.currentEpoch} ${report.configEpoch} ${slotCount}`;
     if (this.lastStateKeys.get(nodeName) === key) return null;
     this.lastStateKeys.set(nodeName, key);
     return {
-      kind: 'node-state', atMs, node: nodeName, role: report.role, primary,
+      kind: 'node-state', atMs, node: nodeName, id: report.id, role: report.role, primary,
       currentEpoch: report.currentEpoch, configEpoch: report.configEpoch, slotCount,
     };
   }

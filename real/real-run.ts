@@ -16,7 +16,7 @@ import { crashFileName } from '../core/crash/format.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
 import { rngFor } from '../core/rng.ts';
-import { planRun, type Plan } from '../core/scenario/plan.ts';
+import { PlanClock, planRun, type Plan } from '../core/scenario/plan.ts';
 import type { Scenario, Step } from '../core/scenario/types.ts';
 import type { ClusterView } from '../core/view.ts';
 import { finding, type Finding, type Violation } from '../core/violation.ts';
@@ -157,14 +157,27 @@ export class RealRun {
     this.pollLoop = this.pollForever();
   }
 
+  /**
+   * Each phase at its time on the plan's clock (core/scenario/plan.ts, as the simulator keeps it):
+   * a `wait` holds the rest of the plan for as long as it waited, and a phase that a slow step made
+   * overdue moves every later phase by its delay, so steps keep their spacing.
+   */
   private async walkPlan(): Promise<void> {
     const runner = new StepRunner(this.stepContext());
+    // Offsets count from ready (nowMs() is 0 there).
+    const clock = new PlanClock(0);
+    let previousEndMs = 0;
     for (const phase of this.plan.phases) {
-      await this.sleepUntil(phase.atMs);
+      // Late only because the step before it took time: a few ms of timer jitter move nothing.
+      if (previousEndMs > clock.dueMs(phase.atMs)) clock.ranLate(phase.atMs, previousEndMs);
+      await this.sleepUntil(clock.dueMs(phase.atMs));
       this.countStep();
+      const startedMs = this.nowMs();
       await runner.apply(phase);
+      if (phase.step.action === 'wait' && phase.phase === 'start') clock.holdFor(this.nowMs() - startedMs);
+      previousEndMs = this.nowMs();
     }
-    await this.sleepUntil(this.plan.quietAtMs);
+    await this.sleepUntil(clock.dueMs(this.plan.quietAtMs));
   }
 
   /** Quiet: heal, stop writes, wait for convergence, read back. */

@@ -75,13 +75,27 @@ export class AdminActions {
     if (error === null) this.world.emit({ kind: 'data-lost', atMs: this.world.clockMs, node: this.name(node), cause: 'reset' });
   }
 
+  /**
+   * CLUSTER REPLICATE once the node knows the primary (after a RESET and MEET the handshake and
+   * gossip take a moment; an operator waits for them); reported and skipped when it has not learned
+   * it within LEARN_PRIMARY_TIMEOUT_MS (its MEET timed out). As real/admin-actions.ts does.
+   */
   replicate(step: StepOf<'replicate'>): void {
     const node = this.context.resolve(step.target);
     const primary = this.context.resolve(step.primary);
     const identity = primary < 0 ? -1 : this.identityOf(primary);
     if (!this.running(node) || identity < 0) return this.skip('replicate', `${step.target}/${step.primary}`);
-    const error = this.world.command(node, (server) => valkey.replicate(server, identity)) ?? null;
-    this.emit('replicate', [node], outcome(error));
+    const issue = (): void => {
+      const error = this.world.command(node, (server) => valkey.replicate(server, identity)) ?? null;
+      this.emit('replicate', [node], outcome(error));
+    };
+    if (this.knows(node, identity)) return issue();
+    this.begin();
+    this.untilKnows(node, identity, this.world.nowMs + LEARN_PRIMARY_TIMEOUT_MS, (known) => {
+      if (known) issue();
+      else this.emit('replicate', [node], `${this.name(node)} did not learn ${this.name(primary)} within ${LEARN_PRIMARY_TIMEOUT_MS} ms (its MEET did not complete): not replicating`);
+      this.end();
+    });
   }
 
   addNode(step: StepOf<'add_node'>): void {
@@ -219,10 +233,16 @@ export class AdminActions {
   }
 
   /** Polls `node` until it knows `identity` past its handshake, or the deadline passes. */
-  private untilKnows(node: number, identity: number, deadlineMs: number, then: (known: boolean) => void): void {
+  /** Whether the running node knows `identity`, past the handshake. */
+  private knows(node: number, identity: number): boolean {
     const server = this.world.server(node);
-    const known = server !== null && this.world.processes[node]!.state === PROCESS_RUNNING && server.lookup(identity) !== null && !valkey.inHandshake(server.lookup(identity)!);
-    if (known) return then(true);
+    if (server === null || this.world.processes[node]!.state !== PROCESS_RUNNING) return false;
+    const peer = server.lookup(identity);
+    return peer !== null && !valkey.inHandshake(peer);
+  }
+
+  private untilKnows(node: number, identity: number, deadlineMs: number, then: (known: boolean) => void): void {
+    if (this.knows(node, identity)) return then(true);
     if (this.world.nowMs >= deadlineMs || this.world.processes[node]!.state === PROCESS_DOWN) return then(false);
     this.world.after(LEARN_POLL_MS, () => this.untilKnows(node, identity, deadlineMs, then));
   }

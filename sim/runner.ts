@@ -16,7 +16,7 @@ import type { RunOptions, RunResult } from '../core/backend.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
 import { expandChaos } from '../core/scenario/chaos.ts';
-import { planRun, type Plan, type PlannedPhase } from '../core/scenario/plan.ts';
+import { PlanClock, planRun, type Plan, type PlannedPhase } from '../core/scenario/plan.ts';
 import type { Scenario, StepOf } from '../core/scenario/types.ts';
 import type { ClusterView } from '../core/view.ts';
 import type { Finding, Violation } from '../core/violation.ts';
@@ -75,7 +75,7 @@ export class SimRun implements WorldObserver {
   private readonly keepAckEvents: boolean;
   private plan: Plan | null = null;
   private phaseIndex = 0;
-  private shiftMs = 0;
+  private clock: PlanClock | null = null;
   private waiting: { step: StepOf<'wait'>; startedAtMs: number } | null = null;
   private readyView: ClusterView | null = null;
 
@@ -189,6 +189,7 @@ export class SimRun implements WorldObserver {
       return;
     }
     this.readyAtMs = this.world.nowMs;
+    this.clock = new PlanClock(this.readyAtMs);
     this.readyView = buildClusterView(this.world);
     this.plan = planRun(this.scenario, expandChaos(this.scenario));
     const steps = this.plan.steps;
@@ -198,7 +199,7 @@ export class SimRun implements WorldObserver {
   }
 
   private planTimeMs(offsetMs: number): number {
-    return this.readyAtMs + this.shiftMs + offsetMs;
+    return this.clock!.dueMs(offsetMs);
   }
 
   private scheduleNextPhase(): void {
@@ -226,7 +227,10 @@ export class SimRun implements WorldObserver {
       if (this.faults.busy) {
         // An admin action takes time (add_node, migrate_slots): the plan goes on when it ends.
         this.faults.onIdle = () => {
-          if (!this.done) this.applyDuePhases();
+          if (this.done) return;
+          const next = this.plan!.phases[this.phaseIndex];
+          if (next !== undefined) this.clock!.ranLate(next.atMs, this.world.nowMs);
+          this.applyDuePhases();
         };
         return;
       }
@@ -271,7 +275,7 @@ export class SimRun implements WorldObserver {
       // (a fault whose end comes after the wait keeps the cluster from converging meanwhile).
       const detail = found === null ? 'converged' : `not converged within ${waiting.step.timeoutMs} ms, going on`;
       world.emit({ kind: 'fault', atMs: world.clockMs, action: 'wait', nodes: [], detail });
-      this.shiftMs += world.nowMs - waiting.startedAtMs;
+      this.clock!.holdFor(world.nowMs - waiting.startedAtMs);
       this.waiting = null;
       this.scheduleNextPhase();
       return;

@@ -577,6 +577,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
       kind: 'node-state',
       atMs: this.clockMs,
       node: this.processes[index]!.name,
+      id: myself.name,
       role: role === 1 ? 'primary' : 'replica',
       primary: primary < 0 ? null : this.nameOfIdentity(primary),
       currentEpoch: server.currentEpoch,

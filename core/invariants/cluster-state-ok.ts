@@ -11,12 +11,12 @@
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { unreplaceablePrimaries } from './failover-bound.ts';
-import { deadSlotOwningShards, failoverQuorumLost } from './slot-coverage.ts';
+import { deadSlotOwningShards, failoverQuorumLost } from './dead-owners.ts';
 import { NodeDirectory, lastView, liveNodes, type LiveNode } from './view-facts.ts';
 
 /** Shards that own slots in some live view (by the owners' last shard ids). */
 function slotOwningShardCount(context: InvariantContext, live: readonly LiveNode[]): number {
-  const directory = new NodeDirectory(context.views);
+  const directory = new NodeDirectory(context);
   const owning = new Set<string>();
   for (const observer of live) {
     for (const peer of observer.report.peers) {
@@ -33,7 +33,7 @@ function slotsOfUnreplaceablePrimary(context: InvariantContext, live: readonly L
   if (!context.scenario.cluster.requireFullCoverage) return false;
   const names = unreplaceablePrimaries(context);
   if (names.size === 0) return false;
-  const directory = new NodeDirectory(context.views);
+  const directory = new NodeDirectory(context);
   return live.some((observer) => observer.report.peers.some((peer) => {
     const name = directory.nameOf(peer.id);
     return peer.slots.length > 0 && name !== undefined && names.has(name);

@@ -120,7 +120,7 @@ function quorumAt(context: InvariantContext, atMs: number): { size: number; aliv
 
 /** The first election won after the primary went down by a node of its shard. */
 function replacingWin(context: InvariantContext, down: DownPrimary): Extract<ObservedEvent, { kind: 'election-won' }> | null {
-  const directory = new NodeDirectory(context.views);
+  const directory = new NodeDirectory(context);
   const downShard = directory.shardOf(down.event.node);
   const formerPrimary = new Map<string, string | null>();
   const { events } = context;

@@ -2,12 +2,15 @@
  * membership-symmetric: after faults heal, every live node knows every other live node by its
  * current id, with an address (no `noaddr`) and past the handshake, and keeps no handshake entry
  * for a live node's address (protocol reference §9.3 "known_nodes identical and symmetric,
- * including no noaddr ghosts"; §5.1, §5.2). Down nodes may be known or forgotten.
+ * including no noaddr ghosts"; §5.1, §5.2). Down nodes may be known or forgotten. A live node that
+ * no other live node knows by its current id and that knows none of them is reported first, as
+ * `isolated` (one finding, not one per peer): it is outside the cluster, and the slot and view
+ * invariants judge members only.
  */
 import type { PeerView } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
-import { lastView, liveNodes, peerById, type LiveNode } from './view-facts.ts';
+import { isIsolated, lastView, liveNodes, peerById, type LiveNode } from './view-facts.ts';
 
 function peerFinding(observer: LiveNode, subject: LiveNode, peer: PeerView | undefined, atMs: number): Finding | null {
   if (peer === undefined) {
@@ -52,6 +55,17 @@ function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
   if (view === null) return null;
   const live = liveNodes(view);
+  for (const node of live) {
+    if (!isIsolated(node, live)) continue;
+    return finding(
+      'membership-symmetric',
+      'isolated',
+      `${node.name} (id ${node.report.id.slice(0, 8)}) is outside the cluster at ${view.atMs} ms: no other live node knows ` +
+        `its current id and it knows none of them (${node.report.peers.length - 1} other entries in its CLUSTER NODES); ` +
+        'after healing every live node is a member',
+      [node.name],
+    );
+  }
   for (const observer of live) {
     for (const subject of live) {
       if (subject === observer) continue;

@@ -18,7 +18,7 @@ function check(context: InvariantContext): Finding | null {
   if (view === null) return null;
   const live = liveNodes(view);
   const liveById = new Map(live.map((node) => [node.report.id, node] as const));
-  const directory = new NodeDirectory(context.views);
+  const directory = new NodeDirectory(context);
   const linkOf = (observer: LiveNode, id: string): Link | null => {
     const own = liveById.get(id)?.report;
     if (own !== undefined) return { role: own.role, replicaOf: own.replicaOf };

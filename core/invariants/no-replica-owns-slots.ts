@@ -21,7 +21,7 @@ function check(context: InvariantContext): Finding | null {
       [node.name],
     );
   }
-  const directory = new NodeDirectory(context.views);
+  const directory = new NodeDirectory(context);
   for (const observer of live) {
     for (const peer of observer.report.peers) {
       if (peer.id === observer.report.id || peer.role !== 'replica' || peer.slots.length === 0) continue;

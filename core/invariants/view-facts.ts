@@ -4,6 +4,7 @@
  * verdicts: each invariant file decides what is wrong.
  */
 import { compareNodeNames } from '../violation.ts';
+import type { ObservedEvent } from '../events.ts';
 import type { ClusterView, NodeReport, PeerView } from '../view.ts';
 
 /** CLUSTER_SLOTS. */
@@ -42,30 +43,62 @@ export function liveNodes(view: ClusterView): LiveNode[] {
 }
 
 /**
- * Node ids to scenario names and names to shard ids, from the reports of the views: the last view
- * answers most questions, older views (ids of nodes now down, changed by RESET HARD) are read only
- * when it cannot, since the simulator may keep many views and checks run often.
+ * Whether a live node stands outside the cluster: no other live node knows it by its current id,
+ * and it knows no other live node (a RESET HARD whose MEET timed out, say). Such a node is not a
+ * member: membership-symmetric reports it (`isolated`), and the invariants that judge the
+ * cluster's slots and views leave it out rather than report 16384 slots it cannot see.
+ */
+export function isIsolated(node: LiveNode, live: readonly LiveNode[]): boolean {
+  if (live.length < 2) return false;
+  const id = node.report.id;
+  const liveIds = new Set<string>();
+  for (const other of live) {
+    if (other === node) continue;
+    liveIds.add(other.report.id);
+    for (const peer of other.report.peers) if (peer.id === id) return false;
+  }
+  for (const peer of node.report.peers) if (liveIds.has(peer.id)) return false;
+  return true;
+}
+
+/** The live nodes that are cluster members (not isolated), by node name. */
+export function clusterMembers(view: ClusterView): LiveNode[] {
+  const live = liveNodes(view);
+  return live.filter((node) => !isIsolated(node, live));
+}
+
+/**
+ * Node ids to scenario names and names to shard ids, from the reports of the views and from the
+ * node-state events (which carry each node's id as it changes, so an id a node had only between two
+ * views, before a RESET HARD say, still has its name). The last view answers most questions; older
+ * views and the events are read only when it cannot, since the simulator may keep many views and
+ * events and checks run often.
  */
 export class NodeDirectory {
   private recent: { names: Map<string, string>; shards: Map<string, string> } | null = null;
   private full: { names: Map<string, string>; shards: Map<string, string> } | null = null;
+  private readonly views: readonly ClusterView[];
+  private readonly events: readonly ObservedEvent[];
 
-  constructor(private readonly views: readonly ClusterView[]) {}
+  constructor(context: { views: readonly ClusterView[]; events?: readonly ObservedEvent[] }) {
+    this.views = context.views;
+    this.events = context.events ?? [];
+  }
 
   nameOf(id: string): string | undefined {
-    this.recent ??= NodeDirectory.read(this.views.slice(-1));
+    this.recent ??= NodeDirectory.read(this.views.slice(-1), []);
     const found = this.recent.names.get(id);
     if (found !== undefined) return found;
-    this.full ??= NodeDirectory.read(this.views);
+    this.full ??= NodeDirectory.read(this.views, this.events);
     return this.full.names.get(id);
   }
 
   /** The last shard id the node reported (a down node keeps the one it had). */
   shardOf(name: string): string | undefined {
-    this.recent ??= NodeDirectory.read(this.views.slice(-1));
+    this.recent ??= NodeDirectory.read(this.views.slice(-1), []);
     const found = this.recent.shards.get(name);
     if (found !== undefined) return found;
-    this.full ??= NodeDirectory.read(this.views);
+    this.full ??= NodeDirectory.read(this.views, this.events);
     return this.full.shards.get(name);
   }
 
@@ -74,11 +107,12 @@ export class NodeDirectory {
     return this.nameOf(id) ?? `unknown node ${id.slice(0, 8)}`;
   }
 
-
   /** Later views win: ids change on RESET HARD, shard ids on replica moves. */
-  private static read(views: readonly ClusterView[]): { names: Map<string, string>; shards: Map<string, string> } {
+  private static read(views: readonly ClusterView[], events: readonly ObservedEvent[]): { names: Map<string, string>; shards: Map<string, string> } {
     const names = new Map<string, string>();
     const shards = new Map<string, string>();
+    // An id belongs to one node for good (a reset makes a new one), so events and views never disagree.
+    for (const event of events) if (event.kind === 'node-state' && event.id !== undefined) names.set(event.id, event.node);
     for (const view of views) {
       for (const node of view.nodes) {
         if (node.report === null) continue;

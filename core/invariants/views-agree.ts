@@ -2,28 +2,33 @@
  * views-agree: every live node reports the same slot owners, and the same role for every live
  * node (protocol reference §9.3: "all nodes' CLUSTER SLOTS identical"). Each view is compared with
  * the first live node's; a live node missing from a view is membership-symmetric's finding.
+ * Slots whose every claimed owner is a dead primary that cannot be replaced are excused, as in
+ * slot-coverage (dead-owners.ts): a node that joined after the owner died sees them unassigned.
  */
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
+import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
-  NodeDirectory, SLOT_COUNT, describeSlots, lastView, liveNodes, ownedRanges, ownerIdOf, peerById, sameRanges, slotOwnerTable,
+  NodeDirectory, SLOT_COUNT, describeSlots, lastView, clusterMembers, ownedRanges, ownerIdOf, peerById, sameRanges, slotOwnerTable,
   type LiveNode, type SlotOwnerTable,
 } from './view-facts.ts';
 
-function slotOwnersFinding(reference: LiveNode, mine: SlotOwnerTable, other: LiveNode, context: InvariantContext, atMs: number): Finding | null {
+function slotOwnersFinding(
+  reference: LiveNode, mine: SlotOwnerTable, other: LiveNode, excused: Uint8Array | null, context: InvariantContext, atMs: number,
+): Finding | null {
   const theirs = slotOwnerTable(other.report);
   const differing: number[] = [];
   let oneSideUnassigned = false;
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const a = ownerIdOf(mine, slot);
     const b = ownerIdOf(theirs, slot);
-    if (a === b) continue;
+    if (a === b || (excused !== null && excused[slot] === 1)) continue;
     differing.push(slot);
     if (a === null || b === null) oneSideUnassigned = true;
   }
   if (differing.length === 0) return null;
-  const directory = new NodeDirectory(context.views);
+  const directory = new NodeDirectory(context);
   const first = differing[0]!;
   const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
@@ -64,16 +69,22 @@ function rolesFinding(live: readonly LiveNode[], atMs: number): Finding | null {
 function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
   if (view === null) return null;
-  const live = liveNodes(view);
+  const live = clusterMembers(view);
   if (live.length === 0) return null;
   const reference = live[0]!;
   const referenceRanges = ownedRanges(reference.report);
   let referenceTable: SlotOwnerTable | null = null;
+  let excused: Uint8Array | null = null;
+  let excusedRead = false;
   for (const other of live.slice(1)) {
     // Fast path: identical merged ranges mean identical owners; the per-slot diff only otherwise.
     if (sameRanges(referenceRanges, ownedRanges(other.report))) continue;
     referenceTable ??= slotOwnerTable(reference.report);
-    const found = slotOwnersFinding(reference, referenceTable, other, context, view.atMs);
+    if (!excusedRead) {
+      excused = unservableSlots(live, unservableOwnerIds(context, live, new NodeDirectory(context)));
+      excusedRead = true;
+    }
+    const found = slotOwnersFinding(reference, referenceTable, other, excused, context, view.atMs);
     if (found !== null) return found;
   }
   return rolesFinding(live, view.atMs);

@@ -72,3 +72,35 @@ export function planRun(scenario: Scenario, chaosSteps: readonly Step[] = []): P
 function byAtMs(a: { atMs: number }, b: { atMs: number }): number {
   return a.atMs - b.atMs;
 }
+
+/**
+ * When each phase is due on a backend's clock: its offset from the moment the cluster was ready,
+ * plus the time the plan was held back. Both backends keep one, so a scenario's steps keep the same
+ * spacing on either:
+ * - a `wait` step holds the rest of the plan for as long as it waited (`holdFor`);
+ * - a step that takes time (add_node, migrate_slots, a REPLICATE waiting for its MEET) may run past
+ *   the next phases' times; those then run when it ends, and every later phase moves by the same
+ *   delay (`ranLate`), so a recipe's MEET, REPLICATE and FORGET keep their spacing instead of firing
+ *   in one instant.
+ */
+export class PlanClock {
+  private shiftMs = 0;
+
+  constructor(private readonly readyAtMs: number) {}
+
+  /** The backend time at which a phase with offset `atMs` is due. */
+  dueMs(atMs: number): number {
+    return this.readyAtMs + this.shiftMs + atMs;
+  }
+
+  /** The plan was held `ms` (a `wait` step): everything after it moves later by that much. */
+  holdFor(ms: number): void {
+    this.shiftMs += Math.max(0, ms);
+  }
+
+  /** At `nowMs` the phase with offset `atMs` is about to run; if it is overdue, later phases move too. */
+  ranLate(atMs: number, nowMs: number): void {
+    const lateMs = nowMs - this.dueMs(atMs);
+    if (lateMs > 0) this.shiftMs += lateMs;
+  }
+}

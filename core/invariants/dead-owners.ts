@@ -1,0 +1,91 @@
+/**
+ * Slots Valkey cannot serve and is right not to: those whose every claimed owner, in every live
+ * view, is a dead primary that no rule lets a replica replace. Such an owner is one that
+ * failover-bound excuses (no eligible replica left, the data-age gate, no quorum), one whose shard
+ * has no live node at all, or any dead owner once the failover quorum is lost (§2.3, §3.3).
+ *
+ * Views may then differ on those slots without any fault of Valkey's: a node that joined (or was
+ * reset and met again) after the owner died never hears the owner's own PING, the only message
+ * that carries its slots (gossip entries carry none, §1.2), so it sees them unassigned while older
+ * nodes still name the dead owner. slot-coverage and views-agree both excuse such slots.
+ */
+import type { InvariantContext } from './api.ts';
+import { unreplaceablePrimaries } from './failover-bound.ts';
+import { NodeDirectory, SLOT_COUNT, type LiveNode } from './view-facts.ts';
+
+/** Shards (by last reported shard id) that own slots in some live view but have no live node. */
+export function deadSlotOwningShards(context: InvariantContext, live: readonly LiveNode[]): Set<string> {
+  const directory = new NodeDirectory(context);
+  const liveShards = new Set(live.map((node) => node.report.shardId));
+  const dead = new Set<string>();
+  for (const observer of live) {
+    for (const peer of observer.report.peers) {
+      if (peer.slots.length === 0) continue;
+      const name = directory.nameOf(peer.id);
+      const shard = name === undefined ? undefined : directory.shardOf(name);
+      if (shard !== undefined && !liveShards.has(shard)) dead.add(shard);
+    }
+  }
+  return dead;
+}
+
+/**
+ * True when fewer than size/2+1 of the slot owners named in live views are live, size counting
+ * the dead owners too, as Valkey's cluster size does: then no failover can replace a dead one.
+ */
+export function failoverQuorumLost(live: readonly LiveNode[]): boolean {
+  const owners = new Set<string>();
+  for (const observer of live) {
+    if (observer.report.slots.length > 0) owners.add(observer.report.id);
+    for (const peer of observer.report.peers) if (peer.slots.length > 0) owners.add(peer.id);
+  }
+  const liveIds = new Set(live.map((node) => node.report.id));
+  const liveOwners = [...owners].filter((id) => liveIds.has(id)).length;
+  return owners.size > 0 && liveOwners < Math.floor(owners.size / 2) + 1;
+}
+
+
+/** Ids (as live views name them) of the dead owners whose slots Valkey may leave unserved. */
+export function unservableOwnerIds(context: InvariantContext, live: readonly LiveNode[], directory: NodeDirectory): Set<string> {
+  const liveIds = new Set(live.map((node) => node.report.id));
+  const quorumLost = failoverQuorumLost(live);
+  const deadShards = deadSlotOwningShards(context, live);
+  const unreplaceable = unreplaceablePrimaries(context);
+  const ids = new Set<string>();
+  for (const observer of live) {
+    for (const peer of observer.report.peers) {
+      if (peer.slots.length === 0 || liveIds.has(peer.id) || ids.has(peer.id)) continue;
+      const name = directory.nameOf(peer.id);
+      const shard = name === undefined ? undefined : directory.shardOf(name);
+      if (quorumLost || (name !== undefined && unreplaceable.has(name)) || (shard !== undefined && deadShards.has(shard))) ids.add(peer.id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Per slot, 1 when at least one live view claims it and every live view's claim is an unservable
+ * dead owner (so a view that leaves it unassigned is excused too); 0 otherwise. Null when no slot is.
+ */
+export function unservableSlots(live: readonly LiveNode[], unservable: ReadonlySet<string>): Uint8Array | null {
+  if (unservable.size === 0) return null;
+  // 0: no claim seen, 1: only unservable claims, 2: some other claim.
+  const state = new Uint8Array(SLOT_COUNT);
+  const mark = (ranges: ReadonlyArray<readonly [number, number]>, value: 1 | 2): void => {
+    for (const [start, end] of ranges) {
+      for (let slot = start; slot <= end; slot++) if (state[slot]! < value) state[slot] = value;
+    }
+  };
+  for (const observer of live) {
+    for (const peer of observer.report.peers) {
+      if (peer.id !== observer.report.id) mark(peer.slots, unservable.has(peer.id) ? 1 : 2);
+    }
+    mark(observer.report.slots, 2);
+  }
+  let any = false;
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    if (state[slot] === 1) any = true;
+    else state[slot] = 0;
+  }
+  return any ? state : null;
+}
