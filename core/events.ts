@@ -36,8 +36,12 @@ export type ObservedEvent =
   | (EventBase & { kind: 'keys-migrated'; keys: string[]; from: string; to: string })
   /** A node lost its data set through an injected fault (kill without persistence, reset, ...). */
   | (EventBase & { kind: 'data-lost'; node: string; cause: string })
-  /** A fault or admin action applied by the runner (resolved targets). */
-  | (EventBase & { kind: 'fault'; action: string; nodes: string[]; detail: string })
+  /**
+   * A fault or admin action applied by the runner (resolved targets). `untilMs`, on a network fault
+   * with a duration (partition, latency, drop): when it ends by itself; absent when it lasts until
+   * a heal (or, for hold, a release).
+   */
+  | (EventBase & { kind: 'fault'; action: string; nodes: string[]; detail: string; untilMs?: number })
   /**
    * A node became unavailable (killed, terminated, paused). `wasPrimary`: it owned slots then.
    * `eligibleReplicas`: its replicas that were running with their replication link up then.

@@ -86,7 +86,7 @@ export function partition(context: StepContext, step: StepOf<'partition'>, group
   for (const [from, to] of blockedPairs(groups, step.oneway)) context.cluster.network.add(faultId, [from], [to], { kind: 'block' });
   const nodes = groups.flat().map((name) => context.cluster.nodeByName(name));
   const sides = groups.map((group) => `[${group.join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ');
-  emitFault(context, 'partition', nodes, sides);
+  emitFault(context, 'partition', nodes, sides, step.durationMs);
 }
 
 /** latency / drop / hold: one rule per directed pair the step names. */
@@ -99,7 +99,7 @@ export function addPairRule(
   const pairs = resolvePairs(step.from, step.to, topologyOf(context), context.targetRng);
   for (const [from, to] of pairs) context.cluster.network.add(faultId, [from], [to], rule);
   const nodes = nodesOfPairs(context, pairs);
-  emitFault(context, step.action, nodes, `${describeRule(rule)} on ${describePairs(pairs)}`);
+  emitFault(context, step.action, nodes, `${describeRule(rule)} on ${describePairs(pairs)}`, step.action === 'hold' ? undefined : step.durationMs);
 }
 
 export function release(context: StepContext, step: StepOf<'release'>): void {

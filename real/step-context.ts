@@ -36,8 +36,9 @@ export function resolveNode(context: StepContext, target: Target): RealNode | nu
 }
 
 /** A 'fault' event: what the runner did, to which nodes, in words. */
-export function emitFault(context: StepContext, action: string, nodes: readonly RealNode[], detail: string): void {
-  context.emit({ kind: 'fault', atMs: context.nowMs(), action, nodes: nodes.map((node) => node.name), detail });
+export function emitFault(context: StepContext, action: string, nodes: readonly RealNode[], detail: string, durationMs?: number): void {
+  const atMs = context.nowMs();
+  context.emit({ kind: 'fault', atMs, action, nodes: nodes.map((node) => node.name), detail, ...(durationMs === undefined ? {} : { untilMs: atMs + durationMs }) });
 }
 
 /** A command's error as one short line for a fault event's detail. */

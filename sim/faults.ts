@@ -68,7 +68,7 @@ export class FaultApplier {
         const pairs = this.pairs(step.from, step.to, entries);
         this.world.setLinkLatency(faultId, pairs, step.delayMs, step.jitterMs);
         this.records.set(faultId, { kind: 'rule' });
-        this.emit(step.action, pairs, `+${step.delayMs}ms jitter ${step.jitterMs}ms`);
+        this.emit(step.action, pairs, `+${step.delayMs}ms jitter ${step.jitterMs}ms`, step.durationMs);
         return;
       }
       case 'drop': {
@@ -76,7 +76,7 @@ export class FaultApplier {
         const mask = (step.types ?? []).reduce((bits, type) => bits | (1 << messageTypeByName(type)), 0);
         this.world.setDropRate(faultId, pairs, mask, step.probability);
         this.records.set(faultId, { kind: 'rule' });
-        this.emit(step.action, pairs, `${(step.types ?? ['all']).join(',')} p=${step.probability}`);
+        this.emit(step.action, pairs, `${(step.types ?? ['all']).join(',')} p=${step.probability}`, step.durationMs);
         return;
       }
       case 'hold': {
@@ -192,6 +192,7 @@ export class FaultApplier {
     this.world.emit({
       kind: 'fault', atMs: this.world.clockMs, action: 'partition', nodes: groups.flat().map((index) => this.name(index)),
       detail: `${groups.map((group) => `[${group.map((index) => this.name(index)).join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ')}`,
+      ...(step.durationMs === undefined ? {} : { untilMs: this.world.clockMs + step.durationMs }),
     });
   }
 
@@ -235,9 +236,10 @@ export class FaultApplier {
     return resolvePairs(from, to, entries, this.rng).map(([a, b]) => [this.indexOf(a), this.indexOf(b)] as const);
   }
 
-  private emit(action: string, pairs: Pairs, detail: string): void {
+  private emit(action: string, pairs: Pairs, detail: string, durationMs?: number): void {
     const nodes = [...new Set(pairs.flat())].sort(ascending).map((index) => this.name(index));
-    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action, nodes, detail });
+    const until = durationMs === undefined ? {} : { untilMs: this.world.clockMs + durationMs };
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action, nodes, detail, ...until });
   }
 
   private resolveOne(target: string, entries: TopologyEntry[]): number {

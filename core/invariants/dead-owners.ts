@@ -13,18 +13,25 @@ import type { InvariantContext } from './api.ts';
 import { unreplaceablePrimaries } from './failover-bound.ts';
 import { NodeDirectory, SLOT_COUNT, type LiveNode } from './view-facts.ts';
 
-/** Shards (by last reported shard id) that own slots in some live view but have no live node. */
+/** Shards (by last reported shard id) that own slots (in some live view, or as a dead primary's last state) but have no live node. */
 export function deadSlotOwningShards(context: InvariantContext, live: readonly LiveNode[]): Set<string> {
   const directory = new NodeDirectory(context);
   const liveShards = new Set(live.map((node) => node.report.shardId));
   const dead = new Set<string>();
+  const addShardOf = (name: string | undefined): void => {
+    const shard = name === undefined ? undefined : directory.shardOf(name);
+    if (shard !== undefined && !liveShards.has(shard)) dead.add(shard);
+  };
   for (const observer of live) {
-    for (const peer of observer.report.peers) {
-      if (peer.slots.length === 0) continue;
-      const name = directory.nameOf(peer.id);
-      const shard = name === undefined ? undefined : directory.shardOf(name);
-      if (shard !== undefined && !liveShards.has(shard)) dead.add(shard);
-    }
+    for (const peer of observer.report.peers) if (peer.slots.length > 0) addShardOf(directory.nameOf(peer.id));
+  }
+  // A dead primary that every live node has forgotten (CLUSTER FORGET) is in no live view, yet its
+  // slots went with it: its last node-state says it owned some.
+  const lastOwned = new Map<string, boolean>();
+  for (const event of context.events) if (event.kind === 'node-state') lastOwned.set(event.node, event.role === 'primary' && event.slotCount > 0);
+  const view = context.views[context.views.length - 1];
+  for (const node of view?.nodes ?? []) {
+    if (node.process !== 'running' && lastOwned.get(node.name) === true) addShardOf(node.name);
   }
   return dead;
 }

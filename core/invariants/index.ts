@@ -23,6 +23,7 @@ import { oneWinnerPerEpoch } from './one-winner-per-epoch.ts';
 import { replicasConsistent } from './replicas-consistent.ts';
 import { slotCoverage } from './slot-coverage.ts';
 import { viewsAgree } from './views-agree.ts';
+import { manualFailoverCompletes } from './manual-failover-completes.ts';
 
 export type { Invariant, InvariantContext } from './api.ts';
 export { createSafetyMonitor, type SafetyMonitor } from './safety-monitor.ts';
@@ -43,6 +44,7 @@ export const INVARIANTS: readonly Invariant[] = [
   distinctConfigEpochs,
   noReplicaChains,
   failoverBound,
+  manualFailoverCompletes,
   slotCoverage,
   viewsAgree,
   membershipSymmetric,

@@ -14,11 +14,14 @@ import { isIsolated, lastView, liveNodes, peerById, type LiveNode } from './view
 
 function peerFinding(observer: LiveNode, subject: LiveNode, peer: PeerView | undefined, atMs: number): Finding | null {
   if (peer === undefined) {
+    // One-sided: the subject knows the observer, so it PINGs it, but 8.0.1 ignores the gossip of an
+    // unknown sender and only a MEET adds it (valkey-io/valkey#1307 sends that MEET in 8.1).
+    const oneSided = peerById(subject.report, observer.report.id) !== undefined;
     return finding(
       'membership-symmetric',
-      'missing-peer',
+      `missing-peer,${oneSided ? 'one-sided' : 'mutual'}`,
       `${observer.name} does not know ${subject.name} (id ${subject.report.id.slice(0, 8)}) at ${atMs} ms, although ` +
-        'both are live; after healing every live node knows every other',
+        `both are live${oneSided ? ` and ${subject.name} knows ${observer.name}` : ''}; after healing every live node knows every other`,
       [observer.name, subject.name],
     );
   }

@@ -42,29 +42,39 @@ export function liveNodes(view: ClusterView): LiveNode[] {
   return live.sort(byNodeName);
 }
 
+/** Whether a live node knows at least one other live node by its current id (true when alone). */
+export function knowsLivePeer(node: LiveNode, live: readonly LiveNode[]): boolean {
+  if (live.length < 2) return true;
+  const liveIds = new Set<string>();
+  for (const other of live) if (other !== node) liveIds.add(other.report.id);
+  for (const peer of node.report.peers) if (liveIds.has(peer.id)) return true;
+  return false;
+}
+
 /**
- * Whether a live node stands outside the cluster: no other live node knows it by its current id,
- * and it knows no other live node (a RESET HARD whose MEET timed out, say). Such a node is not a
- * member: membership-symmetric reports it (`isolated`), and the invariants that judge the
- * cluster's slots and views leave it out rather than report 16384 slots it cannot see.
+ * Whether a live node stands wholly outside the cluster: no other live node knows it by its
+ * current id, and it knows no other live node (a RESET HARD whose MEET timed out, say).
+ * membership-symmetric reports it as one finding (`isolated`).
  */
 export function isIsolated(node: LiveNode, live: readonly LiveNode[]): boolean {
-  if (live.length < 2) return false;
+  if (knowsLivePeer(node, live)) return false;
   const id = node.report.id;
-  const liveIds = new Set<string>();
   for (const other of live) {
     if (other === node) continue;
-    liveIds.add(other.report.id);
     for (const peer of other.report.peers) if (peer.id === id) return false;
   }
-  for (const peer of node.report.peers) if (liveIds.has(peer.id)) return false;
   return true;
 }
 
-/** The live nodes that are cluster members (not isolated), by node name. */
+/**
+ * The live nodes that are cluster members, by node name: those that know another live node. A
+ * node that knows none (isolated, or known by others after a RESET whose MEET timed out) has no
+ * view of the cluster's slots to judge; membership-symmetric names it instead (`isolated`, or
+ * `missing-peer` on its side), rather than slot-coverage reporting 16384 slots it cannot see.
+ */
 export function clusterMembers(view: ClusterView): LiveNode[] {
   const live = liveNodes(view);
-  return live.filter((node) => !isIsolated(node, live));
+  return live.filter((node) => knowsLivePeer(node, live));
 }
 
 /**

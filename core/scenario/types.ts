@@ -135,7 +135,7 @@ export const INVARIANT_NAMES = [
   // convergence
   'slot-coverage', 'views-agree', 'one-primary-per-shard', 'no-replica-owns-slots',
   'no-replica-chains', 'membership-symmetric', 'no-failure-flags', 'cluster-state-ok',
-  'failover-bound', 'distinct-config-epochs', 'replicas-consistent',
+  'failover-bound', 'distinct-config-epochs', 'replicas-consistent', 'manual-failover-completes',
 ] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 

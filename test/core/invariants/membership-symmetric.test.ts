@@ -16,8 +16,13 @@ describe('membership-symmetric', () => {
       node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-4'));
     });
     const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
-    expect(found.fingerprint).toBe('membership-symmetric/missing-peer');
+    // node-4 still knows node-3: one-sided (8.0.1 adds an unknown sender only on a MEET).
+    expect(found.fingerprint).toBe('membership-symmetric/missing-peer,one-sided');
     expect(found.nodes).toEqual(['node-3', 'node-4']);
+    const mutual = editNode(view, 'node-4', (node) => {
+      node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-3'));
+    });
+    expect(membershipSymmetric.check(context([mutual]))?.fingerprint).toBe('membership-symmetric/missing-peer,mutual');
   });
 
   it('flags a noaddr entry for a live node', () => {
