@@ -120,7 +120,7 @@ function describeEvent(event: FuzzEvent): string[] {
     }
     case 'known-finding': {
       const violation = event.outcome.result!.violation!;
-      return [`${knownLine(violation.fingerprint, event.tally.known!)} at seed ${event.outcome.seed}, step ${violation.step} (no crash file: ${event.tally.known!.reason})`];
+      return [`${knownLine(violation.fingerprint, event.tally.known!)} at seed ${event.outcome.seed}, step ${violation.step} (counted; no crash file)`];
     }
     case 'run-error': {
       const { error, firstSeed } = event.tally;
