@@ -32,7 +32,8 @@ export { dataAgeGateRefuses, failoverBoundMs } from './failover-bound.ts';
 /**
  * Safety first, then convergence. The convergence order puts causes before their symptoms, so the
  * first broken one names the cause: two primaries in a shard before the views that disagree about
- * them, a missing failover before the slots it leaves uncovered, flags and cluster state last.
+ * them, a missing failover before the slots it leaves uncovered, a node that does not know a slot
+ * owner (membership) before the slots it then sees unassigned, flags and cluster state last.
  */
 export const INVARIANTS: readonly Invariant[] = [
   epochOrder,
@@ -45,9 +46,9 @@ export const INVARIANTS: readonly Invariant[] = [
   noReplicaChains,
   failoverBound,
   manualFailoverCompletes,
+  membershipSymmetric,
   slotCoverage,
   viewsAgree,
-  membershipSymmetric,
   replicasConsistent,
   noFailureFlags,
   clusterStateOk,
