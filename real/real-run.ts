@@ -129,6 +129,7 @@ export class RealRun {
       this.formation = await formCluster(this.cluster, this.scenario.cluster, { timeoutMs: FORMATION_TIMEOUT_MS, signal: this.controller.signal });
       this.readyAtWallMs = Date.now();
       this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
+      this.input.options.onEvent?.({ kind: 'ready', atMs: 0, nodes: this.cluster.nodes.length });
       this.input.onReady?.(this.cluster.nodes.length);
       await this.startObserving();
       await this.walkPlan();
@@ -151,6 +152,10 @@ export class RealRun {
         emit: (event) => this.emit(event),
         nameOfId: (id) => this.observer.nameOfId(id),
         holdersOf: (name) => this.holdersOf(name),
+        unreadable: (key, message) => this.setViolation(finding(
+          'acked-writes-durable', 'read=unavailable',
+          `${message}: the acknowledged key ${key} could not be read after the cluster converged`, [],
+        ), this.nowMs()),
       }, waitTimeoutMs);
       this.workload.start();
     }
@@ -181,6 +186,7 @@ export class RealRun {
       throw new StopRun();
     }
     this.trace.note(this.nowMs(), 'converged');
+    this.input.options.onEvent?.({ kind: 'converged', atMs: this.nowMs() });
     await this.workload?.readBack();
     if (this.stopReason !== null) throw new StopRun();
   }
@@ -277,6 +283,7 @@ export class RealRun {
     this.lastEventAtMs = atMs;
     this.events.push(stamped);
     this.trace.event(stamped);
+    if (stamped.kind !== 'write-acked') this.input.options.onEvent?.(stamped);
     const finding = this.monitor.observe(stamped);
     if (finding !== null) this.setViolation(finding, atMs);
   }
@@ -360,7 +367,10 @@ export class RealRun {
   }
 
   private result(artifactsDir: string | null): RunResult {
-    const verdict: Verdict = this.violation !== null ? 'violation' : this.stopReason === 'aborted' ? 'aborted' : 'pass';
+    // The step bound (polls + phases) ends a run before the convergence checks answered: no verdict.
+    const verdict: Verdict = this.violation !== null ? 'violation'
+      : this.stopReason === 'aborted' ? 'aborted'
+      : this.stopReason === 'max-steps' ? 'inconclusive' : 'pass';
     const counters = this.cluster.counters;
     return {
       scenarioId: this.scenario.scenarioId,
@@ -384,6 +394,7 @@ export class RealRun {
         stalled_messages: counters.stalled,
         writes_attempted: this.workload?.counts.attempted ?? 0,
         writes_acked: this.workload?.counts.acked ?? 0,
+        writes_lost: this.workload?.counts.lost ?? 0,
         max_steps_reached: this.stopReason === 'max-steps' ? 1 : 0,
         unexpected_exits: this.unexpectedExits,
       },

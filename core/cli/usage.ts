@@ -22,5 +22,6 @@ Environment (a flag wins over its variable):
 
 Exit codes: 0 all good; 1 an invariant was violated (reproduce: the crash reproduced);
   2 bad input (usage, scenario, crash file); 3 the environment failed (no valkey-server,
-  no free port, a node that would not start); 4 a bug in busfuzz.
+  no free port, a node that would not start); 4 a bug in busfuzz; 5 (run, reproduce) the
+  run was inconclusive: MAX_STEPS ended it before the cluster formed or the checks answered.
 `;

@@ -14,6 +14,7 @@ import { StatusLine, formatSummary, ratesOf } from '../../fuzz/status.ts';
 import { WorkerPool } from '../../fuzz/worker-pool.ts';
 import { DEFAULT_MAX_STEPS, type Command, type Flags } from '../context.ts';
 import { EXIT_INTERNAL } from '../main.ts';
+import { logFuzzEvent, logFuzzSummary } from '../fuzz-log.ts';
 import { abortOnSignals } from '../report.ts';
 
 /** Runs when neither --runs, --forever nor --time-limit says how long. */
@@ -77,7 +78,10 @@ export const fuzzCommand: Command = async (args, context) => {
       signal: stop.signal,
       // The real backend tears processes down when aborted; give it time before ending threads.
       graceMs: flags.backend === 'real' ? 30_000 : 2_000,
-      onEvent: (event) => status.print(describeEvent(event)),
+      onEvent: (event) => {
+        logFuzzEvent(context.log, event);
+        status.print(describeEvent(event));
+      },
     });
     ticker = setInterval(() => status.update(loop.snapshot()), context.isTty ? 500 : 1000);
     summary = await loop.run();
@@ -86,6 +90,7 @@ export const fuzzCommand: Command = async (args, context) => {
     status.clear();
     stop.dispose();
   }
+  logFuzzSummary(context.log, summary);
   for (const line of formatSummary(summary, replayCommand)) say(line);
   if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags))}\n`);
   if (summary.fatal !== null) throw summary.fatal;
@@ -147,6 +152,7 @@ function summaryJson(summary: FuzzSummary, flags: Flags) {
     time_compression: rates.compression,
     stop_reason: summary.stopReason,
     new_findings: summary.newCount,
+    inconclusive: summary.inconclusive,
     findings: summary.tallies.map((tally) => ({
       fingerprint: tally.fingerprint,
       invariant: tally.invariant,

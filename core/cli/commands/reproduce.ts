@@ -9,7 +9,8 @@ import { InputError } from '../../backend.ts';
 import { TOOL_VERSION, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
 import type { Command } from '../context.ts';
-import { abortOnSignals, describeResult, resultJson } from '../report.ts';
+import { RunStory } from '../../run-story.ts';
+import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, resultJson } from '../report.ts';
 
 /** How many readable trace lines `--trace` keeps before the end of the run. */
 export const TRACE_WINDOW_LINES = 1000;
@@ -26,18 +27,21 @@ export const reproduceCommand: Command = async (args, context) => {
 
   const window = args.flags.trace ? new LineWindow(TRACE_WINDOW_LINES) : null;
   const stop = abortOnSignals();
+  const story = new RunStory(context.log);
   let result: RunResult;
   try {
     result = await backend.run(crash.scenario, {
       maxSteps,
       signal: stop.signal,
+      onEvent: story.onEvent,
       ...(window === null ? {} : { onTraceLine: (line: string) => window.push(line) }),
     });
   } finally {
     stop.dispose();
   }
   if (window !== null) printTrace(window, result, say);
-  for (const line of describeResult(result, null)) say(line);
+  logOutcome(context.log, result);
+  for (const line of describeResult(result, null, story)) say(line);
   const comparison = compareReplay(crash, result);
   for (const line of verdictLines(crash, result, comparison)) say(line);
   if (args.flags.json) {
@@ -49,6 +53,7 @@ export const reproduceCommand: Command = async (args, context) => {
     }))}\n`);
   }
   if (result.verdict === 'aborted') return 130;
+  if (result.verdict === 'inconclusive') return EXIT_INCONCLUSIVE;
   return comparison.reproduced ? 1 : 0;
 };
 

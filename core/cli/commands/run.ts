@@ -6,7 +6,8 @@ import { InputError } from '../../backend.ts';
 import { buildCrashFile, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
-import { abortOnSignals, describeResult, resultJson } from '../report.ts';
+import { RunStory } from '../../run-story.ts';
+import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, resultJson } from '../report.ts';
 
 export const runCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
@@ -17,9 +18,11 @@ export const runCommand: Command = async (args, context) => {
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
   const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
   const stop = abortOnSignals();
+  const story = new RunStory(context.log);
+  context.log.info({ scenario: scenario.scenarioId, seed: scenario.seed, backend: backend.name, max_steps: maxSteps }, `run ${file}`);
   let result;
   try {
-    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir });
+    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir, onEvent: story.onEvent });
   } finally {
     stop.dispose();
   }
@@ -27,8 +30,10 @@ export const runCommand: Command = async (args, context) => {
   if (result.violation) {
     crashFile = await writeCrashFile(args.flags.crashDir, buildCrashFile({ scenario, result, maxSteps }));
   }
-  for (const line of describeResult(result, crashFile)) context.stderr.write(`${line}\n`);
+  logOutcome(context.log, result);
+  for (const line of describeResult(result, crashFile, story)) context.stderr.write(`${line}\n`);
   if (args.flags.json) context.stdout.write(`${JSON.stringify(resultJson(result, crashFile))}\n`);
   if (result.verdict === 'aborted') return 130;
+  if (result.verdict === 'inconclusive') return EXIT_INCONCLUSIVE;
   return result.verdict === 'violation' ? 1 : 0;
 };
