@@ -9,3 +9,4 @@ export { crashFromDocument, crashToDocument, crashToJson } from './document.ts';
 export { removeStaleTempFiles, writeCrashFile, type WriteOptions } from './write.ts';
 export { parseCrashFile, readCrashFile } from './read.ts';
 export { compareReplay, type ReplayComparison } from './compare.ts';
+export { assertCrashDirUsable } from './dir-check.ts';

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../backend.ts';
+import { assertCrashDirUsable } from '../../crash/index.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
 import { readKnownFile, type KnownFingerprints } from '../../fuzz/known.ts';
 import { FuzzLoop, type FuzzEvent, type FuzzSummary } from '../../fuzz/loop.ts';
@@ -50,9 +51,13 @@ export const fuzzCommand: Command = async (args, context) => {
   const { flags } = args;
   const plan = planFrom(flags);
   const known: KnownFingerprints = flags.known === undefined ? new Map() : await readKnownFile(flags.known);
+  await assertCrashDirUsable(flags.crashDir);
   const corpus = await loadCorpus(flags.crashDir);
   const say = (line: string) => context.stderr.write(`${line}\n`);
   for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
+  if (flags.workers !== undefined && flags.workers > availableParallelism()) {
+    say(`busfuzz: warning: ${flags.workers} workers on ${availableParallelism()} cores: the simulator is CPU-bound, so extra workers only share the cores (runs are slower, not more)`);
+  }
   say(startLine(flags, plan, known, corpus.recorded.size));
 
   const stop = abortOnSignals();

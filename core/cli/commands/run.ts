@@ -3,7 +3,7 @@
  * saved as a crash file (crashes/ or CRASH_DIR) and the replay command printed; exit 1.
  */
 import { InputError } from '../../backend.ts';
-import { buildCrashFile, writeCrashFile } from '../../crash/index.ts';
+import { assertCrashDirUsable, buildCrashFile, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
@@ -16,6 +16,7 @@ export const runCommand: Command = async (args, context) => {
   const loaded = loadScenarioFile(file);
   const scenario = args.flags.seed === undefined ? loaded : { ...loaded, seed: args.flags.seed };
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
+  await assertCrashDirUsable(args.flags.crashDir);
   const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
   const stop = abortOnSignals();
   const story = new RunStory(context.log);
