@@ -3,7 +3,7 @@
  * saved as a crash file (crashes/ or CRASH_DIR) and the replay command printed; exit 1.
  */
 import { InputError } from '../../backend.ts';
-import { assertCrashDirUsable, buildCrashFile, writeCrashFile } from '../../crash/index.ts';
+import { assertCrashDirUsable, buildCrashFile, crashFileGivenToRun, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
@@ -13,6 +13,8 @@ export const runCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
   if (file === undefined) throw new InputError('run: expected <scenario.yaml>');
   if (extra.length > 0) throw new InputError(`run: unexpected argument '${extra[0]}'`);
+  const crashGiven = await crashFileGivenToRun(file);
+  if (crashGiven !== null) throw crashGiven;
   const loaded = loadScenarioFile(file);
   const scenario = args.flags.seed === undefined ? loaded : { ...loaded, seed: args.flags.seed };
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
