@@ -76,6 +76,11 @@ export interface RunResult {
 export interface Backend {
   readonly name: BackendName;
   run(scenario: Scenario, options: RunOptions): Promise<RunResult>;
+  /**
+   * Frees what the backend keeps between runs (the real backend's spare servers: stopped, and
+   * waited for until reaped). A command calls it before it returns. Optional: the simulator holds nothing.
+   */
+  close?(): Promise<void>;
 }
 
 /**

@@ -21,7 +21,7 @@ export const reproduceCommand: Command = async (args, context) => {
   if (extra.length > 0) throw new InputError(`reproduce: unexpected argument '${extra[0]}'`);
   const crash = await readCrashFile(file);
   const say = (line: string) => context.stderr.write(`${line}\n`);
-  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
+  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer, oneRun: true });
   const maxSteps = args.flags.maxSteps ?? crash.maxSteps;
   say(`replaying ${file}: ${crash.violation.fingerprint} found at step ${crash.violation.step} (seed ${crash.seed}, ${crash.backend}), on ${backend.name} with max ${maxSteps} steps`);
 
@@ -38,6 +38,7 @@ export const reproduceCommand: Command = async (args, context) => {
     });
   } finally {
     stop.dispose();
+    await backend.close?.();
   }
   if (window !== null) printTrace(window, result, say);
   logOutcome(context.log, result);

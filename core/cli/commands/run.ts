@@ -19,7 +19,7 @@ export const runCommand: Command = async (args, context) => {
   const scenario = args.flags.seed === undefined ? loaded : { ...loaded, seed: args.flags.seed };
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
   await assertCrashDirUsable(args.flags.crashDir);
-  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
+  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer, oneRun: true });
   const stop = abortOnSignals();
   const story = new RunStory(context.log);
   context.log.info({ scenario: scenario.scenarioId, seed: scenario.seed, backend: backend.name, max_steps: maxSteps }, `run ${file}`);
@@ -28,6 +28,7 @@ export const runCommand: Command = async (args, context) => {
     result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir, onEvent: story.onEvent });
   } finally {
     stop.dispose();
+    await backend.close?.();
   }
   let crashFile: string | null = null;
   if (result.violation) {
