@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../backend.ts';
 import { crashFromDocument } from './document.ts';
+import { jsonErrorOffset } from './json-position.ts';
 import { CrashFileError } from './errors.ts';
 import type { CrashFile } from './format.ts';
 
@@ -31,7 +32,8 @@ export function parseCrashFile(text: string, path: string): CrashFile {
     const message = (error as Error).message.split('\n')[0]!;
     const truncated = /end of (JSON )?input|Unterminated/i.test(message);
     // A truncated file ends the parse at its end (V8 gives no position for that).
-    const at = jsonErrorPosition(text, message) ?? (truncated ? positionOf(text, text.length) : undefined);
+    const offset = jsonErrorOffset(text);
+    const at = jsonErrorPosition(text, message) ?? (offset !== null ? positionOf(text, offset) : truncated ? positionOf(text, text.length) : undefined);
     // One line: the file, where (line and column), and what the parser said.
     const where = at === undefined ? '' : ` at line ${at.line}, column ${at.column}`;
     throw new CrashFileError(path, '(json)', `${truncated ? 'truncated or not JSON' : 'not JSON'}${where}: ${message}`, at?.line);
