@@ -37,6 +37,17 @@ describe('the crash folder is checked at start', () => {
     expect(run.stderr).not.toContain('busfuzz fuzz:'); // the start line: nothing ran
   });
 
+  // A folder nobody can create files in, root included: the probe file, not mode bits, decides.
+  it.skipIf(process.platform !== 'linux')('a folder where files cannot be created (/proc) is found at start, by run and fuzz: exit 3', () => {
+    for (const args of [['fuzz', '--runs', '1', '--crash-dir', '/proc'], ['run', 'scenarios/kill-primary.yaml', '--crash-dir', '/proc']]) {
+      const run = busfuzz(args);
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stderr).toContain('busfuzz: crash folder /proc is not writable');
+      expect(run.stderr).not.toContain('busfuzz fuzz:');
+      expect(run.stderr).not.toContain('pass after');
+    }
+  });
+
   // As root, chmod does not stop writes (the probe would succeed): the case is only meaningful,
   // and only run, for another user. The path-under-a-file case above covers root.
   it.skipIf(process.getuid?.() === 0)('a read-only crash folder is found at start (non-root only)', () => {
