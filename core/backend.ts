@@ -32,7 +32,9 @@ export interface RunOptions {
 export type RunNote =
   | Exclude<ObservedEvent, { kind: 'write-acked' }>
   | { kind: 'ready'; atMs: number; nodes: number }
-  | { kind: 'converged'; atMs: number };
+  | { kind: 'converged'; atMs: number }
+  /** Something a backend saw that no event carries (the real backend: a server that exited by itself). */
+  | { kind: 'note'; atMs: number; level: 'info' | 'warn'; text: string };
 
 export interface ServerInfo {
   binary: string;

@@ -77,6 +77,7 @@ export class RunStory {
       case 'keys-migrated': log.debug({ ...at, from: note.from, to: note.to, keys: note.keys.length }, `${note.keys.length} keys migrated from ${note.from} to ${note.to}`); return;
       case 'healed': log.info(at, 'every fault healed: convergence checks start'); return;
       case 'converged': log.info(at, 'converged: every convergence invariant holds'); return;
+      case 'note': log[note.level](at, note.text); return;
       case 'read-back': log.trace({ ...at, key: note.key, seq: note.seq, node: note.node }, `read back ${note.key}: ${note.seq ?? 'missing'} from ${note.node}`); return;
     }
   }

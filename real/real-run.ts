@@ -271,7 +271,9 @@ export class RealRun {
       for (const exit of node.host.process.takeUnexpectedExits()) {
         this.unexpectedExits++;
         const tail = node.host.process.logTail(3).replace(/\n/g, ' | ');
-        this.trace.note(atMs, `${node.name} exited by itself (${exit}); log ${node.host.process.logPath}: ${tail}`);
+        const text = `${node.name} exited by itself (${exit}); log ${node.host.process.logPath}: ${tail}`;
+        this.trace.note(atMs, text);
+        this.input.options.onEvent?.({ kind: 'note', atMs, level: 'warn', text });
       }
     }
   }
