@@ -22,6 +22,8 @@ describe('the crash folder is checked at start', () => {
   it.each([
     ['fuzz via CRASH_DIR', ['fuzz', '--runs', '1'], { CRASH_DIR: aFile }],
     ['run via --crash-dir', ['run', 'scenarios/kill-primary.yaml', '--crash-dir', aFile], {}],
+    // The real backend keeps a violation's node folders there.
+    ['reproduce --backend real via CRASH_DIR', ['reproduce', CRASH, '--backend', 'real'], { CRASH_DIR: aFile }],
   ])('%s naming a regular file: exit 3 with a message', (_, args, env) => {
     const run = busfuzz(args, env);
     expect(run.code, run.stderr).toBe(3);

@@ -6,7 +6,7 @@
  * `--trace` prints the readable events before the violation and each node's status line there.
  */
 import { InputError } from '../../backend.ts';
-import { TOOL_VERSION, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
+import { TOOL_VERSION, assertCrashDirUsable, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
 import type { Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
@@ -21,6 +21,8 @@ export const reproduceCommand: Command = async (args, context) => {
   if (extra.length > 0) throw new InputError(`reproduce: unexpected argument '${extra[0]}'`);
   const crash = await readCrashFile(file);
   const say = (line: string) => context.stderr.write(`${line}\n`);
+  // The real backend keeps a violation's node folders in CRASH_DIR: check it before the run.
+  if (args.flags.backend === 'real') await assertCrashDirUsable(args.flags.crashDir);
   const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer, oneRun: true });
   const maxSteps = args.flags.maxSteps ?? crash.maxSteps;
   say(`replaying ${file}: ${crash.violation.fingerprint} found at step ${crash.violation.step} (seed ${crash.seed}, ${crash.backend}), on ${backend.name} with max ${maxSteps} steps`);
