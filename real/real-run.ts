@@ -86,6 +86,8 @@ export class RealRun {
   private readyAtWallMs = 0;
   private lastEventAtMs = 0;
   private steps = 0;
+  private healedAtMs = -1;
+  private convergedAtMs = -1;
   private polls = 0;
   private unexpectedExits = 0;
   private violation: Violation | null = null;
@@ -177,7 +179,8 @@ export class RealRun {
     // From here the convergence loop polls; the background loop would only double the load.
     this.checking = true;
     if (!this.cluster.network.isHealed) this.cluster.network.clear();
-    this.emit({ kind: 'healed', atMs: this.nowMs() });
+    this.healedAtMs = this.nowMs();
+    this.emit({ kind: 'healed', atMs: this.healedAtMs });
     await this.workload?.stop();
     const timeoutMs = this.scenario.validation.convergenceTimeoutMs;
     const broken = await this.convergence(timeoutMs, true);
@@ -185,7 +188,8 @@ export class RealRun {
       this.setViolation(broken, this.nowMs());
       throw new StopRun();
     }
-    this.trace.note(this.nowMs(), 'converged');
+    this.convergedAtMs = this.nowMs();
+    this.trace.note(this.convergedAtMs, 'converged');
     this.input.options.onEvent?.({ kind: 'converged', atMs: this.nowMs() });
     await this.workload?.readBack();
     if (this.stopReason !== null) throw new StopRun();
@@ -389,6 +393,8 @@ export class RealRun {
       messages: counters.messages,
       stats: {
         formation_ms: this.formation?.readyMs ?? -1,
+        healed_at_ms: this.healedAtMs,
+        converged_at_ms: this.convergedAtMs,
         polls: this.polls,
         events: this.events.length,
         dropped_messages: counters.dropped,
