@@ -2,6 +2,7 @@
  * The Backend interface: run one resolved scenario and report at most one violation.
  * sim/ and real/ implement it; core never imports either. bin/main.ts builds them.
  */
+import type { ObservedEvent } from './events.ts';
 import type { Scenario } from './scenario/types.ts';
 import type { Violation } from './violation.ts';
 
@@ -14,6 +15,11 @@ export interface RunOptions {
   traceTailLines?: number;
   /** Called with each readable trace line (for `reproduce --trace`); off by default (speed). */
   onTraceLine?: (line: string) => void;
+  /**
+   * Called with the run's story as it happens: every observed event but the write acks (one per
+   * write: the simulator's hot path), and the milestones (ready, converged). The CLI logs them.
+   */
+  onEvent?: (event: RunNote) => void;
   /** Stop early (Ctrl-C). The run ends with verdict `aborted`. */
   signal?: AbortSignal;
   /** Real backend: keep node folders even on success. */
@@ -22,12 +28,24 @@ export interface RunOptions {
   artifactsDir?: string;
 }
 
+/** What RunOptions.onEvent hears: observed events and the run's milestones. */
+export type RunNote =
+  | Exclude<ObservedEvent, { kind: 'write-acked' }>
+  | { kind: 'ready'; atMs: number; nodes: number }
+  | { kind: 'converged'; atMs: number }
+  /** Something a backend saw that no event carries (the real backend: a server that exited by itself). */
+  | { kind: 'note'; atMs: number; level: 'info' | 'warn'; text: string };
+
 export interface ServerInfo {
   binary: string;
   version: string;
 }
 
-export type Verdict = 'pass' | 'violation' | 'aborted';
+/**
+ * `inconclusive`: MAX_STEPS (or the real backend's step bound) ended the run before the cluster
+ * formed or before the convergence checks gave their answer, so nothing was shown either way.
+ */
+export type Verdict = 'pass' | 'violation' | 'inconclusive' | 'aborted';
 
 export interface RunResult {
   scenarioId: string;
@@ -60,6 +78,11 @@ export interface RunResult {
 export interface Backend {
   readonly name: BackendName;
   run(scenario: Scenario, options: RunOptions): Promise<RunResult>;
+  /**
+   * Frees what the backend keeps between runs (the real backend's spare servers: stopped, and
+   * waited for until reaped). A command calls it before it returns. Optional: the simulator holds nothing.
+   */
+  close?(): Promise<void>;
 }
 
 /**

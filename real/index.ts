@@ -28,6 +28,7 @@ import { EnvironmentError, type Backend, type RunOptions, type RunResult } from 
 import { expandChaos } from '../core/scenario/chaos.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { RealRun } from './real-run.ts';
+import { allChildrenExited } from './process-registry.ts';
 import { findServer, type FoundServer } from './server-binary.ts';
 import { ServerFarm } from './server-farm.ts';
 
@@ -48,7 +49,10 @@ export interface RealBackend extends Backend {
   readonly server: FoundServer;
   /** Starts spare servers for `scenario`'s nodes now, so its run forms without the 2 s grace. */
   prepare(scenario: Scenario): void;
-  /** Stops the spares and removes the backend's folder. Runs in progress are not affected. */
+  /**
+   * Stops the spares, waits until every server this process started has exited and been reaped,
+   * and removes the backend's folder. Runs in progress are not affected (their teardown stops theirs).
+   */
   close(): Promise<void>;
 }
 
@@ -78,7 +82,11 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
       const { numShards, replicasPerShard } = scenario.cluster;
       farm.topUpSpares(numShards * (1 + replicasPerShard));
     },
-    close: () => farm.close(),
+    // Every server stopped and reaped (no zombie outlives busfuzz), not only signalled.
+    close: async () => {
+      await farm.close();
+      await allChildrenExited();
+    },
   };
 }
 

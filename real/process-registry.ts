@@ -12,10 +12,17 @@
  * ever signalled, and the reaper double-checks the command line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 const live = new Set<number>();
+/** Per live pid, its 'exit' (Node emits it after waitpid: the child is reaped, no zombie). */
+const exits = new Map<number, Promise<void>>();
+/**
+ * Test hook: a file that gets each spawned server's pid, one a line, so a test can check from
+ * outside that none is left after busfuzz exits (not even as a zombie).
+ */
+const PID_FILE_ENV = 'BUSFUZZ_PID_FILE';
 /** Synchronous cleanups (temporary folders) for when the process ends before a normal teardown. */
 const endCallbacks = new Set<() => void>();
 let hooksInstalled = false;
@@ -28,10 +35,25 @@ export function registerChild(child: ChildProcess): void {
   installHooks();
   live.add(pid);
   tellReaper(`+${pid}`);
-  child.once('exit', () => {
-    live.delete(pid);
-    tellReaper(`-${pid}`);
-  });
+  const pidFile = process.env[PID_FILE_ENV];
+  if (pidFile) appendFileSync(pidFile, `${pid}\n`);
+  exits.set(pid, new Promise((resolveExit) => {
+    child.once('exit', () => {
+      live.delete(pid);
+      exits.delete(pid);
+      tellReaper(`-${pid}`);
+      resolveExit();
+    });
+  }));
+}
+
+/**
+ * Resolves once every registered server has exited and been reaped. A server killed by the 'exit'
+ * hook (or left to the reaper) is never waited for: it stays a zombie until init collects it,
+ * seconds to a minute later. So a caller that ends the process stops its servers and awaits this.
+ */
+export async function allChildrenExited(): Promise<void> {
+  while (exits.size > 0) await Promise.all([...exits.values()]);
 }
 
 /**

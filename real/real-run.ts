@@ -86,6 +86,8 @@ export class RealRun {
   private readyAtWallMs = 0;
   private lastEventAtMs = 0;
   private steps = 0;
+  private healedAtMs = -1;
+  private convergedAtMs = -1;
   private polls = 0;
   private unexpectedExits = 0;
   private violation: Violation | null = null;
@@ -129,6 +131,7 @@ export class RealRun {
       this.formation = await formCluster(this.cluster, this.scenario.cluster, { timeoutMs: FORMATION_TIMEOUT_MS, signal: this.controller.signal });
       this.readyAtWallMs = Date.now();
       this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
+      this.input.options.onEvent?.({ kind: 'ready', atMs: 0, nodes: this.cluster.nodes.length });
       this.input.onReady?.(this.cluster.nodes.length);
       await this.startObserving();
       await this.walkPlan();
@@ -151,6 +154,10 @@ export class RealRun {
         emit: (event) => this.emit(event),
         nameOfId: (id) => this.observer.nameOfId(id),
         holdersOf: (name) => this.holdersOf(name),
+        unreadable: (key, message) => this.setViolation(finding(
+          'acked-writes-durable', 'read=unavailable',
+          `${message}: the acknowledged key ${key} could not be read after the cluster converged`, [],
+        ), this.nowMs()),
       }, waitTimeoutMs);
       this.workload.start();
     }
@@ -185,7 +192,8 @@ export class RealRun {
     // From here the convergence loop polls; the background loop would only double the load.
     this.checking = true;
     if (!this.cluster.network.isHealed) this.cluster.network.clear();
-    this.emit({ kind: 'healed', atMs: this.nowMs() });
+    this.healedAtMs = this.nowMs();
+    this.emit({ kind: 'healed', atMs: this.healedAtMs });
     await this.workload?.stop();
     const timeoutMs = this.scenario.validation.convergenceTimeoutMs;
     const broken = await this.convergence(timeoutMs, true);
@@ -193,7 +201,9 @@ export class RealRun {
       this.setViolation(broken, this.nowMs());
       throw new StopRun();
     }
-    this.trace.note(this.nowMs(), 'converged');
+    this.convergedAtMs = this.nowMs();
+    this.trace.note(this.convergedAtMs, 'converged');
+    this.input.options.onEvent?.({ kind: 'converged', atMs: this.nowMs() });
     await this.workload?.readBack();
     if (this.stopReason !== null) throw new StopRun();
   }
@@ -278,7 +288,9 @@ export class RealRun {
       for (const exit of node.host.process.takeUnexpectedExits()) {
         this.unexpectedExits++;
         const tail = node.host.process.logTail(3).replace(/\n/g, ' | ');
-        this.trace.note(atMs, `${node.name} exited by itself (${exit}); log ${node.host.process.logPath}: ${tail}`);
+        const text = `${node.name} exited by itself (${exit}); log ${node.host.process.logPath}: ${tail}`;
+        this.trace.note(atMs, text);
+        this.input.options.onEvent?.({ kind: 'note', atMs, level: 'warn', text });
       }
     }
   }
@@ -290,6 +302,7 @@ export class RealRun {
     this.lastEventAtMs = atMs;
     this.events.push(stamped);
     this.trace.event(stamped);
+    if (stamped.kind !== 'write-acked') this.input.options.onEvent?.(stamped);
     const finding = this.monitor.observe(stamped);
     if (finding !== null) this.setViolation(finding, atMs);
   }
@@ -373,7 +386,10 @@ export class RealRun {
   }
 
   private result(artifactsDir: string | null): RunResult {
-    const verdict: Verdict = this.violation !== null ? 'violation' : this.stopReason === 'aborted' ? 'aborted' : 'pass';
+    // The step bound (polls + phases) ends a run before the convergence checks answered: no verdict.
+    const verdict: Verdict = this.violation !== null ? 'violation'
+      : this.stopReason === 'aborted' ? 'aborted'
+      : this.stopReason === 'max-steps' ? 'inconclusive' : 'pass';
     const counters = this.cluster.counters;
     return {
       scenarioId: this.scenario.scenarioId,
@@ -390,6 +406,8 @@ export class RealRun {
       messages: counters.messages,
       stats: {
         formation_ms: this.formation?.readyMs ?? -1,
+        healed_at_ms: this.healedAtMs,
+        converged_at_ms: this.convergedAtMs,
         polls: this.polls,
         events: this.events.length,
         dropped_messages: counters.dropped,
@@ -397,6 +415,7 @@ export class RealRun {
         stalled_messages: counters.stalled,
         writes_attempted: this.workload?.counts.attempted ?? 0,
         writes_acked: this.workload?.counts.acked ?? 0,
+        writes_lost: this.workload?.counts.lost ?? 0,
         max_steps_reached: this.stopReason === 'max-steps' ? 1 : 0,
         unexpected_exits: this.unexpectedExits,
       },

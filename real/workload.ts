@@ -25,6 +25,11 @@ export interface WorkloadHooks {
   nameOfId: (id: string) => string;
   /** The shard's nodes (the primary and its replicas) as the latest poll knows them. */
   holdersOf: (primaryName: string) => string[];
+  /**
+   * A key that could not be read back (every attempt failed or timed out): the cluster did not
+   * serve it after it converged, which is a finding about the cluster, not a busfuzz error.
+   */
+  unreadable: (key: string, message: string) => void;
 }
 
 /** Writes in flight at once (the rate decides how many are issued). */
@@ -37,12 +42,17 @@ export class WorkloadClient {
   private readonly client: Cluster;
   private readonly lastSeq = new Map<string, number>();
   private readonly ackedKeys = new Set<string>();
+  /** Per key, the seq of its last acknowledged write. */
+  private readonly lastAcked = new Map<string, number>();
   private readonly inFlightKeys = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private startedAtMs = 0;
   private issued = 0;
-  readonly counts = { attempted: 0, acked: 0, failed: 0 };
+  /** A key could not be read back: the run has its finding, the rest of the read-back stops. */
+  private unreadableSeen = false;
+  /** `lost`: keys whose read-back missed their last acknowledged write (a figure, not a verdict). */
+  readonly counts = { attempted: 0, acked: 0, failed: 0, lost: 0 };
 
   constructor(
     cluster: RealCluster,
@@ -88,7 +98,7 @@ export class WorkloadClient {
   /** Reads every acknowledged key back from the primary that owns it now. */
   async readBack(): Promise<void> {
     const keys = [...this.ackedKeys].sort();
-    for (let index = 0; index < keys.length; index += 50) {
+    for (let index = 0; index < keys.length && !this.unreadableSeen; index += 50) {
       await Promise.all(keys.slice(index, index + 50).map((key) => this.readOne(key)));
     }
   }
@@ -143,6 +153,7 @@ export class WorkloadClient {
       const node = this.hooks.nameOfId(String(replies[2]![1]));
       this.counts.acked++;
       this.ackedKeys.add(key);
+      this.lastAcked.set(key, Math.max(seq, this.lastAcked.get(key) ?? 0));
       this.hooks.emit({
         kind: 'write-acked', atMs: this.hooks.nowMs(), key, seq, node,
         holders: this.hooks.holdersOf(node), copies: 1 + replicasReached,
@@ -173,10 +184,11 @@ export class WorkloadClient {
         const failed = replies?.find(([error]) => error !== null);
         if (replies === null || failed !== undefined) throw failed?.[0] ?? new Error('pipeline aborted');
         const value = replies[0]![1];
-        const seq = value === null ? null : Number(value);
+        const number = value === null ? null : Number(value);
+        const seq = number !== null && Number.isInteger(number) ? number : null;
+        if (seq === null || seq < (this.lastAcked.get(key) ?? 0)) this.counts.lost++;
         this.hooks.emit({
-          kind: 'read-back', atMs: this.hooks.nowMs(), key,
-          seq: seq !== null && Number.isInteger(seq) ? seq : null,
+          kind: 'read-back', atMs: this.hooks.nowMs(), key, seq,
           node: this.hooks.nameOfId(String(replies[1]![1])),
         });
         return;
@@ -185,6 +197,7 @@ export class WorkloadClient {
         await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
       }
     }
-    throw new Error(`read-back of ${key} failed ${READ_ATTEMPTS} times: ${(lastError as Error).message}`);
+    this.unreadableSeen = true;
+    this.hooks.unreadable(key, `read-back of ${key} failed ${READ_ATTEMPTS} times: ${(lastError as Error).message}`);
   }
 }

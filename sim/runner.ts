@@ -12,7 +12,7 @@
  * (an election, a manual failover, a node rejoining) has started before the cluster can be
  * judged converged.
  */
-import type { RunOptions, RunResult } from '../core/backend.ts';
+import type { RunNote, RunOptions, RunResult } from '../core/backend.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
 import { expandChaos } from '../core/scenario/chaos.ts';
@@ -54,6 +54,8 @@ export interface SimRunOptions {
    * keeping them all made every young-generation GC copy them. @defaultValue true
    */
   keepAckEvents?: boolean;
+  /** RunOptions.onEvent: the run's story (observed events but acks, and milestones). */
+  onEvent?: (event: RunNote) => void;
 }
 
 export class SimRun implements WorldObserver {
@@ -78,6 +80,7 @@ export class SimRun implements WorldObserver {
   private clock: PlanClock | null = null;
   private waiting: { step: StepOf<'wait'>; startedAtMs: number } | null = null;
   private readyView: ClusterView | null = null;
+  private readonly onNote: ((event: RunNote) => void) | null;
 
   constructor(
     readonly scenario: Scenario,
@@ -93,6 +96,7 @@ export class SimRun implements WorldObserver {
     if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
     this.keepEvents = options.keepEvents ?? true;
     this.keepAckEvents = this.keepEvents && (options.keepAckEvents ?? true);
+    this.onNote = options.onEvent ?? null;
     this.monitor = createSafetyMonitor(scenario);
     this.formation = new Formation(this.world, layouts);
     this.topology = new TopologyTracker(this.world, layouts);
@@ -130,7 +134,8 @@ export class SimRun implements WorldObserver {
       scenarioId: this.scenario.scenarioId,
       backend: 'sim',
       seed: this.scenario.seed,
-      verdict: this.violation !== null ? 'violation' : aborted ? 'aborted' : 'pass',
+      // Not done without a violation: the step bound came before the convergence checks answered.
+      verdict: this.violation !== null ? 'violation' : aborted ? 'aborted' : this.done ? 'pass' : 'inconclusive',
       steps: world.steps,
       simTimeMs: world.clockMs,
       traceHash: world.trace.digest(),
@@ -140,6 +145,8 @@ export class SimRun implements WorldObserver {
       messages: world.network.delivered,
       stats: {
         formation_ms: Math.floor(this.readyAtMs),
+        writes_acked: this.workload?.acked ?? 0,
+        writes_lost: this.workload?.lostKeys ?? 0,
         healed_at_ms: this.healedAtMs,
         converged_at_ms: this.convergedAtMs,
         events: this.events.length,
@@ -151,6 +158,8 @@ export class SimRun implements WorldObserver {
   /** WorldObserver: every observed event goes to the safety monitor (and is kept). */
   onEvent(event: ObservedEvent): void {
     if (this.keepEvents) this.events.push(event);
+    // Acks never come here (onWriteAckedEvent), so the story costs nothing per write.
+    if (this.onNote !== null && event.kind !== 'write-acked') this.onNote(event);
     if (this.violation !== null) return;
     const found = this.monitor.observe(event);
     if (found !== null) this.fail(found);
@@ -191,6 +200,7 @@ export class SimRun implements WorldObserver {
     this.readyAtMs = this.world.nowMs;
     this.clock = new PlanClock(this.readyAtMs);
     this.readyView = buildClusterView(this.world);
+    this.onNote?.({ kind: 'ready', atMs: this.world.clockMs, nodes: this.formation.layouts.reduce((sum, layout) => sum + 1 + layout.replicas.length, 0) });
     this.plan = planRun(this.scenario, expandChaos(this.scenario));
     const steps = this.plan.steps;
     this.world.planStepName = (faultId, phase) => `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
@@ -285,6 +295,7 @@ export class SimRun implements WorldObserver {
     if (this.violation !== null) return;
     this.converged = true;
     this.convergedAtMs = world.clockMs;
+    this.onNote?.({ kind: 'converged', atMs: world.clockMs });
     this.done = true;
   }
 
@@ -300,7 +311,7 @@ export class SimRun implements WorldObserver {
 
 /** Backend.run for the simulator. */
 export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
-  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false });
+  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false, onEvent: options.onEvent });
   run.runSteps(options.maxSteps, options.signal);
   const result = run.result(options.signal?.aborted === true && !run.done);
   run.world.retire();

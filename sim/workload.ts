@@ -47,6 +47,8 @@ export class ClientWorkload implements WorldWorkload {
   accepted = 0;
   refused = 0;
   acked = 0;
+  /** Keys whose last acknowledged write the read-back did not find (set by readBack; a figure, not a verdict). */
+  lostKeys = 0;
 
   constructor(
     private readonly world: World,
@@ -86,9 +88,13 @@ export class ClientWorkload implements WorldWorkload {
       const process = world.processes[owner.address];
       if (process === undefined || !process.running || process.server === null) continue;
       const value = process.server.keyspace.get(key);
+      const history = this.lineage.history(value, oldest);
+      // Held as events.ts reads a history: listed, or older than its last (complete) entry.
+      const last = this.lastAckedSeq[key]!;
+      if (value === 0 || !(history.includes(last) || last < history[history.length - 1]!)) this.lostKeys++;
       world.emit({
         kind: 'read-back', atMs: world.clockMs, key: this.keyNames[key]!, seq: value === 0 ? null : value, node: process.name,
-        history: this.lineage.history(value, oldest),
+        history,
       });
     }
   }

@@ -27,6 +27,49 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
+/**
+ * The commands each flag means something to. A flag given to another command was silently ignored
+ * (`fuzz --trace`, `run -o out.json`), which hid a typo or a misunderstanding: now it is exit 2.
+ * Flags not listed here (added by later work) are not checked.
+ */
+const FLAG_COMMANDS: Record<string, readonly string[]> = {
+  backend: ['run', 'fuzz', 'reproduce', 'shrink'],
+  seed: ['run', 'fuzz', 'export'],
+  'max-steps': ['run', 'fuzz', 'reproduce', 'bench'],
+  json: ['run', 'fuzz', 'reproduce', 'shrink', 'bench'],
+  runs: ['fuzz'],
+  forever: ['fuzz'],
+  workers: ['fuzz'],
+  'time-limit': ['fuzz', 'shrink'],
+  'crash-dir': ['run', 'fuzz'],
+  trace: ['reproduce'],
+  output: ['shrink'],
+  known: ['run', 'fuzz', 'reproduce'],
+  'no-known': ['run', 'fuzz', 'reproduce'],
+  'valkey-server': ['run', 'fuzz', 'reproduce', 'shrink'],
+};
+
+function flagName(name: string): string {
+  return name === 'output' ? '-o/--output' : `--${name}`;
+}
+
+/** Flags that belong to other commands, and flags that contradict each other: exit 2. */
+function checkFlagsFit(command: string, values: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(values)) {
+    const commands = FLAG_COMMANDS[name];
+    if (value === undefined || commands === undefined || commands.includes(command)) continue;
+    throw new InputError(`${command}: ${flagName(name)} is not an option of ${command} (it is for ${commands.join(', ')}). Hint: busfuzz ${command} --help`);
+  }
+  if (values.runs !== undefined && values.forever === true) {
+    throw new InputError(`${command}: --runs and --forever contradict each other; give one. Hint: --time-limit SECONDS bounds a --forever run`);
+  }
+  // A flag wins over its variable (--forever over FUZZ_RUNS, --runs over FUZZ_FOREVER); two
+  // variables that contradict each other are refused like two flags.
+  if (values.runs === undefined && values.forever === undefined && env.FUZZ_RUNS && env.FUZZ_FOREVER === '1') {
+    throw new InputError('FUZZ_RUNS and FUZZ_FOREVER=1 contradict each other; unset one');
+  }
+}
+
 function wholeNumber(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined || value === '') return undefined;
   const cleaned = value.replace(/_/g, '');
@@ -65,13 +108,15 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     command = mode ?? '';
     if (command === 'reproduce' && rest.length === 0 && env.FUZZ_FILE) rest = [env.FUZZ_FILE];
   }
+  if (!(values.help ?? false) && command !== '') checkFlagsFit(command, values, env);
   const flags: Flags = {
     backend: backendName(values.backend ?? env.FUZZ_BACKEND, values.backend ? '--backend' : 'FUZZ_BACKEND'),
     seed: wholeNumber(values.seed ?? env.FUZZ_SEED, values.seed ? '--seed' : 'FUZZ_SEED'),
     maxSteps: wholeNumber(values['max-steps'] ?? env.MAX_STEPS, values['max-steps'] ? '--max-steps' : 'MAX_STEPS', 1),
     json: values.json ?? false,
-    runs: wholeNumber(values.runs ?? env.FUZZ_RUNS, values.runs ? '--runs' : 'FUZZ_RUNS', 1),
-    forever: values.forever ?? env.FUZZ_FOREVER === '1',
+    // --forever wins over FUZZ_RUNS, --runs over FUZZ_FOREVER (a flag wins over its variable).
+    runs: values.forever ? undefined : wholeNumber(values.runs ?? env.FUZZ_RUNS, values.runs ? '--runs' : 'FUZZ_RUNS', 1),
+    forever: values.forever ?? (values.runs === undefined && env.FUZZ_FOREVER === '1'),
     workers: wholeNumber(values.workers ?? env.FUZZ_WORKERS, values.workers ? '--workers' : 'FUZZ_WORKERS', 1),
     timeLimitSec: wholeNumber(values['time-limit'] ?? env.FUZZ_TIME_LIMIT, values['time-limit'] ? '--time-limit' : 'FUZZ_TIME_LIMIT', 1),
     crashDir: values['crash-dir'] ?? env.CRASH_DIR ?? 'crashes',

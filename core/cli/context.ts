@@ -9,6 +9,11 @@ import type { Logger } from '../log.ts';
 export interface BackendOptions {
   /** --valkey-server / VALKEY_SERVER (real backend only). */
   valkeyServer?: string;
+  /**
+   * The command runs one scenario (run, reproduce): the real backend starts no spare servers for a
+   * next run that never comes (they only cost start-up time, and stopping them, at the end).
+   */
+  oneRun?: boolean;
 }
 
 /** The simulator benchmark's result, as the interface page names its fields. */

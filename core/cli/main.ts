@@ -8,7 +8,7 @@ import { TOOL_VERSION } from '../crash/format.ts';
 import { createLogger } from '../log.ts';
 import { COMMANDS, parseCommandLine } from './args.ts';
 import type { CliContext, CliDeps, Command } from './context.ts';
-import { USAGE } from './usage.ts';
+import { COMMAND_HELP, USAGE } from './usage.ts';
 
 
 /** Exit code for an internal error (a bug in busfuzz, not in the scenario or the environment). */
@@ -30,7 +30,9 @@ export async function runCli(
       return 0;
     }
     if (args.help || args.command === 'help') {
-      process.stdout.write(USAGE);
+      // `busfuzz run --help` (or `busfuzz help run`): that command's page, with an example.
+      const topic = args.command === 'help' ? args.positionals[0] : args.command;
+      process.stdout.write(topic !== undefined && COMMAND_HELP[topic] !== undefined ? COMMAND_HELP[topic] : USAGE);
       return 0;
     }
     if (args.command === '') {

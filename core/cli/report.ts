@@ -3,7 +3,12 @@
  * interface page's fields, snake_case) as the last stdout line. Shared by run and reproduce.
  */
 import type { RunResult } from '../backend.ts';
+import type { Logger } from '../log.ts';
+import { describeFailover, type RunStory } from '../run-story.ts';
 import type { Violation } from '../violation.ts';
+
+/** Exit code of `run` and `reproduce` for an inconclusive run (the step bound came first). */
+export const EXIT_INCONCLUSIVE = 5;
 
 export function violationJson(violation: Violation | null) {
   if (violation === null) return null;
@@ -36,12 +41,17 @@ export function resultJson(result: RunResult, crashFile: string | null, extra: R
 }
 
 /** A few lines a person reads first: the verdict, where, and what to run next. */
-export function describeResult(result: RunResult, crashFile: string | null): string[] {
+export function describeResult(result: RunResult, crashFile: string | null, story: RunStory | null = null): string[] {
   const where = `${result.steps.toLocaleString('en-US')} steps, ${(result.simTimeMs / 1000).toFixed(2)} s ${result.backend === 'sim' ? 'simulated' : 'wall'}`;
   const head = `${result.scenarioId} (seed ${result.seed}, ${result.backend}${result.server ? ` ${result.server.version}` : ''}): `;
   const lines: string[] = [];
   if (result.verdict === 'pass') {
     lines.push(`${head}pass after ${where}`);
+    lines.push(...whatHappened(result, story));
+  } else if (result.verdict === 'inconclusive') {
+    const before = (result.stats.formation_ms ?? -1) < 0 ? 'the cluster formed' : 'the convergence checks answered';
+    lines.push(`${head}INCONCLUSIVE: the step bound (${result.steps.toLocaleString('en-US')} steps) ended the run before ${before}; nothing was shown either way (${where})`);
+    lines.push('  Hint: raise --max-steps (or MAX_STEPS)');
   } else if (result.verdict === 'aborted') {
     lines.push(`${head}aborted after ${where}`);
   } else {
@@ -61,6 +71,36 @@ export function describeResult(result: RunResult, crashFile: string | null): str
     if (result.artifactsDir) lines.push(`  node logs:  ${result.artifactsDir}`);
   }
   lines.push(`  trace hash: ${result.traceHash}`);
+  return lines;
+}
+
+/** The end of a run's story in the log: the finding, or how it ended (info: the human lines say it too). */
+export function logOutcome(log: Logger, result: RunResult): void {
+  const fields = { verdict: result.verdict, steps: result.steps, sim_time_ms: result.simTimeMs, trace_hash: result.traceHash };
+  const v = result.violation;
+  if (v !== null) log.info({ ...fields, invariant: v.invariant, fingerprint: v.fingerprint, nodes: v.nodes, at_ms: v.timeMs, step: v.step }, `finding ${v.fingerprint}: ${v.message}`);
+  else log.info(fields, `run ended: ${result.verdict}`);
+}
+
+/** A pass says what it survived: formation, failovers and their times, writes acked and lost. */
+function whatHappened(result: RunResult, story: RunStory | null): string[] {
+  const stats = result.stats;
+  const lines: string[] = [];
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const parts: string[] = [];
+  if ((stats.formation_ms ?? -1) >= 0) parts.push(`formed in ${seconds(stats.formation_ms!)}`);
+  if ((stats.healed_at_ms ?? -1) >= 0 && (stats.converged_at_ms ?? -1) >= 0) parts.push(`converged ${seconds(stats.converged_at_ms! - stats.healed_at_ms!)} after the heal`);
+  if (parts.length > 0) lines.push(`  ${parts.join(', ')}`);
+  if (story !== null) {
+    const clock = result.backend === 'sim' ? 'simulated' : 'wall';
+    const failovers = story.failovers;
+    lines.push(`  failovers: ${failovers.length === 0 ? 'none' : `${failovers.length}: ${failovers.map((failover) => describeFailover(failover, clock)).join('; ')}`}`);
+  }
+  if (stats.writes_acked !== undefined) {
+    const lost = stats.writes_lost ?? 0;
+    // On a pass every loss was excused: each of its holders lost it to an injected fault.
+    lines.push(`  writes: ${stats.writes_acked} acknowledged, ${lost} lost${lost === 0 ? '' : ' (keys whose holders all lost their data to injected faults, as acked-writes-durable excuses)'}`);
+  }
   return lines;
 }
 

@@ -10,6 +10,7 @@ Usage:
   busfuzz validate <file.yaml>...
   busfuzz export --seed N
   busfuzz bench [--json]
+  busfuzz <command> --help   that command's options and an example
 
 Options:
   --valkey-server PATH   the server binary for --backend real (else VALKEY_SERVER,
@@ -22,5 +23,80 @@ Environment (a flag wins over its variable):
 
 Exit codes: 0 all good; 1 an invariant was violated (reproduce: the crash reproduced);
   2 bad input (usage, scenario, crash file); 3 the environment failed (no valkey-server,
-  no free port, a node that would not start); 4 a bug in busfuzz.
+  no free port, a node that would not start); 4 a bug in busfuzz; 5 (run, reproduce) the
+  run was inconclusive: MAX_STEPS ended it before the cluster formed or the checks answered.
 `;
+
+/** `busfuzz <command> --help`: what the command does, its options, and an example to copy. */
+export const COMMAND_HELP: Record<string, string> = {
+  run: `busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--crash-dir DIR] [--json]
+
+Runs one scenario once. A violation writes a crash file (crashes/ or CRASH_DIR) and exits 1;
+a pass exits 0 and says what happened; a run that MAX_STEPS cut short is inconclusive (exit 5).
+
+  --backend sim|real     the simulator (default) or live valkey-server processes
+  --seed N               override the scenario's seed
+  --max-steps N          step bound (default 1000000)
+  --crash-dir DIR        where a crash file goes (default crashes/, or CRASH_DIR)
+  --json                 one JSON object on stdout (verdict, steps, violation, crash_file, ...)
+
+Example:
+  busfuzz run scenarios/kill-primary.yaml --seed 7
+  (a crash file is replayed with 'busfuzz reproduce', not 'run')
+`,
+  fuzz: `busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
+             [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE] [--json]
+
+Generates a scenario per seed (N, N+1, ...), runs it, and writes a crash file per new finding.
+Exit 1 if something new was found, 0 if not. --runs and --forever exclude each other (a flag wins
+over FUZZ_RUNS / FUZZ_FOREVER; both variables at once are refused). Inconclusive runs (cut short
+by --max-steps) are counted apart.
+
+  --runs N               seeds to run (default 100)      --forever   until Ctrl-C or --time-limit
+  --workers N            worker threads (default: the core count; more only share the cores)
+  --time-limit SECONDS   stop after this long             --seed N    first seed (default 1)
+  --crash-dir DIR        crash files (default crashes/)   --known FILE  fingerprints to count, not report
+
+Example:
+  busfuzz fuzz --runs 40 --workers 2
+`,
+  reproduce: `busfuzz reproduce <crash.json> [--backend sim|real] [--max-steps N] [--trace] [--json]
+
+Replays a crash file. On the simulator it must hit the same invariant at the same step with the
+same trace hash; on the real backend, the same invariant. Exit 1 when it reproduced, 0 when not,
+5 when the step bound ended the replay first.
+
+  --trace                print the events and each node's status before the violation
+
+Example:
+  busfuzz reproduce crashes/crash-08d4abf33d70-1.min.json --trace
+`,
+  shrink: `busfuzz shrink <crash.json> [-o OUT] [--time-limit SECONDS] [--json]
+
+Minimises a crash: fewer nodes, steps and faults, the same fingerprint.
+
+Example:
+  busfuzz shrink crashes/crash-08d4abf33d70-1.min.json -o /tmp/smaller.json
+`,
+  validate: `busfuzz validate <file.yaml>...
+
+Checks scenario files without running them; each problem names the file, line and field (exit 2).
+
+Example:
+  busfuzz validate scenarios/*.yaml
+`,
+  export: `busfuzz export --seed N
+
+Prints the scenario the generator makes for seed N as YAML, to edit and run again.
+
+Example:
+  busfuzz export --seed 17 > seed-17.yaml && busfuzz run seed-17.yaml
+`,
+  bench: `busfuzz bench [--max-steps N] [--json]
+
+The simulator throughput benchmark: a fixed seeded workload and a bare-scheduler baseline.
+
+Example:
+  busfuzz bench --json
+`,
+};

@@ -80,7 +80,8 @@ class FieldReader {
 
   wholeNumber(value: unknown, path: Path, min: number): number {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      this.fail(path, `expected a whole number >= ${min}, found ${describe(value)}`);
+      // "an integer", as the scenario loader words it: `seed: expected an integer >= 0, found "abc"`.
+      this.fail(path, `expected an integer >= ${min}, found ${describe(value)}`);
     }
     return value;
   }

@@ -7,5 +7,6 @@ export { CrashFileError } from './errors.ts';
 export { buildCrashFile, type CrashInput } from './build.ts';
 export { crashFromDocument, crashToDocument, crashToJson } from './document.ts';
 export { removeStaleTempFiles, writeCrashFile, type WriteOptions } from './write.ts';
-export { parseCrashFile, readCrashFile } from './read.ts';
+export { crashFileGivenToRun, parseCrashFile, readCrashFile } from './read.ts';
 export { compareReplay, type ReplayComparison } from './compare.ts';
+export { assertCrashDirUsable } from './dir-check.ts';

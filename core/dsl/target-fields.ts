@@ -78,8 +78,9 @@ function readTargetList(reader: Reader, path: string, list: unknown[], limits: T
 }
 
 /**
- * Partition groups: a list of (list of targets | `rest` | one target). At least two groups, at
- * most one `rest`, and no node named in two places.
+ * Partition groups: a list of (list of targets | `rest` | one target); a list may hold `rest`
+ * among its targets (`[node-1, rest]`: node-1 and every node not named elsewhere). At least two
+ * groups, at most one `rest` in all, and no node named in two places.
  */
 export function readGroups(reader: Reader, path: string, value: unknown, limits: TargetLimits | null): Group[] | undefined {
   const items = reader.list(path, value);
@@ -103,7 +104,21 @@ export function readGroups(reader: Reader, path: string, value: unknown, limits:
       groups.push('rest');
       return;
     }
-    const group = Array.isArray(item) ? readTargetList(reader, groupPath, item, limits) : readSingleGroup(reader, groupPath, item, limits);
+    // `rest` inside a list ([node-1, rest]): those targets and every node not named elsewhere.
+    const restInside = Array.isArray(item) ? item.indexOf('rest') : -1;
+    if (restInside >= 0) {
+      rests += 1;
+      if (rests > 1) {
+        reader.problem(indexPath(groupPath, restInside), "'rest' may appear only once (it is every node not named elsewhere)");
+        ok = false;
+      }
+    }
+    const listed = Array.isArray(item) && restInside >= 0 ? item.filter((_, index) => index !== restInside) : item;
+    if (Array.isArray(listed) && listed.length === 0 && restInside >= 0) {
+      groups.push('rest');
+      return;
+    }
+    const group = Array.isArray(listed) ? readTargetList(reader, groupPath, listed, limits) : readSingleGroup(reader, groupPath, listed, limits);
     if (group === undefined) {
       ok = false;
       return;
@@ -117,7 +132,7 @@ export function readGroups(reader: Reader, path: string, value: unknown, limits:
       }
       seenAt.set(target, earlier ?? i);
     }
-    groups.push(group);
+    groups.push(restInside >= 0 ? [...group, 'rest'] : group);
   });
   return ok ? groups : undefined;
 }

@@ -88,6 +88,8 @@ export interface FuzzSnapshot {
   elapsedMs: number;
   /** Sum of every run's wall time (per-run time; divided by elapsed it shows worker use). */
   runWallMs: number;
+  /** Runs (counted in `runs`) that MAX_STEPS ended before they could pass or fail. */
+  inconclusive: number;
   tallies: FingerprintTally[];
   errors: ErrorTally[];
   inFlight: number;
@@ -119,6 +121,7 @@ export class FuzzLoop {
   private steps = 0;
   private simTimeMs = 0;
   private runWallMs = 0;
+  private inconclusive = 0;
   private startedAtMs = 0;
   private stopReason: StopReason | null = null;
   private fatal: Error | null = null;
@@ -157,6 +160,7 @@ export class FuzzLoop {
       simTimeMs: this.simTimeMs,
       elapsedMs: this.now() - this.startedAtMs,
       runWallMs: this.runWallMs,
+      inconclusive: this.inconclusive,
       tallies: [...this.tallies.values()].map((tally) => ({ ...tally, seeds: [...tally.seeds] })),
       errors: [...this.errors.values()].map((tally) => ({ ...tally })),
       inFlight: this.inFlight,
@@ -231,6 +235,7 @@ export class FuzzLoop {
     this.steps += result.steps;
     this.simTimeMs += result.simTimeMs;
     this.runWallMs += outcome.wallMs;
+    if (result.verdict === 'inconclusive') this.inconclusive++;
     if (result.violation !== null) this.handleViolation(outcome);
   }
 

@@ -57,17 +57,25 @@ function findingCounts(tallies: FingerprintTally[]): string {
   return parts.join(', ');
 }
 
+/** How many fingerprints the status line names. */
+export const STATUS_FINGERPRINTS = 3;
+
 /** The status line, e.g. `[2:05] runs 412 (3.3/s) 1.21M steps/s x380 sim | findings 2 new (5): ...`. */
 export function formatStatusLine(snapshot: FuzzSnapshot): string {
   const rates = ratesOf(snapshot);
   const head = `[${formatElapsed(snapshot.elapsedMs)}] runs ${snapshot.runs} (${rates.runsPerSec.toFixed(1)}/s), `
     + `${formatCount(rates.stepsPerSec)} steps/s, sim time x${formatCount(rates.compression)}`;
-  const byFingerprint = [...snapshot.tallies]
-    .sort((a, b) => b.count - a.count || (a.fingerprint < b.fingerprint ? -1 : 1))
-    .map((tally) => `${tally.fingerprint} x${tally.count}`)
-    .join(', ');
+  const sorted = [...snapshot.tallies].sort((a, b) => b.count - a.count || (a.fingerprint < b.fingerprint ? -1 : 1));
+  // The commonest few only: a long campaign's dozens of fingerprints made a line of kilobytes in
+  // a log file (the summary lists them all).
+  const rest = sorted.length - STATUS_FINGERPRINTS;
+  const byFingerprint = [
+    ...sorted.slice(0, STATUS_FINGERPRINTS).map((tally) => `${tally.fingerprint} x${tally.count}`),
+    ...(rest > 0 ? [`${rest} more`] : []),
+  ].join(', ');
   const errors = snapshot.errors.length === 0 ? '' : ` | errors ${snapshot.errors.reduce((sum, e) => sum + e.count, 0)}`;
-  return `${head} | findings ${findingCounts(snapshot.tallies)}${byFingerprint === '' ? '' : `: ${byFingerprint}`}${errors}`;
+  const inconclusive = snapshot.inconclusive === 0 ? '' : ` | inconclusive ${snapshot.inconclusive}`;
+  return `${head} | findings ${findingCounts(snapshot.tallies)}${byFingerprint === '' ? '' : `: ${byFingerprint}`}${inconclusive}${errors}`;
 }
 
 /** Draws the status line: in place on a terminal, as periodic plain lines otherwise. */
@@ -120,6 +128,9 @@ export function formatSummary(summary: FuzzSummary, replayCommand: (file: string
       + `${formatCount(rates.stepsPerSec)} steps/s, sim time x${formatCount(rates.compression)}`,
   ];
   if (summary.stopReason !== 'runs') lines.push(`  to continue where this run stopped: --seed ${summary.resumeSeed}`);
+  if (summary.inconclusive > 0) {
+    lines.push(`  INCONCLUSIVE ${summary.inconclusive} run${summary.inconclusive === 1 ? '' : 's'}: MAX_STEPS ended them before they could pass or fail (raise --max-steps)`);
+  }
   if (summary.tallies.length === 0) lines.push('  no violations found');
   for (const tally of summary.tallies) {
     const seeds = `seed${tally.count > 1 ? 's' : ''} ${tally.seeds.join(', ')}${tally.count > tally.seeds.length ? ', ...' : ''}`;

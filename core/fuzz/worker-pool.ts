@@ -22,6 +22,9 @@ import { WORKER_CONFIG_ENV, type FromWorker, type ToWorker, type WorkerConfig } 
 
 const ENTRY_URL = new URL('./worker-entry.js', import.meta.url);
 
+/** How long a worker may take to stop its backend's servers before it is ended anyway. */
+const CLOSE_BACKEND_MS = 20_000;
+
 /** How long a worker may take to load its modules and build its backend. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -160,7 +163,27 @@ export class WorkerPool implements SeedExecutor {
       await Promise.race([Promise.all(settled), new Promise((resolve) => { timer = setTimeout(resolve, graceMs); })]);
       clearTimeout(timer);
     }
+    await this.closeBackends(Math.max(graceMs, CLOSE_BACKEND_MS));
     await this.terminateAll();
+  }
+
+  /** Asks each idle live worker to free its backend (the real one's spare servers), up to `waitMs`. */
+  private async closeBackends(waitMs: number): Promise<void> {
+    const idle = this.slots.filter((slot) => slot.pending === null && !slot.exited);
+    let timer: NodeJS.Timeout | undefined;
+    const closed = idle.map((slot) => new Promise<void>((resolve) => {
+      const offs = [
+        slot.worker.onMessage((message) => { if (message.type === 'closed') done(); }),
+        slot.worker.onExit(() => done()),
+      ];
+      function done() {
+        for (const off of offs) off();
+        resolve();
+      }
+      slot.worker.post({ type: 'close' });
+    }));
+    await Promise.race([Promise.all(closed), new Promise((resolve) => { timer = setTimeout(resolve, waitMs); })]);
+    clearTimeout(timer);
   }
 
   private async terminateAll(): Promise<void> {

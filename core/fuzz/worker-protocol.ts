@@ -1,7 +1,7 @@
 /**
  * Messages between the fuzz loop's parent and its workers, threads or child processes
  * (structured-clone data only).
- * parent -> worker: `run` one seed, `abort` the current run.
+ * parent -> worker: `run` one seed, `abort` the current run, `close` before it is ended.
  * worker -> parent: `ready` once its backend is built, `outcome` per run, `fatal` if it could not
  * start (a missing valkey-server is an environment error, reported as such), `start-failed` if
  * the worker program itself did not load (a process cannot raise it as a thread's 'error').
@@ -23,10 +23,12 @@ export interface WorkerConfig {
   workerIndex: number;
 }
 
-export type ToWorker = { type: 'run'; seed: number } | { type: 'abort' };
+/** `close`: free the backend (stop and reap the real backend's spare servers), then say `closed`. */
+export type ToWorker = { type: 'run'; seed: number } | { type: 'abort' } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'outcome'; outcome: SeedOutcome }
+  | { type: 'closed' }
   | { type: 'fatal'; error: SeedError }
   | { type: 'start-failed'; message: string };

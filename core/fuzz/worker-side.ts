@@ -43,6 +43,12 @@ export function serveFuzzWorker(createTarget: (config: WorkerConfig) => FuzzTarg
       controller?.abort();
       return;
     }
+    if (message.type === 'close') {
+      // Before the parent ends this thread: servers it started must be stopped and reaped here,
+      // by the thread that owns them (ended, it leaves them as zombies until busfuzz exits).
+      void Promise.resolve(target?.backend.close?.()).catch(() => {}).then(() => post({ type: 'closed' }));
+      return;
+    }
     if (target === null) throw new Error('fuzz worker: run before ready');
     if (controller !== null) throw new Error('fuzz worker: a second run while one is in flight');
     const current = new AbortController();

@@ -109,19 +109,20 @@ export function resolveTarget(
 
 /**
  * Partition groups as node names. Fixed targets are placed first, then random ones among the
- * nodes still free, then `rest` takes every node not placed; a node named twice stays in its
- * first group. Targets that name no node are left out.
+ * nodes still free, then `rest` (a group of its own, or inside a list) takes every node not
+ * placed; a node named twice stays in its first group. Targets that name no node are left out.
  */
 export function resolveGroups(groups: readonly Group[], topology: readonly TopologyEntry[], rng: Rng): string[][] {
   // The loader rejects a second `rest`; one here is a bug in whoever built the step.
-  if (groups.filter((group) => group === 'rest').length > 1) throw new Error('resolveGroups: more than one rest group');
+  const hasRest = (group: Group) => group === 'rest' || group.includes('rest');
+  if (groups.filter(hasRest).length > 1) throw new Error('resolveGroups: more than one rest group');
   const placed = new Set<string>();
   const out: string[][] = groups.map(() => []);
   for (const pass of ['fixed', 'random'] as const) {
     groups.forEach((group, i) => {
       if (group === 'rest') return;
       for (const target of group) {
-        if ((parseTarget(target)?.kind === 'random') !== (pass === 'random')) continue;
+        if (target === 'rest' || (parseTarget(target)?.kind === 'random') !== (pass === 'random')) continue;
         const name = resolveTarget(target, topology, rng, placed);
         if (name === null || placed.has(name)) continue;
         placed.add(name);
@@ -132,6 +133,7 @@ export function resolveGroups(groups: readonly Group[], topology: readonly Topol
   const rest = [...topology].sort(byNodeNumber).map((entry) => entry.name).filter((name) => !placed.has(name));
   groups.forEach((group, i) => {
     if (group === 'rest') out[i] = rest;
+    else if (group.includes('rest')) out[i]!.push(...rest);
   });
   return out;
 }

@@ -141,7 +141,7 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     const text = await readFile(good!, 'utf8');
     const cases: Array<[string, string, RegExp]> = [
       ['truncated.json', text.slice(0, text.length / 3), /truncated\.json:\d+: \(json\): truncated or not JSON/],
-      ['corrupt.json', text.replace(/"max_steps": \d+/, '"max_steps": "lots"'), /corrupt\.json:\d+: max_steps: expected a whole number >= 1, found "lots"/],
+      ['corrupt.json', text.replace(/"max_steps": \d+/, '"max_steps": "lots"'), /corrupt\.json:\d+: max_steps: expected an integer >= 1, found "lots"/],
       ['foreign.json', '{"name": "left-pad", "version": "1.3.0"}\n', /foreign\.json:?\d*: format: not a busfuzz crash file \(no format field/],
       ['empty.json', '', /empty\.json: \(file\): the file is empty/],
     ];

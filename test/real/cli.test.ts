@@ -56,12 +56,21 @@ describe('busfuzz with --backend real', () => {
     expect(serverChildren(process.pid)).toEqual([]);
   });
 
+  it('run --backend real --max-steps 1 is inconclusive (exit 5), not a pass', async () => {
+    const { code, stdout, stderr } = await busfuzz(['run', 'scenarios/kill-primary.yaml', '--backend', 'real', '--max-steps', '1', '--json']);
+    expect(code, stderr).toBe(5);
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ backend: 'real', verdict: 'inconclusive', violation: null });
+    expect(stderr).toContain('INCONCLUSIVE');
+  });
+
   it('reproduce --backend real runs a simulator crash file on live servers (not reproduced: the cluster is fine)', async () => {
     const crash = await simCrashFile(loadScenarioFile(join(ROOT, 'scenarios/kill-primary.yaml')), 'failover-bound', 'no-election,down-by=kill');
     const { code, stderr } = await busfuzz(['reproduce', crash, '--backend', 'real']);
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('on real');
     expect(stderr).toContain('NOT REPRODUCED');
+    // A real run's trace hash hashes wall-clock timings: no "difference" is reported for it.
+    expect(stderr).not.toMatch(/trace hash: expected/);
   });
 
   it('reproduce --backend real reproduces a violation live servers really have, keeping the node folders', async () => {

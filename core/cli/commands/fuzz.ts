@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../backend.ts';
+import { assertCrashDirUsable } from '../../crash/index.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
 import { knownLine, loadKnown, type KnownFingerprints } from '../../fuzz/known.ts';
 import { FuzzLoop, type FuzzEvent, type FuzzSummary } from '../../fuzz/loop.ts';
@@ -14,6 +15,7 @@ import { StatusLine, formatSummary, ratesOf } from '../../fuzz/status.ts';
 import { WorkerPool } from '../../fuzz/worker-pool.ts';
 import { DEFAULT_MAX_STEPS, type Command, type Flags } from '../context.ts';
 import { EXIT_INTERNAL } from '../main.ts';
+import { logFuzzEvent, logFuzzSummary } from '../fuzz-log.ts';
 import { abortOnSignals } from '../report.ts';
 
 /** Runs when neither --runs, --forever nor --time-limit says how long. */
@@ -49,9 +51,13 @@ export const fuzzCommand: Command = async (args, context) => {
   const { flags } = args;
   const plan = planFrom(flags);
   const { known, source: knownSource } = await loadKnown(flags);
+  await assertCrashDirUsable(flags.crashDir);
   const corpus = await loadCorpus(flags.crashDir);
   const say = (line: string) => context.stderr.write(`${line}\n`);
   for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
+  if (flags.workers !== undefined && flags.workers > availableParallelism()) {
+    say(`busfuzz: warning: ${flags.workers} workers on ${availableParallelism()} cores: the simulator is CPU-bound, so extra workers only share the cores (runs are slower, not more)`);
+  }
   say(startLine(flags, plan, known, knownSource, corpus.recorded.size));
 
   const stop = abortOnSignals();
@@ -77,7 +83,10 @@ export const fuzzCommand: Command = async (args, context) => {
       signal: stop.signal,
       // The real backend tears processes down when aborted; give it time before ending threads.
       graceMs: flags.backend === 'real' ? 30_000 : 2_000,
-      onEvent: (event) => status.print(describeEvent(event)),
+      onEvent: (event) => {
+        logFuzzEvent(context.log, event);
+        status.print(describeEvent(event));
+      },
     });
     ticker = setInterval(() => status.update(loop.snapshot()), context.isTty ? 500 : 1000);
     summary = await loop.run();
@@ -86,6 +95,7 @@ export const fuzzCommand: Command = async (args, context) => {
     status.clear();
     stop.dispose();
   }
+  logFuzzSummary(context.log, summary);
   for (const line of formatSummary(summary, replayCommand)) say(line);
   if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags))}\n`);
   if (summary.fatal !== null) throw summary.fatal;
@@ -151,6 +161,7 @@ function summaryJson(summary: FuzzSummary, flags: Flags) {
     time_compression: rates.compression,
     stop_reason: summary.stopReason,
     new_findings: summary.newCount,
+    inconclusive: summary.inconclusive,
     findings: summary.tallies.map((tally) => ({
       fingerprint: tally.fingerprint,
       invariant: tally.invariant,

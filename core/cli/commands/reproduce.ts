@@ -6,11 +6,12 @@
  * `--trace` prints the readable events before the violation and each node's status line there.
  */
 import { InputError } from '../../backend.ts';
-import { TOOL_VERSION, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
+import { TOOL_VERSION, assertCrashDirUsable, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
 import { knownLine, loadKnown } from '../../fuzz/known.ts';
 import type { Command } from '../context.ts';
-import { abortOnSignals, describeResult, resultJson } from '../report.ts';
+import { RunStory } from '../../run-story.ts';
+import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, resultJson } from '../report.ts';
 
 /** How many readable trace lines `--trace` keeps before the end of the run. */
 export const TRACE_WINDOW_LINES = 1000;
@@ -21,24 +22,30 @@ export const reproduceCommand: Command = async (args, context) => {
   if (extra.length > 0) throw new InputError(`reproduce: unexpected argument '${extra[0]}'`);
   const crash = await readCrashFile(file);
   const say = (line: string) => context.stderr.write(`${line}\n`);
-  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
+  // The real backend keeps a violation's node folders in CRASH_DIR: check it before the run.
+  if (args.flags.backend === 'real') await assertCrashDirUsable(args.flags.crashDir);
+  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer, oneRun: true });
   const maxSteps = args.flags.maxSteps ?? crash.maxSteps;
   say(`replaying ${file}: ${crash.violation.fingerprint} found at step ${crash.violation.step} (seed ${crash.seed}, ${crash.backend}), on ${backend.name} with max ${maxSteps} steps`);
 
   const window = args.flags.trace ? new LineWindow(TRACE_WINDOW_LINES) : null;
   const stop = abortOnSignals();
+  const story = new RunStory(context.log);
   let result: RunResult;
   try {
     result = await backend.run(crash.scenario, {
       maxSteps,
       signal: stop.signal,
+      onEvent: story.onEvent,
       ...(window === null ? {} : { onTraceLine: (line: string) => window.push(line) }),
     });
   } finally {
     stop.dispose();
+    await backend.close?.();
   }
   if (window !== null) printTrace(window, result, say);
-  for (const line of describeResult(result, null)) say(line);
+  logOutcome(context.log, result);
+  for (const line of describeResult(result, null, story)) say(line);
   const comparison = compareReplay(crash, result);
   for (const line of verdictLines(crash, result, comparison)) say(line);
   // A reproduced finding still exits 1; known-issues only says why it is Valkey's behaviour.
@@ -54,6 +61,7 @@ export const reproduceCommand: Command = async (args, context) => {
     }))}\n`);
   }
   if (result.verdict === 'aborted') return 130;
+  if (result.verdict === 'inconclusive') return EXIT_INCONCLUSIVE;
   return comparison.reproduced ? 1 : 0;
 };
 

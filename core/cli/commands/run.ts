@@ -3,27 +3,34 @@
  * saved as a crash file (crashes/ or CRASH_DIR) and the replay command printed; exit 1.
  */
 import { InputError } from '../../backend.ts';
-import { buildCrashFile, writeCrashFile } from '../../crash/index.ts';
+import { assertCrashDirUsable, buildCrashFile, crashFileGivenToRun, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { knownLine, loadKnown } from '../../fuzz/known.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
-import { abortOnSignals, describeResult, resultJson } from '../report.ts';
+import { RunStory } from '../../run-story.ts';
+import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, resultJson } from '../report.ts';
 
 export const runCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
   if (file === undefined) throw new InputError('run: expected <scenario.yaml>');
   if (extra.length > 0) throw new InputError(`run: unexpected argument '${extra[0]}'`);
+  const crashGiven = await crashFileGivenToRun(file);
+  if (crashGiven !== null) throw crashGiven;
   const loaded = loadScenarioFile(file);
   const scenario = args.flags.seed === undefined ? loaded : { ...loaded, seed: args.flags.seed };
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
   const { known } = await loadKnown(args.flags);
-  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
+  await assertCrashDirUsable(args.flags.crashDir);
+  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer, oneRun: true });
   const stop = abortOnSignals();
+  const story = new RunStory(context.log);
+  context.log.info({ scenario: scenario.scenarioId, seed: scenario.seed, backend: backend.name, max_steps: maxSteps }, `run ${file}`);
   let result;
   try {
-    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir });
+    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir, onEvent: story.onEvent });
   } finally {
     stop.dispose();
+    await backend.close?.();
   }
   // A finding known-issues explains is Valkey's documented behaviour: shown as KNOWN, exit 0, and
   // no crash file joins the corpus (the scenario file itself replays it).
@@ -32,7 +39,8 @@ export const runCommand: Command = async (args, context) => {
   if (result.violation && knownIssue === null) {
     crashFile = await writeCrashFile(args.flags.crashDir, buildCrashFile({ scenario, result, maxSteps }));
   }
-  for (const line of describeResult(result, crashFile)) context.stderr.write(`${line}\n`);
+  logOutcome(context.log, result);
+  for (const line of describeResult(result, crashFile, story)) context.stderr.write(`${line}\n`);
   if (knownIssue !== null) {
     context.stderr.write(`${knownLine(result.violation!.fingerprint, knownIssue)}\n  ${knownIssue.reason}\n`);
   }
@@ -41,5 +49,6 @@ export const runCommand: Command = async (args, context) => {
     context.stdout.write(`${JSON.stringify(resultJson(result, crashFile, { known: knownJson }))}\n`);
   }
   if (result.verdict === 'aborted') return 130;
+  if (result.verdict === 'inconclusive') return EXIT_INCONCLUSIVE;
   return result.verdict === 'violation' && knownIssue === null ? 1 : 0;
 };

@@ -36,6 +36,7 @@ export const shrinkCommand: Command = async (args, context) => {
     });
   } finally {
     stop.dispose();
+    await backend.close?.();
   }
   const output = args.flags.output ?? join(dirname(file), basename(file).replace(/(\.min)?\.json$/, '') + '.min.json');
   const written = await writeCrashFile(dirname(output), report.crash, { fileName: basename(output) });

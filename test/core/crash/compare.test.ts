@@ -22,12 +22,18 @@ describe('compareReplay', () => {
     expect(compareReplay(crash, passed)).toMatchObject({ reproduced: false, differences: [`invariant: expected ${crash.violation.invariant} at step ${crash.violation.step}, but the run passed after 77 steps`] });
   });
 
-  it('real: the same invariant reproduces; step and trace differences are reported', async () => {
+  it('an inconclusive replay says so, not that it passed', async () => {
+    const { crash, result } = await crashAndRun();
+    const cut: RunResult = { ...result, verdict: 'inconclusive', violation: null, steps: 5 };
+    expect(compareReplay(crash, cut).differences[0]).toBe(`invariant: expected ${crash.violation.invariant} at step ${crash.violation.step}, but the run was inconclusive (the step bound ended it first) after 5 steps`);
+  });
+
+  it('real: the same invariant reproduces; a step difference is reported, a trace-hash one (wall-clock timings) is not', async () => {
     const { crash, result } = await crashAndRun();
     const onReal: RunResult = { ...result, backend: 'real', traceHash: 'e'.repeat(64), violation: { ...result.violation!, step: 3 } };
     const comparison = compareReplay(crash, onReal);
     expect(comparison).toMatchObject({ reproduced: true, exact: false });
-    expect(comparison.differences).toHaveLength(2);
+    expect(comparison.differences).toEqual([`step: expected ${crash.violation.step}, got 3`]);
     const otherInvariant: RunResult = { ...onReal, violation: { ...onReal.violation!, invariant: 'views-agree', fingerprint: 'views-agree/x' } };
     expect(compareReplay(crash, otherInvariant).reproduced).toBe(false);
   });

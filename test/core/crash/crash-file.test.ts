@@ -138,7 +138,7 @@ describe('bad crash files are refused with the file, line and field', () => {
     expectCrashError(() => parseCrashFile('[1, 2]', 'x.json'), '(file)', /expected an object/);
   });
   it('a field of the wrong type, with its line', () => {
-    const error = expectCrashError(() => parseCrashFile(edit((d) => { (d.violation as Record<string, unknown>).step = 'late'; }), 'x.json'), 'violation.step', /whole number >= 0, found "late"/);
+    const error = expectCrashError(() => parseCrashFile(edit((d) => { (d.violation as Record<string, unknown>).step = 'late'; }), 'x.json'), 'violation.step', /expected an integer >= 0, found "late"/);
     const line = json.split('\n').findIndex((text) => text.includes('"step":')) + 1;
     expect(error.line).toBe(line);
     expectCrashError(() => parseCrashFile(edit((d) => { d.trace_hash = 'abc'; }), 'x.json'), 'trace_hash', /64 hex/);

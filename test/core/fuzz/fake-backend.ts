@@ -74,11 +74,13 @@ export function runFake(scenario: Scenario, options: RunOptions, bySeed = 0): Ru
   let steps = 0;
   let simTimeMs = 0;
   let violation: Violation | null = null;
+  let cut = false;
   const done: Step[] = [];
   for (const step of scenario.timeline) {
     if (options.signal?.aborted) return result(scenario, 'aborted', steps, simTimeMs, hash, tail, null);
     if (steps + costPerStep > options.maxSteps) {
       steps = options.maxSteps;
+      cut = true;
       break;
     }
     steps += costPerStep;
@@ -95,7 +97,8 @@ export function runFake(scenario: Scenario, options: RunOptions, bySeed = 0): Ru
       break;
     }
   }
-  return result(scenario, violation === null ? 'pass' : 'violation', steps, simTimeMs, hash, tail, violation);
+  // As on the simulator: a run the step bound cut short is inconclusive, not a pass.
+  return result(scenario, violation !== null ? 'violation' : cut ? 'inconclusive' : 'pass', steps, simTimeMs, hash, tail, violation);
 }
 
 function result(scenario: Scenario, verdict: RunResult['verdict'], steps: number, simTimeMs: number, hash: ReturnType<typeof createHash>, tail: string[], violation: Violation | null): RunResult {

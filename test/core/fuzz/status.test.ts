@@ -11,7 +11,12 @@ const snapshot: FuzzSnapshot = {
     { fingerprint: 'failover-bound/b', invariant: 'failover-bound', status: 'known', count: 7, firstSeed: 2, seeds: [2], crashFile: null, known: { reason: 'valkey 8.0.1 rule', upstream: 'valkey-io/valkey#9', fixedIn: '8.1.0' } },
   ],
   errors: [],
+  inconclusive: 0,
 };
+
+function tally(fingerprint: string, count: number): FuzzSnapshot['tallies'][number] {
+  return { fingerprint, invariant: 'views-agree', status: 'new', count, firstSeed: 1, seeds: [1], crashFile: null, known: null };
+}
 
 describe('fuzz status', () => {
   it('formats counts and times', () => {
@@ -26,6 +31,22 @@ describe('fuzz status', () => {
     expect(formatStatusLine(snapshot)).toBe(
       '[1:00] runs 120 (2.0/s), 400k steps/s, sim time x60 | findings 1 new (3), 1 known (7): failover-bound/b x7, views-agree/a x3',
     );
+  });
+
+  it('names the 3 commonest fingerprints and counts the rest, so a plain log line stays short', () => {
+    const many = { ...snapshot, tallies: [tally('a/x', 5), tally('b/x', 9), tally('c/x', 1), tally('d/x', 7), tally('e/x', 2)] };
+    expect(formatStatusLine(many)).toMatch(/: b\/x x9, d\/x x7, a\/x x5, 2 more$/);
+    const manyMore = { ...snapshot, tallies: Array.from({ length: 60 }, (_, index) => tally(`views-agree/shape-${index}-${'z'.repeat(40)}`, index + 1)) };
+    expect(formatStatusLine(manyMore).length).toBeLessThan(400);
+    expect(formatStatusLine(manyMore)).toMatch(/, 57 more$/);
+  });
+
+  it('counts inconclusive runs apart, in the status line and the summary', () => {
+    const cut = { ...snapshot, inconclusive: 4 };
+    expect(formatStatusLine(cut)).toContain('| inconclusive 4');
+    expect(formatStatusLine(snapshot)).not.toContain('inconclusive');
+    const text = formatSummary({ ...cut, stopReason: 'runs', fatal: null, newCount: 1 }, (file) => file).join('\n');
+    expect(text).toContain('INCONCLUSIVE 4 runs: MAX_STEPS ended them before they could pass or fail (raise --max-steps)');
   });
 
   it('redraws in place on a terminal, prints a plain line per period otherwise', () => {
