@@ -2,6 +2,7 @@
  * The Backend interface: run one resolved scenario and report at most one violation.
  * sim/ and real/ implement it; core never imports either. bin/main.ts builds them.
  */
+import type { RecordBuilder } from './report/record.ts';
 import type { Scenario } from './scenario/types.ts';
 import type { Violation } from './violation.ts';
 
@@ -20,6 +21,8 @@ export interface RunOptions {
   keepFiles?: boolean;
   /** Where to keep a failing run's logs (real backend: beside the crash file). */
   artifactsDir?: string;
+  /** Keep the run's full event record for the HTML report (RunResult.record). @defaultValue false */
+  record?: boolean;
 }
 
 export interface ServerInfo {
@@ -55,6 +58,8 @@ export interface RunResult {
   stats: Record<string, number>;
   /** Real backend: folder with every node's log and nodes.conf, kept for a violation. */
   artifactsDir?: string | null;
+  /** The run's event record, when RunOptions.record asked for it (core/report/record.ts). */
+  record?: RecordBuilder;
 }
 
 export interface Backend {

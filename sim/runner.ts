@@ -24,6 +24,8 @@ import { buildClusterView } from './cluster-view.ts';
 import { FaultApplier } from './faults.ts';
 import { FORMATION_POLL_MS, Formation, shardLayouts } from './formation.ts';
 import { PROCESS_PAUSED, PROCESS_STARTING } from './process.ts';
+import { SimRecorder } from './recorder.ts';
+import { statusLines } from './status.ts';
 import { TopologyTracker } from './topology-entries.ts';
 import { T_CHECK, T_PLAN } from './trace.ts';
 import { ClientWorkload } from './workload.ts';
@@ -54,6 +56,8 @@ export interface SimRunOptions {
    * keeping them all made every young-generation GC copy them. @defaultValue true
    */
   keepAckEvents?: boolean;
+  /** Keep the run's event record for the HTML report (sim/recorder.ts). @defaultValue false */
+  record?: boolean;
 }
 
 export class SimRun implements WorldObserver {
@@ -78,6 +82,8 @@ export class SimRun implements WorldObserver {
   private shiftMs = 0;
   private waiting: { step: StepOf<'wait'>; startedAtMs: number } | null = null;
   private readyView: ClusterView | null = null;
+  /** The report's recorder, when asked for. */
+  readonly recorder: SimRecorder | null;
 
   constructor(
     readonly scenario: Scenario,
@@ -99,6 +105,7 @@ export class SimRun implements WorldObserver {
     this.faults = new FaultApplier(this.world, this.topology, this.world.rng.fork('targets'));
     this.workload = scenario.workload === null ? null : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
     this.world.observer = this;
+    this.recorder = options.record === true ? new SimRecorder(this.world) : null;
     this.formation.begin();
     this.world.scheduleRunner(FORMATION_POLL_MS, R_FORMATION);
   }
@@ -136,6 +143,7 @@ export class SimRun implements WorldObserver {
       traceHash: world.trace.digest(),
       violation: this.violation,
       traceTail: world.trace.tail(),
+      nodeStatus: statusLines(world),
       server: null,
       messages: world.network.delivered,
       stats: {
@@ -145,6 +153,7 @@ export class SimRun implements WorldObserver {
         events: this.events.length,
         trace_records: world.trace.records,
       },
+      ...(this.recorder === null ? {} : { record: this.recorder.builder }),
     };
   }
 
@@ -193,6 +202,7 @@ export class SimRun implements WorldObserver {
     this.plan = planRun(this.scenario, expandChaos(this.scenario));
     const steps = this.plan.steps;
     this.world.planStepName = (faultId, phase) => `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
+    if (this.recorder !== null) this.recorder.planAction = (faultId) => steps[faultId]?.action ?? '?';
     this.workload?.start(this.formation.layouts[0]!.primary);
     this.scheduleNextPhase();
   }
@@ -296,7 +306,7 @@ export class SimRun implements WorldObserver {
 
 /** Backend.run for the simulator. */
 export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
-  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false });
+  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false, record: options.record === true });
   run.runSteps(options.maxSteps, options.signal);
   const result = run.result(options.signal?.aborted === true && !run.done);
   run.world.retire();
