@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { InputError, type BackendName } from '../backend.ts';
 import type { Flags, ParsedArgs } from './context.ts';
 
-export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench'] as const;
+export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'report'] as const;
 
 const OPTIONS = {
   backend: { type: 'string' },
@@ -22,6 +22,7 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   known: { type: 'string' },
   'valkey-server': { type: 'string' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -79,6 +80,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     known: values.known ?? env.FUZZ_KNOWN,
     valkeyServer: values['valkey-server'] ?? env.VALKEY_SERVER,
     file: env.FUZZ_FILE,
+    report: values.report,
   };
   return { command, positionals: rest, flags, help: values.help ?? false, version: values.version ?? false };
 }

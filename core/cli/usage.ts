@@ -2,16 +2,20 @@
 export const USAGE = `busfuzz: a fuzzer for the Valkey cluster bus (simulator and real valkey-server)
 
 Usage:
-  busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json]
+  busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json] [--report DIR]
   busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
-               [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE]
-  busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json]
+               [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE] [--report DIR]
+  busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json] [--report DIR]
   busfuzz shrink <crash.json> [-o OUT]
   busfuzz validate <file.yaml>...
   busfuzz export --seed N
   busfuzz bench [--json]
+  busfuzz report <crash.json | run.json | campaign-dir> [-o DIR]
 
 Options:
+  --report DIR           write an HTML page (index.html, self-contained) of the run, or for
+                         fuzz of the campaign, into DIR; run and reproduce keep DIR/run.json,
+                         the run's event record
   --valkey-server PATH   the server binary for --backend real (else VALKEY_SERVER,
                          valkey-server on PATH, then redis-server)
 

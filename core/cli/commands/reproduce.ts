@@ -9,7 +9,10 @@ import { InputError } from '../../backend.ts';
 import { TOOL_VERSION, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
 import type { Command } from '../context.ts';
-import { abortOnSignals, describeResult, resultJson } from '../report.ts';
+import { readFile } from 'node:fs/promises';
+import { confirmationLine } from '../../report/crash-report.ts';
+import { writeRunReport, type WrittenReport } from '../../report/run-report.ts';
+import { abortOnSignals, describeResult, reportJson, resultJson } from '../report.ts';
 
 /** How many readable trace lines `--trace` keeps before the end of the run. */
 export const TRACE_WINDOW_LINES = 1000;
@@ -31,6 +34,7 @@ export const reproduceCommand: Command = async (args, context) => {
     result = await backend.run(crash.scenario, {
       maxSteps,
       signal: stop.signal,
+      record: args.flags.report !== undefined,
       ...(window === null ? {} : { onTraceLine: (line: string) => window.push(line) }),
     });
   } finally {
@@ -40,12 +44,19 @@ export const reproduceCommand: Command = async (args, context) => {
   for (const line of describeResult(result, null)) say(line);
   const comparison = compareReplay(crash, result);
   for (const line of verdictLines(crash, result, comparison)) say(line);
+  let report: WrittenReport | null = null;
+  if (args.flags.report !== undefined) {
+    const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    report = await writeRunReport(args.flags.report, { scenario: crash.scenario, result, replay: `npx busfuzz reproduce ${file}`, confirmation: confirmationLine(raw) });
+    say(`report: ${report.page} (event record ${report.record})`);
+  }
   if (args.flags.json) {
     context.stdout.write(`${JSON.stringify(resultJson(result, file, {
       reproduced: comparison.reproduced,
       exact: comparison.exact,
       expected: { invariant: crash.violation.invariant, step: crash.violation.step, fingerprint: crash.violation.fingerprint, trace_hash: crash.traceHash },
       differences: comparison.differences,
+      ...reportJson(report),
     }))}\n`);
   }
   if (result.verdict === 'aborted') return 130;

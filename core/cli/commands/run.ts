@@ -6,7 +6,8 @@ import { InputError } from '../../backend.ts';
 import { buildCrashFile, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
-import { abortOnSignals, describeResult, resultJson } from '../report.ts';
+import { writeRunReport } from '../../report/run-report.ts';
+import { abortOnSignals, describeResult, reportJson, resultJson } from '../report.ts';
 
 export const runCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
@@ -19,7 +20,7 @@ export const runCommand: Command = async (args, context) => {
   const stop = abortOnSignals();
   let result;
   try {
-    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir });
+    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir, record: args.flags.report !== undefined });
   } finally {
     stop.dispose();
   }
@@ -28,7 +29,9 @@ export const runCommand: Command = async (args, context) => {
     crashFile = await writeCrashFile(args.flags.crashDir, buildCrashFile({ scenario, result, maxSteps }));
   }
   for (const line of describeResult(result, crashFile)) context.stderr.write(`${line}\n`);
-  if (args.flags.json) context.stdout.write(`${JSON.stringify(resultJson(result, crashFile))}\n`);
+  const report = args.flags.report === undefined ? null : await writeRunReport(args.flags.report, { scenario, result, replay: crashFile === null ? null : `npx busfuzz reproduce ${crashFile}` });
+  if (report !== null) context.stderr.write(`  report:     ${report.page} (event record ${report.record})\n`);
+  if (args.flags.json) context.stdout.write(`${JSON.stringify(resultJson(result, crashFile, reportJson(report)))}\n`);
   if (result.verdict === 'aborted') return 130;
   return result.verdict === 'violation' ? 1 : 0;
 };
