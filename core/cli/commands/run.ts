@@ -2,6 +2,8 @@
  * `busfuzz run <scenario.yaml>`: run one scenario once on the chosen backend. A violation is
  * saved as a crash file (crashes/ or CRASH_DIR) and the replay command printed; exit 1.
  */
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InputError } from '../../backend.ts';
 import { buildCrashFile, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
@@ -31,6 +33,8 @@ export const runCommand: Command = async (args, context) => {
   for (const line of describeResult(result, crashFile)) context.stderr.write(`${line}\n`);
   const report = args.flags.report === undefined ? null : await writeRunReport(args.flags.report, { scenario, result, replay: crashFile === null ? null : `npx busfuzz reproduce ${crashFile}` });
   if (report !== null) context.stderr.write(`  report:     ${report.page} (event record ${report.record})\n`);
+  // A real finding's record also goes beside its node logs, where `busfuzz report <crash file>` looks.
+  if (report !== null && crashFile !== null && result.artifactsDir) await copyFile(report.record, join(result.artifactsDir, 'run.json'));
   if (args.flags.json) context.stdout.write(`${JSON.stringify(resultJson(result, crashFile, reportJson(report)))}\n`);
   if (result.verdict === 'aborted') return 130;
   return result.verdict === 'violation' ? 1 : 0;
