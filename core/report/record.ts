@@ -165,14 +165,15 @@ export class RecordBuilder {
     if ('node' in event) this.node(event.node);
     if (event.kind === 'fault') {
       const pending = this.pendingFault;
-      // The runner's plan phase comes first; the fault event right after it names the targets.
-      if (pending !== null && pending.atMs === event.atMs && this.faults[pending.index]![3].length === 0) {
-        const span = this.faults[pending.index]!;
+      const span = pending === null ? null : this.faults[pending.index]!;
+      // The plan phase comes first; the fault event it caused (same action) names the targets. The
+      // simulator emits it in the same instant, the real backend a few ms later.
+      if (span !== null && span !== undefined && span[2] === event.action && span[3].length === 0) {
         span[3] = [...event.nodes];
         span[4] = event.detail;
         this.pendingFault = null;
-      } else if (pending === null || pending.atMs !== event.atMs) {
-        // A fault the plan did not announce (a wait's verdict, the final heal): a mark.
+      } else {
+        // A fault the plan did not announce (an end's restart or resume, a wait's verdict): a mark.
         this.faults.push([event.atMs, -1, event.action, [...event.nodes], event.detail]);
       }
     }
