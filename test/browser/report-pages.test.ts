@@ -34,7 +34,7 @@ afterAll(async () => {
 async function hoverLane(page: import('puppeteer-core').Page, node: string, fraction: number): Promise<string> {
   const box = await (await page.$(`svg[data-timeline] g[data-node="${node}"] rect.lane-bg`))!.boundingBox();
   await page.mouse.move(box!.x + box!.width * fraction, box!.y + box!.height / 2);
-  return page.$eval('#timeline .tooltip', (el) => ((el as HTMLElement).style.display === 'block' ? el.textContent ?? '' : ''));
+  return page.$eval('#timeline .tooltip', (el) => ((el as unknown as { style: { display: string } }).style.display === 'block' ? el.textContent ?? '' : ''));
 }
 
 describe('the run page of a simulator crash (frozen replica, second primary)', () => {
