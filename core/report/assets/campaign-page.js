@@ -31,7 +31,7 @@ function plot(host, title, xs, ys, label, color, stepped) {
   const opts = {
     title, width: 460, height: 240,
     scales: { x: { time: false } },
-    axes: [{ label: 'seconds into the campaign' }, { label }],
+    axes: [{ label: 'seconds into the campaign' }, { label, size: 80 }],
     series: [{ label: 's' }, { label, stroke: color, width: 2, fill: `${color}22`, ...(stepped ? { paths: uPlot.paths.stepped({ align: 1 }) } : {}) }],
   };
   // eslint-disable-next-line no-new
