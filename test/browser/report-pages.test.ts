@@ -51,6 +51,7 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     const nodes = crash.scenario.cluster.numShards * (1 + crash.scenario.cluster.replicasPerShard);
     expect(await page.$$eval('svg[data-timeline] g[data-node]', (lanes) => lanes.length)).toBe(nodes);
     expect(await page.$$eval('[data-violation]', (els) => els.length)).toBe(1);
+    await screenshot(page, 'report-frozen-replica-whole-run.png');
     // Zoom onto the story: node-9 killed, node-10 paused, node-11 elected, a stale message to node-10, node-10 elected.
     await page.click('#zoom-window');
     const faults = await page.$$eval('[data-fault]', (els) => els.map((el) => `${el.getAttribute('data-fault')}:${el.getAttribute('data-targets')}`));

@@ -90,6 +90,7 @@ class MessageView {
     const plain = order.filter((i) => !(m.mark[i] & (MARK_STALE | MARK_WAITED | MARK_DROPPED | MARK_LOST)));
     const keepEvery = plain.length > MSG_DRAW_LIMIT ? Math.ceil(plain.length / MSG_DRAW_LIMIT) : 1;
     let plainSeen = 0;
+    const labels = [];
     for (const i of order) {
       const marked = (m.mark[i] & (MARK_STALE | MARK_WAITED | MARK_DROPPED | MARK_LOST)) !== 0;
       if (!marked && plainSeen++ % keepEvery !== 0) continue;
@@ -103,7 +104,13 @@ class MessageView {
       const ye = gone ? (y0 + y1) / 2 : y1;
       parts.push(`<line class="${cls}" data-msg="${i}" data-type="${esc(type)}"${m.mark[i] & MARK_STALE ? ' data-stale="1"' : ''} x1="${x(m.sent[i])}" y1="${y0}" x2="${x1}" y2="${ye}" stroke="${typeColor(type)}"/>`);
       if (gone) parts.push(`<text class="msg-end" x="${x1 - 3}" y="${ye + 3}">×</text>`);
-      if (m.mark[i] & MARK_STALE) { stale++; parts.push(`<text class="msg-end" x="${x1 + 3}" y="${ye - 3}">stale ${esc(type)}</text>`); }
+      if (m.mark[i] & MARK_STALE) {
+        stale++;
+        // One label per spot: several stale messages read at once would print over each other.
+        const near = labels.filter(([lx, ly]) => Math.abs(lx - x1) < 60 && Math.abs(ly - ye) < 8).length;
+        labels.push([x1, ye]);
+        parts.push(`<text class="msg-end" x="${x1 + 3}" y="${ye - 3 - near * 10}">stale ${esc(type)} from ${esc(d.nodes[m.from[i]])}</text>`);
+      }
       drawn++;
     }
     parts.push('</svg>');
