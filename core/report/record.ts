@@ -384,5 +384,5 @@ export function focusOf(meta: RunMeta, events: readonly ObservedEvent[]): [numbe
     for (const e of events) if (e.kind === 'node-state' && v.nodes.includes(e.node) && e.atMs <= v.timeMs) last = Math.max(last, e.atMs);
     if (last > Number.NEGATIVE_INFINITY && anchor - last > spanMs / 2) anchor = last + spanMs * 0.2;
   }
-  return [Math.max(Math.min(0, anchor - spanMs), anchor - spanMs), anchor];
+  return [anchor - spanMs, anchor];
 }

@@ -69,6 +69,8 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     expect(status).toContain('role      primary');
     expect(status).toContain('slots     0');
     expect(status).toMatch(/believes:\n {2}node-0 /);
+    expect(await page.$$eval('[data-violating-primary]', (els) => [...new Set(els.map((el) => el.closest('g[data-node]')!.getAttribute('data-node')))].sort())).toEqual(['node-10', 'node-11']);
+    await screenshot(page, 'report-frozen-replica-hover-node-10.png');
     expect(await hoverLane(page, 'node-11', 0.97)).toContain('role      primary');
     expect(await page.$eval('[data-node-status]', (el) => el.textContent)).toContain('node-10  running  primary');
     await screenshot(page, 'report-frozen-replica.png');

@@ -90,7 +90,9 @@ class Timeline {
       if (!visible(a, b)) continue;
       const x0 = clipX(a), x1 = clipX(b);
       if (x1 - x0 < 0.2) continue;
-      out.push(`<rect class="st-${state}" data-state="${state}" x="${x0}" y="${y}" width="${x1 - x0}" height="${LANE_H - 6}"><title>${esc(`${name} ${label} ${fmtMs(a)}..${fmtMs(b)}`)}</title></rect>`);
+      // A violating node's time as primary is outlined: with two of them, the second primary shows.
+      const flagged = violating && state === 'primary' ? ' violating-primary" data-violating-primary="1' : '';
+      out.push(`<rect class="st-${state}${flagged}" data-state="${state}" x="${x0}" y="${y}" width="${x1 - x0}" height="${LANE_H - 6}"><title>${esc(`${name} ${label} ${fmtMs(a)}..${fmtMs(b)}`)}</title></rect>`);
       if (x1 - x0 > 46 && x0 > lastLabelEnd) {
         out.push(`<text class="epoch${state === 'replica' || state === 'starting' ? ' dark' : ''}" x="${x0 + 3}" y="${y + 12}">${esc(label)}</text>`);
         lastLabelEnd = x0 + label.length * 5.5;
