@@ -33,9 +33,12 @@ export class SimRecorder implements TraceTap, NetworkTap {
   readonly builder = new RecordBuilder();
   private readonly typeOf = new Int16Array(256).fill(-1);
   private readonly seen: Uint8Array;
+  /** The last belief code passed on per (observer, subject): most turns change none, and this skips the builder's map. */
+  private readonly lastCode: Int8Array;
 
   constructor(private readonly world: World) {
     this.seen = new Uint8Array(world.capacity);
+    this.lastCode = new Int8Array(world.capacity * world.capacity).fill(-1);
     for (let i = 0; i < world.capacity; i++) this.builder.node(`node-${i}`);
     world.trace.tap = this;
     world.network.tap = this;
@@ -97,11 +100,18 @@ export class SimRecorder implements TraceTap, NetworkTap {
         | ((flags & valkey.NODE_FAIL) !== 0 ? BELIEF_FAIL : 0)
         | ((flags & (valkey.NODE_HANDSHAKE | valkey.NODE_NOADDR)) !== 0 ? BELIEF_HANDSHAKE : 0)
         | (valkey.isPrimary(node) ? BELIEF_PRIMARY : 0);
-      this.builder.belief(atMs, index, subject, code);
+      this.believe(atMs, index, subject, code);
     }
     for (let subject = 0; subject < this.world.processes.length; subject++) {
-      if (subject !== index && seen[subject] === 0) this.builder.belief(atMs, index, subject, BELIEF_UNKNOWN);
+      if (subject !== index && seen[subject] === 0) this.believe(atMs, index, subject, BELIEF_UNKNOWN);
     }
+  }
+
+  private believe(atMs: number, observer: number, subject: number, code: number): void {
+    const at = observer * this.world.capacity + subject;
+    if (this.lastCode[at] === code) return;
+    this.lastCode[at] = code;
+    this.builder.belief(atMs, observer, subject, code);
   }
 
   private type(code: number): number {

@@ -75,6 +75,7 @@ function campaignPage() {
     return `<tr data-fingerprint="${esc(f.fingerprint)}"><td class="status-${status}">${status}</td><td><code>${esc(f.fingerprint)}</code></td><td>${f.count}</td><td>${f.firstSeed}</td><td>${esc(fmtDuration(f.firstFoundMs))}</td><td>${page}</td><td>${why}</td></tr>`;
   }).join('')}</table>`;
   document.getElementById('findings').innerHTML = table;
+  window.busfuzzReadyMs = performance.now();
   document.body.setAttribute('data-ready', '1');
 }
 

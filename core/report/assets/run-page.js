@@ -56,6 +56,7 @@ function runPage() {
     return `<tr><td class="mono">${esc(fmtMs(atMs))}</td><td><b>${esc(kind)}</b> ${esc(Object.entries(rest).map(([k, val]) => `${k}=${Array.isArray(val) ? `[${val.join(',')}]` : val}`).join(' '))}</td></tr>`;
   }).join('')}</table>${notable.length > 400 ? `<p class="note">${notable.length - 400} more not shown</p>` : ''}`;
   window.busfuzzReport = { model, timeline, messages, statusAt: (node, t) => statusAt(model, model.laneOf.get(node), t) };
+  window.busfuzzReadyMs = performance.now();
   document.body.setAttribute('data-ready', '1');
 }
 
