@@ -48,6 +48,7 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
     expect(loadMs).toBeLessThan(5000);
+    expect(await page.evaluate('window.busfuzzReadyMs')).toBeLessThan(2000);
     const nodes = crash.scenario.cluster.numShards * (1 + crash.scenario.cluster.replicasPerShard);
     expect(await page.$$eval('svg[data-timeline] g[data-node]', (lanes) => lanes.length)).toBe(nodes);
     expect(await page.$$eval('[data-violation]', (els) => els.length)).toBe(1);
@@ -74,6 +75,22 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     expect(await hoverLane(page, 'node-11', 0.97)).toContain('role      primary');
     expect(await page.$eval('[data-node-status]', (el) => el.textContent)).toContain('node-10  running  primary');
     await screenshot(page, 'report-frozen-replica.png');
+    await page.close();
+  });
+});
+
+describe('the run page of a long run', () => {
+  it('stays small and opens fast: 3M steps of chaos with writes, under 5 MB and ready in under 2 s', async () => {
+    const scenario = loadScenarioFile(join(REPO_ROOT, 'scenarios', 'full-example.yaml'));
+    const long = { ...scenario, scenarioId: 'long-chaos', chaos: { ...scenario.chaos!, rate: 6, untilMs: 3_000_000, maxConcurrent: 2 } };
+    const result = await createSimBackend().run(long, { maxSteps: 3_000_000, record: true });
+    expect(result.steps).toBeGreaterThan(2_000_000);
+    const written = await writeRunReport(join(OUT, 'long-chaos'), { scenario: long, result });
+    expect(written.bytes).toBeLessThan(5 * 1024 * 1024);
+    const { page, errors } = await openPage(chromium, written.page);
+    expect(errors).toEqual([]);
+    expect(await page.evaluate('window.busfuzzReadyMs')).toBeLessThan(2000);
+    await screenshot(page, 'report-long-chaos.png');
     await page.close();
   });
 });
