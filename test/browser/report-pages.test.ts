@@ -32,7 +32,9 @@ afterAll(async () => {
 
 /** Hovers the middle of a lane at `fraction` of its width and returns the tooltip's text. */
 async function hoverLane(page: import('puppeteer-core').Page, node: string, fraction: number): Promise<string> {
-  const box = await (await page.$(`svg[data-timeline] g[data-node="${node}"] rect.lane-bg`))!.boundingBox();
+  const selector = `svg[data-timeline] g[data-node="${node}"] rect.lane-bg`;
+  await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' }));
+  const box = await (await page.$(selector))!.boundingBox();
   await page.mouse.move(box!.x + box!.width * fraction, box!.y + box!.height / 2);
   return page.$eval('#timeline .tooltip', (el) => ((el as unknown as { style: { display: string } }).style.display === 'block' ? el.textContent ?? '' : ''));
 }
@@ -64,6 +66,26 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     expect(wins).toEqual(expect.arrayContaining(['node-10', 'node-11']));
     expect(await page.$$eval('g[data-node="node-10"] rect[data-state="paused"]', (els) => els.length)).toBeGreaterThan(0);
     expect(await page.$$eval('g[data-node="node-9"] rect[data-state="down"]', (els) => els.length)).toBeGreaterThan(0);
+    // The type filter: hiding pings leaves fewer messages, none of them a ping.
+    const inWindow = async () => Number((await page.$eval('#messages .note', (el) => el.textContent ?? '')).match(/: (\d+) messages/)![1]);
+    const before = await inWindow();
+    await page.click('input[data-type="ping"]');
+    const types = await page.$$eval('[data-messages] line[data-msg]', (els) => els.map((el) => el.getAttribute('data-type')));
+    expect(await inWindow()).toBeLessThan(before);
+    expect(types).not.toContain('ping');
+    expect(types).toContain('pong');
+    await page.click('input[data-type="ping"]');
+    // The wheel zooms the timeline around the pointer.
+    const view = async () => page.evaluate('window.busfuzzReport.timeline.view') as Promise<[number, number]>;
+    const [a0, b0] = await view();
+    await page.$eval('svg[data-timeline]', (el) => el.scrollIntoView({ block: 'start' }));
+    const lane = (await (await page.$('svg[data-timeline] g[data-node="node-0"] rect.lane-bg'))!.boundingBox())!;
+    await page.mouse.move(lane.x + lane.width / 2, lane.y + 5);
+    await page.mouse.wheel({ deltaY: -100 });
+    await page.waitForFunction(`window.busfuzzReport.timeline.view[1] - window.busfuzzReport.timeline.view[0] < ${b0 - a0}`, { timeout: 5000 });
+    const [a1, b1] = await view();
+    expect(b1 - a1).toBeLessThan(b0 - a0);
+    await page.click('#zoom-window');
     // Both node-10 and node-11 primary at the end of the window: the second primary.
     const status = await hoverLane(page, 'node-10', 0.97);
     expect(status).toMatch(/^node-10 at /);

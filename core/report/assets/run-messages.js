@@ -140,5 +140,15 @@ function histogramSvg(model, width) {
     });
   }
   parts.push(`<text class="lane-label" x="${LABEL_W}" y="${H + 13}">${esc(fmtMs(0))}</text><text class="lane-label" x="${width - 80}" y="${H + 13}">${esc(fmtMs(buckets * h.bucketMs))}</text></svg>`);
+  // Acked writes over the whole run (one by one they are drawn only where messages are kept).
+  const acks = new Array(buckets).fill(0);
+  for (const row of model.data.ackHistogram) row.forEach((c, b) => { if (b < buckets) acks[b] += c; });
+  const ackMax = Math.max(0, ...acks);
+  if (ackMax > 0) {
+    const AH = 30;
+    parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${AH + 4}" data-ack-histogram="1"><text class="lane-label" x="4" y="14">acked writes</text><text class="lane-label" x="4" y="28">max ${ackMax}</text>`);
+    acks.forEach((c, b) => { if (c > 0) parts.push(`<rect x="${LABEL_W + b * barW}" y="${AH - (c / ackMax) * (AH - 2)}" width="${Math.max(0.5, barW - 0.3)}" height="${(c / ackMax) * (AH - 2)}" fill="#555"/>`); });
+    parts.push('</svg>');
+  }
   return parts.join('');
 }
