@@ -123,8 +123,11 @@ export function campaignFromStats(doc: unknown, file: string, dir: string): Camp
 
 /** No stats file: one finding per fingerprint among the crash files (time from their created_at). */
 export async function campaignFromCrashFiles(dir: string): Promise<CampaignDoc> {
-  const names = (await readdir(dir)).filter(isCrashFileName).sort();
+  const entries = await readdir(dir);
+  const names = entries.filter(isCrashFileName).sort();
   const notes = [`no ${STATS_FILE} in ${dir}: findings are read from its ${names.length} crash files; runs and steps per second are not known`];
+  const shards = entries.filter((name) => /^shard-\d+-of-\d+$/.test(name)).sort();
+  if (shards.length > 0) notes.push(`${dir} holds shard folders (${shards.join(', ')}): report each one, or merge them into one campaign folder first`);
   const crashes: Array<{ name: string; crash: CrashFile; confirmed: boolean }> = [];
   for (const name of names) {
     const path = join(dir, name);
