@@ -82,7 +82,9 @@ function laneSegments(proc, roles, startMs, endMs) {
   for (const [t, kind, value] of cuts) {
     if (t > at) out.push([at, t, current(), label(), role]);
     at = Math.max(at, t);
-    if (kind === 'p') { state = value; if (value === 'down') role = null; } else role = value;
+    // A restarted node keeps its last reported role until a node-state event says otherwise: the
+    // simulator reports only changes, and a node that reloads nodes.conf comes back as it was.
+    if (kind === 'p') state = value; else role = value;
   }
   if (endMs > at) out.push([at, endMs, current(), label(), role]);
   // Merge neighbours in the same state and label (a node-state event that changed nothing drawn).
