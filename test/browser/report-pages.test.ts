@@ -145,7 +145,10 @@ describe('the run page of a real backend run (kill-primary)', () => {
 });
 
 describe('the campaign page', () => {
-  const work = mkdtempSync(join(tmpdir(), 'busfuzz-campaign-'));
+  let work = '';
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'busfuzz-campaign-'));
+  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('plots a stats file (runs/s, steps/s, findings) and links each finding with a crash file to its page', async () => {
