@@ -1,5 +1,6 @@
-// Two projects: `quick` (core, simulator, CLI; no server needed) and `real` (live valkey-server
-// processes, under test/real/). `npm test` runs both; `npm run test:quick` only the first.
+// Three projects: `quick` (core, simulator, CLI; no server needed), `real` (live valkey-server
+// processes, under test/real/) and `browser` (the HTML report in headless chromium, under
+// test/browser/). `npm test` runs all; `npm run test:quick` only the first.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'quick',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/real/**', 'node_modules/**'],
+          exclude: ['test/real/**', 'test/browser/**', 'node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
@@ -21,6 +22,16 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 60_000,
           // Real clusters use processes, ports and CPU: one file at a time keeps timings honest.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // One chromium at a time: the machine is small.
           fileParallelism: false,
         },
       },

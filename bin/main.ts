@@ -64,5 +64,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     validate: lazyCommand(() => import('../core/cli/commands/validate.ts'), 'validateCommand'),
     export: lazyCommand(() => import('../core/cli/commands/export.ts'), 'exportCommand'),
     bench: lazyCommand(() => import('../core/cli/commands/bench.ts'), 'benchCommand'),
+    report: lazyCommand(() => import('../core/cli/commands/report.ts'), 'reportCommand'),
   });
 }

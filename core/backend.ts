@@ -3,6 +3,7 @@
  * sim/ and real/ implement it; core never imports either. bin/main.ts builds them.
  */
 import type { ObservedEvent } from './events.ts';
+import type { RecordBuilder } from './report/record.ts';
 import type { Scenario } from './scenario/types.ts';
 import type { Violation } from './violation.ts';
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   keepFiles?: boolean;
   /** Where to keep a failing run's logs (real backend: beside the crash file). */
   artifactsDir?: string;
+  /** Keep the run's full event record for the HTML report (RunResult.record). @defaultValue false */
+  record?: boolean;
 }
 
 /** What RunOptions.onEvent hears: observed events and the run's milestones. */
@@ -73,6 +76,8 @@ export interface RunResult {
   stats: Record<string, number>;
   /** Real backend: folder with every node's log and nodes.conf, kept for a violation. */
   artifactsDir?: string | null;
+  /** The run's event record, when RunOptions.record asked for it (core/report/record.ts). */
+  record?: RecordBuilder;
 }
 
 export interface Backend {

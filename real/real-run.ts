@@ -26,6 +26,7 @@ import { LogFollower } from './log-watcher.ts';
 import { keepsDataAcrossKill } from './node-config.ts';
 import { statusLines } from './node-status.ts';
 import { Observer } from './observer.ts';
+import { RealRecorder } from './run-record.ts';
 import { RunTrace } from './run-trace.ts';
 import type { ServerFarm } from './server-farm.ts';
 import { StepRunner } from './step-runner.ts';
@@ -97,6 +98,8 @@ export class RealRun {
   private pollError: unknown = null;
   private checking = false;
   private formation: FormationTimings | null = null;
+  /** The report's recorder (RunOptions.record); null otherwise. */
+  private readonly recorder: RealRecorder | null;
 
   constructor(private readonly input: RealRunInput) {
     this.scenario = input.scenario;
@@ -107,6 +110,8 @@ export class RealRun {
     this.trace = new RunTrace(input.options.traceTailLines ?? 50, input.options.onTraceLine);
     this.monitor = createSafetyMonitor(this.scenario);
     this.plan = planRun(this.scenario, input.chaosSteps);
+    this.recorder = input.options.record === true ? new RealRecorder() : null;
+    if (this.recorder !== null) this.cluster.counters.onFrame = this.recorder.frameTap;
     input.options.signal?.addEventListener('abort', () => this.stop('aborted'), { once: true });
     if (input.options.signal?.aborted) this.stop('aborted');
   }
@@ -130,6 +135,7 @@ export class RealRun {
     try {
       this.formation = await formCluster(this.cluster, this.scenario.cluster, { timeoutMs: FORMATION_TIMEOUT_MS, signal: this.controller.signal });
       this.readyAtWallMs = Date.now();
+      if (this.recorder !== null) this.recorder.readyAtWallMs = this.readyAtWallMs;
       this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
       this.input.options.onEvent?.({ kind: 'ready', atMs: 0, nodes: this.cluster.nodes.length });
       this.input.onReady?.(this.cluster.nodes.length);
@@ -180,6 +186,7 @@ export class RealRun {
       await this.sleepUntil(clock.dueMs(phase.atMs));
       this.countStep();
       const startedMs = this.nowMs();
+      this.recorder?.builder.plan(this.nowMs(), phase.faultId, phase.phase === 'start' ? 0 : 1, phase.step.action);
       await runner.apply(phase);
       if (phase.step.action === 'wait' && phase.phase === 'start') clock.holdFor(this.nowMs() - startedMs);
       previousEndMs = this.nowMs();
@@ -272,6 +279,7 @@ export class RealRun {
     ]);
     this.polls++;
     this.views.push(poll.view);
+    this.recorder?.view(poll.view, (id) => this.observer.nameOfId(id));
     if (this.views.length > MAX_VIEWS) this.views.shift();
     this.noteUnexpectedExits(atMs);
     const fromLogs = logEvents.flat().map(({ wallMs, event }) => ({ ...event, atMs: wallMs - this.readyAtWallMs }));
@@ -303,6 +311,7 @@ export class RealRun {
     this.events.push(stamped);
     this.trace.event(stamped);
     if (stamped.kind !== 'write-acked') this.input.options.onEvent?.(stamped);
+    this.recorder?.builder.event(stamped);
     const finding = this.monitor.observe(stamped);
     if (finding !== null) this.setViolation(finding, atMs);
   }
@@ -420,6 +429,7 @@ export class RealRun {
         unexpected_exits: this.unexpectedExits,
       },
       artifactsDir,
+      ...(this.recorder === null ? {} : { record: this.recorder.builder }),
     };
   }
 }

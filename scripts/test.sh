@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`), and what .ci/run runs: installs valkey-server when it is
-# missing, type-checks, runs every vitest project (the real-process tests included), and ends with
+# missing (and Debian's chromium for the browser tests), type-checks, runs every vitest project (the real-process tests included), and ends with
 # the plain line `N passed, N failed` read from vitest's JSON report.
 # Extra arguments go to vitest (e.g. `npm test -- test/core`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-valkey.sh || { echo "busfuzz: could not install valkey-server (see above)"; echo "0 passed, 1 failed"; exit 3; }
+bash scripts/install-chromium.sh || { echo "busfuzz: could not install chromium for the browser tests (see above)"; echo "0 passed, 1 failed"; exit 3; }
 
 echo "== typecheck"
 if ! npx tsc -p tsconfig.json; then

@@ -119,6 +119,8 @@ export class Message {
   /** Network bookkeeping: the next message in the direction queue and when it may arrive. */
   next: Message | null = null;
   arriveAtMs = 0;
+  /** When the sender wrote it; set only while a report is recorded (sim/recorder.ts). */
+  sentAtMs = 0;
 
   ensureGossipCapacity(count: number): void {
     if (count <= this.gossipIdentity.length) return;

@@ -34,6 +34,7 @@
 import { Message, MessagePool, MSG_CLOSE, MSG_SYN, MSG_SYNACK } from './message.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Scheduler } from './scheduler.ts';
+import type { NetworkTap } from './recorder.ts';
 import { T_CLOSED, T_CONNECTED, T_DELIVER, T_DROP, T_LOST, T_REFUSED, T_STALL, T_WAIT_RESUME, type Trace } from './trace.ts';
 
 /** Connection kinds: the cluster bus and the replication link (replica to primary). */
@@ -175,6 +176,8 @@ export class Network {
   private readonly scheduler: Scheduler;
   private readonly rng: Rng;
   private readonly trace: Trace;
+  /** The report's recorder (sim/recorder.ts) when a report is asked for; null otherwise. */
+  tap: NetworkTap | null = null;
   private host: NetworkHost;
 
   constructor(capacity: number, scheduler: Scheduler, deliverEventKind: number, rng: Rng, trace: Trace, host: NetworkHost) {
@@ -239,6 +242,7 @@ export class Network {
 
   /** Sends a message from one end; lost if that end is closed or a drop rule takes it. */
   send(connection: Connection, fromInitiator: boolean, message: Message): void {
+    if (this.tap !== null) message.sentAtMs = this.scheduler.nowMs;
     if (this.turnDepth > 0) {
       const index = this.turnCount++;
       this.turnConnections[index] = connection;
@@ -531,6 +535,7 @@ export class Network {
       default:
         if (connection.kind === CONN_BUS) this.delivered++;
         this.trace.record(nowMs, T_DELIVER, direction.from, direction.to, message.type | (connection.kind << 8));
+        if (this.tap !== null) this.tap.delivered(direction.from, direction.to, message, connection.kind, this.scheduler.nowMs);
         this.host.deliver(connection, direction.towardInitiator, message);
     }
   }

@@ -24,6 +24,8 @@ import { buildClusterView } from './cluster-view.ts';
 import { FaultApplier } from './faults.ts';
 import { FORMATION_POLL_MS, Formation, shardLayouts } from './formation.ts';
 import { PROCESS_PAUSED, PROCESS_STARTING } from './process.ts';
+import { SimRecorder } from './recorder.ts';
+import { statusLines } from './status.ts';
 import { TopologyTracker } from './topology-entries.ts';
 import { T_CHECK, T_PLAN } from './trace.ts';
 import { ClientWorkload } from './workload.ts';
@@ -56,6 +58,8 @@ export interface SimRunOptions {
   keepAckEvents?: boolean;
   /** RunOptions.onEvent: the run's story (observed events but acks, and milestones). */
   onEvent?: (event: RunNote) => void;
+  /** Keep the run's event record for the HTML report (sim/recorder.ts). @defaultValue false */
+  record?: boolean;
 }
 
 export class SimRun implements WorldObserver {
@@ -81,6 +85,8 @@ export class SimRun implements WorldObserver {
   private waiting: { step: StepOf<'wait'>; startedAtMs: number } | null = null;
   private readyView: ClusterView | null = null;
   private readonly onNote: ((event: RunNote) => void) | null;
+  /** The report's recorder, when asked for. */
+  readonly recorder: SimRecorder | null;
 
   constructor(
     readonly scenario: Scenario,
@@ -103,6 +109,7 @@ export class SimRun implements WorldObserver {
     this.faults = new FaultApplier(this.world, this.topology, this.world.rng.fork('targets'));
     this.workload = scenario.workload === null ? null : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
     this.world.observer = this;
+    this.recorder = options.record === true ? new SimRecorder(this.world) : null;
     this.formation.begin();
     this.world.scheduleRunner(FORMATION_POLL_MS, R_FORMATION);
   }
@@ -141,6 +148,7 @@ export class SimRun implements WorldObserver {
       traceHash: world.trace.digest(),
       violation: this.violation,
       traceTail: world.trace.tail(),
+      nodeStatus: statusLines(world),
       server: null,
       messages: world.network.delivered,
       stats: {
@@ -152,6 +160,7 @@ export class SimRun implements WorldObserver {
         events: this.events.length,
         trace_records: world.trace.records,
       },
+      ...(this.recorder === null ? {} : { record: this.recorder.builder }),
     };
   }
 
@@ -204,6 +213,7 @@ export class SimRun implements WorldObserver {
     this.plan = planRun(this.scenario, expandChaos(this.scenario));
     const steps = this.plan.steps;
     this.world.planStepName = (faultId, phase) => `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
+    if (this.recorder !== null) this.recorder.planAction = (faultId) => steps[faultId]?.action ?? '?';
     this.workload?.start(this.formation.layouts[0]!.primary);
     this.scheduleNextPhase();
   }
@@ -311,7 +321,9 @@ export class SimRun implements WorldObserver {
 
 /** Backend.run for the simulator. */
 export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
-  const run = new SimRun(scenario, { traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false, onEvent: options.onEvent });
+  const run = new SimRun(scenario, {
+    traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false, onEvent: options.onEvent, record: options.record === true,
+  });
   run.runSteps(options.maxSteps, options.signal);
   const result = run.result(options.signal?.aborted === true && !run.done);
   run.world.retire();

@@ -10,6 +10,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { copyWriteAcked, type ObservedEvent, type WriteAckedCopy } from '../core/events.ts';
 import { MESSAGE_TYPE_NAMES } from './message.ts';
+import type { TraceTap } from './recorder.ts';
 
 export const T_CRON = 1;
 export const T_DELIVER = 2;
@@ -78,6 +79,8 @@ export class Trace {
   records = 0;
   /** Called with each readable line as it is recorded (`reproduce --trace`); slow, off by default. */
   onLine: ((line: string) => void) | null = null;
+  /** The report's recorder (sim/recorder.ts) when a report is asked for; null otherwise. */
+  tap: TraceTap | null = null;
 
   constructor(
     private readonly names: TraceNames,
@@ -100,12 +103,14 @@ export class Trace {
     if (++this.chunkRecords === CHUNK_RECORDS) this.flushChunk();
     this.records++;
     if (this.onLine !== null) this.onLine(this.formatRecord(atMs, code, a, b, c));
+    if (this.tap !== null) this.tap.record(atMs, code, a, b, c);
   }
 
   /** Records an observed event; its fields go into the hash through a few integers. */
   recordEvent(event: ObservedEvent, kindCode: number, node: number, value: number): void {
     const seq = this.eventSeq++;
     this.eventRing[seq % this.eventRing.length] = event;
+    if (this.tap !== null) this.tap.event(event);
     this.record(event.atMs, T_EVENT, seq, kindCode * 4096 + (node & 4095), value);
   }
 
@@ -116,6 +121,7 @@ export class Trace {
     const line = this.ackLines[slot]!;
     copyWriteAcked(line, event);
     this.eventRing[slot] = line;
+    if (this.tap !== null) this.tap.event(event);
     this.record(event.atMs, T_EVENT, seq, kindCode * 4096 + (node & 4095), event.seq);
   }
 

@@ -131,6 +131,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
    */
   observer: WorldObserver = NO_OBSERVER;
   workload: WorldWorkload = NO_WORKLOAD;
+  /** The report's recorder (sim/recorder.ts): told when a server's turn ended. Null unless a report is asked for. */
+  tap: { turnEnded(index: number): void } | null = null;
   private replIdCounter = 0;
   private readonly lastRole: Int8Array;
   private readonly lastPrimary: Int32Array;
@@ -551,6 +553,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     const fsyncs = valkey.beforeSleep(server);
     this.network.endTurn(mark, fsyncs * FSYNC_MS);
     this.observeState(index);
+    if (this.tap !== null) this.tap.turnEnded(index);
   }
 
   private observeState(index: number): void {

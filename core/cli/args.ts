@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { InputError, type BackendName } from '../backend.ts';
 import type { Flags, ParsedArgs } from './context.ts';
 
-export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench'] as const;
+export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'report'] as const;
 
 const OPTIONS = {
   backend: { type: 'string' },
@@ -23,6 +23,7 @@ const OPTIONS = {
   known: { type: 'string' },
   'no-known': { type: 'boolean' },
   'valkey-server': { type: 'string' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -43,7 +44,7 @@ const FLAG_COMMANDS: Record<string, readonly string[]> = {
   'time-limit': ['fuzz', 'shrink'],
   'crash-dir': ['run', 'fuzz'],
   trace: ['reproduce'],
-  output: ['shrink'],
+  output: ['shrink', 'report'],
   known: ['run', 'fuzz', 'reproduce'],
   'no-known': ['run', 'fuzz', 'reproduce'],
   'valkey-server': ['run', 'fuzz', 'reproduce', 'shrink'],
@@ -126,6 +127,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     noKnown: values['no-known'] ?? false,
     valkeyServer: values['valkey-server'] ?? env.VALKEY_SERVER,
     file: env.FUZZ_FILE,
+    report: values.report,
   };
   if (flags.noKnown && values.known !== undefined) throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');
   return { command, positionals: rest, flags, help: values.help ?? false, version: values.version ?? false };

@@ -81,6 +81,8 @@ export interface Flags {
   noKnown: boolean;
   valkeyServer?: string;
   file?: string;
+  /** --report DIR: write the run's (or the campaign's) HTML page there. */
+  report?: string;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;

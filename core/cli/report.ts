@@ -40,6 +40,11 @@ export function resultJson(result: RunResult, crashFile: string | null, extra: R
   };
 }
 
+/** The --json fields naming a run's page and its event record (null without --report). */
+export function reportJson(report: { page: string; record: string } | null) {
+  return { report: report?.page ?? null, events_file: report?.record ?? null };
+}
+
 /** A few lines a person reads first: the verdict, where, and what to run next. */
 export function describeResult(result: RunResult, crashFile: string | null, story: RunStory | null = null): string[] {
   const where = `${result.steps.toLocaleString('en-US')} steps, ${(result.simTimeMs / 1000).toFixed(2)} s ${result.backend === 'sim' ? 'simulated' : 'wall'}`;

@@ -2,17 +2,21 @@
 export const USAGE = `busfuzz: a fuzzer for the Valkey cluster bus (simulator and real valkey-server)
 
 Usage:
-  busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json]
+  busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json] [--report DIR]
   busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
-               [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE | --no-known]
-  busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json]
+               [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE | --no-known] [--report DIR]
+  busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json] [--report DIR]
   busfuzz shrink <crash.json> [-o OUT]
   busfuzz validate <file.yaml>...
   busfuzz export --seed N
   busfuzz bench [--json]
+  busfuzz report <crash.json | run.json | campaign-dir> [-o DIR]
   busfuzz <command> --help   that command's options and an example
 
 Options:
+  --report DIR           write an HTML page (index.html, self-contained) of the run, or for
+                         fuzz of the campaign, into DIR; run and reproduce keep DIR/run.json,
+                         the run's event record
   --valkey-server PATH   the server binary for --backend real (else VALKEY_SERVER,
                          valkey-server on PATH, then redis-server)
 
@@ -29,7 +33,7 @@ Exit codes: 0 all good; 1 an invariant was violated (reproduce: the crash reprod
 
 /** `busfuzz <command> --help`: what the command does, its options, and an example to copy. */
 export const COMMAND_HELP: Record<string, string> = {
-  run: `busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--crash-dir DIR] [--json]
+  run: `busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--crash-dir DIR] [--json] [--report DIR]
 
 Runs one scenario once. A violation writes a crash file (crashes/ or CRASH_DIR) and exits 1;
 a pass exits 0 and says what happened; a run that MAX_STEPS cut short is inconclusive (exit 5).
@@ -39,13 +43,17 @@ a pass exits 0 and says what happened; a run that MAX_STEPS cut short is inconcl
   --max-steps N          step bound (default 1000000)
   --crash-dir DIR        where a crash file goes (default crashes/, or CRASH_DIR)
   --json                 one JSON object on stdout (verdict, steps, violation, crash_file, ...)
+  --known FILE | --no-known  the known-issues list (default known-issues.yaml): a known finding
+                         prints KNOWN <fingerprint>: <upstream>, exits 0 and writes no crash file
+  --report DIR           write DIR/index.html, the run's timeline, and its event record
 
 Example:
   busfuzz run scenarios/kill-primary.yaml --seed 7
   (a crash file is replayed with 'busfuzz reproduce', not 'run')
 `,
   fuzz: `busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
-             [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE] [--json]
+             [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE | --no-known]
+             [--report DIR] [--json]
 
 Generates a scenario per seed (N, N+1, ...), runs it, and writes a crash file per new finding.
 Exit 1 if something new was found, 0 if not. --runs and --forever exclude each other (a flag wins
@@ -55,18 +63,24 @@ by --max-steps) are counted apart.
   --runs N               seeds to run (default 100)      --forever   until Ctrl-C or --time-limit
   --workers N            worker threads (default: the core count; more only share the cores)
   --time-limit SECONDS   stop after this long             --seed N    first seed (default 1)
-  --crash-dir DIR        crash files (default crashes/)   --known FILE  fingerprints to count, not report
+  --crash-dir DIR        crash files (default crashes/)
+  --known FILE           the known-issues list (default: known-issues.yaml at the repository root);
+                         a known finding prints KNOWN <fingerprint>: <upstream>, counts, exits 0
+  --no-known             no known-issues list: every finding is NEW
+  --report DIR           the campaign page at the end (plots, fingerprints, a page per finding)
 
 Example:
   busfuzz fuzz --runs 40 --workers 2
 `,
-  reproduce: `busfuzz reproduce <crash.json> [--backend sim|real] [--max-steps N] [--trace] [--json]
+  reproduce: `busfuzz reproduce <crash.json> [--backend sim|real] [--max-steps N] [--trace] [--json] [--report DIR]
 
 Replays a crash file. On the simulator it must hit the same invariant at the same step with the
 same trace hash; on the real backend, the same invariant. Exit 1 when it reproduced, 0 when not,
 5 when the step bound ended the replay first.
 
   --trace                print the events and each node's status before the violation
+  --report DIR           write DIR/index.html, the replay's timeline
+A known finding (known-issues.yaml) still exits 1 when it reproduces, and says why it is known.
 
 Example:
   busfuzz reproduce crashes/crash-08d4abf33d70-1.min.json --trace
@@ -91,6 +105,15 @@ Prints the scenario the generator makes for seed N as YAML, to edit and run agai
 
 Example:
   busfuzz export --seed 17 > seed-17.yaml && busfuzz run seed-17.yaml
+`,
+  report: `busfuzz report <crash.json | run.json | campaign-dir> [-o DIR]
+
+Writes one self-contained HTML page (DIR/index.html, default report/): a run's timeline (one lane
+per node, faults, elections, writes, the violation; a message diagram) from a crash file or a run's
+event record, or a campaign's dashboard from a fuzz crash folder.
+
+Example:
+  busfuzz report crashes/crash-64d78a889a5b-5157.min.json -o report/
 `,
   bench: `busfuzz bench [--max-steps N] [--json]
 

@@ -35,6 +35,7 @@ export function buildCrashFile(input: CrashInput): CrashFile {
     traceTail: [...result.traceTail],
     createdAt: (input.createdAt ?? new Date()).toISOString(),
   };
+  if (result.nodeStatus !== undefined && result.nodeStatus.length > 0) crash.nodeStatus = [...result.nodeStatus];
   if (input.shrunkFrom !== undefined) crash.shrunkFrom = input.shrunkFrom;
   return crash;
 }

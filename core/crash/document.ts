@@ -29,6 +29,7 @@ export function crashToDocument(crash: CrashFile): Record<string, unknown> {
     fingerprint: v.fingerprint,
     trace_hash: crash.traceHash,
     trace_tail: [...crash.traceTail],
+    ...(crash.nodeStatus === undefined ? {} : { node_status: [...crash.nodeStatus] }),
     created_at: crash.createdAt,
     ...(crash.shrunkFrom === undefined ? {} : { shrunk_from: crash.shrunkFrom }),
   };
@@ -157,6 +158,7 @@ export function crashFromDocument(doc: unknown, file: string, text?: string): Cr
     traceTail: read.strings(root.trace_tail, ['trace_tail']),
     createdAt,
   };
+  if (root.node_status !== undefined) crash.nodeStatus = read.strings(root.node_status, ['node_status']);
   if (root.shrunk_from !== undefined) crash.shrunkFrom = read.string(root.shrunk_from, ['shrunk_from']);
   if (crash.violation.step > crash.maxSteps) {
     read.fail(['violation', 'step'], `step ${crash.violation.step} is beyond max_steps ${crash.maxSteps}`);

@@ -35,6 +35,8 @@ export interface CrashFile {
   traceHash: string;
   /** The last readable events before the violation. */
   traceTail: string[];
+  /** One status line per node at the violation (role, epochs, slots, flags it sees); absent in older files. */
+  nodeStatus?: string[];
   /** ISO time the finding was made. */
   createdAt: string;
   /** Set by `busfuzz shrink`: the crash file this one was minimised from. */

@@ -22,7 +22,12 @@ export interface LaneCounters {
   delayed: number;
   /** Messages that waited behind a block or hold. */
   stalled: number;
+  /** Told of each bus message between two nodes, when a report records the run (real/run-record.ts). */
+  onFrame?: FrameTap;
 }
+
+/** A bus message from `from` to `to`: read at `readWallMs`, passed on (or dropped) at `passedWallMs`. */
+export type FrameTap = (from: string, to: string, type: string, readWallMs: number, passedWallMs: number, outcome: 'passed' | 'dropped' | 'stalled') => void;
 
 export interface LaneOptions {
   /** Node names; null for a connection from outside the cluster (our own clients): no faults. */
@@ -42,6 +47,9 @@ interface QueuedChunk {
   bytes: Buffer;
   readyAtMs: number;
   stalled: boolean;
+  /** A bus frame's type and when the proxy read it (for the frame tap); null for raw bytes. */
+  type: string | null;
+  readAtMs: number;
 }
 
 const QUEUE_PAUSE_BYTES = 1024 * 1024;
@@ -96,7 +104,11 @@ export class Lane {
         }
         this.options.counters.messages++;
         const delayMs = this.judge(piece.frame.type);
-        if (delayMs !== null) this.enqueue(piece.frame.bytes, delayMs);
+        if (delayMs !== null) this.enqueue(piece.frame.bytes, delayMs, piece.frame.type);
+        else if (this.options.counters.onFrame !== undefined && this.faultsApply) {
+          const now = Date.now();
+          this.options.counters.onFrame(this.options.from!, this.options.to!, piece.frame.type, now, now, 'dropped');
+        }
       }
     }
     this.pump();
@@ -120,8 +132,9 @@ export class Lane {
     return delayMs;
   }
 
-  private enqueue(bytes: Buffer, delayMs: number): void {
-    this.queue.push({ bytes, readyAtMs: Date.now() + delayMs, stalled: false });
+  private enqueue(bytes: Buffer, delayMs: number, type: string | null = null): void {
+    const now = Date.now();
+    this.queue.push({ bytes, readyAtMs: now + delayMs, stalled: false, type, readAtMs: now });
     this.queuedBytes += bytes.length;
   }
 
@@ -149,6 +162,8 @@ export class Lane {
       }
       this.queue.shift();
       this.queuedBytes -= head.bytes.length;
+      const tap = this.options.counters.onFrame;
+      if (tap !== undefined && head.type !== null && this.faultsApply) tap(this.options.from!, this.options.to!, head.type, head.readAtMs, Date.now(), head.stalled ? 'stalled' : 'passed');
       if (!this.options.destination.write(head.bytes)) {
         this.waitingForDrain = true;
         return;

@@ -5,7 +5,12 @@
  * Ctrl-C or SIGTERM stops cleanly (a second one exits at once; crash files are atomic either way).
  * Exit 1 if something new was found, 0 if not; 4 if only busfuzz errors were.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { readCampaign, STATS_FILE } from '../../report/campaign.ts';
+import { CampaignSeries, campaignFromLoop } from '../../report/campaign-loop.ts';
+import { writeCampaignReport } from '../../report/crash-report.ts';
 import { InputError } from '../../backend.ts';
 import { assertCrashDirUsable } from '../../crash/index.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
@@ -62,6 +67,8 @@ export const fuzzCommand: Command = async (args, context) => {
 
   const stop = abortOnSignals();
   const status = new StatusLine(context.stderr, context.isTty);
+  const series = new CampaignSeries();
+  const startedAt = new Date();
   let ticker: NodeJS.Timeout | undefined;
   let summary: FuzzSummary;
   try {
@@ -88,7 +95,11 @@ export const fuzzCommand: Command = async (args, context) => {
         status.print(describeEvent(event));
       },
     });
-    ticker = setInterval(() => status.update(loop.snapshot()), context.isTty ? 500 : 1000);
+    ticker = setInterval(() => {
+      const snapshot = loop.snapshot();
+      status.update(snapshot);
+      series.sample(snapshot);
+    }, context.isTty ? 500 : 1000);
     summary = await loop.run();
   } finally {
     clearInterval(ticker);
@@ -97,11 +108,24 @@ export const fuzzCommand: Command = async (args, context) => {
   }
   logFuzzSummary(context.log, summary);
   for (const line of formatSummary(summary, replayCommand)) say(line);
+  if (flags.report !== undefined) await writeFuzzReport(flags.report, summary, series, { crashDir: flags.crashDir, backend: flags.backend, workers: plan.workers, startedAt }, context, say);
   if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags))}\n`);
   if (summary.fatal !== null) throw summary.fatal;
   if (summary.newCount > 0) return 1;
   return summary.errors.some((error) => error.error.kind === 'internal') ? EXIT_INTERNAL : 0;
 };
+
+/**
+ * `--report DIR`: the campaign page at the end, from the folder's fuzzer_stats.json when there is
+ * one, else from what this loop saw; a page per finding with a crash file.
+ */
+async function writeFuzzReport(dir: string, summary: FuzzSummary, series: CampaignSeries, options: Parameters<typeof campaignFromLoop>[2], context: Parameters<Command>[1], say: (line: string) => void): Promise<void> {
+  const fromStats = existsSync(join(options.crashDir, STATS_FILE));
+  const campaign = fromStats ? await readCampaign(options.crashDir) : campaignFromLoop(summary, series, options);
+  const written = await writeCampaignReport(dir, campaign, context.deps.createBackend('sim', {}));
+  for (const note of written.notes) say(`note: ${note}`);
+  say(`campaign page: ${written.page} (${campaign.findings.length} fingerprints, ${written.findingPages} finding pages)`);
+}
 
 function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, knownSource: string | null, recordedCount: number): string {
   const howLong = [

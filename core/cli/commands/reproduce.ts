@@ -11,7 +11,10 @@ import type { RunResult } from '../../backend.ts';
 import { knownLine, loadKnown } from '../../fuzz/known.ts';
 import type { Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
-import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, resultJson } from '../report.ts';
+import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, reportJson, resultJson } from '../report.ts';
+import { readFile } from 'node:fs/promises';
+import { confirmationLine } from '../../report/crash-report.ts';
+import { writeRunReport, type WrittenReport } from '../../report/run-report.ts';
 
 /** How many readable trace lines `--trace` keeps before the end of the run. */
 export const TRACE_WINDOW_LINES = 1000;
@@ -37,6 +40,7 @@ export const reproduceCommand: Command = async (args, context) => {
       maxSteps,
       signal: stop.signal,
       onEvent: story.onEvent,
+      record: args.flags.report !== undefined,
       ...(window === null ? {} : { onTraceLine: (line: string) => window.push(line) }),
     });
   } finally {
@@ -51,6 +55,12 @@ export const reproduceCommand: Command = async (args, context) => {
   // A reproduced finding still exits 1; known-issues only says why it is Valkey's behaviour.
   const knownIssue = (await loadKnown(args.flags)).known.get(crash.violation.fingerprint) ?? null;
   if (knownIssue !== null) say(`${knownLine(crash.violation.fingerprint, knownIssue)}\n  ${knownIssue.reason}`);
+  let report: WrittenReport | null = null;
+  if (args.flags.report !== undefined) {
+    const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    report = await writeRunReport(args.flags.report, { scenario: crash.scenario, result, replay: `npx busfuzz reproduce ${file}`, confirmation: confirmationLine(raw) });
+    say(`report: ${report.page} (event record ${report.record})`);
+  }
   if (args.flags.json) {
     context.stdout.write(`${JSON.stringify(resultJson(result, file, {
       reproduced: comparison.reproduced,
@@ -58,6 +68,7 @@ export const reproduceCommand: Command = async (args, context) => {
       expected: { invariant: crash.violation.invariant, step: crash.violation.step, fingerprint: crash.violation.fingerprint, trace_hash: crash.traceHash },
       differences: comparison.differences,
       known: knownIssue === null ? null : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn },
+      ...reportJson(report),
     }))}\n`);
   }
   if (result.verdict === 'aborted') return 130;

@@ -2,13 +2,16 @@
  * `busfuzz run <scenario.yaml>`: run one scenario once on the chosen backend. A violation is
  * saved as a crash file (crashes/ or CRASH_DIR) and the replay command printed; exit 1.
  */
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InputError } from '../../backend.ts';
 import { assertCrashDirUsable, buildCrashFile, crashFileGivenToRun, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { knownLine, loadKnown } from '../../fuzz/known.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
-import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, resultJson } from '../report.ts';
+import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, reportJson, resultJson } from '../report.ts';
+import { writeRunReport } from '../../report/run-report.ts';
 
 export const runCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
@@ -27,7 +30,7 @@ export const runCommand: Command = async (args, context) => {
   context.log.info({ scenario: scenario.scenarioId, seed: scenario.seed, backend: backend.name, max_steps: maxSteps }, `run ${file}`);
   let result;
   try {
-    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir, onEvent: story.onEvent });
+    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir, onEvent: story.onEvent, record: args.flags.report !== undefined });
   } finally {
     stop.dispose();
     await backend.close?.();
@@ -44,9 +47,13 @@ export const runCommand: Command = async (args, context) => {
   if (knownIssue !== null) {
     context.stderr.write(`${knownLine(result.violation!.fingerprint, knownIssue)}\n  ${knownIssue.reason}\n`);
   }
+  const report = args.flags.report === undefined ? null : await writeRunReport(args.flags.report, { scenario, result, replay: crashFile === null ? null : `npx busfuzz reproduce ${crashFile}` });
+  if (report !== null) context.stderr.write(`  report:     ${report.page} (event record ${report.record})\n`);
+  // A real finding's record also goes beside its node logs, where `busfuzz report <crash file>` looks.
+  if (report !== null && crashFile !== null && result.artifactsDir) await copyFile(report.record, join(result.artifactsDir, 'run.json'));
   if (args.flags.json) {
     const knownJson = knownIssue === null ? null : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn };
-    context.stdout.write(`${JSON.stringify(resultJson(result, crashFile, { known: knownJson }))}\n`);
+    context.stdout.write(`${JSON.stringify(resultJson(result, crashFile, { known: knownJson, ...reportJson(report) }))}\n`);
   }
   if (result.verdict === 'aborted') return 130;
   if (result.verdict === 'inconclusive') return EXIT_INCONCLUSIVE;
