@@ -45,6 +45,7 @@ const FLAG_COMMANDS: Record<string, readonly string[]> = {
   'crash-dir': ['run', 'fuzz'],
   trace: ['reproduce'],
   output: ['shrink', 'report'],
+  report: ['run', 'reproduce', 'fuzz'],
   known: ['run', 'fuzz', 'reproduce'],
   'no-known': ['run', 'fuzz', 'reproduce'],
   'valkey-server': ['run', 'fuzz', 'reproduce', 'shrink'],
