@@ -84,6 +84,10 @@ export async function forget(context: StepContext, step: StepOf<'forget'>): Prom
 export async function reset(context: StepContext, step: StepOf<'reset'>): Promise<void> {
   const node = resolveNode(context, step.target);
   if (!running(node)) return skip(context, 'reset', step.target);
+  if (step.ifReplica === true && context.observer.lastReportOf(node.name)?.role !== 'replica') {
+    emitFault(context, 'reset', [node], `skipped: ${node.name} is a primary now (if_replica)`);
+    return;
+  }
   const reply = await sendAndReport(context, 'reset', node, [node], ['CLUSTER', 'RESET', step.hard ? 'HARD' : 'SOFT']);
   // A reset empties the node (a replica flushes; a primary is refused while it has keys).
   if (reply !== null) context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause: 'reset' });

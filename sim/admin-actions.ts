@@ -70,6 +70,9 @@ export class AdminActions {
   reset(step: StepOf<'reset'>): void {
     const node = this.context.resolve(step.target);
     if (!this.running(node)) return this.skip('reset', step.target);
+    if (step.ifReplica === true && valkey.isPrimary(this.world.server(node)!.myself)) {
+      return this.emit('reset', [node], `skipped: ${this.name(node)} is a primary now (if_replica)`);
+    }
     const error = this.world.command(node, (server) => valkey.clusterReset(server, step.hard)) ?? null;
     this.emit('reset', [node], outcome(error));
     if (error === null) this.world.emit({ kind: 'data-lost', atMs: this.world.clockMs, node: this.name(node), cause: 'reset' });

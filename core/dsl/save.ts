@@ -124,7 +124,7 @@ function stepParams(step: Step): Doc {
     case 'forget':
       return { target: step.target, other: step.other };
     case 'reset':
-      return { target: step.target, hard: step.hard };
+      return { target: step.target, hard: step.hard, ...(step.ifReplica === true ? { if_replica: true } : {}) };
     case 'replicate':
       return { target: step.target, primary: step.primary };
     case 'add_node':

@@ -30,7 +30,7 @@ export const ACTION_PARAMS: Record<Action, readonly string[]> = {
   bump_epoch: ['target'],
   meet: ['target', 'other'],
   forget: ['target', 'other'],
-  reset: ['target', 'hard'],
+  reset: ['target', 'hard', 'if_replica'],
   replicate: ['target', 'primary'],
   add_node: ['shard'],
   migrate_slots: ['from', 'to', 'count'],
@@ -199,8 +199,10 @@ function paramsOf(p: ParamReader, ctx: StepContext, action: Action): Record<stri
     case 'meet':
     case 'forget':
       return { target: p.target(), other: p.target('other') };
-    case 'reset':
-      return { target: p.target(), hard: p.boolean('hard', false) };
+    case 'reset': {
+      const ifReplica = p.boolean('if_replica', false);
+      return { target: p.target(), hard: p.boolean('hard', false), ...(ifReplica ? { ifReplica } : {}) };
+    }
     case 'replicate':
       return { target: p.target(), primary: p.target('primary') };
     case 'add_node': {

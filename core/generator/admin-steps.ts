@@ -65,7 +65,11 @@ function forget(rng: Rng, layout: Layout, atMs: number): Step[] | null {
   ];
 }
 
-/** RESET a replica, MEET it back into the cluster, make it replicate its shard's primary again. */
+/**
+ * RESET a replica, MEET it back into the cluster, make it replicate its shard's primary again. The
+ * reset runs only if the node is still a replica then (`if_replica`): an operator does not reset a
+ * node that a failover has made a slot-owning primary in the meantime.
+ */
 function reset(rng: Rng, layout: Layout, atMs: number): Step[] | null {
   const replicas = layout.replicasAt(atMs);
   if (replicas.length === 0) return null;
@@ -75,7 +79,7 @@ function reset(rng: Rng, layout: Layout, atMs: number): Step[] | null {
   const meetAtMs = atMs + roundMs(rng.range(500, 3000));
   const replicateAtMs = meetAtMs + roundMs(rng.range(1000, 4000));
   return [
-    { atMs, source: SOURCE, action: 'reset', target, hard: rng.chance(1, 2) },
+    { atMs, source: SOURCE, action: 'reset', target, hard: rng.chance(1, 2), ifReplica: true },
     { atMs: meetAtMs, source: SOURCE, action: 'meet', target, other: node(rng.pick(others)) },
     { atMs: replicateAtMs, source: SOURCE, action: 'replicate', target, primary: `shard-${shard}-primary` },
   ];

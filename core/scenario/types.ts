@@ -73,7 +73,12 @@ export type Step =
   | (StepBase & { action: 'bump_epoch'; target: Target })
   | (StepBase & { action: 'meet'; target: Target; other: Target })
   | (StepBase & { action: 'forget'; target: Target; other: Target })
-  | (StepBase & { action: 'reset'; target: Target; hard: boolean })
+  /**
+   * `ifReplica`: only while the node is a replica (the generator's reset-a-replica recipe names its
+   * node when the scenario is drawn; by the time the step runs a failover may have made it a
+   * slot-owning primary, which an operator following the recipe would not reset).
+   */
+  | (StepBase & { action: 'reset'; target: Target; hard: boolean; ifReplica?: boolean })
   | (StepBase & { action: 'replicate'; target: Target; primary: Target })
   | (StepBase & { action: 'add_node'; shard?: number })
   | (StepBase & { action: 'migrate_slots'; from: Target; to: Target; count: number })

@@ -6,6 +6,8 @@
  * changing course).
  */
 import { describe, expect, it } from 'vitest';
+import { loadScenarioText } from '../../core/dsl/index.ts';
+import { saveScenario } from '../../core/dsl/save.ts';
 import { buildClusterView } from '../../sim/cluster-view.ts';
 import { SimRun } from '../../sim/runner.ts';
 import { eventsOf, simRunOf } from './helpers.ts';
@@ -52,5 +54,42 @@ describe('regressions: false alarms of the slot and view invariants', () => {
     const node4 = view.nodes[4]!.report!;
     expect(node4.peers.some((peer) => peer.slots.some(([start]) => start === 8192))).toBe(false);
     expect(view.nodes[0]!.report!.peers.some((peer) => peer.slots.some(([start]) => start === 8192))).toBe(true);
+  });
+});
+
+describe('harness: the reset-a-replica recipe', () => {
+  it('skips its RESET when a failover has made the node a slot-owning primary (if_replica), instead of orphaning its slots', () => {
+    const yaml = `scenario_id: reset-if-replica
+seed: 1
+cluster:
+  num_shards: 3
+  replicas_per_shard: 1
+  node_timeout: 1000ms
+  ping_interval: 100ms
+timeline:
+  - at: 1s
+    action: failover
+    target: node-1
+    mode: takeover
+  - at: 2s
+    action: reset
+    target: node-1
+    if_replica: true
+  - at: 3s
+    action: reset
+    target: node-0
+    hard: true
+    if_replica: true
+validation:
+  convergence_timeout: 30s
+`;
+    const scenario = loadScenarioText(yaml, 'inline.yaml');
+    expect(scenario.timeline[1]).toMatchObject({ action: 'reset', ifReplica: true });
+    expect(loadScenarioText(saveScenario(scenario), 'saved.yaml')).toEqual(scenario);
+    const run = new SimRun(scenario);
+    run.runSteps(5_000_000);
+    const resets = eventsOf(run, 'fault').filter((event) => event.action === 'reset').map((event) => event.detail);
+    // node-1 is the primary after the takeover: skipped; node-0, its replica now, is reset.
+    expect(resets).toEqual(['skipped: node-1 is a primary now (if_replica)', 'OK']);
   });
 });
