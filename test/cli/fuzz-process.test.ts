@@ -53,7 +53,7 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     expect((await readdir(crashDir)).sort()).toEqual(before);
     const summary = JSON.parse(again.stdout().trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ runs: 40, new_findings: 0, stop_reason: 'runs', first_seed: 1 });
-    expect(summary.findings.every((finding: { status: string }) => finding.status === 'recorded')).toBe(true);
+    expect(summary.findings.every((finding: { status: string; already_recorded: boolean }) => finding.status === 'new' && finding.already_recorded)).toBe(true);
   });
 
   it('--known fingerprints print KNOWN with their upstream reference, are counted, not written, and exit 0 when nothing else is new', async () => {

@@ -189,7 +189,10 @@ function summaryJson(summary: FuzzSummary, flags: Flags) {
     findings: summary.tallies.map((tally) => ({
       fingerprint: tally.fingerprint,
       invariant: tally.invariant,
-      status: tally.status,
+      // The interface's statuses are new, known and confirmed: a fingerprint whose crash file an
+      // earlier run left in the folder is still one known-issues does not explain.
+      status: tally.status === 'recorded' ? 'new' : tally.status,
+      already_recorded: tally.status === 'recorded',
       count: tally.count,
       first_seed: tally.firstSeed,
       seeds: tally.seeds,
