@@ -59,7 +59,7 @@ function check(context: InvariantContext): Finding | null {
   if (view === null) return null;
   const live = liveNodes(view);
   for (const node of live) {
-    if (!isIsolated(node, live)) continue;
+    if (!isIsolated(node, live, view.nodes.length)) continue;
     return finding(
       'membership-symmetric',
       'isolated',

@@ -42,9 +42,14 @@ export function liveNodes(view: ClusterView): LiveNode[] {
   return live.sort(byNodeName);
 }
 
-/** Whether a live node knows at least one other live node by its current id (true when alone). */
-export function knowsLivePeer(node: LiveNode, live: readonly LiveNode[]): boolean {
-  if (live.length < 2) return true;
+/**
+ * Whether a live node knows at least one other live node by its current id. The last live node
+ * counts as knowing one when it still knows any other node (the rest are down): one that knows no
+ * node at all (reset, and its MEET never completed) is outside the cluster even alone.
+ */
+export function knowsLivePeer(node: LiveNode, live: readonly LiveNode[], clusterSize: number): boolean {
+  if (clusterSize < 2) return true;
+  if (live.length < 2) return node.report.peers.some((peer) => peer.id !== node.report.id);
   const liveIds = new Set<string>();
   for (const other of live) if (other !== node) liveIds.add(other.report.id);
   for (const peer of node.report.peers) if (liveIds.has(peer.id)) return true;
@@ -56,8 +61,8 @@ export function knowsLivePeer(node: LiveNode, live: readonly LiveNode[]): boolea
  * current id, and it knows no other live node (a RESET HARD whose MEET timed out, say).
  * membership-symmetric reports it as one finding (`isolated`).
  */
-export function isIsolated(node: LiveNode, live: readonly LiveNode[]): boolean {
-  if (knowsLivePeer(node, live)) return false;
+export function isIsolated(node: LiveNode, live: readonly LiveNode[], clusterSize: number): boolean {
+  if (knowsLivePeer(node, live, clusterSize)) return false;
   const id = node.report.id;
   for (const other of live) {
     if (other === node) continue;
@@ -74,7 +79,7 @@ export function isIsolated(node: LiveNode, live: readonly LiveNode[]): boolean {
  */
 export function clusterMembers(view: ClusterView): LiveNode[] {
   const live = liveNodes(view);
-  return live.filter((node) => knowsLivePeer(node, live));
+  return live.filter((node) => knowsLivePeer(node, live, view.nodes.length));
 }
 
 /**
