@@ -34,6 +34,16 @@ describe('cluster members', () => {
     expect(found.nodes).toEqual(['node-3']);
   });
 
+  it('the last live node that knows no node at all is isolated (its shard-mates are down); a one-node cluster is not', () => {
+    const alone = downNode(downNode(isolatedNode3(), 'node-0'), 'node-1');
+    const lone = downNode(alone, 'node-2');
+    expect(membershipSymmetric.check(context([lone]))?.fingerprint).toBe('membership-symmetric/isolated');
+    expect(slotCoverage.check(context([lone]))).toBeNull();
+    const single = healthyCluster(1, 0);
+    expect(membershipSymmetric.check(context([single]))).toBeNull();
+    expect(slotCoverage.check(context([single]))).toBeNull();
+  });
+
   it('a node that still knows a live peer is a member, and its gaps are findings', () => {
     const view = editNode(isolatedNode3(), 'node-3', (node) => {
       node.report!.peers.push(healthyCluster(2, 1).nodes[0]!.report!.peers.find((peer) => peer.flags.includes('myself') === false && peer.role === 'primary')!);
