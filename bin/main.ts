@@ -64,5 +64,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     validate: lazyCommand(() => import('../core/cli/commands/validate.ts'), 'validateCommand'),
     export: lazyCommand(() => import('../core/cli/commands/export.ts'), 'exportCommand'),
     bench: lazyCommand(() => import('../core/cli/commands/bench.ts'), 'benchCommand'),
+    merge: lazyCommand(() => import('../core/cli/commands/merge.ts'), 'mergeCommand'),
+    fleet: lazyCommand(() => import('../core/cli/commands/fleet.ts'), 'fleetCommand'),
   });
 }

@@ -73,6 +73,12 @@ export interface Flags {
   known?: string;
   valkeyServer?: string;
   file?: string;
+  /** fuzz --shard I/N (JOB_COMPLETION_INDEX/COUNT are read by the fuzz command). */
+  shard?: string;
+  /** fleet k8s --shards N */
+  shards?: number;
+  /** fleet k8s --image IMAGE */
+  image?: string;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;

@@ -5,11 +5,14 @@ Usage:
   busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json]
   busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
                [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE]
+               [--shard I/N]   (or JOB_COMPLETION_INDEX and JOB_COMPLETION_COUNT)
   busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json]
   busfuzz shrink <crash.json> [-o OUT]
   busfuzz validate <file.yaml>...
   busfuzz export --seed N
   busfuzz bench [--json]
+  busfuzz merge <dir>... -o DIR
+  busfuzz fleet k8s --shards N --image IMAGE [--time-limit S] [--backend sim|real]
 
 Options:
   --valkey-server PATH   the server binary for --backend real (else VALKEY_SERVER,

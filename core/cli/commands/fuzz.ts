@@ -7,13 +7,17 @@
  */
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../backend.ts';
+import { openCampaign, recordedForResume, type Campaign } from '../../fuzz/campaign.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
 import { readKnownFile, type KnownFingerprints } from '../../fuzz/known.ts';
-import { FuzzLoop, type FuzzEvent, type FuzzSummary } from '../../fuzz/loop.ts';
+import { FuzzLoop, type FuzzEvent, type FuzzSummary, type StopReason } from '../../fuzz/loop.ts';
+import { shardFrom } from '../../fuzz/schedule.ts';
+import type { StatsState } from '../../fuzz/stats-file.ts';
 import { StatusLine, formatSummary, ratesOf } from '../../fuzz/status.ts';
 import { WorkerPool } from '../../fuzz/worker-pool.ts';
 import { DEFAULT_MAX_STEPS, type Command, type Flags } from '../context.ts';
 import { EXIT_INTERNAL } from '../main.ts';
+import { EnvironmentError } from '../../backend.ts';
 import { abortOnSignals } from '../report.ts';
 
 /** Runs when neither --runs, --forever nor --time-limit says how long. */
@@ -49,10 +53,16 @@ export const fuzzCommand: Command = async (args, context) => {
   const { flags } = args;
   const plan = planFrom(flags);
   const known: KnownFingerprints = flags.known === undefined ? new Map() : await readKnownFile(flags.known);
-  const corpus = await loadCorpus(flags.crashDir);
+  const campaign = await openCampaign({
+    crashDir: flags.crashDir, shard: shardFrom(flags.shard, context.env), firstSeed: plan.firstSeed, runs: plan.runs,
+    maxSteps: plan.maxSteps, backend: flags.backend, workers: plan.workers, known,
+  });
+  // A shard (or a resumed one) may have fewer seeds left than workers; a pool needs one at least.
+  if (campaign.schedule.size !== null) plan.workers = Math.max(1, Math.min(plan.workers, campaign.schedule.size));
+  const corpus = await loadCorpus(campaign.dir);
   const say = (line: string) => context.stderr.write(`${line}\n`);
   for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
-  say(startLine(flags, plan, known, corpus.recorded.size));
+  say(startLine(flags, plan, known, corpus.recorded.size, campaign));
 
   const stop = abortOnSignals();
   const status = new StatusLine(context.stderr, context.isTty);
@@ -71,15 +81,18 @@ export const fuzzCommand: Command = async (args, context) => {
       runs: plan.runs,
       timeLimitMs: plan.timeLimitMs,
       maxSteps: plan.maxSteps,
-      crashDir: flags.crashDir,
+      crashDir: campaign.dir,
       known,
-      recorded: corpus.recorded,
+      recorded: recordedForResume(corpus.recorded, campaign),
+      schedule: campaign.schedule,
+      onSettled: (seed, outcome) => campaign.stats.settled(seed, outcome),
       signal: stop.signal,
       // The real backend tears processes down when aborted; give it time before ending threads.
       graceMs: flags.backend === 'real' ? 30_000 : 2_000,
       onEvent: (event) => status.print(describeEvent(event)),
     });
     ticker = setInterval(() => status.update(loop.snapshot()), context.isTty ? 500 : 1000);
+    campaign.stats.start(() => loop.snapshot().tallies);
     summary = await loop.run();
   } finally {
     clearInterval(ticker);
@@ -87,20 +100,34 @@ export const fuzzCommand: Command = async (args, context) => {
     stop.dispose();
   }
   for (const line of formatSummary(summary, replayCommand)) say(line);
+  try {
+    await campaign.stats.finish(statsStateOf(summary.stopReason), summary.tallies);
+  } catch (error) {
+    throw new EnvironmentError(`cannot write the stats file in ${campaign.dir}: ${(error as Error).message}`, 'check that the folder is writable and the disk is not full');
+  }
   if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags))}\n`);
   if (summary.fatal !== null) throw summary.fatal;
   if (summary.newCount > 0) return 1;
   return summary.errors.some((error) => error.error.kind === 'internal') ? EXIT_INTERNAL : 0;
 };
 
-function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, recordedCount: number): string {
+/** The stats file's state for how the loop stopped. */
+function statsStateOf(reason: StopReason): StatsState {
+  if (reason === 'runs') return 'done';
+  return reason === 'time-limit' ? 'time-limit' : 'interrupted';
+}
+
+function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, recordedCount: number, campaign: Campaign): string {
+  const { shard } = campaign.schedule;
+  const sharding = shard.count === 1 ? '' : `shard ${shard.index}/${shard.count} (every ${shard.count}th seed${
+    campaign.resumed === null ? '' : `, resuming at seed ${campaign.schedule.seedAt(0)} after ${campaign.resumed.runs} runs`}), `;
   const howLong = [
     plan.runs === null ? 'until stopped' : `${plan.runs} runs`,
     ...(plan.timeLimitMs === null ? [] : [`at most ${plan.timeLimitMs / 1000} s`]),
   ].join(', ');
-  return `busfuzz fuzz: ${flags.backend} backend, seeds from ${plan.firstSeed} (${howLong}), `
+  return `busfuzz fuzz: ${flags.backend} backend, ${sharding}seeds from ${plan.firstSeed} (${howLong}), `
     + `max ${plan.maxSteps.toLocaleString('en-US')} steps, ${plan.workers} worker${plan.workers === 1 ? '' : 's'}, `
-    + `crash files in ${flags.crashDir}/ (${recordedCount} fingerprints already there)`
+    + `crash files in ${campaign.dir}/ (${recordedCount} fingerprints already there)`
     + (known.size > 0 ? `, ${known.size} known fingerprints from ${flags.known}` : '')
     + '. Ctrl-C stops cleanly.';
 }
