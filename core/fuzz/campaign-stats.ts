@@ -156,7 +156,8 @@ export class CampaignStats {
     this.stats.updated_at = new Date().toISOString();
     this.stats.state = state;
     this.stats.findings = findings.map((finding) => ({ ...finding, seeds: [...finding.seeds] }));
-    return { ...this.stats, series: [...this.stats.series] };
+    // A copy: the write is asynchronous, and the counts go on changing meanwhile.
+    return { ...this.stats, shard: { ...this.stats.shard }, checkpoint: { ...this.stats.checkpoint }, series: [...this.stats.series] };
   }
 
   private flush(state: StatsState, tallies: FingerprintTally[]): void {

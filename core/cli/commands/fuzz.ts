@@ -119,7 +119,8 @@ function statsStateOf(reason: StopReason): StatsState {
 
 function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, recordedCount: number, campaign: Campaign): string {
   const { shard } = campaign.schedule;
-  const sharding = shard.count === 1 ? '' : `shard ${shard.index}/${shard.count} (every ${shard.count}th seed${
+  const first = plan.firstSeed + shard.index;
+  const sharding = shard.count === 1 ? '' : `shard ${shard.index}/${shard.count} (seeds ${first}, ${first + shard.count}, ${first + 2 * shard.count}, ...${
     campaign.resumed === null ? '' : `, resuming at seed ${campaign.schedule.seedAt(0)} after ${campaign.resumed.runs} runs`}), `;
   const howLong = [
     plan.runs === null ? 'until stopped' : `${plan.runs} runs`,
