@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FuzzLoop, type FuzzSummary } from '../core/fuzz/loop.ts';
 import { WorkerPool } from '../core/fuzz/worker-pool.ts';
+import { cpuBetween, sampleCpu, type CpuSplit } from './proc-cpu.ts';
 
 const WORKER_MODULE_URL = new URL('../bin/fuzz-worker.ts', import.meta.url).href;
 
@@ -23,6 +24,8 @@ interface Measurement {
   wallMs: number;
   runsPerSec: number;
   stepsPerSec: number;
+  /** CPU of the timed part, by where it went (Linux /proc). */
+  cpu: CpuSplit;
 }
 
 /**
@@ -45,9 +48,22 @@ async function measure(workers: number, firstSeed: number, runs: number, maxStep
   try {
     const pool = await WorkerPool.start(workers, { moduleUrl: WORKER_MODULE_URL, backend: 'sim', backendOptions: {}, maxSteps });
     await warmUp(pool, workers, firstSeed + runs + 1_000_000, warmupRuns);
+    const cpuBefore = sampleCpu();
+    // The loop closes the pool when done: the workers' CPU is read just before that.
+    let cpuAfter: ReturnType<typeof sampleCpu> = [];
+    const executor = {
+      capacity: pool.capacity,
+      run: (seed: number) => pool.run(seed),
+      abort: () => pool.abort(),
+      close: (graceMs: number) => {
+        cpuAfter = sampleCpu();
+        return pool.close(graceMs);
+      },
+    };
     const summary: FuzzSummary = await new FuzzLoop({
-      executor: pool, firstSeed, runs, timeLimitMs: null, maxSteps, crashDir, known: new Map(), recorded: new Map(),
+      executor, firstSeed, runs, timeLimitMs: null, maxSteps, crashDir, known: new Map(), recorded: new Map(),
     }).run();
+    const cpu = cpuBetween(cpuBefore, cpuAfter);
     if (summary.fatal !== null) throw summary.fatal;
     const errors = summary.errors.reduce((sum, error) => sum + error.count, 0);
     if (summary.runs + errors !== runs) throw new Error(`expected ${runs} runs, got ${summary.runs} (+${errors} errors)`);
@@ -58,6 +74,7 @@ async function measure(workers: number, firstSeed: number, runs: number, maxStep
       wallMs: Math.round(summary.elapsedMs),
       runsPerSec: summary.runs / (summary.elapsedMs / 1000),
       stepsPerSec: summary.steps / (summary.elapsedMs / 1000),
+      cpu,
     };
   } finally {
     await rm(crashDir, { recursive: true, force: true });
@@ -81,7 +98,9 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   say(`fuzz scaling: seeds ${seed}..${seed + runs - 1}, max ${maxSteps} steps, 1 vs ${workers} workers, ${availableParallelism()} cores, `
     + `${warmupRuns} warm-up runs per worker, best of ${repeat} alternating rounds; load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-  const describe = (m: Measurement) => `${m.runsPerSec.toFixed(2)} runs/s (${m.runs} runs in ${(m.wallMs / 1000).toFixed(1)} s, ${Math.round(m.stepsPerSec)} steps/s)`;
+  const describe = (m: Measurement) => `${m.runsPerSec.toFixed(2)} runs/s (${m.runs} runs in ${(m.wallMs / 1000).toFixed(1)} s, ${Math.round(m.stepsPerSec)} steps/s); `
+    + `CPU: parent ${(m.cpu.parentMs / 1000).toFixed(2)} s (${((100 * m.cpu.parentMs) / (m.wallMs * availableParallelism())).toFixed(1)}% of the cores), `
+    + `workers' main threads ${(m.cpu.workersMainMs / 1000).toFixed(1)} s, their other threads ${(m.cpu.workersOtherMs / 1000).toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`;
   // Alternating rounds, best of each: other processes on a shared machine only ever slow a round down.
   const ones: Measurement[] = [];
   const manys: Measurement[] = [];
