@@ -21,10 +21,11 @@ import type { BackendName } from '../backend.ts';
 
 /**
  * Per-worker and per-pod sizes, from measurements on a 2-core machine (README, "Run a fleet on
- * Kubernetes"): a simulator worker keeps one core busy and peaked at 142 MB resident over 30 seeds
- * at the default 1M steps (memory limits get about 2.5x headroom: a rare long seed must not be
- * OOM-killed); the parent process peaked at 104 MB and uses a few percent of a core. A real-backend
- * worker drives a cluster of valkey-server processes plus the bus proxy (sized in the README too).
+ * Kubernetes"): a simulator worker keeps one core busy; with its 64 MB young generation
+ * (worker-pool.ts) it peaked at 193 MiB over 40 seeds at the default 1M steps and at 294 MiB over
+ * 400 seeds at 100k steps, so 384 MiB leaves room for a rare long seed without an OOM kill; the
+ * parent process peaked at 104 MB and used under 1% of a core (bench/fuzz-scaling.ts). A
+ * real-backend worker drives a cluster of valkey-server processes plus the bus proxy.
  */
 export const SIZES = {
   sim: { workerCpuMilli: 1000, workerMemMi: 384, parentCpuMilli: 100, parentMemMi: 192 },
