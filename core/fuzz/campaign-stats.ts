@@ -18,7 +18,7 @@ import type { BackendName } from '../backend.ts';
 import { TOOL_VERSION } from '../crash/format.ts';
 import type { KnownFingerprints } from './known.ts';
 import type { FingerprintTally } from './loop.ts';
-import type { Shard } from './schedule.ts';
+import type { FuzzShard } from './schedule.ts';
 import type { SeedOutcome } from './seed-run.ts';
 import { STATS_FILE_NAME, STATS_FORMAT, writeStatsFile, type StatsFile, type StatsFinding, type StatsPoint, type StatsState } from './stats-file.ts';
 
@@ -33,7 +33,7 @@ export interface CampaignInfo {
   seedStart: number;
   runsLimit: number | null;
   maxSteps: number;
-  shard: Shard;
+  shard: FuzzShard;
   workers: number;
   known: KnownFingerprints;
   /** The first seed this run takes (the shard's first, or the checkpoint it resumes from). */

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { InputError, type BackendName } from '../backend.ts';
 import { CampaignStats, removeStaleStatsTemps } from './campaign-stats.ts';
 import type { KnownFingerprints } from './known.ts';
-import { SeedSchedule, UNSHARDED, shardFolderName, type Shard } from './schedule.ts';
+import { SeedSchedule, UNSHARDED, shardFolderName, type FuzzShard } from './schedule.ts';
 import { STATS_FILE_NAME, readStatsFile, type StatsFile } from './stats-file.ts';
 
 export interface CampaignPlan {
   crashDir: string;
-  shard: Shard | null;
+  shard: FuzzShard | null;
   firstSeed: number;
   runs: number | null;
   maxSteps: number;
@@ -62,7 +62,7 @@ export async function openCampaign(plan: CampaignPlan): Promise<Campaign> {
   return { dir, schedule, stats, resumed: previous };
 }
 
-function checkSameCampaign(previous: StatsFile, plan: CampaignPlan, shard: Shard, path: string): void {
+function checkSameCampaign(previous: StatsFile, plan: CampaignPlan, shard: FuzzShard, path: string): void {
   const mismatch = (field: string, found: unknown, wanted: unknown) => new InputError(
     `${path}: ${field}: this shard's folder holds another campaign (${JSON.stringify(found)}, this run has ${JSON.stringify(wanted)}); `
     + 'resume with the same --seed, --runs, --max-steps and backend, or give another --crash-dir',

@@ -8,12 +8,16 @@
  */
 import { InputError } from '../backend.ts';
 
-export interface Shard {
+/**
+ * A slice of a fuzz campaign's seeds (`--shard I/N`), not a Valkey shard (a slot group): the word is
+ * the interface's, and Kubernetes and the fuzzing tools use it so too.
+ */
+export interface FuzzShard {
   index: number;
   count: number;
 }
 
-export const UNSHARDED: Shard = { index: 0, count: 1 };
+export const UNSHARDED: FuzzShard = { index: 0, count: 1 };
 
 export class SeedSchedule {
   /** Position of `resumeSeed` among this shard's seeds (0 when starting afresh). */
@@ -26,7 +30,7 @@ export class SeedSchedule {
    * @param campaignRuns seeds in the whole campaign (`--runs`), null for `--forever` or a time limit
    * @param resumeSeed a seed of this shard to start at instead of its first (a checkpoint)
    */
-  constructor(readonly start: number, readonly shard: Shard, readonly campaignRuns: number | null, resumeSeed?: number) {
+  constructor(readonly start: number, readonly shard: FuzzShard, readonly campaignRuns: number | null, resumeSeed?: number) {
     const first = start + shard.index;
     if (resumeSeed !== undefined && (resumeSeed < first || (resumeSeed - first) % shard.count !== 0)) {
       throw new Error(`SeedSchedule: ${resumeSeed} is not a seed of shard ${shard.index}/${shard.count} from ${start}`);
@@ -41,7 +45,7 @@ export class SeedSchedule {
   }
 
   /** How many of a campaign's `runs` seeds fall to `shard`. */
-  static shareOf(runs: number, shard: Shard): number {
+  static shareOf(runs: number, shard: FuzzShard): number {
     return runs <= shard.index ? 0 : Math.ceil((runs - shard.index) / shard.count);
   }
 
@@ -65,7 +69,7 @@ export class SeedSchedule {
  * The shard from `--shard I/N`, else from JOB_COMPLETION_INDEX / JOB_COMPLETION_COUNT (an Indexed
  * Job sets both), else null (unsharded). Bad values are InputErrors naming the flag or variable.
  */
-export function shardFrom(flag: string | undefined, env: NodeJS.ProcessEnv): Shard | null {
+export function shardFrom(flag: string | undefined, env: NodeJS.ProcessEnv): FuzzShard | null {
   if (flag !== undefined) {
     const match = /^(\d+)\/(\d+)$/.exec(flag.trim());
     if (match === null) throw new InputError(`--shard: expected I/N (e.g. 0/4), found '${flag}'`);
@@ -85,13 +89,13 @@ export function shardFrom(flag: string | undefined, env: NodeJS.ProcessEnv): Sha
   return checked(Number(indexText), Number(countText), 'JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT');
 }
 
-function checked(index: number, count: number, name: string): Shard {
+function checked(index: number, count: number, name: string): FuzzShard {
   if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`${name}: the shard count must be at least 1, found ${count}`);
   if (!Number.isSafeInteger(index) || index >= count) throw new InputError(`${name}: the shard index must be below the count ${count}, found ${index}`);
   return { index, count };
 }
 
 /** `shard-I-of-N`: a shard's own folder inside the crash folder. */
-export function shardFolderName(shard: Shard): string {
+export function shardFolderName(shard: FuzzShard): string {
   return `shard-${shard.index}-of-${shard.count}`;
 }

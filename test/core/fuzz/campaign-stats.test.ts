@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CampaignStats, upstreamOf } from '../../../core/fuzz/campaign-stats.ts';
 import { RunCancelledError, type SeedExecutor } from '../../../core/fuzz/executor.ts';
 import { FuzzLoop } from '../../../core/fuzz/loop.ts';
-import { SeedSchedule, type Shard } from '../../../core/fuzz/schedule.ts';
+import { SeedSchedule, type FuzzShard } from '../../../core/fuzz/schedule.ts';
 import { runSeed, type SeedOutcome } from '../../../core/fuzz/seed-run.ts';
 import { STATS_FILE_NAME, readStatsFile, type StatsFile } from '../../../core/fuzz/stats-file.ts';
 import { FakeBackend, generateFake } from './fake-backend.ts';
@@ -53,7 +53,7 @@ class ShuffledExecutor implements SeedExecutor {
   }
 }
 
-async function runShard(shard: Shard, options: { stuck?: number; stopAfter?: number; resume?: StatsFile | null }) {
+async function runShard(shard: FuzzShard, options: { stuck?: number; stopAfter?: number; resume?: StatsFile | null }) {
   const controller = new AbortController();
   const executor = new ShuffledExecutor(options.stuck ?? null, options.stopAfter ?? -1, () => controller.abort());
   const resume = options.resume ?? null;
