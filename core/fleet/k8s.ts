@@ -25,11 +25,14 @@ import type { BackendName } from '../backend.ts';
  * (worker-pool.ts) it peaked at 193 MiB over 40 seeds at the default 1M steps and at 294 MiB over
  * 300 seeds at 100k steps, so 384 MiB leaves room for a rare long seed without an OOM kill; the
  * parent process peaked at 104 MB and used under 1% of a core (bench/fuzz-scaling.ts). A
- * real-backend worker drives a cluster of valkey-server processes plus the bus proxy.
+ * real-backend worker drives a cluster of valkey-server processes plus the bus proxy: one worker's
+ * whole process tree (parent included, 27 processes) peaked at 549 MiB and averaged 0.36 of a core
+ * over 3 seeds (173 s); a core per worker is requested (servers are timing-sensitive: a starved
+ * node times out and looks like a bug) and 768 MiB.
  */
 export const SIZES = {
   sim: { workerCpuMilli: 1000, workerMemMi: 384, parentCpuMilli: 100, parentMemMi: 192 },
-  real: { workerCpuMilli: 1500, workerMemMi: 768, parentCpuMilli: 100, parentMemMi: 128 },
+  real: { workerCpuMilli: 1000, workerMemMi: 768, parentCpuMilli: 100, parentMemMi: 192 },
 } as const;
 
 /** The uid of the image's non-root user (deploy/Dockerfile). */
