@@ -94,7 +94,7 @@ describe('busfuzz fleet k8s', () => {
     const container = fleet.spec!.template.spec!.containers[0]!;
     expect(container.command!.slice(4)).toEqual(['fuzz', '--backend', 'real', '--crash-dir', '/findings', '--seed', '1', '--workers', '1', '--runs', '3000', '--max-steps', '500000']);
     expect(fleet.spec!.activeDeadlineSeconds).toBeUndefined();
-    expect(container.resources!.requests).toEqual({ cpu: '1600m', memory: '896Mi' });
+    expect(container.resources!.requests).toEqual({ cpu: '1100m', memory: '960Mi' });
   });
 
   it('a missing --shards or --image, or another engine, is exit 2 with the reason', () => {
