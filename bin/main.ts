@@ -65,5 +65,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     export: lazyCommand(() => import('../core/cli/commands/export.ts'), 'exportCommand'),
     bench: lazyCommand(() => import('../core/cli/commands/bench.ts'), 'benchCommand'),
     report: lazyCommand(() => import('../core/cli/commands/report.ts'), 'reportCommand'),
+    merge: lazyCommand(() => import('../core/cli/commands/merge.ts'), 'mergeCommand'),
+    fleet: lazyCommand(() => import('../core/cli/commands/fleet.ts'), 'fleetCommand'),
   });
 }

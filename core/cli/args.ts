@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { InputError, type BackendName } from '../backend.ts';
 import type { Flags, ParsedArgs } from './context.ts';
 
-export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'report'] as const;
+export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'report', 'merge', 'fleet'] as const;
 
 const OPTIONS = {
   backend: { type: 'string' },
@@ -24,6 +24,9 @@ const OPTIONS = {
   'no-known': { type: 'boolean' },
   'valkey-server': { type: 'string' },
   report: { type: 'string' },
+  shard: { type: 'string' },
+  shards: { type: 'string' },
+  image: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -34,21 +37,24 @@ const OPTIONS = {
  * Flags not listed here (added by later work) are not checked.
  */
 const FLAG_COMMANDS: Record<string, readonly string[]> = {
-  backend: ['run', 'fuzz', 'reproduce', 'shrink'],
-  seed: ['run', 'fuzz', 'export'],
-  'max-steps': ['run', 'fuzz', 'reproduce', 'bench'],
-  json: ['run', 'fuzz', 'reproduce', 'shrink', 'bench'],
-  runs: ['fuzz'],
-  forever: ['fuzz'],
-  workers: ['fuzz'],
-  'time-limit': ['fuzz', 'shrink'],
+  backend: ['run', 'fuzz', 'reproduce', 'shrink', 'fleet'],
+  seed: ['run', 'fuzz', 'export', 'fleet'],
+  'max-steps': ['run', 'fuzz', 'reproduce', 'bench', 'fleet'],
+  json: ['run', 'fuzz', 'reproduce', 'shrink', 'bench', 'merge'],
+  runs: ['fuzz', 'fleet'],
+  forever: ['fuzz', 'fleet'],
+  workers: ['fuzz', 'fleet'],
+  'time-limit': ['fuzz', 'shrink', 'fleet'],
   'crash-dir': ['run', 'fuzz'],
   trace: ['reproduce'],
-  output: ['shrink', 'report'],
+  output: ['shrink', 'report', 'merge'],
   report: ['run', 'reproduce', 'fuzz'],
   known: ['run', 'fuzz', 'reproduce'],
   'no-known': ['run', 'fuzz', 'reproduce'],
   'valkey-server': ['run', 'fuzz', 'reproduce', 'shrink'],
+  shard: ['fuzz'],
+  shards: ['fleet'],
+  image: ['fleet'],
 };
 
 function flagName(name: string): string {
@@ -129,6 +135,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     valkeyServer: values['valkey-server'] ?? env.VALKEY_SERVER,
     file: env.FUZZ_FILE,
     report: values.report,
+    shard: values.shard,
+    shards: wholeNumber(values.shards, '--shards', 1),
+    image: values.image,
   };
   if (flags.noKnown && values.known !== undefined) throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');
   return { command, positionals: rest, flags, help: values.help ?? false, version: values.version ?? false };

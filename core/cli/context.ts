@@ -83,6 +83,12 @@ export interface Flags {
   file?: string;
   /** --report DIR: write the run's (or the campaign's) HTML page there. */
   report?: string;
+  /** fuzz --shard I/N (JOB_COMPLETION_INDEX/COUNT are read by the fuzz command). */
+  shard?: string;
+  /** fleet k8s --shards N */
+  shards?: number;
+  /** fleet k8s --image IMAGE */
+  image?: string;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;

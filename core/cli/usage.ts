@@ -5,12 +5,15 @@ Usage:
   busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json] [--report DIR]
   busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
                [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE | --no-known] [--report DIR]
+               [--shard I/N]   (or JOB_COMPLETION_INDEX and JOB_COMPLETION_COUNT)
   busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json] [--report DIR]
   busfuzz shrink <crash.json> [-o OUT]
   busfuzz validate <file.yaml>...
   busfuzz export --seed N
   busfuzz bench [--json]
   busfuzz report <crash.json | run.json | campaign-dir> [-o DIR]
+  busfuzz merge <dir>... -o DIR
+  busfuzz fleet k8s --shards N --image IMAGE [--time-limit S] [--backend sim|real]
   busfuzz <command> --help   that command's options and an example
 
 Options:
@@ -114,6 +117,25 @@ event record, or a campaign's dashboard from a fuzz crash folder.
 
 Example:
   busfuzz report crashes/crash-64d78a889a5b-5157.min.json -o report/
+`,
+  merge: `busfuzz merge <dir>... -o DIR
+
+Merges the folders of fuzz shards (fuzz --shard I/N, or a Kubernetes Indexed Job's pods) into one
+campaign folder: findings united by fingerprint (the first seed's crash file kept, counts summed,
+every seed listed), stats summed, a summary.txt; shards that stopped early or are missing are named.
+
+Example:
+  busfuzz merge crashes/shard-0-of-2 crashes/shard-1-of-2 -o campaign/
+`,
+  fleet: `busfuzz fleet k8s --shards N --image IMAGE [--time-limit S] [--backend sim|real]
+                  [--runs N] [--seed N] [--max-steps N] [--workers N]
+
+Prints Kubernetes manifests for a fuzz fleet: a volume for findings, an Indexed Job whose pods each
+fuzz one slice of the seeds (JOB_COMPLETION_INDEX), and a merge Job. See the README, "Run a fleet
+on Kubernetes".
+
+Example:
+  busfuzz fleet k8s --shards 10 --image busfuzz:dev --time-limit 3600 | kubectl apply -f -
 `,
   bench: `busfuzz bench [--max-steps N] [--json]
 

@@ -13,6 +13,7 @@ import { buildCrashFile, writeCrashFile } from '../crash/index.ts';
 import type { InvariantName } from '../scenario/types.ts';
 import { RunCancelledError, type SeedExecutor } from './executor.ts';
 import type { KnownFingerprints, KnownIssue } from './known.ts';
+import { SeedSchedule } from './schedule.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
 
 /** How many seeds of one fingerprint are remembered (the count goes on). */
@@ -37,6 +38,16 @@ export interface FuzzLoopOptions {
   known: KnownFingerprints;
   /** Fingerprints the crash folder already records (fingerprint -> file). */
   recorded: Map<string, string>;
+  /**
+   * Which seeds to run (a shard's share, from a checkpoint). @defaultValue firstSeed.. for `runs`
+   * seeds. When given, `firstSeed` and `runs` only describe the run.
+   */
+  schedule?: SeedSchedule;
+  /**
+   * Called for every seed in schedule order once it and every earlier seed have settled (null: the
+   * run was cancelled), before it is tallied: the campaign stats file follows the loop with it.
+   */
+  onSettled?: (seed: number, outcome: SeedOutcome | null) => void;
   /** Stop request (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
   /** How long in-flight runs may take to stop before their workers are ended. @defaultValue 2000 */
@@ -109,10 +120,12 @@ export class FuzzLoop {
   private readonly now: () => number;
   private readonly tallies = new Map<string, FingerprintTally>();
   private readonly errors = new Map<string, ErrorTally>();
-  /** Outcomes that arrived before a lower seed's: handled in seed order. */
+  private readonly schedule: SeedSchedule;
+  /** Outcomes that arrived before a lower seed's, by schedule position: handled in seed order. */
   private readonly arrived = new Map<number, SeedOutcome | null>();
-  private nextSeed: number;
-  private nextToHandle: number;
+  /** Schedule positions: the next to dispatch, the next to handle. */
+  private nextPosition = 0;
+  private nextToHandle = 0;
   /** The lowest seed that was cancelled or aborted, if any. */
   private firstUnfinished: number | null = null;
   private dispatched = 0;
@@ -131,8 +144,7 @@ export class FuzzLoop {
 
   constructor(private readonly options: FuzzLoopOptions) {
     this.now = options.now ?? (() => performance.now());
-    this.nextSeed = options.firstSeed;
-    this.nextToHandle = options.firstSeed;
+    this.schedule = options.schedule ?? SeedSchedule.consecutive(options.firstSeed, options.runs);
   }
 
   async run(): Promise<FuzzSummary> {
@@ -164,7 +176,7 @@ export class FuzzLoop {
       tallies: [...this.tallies.values()].map((tally) => ({ ...tally, seeds: [...tally.seeds] })),
       errors: [...this.errors.values()].map((tally) => ({ ...tally })),
       inFlight: this.inFlight,
-      resumeSeed: this.firstUnfinished ?? this.nextToHandle,
+      resumeSeed: this.firstUnfinished ?? this.schedule.seedAt(this.nextToHandle),
     };
   }
 
@@ -180,12 +192,13 @@ export class FuzzLoop {
 
   /** Keeps the executor full while seeds remain; finishes when nothing is left in flight. */
   private fill(): void {
-    const { executor, runs } = this.options;
+    const { executor } = this.options;
+    const runs = this.schedule.size;
     const windowEnd = this.nextToHandle + REORDER_WINDOW_PER_WORKER * executor.capacity;
     while (
-      this.stopReason === null && this.inFlight < executor.capacity && (runs === null || this.dispatched < runs) && this.nextSeed < windowEnd
+      this.stopReason === null && this.inFlight < executor.capacity && (runs === null || this.dispatched < runs) && this.nextPosition < windowEnd
     ) {
-      const seed = this.nextSeed++;
+      const seed = this.schedule.seedAt(this.nextPosition++);
       this.dispatched++;
       this.inFlight++;
       executor.run(seed).then(
@@ -201,12 +214,13 @@ export class FuzzLoop {
 
   private settle(seed: number, outcome: SeedOutcome | null): void {
     this.inFlight--;
-    this.arrived.set(seed, outcome);
+    this.arrived.set(this.schedule.positionOf(seed), outcome);
     while (this.arrived.has(this.nextToHandle)) {
       const next = this.arrived.get(this.nextToHandle)!;
       this.arrived.delete(this.nextToHandle);
-      this.nextToHandle++;
-      if (next === null || next.result?.verdict === 'aborted') this.firstUnfinished ??= this.nextToHandle - 1;
+      const nextSeed = this.schedule.seedAt(this.nextToHandle++);
+      if (next === null || next.result?.verdict === 'aborted') this.firstUnfinished ??= nextSeed;
+      this.options.onSettled?.(nextSeed, next);
       if (next !== null) this.handle(next);
     }
     this.fill();

@@ -7,6 +7,7 @@
  */
 import { InputError } from '../../core/backend.ts';
 import { fuzzCommand } from '../../core/cli/commands/fuzz.ts';
+import { mergeCommand } from '../../core/cli/commands/merge.ts';
 import { reproduceCommand } from '../../core/cli/commands/reproduce.ts';
 import { shrinkCommand } from '../../core/cli/commands/shrink.ts';
 import type { CliDeps, Command } from '../../core/cli/context.ts';
@@ -30,4 +31,6 @@ process.exitCode = await runCli(process.argv.slice(2), process.env, deps, {
   export: unsupported,
   bench: unsupported,
   report: unsupported,
+  merge: mergeCommand,
+  fleet: unsupported,
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCrashFileName, readCrashFile } from '../../core/crash/index.ts';
+import { STATS_FILE_NAME, readStatsFile } from '../../core/fuzz/stats-file.ts';
 import { fakeCli } from './fake-cli-process.ts';
 
 let dir: string;
@@ -19,7 +20,12 @@ async function expectOnlyCompleteCrashFiles(crashDir: string, allowTemp = false)
   const names = await readdir(crashDir);
   const paths: string[] = [];
   for (const name of names) {
-    if (allowTemp && /^\.crash-.*\.tmp$/.test(name)) continue;
+    if (allowTemp && /^\.(crash-.*|fuzzer_stats\.json\..*)\.tmp$/.test(name)) continue;
+    // The run's stats file (written atomically too): it must parse.
+    if (name === STATS_FILE_NAME) {
+      expect(await readStatsFile(join(crashDir, name))).not.toBeNull();
+      continue;
+    }
     expect(isCrashFileName(name), `unexpected file ${name}`).toBe(true);
     paths.push(join(crashDir, name));
     await readCrashFile(join(crashDir, name));
@@ -72,7 +78,7 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     expect(fuzz.stderr()).toMatch(/KNOWN failover-bound\/slow-failover: valkey-io\/valkey#102 \(fixed in 8\.1\.0\) x\d+/);
     expect(fuzz.stderr()).toContain('fake heal finding');
     expect(fuzz.stderr()).not.toMatch(/^NEW /m);
-    expect(await readdir(crashDir).catch(() => [])).toEqual([]);
+    expect((await readdir(crashDir).catch(() => [])).filter(isCrashFileName)).toEqual([]);
     await writeFile(knownFile, '- fingerprint: views-agree/seed-0\n  upstream: valkey-io/valkey#1\n');
     const bad = fakeCli(['fuzz', '--runs', '1', '--crash-dir', crashDir, '--known', knownFile]);
     expect((await bad.exit).code).toBe(2);

@@ -22,7 +22,9 @@ async function crashFiles(crashDir: string): Promise<string[]> {
   } catch {
     return [];
   }
-  for (const name of names) expect(isCrashFileName(name) || /^\.crash-.*\.tmp$/.test(name), `unexpected ${name}`).toBe(true);
+  for (const name of names) {
+    expect(isCrashFileName(name) || name === 'fuzzer_stats.json' || /^\.(crash-.*|fuzzer_stats\.json\..*)\.tmp$/.test(name), `unexpected ${name}`).toBe(true);
+  }
   return names.filter(isCrashFileName).map((name) => join(crashDir, name));
 }
 

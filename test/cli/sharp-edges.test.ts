@@ -97,8 +97,8 @@ describe('conflicting and misplaced flags', () => {
     [['fuzz', '--runs', '5', '--forever'], {}, 'fuzz: --runs and --forever contradict each other'],
     [['fuzz'], { FUZZ_RUNS: '5', FUZZ_FOREVER: '1' }, 'FUZZ_RUNS and FUZZ_FOREVER=1 contradict each other'],
     [['fuzz', '--trace'], {}, 'fuzz: --trace is not an option of fuzz (it is for reproduce)'],
-    [['run', 'scenarios/kill-primary.yaml', '-o', 'x.json'], {}, 'run: -o/--output is not an option of run (it is for shrink, report)'],
-    [['run', 'scenarios/kill-primary.yaml', '--workers', '2'], {}, 'run: --workers is not an option of run (it is for fuzz)'],
+    [['run', 'scenarios/kill-primary.yaml', '-o', 'x.json'], {}, 'run: -o/--output is not an option of run (it is for shrink, report, merge)'],
+    [['run', 'scenarios/kill-primary.yaml', '--workers', '2'], {}, 'run: --workers is not an option of run (it is for fuzz, fleet)'],
     [['reproduce', CRASH, '--seed', '3'], {}, 'reproduce: --seed is not an option of reproduce'],
     [['export', '--seed', '3', '--backend', 'real'], {}, 'export: --backend is not an option of export'],
   ] as const)('%j %j: exit 2', (args, env, message) => {

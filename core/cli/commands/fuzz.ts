@@ -13,14 +13,18 @@ import { CampaignSeries, campaignFromLoop } from '../../report/campaign-loop.ts'
 import { writeCampaignReport } from '../../report/crash-report.ts';
 import { InputError } from '../../backend.ts';
 import { assertCrashDirUsable } from '../../crash/index.ts';
+import { openCampaign, recordedForResume, type Campaign } from '../../fuzz/campaign.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
 import { knownLine, loadKnown, type KnownFingerprints } from '../../fuzz/known.ts';
-import { FuzzLoop, type FuzzEvent, type FuzzSummary } from '../../fuzz/loop.ts';
+import { FuzzLoop, type FuzzEvent, type FuzzSummary, type StopReason } from '../../fuzz/loop.ts';
+import { shardFrom } from '../../fuzz/schedule.ts';
+import type { StatsState } from '../../fuzz/stats-file.ts';
 import { StatusLine, formatSummary, ratesOf } from '../../fuzz/status.ts';
 import { WorkerPool } from '../../fuzz/worker-pool.ts';
 import { DEFAULT_MAX_STEPS, type Command, type Flags } from '../context.ts';
 import { EXIT_INTERNAL } from '../main.ts';
 import { logFuzzEvent, logFuzzSummary } from '../fuzz-log.ts';
+import { EnvironmentError } from '../../backend.ts';
 import { abortOnSignals } from '../report.ts';
 
 /** Runs when neither --runs, --forever nor --time-limit says how long. */
@@ -57,13 +61,19 @@ export const fuzzCommand: Command = async (args, context) => {
   const plan = planFrom(flags);
   const { known, source: knownSource } = await loadKnown(flags);
   await assertCrashDirUsable(flags.crashDir);
-  const corpus = await loadCorpus(flags.crashDir);
+  const campaign = await openCampaign({
+    crashDir: flags.crashDir, shard: shardFrom(flags.shard, context.env), firstSeed: plan.firstSeed, runs: plan.runs,
+    maxSteps: plan.maxSteps, backend: flags.backend, workers: plan.workers, known,
+  });
+  // A shard (or a resumed one) may have fewer seeds left than workers; a pool needs one at least.
+  if (campaign.schedule.size !== null) plan.workers = Math.max(1, Math.min(plan.workers, campaign.schedule.size));
+  const corpus = await loadCorpus(campaign.dir);
   const say = (line: string) => context.stderr.write(`${line}\n`);
   for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
   if (flags.workers !== undefined && flags.workers > availableParallelism()) {
     say(`busfuzz: warning: ${flags.workers} workers on ${availableParallelism()} cores: the simulator is CPU-bound, so extra workers only share the cores (runs are slower, not more)`);
   }
-  say(startLine(flags, plan, known, knownSource, corpus.recorded.size));
+  say(startLine(flags, plan, known, knownSource, corpus.recorded.size, campaign));
 
   const stop = abortOnSignals();
   const status = new StatusLine(context.stderr, context.isTty);
@@ -84,9 +94,11 @@ export const fuzzCommand: Command = async (args, context) => {
       runs: plan.runs,
       timeLimitMs: plan.timeLimitMs,
       maxSteps: plan.maxSteps,
-      crashDir: flags.crashDir,
+      crashDir: campaign.dir,
       known,
-      recorded: corpus.recorded,
+      recorded: recordedForResume(corpus.recorded, campaign),
+      schedule: campaign.schedule,
+      onSettled: (seed, outcome) => campaign.stats.settled(seed, outcome),
       signal: stop.signal,
       // The real backend tears processes down when aborted; give it time before ending threads.
       graceMs: flags.backend === 'real' ? 30_000 : 2_000,
@@ -100,6 +112,7 @@ export const fuzzCommand: Command = async (args, context) => {
       status.update(snapshot);
       series.sample(snapshot);
     }, context.isTty ? 500 : 1000);
+    campaign.stats.start(() => loop.snapshot().tallies);
     summary = await loop.run();
   } finally {
     clearInterval(ticker);
@@ -108,6 +121,11 @@ export const fuzzCommand: Command = async (args, context) => {
   }
   logFuzzSummary(context.log, summary);
   for (const line of formatSummary(summary, replayCommand)) say(line);
+  try {
+    await campaign.stats.finish(statsStateOf(summary.stopReason), summary.tallies);
+  } catch (error) {
+    throw new EnvironmentError(`cannot write the stats file in ${campaign.dir}: ${(error as Error).message}`, 'check that the folder is writable and the disk is not full');
+  }
   if (flags.report !== undefined) await writeFuzzReport(flags.report, summary, series, { crashDir: flags.crashDir, backend: flags.backend, workers: plan.workers, startedAt }, context, say);
   if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags))}\n`);
   if (summary.fatal !== null) throw summary.fatal;
@@ -127,14 +145,24 @@ async function writeFuzzReport(dir: string, summary: FuzzSummary, series: Campai
   say(`campaign page: ${written.page} (${campaign.findings.length} fingerprints, ${written.findingPages} finding pages)`);
 }
 
-function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, knownSource: string | null, recordedCount: number): string {
+/** The stats file's state for how the loop stopped. */
+function statsStateOf(reason: StopReason): StatsState {
+  if (reason === 'runs') return 'done';
+  return reason === 'time-limit' ? 'time-limit' : 'interrupted';
+}
+
+function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, knownSource: string | null, recordedCount: number, campaign: Campaign): string {
+  const { shard } = campaign.schedule;
+  const first = plan.firstSeed + shard.index;
+  const sharding = shard.count === 1 ? '' : `shard ${shard.index}/${shard.count} (seeds ${first}, ${first + shard.count}, ${first + 2 * shard.count}, ...${
+    campaign.resumed === null ? '' : `, resuming at seed ${campaign.schedule.seedAt(0)} after ${campaign.resumed.runs} runs`}), `;
   const howLong = [
     plan.runs === null ? 'until stopped' : `${plan.runs} runs`,
     ...(plan.timeLimitMs === null ? [] : [`at most ${plan.timeLimitMs / 1000} s`]),
   ].join(', ');
-  return `busfuzz fuzz: ${flags.backend} backend, seeds from ${plan.firstSeed} (${howLong}), `
+  return `busfuzz fuzz: ${flags.backend} backend, ${sharding}seeds from ${plan.firstSeed} (${howLong}), `
     + `max ${plan.maxSteps.toLocaleString('en-US')} steps, ${plan.workers} worker${plan.workers === 1 ? '' : 's'}, `
-    + `crash files in ${flags.crashDir}/ (${recordedCount} fingerprints already there)`
+    + `crash files in ${campaign.dir}/ (${recordedCount} fingerprints already there)`
     + (knownSource !== null ? `, ${known.size} known fingerprints from ${knownSource}` : ', no known-issues list')
     + '. Ctrl-C stops cleanly.';
 }
