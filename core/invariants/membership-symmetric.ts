@@ -3,14 +3,14 @@
  * current id, with an address (no `noaddr`) and past the handshake, and keeps no handshake entry
  * for a live node's address (protocol reference §9.3 "known_nodes identical and symmetric,
  * including no noaddr ghosts"; §5.1, §5.2). Down nodes may be known or forgotten. A live node that
- * no other live node knows by its current id and that knows none of them is reported first, as
- * `isolated` (one finding, not one per peer): it is outside the cluster, and the slot and view
- * invariants judge members only.
+ * no other live node knows by its current id and that knows none of them, or an island of such
+ * nodes that know only one another, is reported first, as `isolated` (one finding, not one per
+ * peer): they are outside the cluster, and the slot and view invariants judge members only.
  */
 import type { PeerView } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
-import { isIsolated, lastView, liveNodes, peerById, type LiveNode } from './view-facts.ts';
+import { lastView, liveNodes, outsiders, peerById, type LiveNode } from './view-facts.ts';
 
 function peerFinding(observer: LiveNode, subject: LiveNode, peer: PeerView | undefined, atMs: number): Finding | null {
   if (peer === undefined) {
@@ -58,15 +58,18 @@ function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
   if (view === null) return null;
   const live = liveNodes(view);
-  for (const node of live) {
-    if (!isIsolated(node, live, view.nodes.length)) continue;
+  const outside = outsiders(live, view.nodes.length);
+  if (outside.length > 0) {
+    const node = outside[0]!;
+    const knows = live.filter((other) => other !== node && peerById(node.report, other.report.id) !== undefined).map((other) => other.name);
+    const island = outside.filter((other) => other === node || knows.includes(other.name));
     return finding(
       'membership-symmetric',
       'isolated',
-      `${node.name} (id ${node.report.id.slice(0, 8)}) is outside the cluster at ${view.atMs} ms: no other live node knows ` +
-        `its current id and it knows none of them (${node.report.peers.length - 1} other entries in its CLUSTER NODES); ` +
-        'after healing every live node is a member',
-      [node.name],
+      `${node.name} (id ${node.report.id.slice(0, 8)}) is outside the cluster at ${view.atMs} ms: ` +
+        (island.length > 1 ? `it and ${island.filter((other) => other !== node).map((other) => other.name).join(', ')} know only one another` : 'no other live node knows its current id and it knows none of them') +
+        ` (${node.report.peers.length - 1} other entries in its CLUSTER NODES); after healing every live node is a member`,
+      island.map((other) => other.name),
     );
   }
   for (const observer of live) {

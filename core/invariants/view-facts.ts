@@ -57,29 +57,51 @@ export function knowsLivePeer(node: LiveNode, live: readonly LiveNode[], cluster
 }
 
 /**
- * Whether a live node stands wholly outside the cluster: no other live node knows it by its
- * current id, and it knows no other live node (a RESET HARD whose MEET timed out, say).
- * membership-symmetric reports it as one finding (`isolated`).
+ * The live nodes outside the cluster: those not in its main group, where a group is the live
+ * nodes linked by knowing one another (either way) by current id, and the main group is the one
+ * with the most slot owners, then the most nodes. A RESET HARD whose MEET timed out leaves a node
+ * alone, and a node added through it (add_node MEETs the first running node) makes an island of
+ * two. Alone in the cluster, a node that knows no node at all is outside it too (unless the
+ * cluster is that one node). membership-symmetric reports them (`isolated`).
  */
-export function isIsolated(node: LiveNode, live: readonly LiveNode[], clusterSize: number): boolean {
-  if (knowsLivePeer(node, live, clusterSize)) return false;
-  const id = node.report.id;
-  for (const other of live) {
-    if (other === node) continue;
-    for (const peer of other.report.peers) if (peer.id === id) return false;
-  }
-  return true;
+export function outsiders(live: readonly LiveNode[], clusterSize: number): LiveNode[] {
+  if (clusterSize < 2 || live.length === 0) return [];
+  if (live.length === 1) return knowsLivePeer(live[0]!, live, clusterSize) ? [] : [live[0]!];
+  const indexById = new Map(live.map((node, index) => [node.report.id, index] as const));
+  const parent = live.map((_, index) => index);
+  const find = (index: number): number => (parent[index] === index ? index : (parent[index] = find(parent[index]!)));
+  live.forEach((node, index) => {
+    for (const peer of node.report.peers) {
+      const other = indexById.get(peer.id);
+      if (other !== undefined) parent[find(index)] = find(other);
+    }
+  });
+  const groups = new Map<number, LiveNode[]>();
+  live.forEach((node, index) => {
+    const root = find(index);
+    const group = groups.get(root) ?? [];
+    group.push(node);
+    groups.set(root, group);
+  });
+  if (groups.size < 2) return [];
+  const owners = (group: readonly LiveNode[]) => group.filter((node) => node.report.slots.length > 0).length;
+  // Groups keep the live nodes' name order, so ties go to the group with the lowest node name.
+  const main = [...groups.values()].reduce((best, group) =>
+    owners(group) > owners(best) || (owners(group) === owners(best) && group.length > best.length) ? group : best);
+  return live.filter((node) => !main.includes(node));
 }
 
 /**
- * The live nodes that are cluster members, by node name: those that know another live node. A
- * node that knows none (isolated, or known by others after a RESET whose MEET timed out) has no
+ * The live nodes that are cluster members, by node name: those of the main group (`outsiders`) that
+ * know another live node. A node that knows none (known by others after a RESET whose MEET timed
+ * out, say) or stands outside the main group has no
  * view of the cluster's slots to judge; membership-symmetric names it instead (`isolated`, or
  * `missing-peer` on its side), rather than slot-coverage reporting 16384 slots it cannot see.
  */
 export function clusterMembers(view: ClusterView): LiveNode[] {
   const live = liveNodes(view);
-  return live.filter((node) => knowsLivePeer(node, live, view.nodes.length));
+  const outside = new Set(outsiders(live, view.nodes.length));
+  return live.filter((node) => !outside.has(node) && knowsLivePeer(node, live, view.nodes.length));
 }
 
 /**

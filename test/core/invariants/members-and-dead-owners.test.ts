@@ -9,7 +9,7 @@ import { membershipSymmetric } from '../../../core/invariants/membership-symmetr
 import { slotCoverage } from '../../../core/invariants/slot-coverage.ts';
 import { NodeDirectory } from '../../../core/invariants/view-facts.ts';
 import { viewsAgree } from '../../../core/invariants/views-agree.ts';
-import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
+import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster, idOf, scenarioWith } from './builders.ts';
 
 /** node-3 hard-reset (new id, knows nobody) and known by nobody under its new id. */
 function isolatedNode3() {
@@ -42,6 +42,26 @@ describe('cluster members', () => {
     const single = healthyCluster(1, 0);
     expect(membershipSymmetric.check(context([single]))).toBeNull();
     expect(slotCoverage.check(context([single]))).toBeNull();
+  });
+
+  it('two nodes that know only one another (an island) are outside the cluster: one isolated finding naming both', () => {
+    // node-4 and node-5 (3 shards x 1 replica) forget everyone else, and everyone forgets them.
+    let view = healthyCluster(3, 1);
+    const island = [idOf('node-4'), idOf('node-5')];
+    for (const name of ['node-0', 'node-1', 'node-2', 'node-3']) {
+      view = editNode(view, name, (node) => {
+        node.report!.peers = node.report!.peers.filter((peer) => !island.includes(peer.id));
+      });
+    }
+    for (const name of ['node-4', 'node-5']) {
+      view = editNode(view, name, (node) => {
+        node.report!.peers = node.report!.peers.filter((peer) => island.includes(peer.id));
+      });
+    }
+    const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
+    expect(found.fingerprint).toBe('membership-symmetric/isolated');
+    expect(found.nodes).toEqual(['node-4', 'node-5']);
+    expect(viewsAgree.check(context([view]))).toBeNull();
   });
 
   it('a node that still knows a live peer is a member, and its gaps are findings', () => {
