@@ -16,7 +16,14 @@ import { NodeDirectory, SLOT_COUNT, type LiveNode } from './view-facts.ts';
 /** Shards (by last reported shard id) that own slots (in some live view, or as a dead primary's last state) but have no live node. */
 export function deadSlotOwningShards(context: InvariantContext, live: readonly LiveNode[]): Set<string> {
   const directory = new NodeDirectory(context);
-  const liveShards = new Set(live.map((node) => node.report.shardId));
+  // A node reset out of its shard (CLUSTER RESET, and since then neither a replica nor a slot owner)
+  // keeps the shard id in 8.0.1 (RESET SOFT) but cannot serve the shard: it does not count as live.
+  const resetAway = new Set<string>();
+  for (const event of context.events) {
+    if (event.kind === 'fault' && event.action === 'reset' && event.detail === 'OK') for (const node of event.nodes) resetAway.add(node);
+    else if (event.kind === 'node-state' && (event.role === 'replica' || event.slotCount > 0)) resetAway.delete(event.node);
+  }
+  const liveShards = new Set(live.filter((node) => !resetAway.has(node.name)).map((node) => node.report.shardId));
   const dead = new Set<string>();
   const addShardOf = (name: string | undefined): void => {
     const shard = name === undefined ? undefined : directory.shardOf(name);
