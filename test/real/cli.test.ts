@@ -75,10 +75,12 @@ describe('busfuzz with --backend real', () => {
 
   it('reproduce --backend real reproduces a violation live servers really have, keeping the node folders', async () => {
     const scenario = loadScenarioText(`scenario_id: forgotten-owner\nseed: 3\n${cluster(3, 0)}timeline:\n  - at: 200ms\n    action: forget\n    target: node-0\n    other: node-2\nvalidation:\n  convergence_timeout: 2s\n`);
-    const crash = await simCrashFile(scenario, 'slot-coverage', 'owner=unassigned');
+    // The forgotten node-2 still knows the others: one-sided membership (reported before the slots
+    // the others now see unassigned, its cause).
+    const crash = await simCrashFile(scenario, 'membership-symmetric', 'missing-peer,one-sided');
     const { code, stderr } = await busfuzz(['reproduce', crash, '--backend', 'real']);
     expect(code, stderr).toBe(1);
-    expect(stderr).toContain('REPRODUCED: slot-coverage');
+    expect(stderr).toContain('REPRODUCED: membership-symmetric');
     const kept = readdirSync(scratch).filter((name) => name.startsWith('crash-') && !name.endsWith('.json'));
     expect(kept).toHaveLength(1);
     expect(existsSync(join(scratch, kept[0]!, 'node-2', 'server.log'))).toBe(true);
