@@ -12,6 +12,7 @@
  * A restarted shard starts from its old file (`resumeFrom`): its counts, findings and elapsed wall
  * time go on from there, and the loop starts at the checkpoint.
  */
+import { isProcessAlive } from '../atomic-file.ts';
 import { readdir, rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { BackendName } from '../backend.ts';
@@ -178,15 +179,6 @@ export class CampaignStats {
   }
 }
 
-/** Whether a process with this pid is alive (signal 0 probes without sending anything). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes stats temp files left in `dir` by a writer killed mid-write. */
 export async function removeStaleStatsTemps(dir: string): Promise<void> {
@@ -199,6 +191,6 @@ export async function removeStaleStatsTemps(dir: string): Promise<void> {
   const pattern = new RegExp(`^\\.${STATS_FILE_NAME.replace('.', '\\.')}\\.(\\d+)\\.\\d+\\.tmp$`);
   for (const name of names) {
     const match = pattern.exec(name);
-    if (match !== null && !isAlive(Number(match[1]))) await rm(`${dir}/${name}`, { force: true });
+    if (match !== null && !isProcessAlive(Number(match[1]))) await rm(`${dir}/${name}`, { force: true });
   }
 }

@@ -5,8 +5,9 @@
  * campaign page reads them. This file holds the format, reading (with one-line errors naming the
  * file and field) and the atomic write (temp file, fsync, rename, folder fsync).
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { InputError, type BackendName } from '../backend.ts';
 
 export const STATS_FILE_NAME = 'fuzzer_stats.json';
@@ -121,32 +122,7 @@ export function parseStatsFile(text: string, path: string): StatsFile {
   return stats as unknown as StatsFile;
 }
 
-let tempCounter = 0;
-
 /** Writes `stats` as `<dir>/fuzzer_stats.json` atomically: a reader never sees half a file. */
 export async function writeStatsFile(dir: string, stats: StatsFile): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, STATS_FILE_NAME);
-  const tempPath = join(dir, `.${STATS_FILE_NAME}.${process.pid}.${tempCounter++}.tmp`);
-  const handle = await open(tempPath, 'wx');
-  try {
-    await handle.writeFile(`${JSON.stringify(stats, null, 2)}\n`);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(tempPath, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(tempPath, path);
-  const folder = await open(dir, 'r');
-  try {
-    await folder.sync();
-  } catch (error) {
-    // Some file systems refuse fsync on a folder; the rename is still atomic there.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR') throw error;
-  } finally {
-    await folder.close();
-  }
+  await writeFileAtomically(dir, STATS_FILE_NAME, `${JSON.stringify(stats, null, 2)}\n`);
 }

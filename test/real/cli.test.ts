@@ -35,7 +35,7 @@ async function busfuzz(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 /** A crash file as the simulator would write it (backend sim), for `scenario` and `invariant`. */
-async function simCrashFile(scenario: Scenario, invariant: 'failover-bound' | 'slot-coverage', shape: string): Promise<string> {
+async function simCrashFile(scenario: Scenario, invariant: 'failover-bound' | 'slot-coverage' | 'membership-symmetric', shape: string): Promise<string> {
   const violation = { ...finding(invariant, shape, 'found by the simulator', ['node-0']), step: 1234, timeMs: 5000 };
   const result: RunResult = {
     scenarioId: scenario.scenarioId, backend: 'sim', seed: scenario.seed, verdict: 'violation', steps: 1234, simTimeMs: 5000,
