@@ -3,6 +3,7 @@
  * sim/ and real/ implement it; core never imports either. bin/main.ts builds them.
  */
 import type { Scenario } from './scenario/types.ts';
+import type { Steering } from './confirm/steering.ts';
 import type { Violation } from './violation.ts';
 
 export type BackendName = 'sim' | 'real';
@@ -20,6 +21,11 @@ export interface RunOptions {
   keepFiles?: boolean;
   /** Where to keep a failing run's logs (real backend: beside the crash file). */
   artifactsDir?: string;
+  /**
+   * `busfuzz confirm`: hold the run to the simulator's message order and move its steps by a
+   * jitter (core/confirm/steering.ts). The real backend applies it; the simulator ignores it.
+   */
+  steering?: Steering;
 }
 
 export interface ServerInfo {
@@ -60,6 +66,8 @@ export interface RunResult {
 export interface Backend {
   readonly name: BackendName;
   run(scenario: Scenario, options: RunOptions): Promise<RunResult>;
+  /** Stops what the backend keeps between runs (the real backend's spare servers). */
+  close?(): Promise<void>;
 }
 
 /**

@@ -28,6 +28,7 @@ import { statusLines } from './node-status.ts';
 import { Observer } from './observer.ts';
 import { RunTrace } from './run-trace.ts';
 import type { ServerFarm } from './server-farm.ts';
+import { Steerer } from './steering.ts';
 import { StepRunner } from './step-runner.ts';
 import type { StepContext } from './step-context.ts';
 import { WorkloadClient } from './workload.ts';
@@ -159,10 +160,16 @@ export class RealRun {
 
   private async walkPlan(): Promise<void> {
     const runner = new StepRunner(this.stepContext());
-    for (const phase of this.plan.phases) {
-      await this.sleepUntil(phase.atMs);
+    const steering = this.input.options.steering;
+    const steerer = steering === undefined
+      ? null
+      : new Steerer(steering, this.cluster.network, this.plan.phases, (line) => this.trace.note(this.nowMs(), line), this.controller.signal);
+    for (const [index, phase] of this.plan.phases.entries()) {
+      await this.sleepUntil(steerer === null ? phase.atMs : steerer.atMs(index, phase.atMs));
+      await steerer?.before(index);
       this.countStep();
       await runner.apply(phase);
+      await steerer?.after(index);
     }
     await this.sleepUntil(this.plan.quietAtMs);
   }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { InputError, type BackendName } from '../backend.ts';
 import type { Flags, ParsedArgs } from './context.ts';
 
-export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench'] as const;
+export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'confirm'] as const;
 
 const OPTIONS = {
   backend: { type: 'string' },
@@ -22,6 +22,9 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   known: { type: 'string' },
   'valkey-server': { type: 'string' },
+  tries: { type: 'string' },
+  all: { type: 'boolean' },
+  confirm: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -79,6 +82,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     known: values.known ?? env.FUZZ_KNOWN,
     valkeyServer: values['valkey-server'] ?? env.VALKEY_SERVER,
     file: env.FUZZ_FILE,
+    tries: wholeNumber(values.tries, '--tries', 1),
+    all: values.all ?? false,
+    confirm: values.confirm ?? false,
   };
   return { command, positionals: rest, flags, help: values.help ?? false, version: values.version ?? false };
 }

@@ -42,6 +42,10 @@ interface QueuedChunk {
   bytes: Buffer;
   readyAtMs: number;
   stalled: boolean;
+  /** The bus message type, or null for raw bytes. */
+  type: BusMessageTypeName | null;
+  /** The pair's discard generation when it was queued (NetworkFaults.discardQueued). */
+  generation: number;
 }
 
 const QUEUE_PAUSE_BYTES = 1024 * 1024;
@@ -87,16 +91,16 @@ export class Lane {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     if (this.parser === null) {
-      this.enqueue(chunk, 0);
+      this.enqueue(chunk, 0, null);
     } else {
       for (const piece of this.parser.push(chunk)) {
         if (piece.kind === 'raw') {
-          this.enqueue(piece.bytes, 0);
+          this.enqueue(piece.bytes, 0, null);
           continue;
         }
         this.options.counters.messages++;
         const delayMs = this.judge(piece.frame.type);
-        if (delayMs !== null) this.enqueue(piece.frame.bytes, delayMs);
+        if (delayMs !== null) this.enqueue(piece.frame.bytes, delayMs, piece.frame.type);
       }
     }
     this.pump();
@@ -120,13 +124,17 @@ export class Lane {
     return delayMs;
   }
 
-  private enqueue(bytes: Buffer, delayMs: number): void {
-    this.queue.push({ bytes, readyAtMs: Date.now() + delayMs, stalled: false });
+  private enqueue(bytes: Buffer, delayMs: number, type: BusMessageTypeName | null): void {
+    this.queue.push({ bytes, readyAtMs: Date.now() + delayMs, stalled: false, type, generation: this.generation() });
     this.queuedBytes += bytes.length;
   }
 
-  private isStopped(): boolean {
-    return this.faultsApply && this.options.network.isStopped(this.options.from!, this.options.to!, this.options.bus);
+  private generation(): number {
+    return this.faultsApply ? this.options.network.discardGeneration(this.options.from!) : 0;
+  }
+
+  private isStopped(headType: BusMessageTypeName | null): boolean {
+    return this.faultsApply && this.options.network.isStopped(this.options.from!, this.options.to!, this.options.bus, headType ?? undefined);
   }
 
   /** Delivers from the head of the queue as far as the rules allow. */
@@ -136,9 +144,16 @@ export class Lane {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    const generation = this.generation();
     while (this.queue.length > 0) {
       const head = this.queue[0]!;
-      if (this.isStopped()) {
+      // Bus messages queued before a discard are lost (raw bytes never are: they may be cut frames).
+      if (head.type !== null && head.generation < generation) {
+        this.queue.shift();
+        this.queuedBytes -= head.bytes.length;
+        continue;
+      }
+      if (this.isStopped(head.type)) {
         this.markStalled();
         return;
       }
@@ -149,6 +164,7 @@ export class Lane {
       }
       this.queue.shift();
       this.queuedBytes -= head.bytes.length;
+      if (head.type !== null && this.faultsApply) this.options.network.noteDelivered(this.options.from!, this.options.to!, head.type);
       if (!this.options.destination.write(head.bytes)) {
         this.waitingForDrain = true;
         return;

@@ -29,4 +29,5 @@ process.exitCode = await runCli(process.argv.slice(2), process.env, deps, {
   validate: unsupported,
   export: unsupported,
   bench: unsupported,
+  confirm: unsupported,
 });

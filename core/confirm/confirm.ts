@@ -1,0 +1,148 @@
+/**
+ * Confirms one simulator finding on live servers: replays the crash in the simulator with every
+ * trace line, derives the targets and the steering from that trace (derive.ts), then runs the
+ * pinned scenario on the real backend with that steering up to `tries` times (all of them with
+ * `all`), a new timing jitter from the second try on. A try hits when the real run violates the
+ * crash's invariant. The node logs of the first hit are kept; every other try's are removed.
+ */
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Backend, RunResult } from '../backend.ts';
+import { compareReplay, type CrashFile } from '../crash/index.ts';
+import { expandChaos } from '../scenario/chaos.ts';
+import { planRun } from '../scenario/plan.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { deriveRules, pinTargets, readTrace } from './derive.ts';
+import type { Confirmation } from './record.ts';
+import { describeSteering, type Steering, type SteeringRule } from './steering.ts';
+
+export interface ConfirmInput {
+  crash: CrashFile;
+  file: string;
+  sim: Backend;
+  real: Backend;
+  tries: number;
+  all: boolean;
+  signal: AbortSignal;
+  say: (line: string) => void;
+}
+
+export interface ConfirmOutcome {
+  file: string;
+  fingerprint: string;
+  invariant: string;
+  /** Tries run to the end (an aborted one is not counted). */
+  tries: number;
+  hits: number;
+  tryMs: number[];
+  /** What each try's real run ended with (`pass`, or the invariant it broke). */
+  endings: string[];
+  steering: string;
+  perturbation: string;
+  logs: string | null;
+  /** Whether the simulator itself still reproduced the crash (its trace is what steers). */
+  simReproduced: boolean;
+  aborted: boolean;
+  wallMs: number;
+  server: { binary: string; version: string } | null;
+}
+
+/** Largest jitter a try adds to its step times: well under node_timeout, near the race windows. */
+const MAX_JITTER_MS = 40;
+
+export interface Preparation {
+  scenario: Scenario;
+  rules: SteeringRule[];
+  simReproduced: boolean;
+}
+
+/** The simulator replay and what it tells the real runs. */
+export async function prepare(crash: CrashFile, sim: Backend, signal: AbortSignal): Promise<Preparation> {
+  const lines: string[] = [];
+  const result = await sim.run(crash.scenario, { maxSteps: crash.maxSteps, signal, onTraceLine: (line) => lines.push(line) });
+  const facts = readTrace(lines);
+  const steps = planRun(crash.scenario, expandChaos(crash.scenario)).steps;
+  const scenario = pinTargets(crash.scenario, steps, facts);
+  return { scenario, rules: deriveRules(facts, crash.scenario.cluster.nodeTimeoutMs), simReproduced: compareReplay(crash, result).reproduced };
+}
+
+export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: number): Steering {
+  // The first try keeps the simulator's times; later ones spread out to both sides of them.
+  const jitterMs = tryNumber <= 1 ? 0 : Math.min(MAX_JITTER_MS, 10 * (tryNumber - 1));
+  return { rules, jitterMs, seed: seed * 1000 + tryNumber };
+}
+
+export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome> {
+  const { crash, file, say } = input;
+  const startedMs = Date.now();
+  const prep = await prepare(crash, input.sim, input.signal);
+  const base = steeringForTry(prep.rules, crash.seed, 1);
+  say(`${file}: ${crash.violation.fingerprint}; steering from the simulator's trace: ${describeSteering(base)}`);
+  if (!prep.simReproduced) say(`${file}: warning: the simulator no longer reproduces this crash; its trace still steers the real runs`);
+  const logsDir = join(dirname(file), `${basename(file, '.json')}.confirm`);
+  const outcome: ConfirmOutcome = {
+    file,
+    fingerprint: crash.violation.fingerprint,
+    invariant: crash.violation.invariant,
+    tries: 0,
+    hits: 0,
+    tryMs: [],
+    endings: [],
+    steering: describeSteering(base),
+    perturbation: describeSteering(base),
+    logs: null,
+    simReproduced: prep.simReproduced,
+    aborted: false,
+    wallMs: 0,
+    server: null,
+  };
+  for (let tryNumber = 1; tryNumber <= input.tries; tryNumber++) {
+    if (input.signal.aborted) break;
+    const steering = steeringForTry(prep.rules, crash.seed, tryNumber);
+    const tryStartedMs = Date.now();
+    const result: RunResult = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir });
+    outcome.server = result.server;
+    if (result.verdict === 'aborted') {
+      await removeFolder(result.artifactsDir);
+      outcome.aborted = true;
+      break;
+    }
+    const hit = compareReplay(crash, result).reproduced;
+    outcome.tries++;
+    outcome.tryMs.push(Date.now() - tryStartedMs);
+    outcome.endings.push(result.violation === null ? result.verdict : result.violation.invariant);
+    say(`  try ${tryNumber}/${input.tries}: ${hit ? 'HIT' : 'miss'} (${result.violation === null ? result.verdict : `${result.violation.invariant}: ${result.violation.message.slice(0, 160)}`}) in ${((Date.now() - tryStartedMs) / 1000).toFixed(1)} s`);
+    if (hit && outcome.hits === 0 && result.artifactsDir) {
+      // Kept under a name of its own: the next hit of the same fingerprint would reuse the folder.
+      outcome.logs = join(logsDir, `first-hit-try-${tryNumber}`);
+      await rm(outcome.logs, { recursive: true, force: true });
+      await rename(result.artifactsDir, outcome.logs);
+      outcome.perturbation = describeSteering(steering);
+    } else {
+      await removeFolder(result.artifactsDir);
+    }
+    if (hit) outcome.hits++;
+    if (hit && !input.all) break;
+  }
+  outcome.wallMs = Date.now() - startedMs;
+  if (outcome.logs === null) await rm(logsDir, { recursive: true, force: true }).catch(() => {});
+  return outcome;
+}
+
+async function removeFolder(dir: string | null | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+export function confirmationOf(outcome: ConfirmOutcome): Confirmation | null {
+  if (outcome.server === null || outcome.tries === 0) return null;
+  return {
+    backend: 'real',
+    server: outcome.server,
+    tries: outcome.tries,
+    hits: outcome.hits,
+    perturbation: outcome.perturbation,
+    logs: outcome.logs,
+    at: new Date().toISOString(),
+    try_ms: outcome.tryMs,
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Reads the simulator's readable trace of a crash (every line, from the start) and derives:
+ * - the targets each plan phase resolved to (`pinTargets`): a real run resolves `random` and
+ *   `shard-I-primary` against its own state, and must hit the nodes the simulator hit;
+ * - the steering rules (steering.ts) that hold the real run to the message order the simulator
+ *   took around the faults that matter:
+ *   1. a kill or terminate of T right after T changed state (a bumped epoch): the nodes T reached
+ *      in between must hear from T before it dies, and the nodes it did not reach must not;
+ *   2. a pause of R during which another node S was promoted: S's fresh PONG must reach R after
+ *      its resume before the stale messages S queued for it meanwhile (the "new primary's PONG
+ *      before the stale PING" race);
+ *   3. every kill loses what a partition holds from the dead node, as in the simulator.
+ * Line formats: sim/trace.ts (`plan: kill #3 start`, `fault action=kill nodes=[node-0] ...`,
+ * `node-2 <- node-0 ping`, `node-state node=node-0 role=primary ...`).
+ */
+import type { Scenario, Step } from '../scenario/types.ts';
+import type { SteeringRule } from './steering.ts';
+
+export interface TracePhase {
+  /** Index in plan order (the order the simulator applied them). */
+  index: number;
+  atMs: number;
+  action: string;
+  faultId: number;
+  phase: 'start' | 'end';
+  /** Nodes the fault action named (its resolved targets), when the trace says. */
+  nodes: string[];
+}
+
+interface Delivery {
+  atMs: number;
+  to: string;
+  from: string;
+  type: string;
+}
+
+interface NodeState {
+  atMs: number;
+  node: string;
+  role: string;
+  configEpoch: number;
+}
+
+export interface TraceFacts {
+  phases: TracePhase[];
+  deliveries: Delivery[];
+  states: NodeState[];
+  nodes: string[];
+}
+
+const TIME = /^(\d+(?:\.\d+)?)ms /;
+const PLAN = /^plan: (\S+) #(\d+) (start|end)$/;
+const FAULT = /^fault action=(\S+) nodes=\[([^\]]*)\]/;
+const DELIVERY = /^(node-\d+) <- (node-\d+) ([a-z-]+)$/;
+const STATE = /^node-state node=(node-\d+) role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+)/;
+const PROCESS = /^(node-\d+) process /;
+
+export function readTrace(lines: readonly string[]): TraceFacts {
+  const phases: TracePhase[] = [];
+  const deliveries: Delivery[] = [];
+  const states: NodeState[] = [];
+  const nodes = new Set<string>();
+  let awaitingFault: TracePhase | null = null;
+  for (const line of lines) {
+    const time = TIME.exec(line);
+    if (time === null) continue;
+    const atMs = Number(time[1]);
+    const rest = line.slice(time[0].length);
+    let match: RegExpExecArray | null;
+    if ((match = DELIVERY.exec(rest)) !== null) {
+      deliveries.push({ atMs, to: match[1]!, from: match[2]!, type: match[3]! });
+    } else if ((match = PLAN.exec(rest)) !== null) {
+      awaitingFault = { index: phases.length, atMs, action: match[1]!, faultId: Number(match[2]), phase: match[3] as 'start' | 'end', nodes: [] };
+      phases.push(awaitingFault);
+    } else if ((match = FAULT.exec(rest)) !== null) {
+      if (awaitingFault !== null) awaitingFault.nodes = match[2]!.split(',').filter((name) => name !== '');
+      awaitingFault = null;
+    } else if ((match = STATE.exec(rest)) !== null) {
+      states.push({ atMs, node: match[1]!, role: match[2]!, configEpoch: Number(match[3]) });
+    } else if ((match = PROCESS.exec(rest)) !== null) {
+      nodes.add(match[1]!);
+    }
+  }
+  return { phases, deliveries, states, nodes: [...nodes] };
+}
+
+const SINGLE_TARGET = new Set(['kill', 'terminate', 'pause', 'restart', 'bump_epoch', 'failover', 'kill_links']);
+
+/**
+ * The scenario with every single-target step's target replaced by the node the simulator's start
+ * phase resolved it to. `steps` are the plan's steps (timeline plus chaos, by time).
+ */
+export function pinTargets(scenario: Scenario, steps: readonly Step[], facts: TraceFacts): Scenario {
+  const pinned = steps.map((step, faultId) => {
+    if (!SINGLE_TARGET.has(step.action) || !('target' in step)) return step;
+    const start = facts.phases.find((phase) => phase.faultId === faultId && phase.phase === 'start');
+    if (start === undefined || start.nodes.length !== 1) return step;
+    return { ...step, target: start.nodes[0]! } as Step;
+  });
+  return { ...scenario, timeline: pinned, chaos: null };
+}
+
+const FRESH_TYPES = ['pong'] as const;
+const OUTBOUND_TYPES = ['ping', 'meet', 'fail', 'publish', 'auth-req', 'auth-ack', 'update', 'mfstart'] as const;
+
+export function deriveRules(facts: TraceFacts, nodeTimeoutMs: number): SteeringRule[] {
+  const rules: SteeringRule[] = [];
+  for (const phase of facts.phases) {
+    if (phase.phase !== 'start' || (phase.action !== 'kill' && phase.action !== 'terminate') || phase.nodes.length !== 1) continue;
+    const node = phase.nodes[0]!;
+    rules.push({ kind: 'discard-on-kill', phase: phase.index, node, why: `the simulator loses what a partition holds from ${node} when it dies` });
+    rules.push(...newsBeforeDeath(facts, phase, node, nodeTimeoutMs));
+  }
+  for (const phase of facts.phases) {
+    if (phase.phase !== 'start' || phase.action !== 'pause' || phase.nodes.length !== 1) continue;
+    rules.push(...freshBeforeStale(facts, phase, phase.nodes[0]!));
+  }
+  return rules;
+}
+
+/** Rule 1: T changed state shortly before it died; who heard of it first matters. */
+function newsBeforeDeath(facts: TraceFacts, phase: TracePhase, node: string, nodeTimeoutMs: number): SteeringRule[] {
+  const previous = facts.phases[phase.index - 1];
+  if (previous === undefined) return [];
+  const fromMs = previous.atMs;
+  const toMs = phase.atMs;
+  // A long window would make the hold a partition the simulator never had (peers would fail T).
+  if (toMs - fromMs > nodeTimeoutMs / 2) return [];
+  const changed = facts.states.some((state) => state.node === node && state.atMs >= fromMs && state.atMs <= toMs);
+  if (!changed) return [];
+  const heard = new Set<string>();
+  for (const delivery of facts.deliveries) {
+    if (delivery.from === node && delivery.atMs > fromMs && delivery.atMs <= toMs) heard.add(delivery.to);
+  }
+  const unheard = facts.nodes.filter((other) => other !== node && !heard.has(other));
+  const rules: SteeringRule[] = [];
+  if (heard.size > 0) {
+    rules.push({
+      kind: 'gate',
+      phase: phase.index,
+      from: node,
+      to: [...heard].sort(),
+      maxWaitMs: nodeTimeoutMs,
+      why: `in the simulator ${[...heard].join(', ')} heard ${node}'s new state before its ${phase.action}`,
+    });
+  }
+  if (unheard.length > 0) {
+    rules.push({
+      kind: 'hold',
+      startPhase: previous.index,
+      endPhase: phase.index,
+      from: node,
+      to: unheard,
+      end: 'discard',
+      why: `in the simulator ${unheard.join(', ')} never heard ${node}'s new state`,
+    });
+  }
+  return rules;
+}
+
+/** Rule 2: S was promoted while R slept; S's fresh PONG reached R before S's stale messages. */
+function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string): SteeringRule[] {
+  const end = facts.phases.find((other) => other.faultId === phase.faultId && other.phase === 'end');
+  if (end === undefined) return [];
+  const promoted = new Set<string>();
+  const lastRole = new Map<string, string>();
+  for (const state of facts.states) {
+    if (state.atMs > phase.atMs && state.atMs < end.atMs && state.role === 'primary' && lastRole.get(state.node) === 'replica') {
+      promoted.add(state.node);
+    }
+    lastRole.set(state.node, state.role);
+  }
+  promoted.delete(sleeper);
+  return [...promoted].map((node) => ({
+    kind: 'hold' as const,
+    startPhase: phase.index,
+    endPhase: end.index,
+    from: node,
+    to: [sleeper],
+    types: [...OUTBOUND_TYPES],
+    end: 'release' as const,
+    afterTypes: [...FRESH_TYPES],
+    delayMs: 2,
+    maxWaitMs: 1000,
+    why: `${node} was promoted while ${sleeper} slept; its fresh PONG reached ${sleeper} before its stale PING`,
+  }));
+}

@@ -1,0 +1,67 @@
+/**
+ * Steering: what `busfuzz confirm` asks the real backend to do so a live run takes the bus-message
+ * order the simulator took around a finding. Plain data, produced from the simulator's trace
+ * (derive.ts) and applied by the real backend's fault proxy (real/steering.ts); core knows neither.
+ *
+ * Phases are the run plan's phases (core/scenario/plan.ts), numbered in plan order, so the real
+ * run and the simulator name the same moment the same way.
+ */
+
+/** Bus message types as the proxy names them (real/proxy/frame-parser.ts). */
+export type BusType = 'ping' | 'pong' | 'meet' | 'fail' | 'publish' | 'auth-req' | 'auth-ack' | 'update' | 'mfstart';
+
+export type SteeringRule =
+  /**
+   * Before plan phase `phase` is applied, wait (at most `maxWaitMs`) until each node of `to` has
+   * been delivered at least one bus message from `from` since phase `phase - 1` was applied: the
+   * news `from` had then (a bumped epoch) reached them in the simulator before the fault.
+   */
+  | { kind: 'gate'; phase: number; from: string; to: string[]; maxWaitMs: number; why: string }
+  /**
+   * From phase `startPhase` (once applied) hold bus messages from `from` to each of `to` (of
+   * `types` only when given). At phase `endPhase`: `discard` loses what is held (the sender died
+   * and nothing of it arrived in the simulator), `release` lets it go, but only once `to` has been
+   * delivered a message of `afterTypes` from `from` since that phase (plus `delayMs`; at most
+   * `maxWaitMs`): the fresh message the simulator delivered before the stale ones.
+   */
+  | {
+      kind: 'hold';
+      startPhase: number;
+      endPhase: number;
+      from: string;
+      to: string[];
+      types?: BusType[];
+      end: 'discard' | 'release';
+      afterTypes?: BusType[];
+      delayMs?: number;
+      maxWaitMs?: number;
+      why: string;
+    }
+  /** When phase `phase` (a kill or terminate of `node`) is applied, lose what a partition still holds from it. */
+  | { kind: 'discard-on-kill'; phase: number; node: string; why: string };
+
+export interface Steering {
+  rules: SteeringRule[];
+  /**
+   * Per-try timing perturbation: each plan phase is moved by a uniform draw in
+   * [-jitterMs, +jitterMs] (from `seed`), never before the previous one.
+   */
+  jitterMs: number;
+  seed: number;
+}
+
+/** One line per rule, for the log and the crash file's `perturbation`. */
+export function describeSteering(steering: Steering): string {
+  const parts = steering.rules.map((rule) => {
+    switch (rule.kind) {
+      case 'gate':
+        return `gate phase ${rule.phase} on ${rule.from}->{${rule.to.join(',')}}`;
+      case 'hold':
+        return `hold ${rule.from}->{${rule.to.join(',')}}${rule.types === undefined ? '' : ` ${rule.types.join('/')}`} phases ${rule.startPhase}..${rule.endPhase} then ${rule.end}${rule.afterTypes === undefined ? '' : ` after ${rule.afterTypes.join('/')}+${rule.delayMs ?? 0}ms`}`;
+      case 'discard-on-kill':
+        return `discard held from ${rule.node} at phase ${rule.phase}`;
+    }
+  });
+  if (steering.jitterMs > 0) parts.push(`jitter ±${steering.jitterMs}ms (seed ${steering.seed})`);
+  return parts.length === 0 ? 'none' : parts.join('; ');
+}
