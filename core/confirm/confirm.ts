@@ -96,36 +96,40 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
     wallMs: 0,
     server: null,
   };
-  for (let tryNumber = 1; tryNumber <= input.tries; tryNumber++) {
-    if (input.signal.aborted) break;
-    const steering = steeringForTry(prep.rules, crash.seed, tryNumber);
-    const tryStartedMs = Date.now();
-    const result: RunResult = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir });
-    outcome.server = result.server;
-    if (result.verdict === 'aborted') {
-      await removeFolder(result.artifactsDir);
-      outcome.aborted = true;
-      break;
+  try {
+    for (let tryNumber = 1; tryNumber <= input.tries; tryNumber++) {
+      if (input.signal.aborted) break;
+      const steering = steeringForTry(prep.rules, crash.seed, tryNumber);
+      const tryStartedMs = Date.now();
+      const result: RunResult = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir });
+      outcome.server = result.server;
+      if (result.verdict === 'aborted') {
+        await removeFolder(result.artifactsDir);
+        outcome.aborted = true;
+        break;
+      }
+      const hit = compareReplay(crash, result).reproduced;
+      outcome.tries++;
+      outcome.tryMs.push(Date.now() - tryStartedMs);
+      outcome.endings.push(result.violation === null ? result.verdict : result.violation.invariant);
+      say(`  try ${tryNumber}/${input.tries}: ${hit ? 'HIT' : 'miss'} (${result.violation === null ? result.verdict : `${result.violation.invariant}: ${result.violation.message.slice(0, 160)}`}) in ${((Date.now() - tryStartedMs) / 1000).toFixed(1)} s`);
+      if (hit && outcome.hits === 0 && result.artifactsDir) {
+        // Kept under a name of its own: the next hit of the same fingerprint would reuse the folder.
+        outcome.logs = join(logsDir, `first-hit-try-${tryNumber}`);
+        await rm(outcome.logs, { recursive: true, force: true });
+        await rename(result.artifactsDir, outcome.logs);
+        outcome.perturbation = describeSteering(steering);
+      } else {
+        await removeFolder(result.artifactsDir);
+      }
+      if (hit) outcome.hits++;
+      if (hit && !input.all) break;
     }
-    const hit = compareReplay(crash, result).reproduced;
-    outcome.tries++;
-    outcome.tryMs.push(Date.now() - tryStartedMs);
-    outcome.endings.push(result.violation === null ? result.verdict : result.violation.invariant);
-    say(`  try ${tryNumber}/${input.tries}: ${hit ? 'HIT' : 'miss'} (${result.violation === null ? result.verdict : `${result.violation.invariant}: ${result.violation.message.slice(0, 160)}`}) in ${((Date.now() - tryStartedMs) / 1000).toFixed(1)} s`);
-    if (hit && outcome.hits === 0 && result.artifactsDir) {
-      // Kept under a name of its own: the next hit of the same fingerprint would reuse the folder.
-      outcome.logs = join(logsDir, `first-hit-try-${tryNumber}`);
-      await rm(outcome.logs, { recursive: true, force: true });
-      await rename(result.artifactsDir, outcome.logs);
-      outcome.perturbation = describeSteering(steering);
-    } else {
-      await removeFolder(result.artifactsDir);
-    }
-    if (hit) outcome.hits++;
-    if (hit && !input.all) break;
+  } finally {
+    // Nothing but the first hit's logs stays, whether the tries ended, were aborted or threw.
+    if (outcome.logs === null) await rm(logsDir, { recursive: true, force: true }).catch(() => {});
   }
   outcome.wallMs = Date.now() - startedMs;
-  if (outcome.logs === null) await rm(logsDir, { recursive: true, force: true }).catch(() => {});
   return outcome;
 }
 

@@ -145,10 +145,12 @@ function newsBeforeDeath(facts: TraceFacts, phase: TracePhase, node: string, nod
     });
   }
   if (unheard.length > 0) {
+    // Held until T is back (a terminate's shutdown waits for replicas and pings on meanwhile).
+    const restart = facts.phases.find((other) => other.faultId === phase.faultId && other.phase === 'end');
     rules.push({
       kind: 'hold',
       startPhase: previous.index,
-      endPhase: phase.index,
+      endPhase: restart?.index ?? null,
       from: node,
       to: unheard,
       end: 'discard',

@@ -19,7 +19,7 @@ export type SteeringRule =
   | { kind: 'gate'; phase: number; from: string; to: string[]; maxWaitMs: number; why: string }
   /**
    * From phase `startPhase` (once applied) hold bus messages from `from` to each of `to` (of
-   * `types` only when given). At phase `endPhase`: `discard` loses what is held (the sender died
+   * `types` only when given). At phase `endPhase` (null: never, the run's end drops them): `discard` loses what is held (the sender died
    * and nothing of it arrived in the simulator), `release` lets it go, but only once `to` has been
    * delivered a message of `afterTypes` from `from` since that phase (plus `delayMs`; at most
    * `maxWaitMs`): the fresh message the simulator delivered before the stale ones.
@@ -27,7 +27,7 @@ export type SteeringRule =
   | {
       kind: 'hold';
       startPhase: number;
-      endPhase: number;
+      endPhase: number | null;
       from: string;
       to: string[];
       types?: BusType[];
@@ -57,7 +57,7 @@ export function describeSteering(steering: Steering): string {
       case 'gate':
         return `gate phase ${rule.phase} on ${rule.from}->{${rule.to.join(',')}}`;
       case 'hold':
-        return `hold ${rule.from}->{${rule.to.join(',')}}${rule.types === undefined ? '' : ` ${rule.types.join('/')}`} phases ${rule.startPhase}..${rule.endPhase} then ${rule.end}${rule.afterTypes === undefined ? '' : ` after ${rule.afterTypes.join('/')}+${rule.delayMs ?? 0}ms`}`;
+        return `hold ${rule.from}->{${rule.to.join(',')}}${rule.types === undefined ? '' : ` ${rule.types.join('/')}`} phases ${rule.startPhase}..${rule.endPhase ?? 'end'} then ${rule.end}${rule.afterTypes === undefined ? '' : ` after ${rule.afterTypes.join('/')}+${rule.delayMs ?? 0}ms`}`;
       case 'discard-on-kill':
         return `discard held from ${rule.node} at phase ${rule.phase}`;
     }
