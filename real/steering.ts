@@ -7,7 +7,7 @@
 import type { Steering, SteeringRule } from '../core/confirm/steering.ts';
 import { rngFor } from '../core/rng.ts';
 import type { PlannedPhase } from '../core/scenario/plan.ts';
-import type { NetworkFaults } from './proxy/network-faults.ts';
+import { STEERING_FAULT_ID_MAX, type NetworkFaults } from './proxy/network-faults.ts';
 
 /** How often a gate looks at the proxy's counters: a hop on loopback takes ~0.3 ms. */
 const POLL_MS = 1;
@@ -108,5 +108,5 @@ function sleep(ms: number): Promise<void> {
 }
 
 function holdFaultId(ruleIndex: number): number {
-  return -1000 - ruleIndex;
+  return STEERING_FAULT_ID_MAX - ruleIndex;
 }

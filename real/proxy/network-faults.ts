@@ -29,6 +29,17 @@ interface PlacedRule {
   rule: NetworkRule;
 }
 
+/**
+ * Fault ids at or below this are confirm's steering holds (real/steering.ts): they stand for the
+ * message order the simulator had, not for a fault of the scenario, so `heal` and `release` leave
+ * them; only their own end lifts them.
+ */
+export const STEERING_FAULT_ID_MAX = -1000;
+
+function isSteering(placed: PlacedRule): boolean {
+  return placed.faultId <= STEERING_FAULT_ID_MAX;
+}
+
 /** Bounds on the rule table: a scenario with more than this is a bug in the plan, not a fault. */
 const MAX_RULES = 100_000;
 
@@ -63,19 +74,19 @@ export class NetworkFaults {
     const fromSet = new Set(from);
     const toSet = new Set(to);
     this.rules = this.rules.filter(
-      (placed) => !(placed.rule.kind === 'hold' && fromSet.has(placed.from) && toSet.has(placed.to)),
+      (placed) => isSteering(placed) || !(placed.rule.kind === 'hold' && fromSet.has(placed.from) && toSet.has(placed.to)),
     );
     this.changed();
   }
 
-  /** `heal`: every partition, latency, drop and hold ends. */
+  /** `heal`: every partition, latency, drop and hold ends (steering holds excepted). */
   clear(): void {
-    this.rules = [];
+    this.rules = this.rules.filter(isSteering);
     this.changed();
   }
 
   get isHealed(): boolean {
-    return this.rules.length === 0;
+    return this.rules.every(isSteering);
   }
 
   rulesFor(from: string, to: string): NetworkRule[] {
