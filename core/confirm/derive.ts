@@ -13,6 +13,7 @@
  * Line formats: sim/trace.ts (`plan: kill #3 start`, `fault action=kill nodes=[node-0] ...`,
  * `node-2 <- node-0 ping`, `node-state node=node-0 role=primary ...`).
  */
+import { parseTarget } from '../scenario/targets.ts';
 import type { Scenario, Step } from '../scenario/types.ts';
 import type { SteeringRule } from './steering.ts';
 
@@ -87,12 +88,18 @@ export function readTrace(lines: readonly string[]): TraceFacts {
 const SINGLE_TARGET = new Set(['kill', 'terminate', 'pause', 'restart', 'bump_epoch', 'failover', 'kill_links']);
 
 /**
- * The scenario with every single-target step's target replaced by the node the simulator's start
- * phase resolved it to. `steps` are the plan's steps (timeline plus chaos, by time).
+ * The scenario with each single-target step that names a shard's primary or replica
+ * (`shard-2-primary`: resolved from the cluster's state then) replaced by the node the
+ * simulator's start phase resolved it to. `random*` targets stay: the real backend draws them
+ * from the same seeded stream, and pinning one would skip its draw and shift every later pick
+ * (partition groups and hold pairs, which the trace does not name). `steps` are the plan's steps
+ * (timeline plus chaos, by time); the chaos block is replaced by its expansion.
  */
 export function pinTargets(scenario: Scenario, steps: readonly Step[], facts: TraceFacts): Scenario {
   const pinned = steps.map((step, faultId) => {
     if (!SINGLE_TARGET.has(step.action) || !('target' in step)) return step;
+    const kind = parseTarget(step.target)?.kind;
+    if (kind !== 'primary' && kind !== 'replica') return step;
     const start = facts.phases.find((phase) => phase.faultId === faultId && phase.phase === 'start');
     if (start === undefined || start.nodes.length !== 1) return step;
     return { ...step, target: start.nodes[0]! } as Step;
