@@ -9,6 +9,7 @@ import { InputError } from '../../backend.ts';
 import { TOOL_VERSION, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
 import type { Command } from '../context.ts';
+import { confirmationLine, readConfirmations } from '../../confirm/record.ts';
 import { abortOnSignals, describeResult, resultJson } from '../report.ts';
 
 /** How many readable trace lines `--trace` keeps before the end of the run. */
@@ -40,6 +41,8 @@ export const reproduceCommand: Command = async (args, context) => {
   for (const line of describeResult(result, null)) say(line);
   const comparison = compareReplay(crash, result);
   for (const line of verdictLines(crash, result, comparison)) say(line);
+  // What `busfuzz confirm` found on live servers, as recorded in the file.
+  for (const confirmation of await readConfirmations(file)) say(`${confirmationLine(confirmation)} (busfuzz confirm, ${confirmation.at})`);
   if (args.flags.json) {
     context.stdout.write(`${JSON.stringify(resultJson(result, file, {
       reproduced: comparison.reproduced,
