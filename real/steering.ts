@@ -18,6 +18,7 @@ export class Steerer {
   /** The proxy's delivery counts when each phase had been applied (the gates' baseline). */
   private readonly marks = new Map<number, Map<string, number>>();
   private readonly offsets: number[];
+  private readonly applied = new Set<number>();
 
   constructor(
     private readonly steering: Steering,
@@ -43,6 +44,9 @@ export class Steerer {
   /** Ahead of phase `index`: wait for its gates. */
   async before(index: number): Promise<void> {
     for (const rule of this.steering.rules) {
+      if (rule.kind === 'gate-after-win' && rule.phase === index) await this.gateAfterWin(rule);
+    }
+    for (const rule of this.steering.rules) {
       if (rule.kind === 'gate' && rule.phase === index) {
         await this.waitFor(rule.from, rule.to, this.marks.get(index - 1), undefined, rule.maxWaitMs, `gate of phase ${index} on ${rule.from}->${rule.to.join(',')}`);
       }
@@ -55,6 +59,7 @@ export class Steerer {
       if (rule.kind === 'discard-on-kill' && rule.phase === index) this.network.discardQueuedFrom(rule.node);
     }
     this.marks.set(index, this.network.deliveryCounts());
+    this.applied.add(index);
     const ending: Promise<void>[] = [];
     this.steering.rules.forEach((rule, ruleIndex) => {
       if (rule.kind !== 'hold') return;
@@ -65,6 +70,60 @@ export class Steerer {
       }
     });
     await Promise.all(ending);
+    this.steering.rules.forEach((rule, ruleIndex) => {
+      if (rule.kind === 'hold-until-election' && rule.startPhase === index) void this.holdUntilElection(rule, ruleIndex);
+      if (rule.kind === 'gate-after-win' && rule.since === index) void this.watchWin(rule, ruleIndex);
+    });
+  }
+
+  /** Holds from → to while the plan goes on, until the winner has its votes after the election phase. */
+  private async holdUntilElection(rule: Extract<SteeringRule, { kind: 'hold-until-election' }>, ruleIndex: number): Promise<void> {
+    const authAcks = () => {
+      let total = 0;
+      for (const [key, count] of this.network.deliveryCounts()) if (key.endsWith(`>${rule.winner}>auth-ack`)) total += count;
+      return total;
+    };
+    this.network.add(holdFaultId(ruleIndex), [rule.from], rule.to, { kind: 'hold' });
+    this.note(`steering: hold ${rule.from}->${rule.to.join(',')} until ${rule.winner} has ${rule.acks} votes after phase ${rule.electionPhase}`);
+    const heldSinceMs = Date.now();
+    while (!this.applied.has(rule.electionPhase) && !this.signal.aborted && Date.now() - heldSinceMs < 60_000) await sleep(POLL_MS * 10);
+    const before = authAcks();
+    const startedMs = Date.now();
+    while (authAcks() - before < rule.acks && Date.now() - startedMs < rule.maxWaitMs && !this.signal.aborted) await sleep(POLL_MS);
+    this.network.removeFault(holdFaultId(ruleIndex));
+    this.note(`steering: released ${rule.from}->${rule.to.join(',')} after ${Date.now() - heldSinceMs} ms (${authAcks() - before} votes for ${rule.winner})`);
+  }
+
+  /** When each watched winner got its votes (wall ms), by rule index. */
+  private readonly wins = new Map<number, number>();
+
+  private async watchWin(rule: Extract<SteeringRule, { kind: 'gate-after-win' }>, ruleIndex: number): Promise<void> {
+    const acks = () => {
+      let total = 0;
+      for (const [key, count] of this.network.deliveryCounts()) if (key.endsWith(`>${rule.winner}>auth-ack`)) total += count;
+      return total;
+    };
+    const before = acks();
+    const startedMs = Date.now();
+    while (acks() - before < rule.acks && !this.signal.aborted && Date.now() - startedMs < 120_000) await sleep(POLL_MS * 5);
+    if (acks() - before >= rule.acks) this.wins.set(ruleIndex, Date.now());
+  }
+
+  private async gateAfterWin(rule: Extract<SteeringRule, { kind: 'gate-after-win' }>): Promise<void> {
+    const ruleIndex = this.steering.rules.indexOf(rule);
+    const startedMs = Date.now();
+    for (;;) {
+      const wonAtMs = this.wins.get(ruleIndex);
+      if (wonAtMs !== undefined && Date.now() - wonAtMs >= rule.afterMs) {
+        this.note(`steering: phase ${rule.phase} ${Date.now() - wonAtMs} ms after ${rule.winner}'s win (waited ${Date.now() - startedMs} ms)`);
+        return;
+      }
+      if (Date.now() - startedMs >= rule.maxWaitMs || this.signal.aborted) {
+        this.note(`steering: phase ${rule.phase} gave up waiting for ${rule.afterMs} ms after ${rule.winner}'s win (${wonAtMs === undefined ? 'no win seen' : `${Date.now() - wonAtMs} ms since it`})`);
+        return;
+      }
+      await sleep(POLL_MS * 5);
+    }
   }
 
   private async endHold(rule: HoldRule, ruleIndex: number, index: number): Promise<void> {

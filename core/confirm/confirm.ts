@@ -63,7 +63,7 @@ export async function prepare(crash: CrashFile, sim: Backend, signal: AbortSigna
   const facts = readTrace(lines);
   const steps = planRun(crash.scenario, expandChaos(crash.scenario)).steps;
   const scenario = pinTargets(crash.scenario, steps, facts);
-  return { scenario, rules: deriveRules(facts, crash.scenario.cluster.nodeTimeoutMs), simReproduced: compareReplay(crash, result).reproduced };
+  return { scenario, rules: deriveRules(facts, crash.scenario.cluster.nodeTimeoutMs, crash.scenario.cluster.numShards), simReproduced: compareReplay(crash, result).reproduced };
 }
 
 export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: number): Steering {

@@ -110,7 +110,9 @@ export function pinTargets(scenario: Scenario, steps: readonly Step[], facts: Tr
 const FRESH_TYPES = ['pong'] as const;
 const OUTBOUND_TYPES = ['ping', 'meet', 'fail', 'publish', 'auth-req', 'auth-ack', 'update', 'mfstart'] as const;
 
-export function deriveRules(facts: TraceFacts, nodeTimeoutMs: number): SteeringRule[] {
+export function deriveRules(facts: TraceFacts, nodeTimeoutMs: number, numShards = Infinity): SteeringRule[] {
+  // A real election is won at the quorum's ack; the simulator's trace may show more acks by then.
+  const quorum = Math.floor(numShards / 2) + 1;
   const rules: SteeringRule[] = [];
   for (const phase of facts.phases) {
     if (phase.phase !== 'start' || (phase.action !== 'kill' && phase.action !== 'terminate') || phase.nodes.length !== 1) continue;
@@ -120,7 +122,7 @@ export function deriveRules(facts: TraceFacts, nodeTimeoutMs: number): SteeringR
   }
   for (const phase of facts.phases) {
     if (phase.phase !== 'start' || phase.action !== 'pause' || phase.nodes.length !== 1) continue;
-    rules.push(...freshBeforeStale(facts, phase, phase.nodes[0]!));
+    rules.push(...freshBeforeStale(facts, phase, phase.nodes[0]!, quorum));
   }
   return rules;
 }
@@ -168,7 +170,7 @@ function newsBeforeDeath(facts: TraceFacts, phase: TracePhase, node: string, nod
 }
 
 /** Rule 2: S was promoted while R slept; S's fresh PONG reached R before S's stale messages. */
-function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string): SteeringRule[] {
+function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string, quorum: number): SteeringRule[] {
   const end = facts.phases.find((other) => other.faultId === phase.faultId && other.phase === 'end');
   if (end === undefined) return [];
   const promoted = new Set<string>();
@@ -180,7 +182,25 @@ function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string)
     lastRole.set(state.node, state.role);
   }
   promoted.delete(sleeper);
-  return [...promoted].map((node) => ({
+  if (promoted.size === 0) return [];
+  const gates: SteeringRule[] = [];
+  for (const node of promoted) {
+    const won = facts.states.find((state) => state.node === node && state.role === 'primary' && state.atMs > phase.atMs && state.atMs < end.atMs);
+    if (won === undefined) continue;
+    const acks = Math.min(quorum, facts.deliveries.filter((delivery) => delivery.to === node && delivery.type === 'auth-ack' && delivery.atMs > phase.atMs && delivery.atMs <= won.atMs).length);
+    if (acks === 0) continue;
+    gates.push({
+      kind: 'gate-after-win',
+      phase: end.index,
+      since: phase.index,
+      winner: node,
+      acks,
+      afterMs: Math.round(end.atMs - won.atMs),
+      maxWaitMs: 3000,
+      why: `${node} won ${Math.round(end.atMs - won.atMs)} ms before ${sleeper} resumed, so the voters could vote again in its shard when ${sleeper} asked`,
+    });
+  }
+  return [...promoted].map((node): SteeringRule => ({
     kind: 'hold' as const,
     startPhase: phase.index,
     endPhase: end.index,
@@ -192,5 +212,43 @@ function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string)
     delayMs: 2,
     maxWaitMs: 1000,
     why: `${node} was promoted while ${sleeper} slept; its fresh PONG reached ${sleeper} before its stale PING`,
-  }));
+  })).concat(gates, unheardBeforeElection(facts, end, sleeper, quorum));
+}
+
+/**
+ * After its resume the sleeper won an election. A node whose state changed before it asked for
+ * votes (the restarted old primary, demoted) had, in the simulator, reached some nodes not at all
+ * since its restart (or the resume) when the sleeper won: those are held from it until the real
+ * sleeper has as many votes as it won with. (The simulator's latency delays the restarted node's
+ * connection handshakes too, the proxy only its messages: this restores the simulator's order.)
+ */
+function unheardBeforeElection(facts: TraceFacts, resume: TracePhase, sleeper: string, quorum: number): SteeringRule[] {
+  const election = facts.deliveries.find((delivery) => delivery.from === sleeper && delivery.type === 'auth-req' && delivery.atMs >= resume.atMs);
+  if (election === undefined) return [];
+  const won = facts.states.find((state) => state.node === sleeper && state.role === 'primary' && state.atMs >= election.atMs);
+  if (won === undefined) return [];
+  // It declared victory at the ack that made its quorum: the count the real run must see.
+  const acks = Math.min(quorum, facts.deliveries.filter((delivery) => delivery.to === sleeper && delivery.type === 'auth-ack' && delivery.atMs >= election.atMs && delivery.atMs <= won.atMs).length);
+  const lastChange = new Map<string, number>();
+  for (const state of facts.states) {
+    if (state.node !== sleeper && state.atMs > resume.atMs && state.atMs < election.atMs) lastChange.set(state.node, state.atMs);
+  }
+  const rules: SteeringRule[] = [];
+  const common = { kind: 'hold-until-election' as const, electionPhase: resume.index, winner: sleeper, acks, maxWaitMs: 3000 };
+  for (const [node, changedAtMs] of lastChange) {
+    // Who had not heard its latest change when the sleeper won (the voters, for a demoted old primary).
+    const heard = new Set(facts.deliveries.filter((delivery) => delivery.from === node && delivery.atMs > changedAtMs && delivery.atMs <= won.atMs).map((delivery) => delivery.to));
+    const unheard = facts.nodes.filter((other) => other !== node && !heard.has(other));
+    if (!unheard.includes(sleeper)) continue;
+    // Held from its restart when it had one before the resume: a real restarted node may make that change earlier.
+    const restart = facts.phases.filter((phase) => phase.index <= resume.index && phase.nodes.includes(node) && (phase.action === 'kill' || phase.action === 'terminate') && phase.phase === 'end').at(-1);
+    rules.push({
+      ...common,
+      startPhase: (restart ?? resume).index,
+      from: node,
+      to: unheard,
+      why: `${unheard.join(', ')} had not heard ${node}'s change at ${changedAtMs} ms when ${sleeper} won its election at ${won.atMs} ms`,
+    });
+  }
+  return rules;
 }

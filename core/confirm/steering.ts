@@ -37,6 +37,20 @@ export type SteeringRule =
       maxWaitMs?: number;
       why: string;
     }
+  /**
+   * From phase `startPhase` hold every bus message from `from` to each of `to` until `winner` has
+   * been delivered `acks` auth acks after phase `electionPhase` (it won its election; at most
+   * `maxWaitMs` from then), then release: in the simulator none of `to` had heard from `from`
+   * since that phase when `winner` won.
+   */
+  | { kind: 'hold-until-election'; startPhase: number; electionPhase: number; from: string; to: string[]; winner: string; acks: number; maxWaitMs: number; why: string }
+  /**
+   * Phase `phase` waits until `afterMs` have passed since `winner` was delivered its `acks`-th
+   * auth ack after phase `since` (it won an election; at most `maxWaitMs` of waiting): in the
+   * simulator that win came `afterMs` before this phase, and the voters' 2 x node_timeout
+   * vote pause for that shard had run out by the time of the next election.
+   */
+  | { kind: 'gate-after-win'; phase: number; since: number; winner: string; acks: number; afterMs: number; maxWaitMs: number; why: string }
   /** When phase `phase` (a kill or terminate of `node`) is applied, lose what a partition still holds from it. */
   | { kind: 'discard-on-kill'; phase: number; node: string; why: string };
 
@@ -60,6 +74,10 @@ export function describeSteering(steering: Steering): string {
         return `hold ${rule.from}->{${rule.to.join(',')}}${rule.types === undefined ? '' : ` ${rule.types.join('/')}`} phases ${rule.startPhase}..${rule.endPhase ?? 'end'} then ${rule.end}${rule.afterTypes === undefined ? '' : ` after ${rule.afterTypes.join('/')}+${rule.delayMs ?? 0}ms`}`;
       case 'discard-on-kill':
         return `discard held from ${rule.node} at phase ${rule.phase}`;
+      case 'gate-after-win':
+        return `phase ${rule.phase} at least ${rule.afterMs}ms after ${rule.winner}'s win (${rule.acks} acks after phase ${rule.since})`;
+      case 'hold-until-election':
+        return `hold ${rule.from}->{${rule.to.join(',')}} from phase ${rule.startPhase} until ${rule.winner} has ${rule.acks} auth-acks after phase ${rule.electionPhase}`;
     }
   });
   if (steering.jitterMs > 0) parts.push(`jitter ±${steering.jitterMs}ms (seed ${steering.seed})`);
