@@ -5,6 +5,7 @@ Usage:
   busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json]
   busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
                [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE]
+               [--confirm [--tries N]]
   busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json]
   busfuzz shrink <crash.json> [-o OUT]
   busfuzz validate <file.yaml>...
