@@ -71,8 +71,9 @@ export class Steerer {
     });
     await Promise.all(ending);
     this.steering.rules.forEach((rule, ruleIndex) => {
-      if (rule.kind === 'hold-until-election' && rule.startPhase === index) void this.holdUntilElection(rule, ruleIndex);
-      if (rule.kind === 'gate-after-win' && rule.since === index) void this.watchWin(rule, ruleIndex);
+      // In the background while the plan goes on; they end with the run's signal at the latest.
+      if (rule.kind === 'hold-until-election' && rule.startPhase === index) this.background(this.holdUntilElection(rule, ruleIndex));
+      if (rule.kind === 'gate-after-win' && rule.since === index) this.background(this.watchWin(rule, ruleIndex));
     });
   }
 
@@ -92,6 +93,17 @@ export class Steerer {
     while (authAcks() - before < rule.acks && Date.now() - startedMs < rule.maxWaitMs && !this.signal.aborted) await sleep(POLL_MS);
     this.network.removeFault(holdFaultId(ruleIndex));
     this.note(`steering: released ${rule.from}->${rule.to.join(',')} after ${Date.now() - heldSinceMs} ms (${authAcks() - before} votes for ${rule.winner})`);
+  }
+
+  /** A watcher's failure (a trace callback that threw) is noted, never an unhandled rejection. */
+  private background(work: Promise<void>): void {
+    work.catch((error: unknown) => {
+      try {
+        this.note(`steering: a background rule failed: ${(error as Error).message}`);
+      } catch {
+        // The note itself failed: nothing more to say.
+      }
+    });
   }
 
   /** When each watched winner got its votes (wall ms), by rule index. */
