@@ -90,7 +90,7 @@ export class RealRun {
   private polls = 0;
   private unexpectedExits = 0;
   private violation: Violation | null = null;
-  private stopReason: 'violation' | 'aborted' | 'max-steps' | null = null;
+  private stopReason: 'violation' | 'aborted' | 'max-steps' | 'steering' | null = null;
   private pollLoop: Promise<void> | null = null;
   private pollQueue: Promise<unknown> = Promise.resolve();
   private pollError: unknown = null;
@@ -130,6 +130,13 @@ export class RealRun {
       this.formation = await formCluster(this.cluster, this.scenario.cluster, { timeoutMs: FORMATION_TIMEOUT_MS, signal: this.controller.signal });
       this.readyAtWallMs = Date.now();
       this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
+      const misordered = Steerer.idOrderMismatch(this.input.options.steering, (name) => this.cluster.nodes.find((node) => node.name === name)?.id ?? null);
+      if (misordered !== null) {
+        // Confirm forms the cluster again: random ids decide a collision the simulator decided otherwise.
+        this.trace.note(0, `steering: ${misordered}`);
+        this.stop('steering');
+        throw new StopRun();
+      }
       this.input.onReady?.(this.cluster.nodes.length);
       await this.startObserving();
       await this.walkPlan();
@@ -295,7 +302,7 @@ export class RealRun {
     this.stop('violation');
   }
 
-  private stop(reason: 'violation' | 'aborted' | 'max-steps'): void {
+  private stop(reason: 'violation' | 'aborted' | 'max-steps' | 'steering'): void {
     if (this.stopReason === null) this.stopReason = reason;
     this.controller.abort();
   }
@@ -367,7 +374,7 @@ export class RealRun {
   }
 
   private result(artifactsDir: string | null): RunResult {
-    const verdict: Verdict = this.violation !== null ? 'violation' : this.stopReason === 'aborted' ? 'aborted' : 'pass';
+    const verdict: Verdict = this.violation !== null ? 'violation' : this.stopReason === 'aborted' || this.stopReason === 'steering' ? 'aborted' : 'pass';
     const counters = this.cluster.counters;
     return {
       scenarioId: this.scenario.scenarioId,
@@ -392,6 +399,7 @@ export class RealRun {
         writes_attempted: this.workload?.counts.attempted ?? 0,
         writes_acked: this.workload?.counts.acked ?? 0,
         max_steps_reached: this.stopReason === 'max-steps' ? 1 : 0,
+        steering_mismatch: this.stopReason === 'steering' ? 1 : 0,
         unexpected_exits: this.unexpectedExits,
       },
       artifactsDir,

@@ -36,6 +36,18 @@ export class Steerer {
     });
   }
 
+  /** The first id-order rule the formed cluster breaks, described; null when none (or no steering). */
+  static idOrderMismatch(steering: Steering | undefined, idOf: (name: string) => string | null): string | null {
+    for (const rule of steering?.rules ?? []) {
+      if (rule.kind !== 'id-order') continue;
+      const lower = idOf(rule.lower);
+      const higher = idOf(rule.higher);
+      // Byte order of lowercase hex ids, as memcmp in clusterHandleConfigEpochCollision.
+      if (lower !== null && higher !== null && lower > higher) return `id of ${rule.lower} (${lower.slice(0, 8)}) sorts after ${rule.higher}'s (${higher.slice(0, 8)})`;
+    }
+    return null;
+  }
+
   /** When phase `index` should run: its planned time plus this try's jitter (order kept). */
   atMs(index: number, plannedMs: number): number {
     return plannedMs + (this.offsets[index] ?? 0);

@@ -47,6 +47,9 @@ export interface ConfirmOutcome {
   server: { binary: string; version: string } | null;
 }
 
+/** Formations a try may take to get node ids in the order an id-order rule asks (1/2 each for one pair). */
+const MAX_FORMATIONS = 12;
+
 /** Largest jitter a try adds to its step times: well under node_timeout, near the race windows. */
 const MAX_JITTER_MS = 40;
 
@@ -99,9 +102,20 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
   try {
     for (let tryNumber = 1; tryNumber <= input.tries; tryNumber++) {
       if (input.signal.aborted) break;
-      const steering = steeringForTry(prep.rules, crash.seed, tryNumber);
+      let steering = steeringForTry(prep.rules, crash.seed, tryNumber);
       const tryStartedMs = Date.now();
-      const result: RunResult = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir });
+      let result: RunResult;
+      let formations = 0;
+      for (;;) {
+        result = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir });
+        if (result.stats.steering_mismatch !== 1) break;
+        // Formed with ids in the other order than the simulator's collision needs: form again.
+        if (++formations >= MAX_FORMATIONS) {
+          say(`  try ${tryNumber}: ${formations} formations without the id order; this try runs without it`);
+          steering = { ...steering, rules: steering.rules.filter((rule) => rule.kind !== 'id-order') };
+        }
+      }
+      if (formations > 0) say(`  try ${tryNumber}: formed ${formations + 1} times for the node id order`);
       outcome.server = result.server;
       if (result.verdict === 'aborted') {
         await removeFolder(result.artifactsDir);

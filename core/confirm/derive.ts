@@ -124,6 +124,33 @@ export function deriveRules(facts: TraceFacts, nodeTimeoutMs: number, numShards 
     if (phase.phase !== 'start' || phase.action !== 'pause' || phase.nodes.length !== 1) continue;
     rules.push(...freshBeforeStale(facts, phase, phase.nodes[0]!, quorum));
   }
+  rules.push(...collisionOrder(facts));
+  return rules;
+}
+
+/**
+ * Rule 4: a configEpoch collision between two primaries was resolved in the simulator by the one
+ * with the smaller id bumping its epoch (clusterHandleConfigEpochCollision). Seen in the trace as a
+ * primary whose configEpoch rose, not by an election or a BUMPEPOCH, from the value another
+ * primary held at that moment.
+ */
+function collisionOrder(facts: TraceFacts): SteeringRule[] {
+  const last = new Map<string, NodeState>();
+  const rules: SteeringRule[] = [];
+  // Formation hands out epochs by its own means (and its collisions are not the scenario's).
+  const readyMs = facts.phases[0]?.atMs ?? Infinity;
+  for (const state of facts.states) {
+    const before = last.get(state.node);
+    last.set(state.node, state);
+    if (state.atMs < readyMs || before === undefined || before.role !== 'primary' || state.role !== 'primary' || state.configEpoch <= before.configEpoch) continue;
+    const bumped = facts.phases.some((phase) => phase.action === 'bump_epoch' && phase.nodes.includes(state.node) && Math.abs(phase.atMs - state.atMs) < 1);
+    if (bumped) continue;
+    for (const [other, otherState] of last) {
+      if (other === state.node || otherState.role !== 'primary' || otherState.configEpoch !== before.configEpoch) continue;
+      if (rules.some((rule) => rule.kind === 'id-order' && rule.lower === state.node && rule.higher === other)) continue;
+      rules.push({ kind: 'id-order', lower: state.node, higher: other, why: `${state.node} won the configEpoch ${before.configEpoch} collision with ${other} at ${state.atMs} ms` });
+    }
+  }
   return rules;
 }
 

@@ -51,6 +51,12 @@ export type SteeringRule =
    * vote pause for that shard had run out by the time of the next election.
    */
   | { kind: 'gate-after-win'; phase: number; since: number; winner: string; acks: number; afterMs: number; maxWaitMs: number; why: string }
+  /**
+   * The node id of `lower` must sort before that of `higher` (memcmp, as the configEpoch collision
+   * rule compares them: the smaller id bumps its epoch and keeps its slots). Real ids are random,
+   * so a cluster formed the other way round is formed again before the try starts.
+   */
+  | { kind: 'id-order'; lower: string; higher: string; why: string }
   /** When phase `phase` (a kill or terminate of `node`) is applied, lose what a partition still holds from it. */
   | { kind: 'discard-on-kill'; phase: number; node: string; why: string };
 
@@ -74,6 +80,8 @@ export function describeSteering(steering: Steering): string {
         return `hold ${rule.from}->{${rule.to.join(',')}}${rule.types === undefined ? '' : ` ${rule.types.join('/')}`} phases ${rule.startPhase}..${rule.endPhase ?? 'end'} then ${rule.end}${rule.afterTypes === undefined ? '' : ` after ${rule.afterTypes.join('/')}+${rule.delayMs ?? 0}ms`}`;
       case 'discard-on-kill':
         return `discard held from ${rule.node} at phase ${rule.phase}`;
+      case 'id-order':
+        return `id of ${rule.lower} < id of ${rule.higher}`;
       case 'gate-after-win':
         return `phase ${rule.phase} at least ${rule.afterMs}ms after ${rule.winner}'s win (${rule.acks} acks after phase ${rule.since})`;
       case 'hold-until-election':

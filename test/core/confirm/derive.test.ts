@@ -47,4 +47,10 @@ describe('confirm: steering derived from the simulator trace', () => {
     const close = deriveRules(readTrace(lines.map((line) => line.replace(/^5000ms/, '300ms'))), 1000);
     expect(close.map((rule) => rule.kind)).toEqual(['discard-on-kill', 'gate']);
   });
+
+  it('epoch collision: the node that kept its slots had the smaller id in the simulator', async () => {
+    const crash = await readCrashFile('crashes/crash-ab5fa994bf79-808.min.json');
+    const { rules } = await prepare(crash, createSimBackend(), signal);
+    expect(rules.filter((rule) => rule.kind === 'id-order')).toEqual([expect.objectContaining({ lower: 'node-4', higher: 'node-5' })]);
+  });
 });
