@@ -183,12 +183,19 @@ export class RealRun {
 
   /** Quiet: heal, stop writes, wait for convergence, read back. */
   private async check(): Promise<void> {
-    // From here the convergence loop polls; the background loop would only double the load.
-    this.checking = true;
     if (!this.cluster.network.isHealed) this.cluster.network.clear();
     this.emit({ kind: 'healed', atMs: this.nowMs() });
     await this.workload?.stop();
-    const timeoutMs = this.scenario.validation.convergenceTimeoutMs;
+    // confirm: the simulator's first convergence check comes a settle time after the heal (a
+    // check at once may pass before a late election breaks it); the safety checks go on meanwhile.
+    const settleMs = this.input.options.steering?.settleMs ?? 0;
+    if (settleMs > 0) {
+      this.trace.note(this.nowMs(), `steering: first convergence check ${settleMs} ms after the heal, as in the simulator`);
+      await this.sleep(settleMs);
+    }
+    // From here the convergence loop polls; the background loop would only double the load.
+    this.checking = true;
+    const timeoutMs = Math.max(0, this.scenario.validation.convergenceTimeoutMs - settleMs);
     const broken = await this.convergence(timeoutMs, true);
     if (broken !== null) {
       this.setViolation(broken, this.nowMs());

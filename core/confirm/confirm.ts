@@ -69,17 +69,22 @@ export async function prepare(crash: CrashFile, sim: Backend, signal: AbortSigna
   return { scenario, rules: deriveRules(facts, crash.scenario.cluster.nodeTimeoutMs, crash.scenario.cluster.numShards), simReproduced: compareReplay(crash, result).reproduced };
 }
 
-export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: number): Steering {
+export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: number, scenario?: Scenario): Steering {
   // The first try keeps the simulator's times; later ones spread out to both sides of them.
   const jitterMs = tryNumber <= 1 ? 0 : Math.min(MAX_JITTER_MS, 10 * (tryNumber - 1));
-  return { rules, jitterMs, seed: seed * 1000 + tryNumber };
+  return { rules, jitterMs, seed: seed * 1000 + tryNumber, ...(scenario === undefined ? {} : { settleMs: simulatorSettleMs(scenario) }) };
+}
+
+/** The simulator's wait from the final heal to its first convergence check (sim/runner.ts settleMs). */
+export function simulatorSettleMs(scenario: Scenario): number {
+  return Math.min(2 * scenario.cluster.nodeTimeoutMs, Math.floor(scenario.validation.convergenceTimeoutMs / 2));
 }
 
 export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome> {
   const { crash, file, say } = input;
   const startedMs = Date.now();
   const prep = await prepare(crash, input.sim, input.signal);
-  const base = steeringForTry(prep.rules, crash.seed, 1);
+  const base = steeringForTry(prep.rules, crash.seed, 1, prep.scenario);
   say(`${file}: ${crash.violation.fingerprint}; steering from the simulator's trace: ${describeSteering(base)}`);
   if (!prep.simReproduced) say(`${file}: warning: the simulator no longer reproduces this crash; its trace still steers the real runs`);
   const logsDir = join(dirname(file), `${basename(file, '.json')}.confirm`);
@@ -102,7 +107,7 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
   try {
     for (let tryNumber = 1; tryNumber <= input.tries; tryNumber++) {
       if (input.signal.aborted) break;
-      let steering = steeringForTry(prep.rules, crash.seed, tryNumber);
+      let steering = steeringForTry(prep.rules, crash.seed, tryNumber, prep.scenario);
       const tryStartedMs = Date.now();
       let result: RunResult;
       let formations = 0;

@@ -68,6 +68,13 @@ export interface Steering {
    */
   jitterMs: number;
   seed: number;
+  /**
+   * Wait this long after the final heal before the first convergence check, as the simulator
+   * does (sim/runner.ts settleMs: two node timeouts, at most half the convergence budget). The
+   * real backend otherwise checks at once, and a cluster that looks converged then may split
+   * seconds later (crash 5846: the frozen replica's second election).
+   */
+  settleMs?: number;
 }
 
 /** One line per rule, for the log and the crash file's `perturbation`. */
@@ -89,5 +96,6 @@ export function describeSteering(steering: Steering): string {
     }
   });
   if (steering.jitterMs > 0) parts.push(`jitter ±${steering.jitterMs}ms (seed ${steering.seed})`);
+  if ((steering.settleMs ?? 0) > 0) parts.push(`first convergence check ${steering.settleMs}ms after the heal`);
   return parts.length === 0 ? 'none' : parts.join('; ');
 }

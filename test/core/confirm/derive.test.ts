@@ -4,10 +4,11 @@
  * stale PING after the new primary's PONG), and the targets it pins.
  */
 import { describe, expect, it } from 'vitest';
-import { prepare } from '../../../core/confirm/confirm.ts';
+import { prepare, simulatorSettleMs } from '../../../core/confirm/confirm.ts';
 import { deriveRules, readTrace } from '../../../core/confirm/derive.ts';
 import { readCrashFile } from '../../../core/crash/index.ts';
 import { createSimBackend } from '../../../sim/index.ts';
+import { settleMs } from '../../../sim/runner.ts';
 
 const signal = new AbortController().signal;
 
@@ -52,5 +53,12 @@ describe('confirm: steering derived from the simulator trace', () => {
     const crash = await readCrashFile('crashes/crash-ab5fa994bf79-808.min.json');
     const { rules } = await prepare(crash, createSimBackend(), signal);
     expect(rules.filter((rule) => rule.kind === 'id-order')).toEqual([expect.objectContaining({ lower: 'node-4', higher: 'node-5' })]);
+  });
+
+  it('the settle time before the first convergence check is the simulator\'s', async () => {
+    for (const file of ['crashes/crash-64d78a889a5b-5846.min.json', 'crashes/crash-08d4abf33d70-1.min.json']) {
+      const { scenario } = await readCrashFile(file);
+      expect(simulatorSettleMs(scenario)).toBe(settleMs(scenario));
+    }
   });
 });
