@@ -96,6 +96,8 @@ export class RealRun {
   private pollError: unknown = null;
   private checking = false;
   private formation: FormationTimings | null = null;
+  /** The most a steering gate held a phase back (confirm). */
+  private steeredLateMs = 0;
 
   constructor(private readonly input: RealRunInput) {
     this.scenario = input.scenario;
@@ -174,6 +176,7 @@ export class RealRun {
     for (const [index, phase] of this.plan.phases.entries()) {
       await this.sleepUntil(steerer === null ? phase.atMs : steerer.atMs(index, phase.atMs));
       await steerer?.before(index);
+      if (steerer !== null) this.steeredLateMs = Math.max(this.steeredLateMs, this.nowMs() - steerer.atMs(index, phase.atMs));
       this.countStep();
       await runner.apply(phase);
       await steerer?.after(index);
@@ -188,7 +191,8 @@ export class RealRun {
     await this.workload?.stop();
     // confirm: the simulator's first convergence check comes a settle time after the heal (a
     // check at once may pass before a late election breaks it); the safety checks go on meanwhile.
-    const settleMs = this.input.options.steering?.settleMs ?? 0;
+    // Moved by as much as a gate held a phase back, so the check keeps its distance from it.
+    const settleMs = (this.input.options.steering?.settleMs ?? 0) + (this.input.options.steering?.settleMs ? this.steeredLateMs : 0);
     if (settleMs > 0) {
       this.trace.note(this.nowMs(), `steering: first convergence check ${settleMs} ms after the heal, as in the simulator`);
       await this.sleep(settleMs);
