@@ -203,7 +203,9 @@ function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string,
   const promoted = new Set<string>();
   const lastRole = new Map<string, string>();
   for (const state of facts.states) {
-    if (state.atMs > phase.atMs && state.atMs < end.atMs && state.role === 'primary' && lastRole.get(state.node) === 'replica') {
+    // Promoted by an election (it got votes), not made a primary by a RESET or a REPLICATE undone.
+    const elected = facts.deliveries.some((delivery) => delivery.to === state.node && delivery.type === 'auth-ack' && delivery.atMs > phase.atMs && delivery.atMs <= state.atMs);
+    if (state.atMs > phase.atMs && state.atMs < end.atMs && state.role === 'primary' && lastRole.get(state.node) === 'replica' && elected) {
       promoted.add(state.node);
     }
     lastRole.set(state.node, state.role);
