@@ -18,17 +18,18 @@ describe('confirm records', () => {
   it('appends to confirmations, keeps every other field, leaves no temp file', async () => {
     const file = join(dir, 'crash-08d4abf33d70-1.min.json');
     copyFileSync('crashes/crash-08d4abf33d70-1.min.json', file);
-    const before = JSON.parse(readFileSync(file, 'utf8'));
+    const { confirmations: earlier = [], ...before } = JSON.parse(readFileSync(file, 'utf8'));
     await recordConfirmation(file, entry);
     await recordConfirmation(file, { ...entry, hits: 0 });
     const after = JSON.parse(readFileSync(file, 'utf8'));
     const { confirmations, ...rest } = after;
     expect(rest).toEqual(before);
-    expect(confirmations).toHaveLength(2);
+    expect(confirmations).toHaveLength(earlier.length + 2);
+    expect(confirmations.slice(0, earlier.length)).toEqual(earlier);
     expect(readdirSync(dir)).toEqual(['crash-08d4abf33d70-1.min.json']);
     const crash = await readCrashFile(file);
     expect(crash.violation.invariant).toBe('failover-bound');
-    expect((await readConfirmations(file)).map(confirmationLine)).toEqual([
+    expect((await readConfirmations(file)).slice(earlier.length).map(confirmationLine)).toEqual([
       'CONFIRMED on valkey-server 8.0.1, 3/10',
       'NOT CONFIRMED on valkey-server 8.0.1, 0/10',
     ]);
