@@ -134,7 +134,8 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
       say(`  try ${tryNumber}/${input.tries}: ${hit ? 'HIT' : 'miss'} (${result.violation === null ? result.verdict : `${result.violation.invariant}: ${result.violation.message.slice(0, 160)}`}) in ${((Date.now() - tryStartedMs) / 1000).toFixed(1)} s`);
       if (hit && outcome.hits === 0 && result.artifactsDir) {
         // Kept under a name of its own: the next hit of the same fingerprint would reuse the folder.
-        outcome.logs = join(logsDir, `first-hit-try-${tryNumber}`);
+        // Named by the confirm run's start too: a later confirm of the same file keeps its own.
+        outcome.logs = join(logsDir, `first-hit-${new Date(startedMs).toISOString().replace(/[:.]/g, '-')}-try-${tryNumber}`);
         await rm(outcome.logs, { recursive: true, force: true });
         await rename(result.artifactsDir, outcome.logs);
         outcome.perturbation = describeSteering(steering);
