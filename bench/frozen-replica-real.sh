@@ -24,7 +24,7 @@ for trial in $(seq 1 "$TRIALS"); do
   for i in $(seq 0 8); do
     mkdir -p "$dir/n$i"
     level=notice; [ "$i" = 4 ] && level=debug
-    (cd "$dir/n$i" && valkey-server --port $((BASE + i)) --cluster-enabled yes --cluster-config-file nodes.conf \
+    (cd "$dir/n$i" && valkey-server --bind 127.0.0.1 --port $((BASE + i)) --cluster-enabled yes --cluster-config-file nodes.conf \
       --cluster-node-timeout 1000 --cluster-migration-barrier 999 --save '' --appendonly no --daemonize yes \
       --logfile log --loglevel $level --enable-debug-command yes)
   done

@@ -32,7 +32,9 @@ function lazyCommand(load: () => Promise<Record<string, unknown>>, exportName: s
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let wantsReal = false;
   try {
-    wantsReal = parseCommandLine(argv, env).flags.backend === 'real';
+    const parsed = parseCommandLine(argv, env);
+    // confirm (and fuzz --confirm) run the real backend whatever --backend says.
+    wantsReal = parsed.flags.backend === 'real' || parsed.command === 'confirm' || parsed.flags.confirm;
   } catch {
     // runCli parses again and reports the usage error with its exit code.
   }
@@ -67,5 +69,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     report: lazyCommand(() => import('../core/cli/commands/report.ts'), 'reportCommand'),
     merge: lazyCommand(() => import('../core/cli/commands/merge.ts'), 'mergeCommand'),
     fleet: lazyCommand(() => import('../core/cli/commands/fleet.ts'), 'fleetCommand'),
+    confirm: lazyCommand(() => import('../core/cli/commands/confirm.ts'), 'confirmCommand'),
   });
 }

@@ -5,6 +5,7 @@
 import type { ObservedEvent } from './events.ts';
 import type { RecordBuilder } from './report/record.ts';
 import type { Scenario } from './scenario/types.ts';
+import type { Steering } from './confirm/steering.ts';
 import type { Violation } from './violation.ts';
 
 export type BackendName = 'sim' | 'real';
@@ -29,6 +30,11 @@ export interface RunOptions {
   artifactsDir?: string;
   /** Keep the run's full event record for the HTML report (RunResult.record). @defaultValue false */
   record?: boolean;
+  /**
+   * `busfuzz confirm`: hold the run to the simulator's message order and move its steps by a
+   * jitter (core/confirm/steering.ts). The real backend applies it; the simulator ignores it.
+   */
+  steering?: Steering;
 }
 
 /** What RunOptions.onEvent hears: observed events and the run's milestones. */

@@ -29,6 +29,7 @@ import { Observer } from './observer.ts';
 import { RealRecorder } from './run-record.ts';
 import { RunTrace } from './run-trace.ts';
 import type { ServerFarm } from './server-farm.ts';
+import { Steerer } from './steering.ts';
 import { StepRunner } from './step-runner.ts';
 import type { StepContext } from './step-context.ts';
 import { WorkloadClient } from './workload.ts';
@@ -92,7 +93,7 @@ export class RealRun {
   private polls = 0;
   private unexpectedExits = 0;
   private violation: Violation | null = null;
-  private stopReason: 'violation' | 'aborted' | 'max-steps' | null = null;
+  private stopReason: 'violation' | 'aborted' | 'max-steps' | 'steering' | null = null;
   private pollLoop: Promise<void> | null = null;
   private pollQueue: Promise<unknown> = Promise.resolve();
   private pollError: unknown = null;
@@ -100,6 +101,8 @@ export class RealRun {
   private formation: FormationTimings | null = null;
   /** The report's recorder (RunOptions.record); null otherwise. */
   private readonly recorder: RealRecorder | null;
+  /** The most a steering gate held a phase back (confirm). */
+  private steeredLateMs = 0;
 
   constructor(private readonly input: RealRunInput) {
     this.scenario = input.scenario;
@@ -137,6 +140,13 @@ export class RealRun {
       this.readyAtWallMs = Date.now();
       if (this.recorder !== null) this.recorder.readyAtWallMs = this.readyAtWallMs;
       this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
+      const misordered = Steerer.idOrderMismatch(this.input.options.steering, (name) => this.cluster.nodes.find((node) => node.name === name)?.id ?? null);
+      if (misordered !== null) {
+        // Confirm forms the cluster again: random ids decide a collision the simulator decided otherwise.
+        this.trace.note(0, `steering: ${misordered}`);
+        this.stop('steering');
+        throw new StopRun();
+      }
       this.input.options.onEvent?.({ kind: 'ready', atMs: 0, nodes: this.cluster.nodes.length });
       this.input.onReady?.(this.cluster.nodes.length);
       await this.startObserving();
@@ -180,29 +190,45 @@ export class RealRun {
     // Offsets count from ready (nowMs() is 0 there).
     const clock = new PlanClock(0);
     let previousEndMs = 0;
-    for (const phase of this.plan.phases) {
+    const steering = this.input.options.steering;
+    const steerer = steering === undefined
+      ? null
+      : new Steerer(steering, this.cluster.network, this.plan.phases, (line) => this.trace.note(this.nowMs(), line), this.controller.signal);
+    for (const [index, phase] of this.plan.phases.entries()) {
       // Late only because the step before it took time: a few ms of timer jitter move nothing.
       if (previousEndMs > clock.dueMs(phase.atMs)) clock.ranLate(phase.atMs, previousEndMs);
-      await this.sleepUntil(clock.dueMs(phase.atMs));
+      const dueMs = clock.dueMs(steerer === null ? phase.atMs : steerer.atMs(index, phase.atMs));
+      await this.sleepUntil(dueMs);
+      await steerer?.before(index);
+      if (steerer !== null) this.steeredLateMs = Math.max(this.steeredLateMs, this.nowMs() - dueMs);
       this.countStep();
       const startedMs = this.nowMs();
       this.recorder?.builder.plan(this.nowMs(), phase.faultId, phase.phase === 'start' ? 0 : 1, phase.step.action);
       await runner.apply(phase);
       if (phase.step.action === 'wait' && phase.phase === 'start') clock.holdFor(this.nowMs() - startedMs);
       previousEndMs = this.nowMs();
+      await steerer?.after(index);
     }
     await this.sleepUntil(clock.dueMs(this.plan.quietAtMs));
   }
 
   /** Quiet: heal, stop writes, wait for convergence, read back. */
   private async check(): Promise<void> {
-    // From here the convergence loop polls; the background loop would only double the load.
-    this.checking = true;
     if (!this.cluster.network.isHealed) this.cluster.network.clear();
     this.healedAtMs = this.nowMs();
     this.emit({ kind: 'healed', atMs: this.healedAtMs });
     await this.workload?.stop();
-    const timeoutMs = this.scenario.validation.convergenceTimeoutMs;
+    // confirm: the simulator's first convergence check comes a settle time after the heal (a
+    // check at once may pass before a late election breaks it); the safety checks go on meanwhile.
+    // Moved by as much as a gate held a phase back, so the check keeps its distance from it.
+    const settleMs = (this.input.options.steering?.settleMs ?? 0) + (this.input.options.steering?.settleMs ? this.steeredLateMs : 0);
+    if (settleMs > 0) {
+      this.trace.note(this.nowMs(), `steering: first convergence check ${settleMs} ms after the heal, as in the simulator`);
+      await this.sleep(settleMs);
+    }
+    // From here the convergence loop polls; the background loop would only double the load.
+    this.checking = true;
+    const timeoutMs = Math.max(0, this.scenario.validation.convergenceTimeoutMs - settleMs);
     const broken = await this.convergence(timeoutMs, true);
     if (broken !== null) {
       this.setViolation(broken, this.nowMs());
@@ -323,7 +349,7 @@ export class RealRun {
     this.stop('violation');
   }
 
-  private stop(reason: 'violation' | 'aborted' | 'max-steps'): void {
+  private stop(reason: 'violation' | 'aborted' | 'max-steps' | 'steering'): void {
     if (this.stopReason === null) this.stopReason = reason;
     this.controller.abort();
   }
@@ -397,7 +423,7 @@ export class RealRun {
   private result(artifactsDir: string | null): RunResult {
     // The step bound (polls + phases) ends a run before the convergence checks answered: no verdict.
     const verdict: Verdict = this.violation !== null ? 'violation'
-      : this.stopReason === 'aborted' ? 'aborted'
+      : this.stopReason === 'aborted' || this.stopReason === 'steering' ? 'aborted'
       : this.stopReason === 'max-steps' ? 'inconclusive' : 'pass';
     const counters = this.cluster.counters;
     return {
@@ -426,6 +452,7 @@ export class RealRun {
         writes_acked: this.workload?.counts.acked ?? 0,
         writes_lost: this.workload?.counts.lost ?? 0,
         max_steps_reached: this.stopReason === 'max-steps' ? 1 : 0,
+        steering_mismatch: this.stopReason === 'steering' ? 1 : 0,
         unexpected_exits: this.unexpectedExits,
       },
       artifactsDir,

@@ -170,7 +170,9 @@ export class WorkloadClient {
    * MYID succeeds on the old owner), so the client's slot map is refreshed here instead.
    */
   private async refreshIfRedirected(replies: Array<[Error | null, unknown]>): Promise<void> {
-    if (!replies.some(([error]) => error !== null && /^(MOVED|ASK) /.test(error.message))) return;
+    // CLUSTERDOWN too, as cluster clients do and as the simulator's client does (sim/workload.ts):
+    // a primary cut off from the bus says so, and the client looks for the slot's new owner.
+    if (!replies.some(([error]) => error !== null && /^(MOVED|ASK|CLUSTERDOWN) /.test(error.message))) return;
     await new Promise<void>((resolveRefresh) => this.client.refreshSlotsCache(() => resolveRefresh()));
   }
 

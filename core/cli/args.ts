@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { InputError, type BackendName } from '../backend.ts';
 import type { Flags, ParsedArgs } from './context.ts';
 
-export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'report', 'merge', 'fleet'] as const;
+export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'report', 'merge', 'fleet', 'confirm'] as const;
 
 const OPTIONS = {
   backend: { type: 'string' },
@@ -27,6 +27,9 @@ const OPTIONS = {
   shard: { type: 'string' },
   shards: { type: 'string' },
   image: { type: 'string' },
+  tries: { type: 'string' },
+  all: { type: 'boolean' },
+  confirm: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -40,7 +43,7 @@ const FLAG_COMMANDS: Record<string, readonly string[]> = {
   backend: ['run', 'fuzz', 'reproduce', 'shrink', 'fleet'],
   seed: ['run', 'fuzz', 'export', 'fleet'],
   'max-steps': ['run', 'fuzz', 'reproduce', 'bench', 'fleet'],
-  json: ['run', 'fuzz', 'reproduce', 'shrink', 'bench', 'merge'],
+  json: ['run', 'fuzz', 'reproduce', 'shrink', 'bench', 'merge', 'confirm'],
   runs: ['fuzz', 'fleet'],
   forever: ['fuzz', 'fleet'],
   workers: ['fuzz', 'fleet'],
@@ -51,7 +54,10 @@ const FLAG_COMMANDS: Record<string, readonly string[]> = {
   report: ['run', 'reproduce', 'fuzz'],
   known: ['run', 'fuzz', 'reproduce'],
   'no-known': ['run', 'fuzz', 'reproduce'],
-  'valkey-server': ['run', 'fuzz', 'reproduce', 'shrink'],
+  'valkey-server': ['run', 'fuzz', 'reproduce', 'shrink', 'confirm'],
+  tries: ['confirm', 'fuzz'],
+  all: ['confirm'],
+  confirm: ['fuzz'],
   shard: ['fuzz'],
   shards: ['fleet'],
   image: ['fleet'],
@@ -138,6 +144,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     shard: values.shard,
     shards: wholeNumber(values.shards, '--shards', 1),
     image: values.image,
+    tries: wholeNumber(values.tries, '--tries', 1),
+    all: values.all ?? false,
+    confirm: values.confirm ?? false,
   };
   if (flags.noKnown && values.known !== undefined) throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');
   return { command, positionals: rest, flags, help: values.help ?? false, version: values.version ?? false };

@@ -89,6 +89,12 @@ export interface Flags {
   shards?: number;
   /** fleet k8s --image IMAGE */
   image?: string;
+  /** confirm: tries per crash file (default 10). */
+  tries?: number;
+  /** confirm: run every try (the rate), not stop at the first hit. */
+  all: boolean;
+  /** fuzz: confirm each new finding on real servers after the simulator work. */
+  confirm: boolean;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;

@@ -5,12 +5,13 @@ Usage:
   busfuzz run <scenario.yaml> [--backend sim|real] [--seed N] [--max-steps N] [--json] [--report DIR]
   busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
                [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE | --no-known] [--report DIR]
-               [--shard I/N]   (or JOB_COMPLETION_INDEX and JOB_COMPLETION_COUNT)
+               [--shard I/N]   (or JOB_COMPLETION_INDEX and JOB_COMPLETION_COUNT)  [--confirm [--tries N]]
   busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json] [--report DIR]
   busfuzz shrink <crash.json> [-o OUT]
   busfuzz validate <file.yaml>...
   busfuzz export --seed N
   busfuzz bench [--json]
+  busfuzz confirm <crash.json>... [--tries N] [--all] [--json]
   busfuzz report <crash.json | run.json | campaign-dir> [-o DIR]
   busfuzz merge <dir>... -o DIR
   busfuzz fleet k8s --shards N --image IMAGE [--time-limit S] [--backend sim|real]
@@ -27,6 +28,10 @@ Environment (a flag wins over its variable):
   FUZZ_MODE=fuzz|reproduce  FUZZ_FILE  MAX_STEPS  FUZZ_SEED  FUZZ_RUNS  FUZZ_BACKEND
   FUZZ_WORKERS  FUZZ_TIME_LIMIT  CRASH_DIR  FUZZ_KNOWN  VALKEY_SERVER  LOG_LEVEL
   'npm run fuzz' runs busfuzz in this environment form (FUZZ_MODE defaults to fuzz).
+
+confirm replays simulator findings on live valkey-server, steered to the simulator's message
+  order, until one hits the same invariant (--tries N, default 10; --all runs every try) and
+  records the result in each crash file; exit 1 when a finding was confirmed, 0 when none was.
 
 Exit codes: 0 all good; 1 an invariant was violated (reproduce: the crash reproduced);
   2 bad input (usage, scenario, crash file); 3 the environment failed (no valkey-server,
@@ -117,6 +122,17 @@ event record, or a campaign's dashboard from a fuzz crash folder.
 
 Example:
   busfuzz report crashes/crash-64d78a889a5b-5157.min.json -o report/
+`,
+  confirm: `busfuzz confirm <crash.json>... [--tries N] [--all] [--json] [--valkey-server PATH]
+
+Replays simulator findings on live valkey-server processes, steered to the simulator's message
+order (holds and gates derived from its trace) with jittered step times, until a try breaks the
+same invariant or the tries run out (default 10); --all runs every try and reports the rate. The
+result is recorded in the crash file (confirmations). Exit 1 when a finding is confirmed, 0 when
+not, 2 for a bad crash file, 3 when no server can be found or started.
+
+Example:
+  busfuzz confirm crashes/crash-08d4abf33d70-1.min.json --tries 5
 `,
   merge: `busfuzz merge <dir>... -o DIR
 

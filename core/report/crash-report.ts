@@ -4,6 +4,7 @@
  * backend's crash file is drawn from the run.json its run kept beside its node logs. And the
  * campaign page, with a page per finding that has a crash file.
  */
+import { confirmationLine as oneConfirmationLine, confirmationsOf } from '../confirm/record.ts';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError, type Backend } from '../backend.ts';
@@ -19,16 +20,10 @@ export interface CrashReport extends WrittenReport {
   notes: string[];
 }
 
-/** The confirmation line of a crash file's `confirmations` (issue 14's `confirm`), if any. */
+/** The confirmation line of a crash file's `confirmations` (busfuzz confirm), if any. */
 export function confirmationLine(doc: Record<string, unknown>): string | null {
-  const list = Array.isArray(doc.confirmations) ? doc.confirmations : [];
-  if (list.length === 0) return null;
-  return list.map((c) => {
-    const entry = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
-    const server = (entry.server ?? {}) as Record<string, unknown>;
-    const hits = Number(entry.hits ?? 0);
-    return `${hits > 0 ? 'CONFIRMED' : 'not confirmed'} on ${String(entry.backend ?? 'real')} ${String(server.version ?? '')}: ${hits} of ${String(entry.tries ?? '?')} tries${entry.at ? ` (${String(entry.at)})` : ''}`;
-  }).join('; ');
+  const list = confirmationsOf(doc);
+  return list.length === 0 ? null : list.map((entry) => `${oneConfirmationLine(entry)} (${entry.at})`).join('; ');
 }
 
 /** Where a real run's record lives: the node-log folder named like the crash file. */

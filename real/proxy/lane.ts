@@ -47,9 +47,12 @@ interface QueuedChunk {
   bytes: Buffer;
   readyAtMs: number;
   stalled: boolean;
-  /** A bus frame's type and when the proxy read it (for the frame tap); null for raw bytes. */
-  type: string | null;
+  /** The bus message type, or null for raw bytes. */
+  type: BusMessageTypeName | null;
+  /** When the proxy read it (for the report's frame tap). */
   readAtMs: number;
+  /** The pair's discard generation when it was queued (NetworkFaults.discardQueued). */
+  generation: number;
 }
 
 const QUEUE_PAUSE_BYTES = 1024 * 1024;
@@ -95,11 +98,11 @@ export class Lane {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     if (this.parser === null) {
-      this.enqueue(chunk, 0);
+      this.enqueue(chunk, 0, null);
     } else {
       for (const piece of this.parser.push(chunk)) {
         if (piece.kind === 'raw') {
-          this.enqueue(piece.bytes, 0);
+          this.enqueue(piece.bytes, 0, null);
           continue;
         }
         this.options.counters.messages++;
@@ -132,14 +135,18 @@ export class Lane {
     return delayMs;
   }
 
-  private enqueue(bytes: Buffer, delayMs: number, type: string | null = null): void {
+  private enqueue(bytes: Buffer, delayMs: number, type: BusMessageTypeName | null): void {
     const now = Date.now();
-    this.queue.push({ bytes, readyAtMs: now + delayMs, stalled: false, type, readAtMs: now });
+    this.queue.push({ bytes, readyAtMs: now + delayMs, stalled: false, type, readAtMs: now, generation: this.generation() });
     this.queuedBytes += bytes.length;
   }
 
-  private isStopped(): boolean {
-    return this.faultsApply && this.options.network.isStopped(this.options.from!, this.options.to!, this.options.bus);
+  private generation(): number {
+    return this.faultsApply ? this.options.network.discardGeneration(this.options.from!) : 0;
+  }
+
+  private isStopped(headType: BusMessageTypeName | null): boolean {
+    return this.faultsApply && this.options.network.isStopped(this.options.from!, this.options.to!, this.options.bus, headType ?? undefined);
   }
 
   /** Delivers from the head of the queue as far as the rules allow. */
@@ -149,9 +156,16 @@ export class Lane {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    const generation = this.generation();
     while (this.queue.length > 0) {
       const head = this.queue[0]!;
-      if (this.isStopped()) {
+      // Bus messages queued before a discard are lost (raw bytes never are: they may be cut frames).
+      if (head.type !== null && head.generation < generation) {
+        this.queue.shift();
+        this.queuedBytes -= head.bytes.length;
+        continue;
+      }
+      if (this.isStopped(head.type)) {
         this.markStalled();
         return;
       }
@@ -164,6 +178,7 @@ export class Lane {
       this.queuedBytes -= head.bytes.length;
       const tap = this.options.counters.onFrame;
       if (tap !== undefined && head.type !== null && this.faultsApply) tap(this.options.from!, this.options.to!, head.type, head.readAtMs, Date.now(), head.stalled ? 'stalled' : 'passed');
+      if (head.type !== null && this.faultsApply) this.options.network.noteDelivered(this.options.from!, this.options.to!, head.type);
       if (!this.options.destination.write(head.bytes)) {
         this.waitingForDrain = true;
         return;

@@ -16,8 +16,11 @@ export type NetworkRule =
   | { kind: 'drop'; types?: MessageType[]; probability: number }
   /** Bus messages are delayed by delayMs plus a uniform 0..jitterMs. */
   | { kind: 'latency'; delayMs: number; jitterMs: number }
-  /** Bus messages are queued, not lost, until `release`. */
-  | { kind: 'hold' };
+  /**
+   * Bus messages are queued, not lost, until `release`. With `types` (confirm's steering), only a
+   * lane whose head message is of one of those types stops; FIFO order still holds behind it.
+   */
+  | { kind: 'hold'; types?: readonly string[] };
 
 interface PlacedRule {
   faultId: number;
@@ -26,12 +29,27 @@ interface PlacedRule {
   rule: NetworkRule;
 }
 
+/**
+ * Fault ids at or below this are confirm's steering holds (real/steering.ts): they stand for the
+ * message order the simulator had, not for a fault of the scenario, so `heal` and `release` leave
+ * them; only their own end lifts them.
+ */
+export const STEERING_FAULT_ID_MAX = -1000;
+
+function isSteering(placed: PlacedRule): boolean {
+  return placed.faultId <= STEERING_FAULT_ID_MAX;
+}
+
 /** Bounds on the rule table: a scenario with more than this is a bug in the plan, not a fault. */
 const MAX_RULES = 100_000;
 
 export class NetworkFaults {
   private rules: PlacedRule[] = [];
   private readonly listeners = new Set<() => void>();
+  /** Bus messages delivered per directed pair and type (`from>to>type`), for confirm's steering. */
+  private readonly deliveries = new Map<string, number>();
+  /** Per sender: queued bus messages older than this generation are discarded (a kill's RST). */
+  private readonly discards = new Map<string, number>();
 
   /** Adds `rule` on every directed pair from a node in `from` to a different node in `to`. */
   add(faultId: number, from: readonly string[], to: readonly string[], rule: NetworkRule): void {
@@ -56,19 +74,19 @@ export class NetworkFaults {
     const fromSet = new Set(from);
     const toSet = new Set(to);
     this.rules = this.rules.filter(
-      (placed) => !(placed.rule.kind === 'hold' && fromSet.has(placed.from) && toSet.has(placed.to)),
+      (placed) => isSteering(placed) || !(placed.rule.kind === 'hold' && fromSet.has(placed.from) && toSet.has(placed.to)),
     );
     this.changed();
   }
 
-  /** `heal`: every partition, latency, drop and hold ends. */
+  /** `heal`: every partition, latency, drop and hold ends (steering holds excepted). */
   clear(): void {
-    this.rules = [];
+    this.rules = this.rules.filter(isSteering);
     this.changed();
   }
 
   get isHealed(): boolean {
-    return this.rules.length === 0;
+    return this.rules.every(isSteering);
   }
 
   rulesFor(from: string, to: string): NetworkRule[] {
@@ -79,14 +97,61 @@ export class NetworkFaults {
     return out;
   }
 
-  /** Whether traffic from → to is stopped: always for a partition, and for holds on the bus. */
-  isStopped(from: string, to: string, bus: boolean): boolean {
+  /**
+   * Whether traffic from → to is stopped: always for a partition, and for holds on the bus (a
+   * typed hold only when the lane's head message, `headType`, is of one of its types).
+   */
+  isStopped(from: string, to: string, bus: boolean, headType?: string): boolean {
     for (const placed of this.rules) {
       if (placed.from !== from || placed.to !== to) continue;
       if (placed.rule.kind === 'block') return true;
-      if (bus && placed.rule.kind === 'hold') return true;
+      if (bus && placed.rule.kind === 'hold') {
+        const types = placed.rule.types;
+        if (types === undefined || (headType !== undefined && types.includes(headType))) return true;
+      }
     }
     return false;
+  }
+
+  /** A lane wrote a whole bus message of `type` from → to. */
+  noteDelivered(from: string, to: string, type: string): void {
+    const key = `${from}>${to}>${type}`;
+    this.deliveries.set(key, (this.deliveries.get(key) ?? 0) + 1);
+  }
+
+  /** Bus messages delivered from → to so far, of the given types (every type when absent). */
+  delivered(from: string, to: string, types?: readonly string[]): number {
+    let total = 0;
+    const prefix = `${from}>${to}>`;
+    for (const [key, count] of this.deliveries) {
+      if (!key.startsWith(prefix)) continue;
+      if (types === undefined || types.includes(key.slice(prefix.length))) total += count;
+    }
+    return total;
+  }
+
+  /** Delivered counts so far: per pair (`from>to`) and per pair and type (`from>to>type`). */
+  deliveryCounts(): Map<string, number> {
+    const counts = new Map(this.deliveries);
+    for (const [key, count] of this.deliveries) {
+      const pair = key.slice(0, key.lastIndexOf('>'));
+      counts.set(pair, (counts.get(pair) ?? 0) + count);
+    }
+    return counts;
+  }
+
+  /**
+   * Loses every bus message queued now from `from` (to anyone), as the simulator loses what a
+   * partition stalls when its sender dies (sim/network.ts close()).
+   */
+  discardQueuedFrom(from: string): void {
+    this.discards.set(from, (this.discards.get(from) ?? 0) + 1);
+    this.changed();
+  }
+
+  /** The discard generation of a sender (a message it queued before a later discard is lost). */
+  discardGeneration(from: string): number {
+    return this.discards.get(from) ?? 0;
   }
 
   /** Calls `listener` whenever rules change; returns the unsubscribe function. */

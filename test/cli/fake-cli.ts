@@ -33,4 +33,5 @@ process.exitCode = await runCli(process.argv.slice(2), process.env, deps, {
   report: unsupported,
   merge: mergeCommand,
   fleet: unsupported,
+  confirm: unsupported,
 });

@@ -14,6 +14,8 @@ import { writeCampaignReport } from '../../report/crash-report.ts';
 import { InputError } from '../../backend.ts';
 import { assertCrashDirUsable } from '../../crash/index.ts';
 import { openCampaign, recordedForResume, type Campaign } from '../../fuzz/campaign.ts';
+import { confirmQueue, FUZZ_CONFIRM_TRIES } from '../../confirm/queue.ts';
+import type { ConfirmOutcome } from '../../confirm/confirm.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
 import { knownLine, loadKnown, type KnownFingerprints } from '../../fuzz/known.ts';
 import { FuzzLoop, type FuzzEvent, type FuzzSummary, type StopReason } from '../../fuzz/loop.ts';
@@ -120,14 +122,15 @@ export const fuzzCommand: Command = async (args, context) => {
     stop.dispose();
   }
   logFuzzSummary(context.log, summary);
-  for (const line of formatSummary(summary, replayCommand)) say(line);
+  const confirmed = flags.confirm ? await confirmNew(summary, args.flags, context) : new Map<string, ConfirmOutcome>();
+  for (const line of formatSummary(summary, replayCommand)) say(confirmedLine(line, confirmed));
   try {
     await campaign.stats.finish(statsStateOf(summary.stopReason), summary.tallies);
   } catch (error) {
     throw new EnvironmentError(`cannot write the stats file in ${campaign.dir}: ${(error as Error).message}`, 'check that the folder is writable and the disk is not full');
   }
   if (flags.report !== undefined) await writeFuzzReport(flags.report, summary, series, { crashDir: flags.crashDir, backend: flags.backend, workers: plan.workers, startedAt }, context, say);
-  if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags))}\n`);
+  if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags, confirmed))}\n`);
   if (summary.fatal !== null) throw summary.fatal;
   if (summary.newCount > 0) return 1;
   return summary.errors.some((error) => error.error.kind === 'internal') ? EXIT_INTERNAL : 0;
@@ -198,7 +201,38 @@ function describeEvent(event: FuzzEvent): string[] {
   }
 }
 
-function summaryJson(summary: FuzzSummary, flags: Flags) {
+/** --confirm: the new findings' crash files, confirmed on live servers one after the other. */
+async function confirmNew(summary: FuzzSummary, flags: Flags, context: Parameters<Command>[1]): Promise<Map<string, ConfirmOutcome>> {
+  const findings = summary.tallies.filter((tally) => tally.status === 'new' && tally.crashFile !== null).map((tally) => ({ fingerprint: tally.fingerprint, crashFile: tally.crashFile! }));
+  if (findings.length === 0) return new Map();
+  const real = context.deps.createBackend('real', flags.valkeyServer === undefined ? {} : { valkeyServer: flags.valkeyServer });
+  const stop = abortOnSignals();
+  try {
+    return await confirmQueue({
+      findings,
+      sim: context.deps.createBackend('sim', {}),
+      real,
+      tries: flags.tries ?? FUZZ_CONFIRM_TRIES,
+      signal: stop.signal,
+      say: (line) => context.stderr.write(`${line}\n`),
+    });
+  } finally {
+    stop.dispose();
+    await real.close?.();
+  }
+}
+
+/** A summary line of a confirmed fingerprint says so (`NEW` becomes `CONFIRMED`, with the rate). */
+function confirmedLine(line: string, confirmed: Map<string, ConfirmOutcome>): string {
+  for (const [fingerprint, outcome] of confirmed) {
+    if (!line.startsWith('  NEW ') || !line.includes(` ${fingerprint} `)) continue;
+    const mark = outcome.hits > 0 ? 'CONFIRMED' : 'NEW';
+    return `${line.replace('  NEW      ', `  ${mark.padEnd(8)} `)} [${outcome.hits > 0 ? 'confirmed' : 'not confirmed'} on ${outcome.server?.version ?? 'real'}: ${outcome.hits}/${outcome.tries}]`;
+  }
+  return line;
+}
+
+function summaryJson(summary: FuzzSummary, flags: Flags, confirmed: Map<string, ConfirmOutcome> = new Map()) {
   const rates = ratesOf(summary);
   return {
     backend: flags.backend,
@@ -219,9 +253,10 @@ function summaryJson(summary: FuzzSummary, flags: Flags) {
       invariant: tally.invariant,
       // The interface's statuses are new, known and confirmed: a fingerprint whose crash file an
       // earlier run left in the folder is still one known-issues does not explain.
-      status: tally.status === 'recorded' ? 'new' : tally.status,
+      status: tally.status === 'known' ? 'known' : (confirmed.get(tally.fingerprint)?.hits ?? 0) > 0 ? 'confirmed' : 'new',
       already_recorded: tally.status === 'recorded',
       count: tally.count,
+      ...(confirmed.has(tally.fingerprint) ? { confirmation: { tries: confirmed.get(tally.fingerprint)!.tries, hits: confirmed.get(tally.fingerprint)!.hits, logs: confirmed.get(tally.fingerprint)!.logs } } : {}),
       first_seed: tally.firstSeed,
       seeds: tally.seeds,
       crash_file: tally.crashFile,

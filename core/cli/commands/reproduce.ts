@@ -13,8 +13,9 @@ import type { Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
 import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, reportJson, resultJson } from '../report.ts';
 import { readFile } from 'node:fs/promises';
-import { confirmationLine } from '../../report/crash-report.ts';
 import { writeRunReport, type WrittenReport } from '../../report/run-report.ts';
+import { confirmationLine, readConfirmations } from '../../confirm/record.ts';
+import { confirmationLine as reportConfirmationLine } from '../../report/crash-report.ts';
 
 /** How many readable trace lines `--trace` keeps before the end of the run. */
 export const TRACE_WINDOW_LINES = 1000;
@@ -58,9 +59,11 @@ export const reproduceCommand: Command = async (args, context) => {
   let report: WrittenReport | null = null;
   if (args.flags.report !== undefined) {
     const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    report = await writeRunReport(args.flags.report, { scenario: crash.scenario, result, replay: `npx busfuzz reproduce ${file}`, confirmation: confirmationLine(raw) });
+    report = await writeRunReport(args.flags.report, { scenario: crash.scenario, result, replay: `npx busfuzz reproduce ${file}`, confirmation: reportConfirmationLine(raw) });
     say(`report: ${report.page} (event record ${report.record})`);
   }
+  // What `busfuzz confirm` found on live servers, as recorded in the file.
+  for (const confirmation of await readConfirmations(file)) say(`${confirmationLine(confirmation)} (busfuzz confirm, ${confirmation.at})`);
   if (args.flags.json) {
     context.stdout.write(`${JSON.stringify(resultJson(result, file, {
       reproduced: comparison.reproduced,

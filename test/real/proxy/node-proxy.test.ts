@@ -9,7 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameParser } from '../../../real/proxy/frame-parser.ts';
 import type { LaneCounters } from '../../../real/proxy/lane.ts';
-import { NetworkFaults } from '../../../real/proxy/network-faults.ts';
+import { NetworkFaults, STEERING_FAULT_ID_MAX } from '../../../real/proxy/network-faults.ts';
 import { NodeProxy } from '../../../real/proxy/node-proxy.ts';
 import { busMessage, tagOf, TYPE_NUMBERS } from './bus-frames.ts';
 
@@ -167,5 +167,42 @@ describe('NodeProxy', () => {
     expect([node.received.tags, back]).toEqual([[], []]);
     network.clear();
     await until(() => node.received.tags.length === 1 && back.length === 1);
+  });
+
+  it('confirm steering: a typed hold stops only a lane whose head is of its types, and outlives heal and release', async () => {
+    const { node, network, client } = await setUp();
+    network.add(STEERING_FAULT_ID_MAX, ['node-b'], ['node-a'], { kind: 'hold', types: ['ping', 'auth-req'] });
+    const pongs = await client();
+    pongs.write(Buffer.concat([busMessage(TYPE_NUMBERS.pong, 300, 1), busMessage(TYPE_NUMBERS.pong, 300, 2)]));
+    await until(() => node.received.tags.length === 2);
+    const pings = await client();
+    // The held ping at the head keeps the pong behind it too: the lane stays FIFO.
+    pings.write(Buffer.concat([busMessage(TYPE_NUMBERS.ping, 300, 3), busMessage(TYPE_NUMBERS.pong, 300, 4)]));
+    await settle();
+    network.clear();
+    network.release(['node-b'], ['node-a']);
+    await settle();
+    expect(node.received.tags).toEqual([1, 2]);
+    expect(network.delivered('node-b', 'node-a', ['pong'])).toBe(2);
+    network.removeFault(STEERING_FAULT_ID_MAX);
+    await until(() => node.received.tags.length === 4);
+    expect(node.received.tags).toEqual([1, 2, 3, 4]);
+    expect(network.deliveryCounts().get('node-b>node-a')).toBe(4);
+    expect(network.deliveryCounts().get('node-b>node-a>ping')).toBe(1);
+  });
+
+  it('confirm steering: a discard loses what a sender has queued, and nothing it sends later', async () => {
+    const { node, network, client } = await setUp();
+    network.add(7, ['node-b'], ['node-a'], { kind: 'block' });
+    const socket = await client();
+    socket.write(Buffer.concat([busMessage(TYPE_NUMBERS.ping, 300, 1), busMessage(TYPE_NUMBERS.ping, 300, 2)]));
+    await settle();
+    network.discardQueuedFrom('node-b');
+    socket.write(busMessage(TYPE_NUMBERS.ping, 300, 3));
+    await settle();
+    network.removeFault(7);
+    await until(() => node.received.tags.length === 1);
+    await settle();
+    expect(node.received.tags).toEqual([3]);
   });
 });
