@@ -106,7 +106,7 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
 describe('the run page of a long run', () => {
   it('stays small: 3M steps of chaos with writes, under 5 MB, and opens without errors', async () => {
     const scenario = loadScenarioFile(join(REPO_ROOT, 'scenarios', 'full-example.yaml'));
-    const long = { ...scenario, scenarioId: 'long-chaos', chaos: { ...scenario.chaos!, rate: 6, untilMs: 3_000_000, maxConcurrent: 2 } };
+    const long = { ...scenario, scenarioId: 'long-chaos', chaos: { ...scenario.chaos!, rate: 6, untilMs: 10_000_000, maxConcurrent: 2 } };
     const result = await createSimBackend().run(long, { maxSteps: 3_000_000, record: true });
     expect(result.steps).toBeGreaterThan(2_000_000);
     const written = await writeRunReport(join(OUT, 'long-chaos'), { scenario: long, result });
