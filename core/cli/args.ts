@@ -51,7 +51,7 @@ const FLAG_COMMANDS: Record<string, readonly string[]> = {
   'crash-dir': ['run', 'fuzz'],
   trace: ['reproduce'],
   output: ['shrink', 'report', 'merge'],
-  report: ['run', 'reproduce', 'fuzz'],
+  report: ['run', 'reproduce', 'fuzz', 'confirm'],
   known: ['run', 'fuzz', 'reproduce'],
   'no-known': ['run', 'fuzz', 'reproduce'],
   'valkey-server': ['run', 'fuzz', 'reproduce', 'shrink', 'confirm'],

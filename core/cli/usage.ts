@@ -11,7 +11,7 @@ Usage:
   busfuzz validate <file.yaml>...
   busfuzz export --seed N
   busfuzz bench [--json]
-  busfuzz confirm <crash.json>... [--tries N] [--all] [--json]
+  busfuzz confirm <crash.json>... [--tries N] [--all] [--json] [--report DIR]
   busfuzz report <crash.json | run.json | campaign-dir> [-o DIR]
   busfuzz merge <dir>... -o DIR
   busfuzz fleet k8s --shards N --image IMAGE [--time-limit S] [--backend sim|real]
@@ -123,12 +123,13 @@ event record, or a campaign's dashboard from a fuzz crash folder.
 Example:
   busfuzz report crashes/crash-64d78a889a5b-5157.min.json -o report/
 `,
-  confirm: `busfuzz confirm <crash.json>... [--tries N] [--all] [--json] [--valkey-server PATH]
+  confirm: `busfuzz confirm <crash.json>... [--tries N] [--all] [--json] [--report DIR] [--valkey-server PATH]
 
 Replays simulator findings on live valkey-server processes, steered to the simulator's message
 order (holds and gates derived from its trace) with jittered step times, until a try breaks the
 same invariant or the tries run out (default 10); --all runs every try and reports the rate. The
-result is recorded in the crash file (confirmations). Exit 1 when a finding is confirmed, 0 when
+result is recorded in the crash file (confirmations); --report DIR draws the first hit's live run
+as a page (DIR/<crash file>/index.html). Exit 1 when a finding is confirmed, 0 when
 not, 2 for a bad crash file, 3 when no server can be found or started.
 
 Example:

@@ -25,6 +25,8 @@ export interface ConfirmInput {
   all: boolean;
   signal: AbortSignal;
   say: (line: string) => void;
+  /** Keep each try's event record (`confirm --report`): the first hit's run is kept for its page. */
+  record?: boolean;
 }
 
 export interface ConfirmOutcome {
@@ -42,6 +44,8 @@ export interface ConfirmOutcome {
   logs: string | null;
   /** Whether the simulator itself still reproduced the crash (its trace is what steers). */
   simReproduced: boolean;
+  /** The first hit's run, kept when `record` was asked for (for its HTML page); not serialized. */
+  firstHit?: RunResult;
   aborted: boolean;
   wallMs: number;
   server: { binary: string; version: string } | null;
@@ -112,7 +116,7 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
       let result: RunResult;
       let formations = 0;
       for (;;) {
-        result = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir });
+        result = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir, record: input.record === true });
         if (result.stats.steering_mismatch !== 1) break;
         // Formed with ids in the other order than the simulator's collision needs: form again.
         if (++formations >= MAX_FORMATIONS) {
@@ -139,6 +143,7 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
         await rm(outcome.logs, { recursive: true, force: true });
         await rename(result.artifactsDir, outcome.logs);
         outcome.perturbation = describeSteering(steering);
+        if (input.record === true) outcome.firstHit = result;
       } else {
         await removeFolder(result.artifactsDir);
       }

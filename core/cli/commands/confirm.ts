@@ -1,5 +1,5 @@
 /**
- * `busfuzz confirm <crash.json>... [--tries N] [--all] [--json]`: replays simulator findings on
+ * `busfuzz confirm <crash.json>... [--tries N] [--all] [--json] [--report DIR]`: replays simulator findings on
  * live valkey-server processes, steered to the simulator's message order (core/confirm/), until
  * each hits its invariant or its tries run out (`--all`: every try, for the rate). Records the
  * result in each crash file. Exit 1 when a finding was confirmed, 0 when none was, 2 for a bad
@@ -9,6 +9,8 @@ import { InputError } from '../../backend.ts';
 import { confirmCrash, confirmationOf, type ConfirmOutcome } from '../../confirm/confirm.ts';
 import { confirmationLine, recordConfirmation } from '../../confirm/record.ts';
 import { readCrashFile, type CrashFile } from '../../crash/index.ts';
+import { basename, join } from 'node:path';
+import { writeRunReport } from '../../report/run-report.ts';
 import type { Command } from '../context.ts';
 import { abortOnSignals } from '../report.ts';
 
@@ -27,12 +29,19 @@ export const confirmCommand: Command = async (args, context) => {
   try {
     for (const { file, crash } of crashes) {
       if (stop.signal.aborted) break;
-      const outcome = await confirmCrash({ crash, file, sim, real, tries, all: args.flags.all, signal: stop.signal, say });
+      const record = args.flags.report !== undefined;
+      const outcome = await confirmCrash({ crash, file, sim, real, tries, all: args.flags.all, signal: stop.signal, say, record });
       outcomes.push(outcome);
       const confirmation = confirmationOf(outcome);
       if (confirmation !== null) {
         await recordConfirmation(file, confirmation);
         say(`${file}: ${confirmationLine(confirmation)} in ${(outcome.wallMs / 1000).toFixed(1)} s${outcome.logs === null ? '' : `; node logs of the first hit: ${outcome.logs}`}`);
+      }
+      // --report DIR: the first hit's live run drawn as a page (DIR/<crash file name>/index.html).
+      if (record && outcome.firstHit !== undefined && confirmation !== null) {
+        const dir = join(args.flags.report!, basename(file).replace(/\.json$/, ''));
+        const written = await writeRunReport(dir, { scenario: crash.scenario, result: outcome.firstHit, replay: `npx busfuzz confirm ${file}`, confirmation: confirmationLine(confirmation) });
+        say(`${file}: report of the first hit: ${written.page}`);
       }
     }
   } finally {
