@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRealBackend } from '../../real/index.ts';
-import { eventLines, runYaml } from './helpers.ts';
+import { cluster, eventLines, runYaml } from './helpers.ts';
 
 const backend = createRealBackend();
 afterAll(() => backend.close());
@@ -29,12 +29,7 @@ describe('manual-failover-completes on live servers', () => {
     const { result, lines } = await runYaml(backend, `
 scenario_id: manual-failover-quiet
 seed: 1
-cluster:
-  num_shards: 3
-  replicas_per_shard: 1
-  node_timeout: 1000ms
-  ping_interval: 100ms
-timeline:
+${cluster(3, 1)}timeline:
   - at: 500ms
     action: failover
     target: node-1
