@@ -47,7 +47,8 @@ interface Outcome {
   keyEvents: string[];
 }
 
-const STATE = /^(\d+(?:\.\d+)?)ms node-state node=(node-\d+) role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+) slotCount=(\d+)/;
+const STATE =
+  /^(\d+(?:\.\d+)?)ms node-state node=(node-\d+) role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+) slotCount=(\d+)/;
 const KEY = /(fault action=|election-won|violation|node-state .*role=primary .*slotCount=[1-9]|ready:|converged)/;
 
 function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outcome {
@@ -63,14 +64,19 @@ function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outc
   const slots: number[] = [];
   for (let shard = 0; shard < numShards; shard++) {
     // The shard's nodes by creation: its first primary and the replicas created after it.
-    const members = Array.from({ length: 1 + replicasPerShard }, (_, k) => `node-${shard * (1 + replicasPerShard) + k}`);
+    const members = Array.from(
+      { length: 1 + replicasPerShard },
+      (_, k) => `node-${shard * (1 + replicasPerShard) + k}`,
+    );
     const owners = members.filter((name) => last.get(name)?.role === 'primary' && (last.get(name)?.slots ?? 0) > 0);
     owners.sort((a, b) => last.get(b)!.configEpoch - last.get(a)!.configEpoch);
     primaries.push(owners[0] ?? '-');
     slots.push(owners[0] === undefined ? 0 : last.get(owners[0])!.slots);
   }
   return {
-    formed: lines.some((line) => / ready: |formation step|process running/.test(line)) && (result.stats.formation_ms ?? 0) >= 0,
+    formed:
+      lines.some((line) => / ready: |formation step|process running/.test(line)) &&
+      (result.stats.formation_ms ?? 0) >= 0,
     primaries,
     slots,
     failovers,
@@ -83,11 +89,14 @@ function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outc
 function differences(sim: Outcome, real: Outcome): string[] {
   const out: string[] = [];
   if (sim.formed !== real.formed) out.push(`formation: sim ${sim.formed}, real ${real.formed}`);
-  if (sim.primaries.join() !== real.primaries.join()) out.push(`final primaries: sim [${sim.primaries.join(', ')}], real [${real.primaries.join(', ')}]`);
-  if (sim.slots.join() !== real.slots.join()) out.push(`slots per shard: sim [${sim.slots.join(', ')}], real [${real.slots.join(', ')}]`);
+  if (sim.primaries.join() !== real.primaries.join())
+    out.push(`final primaries: sim [${sim.primaries.join(', ')}], real [${real.primaries.join(', ')}]`);
+  if (sim.slots.join() !== real.slots.join())
+    out.push(`slots per shard: sim [${sim.slots.join(', ')}], real [${real.slots.join(', ')}]`);
   if (sim.failovers !== real.failovers) out.push(`failovers: sim ${sim.failovers}, real ${real.failovers}`);
   if (sim.verdict !== real.verdict) out.push(`verdict: sim ${sim.verdict}, real ${real.verdict}`);
-  if (sim.fingerprint !== real.fingerprint) out.push(`fingerprint: sim ${sim.fingerprint ?? '-'}, real ${real.fingerprint ?? '-'}`);
+  if (sim.fingerprint !== real.fingerprint)
+    out.push(`fingerprint: sim ${sim.fingerprint ?? '-'}, real ${real.fingerprint ?? '-'}`);
   return out;
 }
 
@@ -111,14 +120,20 @@ async function main(): Promise<void> {
       const simResult = await sim.run(scenario, { maxSteps: MAX_STEPS, onTraceLine: (line) => simLines.push(line) });
       const realLines: string[] = [];
       const startedMs = Date.now();
-      const realResult = await real.run(scenario, { maxSteps: MAX_STEPS, onTraceLine: (line) => realLines.push(line), artifactsDir });
+      const realResult = await real.run(scenario, {
+        maxSteps: MAX_STEPS,
+        onTraceLine: (line) => realLines.push(line),
+        artifactsDir,
+      });
       const simOutcome = outcomeOf(scenario, simResult, simLines);
       const realOutcome = outcomeOf(scenario, realResult, realLines);
       const diff = differences(simOutcome, realOutcome);
       compared++;
       if (diff.length === 0) agreed++;
-      console.log(`seed ${seed} (${nodes} nodes, real ${((Date.now() - startedMs) / 1000).toFixed(0)} s): ${diff.length === 0 ? 'agree' : 'DISAGREE'}`
-        + ` (sim ${simOutcome.verdict}${simOutcome.fingerprint ? ` ${simOutcome.fingerprint}` : ''}, real ${realOutcome.verdict}${realOutcome.fingerprint ? ` ${realOutcome.fingerprint}` : ''})`);
+      console.log(
+        `seed ${seed} (${nodes} nodes, real ${((Date.now() - startedMs) / 1000).toFixed(0)} s): ${diff.length === 0 ? 'agree' : 'DISAGREE'}` +
+          ` (sim ${simOutcome.verdict}${simOutcome.fingerprint ? ` ${simOutcome.fingerprint}` : ''}, real ${realOutcome.verdict}${realOutcome.fingerprint ? ` ${realOutcome.fingerprint}` : ''})`,
+      );
       if (diff.length > 0) {
         for (const line of diff) console.log(`  ${line}`);
         console.log('  sim key events:');
@@ -131,7 +146,9 @@ async function main(): Promise<void> {
     await real.close();
     rmSync(artifactsDir, { recursive: true, force: true });
   }
-  console.log(`agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%), ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes)`);
+  console.log(
+    `agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%), ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes)`,
+  );
 }
 
 await main();

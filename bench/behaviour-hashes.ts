@@ -41,7 +41,8 @@ function scenarioFiles(dir: string): string[] {
 }
 
 const runs: Array<{ name: string; scenario: () => Scenario; maxSteps: number }> = [];
-for (let seed = 1; seed <= seeds; seed++) runs.push({ name: `seed-${seed}`, scenario: () => generateScenario(seed), maxSteps });
+for (let seed = 1; seed <= seeds; seed++)
+  runs.push({ name: `seed-${seed}`, scenario: () => generateScenario(seed), maxSteps });
 for (const file of [...scenarioFiles('scenarios'), ...scenarioFiles('scenarios/regressions')]) {
   runs.push({ name: file, scenario: () => loadScenarioFile(file), maxSteps });
 }
@@ -71,6 +72,8 @@ if (recordFile !== undefined) {
     differences++;
     console.log(`DIFF ${name}\n  expected ${expected[name] ?? '(absent)'}\n  got      ${lines[name] ?? '(absent)'}`);
   }
-  console.log(differences === 0 ? `same: all ${runs.length} runs identical` : `${differences} of ${runs.length} runs differ`);
+  console.log(
+    differences === 0 ? `same: all ${runs.length} runs identical` : `${differences} of ${runs.length} runs differ`,
+  );
   process.exit(differences === 0 ? 0 : 1);
 }

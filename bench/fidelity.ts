@@ -49,9 +49,17 @@ function valueOf(flag: string): string | undefined {
   return next !== undefined && !next.startsWith('--') ? next : undefined;
 }
 
-function killPrimary(nodeTimeoutMs: number, pingIntervalMs: number, action: 'kill' | 'pause'): (seed: number) => Scenario {
-  const fault = action === 'kill' ? 'action: kill\n    target: shard-0-primary' : 'action: pause\n    target: shard-0-primary\n    duration: 20s';
-  return (seed) => loadScenarioText(`scenario_id: fidelity-${action}
+function killPrimary(
+  nodeTimeoutMs: number,
+  pingIntervalMs: number,
+  action: 'kill' | 'pause',
+): (seed: number) => Scenario {
+  const fault =
+    action === 'kill'
+      ? 'action: kill\n    target: shard-0-primary'
+      : 'action: pause\n    target: shard-0-primary\n    duration: 20s';
+  return (seed) =>
+    loadScenarioText(`scenario_id: fidelity-${action}
 seed: ${seed}
 cluster:
   num_shards: 3
@@ -72,7 +80,11 @@ validation:
  */
 function manualFailover(seed: number): Scenario {
   const scenario = loadScenarioFile(new URL('../scenarios/action-failover.yaml', import.meta.url).pathname);
-  return { ...scenario, seed, timeline: [...scenario.timeline, { atMs: 3000, action: 'kill_links', target: 'node-5' }] };
+  return {
+    ...scenario,
+    seed,
+    timeline: [...scenario.timeline, { atMs: 3000, action: 'kill_links', target: 'node-5' }],
+  };
 }
 
 /**
@@ -80,14 +92,46 @@ function manualFailover(seed: number): Scenario {
  * measured with `--real` on the 2-core development machine (valkey-server 8.0.1, load ~1). The
  * figures recorded before (0.02-0.11 s) were the trace's times, which a log poll puts late.
  */
-const REAL_MANUAL_FAILOVER_S: number[] = [0.005, 0.002, 0.003, 0.005, 0.003, 0.006, 0.005, 0.003, 0.004, 0.003, 0.003, 0.003];
+const REAL_MANUAL_FAILOVER_S: number[] = [
+  0.005, 0.002, 0.003, 0.005, 0.003, 0.006, 0.005, 0.003, 0.004, 0.003, 0.003, 0.003,
+];
 
 const ROWS: Row[] = [
-  { title: 'SIGKILL, node_timeout 1000, ping 100', scenario: killPrimary(1000, 100, 'kill'), endPoint: 'third-node-sees-owner', real: [2.3, 2.0, 2.24, 2.32, 2.28], realSource: 'real-timings.md' },
-  { title: 'SIGKILL, node_timeout 1000, ping default', scenario: killPrimary(1000, 0, 'kill'), endPoint: 'third-node-sees-owner', real: [2.24, 2.63, 2.85], realSource: 'real-timings.md' },
-  { title: 'SIGKILL, node_timeout 3000, ping 100', scenario: killPrimary(3000, 100, 'kill'), endPoint: 'third-node-sees-owner', real: [3.99, 4.28], realSource: 'real-timings.md' },
-  { title: 'SIGSTOP, node_timeout 1000, ping default', scenario: killPrimary(1000, 0, 'pause'), endPoint: 'third-node-sees-owner', real: [2.5], realSource: 'real-timings.md (one trial, ~2.5 s)' },
-  { title: 'CLUSTER FAILOVER (default), nt 1000, ping 100', scenario: manualFailover, endPoint: 'election-won', real: REAL_MANUAL_FAILOVER_S, realSource: 'recorded with --real, 12 trials, load ~1' },
+  {
+    title: 'SIGKILL, node_timeout 1000, ping 100',
+    scenario: killPrimary(1000, 100, 'kill'),
+    endPoint: 'third-node-sees-owner',
+    real: [2.3, 2.0, 2.24, 2.32, 2.28],
+    realSource: 'real-timings.md',
+  },
+  {
+    title: 'SIGKILL, node_timeout 1000, ping default',
+    scenario: killPrimary(1000, 0, 'kill'),
+    endPoint: 'third-node-sees-owner',
+    real: [2.24, 2.63, 2.85],
+    realSource: 'real-timings.md',
+  },
+  {
+    title: 'SIGKILL, node_timeout 3000, ping 100',
+    scenario: killPrimary(3000, 100, 'kill'),
+    endPoint: 'third-node-sees-owner',
+    real: [3.99, 4.28],
+    realSource: 'real-timings.md',
+  },
+  {
+    title: 'SIGSTOP, node_timeout 1000, ping default',
+    scenario: killPrimary(1000, 0, 'pause'),
+    endPoint: 'third-node-sees-owner',
+    real: [2.5],
+    realSource: 'real-timings.md (one trial, ~2.5 s)',
+  },
+  {
+    title: 'CLUSTER FAILOVER (default), nt 1000, ping 100',
+    scenario: manualFailover,
+    endPoint: 'election-won',
+    real: REAL_MANUAL_FAILOVER_S,
+    realSource: 'recorded with --real, 12 trials, load ~1',
+  },
 ];
 
 /** Simulated ms from the row's fault to its end point; null if never reached. */
@@ -98,7 +142,9 @@ function simulate(row: Row, seed: number): number | null {
   while (!run.done && world.steps < 5_000_000) {
     run.runSteps(world.steps + 1);
     if (faultAtMs < 0) {
-      const fault = run.events.find((e) => e.kind === 'fault' && (e.action === 'kill' || e.action === 'pause' || e.action === 'failover'));
+      const fault = run.events.find(
+        (e) => e.kind === 'fault' && (e.action === 'kill' || e.action === 'pause' || e.action === 'failover'),
+      );
       if (fault === undefined) continue;
       faultAtMs = fault.atMs;
     }
@@ -185,7 +231,11 @@ function manualFailoverFromLogs(): number | null {
         const line = parseLogLine(raw);
         if (line === null) continue;
         if (line.message.startsWith('Manual failover user request accepted')) acceptedAtMs = line.wallMs;
-        else if (acceptedAtMs !== null && line.message.startsWith('Failover election won') && (latest === null || line.wallMs > latest.wonAtMs)) {
+        else if (
+          acceptedAtMs !== null &&
+          line.message.startsWith('Failover election won') &&
+          (latest === null || line.wallMs > latest.wonAtMs)
+        ) {
           latest = { wonAtMs: line.wallMs, seconds: (line.wallMs - acceptedAtMs) / 1000 };
         }
       }
@@ -207,7 +257,8 @@ function finalTopologyFromLines(lines: readonly string[]): string[] {
 function finalTopologyOfEvents(events: readonly ObservedEvent[]): string[] {
   const last = new Map<string, string>();
   for (const event of events) {
-    if (event.kind === 'node-state') last.set(event.node, `${event.node} ${event.role} of=${event.primary ?? 'null'} slots=${event.slotCount}`);
+    if (event.kind === 'node-state')
+      last.set(event.node, `${event.node} ${event.role} of=${event.primary ?? 'null'} slots=${event.slotCount}`);
   }
   return [...last.keys()].sort().map((name) => last.get(name)!);
 }
@@ -221,7 +272,9 @@ async function main(): Promise<void> {
     realTopology = measured.topology;
   }
   console.log(`fault -> failover on the simulator (${seeds} seeds) next to real valkey-server 8.0.1`);
-  console.log(`${'row'.padEnd(48)} ${'sim min'.padStart(8)} ${'p10'.padStart(6)} ${'p50'.padStart(6)} ${'p90'.padStart(6)} ${'max'.padStart(6)}   real`);
+  console.log(
+    `${'row'.padEnd(48)} ${'sim min'.padStart(8)} ${'p10'.padStart(6)} ${'p50'.padStart(6)} ${'p90'.padStart(6)} ${'max'.padStart(6)}   real`,
+  );
   for (const row of ROWS) {
     const times: number[] = [];
     let missed = 0;
@@ -232,15 +285,22 @@ async function main(): Promise<void> {
     }
     const stats = summarize(times);
     const realMid = row.real.length === 0 ? null : summarize(row.real.map((s) => s * 1000)).p50;
-    const off = realMid === null ? '' : `  sim p50 ${(((stats.p50 - realMid) / realMid) * 100).toFixed(0)}% vs real median`;
+    const off =
+      realMid === null ? '' : `  sim p50 ${(((stats.p50 - realMid) / realMid) * 100).toFixed(0)}% vs real median`;
     const p10 = [...times].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.1 * times.length) - 1)]!;
-    const cells = [stats.min, p10, stats.p50, stats.p90, stats.max].map((ms, i) => seconds(ms).padStart(i === 0 ? 8 : 6)).join(' ');
-    console.log(`${row.title.padEnd(48)} ${cells}   ${realSummary(row.real)} [${row.realSource}]${off}${missed > 0 ? `  (no failover in ${missed} runs)` : ''}`);
+    const cells = [stats.min, p10, stats.p50, stats.p90, stats.max]
+      .map((ms, i) => seconds(ms).padStart(i === 0 ? 8 : 6))
+      .join(' ');
+    console.log(
+      `${row.title.padEnd(48)} ${cells}   ${realSummary(row.real)} [${row.realSource}]${off}${missed > 0 ? `  (no failover in ${missed} runs)` : ''}`,
+    );
   }
   const simRun = new SimRun(loadScenarioFile(new URL('../scenarios/kill-primary.yaml', import.meta.url).pathname));
   simRun.runSteps(5_000_000);
   console.log('\nkill-primary, final topology (last node-state of each node):');
-  console.log(`  sim  (${simRun.violation === null ? 'pass' : simRun.violation.fingerprint}): ${finalTopologyOfEvents(simRun.events).join('; ')}`);
+  console.log(
+    `  sim  (${simRun.violation === null ? 'pass' : simRun.violation.fingerprint}): ${finalTopologyOfEvents(simRun.events).join('; ')}`,
+  );
   console.log(`  real: ${realTopology === null ? 'not run (use --real)' : realTopology.join('; ')}`);
 }
 

@@ -52,7 +52,10 @@ async function oursOnce(farm: ServerFarm, useSpares: boolean): Promise<number> {
 }
 
 /** Plain servers on 127.0.0.1 as valkey-cli expects them (bus port = port + 10000). */
-async function startPlainServers(server: FoundServer, root: string): Promise<{ processes: ServerProcess[]; ports: number[] }> {
+async function startPlainServers(
+  server: FoundServer,
+  root: string,
+): Promise<{ processes: ServerProcess[]; ports: number[] }> {
   const ports: number[] = [];
   while (ports.length < NODE_COUNT) {
     const port = await findFreePort('127.0.0.1');
@@ -63,13 +66,30 @@ async function startPlainServers(server: FoundServer, root: string): Promise<{ p
   const processes = ports.map((port, index) => {
     const folder = join(root, `node-${index}`);
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, 'server.conf'), [
-      `port ${port}`, 'bind 127.0.0.1', 'cluster-enabled yes', 'cluster-config-file nodes.conf',
-      `dir "${folder}"`, 'logfile "server.log"', 'save ""', 'appendonly no', 'repl-diskless-sync yes',
-      'repl-diskless-sync-delay 0', 'cluster-node-timeout 1000',
-      ...(server.flavor === 'valkey' ? ['cluster-ping-interval 100'] : []),
-    ].join('\n'));
-    return new ServerProcess({ name: `cli-node-${index}`, binary: server.binary, folder, host: '127.0.0.1', clientPort: port });
+    writeFileSync(
+      join(folder, 'server.conf'),
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        'cluster-enabled yes',
+        'cluster-config-file nodes.conf',
+        `dir "${folder}"`,
+        'logfile "server.log"',
+        'save ""',
+        'appendonly no',
+        'repl-diskless-sync yes',
+        'repl-diskless-sync-delay 0',
+        'cluster-node-timeout 1000',
+        ...(server.flavor === 'valkey' ? ['cluster-ping-interval 100'] : []),
+      ].join('\n'),
+    );
+    return new ServerProcess({
+      name: `cli-node-${index}`,
+      binary: server.binary,
+      folder,
+      host: '127.0.0.1',
+      clientPort: port,
+    });
   });
   return { processes, ports };
 }
@@ -88,7 +108,11 @@ async function valkeyCliOnce(server: FoundServer, cli: string): Promise<number> 
   const startedAtMs = Date.now();
   try {
     await Promise.all(processes.map((process) => process.start()));
-    await execFileAsync(cli, ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 60_000 });
+    await execFileAsync(
+      cli,
+      ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      { timeout: 60_000 },
+    );
     await waitPlainReady(ports);
     return Date.now() - startedAtMs;
   } finally {
@@ -102,13 +126,16 @@ async function waitPlainReady(ports: number[]): Promise<void> {
   const clients = ports.map((port) => createAdminClient({ host: '127.0.0.1', port }));
   try {
     for (;;) {
-      const states = await Promise.all(clients.map(async (client) => {
-        const cluster = parseInfo(String(await client.call('CLUSTER', 'INFO')));
-        const replication = parseInfo(String(await client.call('INFO', 'replication')));
-        const replicaReady = replication.get('role') !== 'slave' ||
-          (replication.get('master_link_status') === 'up' && replication.get('master_sync_in_progress') === '0');
-        return cluster.get('cluster_state') === 'ok' && replicaReady;
-      }));
+      const states = await Promise.all(
+        clients.map(async (client) => {
+          const cluster = parseInfo(String(await client.call('CLUSTER', 'INFO')));
+          const replication = parseInfo(String(await client.call('INFO', 'replication')));
+          const replicaReady =
+            replication.get('role') !== 'slave' ||
+            (replication.get('master_link_status') === 'up' && replication.get('master_sync_in_progress') === '0');
+          return cluster.get('cluster_state') === 'ok' && replicaReady;
+        }),
+      );
       if (states.every(Boolean)) return;
       await delay(15);
     }
@@ -135,8 +162,10 @@ async function main(): Promise<void> {
       results.fresh.push(await oursOnce(farm, false));
       results.spares.push(await oursOnce(farm, true));
       results.valkeyCli.push(await valkeyCliOnce(server, cli));
-      process.stderr.write(`trial ${trial}: ours fresh ${results.fresh.at(-1)} ms, ours from spares ${results.spares.at(-1)} ms, ` +
-        `${cli.split('/').pop()} --cluster create + sync ${results.valkeyCli.at(-1)} ms\n`);
+      process.stderr.write(
+        `trial ${trial}: ours fresh ${results.fresh.at(-1)} ms, ours from spares ${results.spares.at(-1)} ms, ` +
+          `${cli.split('/').pop()} --cluster create + sync ${results.valkeyCli.at(-1)} ms\n`,
+      );
     }
   } finally {
     await farm.close();

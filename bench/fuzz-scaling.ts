@@ -44,15 +44,28 @@ interface Measurement {
 const DEFAULT_WARMUP_RUNS_PER_WORKER = 100;
 
 async function warmUp(pool: WorkerPool, workers: number, firstSeed: number, runsPerWorker: number): Promise<void> {
-  await Promise.all(Array.from({ length: workers }, async (_, index) => {
-    for (let run = 0; run < runsPerWorker; run++) await pool.run(firstSeed + index * runsPerWorker + run);
-  }));
+  await Promise.all(
+    Array.from({ length: workers }, async (_, index) => {
+      for (let run = 0; run < runsPerWorker; run++) await pool.run(firstSeed + index * runsPerWorker + run);
+    }),
+  );
 }
 
-async function measure(workers: number, firstSeed: number, runs: number, maxSteps: number, warmupRuns: number): Promise<Measurement> {
+async function measure(
+  workers: number,
+  firstSeed: number,
+  runs: number,
+  maxSteps: number,
+  warmupRuns: number,
+): Promise<Measurement> {
   const crashDir = await mkdtemp(join(tmpdir(), 'busfuzz-scaling-'));
   try {
-    const pool = await WorkerPool.start(workers, { moduleUrl: WORKER_MODULE_URL, backend: 'sim', backendOptions: {}, maxSteps });
+    const pool = await WorkerPool.start(workers, {
+      moduleUrl: WORKER_MODULE_URL,
+      backend: 'sim',
+      backendOptions: {},
+      maxSteps,
+    });
     await warmUp(pool, workers, firstSeed + runs + 1_000_000, warmupRuns);
     const cpuBefore = sampleCpu();
     // The loop closes the pool when done: the workers' CPU is read just before that.
@@ -67,12 +80,20 @@ async function measure(workers: number, firstSeed: number, runs: number, maxStep
       },
     };
     const summary: FuzzSummary = await new FuzzLoop({
-      executor, firstSeed, runs, timeLimitMs: null, maxSteps, crashDir, known: new Map(), recorded: new Map(),
+      executor,
+      firstSeed,
+      runs,
+      timeLimitMs: null,
+      maxSteps,
+      crashDir,
+      known: new Map(),
+      recorded: new Map(),
     }).run();
     const cpu = cpuBetween(cpuBefore, cpuAfter);
     if (summary.fatal !== null) throw summary.fatal;
     const errors = summary.errors.reduce((sum, error) => sum + error.count, 0);
-    if (summary.runs + errors !== runs) throw new Error(`expected ${runs} runs, got ${summary.runs} (+${errors} errors)`);
+    if (summary.runs + errors !== runs)
+      throw new Error(`expected ${runs} runs, got ${summary.runs} (+${errors} errors)`);
     return {
       workers,
       runs: summary.runs,
@@ -99,14 +120,25 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
     },
   });
-  const [runs, maxSteps, seed, workers, repeat, warmupRuns] = [values.runs, values['max-steps'], values.seed, values.workers, values.repeat, values.warmup]
-    .map(Number) as [number, number, number, number, number, number];
+  const [runs, maxSteps, seed, workers, repeat, warmupRuns] = [
+    values.runs,
+    values['max-steps'],
+    values.seed,
+    values.workers,
+    values.repeat,
+    values.warmup,
+  ].map(Number) as [number, number, number, number, number, number];
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  say(`fuzz scaling: seeds ${seed}..${seed + runs - 1}, max ${maxSteps} steps, 1 vs ${workers} workers, ${availableParallelism()} cores, `
-    + `${warmupRuns} warm-up runs per worker, best of ${repeat} alternating rounds; load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-  const describe = (m: Measurement) => `${m.runsPerSec.toFixed(2)} runs/s (${m.runs} runs in ${(m.wallMs / 1000).toFixed(1)} s, ${Math.round(m.stepsPerSec)} steps/s); `
-    + `CPU: parent ${(m.cpu.parentMs / 1000).toFixed(2)} s (${((100 * m.cpu.parentMs) / (m.wallMs * availableParallelism())).toFixed(1)}% of the cores), `
-    + `workers' main threads ${(m.cpu.workersMainMs / 1000).toFixed(1)} s, their other threads ${(m.cpu.workersOtherMs / 1000).toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`;
+  say(
+    `fuzz scaling: seeds ${seed}..${seed + runs - 1}, max ${maxSteps} steps, 1 vs ${workers} workers, ${availableParallelism()} cores, ` +
+      `${warmupRuns} warm-up runs per worker, best of ${repeat} alternating rounds; load average before: ${loadavg()
+        .map((load) => load.toFixed(2))
+        .join(' ')}`,
+  );
+  const describe = (m: Measurement) =>
+    `${m.runsPerSec.toFixed(2)} runs/s (${m.runs} runs in ${(m.wallMs / 1000).toFixed(1)} s, ${Math.round(m.stepsPerSec)} steps/s); ` +
+    `CPU: parent ${(m.cpu.parentMs / 1000).toFixed(2)} s (${((100 * m.cpu.parentMs) / (m.wallMs * availableParallelism())).toFixed(1)}% of the cores), ` +
+    `workers' main threads ${(m.cpu.workersMainMs / 1000).toFixed(1)} s, their other threads ${(m.cpu.workersOtherMs / 1000).toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`;
   // Alternating rounds, best of each: other processes on a shared machine only ever slow a round down.
   const ones: Measurement[] = [];
   const manys: Measurement[] = [];
@@ -121,7 +153,11 @@ async function main(): Promise<void> {
   const ratio = many.runsPerSec / one.runsPerSec;
   say(`  best 1 worker : ${describe(one)}`);
   say(`  best ${workers} workers: ${describe(many)}`);
-  say(`  ratio         : ${ratio.toFixed(2)}x (load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')})`);
+  say(
+    `  ratio         : ${ratio.toFixed(2)}x (load average after: ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')})`,
+  );
   // What the CPU accounting says the ratio is on otherwise idle cores, robust to other load: one
   // worker is paced by its main thread (V8's helpers and the parent use the idle core), and N
   // workers on N cores by all the CPU they and the parent use per run. Medians of the rounds.
@@ -129,9 +165,14 @@ async function main(): Promise<void> {
   const onePace = median(ones.map((m) => m.cpu.workersMainMs / m.runs));
   const manyCost = median(manys.map((m) => (m.cpu.workersMainMs + m.cpu.workersOtherMs + m.cpu.parentMs) / m.runs));
   const cpuRatio = Math.min(workers, availableParallelism()) * (onePace / manyCost);
-  say(`  CPU-model ratio: ${cpuRatio.toFixed(2)}x (1 worker: ${onePace.toFixed(1)} ms of main thread per run, its helpers `
-    + `${median(ones.map((m) => m.cpu.workersOtherMs / m.runs)).toFixed(1)} ms; ${workers} workers: ${manyCost.toFixed(1)} ms of CPU per run, parent included)`);
-  if (values.json) process.stdout.write(`${JSON.stringify({ cores: availableParallelism(), runs, max_steps: maxSteps, one, many, ratio, cpu_ratio: cpuRatio, rounds: { one: ones, many: manys } })}\n`);
+  say(
+    `  CPU-model ratio: ${cpuRatio.toFixed(2)}x (1 worker: ${onePace.toFixed(1)} ms of main thread per run, its helpers ` +
+      `${median(ones.map((m) => m.cpu.workersOtherMs / m.runs)).toFixed(1)} ms; ${workers} workers: ${manyCost.toFixed(1)} ms of CPU per run, parent included)`,
+  );
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ cores: availableParallelism(), runs, max_steps: maxSteps, one, many, ratio, cpu_ratio: cpuRatio, rounds: { one: ones, many: manys } })}\n`,
+    );
 }
 
 await main();

@@ -18,7 +18,9 @@ const heapMb = (): number => {
 };
 const run = new SimRun(benchScenario(steps), { keepEvents: false });
 const samples: number[] = [];
-console.log(`bench workload for ${steps.toLocaleString('en-US')} steps${gc === undefined ? ' (no --expose-gc: samples include uncollected garbage)' : ''}`);
+console.log(
+  `bench workload for ${steps.toLocaleString('en-US')} steps${gc === undefined ? ' (no --expose-gc: samples include uncollected garbage)' : ''}`,
+);
 for (let target = every; target <= steps; target += every) {
   run.runSteps(target);
   const mb = heapMb();
@@ -34,6 +36,8 @@ const max = Math.max(...samples);
 const firstHalf = samples.slice(0, Math.ceil(samples.length / 2));
 const secondHalf = samples.slice(Math.ceil(samples.length / 2));
 const growthMb = Math.max(...secondHalf) - Math.max(...firstHalf);
-console.log(`max heap ${max.toFixed(1)} MB (limit 300 MB); second half vs first half: ${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(1)} MB`);
+console.log(
+  `max heap ${max.toFixed(1)} MB (limit 300 MB); second half vs first half: ${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(1)} MB`,
+);
 if (run.violation !== null) console.log(`violation: ${run.violation.fingerprint}`);
 if (max >= 300) process.exitCode = 1;

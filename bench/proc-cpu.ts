@@ -89,7 +89,11 @@ export function cpuBetween(before: ThreadCpu[], after: ThreadCpu[]): CpuSplit {
     else if (isMain) workersMainMs += used;
     else workersOtherMs += used;
     const name = `${thread.process === 'parent' ? 'parent' : 'workers'}/${isMain || (thread.process === 'parent' && thread.tid === process.pid) ? 'main' : thread.thread}`;
-    const row = rows.get(name) ?? { process: thread.process === 'parent' ? 'parent' : 'workers', thread: name.split('/')[1]!, cpuMs: 0 };
+    const row = rows.get(name) ?? {
+      process: thread.process === 'parent' ? 'parent' : 'workers',
+      thread: name.split('/')[1]!,
+      cpuMs: 0,
+    };
     row.cpuMs += used;
     rows.set(name, row);
   }

@@ -17,11 +17,17 @@ import { loadScenarioFile } from '../core/dsl/index.ts';
 import { writeRunReport } from '../core/report/run-report.ts';
 import { createSimBackend } from '../sim/index.ts';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '10000000' }, trials: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '10000000' }, trials: { type: 'string', default: '3' } },
+});
 const steps = Number(values.steps);
 const trials = Number(values.trials);
 const scenario = loadScenarioFile(new URL('../scenarios/full-example.yaml', import.meta.url).pathname);
-const long = { ...scenario, scenarioId: 'long-chaos', chaos: { ...scenario.chaos!, rate: 6, untilMs: 100_000_000, maxConcurrent: 2 } };
+const long = {
+  ...scenario,
+  scenarioId: 'long-chaos',
+  chaos: { ...scenario.chaos!, rate: 6, untilMs: 100_000_000, maxConcurrent: 2 },
+};
 const started = performance.now();
 const result = await createSimBackend().run(long, { maxSteps: steps, record: true });
 const runMs = performance.now() - started;
@@ -29,7 +35,16 @@ const dir = mkdtempSync(join(tmpdir(), 'busfuzz-report-bench-'));
 const written = await writeRunReport(dir, { scenario: long, result });
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const readyMs: number[] = [];
 try {
@@ -44,7 +59,13 @@ try {
   await browser.close();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({
-  steps: result.steps, sim_time_ms: result.simTimeMs, messages: result.messages, run_ms: Math.round(runMs),
-  page_bytes: written.bytes, ready_ms: readyMs.map((ms) => Math.round(ms)),
-}));
+console.log(
+  JSON.stringify({
+    steps: result.steps,
+    sim_time_ms: result.simTimeMs,
+    messages: result.messages,
+    run_ms: Math.round(runMs),
+    page_bytes: written.bytes,
+    ready_ms: readyMs.map((ms) => Math.round(ms)),
+  }),
+);

@@ -31,7 +31,10 @@ interface Row {
 const share = (before: number, after: number) => (before === 0 ? 0 : (before - after) / before);
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
   const dir = positionals[0];
   if (dir === undefined) throw new Error('usage: npx tsx bench/shrink-figures.ts <crash-dir> [--json]');
   const files = (await readdir(dir)).filter((name) => isCrashFileName(name) && !name.endsWith('.min.json')).sort();
@@ -46,23 +49,35 @@ async function main(): Promise<void> {
     const row: Row = {
       file: name,
       fingerprint: crash.violation.fingerprint,
-      stepsBefore: report.before.steps, stepsAfter: report.after.steps,
-      faultsBefore: report.before.faults, faultsAfter: report.after.faults,
-      nodesBefore: report.before.nodes, nodesAfter: report.after.nodes,
+      stepsBefore: report.before.steps,
+      stepsAfter: report.after.steps,
+      faultsBefore: report.before.faults,
+      faultsAfter: report.after.faults,
+      nodesBefore: report.before.nodes,
+      nodesAfter: report.after.nodes,
       runs: report.runs,
       wallMs: Math.round(wallMs),
-      replaysExactly: compareReplay(report.crash, replay).reproduced && report.crash.violation.fingerprint === crash.violation.fingerprint,
+      replaysExactly:
+        compareReplay(report.crash, replay).reproduced &&
+        report.crash.violation.fingerprint === crash.violation.fingerprint,
     };
     rows.push(row);
-    process.stderr.write(`${name}  ${row.fingerprint}\n  steps ${row.stepsBefore} -> ${row.stepsAfter}, faults ${row.faultsBefore} -> ${row.faultsAfter}, nodes ${row.nodesBefore} -> ${row.nodesAfter}; ${row.runs} runs, ${(row.wallMs / 1000).toFixed(1)} s; replays exactly: ${row.replaysExactly}\n`);
+    process.stderr.write(
+      `${name}  ${row.fingerprint}\n  steps ${row.stepsBefore} -> ${row.stepsAfter}, faults ${row.faultsBefore} -> ${row.faultsAfter}, nodes ${row.nodesBefore} -> ${row.nodesAfter}; ${row.runs} runs, ${(row.wallMs / 1000).toFixed(1)} s; replays exactly: ${row.replaysExactly}\n`,
+    );
   }
   if (rows.length === 0) throw new Error(`no crash files in ${dir}`);
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const stepsRemoved = mean(rows.map((row) => share(row.stepsBefore, row.stepsAfter)));
   const faultsRemoved = mean(rows.map((row) => share(row.faultsBefore, row.faultsAfter)));
   const allExact = rows.every((row) => row.replaysExactly);
-  process.stderr.write(`${rows.length} findings: on average ${(stepsRemoved * 100).toFixed(0)}% of steps and ${(faultsRemoved * 100).toFixed(0)}% of faults removed; every shrunk crash replays exactly: ${allExact}\n`);
-  if (values.json) process.stdout.write(`${JSON.stringify({ findings: rows.length, steps_removed: stepsRemoved, faults_removed: faultsRemoved, all_exact: allExact, rows })}\n`);
+  process.stderr.write(
+    `${rows.length} findings: on average ${(stepsRemoved * 100).toFixed(0)}% of steps and ${(faultsRemoved * 100).toFixed(0)}% of faults removed; every shrunk crash replays exactly: ${allExact}\n`,
+  );
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ findings: rows.length, steps_removed: stepsRemoved, faults_removed: faultsRemoved, all_exact: allExact, rows })}\n`,
+    );
 }
 
 await main();

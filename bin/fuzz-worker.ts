@@ -10,8 +10,9 @@ import { createRealBackend } from '../real/index.ts';
 import { createSimBackend } from '../sim/index.ts';
 
 serveFuzzWorker((config) => ({
-  backend: config.backend === 'sim'
-    ? createSimBackend()
-    : createRealBackend({ valkeyServer: config.backendOptions.valkeyServer, env: process.env }),
+  backend:
+    config.backend === 'sim'
+      ? createSimBackend()
+      : createRealBackend({ valkeyServer: config.backendOptions.valkeyServer, env: process.env }),
   generate: generateScenario,
 }));

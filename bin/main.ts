@@ -49,7 +49,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       }
       if (real === null) throw new Error('the real backend was not loaded: --backend real was not on the command line');
       if (real instanceof Error) throw real;
-      return real.createRealBackend({ valkeyServer: options.valkeyServer, env, ...(options.oneRun ? { spares: 'never' as const } : {}) });
+      return real.createRealBackend({
+        valkeyServer: options.valkeyServer,
+        env,
+        ...(options.oneRun ? { spares: 'never' as const } : {}),
+      });
     },
     runBench(options) {
       if (sim instanceof Error) throw sim;

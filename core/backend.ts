@@ -102,7 +102,10 @@ export interface Backend {
  */
 export class EnvironmentError extends Error {
   readonly kind = 'environment';
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'EnvironmentError';
   }

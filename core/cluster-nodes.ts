@@ -47,7 +47,14 @@ export function parseClusterNodesLine(line: string): { peer: PeerView; openSlots
   const fields = line.split(' ');
   if (fields.length < 8) throw new Error(`CLUSTER NODES: short line '${line}'`);
   const [id, addressField, flagField, primaryField, , , epochField, linkField] = fields as [
-    string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const flags = flagField === 'noflags' ? [] : flagField.split(',');
   const slots: SlotRange[] = [];

@@ -19,7 +19,16 @@ export type ObservedEvent =
    * the real backend on each poll). `primary` is the node name of its primary, or null. `id` is the
    * node's cluster id then (a hard reset gives it a new one), so every id a node ever had has a name.
    */
-  | (EventBase & { kind: 'node-state'; node: string; id?: string; role: 'primary' | 'replica'; primary: string | null; currentEpoch: number; configEpoch: number; slotCount: number })
+  | (EventBase & {
+      kind: 'node-state';
+      node: string;
+      id?: string;
+      role: 'primary' | 'replica';
+      primary: string | null;
+      currentEpoch: number;
+      configEpoch: number;
+      slotCount: number;
+    })
   /**
    * A write acknowledged to the client after WAIT. Writes to one key carry increasing `seq`.
    * `holders` are the nodes that may hold it at ack time, `copies` how many of them surely do
@@ -28,7 +37,15 @@ export type ObservedEvent =
    * this write's value descends from (null: none); absent when the backend cannot tell, and then
    * a key's writes are taken as one line, each descending from the one before.
    */
-  | (EventBase & { kind: 'write-acked'; key: string; seq: number; node: string; holders: string[]; copies: number; extendsSeq?: number | null })
+  | (EventBase & {
+      kind: 'write-acked';
+      key: string;
+      seq: number;
+      node: string;
+      holders: string[];
+      copies: number;
+      extendsSeq?: number | null;
+    })
   /**
    * MIGRATE moved these keys (their values as they were on `from`) to `to`: a slot migration an
    * admin ran. A key's acknowledged writes then live on in the target shard, with no WAIT behind them.
@@ -46,7 +63,13 @@ export type ObservedEvent =
    * A node became unavailable (killed, terminated, paused). `wasPrimary`: it owned slots then.
    * `eligibleReplicas`: its replicas that were running with their replication link up then.
    */
-  | (EventBase & { kind: 'node-down'; node: string; cause: 'kill' | 'terminate' | 'pause'; wasPrimary: boolean; eligibleReplicas: string[] })
+  | (EventBase & {
+      kind: 'node-down';
+      node: string;
+      cause: 'kill' | 'terminate' | 'pause';
+      wasPrimary: boolean;
+      eligibleReplicas: string[];
+    })
   | (EventBase & { kind: 'node-up'; node: string })
   /** Every fault has healed: the convergence clock starts. */
   | (EventBase & { kind: 'healed' })

@@ -29,14 +29,19 @@ const MIN_CONVERGENCE_TIMEOUT_MS = 30_000;
 
 /** ≥ 2 × failover bound + the replica-migration delay (§9.3's settle time), in whole seconds. */
 function convergenceTimeoutMs(layout: Layout): number {
-  const settleMs = 2 * failoverBoundMs(layout.cluster, layout.maxReplicasInShard()) + REPLICA_MIGRATION_DELAY_MS + CONVERGENCE_SLACK_MS;
+  const settleMs =
+    2 * failoverBoundMs(layout.cluster, layout.maxReplicasInShard()) +
+    REPLICA_MIGRATION_DELAY_MS +
+    CONVERGENCE_SLACK_MS;
   return Math.ceil(Math.max(MIN_CONVERGENCE_TIMEOUT_MS, settleMs) / 1000) * 1000;
 }
 
 /** Sometimes a `wait: converged` in the middle of the fault window, a checkpoint between phases. */
 function maybeWait(rng: Rng, startMs: number, endMs: number, timeoutMs: number): Step[] {
   if (!rng.chance(1, 6)) return [];
-  return [{ atMs: roundMs(rng.range(startMs, endMs - 1)), source: 'timeline', action: 'wait', until: 'converged', timeoutMs }];
+  return [
+    { atMs: roundMs(rng.range(startMs, endMs - 1)), source: 'timeline', action: 'wait', until: 'converged', timeoutMs },
+  ];
 }
 
 export function generateScenario(seed: number): Scenario {

@@ -24,7 +24,12 @@ export interface Violation {
 export type Finding = Omit<Violation, 'step' | 'timeMs'>;
 
 export function finding(invariant: InvariantName, shape: string, message: string, nodes: string[]): Finding {
-  return { invariant, message, nodes: [...new Set(nodes)].sort(compareNodeNames), fingerprint: `${invariant}/${shape}` };
+  return {
+    invariant,
+    message,
+    nodes: [...new Set(nodes)].sort(compareNodeNames),
+    fingerprint: `${invariant}/${shape}`,
+  };
 }
 
 /** `node-2` before `node-10`. */

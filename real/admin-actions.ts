@@ -23,7 +23,14 @@ function running(node: RealNode | null): node is RealNode {
 }
 
 /** Sends one command to `node` and reports it as a fault event, reply or refusal included. */
-async function sendAndReport(context: StepContext, action: string, node: RealNode, nodes: RealNode[], args: string[], prefix = ''): Promise<unknown> {
+async function sendAndReport(
+  context: StepContext,
+  action: string,
+  node: RealNode,
+  nodes: RealNode[],
+  args: string[],
+  prefix = '',
+): Promise<unknown> {
   try {
     const reply = await command(node.host.admin, args[0]!, ...args.slice(1));
     emitFault(context, action, nodes, `${prefix}${String(reply)}`);
@@ -70,14 +77,16 @@ export async function forget(context: StepContext, step: StepOf<'forget'>): Prom
   if (other === null || other.id === null) return skip(context, 'forget', step.other);
   const otherId = other.id;
   const senders = context.cluster.nodes.filter((node) => node !== other && running(node));
-  const outcomes = await Promise.all(senders.map(async (node) => {
-    try {
-      await command(node.host.admin, 'CLUSTER', 'FORGET', otherId);
-      return `${node.name}: OK`;
-    } catch (error) {
-      return `${node.name}: ${errorText(error)}`;
-    }
-  }));
+  const outcomes = await Promise.all(
+    senders.map(async (node) => {
+      try {
+        await command(node.host.admin, 'CLUSTER', 'FORGET', otherId);
+        return `${node.name}: OK`;
+      } catch (error) {
+        return `${node.name}: ${errorText(error)}`;
+      }
+    }),
+  );
   emitFault(context, 'forget', [other], `CLUSTER FORGET ${other.name} on ${outcomes.join('; ') || 'no node'}`);
 }
 
@@ -102,9 +111,15 @@ export async function reset(context: StepContext, step: StepOf<'reset'>): Promis
 export async function replicate(context: StepContext, step: StepOf<'replicate'>): Promise<void> {
   const node = resolveNode(context, step.target);
   const primary = resolveNode(context, step.primary);
-  if (!running(node) || primary === null || primary.id === null) return skip(context, 'replicate', `${step.target}/${step.primary}`);
+  if (!running(node) || primary === null || primary.id === null)
+    return skip(context, 'replicate', `${step.target}/${step.primary}`);
   if (!(await waitUntilKnows(node, primary.id, context.signal))) {
-    emitFault(context, 'replicate', [node], `${node.name} did not learn ${primary.name} within ${LEARN_PRIMARY_TIMEOUT_MS} ms (its MEET did not complete): not replicating`);
+    emitFault(
+      context,
+      'replicate',
+      [node],
+      `${node.name} did not learn ${primary.name} within ${LEARN_PRIMARY_TIMEOUT_MS} ms (its MEET did not complete): not replicating`,
+    );
     return;
   }
   await sendAndReport(context, 'replicate', node, [node], ['CLUSTER', 'REPLICATE', primary.id]);
@@ -167,11 +182,20 @@ export async function migrateSlots(context: StepContext, step: StepOf<'migrate_s
       keys += await migrateSlot(source, target, slot);
       moved++;
     }
-    emitFault(context, 'migrate_slots', [source, target], `${moved} slots (${keys} keys) ${source.name} -> ${target.name}`);
+    emitFault(
+      context,
+      'migrate_slots',
+      [source, target],
+      `${moved} slots (${keys} keys) ${source.name} -> ${target.name}`,
+    );
   } catch (error) {
     if (context.signal.aborted) throw error;
-    emitFault(context, 'migrate_slots', [source, target],
-      `${moved} of ${slots.length} slots (${keys} keys) ${source.name} -> ${target.name}, then: ${errorText(error)}`);
+    emitFault(
+      context,
+      'migrate_slots',
+      [source, target],
+      `${moved} of ${slots.length} slots (${keys} keys) ${source.name} -> ${target.name}, then: ${errorText(error)}`,
+    );
   }
 }
 
@@ -184,7 +208,17 @@ async function migrateSlot(source: RealNode, target: RealNode, slot: number): Pr
     const keys = (await source.host.admin.call('CLUSTER', 'GETKEYSINSLOT', s, String(MIGRATE_BATCH_KEYS))) as string[];
     if (keys.length === 0) break;
     // To the target's announced port: the migration crosses the network, faults included.
-    await source.host.admin.call('MIGRATE', target.host.host, String(target.host.ports.clientProxyPort), '', '0', String(MIGRATE_TIMEOUT_MS), 'REPLACE', 'KEYS', ...keys);
+    await source.host.admin.call(
+      'MIGRATE',
+      target.host.host,
+      String(target.host.ports.clientProxyPort),
+      '',
+      '0',
+      String(MIGRATE_TIMEOUT_MS),
+      'REPLACE',
+      'KEYS',
+      ...keys,
+    );
     moved += keys.length;
   }
   await command(target.host.admin, 'CLUSTER', 'SETSLOT', s, 'NODE', target.id!);

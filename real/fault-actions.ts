@@ -15,7 +15,11 @@ import { emitFault, errorText, resolveNode, topologyOf, type StepContext } from 
 type DownCause = 'kill' | 'terminate' | 'pause';
 
 /** SIGKILL / SIGTERM / SIGSTOP of the target; the node-down event records what it was then. */
-export async function takeDown(context: StepContext, step: StepOf<'kill' | 'terminate' | 'pause'>, node: RealNode | null): Promise<RealNode | null> {
+export async function takeDown(
+  context: StepContext,
+  step: StepOf<'kill' | 'terminate' | 'pause'>,
+  node: RealNode | null,
+): Promise<RealNode | null> {
   if (node === null || node.host.process.state !== 'running') {
     emitFault(context, step.action, [], `skipped: ${step.target} names no running node`);
     return null;
@@ -26,7 +30,8 @@ export async function takeDown(context: StepContext, step: StepOf<'kill' | 'term
   if (cause === 'pause') {
     node.host.process.pause();
   } else {
-    if (!context.keepsDataAcrossKill) context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
+    if (!context.keepsDataAcrossKill)
+      context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
     await (cause === 'kill' ? node.host.process.kill() : node.host.process.terminate());
   }
   return node;
@@ -41,14 +46,23 @@ function roleAtDown(context: StepContext, node: RealNode): { wasPrimary: boolean
   const eligibleReplicas = context.cluster.nodes
     .filter((other) => {
       const otherReport = context.observer.lastReportOf(other.name);
-      return other.host.process.state === 'running' && otherReport?.replicaOf === report.id && otherReport.replLinkUp === true;
+      return (
+        other.host.process.state === 'running' &&
+        otherReport?.replicaOf === report.id &&
+        otherReport.replLinkUp === true
+      );
     })
     .map((other) => other.name);
   return { wasPrimary: true, eligibleReplicas };
 }
 
 /** Restart (after kill/terminate) or resume (after pause) a node a fault took down. */
-export async function bringUp(context: StepContext, node: RealNode, action: 'restart' | 'resume', detail: string): Promise<void> {
+export async function bringUp(
+  context: StepContext,
+  node: RealNode,
+  action: 'restart' | 'resume',
+  detail: string,
+): Promise<void> {
   const state = node.host.process.state;
   if (state === 'running') {
     emitFault(context, action, [node], `${detail}: already running`);
@@ -82,8 +96,14 @@ export function minoritySides(context: StepContext, groups: readonly string[][])
 }
 
 /** Partition: block every directed pair between groups (one-way: only from the first group). */
-export function partition(context: StepContext, step: StepOf<'partition'>, groups: readonly string[][], faultId: number): void {
-  for (const [from, to] of blockedPairs(groups, step.oneway)) context.cluster.network.add(faultId, [from], [to], { kind: 'block' });
+export function partition(
+  context: StepContext,
+  step: StepOf<'partition'>,
+  groups: readonly string[][],
+  faultId: number,
+): void {
+  for (const [from, to] of blockedPairs(groups, step.oneway))
+    context.cluster.network.add(faultId, [from], [to], { kind: 'block' });
   const nodes = groups.flat().map((name) => context.cluster.nodeByName(name));
   const sides = groups.map((group) => `[${group.join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ');
   emitFault(context, 'partition', nodes, sides, step.durationMs);
@@ -99,7 +119,13 @@ export function addPairRule(
   const pairs = resolvePairs(step.from, step.to, topologyOf(context), context.targetRng);
   for (const [from, to] of pairs) context.cluster.network.add(faultId, [from], [to], rule);
   const nodes = nodesOfPairs(context, pairs);
-  emitFault(context, step.action, nodes, `${describeRule(rule)} on ${describePairs(pairs)}`, step.action === 'hold' ? undefined : step.durationMs);
+  emitFault(
+    context,
+    step.action,
+    nodes,
+    `${describeRule(rule)} on ${describePairs(pairs)}`,
+    step.action === 'hold' ? undefined : step.durationMs,
+  );
 }
 
 export function release(context: StepContext, step: StepOf<'release'>): void {

@@ -124,7 +124,8 @@ export async function prepareAlone(
   transaction.call('CLUSTER', 'MYID');
   if (options.configEpoch !== null) transaction.call('CLUSTER', 'SET-CONFIG-EPOCH', String(options.configEpoch));
   if (node.host.ownsAllSlots) transaction.call('CLUSTER', 'DELSLOTSRANGE', '0', '16383');
-  if (options.slots !== null) transaction.call('CLUSTER', 'ADDSLOTSRANGE', String(options.slots[0]), String(options.slots[1]));
+  if (options.slots !== null)
+    transaction.call('CLUSTER', 'ADDSLOTSRANGE', String(options.slots[0]), String(options.slots[1]));
   const replies = await transaction.exec();
   if (replies === null) throw new Error(`${node.name}: MULTI aborted`);
   for (const [error] of replies) if (error) throw error;
@@ -134,13 +135,29 @@ export async function prepareAlone(
 
 /** CLUSTER MEET through the other node's proxies (the announced ports). */
 export async function meet(node: RealNode, other: RealNode): Promise<void> {
-  await command(node.host.admin, 'CLUSTER', 'MEET', other.host.host, other.host.ports.clientProxyPort, other.host.ports.busProxyPort);
+  await command(
+    node.host.admin,
+    'CLUSTER',
+    'MEET',
+    other.host.host,
+    other.host.ports.clientProxyPort,
+    other.host.ports.busProxyPort,
+  );
 }
 
-async function replicateWhenKnown(replica: RealNode, primary: RealNode, signal: AbortSignal, deadlineMs: number): Promise<void> {
+async function replicateWhenKnown(
+  replica: RealNode,
+  primary: RealNode,
+  signal: AbortSignal,
+  deadlineMs: number,
+): Promise<void> {
   for (;;) {
     signal.throwIfAborted();
-    if (Date.now() > deadlineMs) throw new EnvironmentError(`${replica.name} did not learn its primary ${primary.name} in time`, 'the machine may be overloaded; try again');
+    if (Date.now() > deadlineMs)
+      throw new EnvironmentError(
+        `${replica.name} did not learn its primary ${primary.name} in time`,
+        'the machine may be overloaded; try again',
+      );
     const text = String(await command(replica.host.admin, 'CLUSTER', 'NODES'));
     if (knowsAsPrimary(text, primary.id!)) break;
     await delay(POLL_INTERVAL_MS);
@@ -166,7 +183,9 @@ async function waitUntilReady(
   let lastProblem = 'no poll yet';
   while (Date.now() - options.startedAtMs < options.timeoutMs) {
     options.signal?.throwIfAborted();
-    const reports = await Promise.all(nodes.map((node) => readNodeReport(node.host.admin, { hasShardId, withDigest: false })));
+    const reports = await Promise.all(
+      nodes.map((node) => readNodeReport(node.host.admin, { hasShardId, withDigest: false })),
+    );
     const problem = readinessProblem(nodes, reports, shape);
     if (problem === null) return;
     lastProblem = problem;
@@ -179,15 +198,24 @@ async function waitUntilReady(
 }
 
 /** Null when ready; otherwise what is still missing, for the error message. */
-export function readinessProblem(nodes: readonly { name: string; nodeIndex: number; id: string | null }[], reports: readonly NodeReport[], shape: ClusterShape): string | null {
+export function readinessProblem(
+  nodes: readonly { name: string; nodeIndex: number; id: string | null }[],
+  reports: readonly NodeReport[],
+  shape: ClusterShape,
+): string | null {
   const ids = nodes.map((node) => node.id!);
   const expected = [...ids].sort().join(',');
   let topology: string | null = null;
   for (const [index, report] of reports.entries()) {
     const name = nodes[index]!.name;
-    const known = report.peers.map((peer) => peer.id).sort().join(',');
+    const known = report.peers
+      .map((peer) => peer.id)
+      .sort()
+      .join(',');
     if (known !== expected) return `${name} knows ${report.peers.length} of ${ids.length} nodes`;
-    const flagged = report.peers.find((peer) => peer.flags.some((flag) => ['handshake', 'noaddr', 'fail', 'fail?'].includes(flag)));
+    const flagged = report.peers.find((peer) =>
+      peer.flags.some((flag) => ['handshake', 'noaddr', 'fail', 'fail?'].includes(flag)),
+    );
     if (flagged) return `${name} flags ${flagged.id.slice(0, 8)} ${flagged.flags.join(',')}`;
     const { primary, shard } = initialRole(nodes[index]!.nodeIndex, shape);
     if (!primary) {
@@ -206,7 +234,9 @@ export function readinessProblem(nodes: readonly { name: string; nodeIndex: numb
 /** Slot owners and roles as one node sees them, in a canonical order. */
 function topologyKey(report: NodeReport): string {
   return report.peers
-    .map((peer) => `${peer.id}:${peer.role}:${peer.replicaOf ?? '-'}:${peer.slots.map(([a, b]) => `${a}-${b}`).join('+')}`)
+    .map(
+      (peer) => `${peer.id}:${peer.role}:${peer.replicaOf ?? '-'}:${peer.slots.map(([a, b]) => `${a}-${b}`).join('+')}`,
+    )
     .sort()
     .join(' ');
 }

@@ -34,7 +34,13 @@ export function parseLogLine(line: string): LogLine | null {
   const month = MONTHS.indexOf(match[2]!);
   if (month < 0) return null;
   const wallMs = new Date(
-    Number(match[3]), month, Number(match[1]), Number(match[4]), Number(match[5]), Number(match[6]), Number(match[7]),
+    Number(match[3]),
+    month,
+    Number(match[1]),
+    Number(match[4]),
+    Number(match[5]),
+    Number(match[6]),
+    Number(match[7]),
   ).getTime();
   return { wallMs, message: match[8]! };
 }
@@ -57,7 +63,15 @@ export class LogInterpreter {
   interpret(message: string): Array<ObservedEvent> {
     let match = VOTE.exec(message);
     if (match) {
-      return [{ kind: 'vote-granted', atMs: 0, voter: this.nodeName, candidate: this.nameOf(match[1]!), epoch: Number(match[2]) }];
+      return [
+        {
+          kind: 'vote-granted',
+          atMs: 0,
+          voter: this.nodeName,
+          candidate: this.nameOf(match[1]!),
+          epoch: Number(match[2]),
+        },
+      ];
     }
     match = ELECTION_STARTED.exec(message);
     if (match) {
@@ -128,7 +142,8 @@ export class LogFollower {
     for (const raw of lines) {
       const parsed = parseLogLine(raw);
       if (parsed === null) continue;
-      for (const event of this.interpreter.interpret(parsed.message)) out.push({ wallMs: parsed.wallMs, event, line: raw });
+      for (const event of this.interpreter.interpret(parsed.message))
+        out.push({ wallMs: parsed.wallMs, event, line: raw });
     }
     return out;
   }

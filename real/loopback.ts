@@ -43,12 +43,14 @@ export function findFreePort(host: string): Promise<number> {
     const probe = createServer();
     probe.unref();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new EnvironmentError(
-        `cannot bind a port on ${host}: ${error.code ?? error.message}`,
-        error.code === 'EADDRNOTAVAIL'
-          ? `the loopback interface does not accept ${host}; on Linux all of 127.0.0.0/8 is local by default`
-          : 'free some ports or check the loopback interface',
-      ));
+      reject(
+        new EnvironmentError(
+          `cannot bind a port on ${host}: ${error.code ?? error.message}`,
+          error.code === 'EADDRNOTAVAIL'
+            ? `the loopback interface does not accept ${host}; on Linux all of 127.0.0.0/8 is local by default`
+            : 'free some ports or check the loopback interface',
+        ),
+      );
     });
     probe.listen(0, host, () => {
       const address = probe.address();

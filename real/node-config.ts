@@ -29,9 +29,23 @@ export interface NodeConfigInput {
 
 /** Keys busfuzz owns: the proxy and the source-address identification depend on them. */
 const RESERVED_KEYS = new Set([
-  'bind', 'port', 'cluster-port', 'bind-source-addr', 'cluster-enabled', 'cluster-config-file',
-  'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'dir', 'logfile',
-  'daemonize', 'pidfile', 'unixsocket', 'tls-port', 'tls-cluster', 'tls-replication',
+  'bind',
+  'port',
+  'cluster-port',
+  'bind-source-addr',
+  'cluster-enabled',
+  'cluster-config-file',
+  'cluster-announce-ip',
+  'cluster-announce-port',
+  'cluster-announce-bus-port',
+  'dir',
+  'logfile',
+  'daemonize',
+  'pidfile',
+  'unixsocket',
+  'tls-port',
+  'tls-cluster',
+  'tls-replication',
 ]);
 
 export function buildNodeConfig(input: NodeConfigInput): string {

@@ -66,7 +66,14 @@ export class NodeHost {
    * Starts proxies and server on `host`; resolves once the server answers PING. On failure
    * everything it opened is closed again before the error propagates.
    */
-  static async start(input: { label: string; host: string; folder: string; server: FoundServer; cluster: ClusterConfig; held: boolean }): Promise<NodeHost> {
+  static async start(input: {
+    label: string;
+    host: string;
+    folder: string;
+    server: FoundServer;
+    cluster: ClusterConfig;
+    held: boolean;
+  }): Promise<NodeHost> {
     const { host, folder, server, cluster } = input;
     const busProxy = new NodeProxy({ host, bus: true });
     const clientProxy = new NodeProxy({ host, bus: false });
@@ -78,7 +85,13 @@ export class NodeHost {
         busProxy.upstreamPort = ports.busPort;
         clientProxy.upstreamPort = ports.clientPort;
         writeFileSync(join(folder, 'server.conf'), buildNodeConfig({ host, ports, folder, cluster, server }));
-        const process = new ServerProcess({ name: input.label, binary: server.binary, folder, host, clientPort: ports.clientPort });
+        const process = new ServerProcess({
+          name: input.label,
+          binary: server.binary,
+          folder,
+          host,
+          clientPort: ports.clientPort,
+        });
         try {
           await process.start();
         } catch (error) {

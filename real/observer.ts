@@ -50,7 +50,10 @@ export class Observer {
     const base = { name: node.name, createdShard: node.createdShard, process };
     if (process !== 'running') return { ...base, report: null };
     try {
-      const report = await readNodeReport(node.host.admin, { hasShardId: this.cluster.server.flavor === 'valkey', withDigest });
+      const report = await readNodeReport(node.host.admin, {
+        hasShardId: this.cluster.server.flavor === 'valkey',
+        withDigest,
+      });
       // The process may have been paused or killed while we waited for the reply.
       if (node.host.process.state !== 'running') return { ...base, process: node.host.process.state, report: null };
       this.cluster.setId(node, report.id);
@@ -68,8 +71,15 @@ export class Observer {
     if (this.lastStateKeys.get(nodeName) === key) return null;
     this.lastStateKeys.set(nodeName, key);
     return {
-      kind: 'node-state', atMs, node: nodeName, id: report.id, role: report.role, primary,
-      currentEpoch: report.currentEpoch, configEpoch: report.configEpoch, slotCount,
+      kind: 'node-state',
+      atMs,
+      node: nodeName,
+      id: report.id,
+      role: report.role,
+      primary,
+      currentEpoch: report.currentEpoch,
+      configEpoch: report.configEpoch,
+      slotCount,
     };
   }
 }

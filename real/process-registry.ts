@@ -37,14 +37,17 @@ export function registerChild(child: ChildProcess): void {
   tellReaper(`+${pid}`);
   const pidFile = process.env[PID_FILE_ENV];
   if (pidFile) appendFileSync(pidFile, `${pid}\n`);
-  exits.set(pid, new Promise((resolveExit) => {
-    child.once('exit', () => {
-      live.delete(pid);
-      exits.delete(pid);
-      tellReaper(`-${pid}`);
-      resolveExit();
-    });
-  }));
+  exits.set(
+    pid,
+    new Promise((resolveExit) => {
+      child.once('exit', () => {
+        live.delete(pid);
+        exits.delete(pid);
+        tellReaper(`-${pid}`);
+        resolveExit();
+      });
+    }),
+  );
 }
 
 /**

@@ -63,7 +63,9 @@ class StopRun extends Error {}
  * convergence would pass over it. A node that says nothing does not say cluster_state ok.
  */
 function unresponsiveFinding(view: ClusterView): Finding | null {
-  const silent = view.nodes.filter((node) => node.process === 'running' && node.report === null).map((node) => node.name);
+  const silent = view.nodes
+    .filter((node) => node.process === 'running' && node.report === null)
+    .map((node) => node.name);
   if (silent.length === 0) return null;
   return finding(
     'cluster-state-ok',
@@ -136,11 +138,17 @@ export class RealRun {
 
   private async runPhases(): Promise<void> {
     try {
-      this.formation = await formCluster(this.cluster, this.scenario.cluster, { timeoutMs: FORMATION_TIMEOUT_MS, signal: this.controller.signal });
+      this.formation = await formCluster(this.cluster, this.scenario.cluster, {
+        timeoutMs: FORMATION_TIMEOUT_MS,
+        signal: this.controller.signal,
+      });
       this.readyAtWallMs = Date.now();
       if (this.recorder !== null) this.recorder.readyAtWallMs = this.readyAtWallMs;
       this.trace.note(0, `ready: ${this.cluster.nodes.length} nodes formed in ${this.formation.readyMs} ms`);
-      const misordered = Steerer.idOrderMismatch(this.input.options.steering, (name) => this.cluster.nodes.find((node) => node.name === name)?.id ?? null);
+      const misordered = Steerer.idOrderMismatch(
+        this.input.options.steering,
+        (name) => this.cluster.nodes.find((node) => node.name === name)?.id ?? null,
+      );
       if (misordered !== null) {
         // Confirm forms the cluster again: random ids decide a collision the simulator decided otherwise.
         this.trace.note(0, `steering: ${misordered}`);
@@ -165,16 +173,28 @@ export class RealRun {
     await this.pollOnce(false);
     if (this.scenario.workload !== null) {
       const waitTimeoutMs = Math.min(this.scenario.cluster.nodeTimeoutMs, 1000);
-      this.workload = new WorkloadClient(this.cluster, this.scenario.workload, rngFor(this.scenario.seed).fork('workload'), {
-        nowMs: () => this.nowMs(),
-        emit: (event) => this.emit(event),
-        nameOfId: (id) => this.observer.nameOfId(id),
-        holdersOf: (name) => this.holdersOf(name),
-        unreadable: (key, message) => this.setViolation(finding(
-          'acked-writes-durable', 'read=unavailable',
-          `${message}: the acknowledged key ${key} could not be read after the cluster converged`, [],
-        ), this.nowMs()),
-      }, waitTimeoutMs);
+      this.workload = new WorkloadClient(
+        this.cluster,
+        this.scenario.workload,
+        rngFor(this.scenario.seed).fork('workload'),
+        {
+          nowMs: () => this.nowMs(),
+          emit: (event) => this.emit(event),
+          nameOfId: (id) => this.observer.nameOfId(id),
+          holdersOf: (name) => this.holdersOf(name),
+          unreadable: (key, message) =>
+            this.setViolation(
+              finding(
+                'acked-writes-durable',
+                'read=unavailable',
+                `${message}: the acknowledged key ${key} could not be read after the cluster converged`,
+                [],
+              ),
+              this.nowMs(),
+            ),
+        },
+        waitTimeoutMs,
+      );
       this.workload.start();
     }
     this.pollLoop = this.pollForever();
@@ -191,9 +211,16 @@ export class RealRun {
     const clock = new PlanClock(0);
     let previousEndMs = 0;
     const steering = this.input.options.steering;
-    const steerer = steering === undefined
-      ? null
-      : new Steerer(steering, this.cluster.network, this.plan.phases, (line) => this.trace.note(this.nowMs(), line), this.controller.signal);
+    const steerer =
+      steering === undefined
+        ? null
+        : new Steerer(
+            steering,
+            this.cluster.network,
+            this.plan.phases,
+            (line) => this.trace.note(this.nowMs(), line),
+            this.controller.signal,
+          );
     for (const [index, phase] of this.plan.phases.entries()) {
       // Late only because the step before it took time: a few ms of timer jitter move nothing.
       if (previousEndMs > clock.dueMs(phase.atMs)) clock.ranLate(phase.atMs, previousEndMs);
@@ -221,9 +248,13 @@ export class RealRun {
     // confirm: the simulator's first convergence check comes a settle time after the heal (a
     // check at once may pass before a late election breaks it); the safety checks go on meanwhile.
     // Moved by as much as a gate held a phase back, so the check keeps its distance from it.
-    const settleMs = (this.input.options.steering?.settleMs ?? 0) + (this.input.options.steering?.settleMs ? this.steeredLateMs : 0);
+    const settleMs =
+      (this.input.options.steering?.settleMs ?? 0) + (this.input.options.steering?.settleMs ? this.steeredLateMs : 0);
     if (settleMs > 0) {
-      this.trace.note(this.nowMs(), `steering: first convergence check ${settleMs} ms after the heal, as in the simulator`);
+      this.trace.note(
+        this.nowMs(),
+        `steering: first convergence check ${settleMs} ms after the heal, as in the simulator`,
+      );
       await this.sleep(settleMs);
     }
     // From here the convergence loop polls; the background loop would only double the load.
@@ -251,7 +282,9 @@ export class RealRun {
     let found: Finding | null = null;
     for (;;) {
       await this.pollOnce(withDigest);
-      found = checkConvergence({ scenario: this.scenario, views: this.views, events: this.events }) ?? unresponsiveFinding(this.views.at(-1)!);
+      found =
+        checkConvergence({ scenario: this.scenario, views: this.views, events: this.events }) ??
+        unresponsiveFinding(this.views.at(-1)!);
       if (found === null || this.nowMs() >= deadlineMs) return found;
       await this.sleep(POLL_INTERVAL_MS);
     }
@@ -380,7 +413,9 @@ export class RealRun {
   private holdersOf(primaryName: string): string[] {
     const report = this.observer.lastReportOf(primaryName);
     if (report === undefined) return [primaryName];
-    const replicas = report.peers.filter((peer) => peer.replicaOf === report.id).map((peer) => this.observer.nameOfId(peer.id));
+    const replicas = report.peers
+      .filter((peer) => peer.replicaOf === report.id)
+      .map((peer) => this.observer.nameOfId(peer.id));
     return [primaryName, ...replicas];
   }
 
@@ -416,15 +451,21 @@ export class RealRun {
     if (this.violation !== null) {
       return join(base, crashFileName(this.violation.fingerprint, this.scenario.seed).replace(/\.json$/, ''));
     }
-    if (this.input.options.keepFiles) return join(base, `run-${this.scenario.scenarioId}-${this.scenario.seed}-${Date.now()}`);
+    if (this.input.options.keepFiles)
+      return join(base, `run-${this.scenario.scenarioId}-${this.scenario.seed}-${Date.now()}`);
     return undefined;
   }
 
   private result(artifactsDir: string | null): RunResult {
     // The step bound (polls + phases) ends a run before the convergence checks answered: no verdict.
-    const verdict: Verdict = this.violation !== null ? 'violation'
-      : this.stopReason === 'aborted' || this.stopReason === 'steering' ? 'aborted'
-      : this.stopReason === 'max-steps' ? 'inconclusive' : 'pass';
+    const verdict: Verdict =
+      this.violation !== null
+        ? 'violation'
+        : this.stopReason === 'aborted' || this.stopReason === 'steering'
+          ? 'aborted'
+          : this.stopReason === 'max-steps'
+            ? 'inconclusive'
+            : 'pass';
     const counters = this.cluster.counters;
     return {
       scenarioId: this.scenario.scenarioId,

@@ -4,7 +4,15 @@
  * sees its peers at each poll (CLUSTER NODES flags), and every bus message the proxy's frame
  * parser cut out, with the time the proxy read it and the time it passed it on.
  */
-import { BELIEF_FAIL, BELIEF_HANDSHAKE, BELIEF_PFAIL, BELIEF_PRIMARY, MARK_DROPPED, MARK_WAITED, RecordBuilder } from '../core/report/record.ts';
+import {
+  BELIEF_FAIL,
+  BELIEF_HANDSHAKE,
+  BELIEF_PFAIL,
+  BELIEF_PRIMARY,
+  MARK_DROPPED,
+  MARK_WAITED,
+  RecordBuilder,
+} from '../core/report/record.ts';
 import type { ClusterView } from '../core/view.ts';
 import type { FrameTap } from './proxy/lane.ts';
 
@@ -18,7 +26,15 @@ export class RealRecorder {
     // Formation's traffic (before the scenario's clock starts) is not drawn.
     if (this.readyAtWallMs === 0) return;
     const mark = outcome === 'dropped' ? MARK_DROPPED : outcome === 'stalled' ? MARK_WAITED : 0;
-    this.builder.message(readWallMs - this.readyAtWallMs, passedWallMs - this.readyAtWallMs, this.builder.node(from), this.builder.node(to), this.builder.messageType(type), mark, -1);
+    this.builder.message(
+      readWallMs - this.readyAtWallMs,
+      passedWallMs - this.readyAtWallMs,
+      this.builder.node(from),
+      this.builder.node(to),
+      this.builder.messageType(type),
+      mark,
+      -1,
+    );
   };
 
   /** How each node that answered sees every peer, at this poll (recorded where it changed). */
@@ -30,10 +46,11 @@ export class RealRecorder {
       for (const peer of report.peers) {
         if (peer.flags.includes('myself')) continue;
         const flags = peer.flags;
-        const code = (flags.includes('fail?') ? BELIEF_PFAIL : 0)
-          | (flags.includes('fail') ? BELIEF_FAIL : 0)
-          | (flags.includes('handshake') || flags.includes('noaddr') ? BELIEF_HANDSHAKE : 0)
-          | (peer.role === 'primary' ? BELIEF_PRIMARY : 0);
+        const code =
+          (flags.includes('fail?') ? BELIEF_PFAIL : 0) |
+          (flags.includes('fail') ? BELIEF_FAIL : 0) |
+          (flags.includes('handshake') || flags.includes('noaddr') ? BELIEF_HANDSHAKE : 0) |
+          (peer.role === 'primary' ? BELIEF_PRIMARY : 0);
         this.builder.belief(view.atMs, observer, this.builder.node(nameOfId(peer.id)), code);
       }
     }

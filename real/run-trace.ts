@@ -45,6 +45,8 @@ export class RunTrace {
 
 export function formatEvent(event: ObservedEvent): string {
   const { atMs, kind, ...rest } = event;
-  const fields = Object.entries(rest).map(([key, value]) => `${key}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`);
+  const fields = Object.entries(rest).map(
+    ([key, value]) => `${key}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`,
+  );
   return `${atMs}ms ${kind}${fields.length > 0 ? ` ${fields.join(' ')}` : ''}`;
 }

@@ -46,16 +46,29 @@ export function findServer(options: { valkeyServer?: string; env?: NodeJS.Proces
 export function describeServer(binary: string): FoundServer {
   let output: string;
   try {
-    output = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    output = execFileSync(binary, ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
-    throw new EnvironmentError(`'${binary} --version' failed: ${(error as Error).message.split('\n')[0]}`, INSTALL_HINT);
+    throw new EnvironmentError(
+      `'${binary} --version' failed: ${(error as Error).message.split('\n')[0]}`,
+      INSTALL_HINT,
+    );
   }
   const version = parseServerVersion(output);
   if (version === null) {
-    throw new EnvironmentError(`'${binary}' does not look like valkey-server or redis-server ('--version' says: ${output.trim().split('\n')[0]})`, INSTALL_HINT);
+    throw new EnvironmentError(
+      `'${binary}' does not look like valkey-server or redis-server ('--version' says: ${output.trim().split('\n')[0]})`,
+      INSTALL_HINT,
+    );
   }
   if (version.major < MINIMUM_MAJOR) {
-    throw new EnvironmentError(`'${binary}' is ${version.flavor} ${version.version}; busfuzz needs 7.0 or newer`, INSTALL_HINT);
+    throw new EnvironmentError(
+      `'${binary}' is ${version.flavor} ${version.version}; busfuzz needs 7.0 or newer`,
+      INSTALL_HINT,
+    );
   }
   return { binary, ...version };
 }

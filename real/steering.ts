@@ -30,7 +30,8 @@ export class Steerer {
     const rng = rngFor(steering.seed).fork('confirm-jitter');
     let last = 0;
     this.offsets = phases.map((phase) => {
-      const moved = steering.jitterMs > 0 ? phase.atMs + Math.round((rng.float() * 2 - 1) * steering.jitterMs) : phase.atMs;
+      const moved =
+        steering.jitterMs > 0 ? phase.atMs + Math.round((rng.float() * 2 - 1) * steering.jitterMs) : phase.atMs;
       last = Math.max(last, moved, 0);
       return last - phase.atMs;
     });
@@ -43,7 +44,8 @@ export class Steerer {
       const lower = idOf(rule.lower);
       const higher = idOf(rule.higher);
       // Byte order of lowercase hex ids, as memcmp in clusterHandleConfigEpochCollision.
-      if (lower !== null && higher !== null && lower > higher) return `id of ${rule.lower} (${lower.slice(0, 8)}) sorts after ${rule.higher}'s (${higher.slice(0, 8)})`;
+      if (lower !== null && higher !== null && lower > higher)
+        return `id of ${rule.lower} (${lower.slice(0, 8)}) sorts after ${rule.higher}'s (${higher.slice(0, 8)})`;
     }
     return null;
   }
@@ -60,7 +62,14 @@ export class Steerer {
     }
     for (const rule of this.steering.rules) {
       if (rule.kind === 'gate' && rule.phase === index) {
-        await this.waitFor(rule.from, rule.to, this.marks.get(index - 1), undefined, rule.maxWaitMs, `gate of phase ${index} on ${rule.from}->${rule.to.join(',')}`);
+        await this.waitFor(
+          rule.from,
+          rule.to,
+          this.marks.get(index - 1),
+          undefined,
+          rule.maxWaitMs,
+          `gate of phase ${index} on ${rule.from}->${rule.to.join(',')}`,
+        );
       }
     }
   }
@@ -77,34 +86,50 @@ export class Steerer {
       if (rule.kind !== 'hold') return;
       if (rule.endPhase === index) ending.push(this.endHold(rule, ruleIndex, index));
       else if (rule.startPhase === index) {
-        this.network.add(holdFaultId(ruleIndex), [rule.from], rule.to, { kind: 'hold', ...(rule.types === undefined ? {} : { types: rule.types }) });
-        this.note(`steering: hold ${rule.from}->${rule.to.join(',')}${rule.types === undefined ? '' : ` (${rule.types.join('/')})`}`);
+        this.network.add(holdFaultId(ruleIndex), [rule.from], rule.to, {
+          kind: 'hold',
+          ...(rule.types === undefined ? {} : { types: rule.types }),
+        });
+        this.note(
+          `steering: hold ${rule.from}->${rule.to.join(',')}${rule.types === undefined ? '' : ` (${rule.types.join('/')})`}`,
+        );
       }
     });
     await Promise.all(ending);
     this.steering.rules.forEach((rule, ruleIndex) => {
       // In the background while the plan goes on; they end with the run's signal at the latest.
-      if (rule.kind === 'hold-until-election' && rule.startPhase === index) this.background(this.holdUntilElection(rule, ruleIndex));
+      if (rule.kind === 'hold-until-election' && rule.startPhase === index)
+        this.background(this.holdUntilElection(rule, ruleIndex));
       if (rule.kind === 'gate-after-win' && rule.since === index) this.background(this.watchWin(rule, ruleIndex));
     });
   }
 
   /** Holds from → to while the plan goes on, until the winner has its votes after the election phase. */
-  private async holdUntilElection(rule: Extract<SteeringRule, { kind: 'hold-until-election' }>, ruleIndex: number): Promise<void> {
+  private async holdUntilElection(
+    rule: Extract<SteeringRule, { kind: 'hold-until-election' }>,
+    ruleIndex: number,
+  ): Promise<void> {
     const authAcks = () => {
       let total = 0;
-      for (const [key, count] of this.network.deliveryCounts()) if (key.endsWith(`>${rule.winner}>auth-ack`)) total += count;
+      for (const [key, count] of this.network.deliveryCounts())
+        if (key.endsWith(`>${rule.winner}>auth-ack`)) total += count;
       return total;
     };
     this.network.add(holdFaultId(ruleIndex), [rule.from], rule.to, { kind: 'hold' });
-    this.note(`steering: hold ${rule.from}->${rule.to.join(',')} until ${rule.winner} has ${rule.acks} votes after phase ${rule.electionPhase}`);
+    this.note(
+      `steering: hold ${rule.from}->${rule.to.join(',')} until ${rule.winner} has ${rule.acks} votes after phase ${rule.electionPhase}`,
+    );
     const heldSinceMs = Date.now();
-    while (!this.applied.has(rule.electionPhase) && !this.signal.aborted && Date.now() - heldSinceMs < 60_000) await sleep(POLL_MS * 10);
+    while (!this.applied.has(rule.electionPhase) && !this.signal.aborted && Date.now() - heldSinceMs < 60_000)
+      await sleep(POLL_MS * 10);
     const before = authAcks();
     const startedMs = Date.now();
-    while (authAcks() - before < rule.acks && Date.now() - startedMs < rule.maxWaitMs && !this.signal.aborted) await sleep(POLL_MS);
+    while (authAcks() - before < rule.acks && Date.now() - startedMs < rule.maxWaitMs && !this.signal.aborted)
+      await sleep(POLL_MS);
     this.network.removeFault(holdFaultId(ruleIndex));
-    this.note(`steering: released ${rule.from}->${rule.to.join(',')} after ${Date.now() - heldSinceMs} ms (${authAcks() - before} votes for ${rule.winner})`);
+    this.note(
+      `steering: released ${rule.from}->${rule.to.join(',')} after ${Date.now() - heldSinceMs} ms (${authAcks() - before} votes for ${rule.winner})`,
+    );
   }
 
   /** A watcher's failure (a trace callback that threw) is noted, never an unhandled rejection. */
@@ -124,12 +149,14 @@ export class Steerer {
   private async watchWin(rule: Extract<SteeringRule, { kind: 'gate-after-win' }>, ruleIndex: number): Promise<void> {
     const acks = () => {
       let total = 0;
-      for (const [key, count] of this.network.deliveryCounts()) if (key.endsWith(`>${rule.winner}>auth-ack`)) total += count;
+      for (const [key, count] of this.network.deliveryCounts())
+        if (key.endsWith(`>${rule.winner}>auth-ack`)) total += count;
       return total;
     };
     const before = acks();
     const startedMs = Date.now();
-    while (acks() - before < rule.acks && !this.signal.aborted && Date.now() - startedMs < 120_000) await sleep(POLL_MS * 5);
+    while (acks() - before < rule.acks && !this.signal.aborted && Date.now() - startedMs < 120_000)
+      await sleep(POLL_MS * 5);
     if (acks() - before >= rule.acks) this.wins.set(ruleIndex, Date.now());
   }
 
@@ -139,11 +166,15 @@ export class Steerer {
     for (;;) {
       const wonAtMs = this.wins.get(ruleIndex);
       if (wonAtMs !== undefined && Date.now() - wonAtMs >= rule.afterMs) {
-        this.note(`steering: phase ${rule.phase} ${Date.now() - wonAtMs} ms after ${rule.winner}'s win (waited ${Date.now() - startedMs} ms)`);
+        this.note(
+          `steering: phase ${rule.phase} ${Date.now() - wonAtMs} ms after ${rule.winner}'s win (waited ${Date.now() - startedMs} ms)`,
+        );
         return;
       }
       if (Date.now() - startedMs >= rule.maxWaitMs || this.signal.aborted) {
-        this.note(`steering: phase ${rule.phase} gave up waiting for ${rule.afterMs} ms after ${rule.winner}'s win (${wonAtMs === undefined ? 'no win seen' : `${Date.now() - wonAtMs} ms since it`})`);
+        this.note(
+          `steering: phase ${rule.phase} gave up waiting for ${rule.afterMs} ms after ${rule.winner}'s win (${wonAtMs === undefined ? 'no win seen' : `${Date.now() - wonAtMs} ms since it`})`,
+        );
         return;
       }
       await sleep(POLL_MS * 5);
@@ -158,7 +189,14 @@ export class Steerer {
       return;
     }
     if (rule.afterTypes !== undefined) {
-      await this.waitFor(rule.from, rule.to, this.marks.get(index), rule.afterTypes, rule.maxWaitMs ?? 1000, `release of ${rule.from}->${rule.to.join(',')} after ${rule.afterTypes.join('/')}`);
+      await this.waitFor(
+        rule.from,
+        rule.to,
+        this.marks.get(index),
+        rule.afterTypes,
+        rule.maxWaitMs ?? 1000,
+        `release of ${rule.from}->${rule.to.join(',')} after ${rule.afterTypes.join('/')}`,
+      );
       if ((rule.delayMs ?? 0) > 0) await sleep(rule.delayMs!);
     }
     this.network.removeFault(holdFaultId(ruleIndex));
@@ -166,10 +204,19 @@ export class Steerer {
   }
 
   /** Waits until each of `to` got a message from `from` (of `types`) beyond `mark`, or `maxWaitMs`. */
-  private async waitFor(from: string, to: readonly string[], mark: Map<string, number> | undefined, types: readonly string[] | undefined, maxWaitMs: number, what: string): Promise<void> {
+  private async waitFor(
+    from: string,
+    to: readonly string[],
+    mark: Map<string, number> | undefined,
+    types: readonly string[] | undefined,
+    maxWaitMs: number,
+    what: string,
+  ): Promise<void> {
     const startedMs = Date.now();
     const counted = (counts: Map<string, number> | undefined, name: string) =>
-      types === undefined ? counts?.get(`${from}>${name}`) ?? 0 : types.reduce((sum, type) => sum + (counts?.get(`${from}>${name}>${type}`) ?? 0), 0);
+      types === undefined
+        ? (counts?.get(`${from}>${name}`) ?? 0)
+        : types.reduce((sum, type) => sum + (counts?.get(`${from}>${name}>${type}`) ?? 0), 0);
     for (;;) {
       const now = this.network.deliveryCounts();
       const missing = to.filter((name) => counted(now, name) <= counted(mark, name));

@@ -26,7 +26,11 @@ export interface StepContext {
 }
 
 export function topologyOf(context: StepContext): TopologyEntry[] {
-  return buildTopology(context.cluster.nodes, (name) => context.observer.lastReportOf(name), context.scenario.cluster.numShards);
+  return buildTopology(
+    context.cluster.nodes,
+    (name) => context.observer.lastReportOf(name),
+    context.scenario.cluster.numShards,
+  );
 }
 
 /** The node a target names now, or null. */
@@ -36,9 +40,22 @@ export function resolveNode(context: StepContext, target: Target): RealNode | nu
 }
 
 /** A 'fault' event: what the runner did, to which nodes, in words. */
-export function emitFault(context: StepContext, action: string, nodes: readonly RealNode[], detail: string, durationMs?: number): void {
+export function emitFault(
+  context: StepContext,
+  action: string,
+  nodes: readonly RealNode[],
+  detail: string,
+  durationMs?: number,
+): void {
   const atMs = context.nowMs();
-  context.emit({ kind: 'fault', atMs, action, nodes: nodes.map((node) => node.name), detail, ...(durationMs === undefined ? {} : { untilMs: atMs + durationMs }) });
+  context.emit({
+    kind: 'fault',
+    atMs,
+    action,
+    nodes: nodes.map((node) => node.name),
+    detail,
+    ...(durationMs === undefined ? {} : { untilMs: atMs + durationMs }),
+  });
 }
 
 /** A command's error as one short line for a fault event's detail. */

@@ -78,7 +78,9 @@ export class StepRunner {
         return;
       case 'drop':
         faults.addPairRule(context, step, faultId, {
-          kind: 'drop', probability: step.probability, ...(step.types === undefined ? {} : { types: step.types }),
+          kind: 'drop',
+          probability: step.probability,
+          ...(step.types === undefined ? {} : { types: step.types }),
         });
         this.records.set(faultId, { kind: 'network', isolated: [] });
         return;
@@ -119,7 +121,12 @@ export class StepRunner {
 
   private async end(step: Step, faultId: number, record: FaultRecord): Promise<void> {
     if (record.kind === 'process') {
-      await faults.bringUp(this.context, record.node, step.action === 'pause' ? 'resume' : 'restart', `end of ${step.action}`);
+      await faults.bringUp(
+        this.context,
+        record.node,
+        step.action === 'pause' ? 'resume' : 'restart',
+        `end of ${step.action}`,
+      );
       return;
     }
     this.context.cluster.network.removeFault(faultId);

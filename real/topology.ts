@@ -19,7 +19,8 @@ export function buildTopology(
   const shardOfId = new Map<string, number | null>();
   for (const node of nodes) {
     const report = reportOf(node.name);
-    if (report !== undefined && report.role === 'primary') shardOfId.set(report.id, shardOfSlots(report.slots, numShards));
+    if (report !== undefined && report.role === 'primary')
+      shardOfId.set(report.id, shardOfSlots(report.slots, numShards));
   }
   const entries: TopologyEntry[] = nodes.map((node) => {
     const report = reportOf(node.name);

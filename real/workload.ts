@@ -155,8 +155,13 @@ export class WorkloadClient {
       this.ackedKeys.add(key);
       this.lastAcked.set(key, Math.max(seq, this.lastAcked.get(key) ?? 0));
       this.hooks.emit({
-        kind: 'write-acked', atMs: this.hooks.nowMs(), key, seq, node,
-        holders: this.hooks.holdersOf(node), copies: 1 + replicasReached,
+        kind: 'write-acked',
+        atMs: this.hooks.nowMs(),
+        key,
+        seq,
+        node,
+        holders: this.hooks.holdersOf(node),
+        copies: 1 + replicasReached,
       });
     } catch {
       this.counts.failed++;
@@ -190,7 +195,10 @@ export class WorkloadClient {
         const seq = number !== null && Number.isInteger(number) ? number : null;
         if (seq === null || seq < (this.lastAcked.get(key) ?? 0)) this.counts.lost++;
         this.hooks.emit({
-          kind: 'read-back', atMs: this.hooks.nowMs(), key, seq,
+          kind: 'read-back',
+          atMs: this.hooks.nowMs(),
+          key,
+          seq,
           node: this.hooks.nameOfId(String(replies[1]![1])),
         });
         return;

@@ -13,8 +13,11 @@ try {
 }
 const passed = report.numPassedTests ?? 0;
 // A file that failed to load has no test results of its own: count it as one failure.
-const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0);
-for (const file of brokenFiles) console.log(`busfuzz: test file failed to load: ${file.name}: ${(file.message ?? '').split('\n')[0]}`);
+const brokenFiles = (report.testResults ?? []).filter(
+  (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
+);
+for (const file of brokenFiles)
+  console.log(`busfuzz: test file failed to load: ${file.name}: ${(file.message ?? '').split('\n')[0]}`);
 const failed = (report.numFailedTests ?? 0) + (typecheckFailed === '1' ? 1 : 0) + brokenFiles.length;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

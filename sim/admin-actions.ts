@@ -75,7 +75,8 @@ export class AdminActions {
     }
     const error = this.world.command(node, (server) => valkey.clusterReset(server, step.hard)) ?? null;
     this.emit('reset', [node], outcome(error));
-    if (error === null) this.world.emit({ kind: 'data-lost', atMs: this.world.clockMs, node: this.name(node), cause: 'reset' });
+    if (error === null)
+      this.world.emit({ kind: 'data-lost', atMs: this.world.clockMs, node: this.name(node), cause: 'reset' });
   }
 
   /**
@@ -96,7 +97,12 @@ export class AdminActions {
     this.begin();
     this.untilKnows(node, identity, this.world.nowMs + LEARN_PRIMARY_TIMEOUT_MS, (known) => {
       if (known) issue();
-      else this.emit('replicate', [node], `${this.name(node)} did not learn ${this.name(primary)} within ${LEARN_PRIMARY_TIMEOUT_MS} ms (its MEET did not complete): not replicating`);
+      else
+        this.emit(
+          'replicate',
+          [node],
+          `${this.name(node)} did not learn ${this.name(primary)} within ${LEARN_PRIMARY_TIMEOUT_MS} ms (its MEET did not complete): not replicating`,
+        );
       this.end();
     });
   }
@@ -112,18 +118,27 @@ export class AdminActions {
       this.emit('add_node', [node], `${this.name(node)} ${detail}`);
       this.end();
     };
-    this.whenRunning(node, () => {
-      world.command(node, (server) => valkey.meet(server, introducer.index));
-      if (step.shard === undefined) return joined(`joined as an empty primary via ${introducer.name}`);
-      const primary = this.context.resolve(`shard-${step.shard}-primary`);
-      const identity = primary < 0 ? -1 : this.identityOf(primary);
-      if (identity < 0) return joined(`joined; shard ${step.shard} has no primary to replicate`);
-      this.untilKnows(node, identity, world.nowMs + LEARN_PRIMARY_TIMEOUT_MS, (known) => {
-        if (!known) return joined(`joined shard ${step.shard}: did not learn ${this.name(primary)} within ${LEARN_PRIMARY_TIMEOUT_MS} ms`);
-        const error = world.command(node, (server) => valkey.replicate(server, identity));
-        joined(`joined shard ${step.shard}: REPLICATE ${this.name(primary)}: ${error === null ? 'OK' : outcome(error ?? 'not running')}`);
-      });
-    }, () => joined('did not start'));
+    this.whenRunning(
+      node,
+      () => {
+        world.command(node, (server) => valkey.meet(server, introducer.index));
+        if (step.shard === undefined) return joined(`joined as an empty primary via ${introducer.name}`);
+        const primary = this.context.resolve(`shard-${step.shard}-primary`);
+        const identity = primary < 0 ? -1 : this.identityOf(primary);
+        if (identity < 0) return joined(`joined; shard ${step.shard} has no primary to replicate`);
+        this.untilKnows(node, identity, world.nowMs + LEARN_PRIMARY_TIMEOUT_MS, (known) => {
+          if (!known)
+            return joined(
+              `joined shard ${step.shard}: did not learn ${this.name(primary)} within ${LEARN_PRIMARY_TIMEOUT_MS} ms`,
+            );
+          const error = world.command(node, (server) => valkey.replicate(server, identity));
+          joined(
+            `joined shard ${step.shard}: REPLICATE ${this.name(primary)}: ${error === null ? 'OK' : outcome(error ?? 'not running')}`,
+          );
+        });
+      },
+      () => joined('did not start'),
+    );
   }
 
   migrateSlots(step: StepOf<'migrate_slots'>): void {
@@ -166,23 +181,38 @@ export class AdminActions {
 
   // --- one slot ------------------------------------------------------------------------------
 
-  private migrateSlot(source: number, sourceId: number, target: number, targetId: number, slot: number, done: (error: Reply, keys: number) => void): void {
+  private migrateSlot(
+    source: number,
+    sourceId: number,
+    target: number,
+    targetId: number,
+    slot: number,
+    done: (error: Reply, keys: number) => void,
+  ): void {
     this.setSlot(target, slot, valkey.SETSLOT_IMPORTING, sourceId, (importing) => {
       if (importing !== null) return done(importing, 0);
       this.setSlot(source, slot, valkey.SETSLOT_MIGRATING, targetId, (migrating) => {
         if (migrating !== null) return done(migrating, 0);
         // GETKEYSINSLOT, then MIGRATE of what it lists (nothing to send: no MIGRATE at all).
-        this.call(source, (server) => {
-          if (server.keyspace.countKeysInSlot(slot) === 0) return 0;
-          const targetServer = this.running(target) ? this.world.server(target) : null;
-          return targetServer === null ? -1 : server.keyspace.migrateSlot(slot, targetServer.keyspace);
-        }, (keys) => {
-          if (keys === null || keys < 0) return done(keys === null ? 'Connection is closed.' : 'IOERR error or timeout connecting to the client', 0);
-          this.setSlot(target, slot, valkey.SETSLOT_NODE, targetId, (onTarget) => {
-            if (onTarget !== null) return done(onTarget, keys);
-            this.setSlot(source, slot, valkey.SETSLOT_NODE, targetId, (onSource) => done(onSource, keys));
-          });
-        });
+        this.call(
+          source,
+          (server) => {
+            if (server.keyspace.countKeysInSlot(slot) === 0) return 0;
+            const targetServer = this.running(target) ? this.world.server(target) : null;
+            return targetServer === null ? -1 : server.keyspace.migrateSlot(slot, targetServer.keyspace);
+          },
+          (keys) => {
+            if (keys === null || keys < 0)
+              return done(
+                keys === null ? 'Connection is closed.' : 'IOERR error or timeout connecting to the client',
+                0,
+              );
+            this.setSlot(target, slot, valkey.SETSLOT_NODE, targetId, (onTarget) => {
+              if (onTarget !== null) return done(onTarget, keys);
+              this.setSlot(source, slot, valkey.SETSLOT_NODE, targetId, (onSource) => done(onSource, keys));
+            });
+          },
+        );
       });
     });
   }
@@ -192,37 +222,52 @@ export class AdminActions {
   /** A command that answers at once; `then` gets null when the connection is gone. */
   private call<T>(index: number, run: (server: valkey.ValkeyServer) => T, then: (result: T | null) => void): void {
     this.world.after(COMMAND_RTT_MS / 2, () => {
-      this.whenRunning(index, () => {
-        const result = this.world.command(index, run);
-        this.world.after(COMMAND_RTT_MS / 2, () => then(result));
-      }, () => then(null));
+      this.whenRunning(
+        index,
+        () => {
+          const result = this.world.command(index, run);
+          this.world.after(COMMAND_RTT_MS / 2, () => then(result));
+        },
+        () => then(null),
+      );
     });
   }
 
   /** CLUSTER SETSLOT, which may block on the replicas' acks until SETSLOT_TIMEOUT_MS. */
-  private setSlot(index: number, slot: number, op: valkey.SetSlotOp, nodeIdentity: number, then: (error: Reply) => void): void {
+  private setSlot(
+    index: number,
+    slot: number,
+    op: valkey.SetSlotOp,
+    nodeIdentity: number,
+    then: (error: Reply) => void,
+  ): void {
     const world = this.world;
     world.after(COMMAND_RTT_MS / 2, () => {
-      this.whenRunning(index, () => {
-        const process = world.processes[index]!;
-        const incarnation = process.incarnation;
-        let answered = false;
-        const answer = (error: Reply): void => {
-          if (answered) return;
-          answered = true;
-          world.after(COMMAND_RTT_MS / 2, () => then(error));
-        };
-        const wait = world.command(index, (server) => valkey.clusterSetSlot(server, slot, op, nodeIdentity, answer));
-        if (wait === null || answered) return;
-        const timeout = (): void => {
-          if (answered) return;
-          if (process.incarnation !== incarnation || process.state === PROCESS_DOWN) return answer('Connection is closed.');
-          // A paused server handles the timeout when it runs again.
-          if (process.state !== PROCESS_RUNNING) return world.after(PAUSED_POLL_MS, timeout);
-          world.command(index, (live) => valkey.abandonSetSlot(live, wait));
-        };
-        world.after(valkey.SETSLOT_TIMEOUT_MS, timeout);
-      }, () => then('Connection is closed.'));
+      this.whenRunning(
+        index,
+        () => {
+          const process = world.processes[index]!;
+          const incarnation = process.incarnation;
+          let answered = false;
+          const answer = (error: Reply): void => {
+            if (answered) return;
+            answered = true;
+            world.after(COMMAND_RTT_MS / 2, () => then(error));
+          };
+          const wait = world.command(index, (server) => valkey.clusterSetSlot(server, slot, op, nodeIdentity, answer));
+          if (wait === null || answered) return;
+          const timeout = (): void => {
+            if (answered) return;
+            if (process.incarnation !== incarnation || process.state === PROCESS_DOWN)
+              return answer('Connection is closed.');
+            // A paused server handles the timeout when it runs again.
+            if (process.state !== PROCESS_RUNNING) return world.after(PAUSED_POLL_MS, timeout);
+            world.command(index, (live) => valkey.abandonSetSlot(live, wait));
+          };
+          world.after(valkey.SETSLOT_TIMEOUT_MS, timeout);
+        },
+        () => then('Connection is closed.'),
+      );
     });
   }
 
@@ -278,7 +323,13 @@ export class AdminActions {
   }
 
   private skip(action: string, what: string): void {
-    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action, nodes: [], detail: `skipped: ${what} names no running node` });
+    this.world.emit({
+      kind: 'fault',
+      atMs: this.world.clockMs,
+      action,
+      nodes: [],
+      detail: `skipped: ${what} names no running node`,
+    });
   }
 
   private emit(action: string, indices: number[], detail: string): void {

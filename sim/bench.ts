@@ -85,7 +85,10 @@ export function runBench(options: BenchOptions = {}): BenchResult {
     baselineWallMs += wallClockMs() - startedMs;
     baselineEvents += world.steps - before;
   }
-  if (run.violation !== null) throw new Error(`bench: the fixed workload hit ${run.violation.fingerprint}; the simulator or an invariant changed`);
+  if (run.violation !== null)
+    throw new Error(
+      `bench: the fixed workload hit ${run.violation.fingerprint}; the simulator or an invariant changed`,
+    );
   const wallMs = Math.max(1, simWallMs);
   const timedSteps = world.steps - startSteps;
   const messages = world.network.delivered - startMessages;

@@ -16,8 +16,10 @@ export function addressText(address: number): string {
 
 export function buildClusterView(world: World): ClusterView {
   const nodes: NodeView[] = world.processes.map((process) => {
-    const state: ProcessState = process.state === PROCESS_RUNNING ? 'running' : process.state === PROCESS_PAUSED ? 'paused' : 'down';
-    const report = process.state === PROCESS_RUNNING && process.server !== null ? nodeReport(world, process.server) : null;
+    const state: ProcessState =
+      process.state === PROCESS_RUNNING ? 'running' : process.state === PROCESS_PAUSED ? 'paused' : 'down';
+    const report =
+      process.state === PROCESS_RUNNING && process.server !== null ? nodeReport(world, process.server) : null;
     return { name: process.name, createdShard: process.createdShard, process: state, report };
   });
   return { atMs: world.clockMs, step: world.steps, nodes };

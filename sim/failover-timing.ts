@@ -18,7 +18,9 @@ export function measureFailover(scenario: Scenario, seed: number, maxSteps = 5_0
   const run = new SimRun({ ...scenario, seed }, {});
   run.runSteps(maxSteps);
   const kill = run.events.find((event) => event.kind === 'fault' && event.action === 'kill');
-  const won = run.events.find((event) => event.kind === 'election-won' && kill !== undefined && event.atMs >= kill.atMs);
+  const won = run.events.find(
+    (event) => event.kind === 'election-won' && kill !== undefined && event.atMs >= kill.atMs,
+  );
   return {
     seed,
     failoverMs: kill !== undefined && won !== undefined ? won.atMs - kill.atMs : null,

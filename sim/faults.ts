@@ -95,7 +95,13 @@ export class FaultApplier {
         this.onTarget(step, entries, (index) => this.world.killLinks(index));
         return;
       case 'failover':
-        this.onTarget(step, entries, (index) => this.world.command(index, (server) => valkey.clusterFailoverCommand(server, step.mode) ?? 'OK') ?? 'not running');
+        this.onTarget(
+          step,
+          entries,
+          (index) =>
+            this.world.command(index, (server) => valkey.clusterFailoverCommand(server, step.mode) ?? 'OK') ??
+            'not running',
+        );
         return;
       case 'bump_epoch':
         this.onTarget(step, entries, (index) => {
@@ -122,7 +128,7 @@ export class FaultApplier {
         this.admin.migrateSlots(step);
         return;
       case 'wait':
-        throw new Error('FaultApplier: wait steps are the runner\'s');
+        throw new Error("FaultApplier: wait steps are the runner's");
       default: {
         const unknown: never = step;
         throw new Error(`FaultApplier: unknown action ${JSON.stringify(unknown)}`);
@@ -138,10 +144,22 @@ export class FaultApplier {
     if (record.kind === 'process') {
       if (step.action === 'pause') this.world.resume(record.index);
       else this.world.start(record.index);
-      this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action === 'pause' ? 'resume' : 'restart', nodes: [this.name(record.index)], detail: `end of ${step.action}` });
+      this.world.emit({
+        kind: 'fault',
+        atMs: this.world.clockMs,
+        action: step.action === 'pause' ? 'resume' : 'restart',
+        nodes: [this.name(record.index)],
+        detail: `end of ${step.action}`,
+      });
     } else if (record.kind === 'partition') {
       this.world.repair(record.pairs);
-      this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: 'heal', nodes: [], detail: 'end of partition' });
+      this.world.emit({
+        kind: 'fault',
+        atMs: this.world.clockMs,
+        action: 'heal',
+        nodes: [],
+        detail: 'end of partition',
+      });
     } else {
       if (step.action === 'latency') this.world.network.removeLatency(faultId);
       if (step.action === 'drop') this.world.network.removeDrop(faultId);
@@ -165,7 +183,11 @@ export class FaultApplier {
     return isolated;
   }
 
-  private processFault(faultId: number, step: Extract<Step, { action: 'kill' | 'terminate' | 'pause' }>, entries: TopologyEntry[]): void {
+  private processFault(
+    faultId: number,
+    step: Extract<Step, { action: 'kill' | 'terminate' | 'pause' }>,
+    entries: TopologyEntry[],
+  ): void {
     const index = this.resolveOne(step.target, entries);
     if (index < 0) return this.skip(step, 'no such node');
     if (step.keepQuorum === true && this.breaksQuorum(entries, [index])) return this.skip(step, 'keep_quorum');
@@ -173,11 +195,19 @@ export class FaultApplier {
     else if (step.action === 'terminate') this.world.terminate(index);
     else this.world.pause(index);
     this.records.set(faultId, { kind: 'process', index });
-    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [this.name(index)], detail: '' });
+    this.world.emit({
+      kind: 'fault',
+      atMs: this.world.clockMs,
+      action: step.action,
+      nodes: [this.name(index)],
+      detail: '',
+    });
   }
 
   private partition(faultId: number, step: Extract<Step, { action: 'partition' }>, entries: TopologyEntry[]): void {
-    const groups = resolveGroups(step.groups, entries, this.rng).map((names) => names.map((name) => this.indexOf(name)));
+    const groups = resolveGroups(step.groups, entries, this.rng).map((names) =>
+      names.map((name) => this.indexOf(name)),
+    );
     const pairs: Array<[number, number]> = [];
     groups.forEach((group, i) => {
       groups.forEach((other, j) => {
@@ -190,7 +220,10 @@ export class FaultApplier {
     this.world.partition(pairs);
     this.records.set(faultId, { kind: 'partition', pairs, isolated });
     this.world.emit({
-      kind: 'fault', atMs: this.world.clockMs, action: 'partition', nodes: groups.flat().map((index) => this.name(index)),
+      kind: 'fault',
+      atMs: this.world.clockMs,
+      action: 'partition',
+      nodes: groups.flat().map((index) => this.name(index)),
       detail: `${groups.map((group) => `[${group.map((index) => this.name(index)).join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ')}`,
       ...(step.durationMs === undefined ? {} : { untilMs: this.world.clockMs + step.durationMs }),
     });
@@ -198,7 +231,8 @@ export class FaultApplier {
 
   /** Nodes outside the group that holds the most slot-owning primaries. */
   private minoritySides(groups: number[][], entries: TopologyEntry[]): number[] {
-    const primaries = (group: number[]): number => group.filter((index) => entries[index]!.role === 'primary' && entries[index]!.shard !== null).length;
+    const primaries = (group: number[]): number =>
+      group.filter((index) => entries[index]!.role === 'primary' && entries[index]!.shard !== null).length;
     let best = 0;
     groups.forEach((group, i) => {
       if (primaries(group) > primaries(groups[best]!)) best = i;
@@ -208,7 +242,9 @@ export class FaultApplier {
 
   /** Would taking `more` down leave fewer than size/2+1 slot-owning primaries up? */
   private breaksQuorum(entries: TopologyEntry[], more: number[]): boolean {
-    const owners = entries.map((entry, index) => ({ entry, index })).filter(({ entry }) => entry.role === 'primary' && entry.shard !== null);
+    const owners = entries
+      .map((entry, index) => ({ entry, index }))
+      .filter(({ entry }) => entry.role === 'primary' && entry.shard !== null);
     const down = this.isolatedNow();
     for (const { entry, index } of owners) if (!entry.running) down.add(index);
     for (const index of more) down.add(index);
@@ -216,20 +252,42 @@ export class FaultApplier {
     return up < Math.floor(owners.length / 2) + 1;
   }
 
-  private onTarget(step: Extract<Step, { target: string }>, entries: TopologyEntry[], run: (index: number) => unknown): void {
+  private onTarget(
+    step: Extract<Step, { target: string }>,
+    entries: TopologyEntry[],
+    run: (index: number) => unknown,
+  ): void {
     const index = this.resolveOne(step.target, entries);
     if (index < 0) {
-      this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [], detail: `skipped: ${step.target} names no node` });
+      this.world.emit({
+        kind: 'fault',
+        atMs: this.world.clockMs,
+        action: step.action,
+        nodes: [],
+        detail: `skipped: ${step.target} names no node`,
+      });
       return;
     }
     const reply = run(index);
     const detail = typeof reply === 'string' ? reply : 'OK';
-    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [this.name(index)], detail: step.action === 'failover' ? `${step.mode}: ${detail}` : detail });
+    this.world.emit({
+      kind: 'fault',
+      atMs: this.world.clockMs,
+      action: step.action,
+      nodes: [this.name(index)],
+      detail: step.action === 'failover' ? `${step.mode}: ${detail}` : detail,
+    });
   }
 
   /** Not applied: no record, so its end phase has nothing to undo. */
   private skip(step: Step, why: string): void {
-    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes: [], detail: `skipped: ${why}` });
+    this.world.emit({
+      kind: 'fault',
+      atMs: this.world.clockMs,
+      action: step.action,
+      nodes: [],
+      detail: `skipped: ${why}`,
+    });
   }
 
   private pairs(from: Group, to: Group, entries: TopologyEntry[]): Pairs {

@@ -65,7 +65,8 @@ export class Formation {
 
   poll(): void {
     const world = this.world;
-    if (world.nowMs > FORMATION_LIMIT_MS) throw new Error(`the simulated cluster did not form within ${FORMATION_LIMIT_MS} ms (phase ${this.phase})`);
+    if (world.nowMs > FORMATION_LIMIT_MS)
+      throw new Error(`the simulated cluster did not form within ${FORMATION_LIMIT_MS} ms (phase ${this.phase})`);
     world.trace.record(world.clockMs, T_FORMATION, this.phase, 0, 0);
     switch (this.phase) {
       case PHASE_START:
@@ -91,7 +92,9 @@ export class Formation {
   private assignAndMeet(): void {
     const world = this.world;
     for (const layout of this.layouts) {
-      const error = world.command(layout.primary, (server) => valkey.addSlotsRange(server, layout.firstSlot, layout.lastSlot));
+      const error = world.command(layout.primary, (server) =>
+        valkey.addSlotsRange(server, layout.firstSlot, layout.lastSlot),
+      );
       if (error !== null) throw new Error(`formation: ADDSLOTSRANGE on node-${layout.primary}: ${error}`);
     }
     for (const process of world.processes) {
@@ -139,7 +142,8 @@ export class Formation {
       const primary = world.server(layout.primary)!;
       for (const replicaIndex of layout.replicas) {
         const replica = world.server(replicaIndex)!;
-        if (!valkey.replicationLinkUp(replica) || replica.myself.replicaOf?.identity !== primary.myself.identity) return false;
+        if (!valkey.replicationLinkUp(replica) || replica.myself.replicaOf?.identity !== primary.myself.identity)
+          return false;
       }
       const expected = primary.slotsOf(primary.myself);
       for (const process of world.processes) {

@@ -35,7 +35,17 @@ import { Message, MessagePool, MSG_CLOSE, MSG_SYN, MSG_SYNACK } from './message.
 import type { Rng } from '../core/rng.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { NetworkTap } from './recorder.ts';
-import { T_CLOSED, T_CONNECTED, T_DELIVER, T_DROP, T_LOST, T_REFUSED, T_STALL, T_WAIT_RESUME, type Trace } from './trace.ts';
+import {
+  T_CLOSED,
+  T_CONNECTED,
+  T_DELIVER,
+  T_DROP,
+  T_LOST,
+  T_REFUSED,
+  T_STALL,
+  T_WAIT_RESUME,
+  type Trace,
+} from './trace.ts';
 
 /** Connection kinds: the cluster bus and the replication link (replica to primary). */
 export const CONN_BUS = 0;
@@ -180,7 +190,14 @@ export class Network {
   tap: NetworkTap | null = null;
   private host: NetworkHost;
 
-  constructor(capacity: number, scheduler: Scheduler, deliverEventKind: number, rng: Rng, trace: Trace, host: NetworkHost) {
+  constructor(
+    capacity: number,
+    scheduler: Scheduler,
+    deliverEventKind: number,
+    rng: Rng,
+    trace: Trace,
+    host: NetworkHost,
+  ) {
     this.capacity = capacity;
     this.deliverEventKind = deliverEventKind;
     this.scheduler = scheduler;
@@ -237,7 +254,8 @@ export class Network {
     const count = this.turnCount;
     this.turnCount = mark;
     this.turnDepth--;
-    for (let i = mark; i < count; i++) this.write(this.turnConnections[i]!, this.turnFromInitiator[i]!, this.turnMessages[i]!, holdMs);
+    for (let i = mark; i < count; i++)
+      this.write(this.turnConnections[i]!, this.turnFromInitiator[i]!, this.turnMessages[i]!, holdMs);
   }
 
   /** Sends a message from one end; lost if that end is closed or a drop rule takes it. */
@@ -351,7 +369,12 @@ export class Network {
     if (queue === null) return;
     while (queue.length > 0) {
       const direction = queue[0]!;
-      if (direction.head !== null && !direction.scheduled && !this.blocked(direction) && direction.head.arriveAtMs <= this.scheduler.nowMs) {
+      if (
+        direction.head !== null &&
+        !direction.scheduled &&
+        !this.blocked(direction) &&
+        direction.head.arriveAtMs <= this.scheduler.nowMs
+      ) {
         direction.draining = true;
         this.scheduleHead(direction);
         return;
@@ -453,7 +476,12 @@ export class Network {
     }
   }
 
-  addLatency(faultId: number, pairs: ReadonlyArray<readonly [number, number]>, delayMs: number, jitterMs: number): void {
+  addLatency(
+    faultId: number,
+    pairs: ReadonlyArray<readonly [number, number]>,
+    delayMs: number,
+    jitterMs: number,
+  ): void {
     for (const [from, to] of pairs) {
       const index = from * this.capacity + to;
       (this.latencyRules[index] ??= []).push({ faultId, delayMs, jitterMs });
@@ -464,7 +492,12 @@ export class Network {
     removeRules(this.latencyRules, faultId);
   }
 
-  addDrop(faultId: number, pairs: ReadonlyArray<readonly [number, number]>, typeMask: number, probability: number): void {
+  addDrop(
+    faultId: number,
+    pairs: ReadonlyArray<readonly [number, number]>,
+    typeMask: number,
+    probability: number,
+  ): void {
     for (const [from, to] of pairs) {
       const index = from * this.capacity + to;
       (this.dropRules[index] ??= []).push({ faultId, typeMask, probability });
@@ -498,7 +531,11 @@ export class Network {
       if (this.partitionCount[i] !== 0 || this.holdCount[i] !== 0) return false;
       const latency = this.latencyRules[i];
       const drop = this.dropRules[i];
-      if ((latency !== null && latency !== undefined && latency.length > 0) || (drop !== null && drop !== undefined && drop.length > 0)) return false;
+      if (
+        (latency !== null && latency !== undefined && latency.length > 0) ||
+        (drop !== null && drop !== undefined && drop.length > 0)
+      )
+        return false;
     }
     return true;
   }
@@ -535,7 +572,8 @@ export class Network {
       default:
         if (connection.kind === CONN_BUS) this.delivered++;
         this.trace.record(nowMs, T_DELIVER, direction.from, direction.to, message.type | (connection.kind << 8));
-        if (this.tap !== null) this.tap.delivered(direction.from, direction.to, message, connection.kind, this.scheduler.nowMs);
+        if (this.tap !== null)
+          this.tap.delivered(direction.from, direction.to, message, connection.kind, this.scheduler.nowMs);
         this.host.deliver(connection, direction.towardInitiator, message);
     }
   }
@@ -569,7 +607,9 @@ export class Network {
 
   private enqueue(direction: Direction, message: Message, holdMs = 0): void {
     if (direction.length >= MAX_QUEUED_PER_DIRECTION) {
-      throw new Error(`Network: more than ${MAX_QUEUED_PER_DIRECTION} messages queued from process ${direction.from} to ${direction.to}`);
+      throw new Error(
+        `Network: more than ${MAX_QUEUED_PER_DIRECTION} messages queued from process ${direction.from} to ${direction.to}`,
+      );
     }
     const arriveAtMs = Math.max(this.scheduler.nowMs + holdMs + this.delayMs(direction), direction.lastArriveAtMs);
     direction.lastArriveAtMs = arriveAtMs;

@@ -6,7 +6,19 @@
  * peers). It only reads: it draws no random numbers and schedules nothing, so a recorded run takes
  * the same steps and gives the same trace hash as an unrecorded one.
  */
-import { BELIEF_FAIL, BELIEF_HANDSHAKE, BELIEF_PFAIL, BELIEF_PRIMARY, BELIEF_UNKNOWN, MARK_DROPPED, MARK_LOST, MARK_STALE, MARK_WAITED, RecordBuilder, type ProcessStateName } from '../core/report/record.ts';
+import {
+  BELIEF_FAIL,
+  BELIEF_HANDSHAKE,
+  BELIEF_PFAIL,
+  BELIEF_PRIMARY,
+  BELIEF_UNKNOWN,
+  MARK_DROPPED,
+  MARK_LOST,
+  MARK_STALE,
+  MARK_WAITED,
+  RecordBuilder,
+  type ProcessStateName,
+} from '../core/report/record.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import { MESSAGE_TYPE_NAMES, type Message } from './message.ts';
 import { CONN_BUS } from './network.ts';
@@ -60,7 +72,8 @@ export class SimRecorder implements TraceTap, NetworkTap {
         this.builder.message(atMs, atMs, a, b, this.type(c & 255), MARK_DROPPED, -1);
         return;
       case T_LOST:
-        if (c >> 8 === CONN_BUS && (c & 255) < 16) this.builder.message(atMs, atMs, a, b, this.type(c & 255), MARK_LOST, -1);
+        if (c >> 8 === CONN_BUS && (c & 255) < 16)
+          this.builder.message(atMs, atMs, a, b, this.type(c & 255), MARK_LOST, -1);
         return;
     }
   }
@@ -78,7 +91,8 @@ export class SimRecorder implements TraceTap, NetworkTap {
     const sender = this.world.processes[from]?.server ?? null;
     if (sender !== null) {
       const myself = sender.myself;
-      if (valkey.isPrimary(myself) !== claimsPrimary || valkey.nodeEpoch(myself) > message.configEpoch) mark |= MARK_STALE;
+      if (valkey.isPrimary(myself) !== claimsPrimary || valkey.nodeEpoch(myself) > message.configEpoch)
+        mark |= MARK_STALE;
     }
     this.builder.message(message.sentAtMs, nowMs, from, to, this.type(message.type), mark, claim);
   }
@@ -96,10 +110,11 @@ export class SimRecorder implements TraceTap, NetworkTap {
       if (subject < 0 || subject === index) continue;
       seen[subject] = 1;
       const flags = node.flags;
-      const code = ((flags & valkey.NODE_PFAIL) !== 0 ? BELIEF_PFAIL : 0)
-        | ((flags & valkey.NODE_FAIL) !== 0 ? BELIEF_FAIL : 0)
-        | ((flags & (valkey.NODE_HANDSHAKE | valkey.NODE_NOADDR)) !== 0 ? BELIEF_HANDSHAKE : 0)
-        | (valkey.isPrimary(node) ? BELIEF_PRIMARY : 0);
+      const code =
+        ((flags & valkey.NODE_PFAIL) !== 0 ? BELIEF_PFAIL : 0) |
+        ((flags & valkey.NODE_FAIL) !== 0 ? BELIEF_FAIL : 0) |
+        ((flags & (valkey.NODE_HANDSHAKE | valkey.NODE_NOADDR)) !== 0 ? BELIEF_HANDSHAKE : 0) |
+        (valkey.isPrimary(node) ? BELIEF_PRIMARY : 0);
       this.believe(atMs, index, subject, code);
     }
     for (let subject = 0; subject < this.world.processes.length; subject++) {

@@ -97,7 +97,11 @@ export class SimRun implements WorldObserver {
     const createdShards = layouts.flatMap((layout, shard) => [layout.primary, ...layout.replicas].map(() => shard));
     const addedNodes = scenario.timeline.filter((step) => step.action === 'add_node').length;
     this.world = new World({
-      seed: scenario.seed, cluster: scenario.cluster, createdShards, spareProcesses: Math.max(8, addedNodes), traceTailRecords: options.traceTailLines ?? 50,
+      seed: scenario.seed,
+      cluster: scenario.cluster,
+      createdShards,
+      spareProcesses: Math.max(8, addedNodes),
+      traceTailRecords: options.traceTailLines ?? 50,
     });
     if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
     this.keepEvents = options.keepEvents ?? true;
@@ -107,7 +111,10 @@ export class SimRun implements WorldObserver {
     this.formation = new Formation(this.world, layouts);
     this.topology = new TopologyTracker(this.world, layouts);
     this.faults = new FaultApplier(this.world, this.topology, this.world.rng.fork('targets'));
-    this.workload = scenario.workload === null ? null : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
+    this.workload =
+      scenario.workload === null
+        ? null
+        : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
     this.world.observer = this;
     this.recorder = options.record === true ? new SimRecorder(this.world) : null;
     this.formation.begin();
@@ -209,10 +216,15 @@ export class SimRun implements WorldObserver {
     this.readyAtMs = this.world.nowMs;
     this.clock = new PlanClock(this.readyAtMs);
     this.readyView = buildClusterView(this.world);
-    this.onNote?.({ kind: 'ready', atMs: this.world.clockMs, nodes: this.formation.layouts.reduce((sum, layout) => sum + 1 + layout.replicas.length, 0) });
+    this.onNote?.({
+      kind: 'ready',
+      atMs: this.world.clockMs,
+      nodes: this.formation.layouts.reduce((sum, layout) => sum + 1 + layout.replicas.length, 0),
+    });
     this.plan = planRun(this.scenario, expandChaos(this.scenario));
     const steps = this.plan.steps;
-    this.world.planStepName = (faultId, phase) => `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
+    this.world.planStepName = (faultId, phase) =>
+      `${steps[faultId]?.action ?? '?'} #${faultId} ${phase === 0 ? 'start' : 'end'}`;
     if (this.recorder !== null) this.recorder.planAction = (faultId) => steps[faultId]?.action ?? '?';
     this.workload?.start(this.formation.layouts[0]!.primary);
     this.scheduleNextPhase();
@@ -277,7 +289,11 @@ export class SimRun implements WorldObserver {
       return;
     }
     const view = buildClusterView(world);
-    const found = checkConvergence({ scenario: this.scenario, views: this.readyView === null ? [view] : [this.readyView, view], events: this.events });
+    const found = checkConvergence({
+      scenario: this.scenario,
+      views: this.readyView === null ? [view] : [this.readyView, view],
+      events: this.events,
+    });
     world.trace.record(world.clockMs, T_CHECK, 0, 0, found === null ? 1 : 0);
     const waiting = this.waiting;
     const sinceMs = waiting !== null ? waiting.startedAtMs : this.healedAtMs;
@@ -322,7 +338,11 @@ export class SimRun implements WorldObserver {
 /** Backend.run for the simulator. */
 export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
   const run = new SimRun(scenario, {
-    traceTailLines: options.traceTailLines, onTraceLine: options.onTraceLine, keepAckEvents: false, onEvent: options.onEvent, record: options.record === true,
+    traceTailLines: options.traceTailLines,
+    onTraceLine: options.onTraceLine,
+    keepAckEvents: false,
+    onEvent: options.onEvent,
+    record: options.record === true,
   });
   run.runSteps(options.maxSteps, options.signal);
   const result = run.result(options.signal?.aborted === true && !run.done);

@@ -63,7 +63,8 @@ export class Scheduler {
 
   /** Schedules an event; returns a handle for `cancel`. `atMs` must not be in the past. */
   schedule(atMs: number, kind: number, arg: number, ref: unknown): number {
-    if (atMs < this.nowMs) throw new Error(`Scheduler: event kind ${kind} at ${atMs} ms is before now ${this.nowMs} ms`);
+    if (atMs < this.nowMs)
+      throw new Error(`Scheduler: event kind ${kind} at ${atMs} ms is before now ${this.nowMs} ms`);
     const slot = this.takeSlot();
     this.atMs[slot] = atMs;
     this.seq[slot] = this.seqCounter++;
@@ -170,7 +171,8 @@ export class Scheduler {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    if (capacity > SLOT_BITS) throw new Error(`Scheduler: more than ${MAX_PENDING_EVENTS} pending events (a leak in the simulator)`);
+    if (capacity > SLOT_BITS)
+      throw new Error(`Scheduler: more than ${MAX_PENDING_EVENTS} pending events (a leak in the simulator)`);
     this.atMs = growFloat(this.atMs, capacity);
     this.seq = growFloat(this.seq, capacity);
     this.kinds = growInt(this.kinds, capacity, 0);

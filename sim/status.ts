@@ -16,14 +16,18 @@ export function statusLines(world: World): string[] {
     const server = process.server;
     if (server === null) return `${head} -`;
     const myself = server.myself;
-    const role = valkey.isPrimary(myself) ? 'primary' : `replica of ${myself.replicaOf === null ? '?' : world.nameOfIdentity(myself.replicaOf.identity) ?? myself.replicaOf.name.slice(0, 8)}`;
+    const role = valkey.isPrimary(myself)
+      ? 'primary'
+      : `replica of ${myself.replicaOf === null ? '?' : (world.nameOfIdentity(myself.replicaOf.identity) ?? myself.replicaOf.name.slice(0, 8))}`;
     const offset = valkey.isPrimary(myself) ? server.replication.offset : valkey.replicaOffset(server);
     const link = valkey.isPrimary(myself) ? '' : ` link=${valkey.replicationLinkUp(server) ? 'up' : 'down'}`;
     const seen: string[] = [];
     for (const node of server.nodes) {
       if (node === myself) continue;
       const name = world.nameOfIdentity(node.identity) ?? node.name.slice(0, 8);
-      const flags = valkey.flagWords(node.flags & (valkey.NODE_PFAIL | valkey.NODE_FAIL | valkey.NODE_HANDSHAKE | valkey.NODE_NOADDR));
+      const flags = valkey.flagWords(
+        node.flags & (valkey.NODE_PFAIL | valkey.NODE_FAIL | valkey.NODE_HANDSHAKE | valkey.NODE_NOADDR),
+      );
       if (flags !== 'noflags') seen.push(`${name}:${flags}`);
     }
     return (

@@ -29,7 +29,13 @@ export class TopologyTracker {
   entries(): TopologyEntry[] {
     const entries: TopologyEntry[] = this.world.processes.map((process): TopologyEntry => {
       // A process added by add_node has no entry yet: an empty primary until it says otherwise.
-      const previous = this.last[process.index] ?? { name: process.name, shard: null, role: 'primary', running: false, replicaIndex: null };
+      const previous = this.last[process.index] ?? {
+        name: process.name,
+        shard: null,
+        role: 'primary',
+        running: false,
+        replicaIndex: null,
+      };
       const server = process.server;
       if (!process.running || server === null) return { ...previous, running: false, replicaIndex: null };
       const primary = valkey.isPrimary(server.myself);
@@ -39,7 +45,9 @@ export class TopologyTracker {
     });
     for (const entry of entries) {
       if (entry.role !== 'replica' || entry.shard === null) continue;
-      entry.replicaIndex = entries.filter((other) => other.role === 'replica' && other.shard === entry.shard).indexOf(entry);
+      entry.replicaIndex = entries
+        .filter((other) => other.role === 'replica' && other.shard === entry.shard)
+        .indexOf(entry);
     }
     entries.forEach((entry, index) => {
       this.last[index] = entry;
@@ -60,7 +68,8 @@ export class TopologyTracker {
     for (let shard = 0; shard < this.layouts.length; shard++) {
       const { firstSlot, lastSlot } = this.layouts[shard]!;
       let count = 0;
-      for (let i = 0; i < ranges.length; i += 2) count += Math.max(0, Math.min(ranges[i + 1]!, lastSlot) - Math.max(ranges[i]!, firstSlot) + 1);
+      for (let i = 0; i < ranges.length; i += 2)
+        count += Math.max(0, Math.min(ranges[i + 1]!, lastSlot) - Math.max(ranges[i]!, firstSlot) + 1);
       if (count > bestCount) {
         best = shard;
         bestCount = count;

@@ -86,7 +86,8 @@ export class Trace {
     private readonly names: TraceNames,
     readonly tailRecords = 50,
   ) {
-    if (tailRecords > CHUNK_RECORDS) throw new Error(`Trace: a tail of ${tailRecords} records is longer than a chunk (${CHUNK_RECORDS})`);
+    if (tailRecords > CHUNK_RECORDS)
+      throw new Error(`Trace: a tail of ${tailRecords} records is longer than a chunk (${CHUNK_RECORDS})`);
     this.eventRing = new Array<ObservedEvent | AckLine | null>(Math.max(1, tailRecords)).fill(null);
     this.ackLines = [];
     for (let i = 0; i < this.eventRing.length; i++) this.ackLines.push(new AckLine());
@@ -136,8 +137,10 @@ export class Trace {
   tail(): string[] {
     const lines: string[] = [];
     const fromPrevious = Math.min(this.previousRecords, Math.max(0, this.tailRecords - this.chunkRecords));
-    for (let i = this.previousRecords - fromPrevious; i < this.previousRecords; i++) lines.push(this.formatAt(this.previous, i));
-    for (let i = Math.max(0, this.chunkRecords - this.tailRecords); i < this.chunkRecords; i++) lines.push(this.formatAt(this.chunk, i));
+    for (let i = this.previousRecords - fromPrevious; i < this.previousRecords; i++)
+      lines.push(this.formatAt(this.previous, i));
+    for (let i = Math.max(0, this.chunkRecords - this.tailRecords); i < this.chunkRecords; i++)
+      lines.push(this.formatAt(this.chunk, i));
     return lines;
   }
 
@@ -162,26 +165,44 @@ export class Trace {
   private describe(code: number, a: number, b: number, c: number): string {
     const n = this.names;
     const type = (value: number): string => MESSAGE_TYPE_NAMES[value & 255] ?? `type-${value & 255}`;
-    const link = (value: number): string => ((value >> 8) === 1 ? 'repl ' : '');
+    const link = (value: number): string => (value >> 8 === 1 ? 'repl ' : '');
     switch (code) {
-      case T_CRON: return `${n.node(a)} cron`;
-      case T_REPL_CRON: return `${n.node(a)} replication cron`;
-      case T_DELIVER: return `${n.node(b)} <- ${n.node(a)} ${link(c)}${type(c)}`;
-      case T_DROP: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} dropped (drop rule)`;
-      case T_LOST: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} lost (connection closed)`;
-      case T_STALL: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} stalled (partition or hold)`;
-      case T_WAIT_RESUME: return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} waits in the socket buffer (paused)`;
-      case T_CONNECTED: return `${n.node(a)} connected to ${n.node(b)} (${c === 1 ? 'replication' : 'bus'})`;
-      case T_REFUSED: return `${n.node(a)} connect to ${n.node(b)} refused (${c === 1 ? 'replication' : 'bus'})`;
-      case T_CLOSED: return `${n.node(a)} sees the ${c === 1 ? 'replication' : 'bus'} connection with ${n.node(b)} closed`;
-      case T_PLAN: return `plan: ${n.planStep(a, b)}`;
-      case T_EVENT: return this.describeEvent(a, b, c);
-      case T_WRITE: return `write key ${a} to ${n.node(b)} ${c === 1 ? 'accepted' : 'refused'}`;
-      case T_PROCESS: return `${n.node(a)} process ${n.processState(b)}${c === RESUMED_IDLE ? ' (resumed, stopped in epoll_wait)' : c === RESUMED_MID_PASS ? ' (resumed, stopped mid-pass)' : ''}`;
-      case T_CHECK: return `convergence check: ${c === 1 ? 'holds' : 'not yet'}`;
-      case T_FORMATION: return `formation step ${a}`;
-      case T_NOOP: return 'no-op';
-      default: return `record ${code} ${a} ${b} ${c}`;
+      case T_CRON:
+        return `${n.node(a)} cron`;
+      case T_REPL_CRON:
+        return `${n.node(a)} replication cron`;
+      case T_DELIVER:
+        return `${n.node(b)} <- ${n.node(a)} ${link(c)}${type(c)}`;
+      case T_DROP:
+        return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} dropped (drop rule)`;
+      case T_LOST:
+        return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} lost (connection closed)`;
+      case T_STALL:
+        return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} stalled (partition or hold)`;
+      case T_WAIT_RESUME:
+        return `${n.node(a)} -> ${n.node(b)} ${link(c)}${type(c)} waits in the socket buffer (paused)`;
+      case T_CONNECTED:
+        return `${n.node(a)} connected to ${n.node(b)} (${c === 1 ? 'replication' : 'bus'})`;
+      case T_REFUSED:
+        return `${n.node(a)} connect to ${n.node(b)} refused (${c === 1 ? 'replication' : 'bus'})`;
+      case T_CLOSED:
+        return `${n.node(a)} sees the ${c === 1 ? 'replication' : 'bus'} connection with ${n.node(b)} closed`;
+      case T_PLAN:
+        return `plan: ${n.planStep(a, b)}`;
+      case T_EVENT:
+        return this.describeEvent(a, b, c);
+      case T_WRITE:
+        return `write key ${a} to ${n.node(b)} ${c === 1 ? 'accepted' : 'refused'}`;
+      case T_PROCESS:
+        return `${n.node(a)} process ${n.processState(b)}${c === RESUMED_IDLE ? ' (resumed, stopped in epoll_wait)' : c === RESUMED_MID_PASS ? ' (resumed, stopped mid-pass)' : ''}`;
+      case T_CHECK:
+        return `convergence check: ${c === 1 ? 'holds' : 'not yet'}`;
+      case T_FORMATION:
+        return `formation step ${a}`;
+      case T_NOOP:
+        return 'no-op';
+      default:
+        return `record ${code} ${a} ${b} ${c}`;
     }
   }
 
@@ -192,7 +213,9 @@ export class Trace {
     }
     if (event instanceof AckLine) return event.describe();
     const { atMs: _atMs, kind, ...rest } = event;
-    const fields = Object.entries(rest).map(([key, v]) => `${key}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
+    const fields = Object.entries(rest).map(
+      ([key, v]) => `${key}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`,
+    );
     return `${kind} ${fields.join(' ')}`;
   }
 }

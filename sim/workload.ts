@@ -38,7 +38,14 @@ export class ClientWorkload implements WorldWorkload {
   private readonly lineage = new WriteLineage();
   private readonly soleHolders: string[][] = [];
   private readonly ackEvent: Extract<ObservedEvent, { kind: 'write-acked' }> = {
-    kind: 'write-acked', atMs: 0, key: '', seq: 0, node: '', holders: [], copies: 0, extendsSeq: null,
+    kind: 'write-acked',
+    atMs: 0,
+    key: '',
+    seq: 0,
+    node: '',
+    holders: [],
+    copies: 0,
+    extendsSeq: null,
   };
   private readonly waitTimeout: number;
   private writes = 0;
@@ -93,7 +100,11 @@ export class ClientWorkload implements WorldWorkload {
       const last = this.lastAckedSeq[key]!;
       if (value === 0 || !(history.includes(last) || last < history[history.length - 1]!)) this.lostKeys++;
       world.emit({
-        kind: 'read-back', atMs: world.clockMs, key: this.keyNames[key]!, seq: value === 0 ? null : value, node: process.name,
+        kind: 'read-back',
+        atMs: world.clockMs,
+        key: this.keyNames[key]!,
+        seq: value === 0 ? null : value,
+        node: process.name,
         history,
       });
     }
@@ -148,7 +159,8 @@ export class ClientWorkload implements WorldWorkload {
     if (!valkey.isPrimary(myself) || !server.slotsOf(myself).has(slot)) {
       // -MOVED <slot> <owner>: the client fixes that slot (or, with no owner, asks for all).
       const owner = server.ownerOf(slot);
-      if (owner === myself && valkey.isPrimary(myself)) throw new Error(`workload: ${myself.name}'s slot set and owner table disagree on slot ${slot}`);
+      if (owner === myself && valkey.isPrimary(myself))
+        throw new Error(`workload: ${myself.name}'s slot set and owner table disagree on slot ${slot}`);
       if (owner === null) this.refreshRoute(target);
       else this.route[slot] = owner.address;
       return null;

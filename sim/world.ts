@@ -14,7 +14,15 @@ import { Rng } from '../core/rng.ts';
 import type { ClusterConfig } from '../core/scenario/types.ts';
 import { Network, type Connection, type Direction, type NetworkHost } from './network.ts';
 import type { Message } from './message.ts';
-import { PROCESS_DOWN, PROCESS_PAUSED, PROCESS_RUNNING, PROCESS_STARTING, SimProcess, STARTUP_DELAY_MS, STARTUP_JITTER_MS } from './process.ts';
+import {
+  PROCESS_DOWN,
+  PROCESS_PAUSED,
+  PROCESS_RUNNING,
+  PROCESS_STARTING,
+  SimProcess,
+  STARTUP_DELAY_MS,
+  STARTUP_JITTER_MS,
+} from './process.ts';
 import { Scheduler } from './scheduler.ts';
 import { RESUMED_IDLE, RESUMED_MID_PASS, T_CRON, T_NOOP, T_PROCESS, Trace, type TraceNames } from './trace.ts';
 import * as valkey from './valkey/index.ts';
@@ -31,8 +39,17 @@ export const EV_TASK = 7;
 
 /** Observed-event kinds as small codes for the trace hash. */
 const EVENT_CODES: Record<ObservedEvent['kind'], number> = {
-  'vote-granted': 1, 'election-won': 2, 'node-state': 3, 'write-acked': 4, 'data-lost': 5,
-  fault: 6, 'node-down': 7, 'node-up': 8, healed: 9, 'read-back': 10, 'keys-migrated': 11,
+  'vote-granted': 1,
+  'election-won': 2,
+  'node-state': 3,
+  'write-acked': 4,
+  'data-lost': 5,
+  fault: 6,
+  'node-down': 7,
+  'node-up': 8,
+  healed: 9,
+  'read-back': 10,
+  'keys-migrated': 11,
 };
 
 export type Pairs = ReadonlyArray<readonly [number, number]>;
@@ -167,7 +184,9 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   }
 
   planStep(faultId: number, phase: number): string {
-    return this.planStepName !== null ? this.planStepName(faultId, phase) : `step ${faultId} ${phase === 0 ? 'start' : 'end'}`;
+    return this.planStepName !== null
+      ? this.planStepName(faultId, phase)
+      : `step ${faultId} ${phase === 0 ? 'start' : 'end'}`;
   }
 
   processState(state: number): string {
@@ -253,7 +272,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
 
   emit(event: ObservedEvent): void {
     const node = 'node' in event ? this.indexOfName(event.node) : -1;
-    const value = event.kind === 'node-state' ? event.currentEpoch * 1024 + event.configEpoch : 'epoch' in event ? event.epoch : 0;
+    const value =
+      event.kind === 'node-state' ? event.currentEpoch * 1024 + event.configEpoch : 'epoch' in event ? event.epoch : 0;
     this.trace.recordEvent(event, EVENT_CODES[event.kind], node, value);
     this.observer.onEvent(event);
   }
@@ -333,7 +353,13 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     process.state = PROCESS_RUNNING;
     process.resumes++;
     process.stoppedMidPass = this.stopRng.float() < STOP_MID_PASS_PROBABILITY;
-    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_RUNNING, process.stoppedMidPass ? RESUMED_MID_PASS : RESUMED_IDLE);
+    this.trace.record(
+      this.clockMs,
+      T_PROCESS,
+      index,
+      PROCESS_RUNNING,
+      process.stoppedMidPass ? RESUMED_MID_PASS : RESUMED_IDLE,
+    );
     this.emit({ kind: 'node-up', atMs: this.clockMs, node: process.name });
     if (process.stoppedMidPass) this.runDueCron(process);
     this.network.processResumed(index);
@@ -493,9 +519,10 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     if (process.state !== PROCESS_STARTING) return;
     process.state = PROCESS_RUNNING;
     process.incarnation++;
-    process.server = process.persisted === null
-      ? valkey.freshServer(this, index, process.rng)
-      : valkey.loadServer(this, index, process.rng, process.persisted);
+    process.server =
+      process.persisted === null
+        ? valkey.freshServer(this, index, process.rng)
+        : valkey.loadServer(this, index, process.rng, process.persisted);
     this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_RUNNING, process.incarnation);
     const phaseMs = process.rng.int(CRON_PERIOD_MS);
     process.cronHandle = this.scheduler.schedule(this.nowMs + phaseMs, EV_CRON, index, null);
@@ -509,7 +536,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     if (process.state === PROCESS_RUNNING || process.state === PROCESS_PAUSED) {
       this.emit(this.nodeDownEvent(index, cause));
       const server = process.server!;
-      if (server.replication.offset > 0) this.emit({ kind: 'data-lost', atMs: this.clockMs, node: process.name, cause });
+      if (server.replication.offset > 0)
+        this.emit({ kind: 'data-lost', atMs: this.clockMs, node: process.name, cause });
     }
     this.scheduler.cancel(process.cronHandle);
     this.scheduler.cancel(process.startHandle);
@@ -533,7 +561,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
       for (const other of this.processes) {
         const replica = other.server;
         if (other === process || other.state !== PROCESS_RUNNING || replica === null) continue;
-        if (replica.myself.replicaOf?.identity === server.myself.identity && valkey.replicationLinkUp(replica)) eligibleReplicas.push(other.name);
+        if (replica.myself.replicaOf?.identity === server.myself.identity && valkey.replicationLinkUp(replica))
+          eligibleReplicas.push(other.name);
       }
     }
     return { kind: 'node-down', atMs: this.clockMs, node: process.name, cause, wasPrimary, eligibleReplicas };
@@ -604,7 +633,13 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   }
 
   voteGranted(voter: number, candidate: number, epoch: number): void {
-    this.emit({ kind: 'vote-granted', atMs: this.clockMs, voter: this.processes[voter]!.name, candidate: this.nameOfIdentity(candidate) ?? `id-${candidate}`, epoch });
+    this.emit({
+      kind: 'vote-granted',
+      atMs: this.clockMs,
+      voter: this.processes[voter]!.name,
+      candidate: this.nameOfIdentity(candidate) ?? `id-${candidate}`,
+      epoch,
+    });
   }
 
   writeAcked(index: number, key: number, seq: number): void {
@@ -612,7 +647,13 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   }
 
   keysMigrated(from: number, to: number, keys: readonly number[]): void {
-    this.emit({ kind: 'keys-migrated', atMs: this.clockMs, keys: keys.map((key) => `key:${key}`), from: this.processes[from]!.name, to: this.processes[to]!.name });
+    this.emit({
+      kind: 'keys-migrated',
+      atMs: this.clockMs,
+      keys: keys.map((key) => `key:${key}`),
+      from: this.processes[from]!.name,
+      to: this.processes[to]!.name,
+    });
   }
 
   dataLost(index: number, cause: string): void {

@@ -6,7 +6,19 @@ import { parseArgs } from 'node:util';
 import { InputError, type BackendName } from '../backend.ts';
 import type { Flags, ParsedArgs } from './context.ts';
 
-export const COMMANDS = ['run', 'fuzz', 'reproduce', 'shrink', 'validate', 'export', 'bench', 'report', 'merge', 'fleet', 'confirm'] as const;
+export const COMMANDS = [
+  'run',
+  'fuzz',
+  'reproduce',
+  'shrink',
+  'validate',
+  'export',
+  'bench',
+  'report',
+  'merge',
+  'fleet',
+  'confirm',
+] as const;
 
 const OPTIONS = {
   backend: { type: 'string' },
@@ -72,10 +84,14 @@ function checkFlagsFit(command: string, values: Record<string, unknown>, env: No
   for (const [name, value] of Object.entries(values)) {
     const commands = FLAG_COMMANDS[name];
     if (value === undefined || commands === undefined || commands.includes(command)) continue;
-    throw new InputError(`${command}: ${flagName(name)} is not an option of ${command} (it is for ${commands.join(', ')}). Hint: busfuzz ${command} --help`);
+    throw new InputError(
+      `${command}: ${flagName(name)} is not an option of ${command} (it is for ${commands.join(', ')}). Hint: busfuzz ${command} --help`,
+    );
   }
   if (values.runs !== undefined && values.forever === true) {
-    throw new InputError(`${command}: --runs and --forever contradict each other; give one. Hint: --time-limit SECONDS bounds a --forever run`);
+    throw new InputError(
+      `${command}: --runs and --forever contradict each other; give one. Hint: --time-limit SECONDS bounds a --forever run`,
+    );
   }
   // A flag wins over its variable (--forever over FUZZ_RUNS, --runs over FUZZ_FOREVER); two
   // variables that contradict each other are refused like two flags.
@@ -105,7 +121,10 @@ function backendName(value: string | undefined, name: string): BackendName {
  * Parses argv. With no command, or the command `env` (what `npm run fuzz` uses), the command comes
  * from FUZZ_MODE (`fuzz` when unset under `env`).
  */
-export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedArgs & { help: boolean; version: boolean } {
+export function parseCommandLine(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): ParsedArgs & { help: boolean; version: boolean } {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -129,10 +148,16 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     maxSteps: wholeNumber(values['max-steps'] ?? env.MAX_STEPS, values['max-steps'] ? '--max-steps' : 'MAX_STEPS', 1),
     json: values.json ?? false,
     // --forever wins over FUZZ_RUNS, --runs over FUZZ_FOREVER (a flag wins over its variable).
-    runs: values.forever ? undefined : wholeNumber(values.runs ?? env.FUZZ_RUNS, values.runs ? '--runs' : 'FUZZ_RUNS', 1),
+    runs: values.forever
+      ? undefined
+      : wholeNumber(values.runs ?? env.FUZZ_RUNS, values.runs ? '--runs' : 'FUZZ_RUNS', 1),
     forever: values.forever ?? (values.runs === undefined && env.FUZZ_FOREVER === '1'),
     workers: wholeNumber(values.workers ?? env.FUZZ_WORKERS, values.workers ? '--workers' : 'FUZZ_WORKERS', 1),
-    timeLimitSec: wholeNumber(values['time-limit'] ?? env.FUZZ_TIME_LIMIT, values['time-limit'] ? '--time-limit' : 'FUZZ_TIME_LIMIT', 1),
+    timeLimitSec: wholeNumber(
+      values['time-limit'] ?? env.FUZZ_TIME_LIMIT,
+      values['time-limit'] ? '--time-limit' : 'FUZZ_TIME_LIMIT',
+      1,
+    ),
     crashDir: values['crash-dir'] ?? env.CRASH_DIR ?? 'crashes',
     trace: values.trace ?? false,
     output: values.output,
@@ -148,6 +173,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     all: values.all ?? false,
     confirm: values.confirm ?? false,
   };
-  if (flags.noKnown && values.known !== undefined) throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');
+  if (flags.noKnown && values.known !== undefined)
+    throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');
   return { command, positionals: rest, flags, help: values.help ?? false, version: values.version ?? false };
 }

@@ -10,7 +10,6 @@ import { COMMANDS, parseCommandLine } from './args.ts';
 import type { CliContext, CliDeps, Command } from './context.ts';
 import { COMMAND_HELP, USAGE } from './usage.ts';
 
-
 /** Exit code for an internal error (a bug in busfuzz, not in the scenario or the environment). */
 export const EXIT_INTERNAL = 4;
 

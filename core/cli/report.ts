@@ -55,7 +55,9 @@ export function describeResult(result: RunResult, crashFile: string | null, stor
     lines.push(...whatHappened(result, story));
   } else if (result.verdict === 'inconclusive') {
     const before = (result.stats.formation_ms ?? -1) < 0 ? 'the cluster formed' : 'the convergence checks answered';
-    lines.push(`${head}INCONCLUSIVE: the step bound (${result.steps.toLocaleString('en-US')} steps) ended the run before ${before}; nothing was shown either way (${where})`);
+    lines.push(
+      `${head}INCONCLUSIVE: the step bound (${result.steps.toLocaleString('en-US')} steps) ended the run before ${before}; nothing was shown either way (${where})`,
+    );
     lines.push('  Hint: raise --max-steps (or MAX_STEPS)');
   } else if (result.verdict === 'aborted') {
     lines.push(`${head}aborted after ${where}`);
@@ -81,9 +83,18 @@ export function describeResult(result: RunResult, crashFile: string | null, stor
 
 /** The end of a run's story in the log: the finding, or how it ended (info: the human lines say it too). */
 export function logOutcome(log: Logger, result: RunResult): void {
-  const fields = { verdict: result.verdict, steps: result.steps, sim_time_ms: result.simTimeMs, trace_hash: result.traceHash };
+  const fields = {
+    verdict: result.verdict,
+    steps: result.steps,
+    sim_time_ms: result.simTimeMs,
+    trace_hash: result.traceHash,
+  };
   const v = result.violation;
-  if (v !== null) log.info({ ...fields, invariant: v.invariant, fingerprint: v.fingerprint, nodes: v.nodes, at_ms: v.timeMs, step: v.step }, `finding ${v.fingerprint}: ${v.message}`);
+  if (v !== null)
+    log.info(
+      { ...fields, invariant: v.invariant, fingerprint: v.fingerprint, nodes: v.nodes, at_ms: v.timeMs, step: v.step },
+      `finding ${v.fingerprint}: ${v.message}`,
+    );
   else log.info(fields, `run ended: ${result.verdict}`);
 }
 
@@ -94,17 +105,22 @@ function whatHappened(result: RunResult, story: RunStory | null): string[] {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const parts: string[] = [];
   if ((stats.formation_ms ?? -1) >= 0) parts.push(`formed in ${seconds(stats.formation_ms!)}`);
-  if ((stats.healed_at_ms ?? -1) >= 0 && (stats.converged_at_ms ?? -1) >= 0) parts.push(`converged ${seconds(stats.converged_at_ms! - stats.healed_at_ms!)} after the heal`);
+  if ((stats.healed_at_ms ?? -1) >= 0 && (stats.converged_at_ms ?? -1) >= 0)
+    parts.push(`converged ${seconds(stats.converged_at_ms! - stats.healed_at_ms!)} after the heal`);
   if (parts.length > 0) lines.push(`  ${parts.join(', ')}`);
   if (story !== null) {
     const clock = result.backend === 'sim' ? 'simulated' : 'wall';
     const failovers = story.failovers;
-    lines.push(`  failovers: ${failovers.length === 0 ? 'none' : `${failovers.length}: ${failovers.map((failover) => describeFailover(failover, clock)).join('; ')}`}`);
+    lines.push(
+      `  failovers: ${failovers.length === 0 ? 'none' : `${failovers.length}: ${failovers.map((failover) => describeFailover(failover, clock)).join('; ')}`}`,
+    );
   }
   if (stats.writes_acked !== undefined) {
     const lost = stats.writes_lost ?? 0;
     // On a pass every loss was excused: each of its holders lost it to an injected fault.
-    lines.push(`  writes: ${stats.writes_acked} acknowledged, ${lost} lost${lost === 0 ? '' : ' (keys whose holders all lost their data to injected faults, as acked-writes-durable excuses)'}`);
+    lines.push(
+      `  writes: ${stats.writes_acked} acknowledged, ${lost} lost${lost === 0 ? '' : ' (keys whose holders all lost their data to injected faults, as acked-writes-durable excuses)'}`,
+    );
   }
   return lines;
 }

@@ -66,17 +66,30 @@ export interface Preparation {
 /** The simulator replay and what it tells the real runs. */
 export async function prepare(crash: CrashFile, sim: Backend, signal: AbortSignal): Promise<Preparation> {
   const lines: string[] = [];
-  const result = await sim.run(crash.scenario, { maxSteps: crash.maxSteps, signal, onTraceLine: (line) => lines.push(line) });
+  const result = await sim.run(crash.scenario, {
+    maxSteps: crash.maxSteps,
+    signal,
+    onTraceLine: (line) => lines.push(line),
+  });
   const facts = readTrace(lines);
   const steps = planRun(crash.scenario, expandChaos(crash.scenario)).steps;
   const scenario = pinTargets(crash.scenario, steps, facts);
-  return { scenario, rules: deriveRules(facts, crash.scenario.cluster.nodeTimeoutMs, crash.scenario.cluster.numShards), simReproduced: compareReplay(crash, result).reproduced };
+  return {
+    scenario,
+    rules: deriveRules(facts, crash.scenario.cluster.nodeTimeoutMs, crash.scenario.cluster.numShards),
+    simReproduced: compareReplay(crash, result).reproduced,
+  };
 }
 
 export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: number, scenario?: Scenario): Steering {
   // The first try keeps the simulator's times; later ones spread out to both sides of them.
   const jitterMs = tryNumber <= 1 ? 0 : Math.min(MAX_JITTER_MS, 10 * (tryNumber - 1));
-  return { rules, jitterMs, seed: seed * 1000 + tryNumber, ...(scenario === undefined ? {} : { settleMs: simulatorSettleMs(scenario) }) };
+  return {
+    rules,
+    jitterMs,
+    seed: seed * 1000 + tryNumber,
+    ...(scenario === undefined ? {} : { settleMs: simulatorSettleMs(scenario) }),
+  };
 }
 
 /** The simulator's wait from the final heal to its first convergence check (sim/runner.ts settleMs). */
@@ -90,7 +103,8 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
   const prep = await prepare(crash, input.sim, input.signal);
   const base = steeringForTry(prep.rules, crash.seed, 1, prep.scenario);
   say(`${file}: ${crash.violation.fingerprint}; steering from the simulator's trace: ${describeSteering(base)}`);
-  if (!prep.simReproduced) say(`${file}: warning: the simulator no longer reproduces this crash; its trace still steers the real runs`);
+  if (!prep.simReproduced)
+    say(`${file}: warning: the simulator no longer reproduces this crash; its trace still steers the real runs`);
   const logsDir = join(dirname(file), `${basename(file, '.json')}.confirm`);
   const outcome: ConfirmOutcome = {
     file,
@@ -116,7 +130,13 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
       let result: RunResult;
       let formations = 0;
       for (;;) {
-        result = await input.real.run(prep.scenario, { maxSteps: crash.maxSteps, signal: input.signal, steering, artifactsDir: logsDir, record: input.record === true });
+        result = await input.real.run(prep.scenario, {
+          maxSteps: crash.maxSteps,
+          signal: input.signal,
+          steering,
+          artifactsDir: logsDir,
+          record: input.record === true,
+        });
         if (result.stats.steering_mismatch !== 1) break;
         // Formed with ids in the other order than the simulator's collision needs: form again.
         if (++formations >= MAX_FORMATIONS) {
@@ -135,11 +155,16 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
       outcome.tries++;
       outcome.tryMs.push(Date.now() - tryStartedMs);
       outcome.endings.push(result.violation === null ? result.verdict : result.violation.invariant);
-      say(`  try ${tryNumber}/${input.tries}: ${hit ? 'HIT' : 'miss'} (${result.violation === null ? result.verdict : `${result.violation.invariant}: ${result.violation.message.slice(0, 160)}`}) in ${((Date.now() - tryStartedMs) / 1000).toFixed(1)} s`);
+      say(
+        `  try ${tryNumber}/${input.tries}: ${hit ? 'HIT' : 'miss'} (${result.violation === null ? result.verdict : `${result.violation.invariant}: ${result.violation.message.slice(0, 160)}`}) in ${((Date.now() - tryStartedMs) / 1000).toFixed(1)} s`,
+      );
       if (hit && outcome.hits === 0 && result.artifactsDir) {
         // Kept under a name of its own: the next hit of the same fingerprint would reuse the folder.
         // Named by the confirm run's start too: a later confirm of the same file keeps its own.
-        outcome.logs = join(logsDir, `first-hit-${new Date(startedMs).toISOString().replace(/[:.]/g, '-')}-try-${tryNumber}`);
+        outcome.logs = join(
+          logsDir,
+          `first-hit-${new Date(startedMs).toISOString().replace(/[:.]/g, '-')}-try-${tryNumber}`,
+        );
         await rm(outcome.logs, { recursive: true, force: true });
         await rename(result.artifactsDir, outcome.logs);
         outcome.perturbation = describeSteering(steering);

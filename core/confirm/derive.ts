@@ -71,7 +71,14 @@ export function readTrace(lines: readonly string[]): TraceFacts {
     if ((match = DELIVERY.exec(rest)) !== null) {
       deliveries.push({ atMs, to: match[1]!, from: match[2]!, type: match[3]! });
     } else if ((match = PLAN.exec(rest)) !== null) {
-      awaitingFault = { index: phases.length, atMs, action: match[1]!, faultId: Number(match[2]), phase: match[3] as 'start' | 'end', nodes: [] };
+      awaitingFault = {
+        index: phases.length,
+        atMs,
+        action: match[1]!,
+        faultId: Number(match[2]),
+        phase: match[3] as 'start' | 'end',
+        nodes: [],
+      };
       phases.push(awaitingFault);
     } else if ((match = FAULT.exec(rest)) !== null) {
       if (awaitingFault !== null) awaitingFault.nodes = match[2]!.split(',').filter((name) => name !== '');
@@ -115,9 +122,19 @@ export function deriveRules(facts: TraceFacts, nodeTimeoutMs: number, numShards 
   const quorum = Math.floor(numShards / 2) + 1;
   const rules: SteeringRule[] = [];
   for (const phase of facts.phases) {
-    if (phase.phase !== 'start' || (phase.action !== 'kill' && phase.action !== 'terminate') || phase.nodes.length !== 1) continue;
+    if (
+      phase.phase !== 'start' ||
+      (phase.action !== 'kill' && phase.action !== 'terminate') ||
+      phase.nodes.length !== 1
+    )
+      continue;
     const node = phase.nodes[0]!;
-    rules.push({ kind: 'discard-on-kill', phase: phase.index, node, why: `the simulator loses what a partition holds from ${node} when it dies` });
+    rules.push({
+      kind: 'discard-on-kill',
+      phase: phase.index,
+      node,
+      why: `the simulator loses what a partition holds from ${node} when it dies`,
+    });
     rules.push(...newsBeforeDeath(facts, phase, node, nodeTimeoutMs));
   }
   for (const phase of facts.phases) {
@@ -142,13 +159,30 @@ function collisionOrder(facts: TraceFacts): SteeringRule[] {
   for (const state of facts.states) {
     const before = last.get(state.node);
     last.set(state.node, state);
-    if (state.atMs < readyMs || before === undefined || before.role !== 'primary' || state.role !== 'primary' || state.configEpoch <= before.configEpoch) continue;
-    const bumped = facts.phases.some((phase) => phase.action === 'bump_epoch' && phase.nodes.includes(state.node) && Math.abs(phase.atMs - state.atMs) < 1);
+    if (
+      state.atMs < readyMs ||
+      before === undefined ||
+      before.role !== 'primary' ||
+      state.role !== 'primary' ||
+      state.configEpoch <= before.configEpoch
+    )
+      continue;
+    const bumped = facts.phases.some(
+      (phase) =>
+        phase.action === 'bump_epoch' && phase.nodes.includes(state.node) && Math.abs(phase.atMs - state.atMs) < 1,
+    );
     if (bumped) continue;
     for (const [other, otherState] of last) {
-      if (other === state.node || otherState.role !== 'primary' || otherState.configEpoch !== before.configEpoch) continue;
-      if (rules.some((rule) => rule.kind === 'id-order' && rule.lower === state.node && rule.higher === other)) continue;
-      rules.push({ kind: 'id-order', lower: state.node, higher: other, why: `${state.node} won the configEpoch ${before.configEpoch} collision with ${other} at ${state.atMs} ms` });
+      if (other === state.node || otherState.role !== 'primary' || otherState.configEpoch !== before.configEpoch)
+        continue;
+      if (rules.some((rule) => rule.kind === 'id-order' && rule.lower === state.node && rule.higher === other))
+        continue;
+      rules.push({
+        kind: 'id-order',
+        lower: state.node,
+        higher: other,
+        why: `${state.node} won the configEpoch ${before.configEpoch} collision with ${other} at ${state.atMs} ms`,
+      });
     }
   }
   return rules;
@@ -197,15 +231,33 @@ function newsBeforeDeath(facts: TraceFacts, phase: TracePhase, node: string, nod
 }
 
 /** Rule 2: S was promoted while R slept; S's fresh PONG reached R before S's stale messages. */
-function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string, quorum: number, nodeTimeoutMs: number): SteeringRule[] {
+function freshBeforeStale(
+  facts: TraceFacts,
+  phase: TracePhase,
+  sleeper: string,
+  quorum: number,
+  nodeTimeoutMs: number,
+): SteeringRule[] {
   const end = facts.phases.find((other) => other.faultId === phase.faultId && other.phase === 'end');
   if (end === undefined) return [];
   const promoted = new Set<string>();
   const lastRole = new Map<string, string>();
   for (const state of facts.states) {
     // Promoted by an election (it got votes), not made a primary by a RESET or a REPLICATE undone.
-    const elected = facts.deliveries.some((delivery) => delivery.to === state.node && delivery.type === 'auth-ack' && delivery.atMs > phase.atMs && delivery.atMs <= state.atMs);
-    if (state.atMs > phase.atMs && state.atMs < end.atMs && state.role === 'primary' && lastRole.get(state.node) === 'replica' && elected) {
+    const elected = facts.deliveries.some(
+      (delivery) =>
+        delivery.to === state.node &&
+        delivery.type === 'auth-ack' &&
+        delivery.atMs > phase.atMs &&
+        delivery.atMs <= state.atMs,
+    );
+    if (
+      state.atMs > phase.atMs &&
+      state.atMs < end.atMs &&
+      state.role === 'primary' &&
+      lastRole.get(state.node) === 'replica' &&
+      elected
+    ) {
       promoted.add(state.node);
     }
     lastRole.set(state.node, state.role);
@@ -214,9 +266,20 @@ function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string,
   if (promoted.size === 0) return [];
   const gates: SteeringRule[] = [];
   for (const node of promoted) {
-    const won = facts.states.find((state) => state.node === node && state.role === 'primary' && state.atMs > phase.atMs && state.atMs < end.atMs);
+    const won = facts.states.find(
+      (state) => state.node === node && state.role === 'primary' && state.atMs > phase.atMs && state.atMs < end.atMs,
+    );
     if (won === undefined) continue;
-    const acks = Math.min(quorum, facts.deliveries.filter((delivery) => delivery.to === node && delivery.type === 'auth-ack' && delivery.atMs > phase.atMs && delivery.atMs <= won.atMs).length);
+    const acks = Math.min(
+      quorum,
+      facts.deliveries.filter(
+        (delivery) =>
+          delivery.to === node &&
+          delivery.type === 'auth-ack' &&
+          delivery.atMs > phase.atMs &&
+          delivery.atMs <= won.atMs,
+      ).length,
+    );
     if (acks === 0) continue;
     gates.push({
       kind: 'gate-after-win',
@@ -231,19 +294,23 @@ function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string,
       why: `${node} won ${Math.round(end.atMs - won.atMs)} ms before ${sleeper} resumed, so the voters could vote again in its shard when ${sleeper} asked`,
     });
   }
-  return [...promoted].map((node): SteeringRule => ({
-    kind: 'hold' as const,
-    startPhase: phase.index,
-    endPhase: end.index,
-    from: node,
-    to: [sleeper],
-    types: [...OUTBOUND_TYPES],
-    end: 'release' as const,
-    afterTypes: [...FRESH_TYPES],
-    delayMs: 2,
-    maxWaitMs: 1000,
-    why: `${node} was promoted while ${sleeper} slept; its fresh PONG reached ${sleeper} before its stale PING`,
-  })).concat(gates, unheardBeforeElection(facts, end, sleeper, quorum));
+  return [...promoted]
+    .map(
+      (node): SteeringRule => ({
+        kind: 'hold' as const,
+        startPhase: phase.index,
+        endPhase: end.index,
+        from: node,
+        to: [sleeper],
+        types: [...OUTBOUND_TYPES],
+        end: 'release' as const,
+        afterTypes: [...FRESH_TYPES],
+        delayMs: 2,
+        maxWaitMs: 1000,
+        why: `${node} was promoted while ${sleeper} slept; its fresh PONG reached ${sleeper} before its stale PING`,
+      }),
+    )
+    .concat(gates, unheardBeforeElection(facts, end, sleeper, quorum));
 }
 
 /**
@@ -254,25 +321,57 @@ function freshBeforeStale(facts: TraceFacts, phase: TracePhase, sleeper: string,
  * connection handshakes too, the proxy only its messages: this restores the simulator's order.)
  */
 function unheardBeforeElection(facts: TraceFacts, resume: TracePhase, sleeper: string, quorum: number): SteeringRule[] {
-  const election = facts.deliveries.find((delivery) => delivery.from === sleeper && delivery.type === 'auth-req' && delivery.atMs >= resume.atMs);
+  const election = facts.deliveries.find(
+    (delivery) => delivery.from === sleeper && delivery.type === 'auth-req' && delivery.atMs >= resume.atMs,
+  );
   if (election === undefined) return [];
-  const won = facts.states.find((state) => state.node === sleeper && state.role === 'primary' && state.atMs >= election.atMs);
+  const won = facts.states.find(
+    (state) => state.node === sleeper && state.role === 'primary' && state.atMs >= election.atMs,
+  );
   if (won === undefined) return [];
   // It declared victory at the ack that made its quorum: the count the real run must see.
-  const acks = Math.min(quorum, facts.deliveries.filter((delivery) => delivery.to === sleeper && delivery.type === 'auth-ack' && delivery.atMs >= election.atMs && delivery.atMs <= won.atMs).length);
+  const acks = Math.min(
+    quorum,
+    facts.deliveries.filter(
+      (delivery) =>
+        delivery.to === sleeper &&
+        delivery.type === 'auth-ack' &&
+        delivery.atMs >= election.atMs &&
+        delivery.atMs <= won.atMs,
+    ).length,
+  );
   const lastChange = new Map<string, number>();
   for (const state of facts.states) {
-    if (state.node !== sleeper && state.atMs > resume.atMs && state.atMs < election.atMs) lastChange.set(state.node, state.atMs);
+    if (state.node !== sleeper && state.atMs > resume.atMs && state.atMs < election.atMs)
+      lastChange.set(state.node, state.atMs);
   }
   const rules: SteeringRule[] = [];
-  const common = { kind: 'hold-until-election' as const, electionPhase: resume.index, winner: sleeper, acks, maxWaitMs: 3000 };
+  const common = {
+    kind: 'hold-until-election' as const,
+    electionPhase: resume.index,
+    winner: sleeper,
+    acks,
+    maxWaitMs: 3000,
+  };
   for (const [node, changedAtMs] of lastChange) {
     // Who had not heard its latest change when the sleeper won (the voters, for a demoted old primary).
-    const heard = new Set(facts.deliveries.filter((delivery) => delivery.from === node && delivery.atMs > changedAtMs && delivery.atMs <= won.atMs).map((delivery) => delivery.to));
+    const heard = new Set(
+      facts.deliveries
+        .filter((delivery) => delivery.from === node && delivery.atMs > changedAtMs && delivery.atMs <= won.atMs)
+        .map((delivery) => delivery.to),
+    );
     const unheard = facts.nodes.filter((other) => other !== node && !heard.has(other));
     if (!unheard.includes(sleeper)) continue;
     // Held from its restart when it had one before the resume: a real restarted node may make that change earlier.
-    const restart = facts.phases.filter((phase) => phase.index <= resume.index && phase.nodes.includes(node) && (phase.action === 'kill' || phase.action === 'terminate') && phase.phase === 'end').at(-1);
+    const restart = facts.phases
+      .filter(
+        (phase) =>
+          phase.index <= resume.index &&
+          phase.nodes.includes(node) &&
+          (phase.action === 'kill' || phase.action === 'terminate') &&
+          phase.phase === 'end',
+      )
+      .at(-1);
     rules.push({
       ...common,
       startPhase: (restart ?? resume).index,

@@ -29,15 +29,29 @@ export interface ConfirmQueueInput {
 /** Confirms each finding in turn; the outcome per fingerprint (absent when stopped before it). */
 export async function confirmQueue(input: ConfirmQueueInput): Promise<Map<string, ConfirmOutcome>> {
   const outcomes = new Map<string, ConfirmOutcome>();
-  if (input.findings.length > 0) input.say(`confirming ${input.findings.length} new finding${input.findings.length === 1 ? '' : 's'} on real servers, up to ${input.tries} tries each...`);
+  if (input.findings.length > 0)
+    input.say(
+      `confirming ${input.findings.length} new finding${input.findings.length === 1 ? '' : 's'} on real servers, up to ${input.tries} tries each...`,
+    );
   for (const finding of input.findings) {
     if (input.signal.aborted) break;
     const crash = await readCrashFile(finding.crashFile);
-    const outcome = await confirmCrash({ crash, file: finding.crashFile, sim: input.sim, real: input.real, tries: input.tries, all: false, signal: input.signal, say: input.say });
+    const outcome = await confirmCrash({
+      crash,
+      file: finding.crashFile,
+      sim: input.sim,
+      real: input.real,
+      tries: input.tries,
+      all: false,
+      signal: input.signal,
+      say: input.say,
+    });
     const confirmation = confirmationOf(outcome);
     if (confirmation === null) continue;
     await recordConfirmation(finding.crashFile, confirmation);
-    input.say(`  ${finding.fingerprint}: ${confirmationLine(confirmation)}${outcome.logs === null ? '' : `; node logs: ${outcome.logs}`}`);
+    input.say(
+      `  ${finding.fingerprint}: ${confirmationLine(confirmation)}${outcome.logs === null ? '' : `; node logs: ${outcome.logs}`}`,
+    );
     outcomes.set(finding.fingerprint, outcome);
   }
   return outcomes;

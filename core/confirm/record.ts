@@ -47,7 +47,12 @@ export function confirmationsOf(doc: Record<string, unknown>): Confirmation[] {
 function isConfirmation(value: unknown): value is Confirmation {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Record<string, unknown>;
-  return typeof entry.tries === 'number' && typeof entry.hits === 'number' && typeof entry.server === 'object' && entry.server !== null;
+  return (
+    typeof entry.tries === 'number' &&
+    typeof entry.hits === 'number' &&
+    typeof entry.server === 'object' &&
+    entry.server !== null
+  );
 }
 
 /** `CONFIRMED on valkey-server 8.0.1, 3/10` (or NOT CONFIRMED), for reproduce and summaries. */
@@ -55,4 +60,3 @@ export function confirmationLine(confirmation: Confirmation): string {
   const server = `${basename(confirmation.server.binary)} ${confirmation.server.version}`;
   return `${confirmation.hits > 0 ? 'CONFIRMED' : 'NOT CONFIRMED'} on ${server}, ${confirmation.hits}/${confirmation.tries}`;
 }
-

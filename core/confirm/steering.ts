@@ -43,14 +43,33 @@ export type SteeringRule =
    * `maxWaitMs` from then), then release: in the simulator none of `to` had heard from `from`
    * since that phase when `winner` won.
    */
-  | { kind: 'hold-until-election'; startPhase: number; electionPhase: number; from: string; to: string[]; winner: string; acks: number; maxWaitMs: number; why: string }
+  | {
+      kind: 'hold-until-election';
+      startPhase: number;
+      electionPhase: number;
+      from: string;
+      to: string[];
+      winner: string;
+      acks: number;
+      maxWaitMs: number;
+      why: string;
+    }
   /**
    * Phase `phase` waits until `afterMs` have passed since `winner` was delivered its `acks`-th
    * auth ack after phase `since` (it won an election; at most `maxWaitMs` of waiting): in the
    * simulator that win came `afterMs` before this phase, and the voters' 2 x node_timeout
    * vote pause for that shard had run out by the time of the next election.
    */
-  | { kind: 'gate-after-win'; phase: number; since: number; winner: string; acks: number; afterMs: number; maxWaitMs: number; why: string }
+  | {
+      kind: 'gate-after-win';
+      phase: number;
+      since: number;
+      winner: string;
+      acks: number;
+      afterMs: number;
+      maxWaitMs: number;
+      why: string;
+    }
   /**
    * The node id of `lower` must sort before that of `higher` (memcmp, as the configEpoch collision
    * rule compares them: the smaller id bumps its epoch and keeps its slots). Real ids are random,

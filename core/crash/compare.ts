@@ -21,14 +21,19 @@ export function compareReplay(crash: CrashFile, result: RunResult): ReplayCompar
   const got = result.violation;
   const differences: string[] = [];
   if (got === null) {
-    differences.push(`invariant: expected ${expected.invariant} at step ${expected.step}, but the run ${result.verdict === 'aborted' ? 'was aborted' : result.verdict === 'inconclusive' ? 'was inconclusive (the step bound ended it first)' : 'passed'} after ${result.steps} steps`);
+    differences.push(
+      `invariant: expected ${expected.invariant} at step ${expected.step}, but the run ${result.verdict === 'aborted' ? 'was aborted' : result.verdict === 'inconclusive' ? 'was inconclusive (the step bound ended it first)' : 'passed'} after ${result.steps} steps`,
+    );
   } else {
-    if (got.invariant !== expected.invariant) differences.push(`invariant: expected ${expected.invariant}, got ${got.invariant}`);
+    if (got.invariant !== expected.invariant)
+      differences.push(`invariant: expected ${expected.invariant}, got ${got.invariant}`);
     if (got.step !== expected.step) differences.push(`step: expected ${expected.step}, got ${got.step}`);
-    if (got.fingerprint !== expected.fingerprint) differences.push(`fingerprint: expected ${expected.fingerprint}, got ${got.fingerprint}`);
+    if (got.fingerprint !== expected.fingerprint)
+      differences.push(`fingerprint: expected ${expected.fingerprint}, got ${got.fingerprint}`);
   }
   // A real run's trace hash hashes wall-clock timings: a difference there means nothing.
-  if (exact && result.traceHash !== crash.traceHash) differences.push(`trace hash: expected ${crash.traceHash}, got ${result.traceHash}`);
+  if (exact && result.traceHash !== crash.traceHash)
+    differences.push(`trace hash: expected ${crash.traceHash}, got ${result.traceHash}`);
   const sameInvariant = got !== null && got.invariant === expected.invariant;
   const reproduced = exact
     ? sameInvariant && got.step === expected.step && result.traceHash === crash.traceHash

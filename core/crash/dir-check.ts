@@ -27,12 +27,15 @@ export async function assertCrashDirUsable(dir: string): Promise<void> {
         probeDir = dirname(probeDir);
         continue;
       }
-      if (code === 'ENOTDIR') throw new EnvironmentError(`crash folder ${dir}: a part of that path is a file, not a folder`, HINT);
+      if (code === 'ENOTDIR')
+        throw new EnvironmentError(`crash folder ${dir}: a part of that path is a file, not a folder`, HINT);
       throw new EnvironmentError(`crash folder ${dir}: ${(error as Error).message}`, HINT);
     }
     if (!info.isDirectory()) {
       throw new EnvironmentError(
-        probeDir === resolve(dir) ? `crash folder ${dir} is a file, not a folder` : `crash folder ${dir}: ${probeDir} is a file, not a folder`,
+        probeDir === resolve(dir)
+          ? `crash folder ${dir} is a file, not a folder`
+          : `crash folder ${dir}: ${probeDir} is a file, not a folder`,
         HINT,
       );
     }
@@ -44,7 +47,11 @@ export async function assertCrashDirUsable(dir: string): Promise<void> {
     await handle.close();
     await rm(probe, { force: true });
   } catch (error) {
-    const what = probeDir === resolve(dir) ? `crash folder ${dir}` : `crash folder ${dir} (to be created in ${probeDir})`;
-    throw new EnvironmentError(`${what} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, HINT);
+    const what =
+      probeDir === resolve(dir) ? `crash folder ${dir}` : `crash folder ${dir} (to be created in ${probeDir})`;
+    throw new EnvironmentError(
+      `${what} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      HINT,
+    );
   }
 }

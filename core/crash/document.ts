@@ -47,7 +47,10 @@ class FieldReader {
   private lines: LineCounter | null = null;
   private parsed: ReturnType<typeof parseDocument> | null = null;
 
-  constructor(readonly file: string, private readonly text: string | undefined) {}
+  constructor(
+    readonly file: string,
+    private readonly text: string | undefined,
+  ) {}
 
   fail(path: Path, reason: string): never {
     throw new CrashFileError(this.file, formatPath(path), reason, this.lineOf(path));
@@ -123,20 +126,31 @@ export function crashFromDocument(doc: unknown, file: string, text?: string): Cr
     read.fail(['format'], `not a busfuzz crash file (${found}; expected "${CRASH_FORMAT}")`);
   }
   const serverDoc = root.server;
-  const server = serverDoc === null ? null : (() => {
-    const s = read.object(serverDoc, ['server']);
-    return { binary: read.string(s.binary, ['server', 'binary']), version: read.string(s.version, ['server', 'version']) };
-  })();
+  const server =
+    serverDoc === null
+      ? null
+      : (() => {
+          const s = read.object(serverDoc, ['server']);
+          return {
+            binary: read.string(s.binary, ['server', 'binary']),
+            version: read.string(s.version, ['server', 'version']),
+          };
+        })();
   const v = read.object(root.violation, ['violation']);
   const invariant = read.oneOf<InvariantName>(v.invariant, ['violation', 'invariant'], INVARIANT_NAMES);
   const fingerprint = read.string(root.fingerprint, ['fingerprint']);
   if (!fingerprint.startsWith(`${invariant}/`)) {
-    read.fail(['fingerprint'], `expected it to start with the violated invariant "${invariant}/", found ${describe(fingerprint)}`);
+    read.fail(
+      ['fingerprint'],
+      `expected it to start with the violated invariant "${invariant}/", found ${describe(fingerprint)}`,
+    );
   }
   const traceHash = read.string(root.trace_hash, ['trace_hash']);
-  if (!/^[0-9a-f]{64}$/.test(traceHash)) read.fail(['trace_hash'], `expected 64 hex digits (sha256), found ${describe(traceHash)}`);
+  if (!/^[0-9a-f]{64}$/.test(traceHash))
+    read.fail(['trace_hash'], `expected 64 hex digits (sha256), found ${describe(traceHash)}`);
   const createdAt = read.string(root.created_at, ['created_at']);
-  if (Number.isNaN(Date.parse(createdAt))) read.fail(['created_at'], `expected an ISO time, found ${describe(createdAt)}`);
+  if (Number.isNaN(Date.parse(createdAt)))
+    read.fail(['created_at'], `expected an ISO time, found ${describe(createdAt)}`);
   const crash: CrashFile = {
     format: CRASH_FORMAT,
     toolVersion: read.string(root.tool_version, ['tool_version']),
@@ -167,7 +181,8 @@ export function crashFromDocument(doc: unknown, file: string, text?: string): Cr
 }
 
 function readScenario(value: unknown, file: string, read: FieldReader) {
-  if (value === undefined) read.fail(['scenario'], 'expected the scenario object, found nothing (the field is missing)');
+  if (value === undefined)
+    read.fail(['scenario'], 'expected the scenario object, found nothing (the field is missing)');
   try {
     return scenarioFromDocument(value, file, 'scenario');
   } catch (error) {

@@ -15,7 +15,8 @@ import type { Violation } from '../violation.ts';
 export const CRASH_FORMAT = 'busfuzz-crash/1';
 
 /** busfuzz's own version (package.json), recorded in every crash file. */
-export const TOOL_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+export const TOOL_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
 
 export interface CrashFile {
   format: typeof CRASH_FORMAT;

@@ -12,9 +12,16 @@ class Stop extends Error {
 
 export function jsonErrorOffset(text: string): number | null {
   let at = 0;
-  const fail = (): never => { throw new Stop(at); };
-  const space = () => { while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++; };
-  const expect = (char: string) => { if (text[at] !== char) fail(); at++; };
+  const fail = (): never => {
+    throw new Stop(at);
+  };
+  const space = () => {
+    while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++;
+  };
+  const expect = (char: string) => {
+    if (text[at] !== char) fail();
+    at++;
+  };
   const string = () => {
     expect('"');
     while (at < text.length && text[at] !== '"') {
@@ -44,7 +51,10 @@ export function jsonErrorOffset(text: string): number | null {
     if (char === '{') {
       at++;
       space();
-      if (text[at] === '}') { at++; return; }
+      if (text[at] === '}') {
+        at++;
+        return;
+      }
       for (;;) {
         space();
         string();
@@ -52,7 +62,10 @@ export function jsonErrorOffset(text: string): number | null {
         expect(':');
         value();
         space();
-        if (text[at] === ',') { at++; continue; }
+        if (text[at] === ',') {
+          at++;
+          continue;
+        }
         expect('}');
         return;
       }
@@ -60,18 +73,27 @@ export function jsonErrorOffset(text: string): number | null {
     if (char === '[') {
       at++;
       space();
-      if (text[at] === ']') { at++; return; }
+      if (text[at] === ']') {
+        at++;
+        return;
+      }
       for (;;) {
         value();
         space();
-        if (text[at] === ',') { at++; continue; }
+        if (text[at] === ',') {
+          at++;
+          continue;
+        }
         expect(']');
         return;
       }
     }
     if (char === '"') return string();
     for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, at)) { at += word.length; return; }
+      if (text.startsWith(word, at)) {
+        at += word.length;
+        return;
+      }
     }
     number();
   };

@@ -16,7 +16,12 @@ export async function readCrashFile(path: string): Promise<CrashFile> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a crash file' : `cannot read it (${code ?? (error as Error).message})`;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, expected a crash file'
+          : `cannot read it (${code ?? (error as Error).message})`;
     throw new CrashFileError(path, '(file)', reason);
   }
   return parseCrashFile(text, path);
@@ -33,10 +38,17 @@ export function parseCrashFile(text: string, path: string): CrashFile {
     const truncated = /end of (JSON )?input|Unterminated/i.test(message);
     // A truncated file ends the parse at its end (V8 gives no position for that).
     const offset = jsonErrorOffset(text);
-    const at = jsonErrorPosition(text, message) ?? (offset !== null ? positionOf(text, offset) : truncated ? positionOf(text, text.length) : undefined);
+    const at =
+      jsonErrorPosition(text, message) ??
+      (offset !== null ? positionOf(text, offset) : truncated ? positionOf(text, text.length) : undefined);
     // One line: the file, where (line and column), and what the parser said.
     const where = at === undefined ? '' : ` at line ${at.line}, column ${at.column}`;
-    throw new CrashFileError(path, '(json)', `${truncated ? 'truncated or not JSON' : 'not JSON'}${where}: ${message}`, at?.line);
+    throw new CrashFileError(
+      path,
+      '(json)',
+      `${truncated ? 'truncated or not JSON' : 'not JSON'}${where}: ${message}`,
+      at?.line,
+    );
   }
   return crashFromDocument(doc, path, text);
 }
@@ -55,7 +67,9 @@ export async function crashFileGivenToRun(file: string): Promise<InputError | nu
   }
   const format = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).format : undefined;
   if (typeof format !== 'string' || !format.startsWith('busfuzz-crash/')) return null;
-  return new InputError(`run: ${file} is a busfuzz crash file, not a scenario; use reproduce to replay it: busfuzz reproduce ${file}`);
+  return new InputError(
+    `run: ${file} is a busfuzz crash file, not a scenario; use reproduce to replay it: busfuzz reproduce ${file}`,
+  );
 }
 
 /** Line and column of a JSON.parse error, from the `position N` V8 puts in its message. */

@@ -4,20 +4,43 @@
  * returns undefined if any of its fields had a problem.
  */
 import {
-  DEFAULT_CLUSTER, DEFAULT_CONVERGENCE_TIMEOUT_MS, FAULT_ACTIONS, INVARIANT_NAMES,
-  type Chaos, type ChaosTargets, type ClusterConfig, type InvariantName, type Validation, type Workload,
+  DEFAULT_CLUSTER,
+  DEFAULT_CONVERGENCE_TIMEOUT_MS,
+  FAULT_ACTIONS,
+  INVARIANT_NAMES,
+  type Chaos,
+  type ChaosTargets,
+  type ClusterConfig,
+  type InvariantName,
+  type Validation,
+  type Workload,
 } from '../scenario/types.ts';
 import { DEFAULT_CHAOS, defaultWorkload } from './defaults.ts';
 import { childPath } from './paths.ts';
 import { describe, type Fields, type Reader } from './reader.ts';
 
 const CLUSTER_KEYS = [
-  'num_shards', 'replicas_per_shard', 'node_timeout', 'ping_interval', 'replica_validity_factor',
-  'allow_replica_migration', 'migration_barrier', 'require_full_coverage', 'server_config', 'base_port',
+  'num_shards',
+  'replicas_per_shard',
+  'node_timeout',
+  'ping_interval',
+  'replica_validity_factor',
+  'allow_replica_migration',
+  'migration_barrier',
+  'require_full_coverage',
+  'server_config',
+  'base_port',
 ] as const;
 const WORKLOAD_KEYS = ['keys', 'writes_per_sec', 'wait_replicas'] as const;
 export const CHAOS_KEYS = [
-  'rate', 'types', 'targets', 'max_concurrent', 'keep_quorum', 'until', 'fault_duration_min', 'fault_duration_max',
+  'rate',
+  'types',
+  'targets',
+  'max_concurrent',
+  'keep_quorum',
+  'until',
+  'fault_duration_min',
+  'fault_duration_max',
 ] as const;
 /** valkey-fuzzer's validation switches and the invariant each one turns off when false. */
 export const CHECK_SWITCHES: Record<string, InvariantName> = {
@@ -39,7 +62,13 @@ const MAX_CHAOS_RATE = 60_000;
  * Reads `key` of `fields` with `read` when present; the default otherwise. `bad.value` turns false
  * when the present value had a problem.
  */
-function optional<T>(fields: Fields, key: string, fallback: T, bad: { value: boolean }, read: (value: unknown) => T | undefined): T {
+function optional<T>(
+  fields: Fields,
+  key: string,
+  fallback: T,
+  bad: { value: boolean },
+  read: (value: unknown) => T | undefined,
+): T {
   const value = fields[key];
   if (value === undefined || value === null) return fallback;
   const out = read(value);
@@ -59,14 +88,30 @@ export function readCluster(reader: Reader, path: string, value: unknown): Clust
   const at = (key: string) => childPath(path, key);
   const d = DEFAULT_CLUSTER;
   const cluster: ClusterConfig = {
-    numShards: optional(fields, 'num_shards', d.numShards, ok, (v) => reader.integer(at('num_shards'), v, 1, MAX_SHARDS)),
-    replicasPerShard: optional(fields, 'replicas_per_shard', d.replicasPerShard, ok, (v) => reader.integer(at('replicas_per_shard'), v, 0, MAX_REPLICAS)),
-    nodeTimeoutMs: optional(fields, 'node_timeout', d.nodeTimeoutMs, ok, (v) => positiveDuration(reader, at('node_timeout'), v)),
-    pingIntervalMs: optional(fields, 'ping_interval', d.pingIntervalMs, ok, (v) => reader.duration(at('ping_interval'), v)),
-    replicaValidityFactor: optional(fields, 'replica_validity_factor', d.replicaValidityFactor, ok, (v) => reader.integer(at('replica_validity_factor'), v, 0, MAX_COUNT)),
-    allowReplicaMigration: optional(fields, 'allow_replica_migration', d.allowReplicaMigration, ok, (v) => reader.boolean(at('allow_replica_migration'), v)),
-    migrationBarrier: optional(fields, 'migration_barrier', d.migrationBarrier, ok, (v) => reader.integer(at('migration_barrier'), v, 0, MAX_COUNT)),
-    requireFullCoverage: optional(fields, 'require_full_coverage', d.requireFullCoverage, ok, (v) => reader.boolean(at('require_full_coverage'), v)),
+    numShards: optional(fields, 'num_shards', d.numShards, ok, (v) =>
+      reader.integer(at('num_shards'), v, 1, MAX_SHARDS),
+    ),
+    replicasPerShard: optional(fields, 'replicas_per_shard', d.replicasPerShard, ok, (v) =>
+      reader.integer(at('replicas_per_shard'), v, 0, MAX_REPLICAS),
+    ),
+    nodeTimeoutMs: optional(fields, 'node_timeout', d.nodeTimeoutMs, ok, (v) =>
+      positiveDuration(reader, at('node_timeout'), v),
+    ),
+    pingIntervalMs: optional(fields, 'ping_interval', d.pingIntervalMs, ok, (v) =>
+      reader.duration(at('ping_interval'), v),
+    ),
+    replicaValidityFactor: optional(fields, 'replica_validity_factor', d.replicaValidityFactor, ok, (v) =>
+      reader.integer(at('replica_validity_factor'), v, 0, MAX_COUNT),
+    ),
+    allowReplicaMigration: optional(fields, 'allow_replica_migration', d.allowReplicaMigration, ok, (v) =>
+      reader.boolean(at('allow_replica_migration'), v),
+    ),
+    migrationBarrier: optional(fields, 'migration_barrier', d.migrationBarrier, ok, (v) =>
+      reader.integer(at('migration_barrier'), v, 0, MAX_COUNT),
+    ),
+    requireFullCoverage: optional(fields, 'require_full_coverage', d.requireFullCoverage, ok, (v) =>
+      reader.boolean(at('require_full_coverage'), v),
+    ),
     serverConfig: optional(fields, 'server_config', {}, ok, (v) => readServerConfig(reader, at('server_config'), v)),
   };
   const basePort = optional(fields, 'base_port', undefined, ok, (v) => reader.integer(at('base_port'), v, 1, 65535));
@@ -109,7 +154,12 @@ function readServerConfig(reader: Reader, path: string, value: unknown): Record<
   return ok ? Object.fromEntries(Object.entries(out)) : undefined;
 }
 
-export function readWorkload(reader: Reader, path: string, value: unknown, replicasPerShard: number | null): Workload | null | undefined {
+export function readWorkload(
+  reader: Reader,
+  path: string,
+  value: unknown,
+  replicasPerShard: number | null,
+): Workload | null | undefined {
   if (value === undefined || value === null) return null;
   const fields = reader.map(path, value);
   if (fields === undefined) return undefined;
@@ -119,10 +169,15 @@ export function readWorkload(reader: Reader, path: string, value: unknown, repli
   const d = defaultWorkload(replicasPerShard ?? 0);
   const workload: Workload = {
     keys: optional(fields, 'keys', d.keys, ok, (v) => reader.integer(at('keys'), v, 1, MAX_COUNT)),
-    writesPerSec: optional(fields, 'writes_per_sec', d.writesPerSec, ok, (v) => reader.number(at('writes_per_sec'), v, 0, MAX_COUNT)),
+    writesPerSec: optional(fields, 'writes_per_sec', d.writesPerSec, ok, (v) =>
+      reader.number(at('writes_per_sec'), v, 0, MAX_COUNT),
+    ),
     waitReplicas: optional(fields, 'wait_replicas', d.waitReplicas, ok, (v) => {
       if (replicasPerShard !== null && typeof v === 'number' && Number.isInteger(v) && v > replicasPerShard) {
-        reader.problem(at('wait_replicas'), `expected an integer 0..${replicasPerShard} (replicas_per_shard), found ${v}`);
+        reader.problem(
+          at('wait_replicas'),
+          `expected an integer 0..${replicasPerShard} (replicas_per_shard), found ${v}`,
+        );
         return undefined;
       }
       return reader.integer(at('wait_replicas'), v, 0, replicasPerShard ?? MAX_REPLICAS);
@@ -140,15 +195,26 @@ export function readChaos(reader: Reader, path: string, fields: Fields): Chaos |
   const chaos: Chaos = {
     rate: optional(fields, 'rate', d.rate, ok, (v) => reader.number(at('rate'), v, 0, MAX_CHAOS_RATE)),
     types: optional(fields, 'types', [...d.types], ok, (v) => reader.subset(at('types'), v, FAULT_ACTIONS, false)),
-    targets: optional(fields, 'targets', d.targets, ok, (v) => reader.oneOf<ChaosTargets>(at('targets'), v, ['any', 'primaries', 'replicas'])),
-    maxConcurrent: optional(fields, 'max_concurrent', d.maxConcurrent, ok, (v) => reader.integer(at('max_concurrent'), v, 1, MAX_COUNT)),
+    targets: optional(fields, 'targets', d.targets, ok, (v) =>
+      reader.oneOf<ChaosTargets>(at('targets'), v, ['any', 'primaries', 'replicas']),
+    ),
+    maxConcurrent: optional(fields, 'max_concurrent', d.maxConcurrent, ok, (v) =>
+      reader.integer(at('max_concurrent'), v, 1, MAX_COUNT),
+    ),
     keepQuorum: optional(fields, 'keep_quorum', d.keepQuorum, ok, (v) => reader.boolean(at('keep_quorum'), v)),
     untilMs: optional(fields, 'until', d.untilMs, ok, (v) => reader.duration(at('until'), v)),
-    faultDurationMsMin: optional(fields, 'fault_duration_min', d.faultDurationMsMin, ok, (v) => reader.duration(at('fault_duration_min'), v)),
-    faultDurationMsMax: optional(fields, 'fault_duration_max', d.faultDurationMsMax, ok, (v) => reader.duration(at('fault_duration_max'), v)),
+    faultDurationMsMin: optional(fields, 'fault_duration_min', d.faultDurationMsMin, ok, (v) =>
+      reader.duration(at('fault_duration_min'), v),
+    ),
+    faultDurationMsMax: optional(fields, 'fault_duration_max', d.faultDurationMsMax, ok, (v) =>
+      reader.duration(at('fault_duration_max'), v),
+    ),
   };
   if (ok.value && chaos.faultDurationMsMin > chaos.faultDurationMsMax) {
-    reader.problem(at('fault_duration_max'), `expected at least fault_duration_min (${chaos.faultDurationMsMin}ms), found ${chaos.faultDurationMsMax}ms`);
+    reader.problem(
+      at('fault_duration_max'),
+      `expected at least fault_duration_min (${chaos.faultDurationMsMin}ms), found ${chaos.faultDurationMsMax}ms`,
+    );
     return undefined;
   }
   return ok.value ? chaos : undefined;
@@ -159,18 +225,29 @@ export function readChaos(reader: Reader, path: string, fields: Fields): Chaos |
  * `convergence_timeout: 60.0` means seconds. `max_replication_lag` is accepted and checked for
  * valkey-fuzzer's sake but not kept: replicas-consistent compares data after convergence instead.
  */
-export function readValidation(reader: Reader, path: string, value: unknown, numberUnitMs: number): Validation | undefined {
-  const fallback: Validation = { convergenceTimeoutMs: DEFAULT_CONVERGENCE_TIMEOUT_MS, invariants: [...INVARIANT_NAMES] };
+export function readValidation(
+  reader: Reader,
+  path: string,
+  value: unknown,
+  numberUnitMs: number,
+): Validation | undefined {
+  const fallback: Validation = {
+    convergenceTimeoutMs: DEFAULT_CONVERGENCE_TIMEOUT_MS,
+    invariants: [...INVARIANT_NAMES],
+  };
   if (value === undefined || value === null) return fallback;
   const fields = reader.map(path, value);
   if (fields === undefined) return undefined;
   reader.knownKeys(path, fields, VALIDATION_KEYS);
   const ok = { value: true };
   const at = (key: string) => childPath(path, key);
-  const convergenceTimeoutMs = optional(fields, 'convergence_timeout', fallback.convergenceTimeoutMs, ok, (v) => positiveDuration(reader, at('convergence_timeout'), v, numberUnitMs));
+  const convergenceTimeoutMs = optional(fields, 'convergence_timeout', fallback.convergenceTimeoutMs, ok, (v) =>
+    positiveDuration(reader, at('convergence_timeout'), v, numberUnitMs),
+  );
   optional(fields, 'max_replication_lag', 0, ok, (v) => reader.duration(at('max_replication_lag'), v, numberUnitMs));
   let invariants = optional(fields, 'invariants', fallback.invariants, ok, (v) =>
-    readInvariants(reader, at('invariants'), v));
+    readInvariants(reader, at('invariants'), v),
+  );
   for (const [key, invariant] of Object.entries(CHECK_SWITCHES)) {
     const on = optional(fields, key, true, ok, (v) => reader.boolean(at(key), v));
     if (!on) invariants = invariants.filter((name) => name !== invariant);

@@ -18,9 +18,7 @@ export interface ScenarioProblem {
 
 /** `file:line:col: path: message`, or `file: path: message` without a position. */
 export function formatProblem(problem: ScenarioProblem): string {
-  const where = problem.line === undefined
-    ? problem.file
-    : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
+  const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
   return `${where}: ${problem.path}: ${problem.message}`;
 }
 

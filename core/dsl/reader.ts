@@ -23,7 +23,12 @@ export class Reader {
 
   problem(path: string, message: string, atKey = false): void {
     const shown = this.prefix === '' ? path : path === '' ? this.prefix : childPath(this.prefix, path);
-    this.problems.push({ file: this.file, ...lookup(this.positions, path, atKey), path: shown || '(top level)', message });
+    this.problems.push({
+      file: this.file,
+      ...lookup(this.positions, path, atKey),
+      path: shown || '(top level)',
+      message,
+    });
   }
 
   /** A map (plain object), or a problem. */

@@ -7,7 +7,14 @@
 import { stringify } from 'yaml';
 import { ALL_NODES } from '../scenario/targets.ts';
 import {
-  INVARIANT_NAMES, type Chaos, type ClusterConfig, type Group, type Scenario, type Step, type Validation, type Workload,
+  INVARIANT_NAMES,
+  type Chaos,
+  type ClusterConfig,
+  type Group,
+  type Scenario,
+  type Step,
+  type Validation,
+  type Workload,
 } from '../scenario/types.ts';
 import { formatDuration } from './duration.ts';
 
@@ -63,7 +70,8 @@ function chaosDoc(c: Chaos): Doc {
 }
 
 function validationDoc(v: Validation): Doc {
-  const isAll = v.invariants.length === INVARIANT_NAMES.length && v.invariants.every((name, i) => name === INVARIANT_NAMES[i]);
+  const isAll =
+    v.invariants.length === INVARIANT_NAMES.length && v.invariants.every((name, i) => name === INVARIANT_NAMES[i]);
   return { convergence_timeout: formatDuration(v.convergenceTimeoutMs), invariants: isAll ? 'all' : [...v.invariants] };
 }
 
@@ -107,13 +115,19 @@ function stepParams(step: Step): Doc {
       return {};
     case 'latency':
       return {
-        from: side(step.from), to: side(step.to), delay: formatDuration(step.delayMs),
-        jitter: formatDuration(step.jitterMs), ...maybe('duration', step.durationMs),
+        from: side(step.from),
+        to: side(step.to),
+        delay: formatDuration(step.delayMs),
+        jitter: formatDuration(step.jitterMs),
+        ...maybe('duration', step.durationMs),
       };
     case 'drop':
       return {
-        from: side(step.from), to: side(step.to), ...(step.types === undefined ? {} : { types: [...step.types] }),
-        probability: step.probability, ...maybe('duration', step.durationMs),
+        from: side(step.from),
+        to: side(step.to),
+        ...(step.types === undefined ? {} : { types: [...step.types] }),
+        probability: step.probability,
+        ...maybe('duration', step.durationMs),
       };
     case 'hold':
     case 'release':

@@ -12,7 +12,16 @@ import type { TargetLimits } from './target-fields.ts';
 import { isFuzzerChaos, readFuzzerSteps } from './valkey-fuzzer.ts';
 
 export const TOP_LEVEL_KEYS = [
-  'scenario_id', 'seed', 'protocol', 'description', 'cluster', 'workload', 'timeline', 'chaos', 'operations', 'validation',
+  'scenario_id',
+  'seed',
+  'protocol',
+  'description',
+  'cluster',
+  'workload',
+  'timeline',
+  'chaos',
+  'operations',
+  'validation',
 ] as const;
 const PROTOCOLS: readonly Protocol[] = ['valkey-8.0', 'redis-7.0'];
 const SCENARIO_ID = /^[a-z0-9._-]+$/;
@@ -23,9 +32,18 @@ export function readScenario(reader: Reader, doc: unknown): Scenario | undefined
   reader.knownKeys('', fields, TOP_LEVEL_KEYS);
   const before = reader.problems.length;
   const scenarioId = readScenarioId(reader, fields);
-  const seed = fields.seed === undefined || fields.seed === null ? 0 : reader.integer('seed', fields.seed, 0, Number.MAX_SAFE_INTEGER);
-  const protocol = fields.protocol === undefined || fields.protocol === null ? 'valkey-8.0' : reader.oneOf('protocol', fields.protocol, PROTOCOLS);
-  const description = fields.description === undefined || fields.description === null ? undefined : reader.string('description', fields.description);
+  const seed =
+    fields.seed === undefined || fields.seed === null
+      ? 0
+      : reader.integer('seed', fields.seed, 0, Number.MAX_SAFE_INTEGER);
+  const protocol =
+    fields.protocol === undefined || fields.protocol === null
+      ? 'valkey-8.0'
+      : reader.oneOf('protocol', fields.protocol, PROTOCOLS);
+  const description =
+    fields.description === undefined || fields.description === null
+      ? undefined
+      : reader.string('description', fields.description);
   const cluster = readCluster(reader, 'cluster', fields.cluster);
   const workload = readWorkload(reader, 'workload', fields.workload, cluster?.replicasPerShard ?? null);
   const fuzzerChaos = isFuzzerChaos(fields.chaos) ? fields.chaos : undefined;
@@ -33,28 +51,52 @@ export function readScenario(reader: Reader, doc: unknown): Scenario | undefined
   // valkey-fuzzer documents give validation times as bare seconds.
   const fuzzerDocument = fields.operations !== undefined || fuzzerChaos !== undefined;
   const validation = readValidation(reader, 'validation', fields.validation, fuzzerDocument ? 1000 : 1);
-  const limits = cluster === undefined ? null : targetLimits(cluster.numShards, cluster.replicasPerShard, fields.timeline);
+  const limits =
+    cluster === undefined ? null : targetLimits(cluster.numShards, cluster.replicasPerShard, fields.timeline);
   const timeline = readTimeline(reader, fields.timeline, limits, cluster?.numShards ?? null);
   const fuzzerSteps = readFuzzerSteps(reader, fields.operations, fuzzerChaos, limits);
-  if (reader.problems.length > before || scenarioId === undefined || seed === undefined || protocol === undefined
-    || cluster === undefined || workload === undefined || chaos === undefined || validation === undefined
-    || timeline === undefined || fuzzerSteps === undefined || (fields.description != null && description === undefined)) {
+  if (
+    reader.problems.length > before ||
+    scenarioId === undefined ||
+    seed === undefined ||
+    protocol === undefined ||
+    cluster === undefined ||
+    workload === undefined ||
+    chaos === undefined ||
+    validation === undefined ||
+    timeline === undefined ||
+    fuzzerSteps === undefined ||
+    (fields.description != null && description === undefined)
+  ) {
     return undefined;
   }
   const scenario: Scenario = {
-    scenarioId, seed, protocol, cluster, workload,
+    scenarioId,
+    seed,
+    protocol,
+    cluster,
+    workload,
     timeline: sortByTime([...timeline, ...fuzzerSteps]),
-    chaos, validation,
+    chaos,
+    validation,
   };
   if (description !== undefined) scenario.description = description;
   return scenario;
 }
 
 function readScenarioId(reader: Reader, fields: Fields): string | undefined {
-  const value = reader.required('', fields, 'scenario_id', 'an id of lowercase letters, digits, . _ - (like kill-primary)');
+  const value = reader.required(
+    '',
+    fields,
+    'scenario_id',
+    'an id of lowercase letters, digits, . _ - (like kill-primary)',
+  );
   if (value === undefined) return undefined;
   if (typeof value === 'string' && SCENARIO_ID.test(value)) return value;
-  reader.problem('scenario_id', `expected an id of lowercase letters, digits, . _ - (like kill-primary), found ${JSON.stringify(value)}`);
+  reader.problem(
+    'scenario_id',
+    `expected an id of lowercase letters, digits, . _ - (like kill-primary), found ${JSON.stringify(value)}`,
+  );
   return undefined;
 }
 
@@ -70,7 +112,9 @@ function readOurChaos(reader: Reader, value: unknown, isFuzzerForm: boolean) {
  * to that shard, one without adds an empty primary that may come to own slots (a shard).
  */
 function targetLimits(numShards: number, replicasPerShard: number, timeline: unknown): TargetLimits {
-  const addNodes = Array.isArray(timeline) ? timeline.filter((step) => isFields(step) && step.action === 'add_node') : [];
+  const addNodes = Array.isArray(timeline)
+    ? timeline.filter((step) => isFields(step) && step.action === 'add_node')
+    : [];
   const addedReplicas = new Map<number, number>();
   let emptyPrimaries = 0;
   for (const step of addNodes as Fields[]) {
@@ -85,7 +129,12 @@ function targetLimits(numShards: number, replicasPerShard: number, timeline: unk
   };
 }
 
-function readTimeline(reader: Reader, value: unknown, limits: TargetLimits | null, numShards: number | null): Step[] | undefined {
+function readTimeline(
+  reader: Reader,
+  value: unknown,
+  limits: TargetLimits | null,
+  numShards: number | null,
+): Step[] | undefined {
   if (value === undefined || value === null) return [];
   const items = reader.list('timeline', value);
   if (items === undefined) return undefined;
@@ -97,4 +146,3 @@ function readTimeline(reader: Reader, value: unknown, limits: TargetLimits | nul
 function sortByTime(steps: Step[]): Step[] {
   return [...steps].sort((a, b) => a.atMs - b.atMs);
 }
-

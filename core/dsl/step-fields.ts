@@ -4,9 +4,7 @@
  * `hard: false`, `probability: 1`, `until: converged`). `source` (timeline, chaos, operations) is
  * kept so a saved scenario with expanded valkey-fuzzer operations reloads unchanged.
  */
-import {
-  ACTIONS, FAILOVER_MODES, MESSAGE_TYPES, type Action, type Step, type StepSource,
-} from '../scenario/types.ts';
+import { ACTIONS, FAILOVER_MODES, MESSAGE_TYPES, type Action, type Step, type StepSource } from '../scenario/types.ts';
 import { DEFAULT_WAIT_TIMEOUT_MS } from './defaults.ts';
 import { childPath } from './paths.ts';
 import { describe, type Fields, type Reader } from './reader.ts';
@@ -58,24 +56,40 @@ export function readStep(ctx: StepContext, path: string, value: unknown): Step |
   const action = readAction(reader, childPath(path, 'action'), fields.action);
   const at = reader.required(path, fields, 'at', 'a duration like 2s');
   const atMs = at === undefined ? undefined : reader.duration(childPath(path, 'at'), at);
-  const source = fields.source === undefined ? undefined : reader.oneOf(childPath(path, 'source'), fields.source, STEP_SOURCES);
-  const keepQuorum = fields.keep_quorum === undefined ? undefined : reader.boolean(childPath(path, 'keep_quorum'), fields.keep_quorum);
+  const source =
+    fields.source === undefined ? undefined : reader.oneOf(childPath(path, 'source'), fields.source, STEP_SOURCES);
+  const keepQuorum =
+    fields.keep_quorum === undefined ? undefined : reader.boolean(childPath(path, 'keep_quorum'), fields.keep_quorum);
   if (action === undefined) {
     reader.knownKeys(path, fields, [...STEP_COMMON, ...new Set(Object.values(ACTION_PARAMS).flat())]);
     return undefined;
   }
   reader.knownKeys(path, fields, [...STEP_COMMON, ...ACTION_PARAMS[action]]);
   const params = readParams(ctx, path, fields, action);
-  if (atMs === undefined || params === undefined || (fields.source !== undefined && source === undefined)) return undefined;
+  if (atMs === undefined || params === undefined || (fields.source !== undefined && source === undefined))
+    return undefined;
   if (fields.keep_quorum !== undefined && keepQuorum === undefined) return undefined;
-  return { atMs, ...(source === undefined ? {} : { source }), ...(keepQuorum === undefined ? {} : { keepQuorum }), ...params } as Step;
+  return {
+    atMs,
+    ...(source === undefined ? {} : { source }),
+    ...(keepQuorum === undefined ? {} : { keepQuorum }),
+    ...params,
+  } as Step;
 }
 
 function readAction(reader: Reader, path: string, value: unknown): Action | undefined {
   if (typeof value === 'string' && (ACTIONS as readonly string[]).includes(value)) return value as Action;
   const guess = typeof value === 'string' ? closest(value, ACTIONS) : null;
-  const found = value === undefined ? 'nothing (the field is missing)' : typeof value === 'string' ? `unknown action '${value}'` : describe(value);
-  reader.problem(path, `expected an action (${ACTIONS.join(', ')}), found ${found}${guess ? `; did you mean '${guess}'?` : ''}`);
+  const found =
+    value === undefined
+      ? 'nothing (the field is missing)'
+      : typeof value === 'string'
+        ? `unknown action '${value}'`
+        : describe(value);
+  reader.problem(
+    path,
+    `expected an action (${ACTIONS.join(', ')}), found ${found}${guess ? `; did you mean '${guess}'?` : ''}`,
+  );
   return undefined;
 }
 
@@ -85,7 +99,11 @@ function readAction(reader: Reader, path: string, value: unknown): Action | unde
  */
 class ParamReader {
   ok = true;
-  constructor(readonly ctx: StepContext, readonly path: string, readonly fields: Fields) {}
+  constructor(
+    readonly ctx: StepContext,
+    readonly path: string,
+    readonly fields: Fields,
+  ) {}
 
   private at(key: string): string {
     return childPath(this.path, key);
@@ -112,20 +130,26 @@ class ParamReader {
 
   /** `from` and `to`; `rest` is the nodes not on the other side, so only one side may be rest. */
   sides() {
-    const side = (key: string) => this.required(key, "a target, a list of targets, 'all' or 'rest'",
-      (path, value) => readSide(this.ctx.reader, path, value, this.ctx.limits));
+    const side = (key: string) =>
+      this.required(key, "a target, a list of targets, 'all' or 'rest'", (path, value) =>
+        readSide(this.ctx.reader, path, value, this.ctx.limits),
+      );
     const from = side('from');
     const to = side('to');
     if (from === 'rest' && to === 'rest') {
-      this.ctx.reader.problem(this.at('to'), "expected a target, a list of targets or 'all'; 'rest' means every node not on the other side, so from and to cannot both be rest");
+      this.ctx.reader.problem(
+        this.at('to'),
+        "expected a target, a list of targets or 'all'; 'rest' means every node not on the other side, so from and to cannot both be rest",
+      );
       this.ok = false;
     }
     return { from, to };
   }
 
   groups() {
-    return this.required('groups', "a list of groups (lists of targets, or 'rest')",
-      (path, value) => readGroups(this.ctx.reader, path, value, this.ctx.limits));
+    return this.required('groups', "a list of groups (lists of targets, or 'rest')", (path, value) =>
+      readGroups(this.ctx.reader, path, value, this.ctx.limits),
+    );
   }
 
   durationRequired(key: string): number {
@@ -152,7 +176,12 @@ function camel(key: string): string {
   return `${key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}Ms`;
 }
 
-function readParams(ctx: StepContext, path: string, fields: Fields, action: Action): Record<string, unknown> | undefined {
+function readParams(
+  ctx: StepContext,
+  path: string,
+  fields: Fields,
+  action: Action,
+): Record<string, unknown> | undefined {
   const p = new ParamReader(ctx, path, fields);
   const out = paramsOf(p, ctx, action);
   return p.ok ? { action, ...out } : undefined;
@@ -180,13 +209,16 @@ function paramsOf(p: ParamReader, ctx: StepContext, action: Action): Record<stri
       return {};
     case 'latency':
       return {
-        ...p.sides(), delayMs: p.durationRequired('delay'),
-        jitterMs: p.durationDefault('jitter', 0), ...p.durationOptional('duration'),
+        ...p.sides(),
+        delayMs: p.durationRequired('delay'),
+        jitterMs: p.durationDefault('jitter', 0),
+        ...p.durationOptional('duration'),
       };
     case 'drop': {
       const types = p.optional('types', undefined, (path, value) => r.subset(path, value, MESSAGE_TYPES, false));
       return {
-        ...p.sides(), ...(types === undefined ? {} : { types }),
+        ...p.sides(),
+        ...(types === undefined ? {} : { types }),
         probability: p.optional('probability', 1, (path, value) => r.number(path, value, 0, 1)),
         ...p.durationOptional('duration'),
       };
@@ -195,7 +227,10 @@ function paramsOf(p: ParamReader, ctx: StepContext, action: Action): Record<stri
     case 'release':
       return p.sides();
     case 'failover':
-      return { target: p.target(), mode: p.optional('mode', 'default', (path, value) => r.oneOf(path, value, FAILOVER_MODES)) };
+      return {
+        target: p.target(),
+        mode: p.optional('mode', 'default', (path, value) => r.oneOf(path, value, FAILOVER_MODES)),
+      };
     case 'meet':
     case 'forget':
       return { target: p.target(), other: p.target('other') };
@@ -212,8 +247,11 @@ function paramsOf(p: ParamReader, ctx: StepContext, action: Action): Record<stri
     }
     case 'migrate_slots':
       return {
-        from: p.target('from'), to: p.target('to'),
-        count: p.required('count', `an integer 1..${SLOT_COUNT}`, (path, value) => r.integer(path, value, 1, SLOT_COUNT)),
+        from: p.target('from'),
+        to: p.target('to'),
+        count: p.required('count', `an integer 1..${SLOT_COUNT}`, (path, value) =>
+          r.integer(path, value, 1, SLOT_COUNT),
+        ),
       };
     case 'wait':
       return {

@@ -21,7 +21,12 @@ export interface TargetLimits {
 }
 
 /** One target; `subject` names the field in messages (`target`, `other`, `primary`). */
-export function readTarget(reader: Reader, path: string, value: unknown, limits: TargetLimits | null): Target | undefined {
+export function readTarget(
+  reader: Reader,
+  path: string,
+  value: unknown,
+  limits: TargetLimits | null,
+): Target | undefined {
   if (typeof value !== 'string') {
     reader.problem(path, `expected a target (${TARGET_FORMS}), found ${describe(value)}`);
     return undefined;
@@ -43,14 +48,17 @@ export function readTarget(reader: Reader, path: string, value: unknown, limits:
 function rangeProblem(parsed: NonNullable<ReturnType<typeof parseTarget>>, limits: TargetLimits): string | null {
   switch (parsed.kind) {
     case 'node':
-      return parsed.nodeIndex < limits.nodeCount ? null
+      return parsed.nodeIndex < limits.nodeCount
+        ? null
         : `the cluster has ${limits.nodeCount} nodes (node-0..node-${limits.nodeCount - 1})`;
     case 'primary':
       return parsed.shard < limits.shardCount ? null : `the cluster has ${limits.shardCount} shards`;
     case 'replica': {
       if (parsed.shard >= limits.shardCount) return `the cluster has ${limits.shardCount} shards`;
       const replicas = limits.replicasPerShard + (limits.addedReplicas.get(parsed.shard) ?? 0);
-      return parsed.replicaIndex < replicas ? null : `shard ${parsed.shard} has ${replicas} replica${replicas === 1 ? '' : 's'}`;
+      return parsed.replicaIndex < replicas
+        ? null
+        : `shard ${parsed.shard} has ${replicas} replica${replicas === 1 ? '' : 's'}`;
     }
     case 'random':
       return null;
@@ -58,7 +66,12 @@ function rangeProblem(parsed: NonNullable<ReturnType<typeof parseTarget>>, limit
 }
 
 /** A list of distinct targets (random-* may repeat: each draw is its own pick). */
-function readTargetList(reader: Reader, path: string, list: unknown[], limits: TargetLimits | null): Target[] | undefined {
+function readTargetList(
+  reader: Reader,
+  path: string,
+  list: unknown[],
+  limits: TargetLimits | null,
+): Target[] | undefined {
   const items = Array.from(list); // holes of a sparse array become undefined, and are reported
   if (items.length === 0) {
     reader.problem(path, 'expected at least one target, found an empty list');
@@ -82,7 +95,12 @@ function readTargetList(reader: Reader, path: string, list: unknown[], limits: T
  * among its targets (`[node-1, rest]`: node-1 and every node not named elsewhere). At least two
  * groups, at most one `rest` in all, and no node named in two places.
  */
-export function readGroups(reader: Reader, path: string, value: unknown, limits: TargetLimits | null): Group[] | undefined {
+export function readGroups(
+  reader: Reader,
+  path: string,
+  value: unknown,
+  limits: TargetLimits | null,
+): Group[] | undefined {
   const items = reader.list(path, value);
   if (items === undefined) return undefined;
   if (items.length < 2) {
@@ -109,7 +127,10 @@ export function readGroups(reader: Reader, path: string, value: unknown, limits:
     if (restInside >= 0) {
       rests += 1;
       if (rests > 1) {
-        reader.problem(indexPath(groupPath, restInside), "'rest' may appear only once (it is every node not named elsewhere)");
+        reader.problem(
+          indexPath(groupPath, restInside),
+          "'rest' may appear only once (it is every node not named elsewhere)",
+        );
         ok = false;
       }
     }
@@ -118,7 +139,9 @@ export function readGroups(reader: Reader, path: string, value: unknown, limits:
       groups.push('rest');
       return;
     }
-    const group = Array.isArray(listed) ? readTargetList(reader, groupPath, listed, limits) : readSingleGroup(reader, groupPath, listed, limits);
+    const group = Array.isArray(listed)
+      ? readTargetList(reader, groupPath, listed, limits)
+      : readSingleGroup(reader, groupPath, listed, limits);
     if (group === undefined) {
       ok = false;
       return;
@@ -137,7 +160,12 @@ export function readGroups(reader: Reader, path: string, value: unknown, limits:
   return ok ? groups : undefined;
 }
 
-function readSingleGroup(reader: Reader, path: string, item: unknown, limits: TargetLimits | null): Target[] | undefined {
+function readSingleGroup(
+  reader: Reader,
+  path: string,
+  item: unknown,
+  limits: TargetLimits | null,
+): Target[] | undefined {
   if (typeof item === 'string' || item === null || typeof item !== 'object') {
     const target = readTarget(reader, path, item, limits);
     return target === undefined ? undefined : [target];
@@ -154,7 +182,10 @@ export function readSide(reader: Reader, path: string, value: unknown, limits: T
     if (value.length === 1 && value[0] === ALL_NODES) return [ALL_NODES];
     const allAt = value.findIndex((item) => item === ALL_NODES || item === 'rest');
     if (allAt >= 0) {
-      reader.problem(indexPath(path, allAt), `'${String(value[allAt])}' must stand alone, not inside a list of targets`);
+      reader.problem(
+        indexPath(path, allAt),
+        `'${String(value[allAt])}' must stand alone, not inside a list of targets`,
+      );
       return undefined;
     }
     return readTargetList(reader, path, value, limits);

@@ -20,7 +20,14 @@ import { readTarget, type TargetLimits } from './target-fields.ts';
 const SECOND_MS = 1000;
 const OPERATION_KEYS = ['type', 'target_node', 'parameters', 'timing'] as const;
 const OPERATION_TIMING_KEYS = ['delay_before', 'timeout', 'delay_after'] as const;
-const CHAOS_KEYS = ['type', 'process_chaos_type', 'randomize_per_operation', 'target_selection', 'timing', 'coordination'] as const;
+const CHAOS_KEYS = [
+  'type',
+  'process_chaos_type',
+  'randomize_per_operation',
+  'target_selection',
+  'timing',
+  'coordination',
+] as const;
 const SELECTION_KEYS = ['strategy', 'node', 'specific_nodes'] as const;
 const CHAOS_TIMING_KEYS = ['delay_before_operation', 'delay_after_operation', 'chaos_duration'] as const;
 const COORDINATION_KEYS = ['chaos_before_operation', 'chaos_during_operation', 'chaos_after_operation'] as const;
@@ -53,8 +60,14 @@ interface FuzzerChaos {
 const DEFAULTS = { timeoutS: 30, chaosDurationS: 10 };
 
 /** The timeline steps for `operations` and a valkey-fuzzer `chaos` block (either may be absent). */
-export function readFuzzerSteps(reader: Reader, operations: unknown, chaos: Fields | undefined, limits: TargetLimits | null): Step[] | undefined {
-  const ops = operations === undefined || operations === null ? [] : readOperations(reader, 'operations', operations, limits);
+export function readFuzzerSteps(
+  reader: Reader,
+  operations: unknown,
+  chaos: Fields | undefined,
+  limits: TargetLimits | null,
+): Step[] | undefined {
+  const ops =
+    operations === undefined || operations === null ? [] : readOperations(reader, 'operations', operations, limits);
   const kills = chaos === undefined ? null : readFuzzerChaos(reader, 'chaos', chaos, limits);
   if (ops === undefined || kills === undefined) return undefined;
   return expand(ops, kills);
@@ -67,11 +80,23 @@ function expand(ops: Operation[], chaos: FuzzerChaos | null): Step[] {
     const opAtMs = cursorMs + op.delayBeforeMs;
     const kill = (atMs: number) => {
       for (const target of chaos!.targets) {
-        steps.push({ atMs, source: 'operations', action: chaos!.action, target, restartAfterMs: chaos!.chaosDurationMs });
+        steps.push({
+          atMs,
+          source: 'operations',
+          action: chaos!.action,
+          target,
+          restartAfterMs: chaos!.chaosDurationMs,
+        });
       }
     };
     if (chaos?.before) kill(Math.max(0, opAtMs - chaos.delayBeforeOperationMs));
-    steps.push({ atMs: opAtMs, source: 'operations', action: 'failover', target: op.target, mode: op.force ? 'force' : 'default' });
+    steps.push({
+      atMs: opAtMs,
+      source: 'operations',
+      action: 'failover',
+      target: op.target,
+      mode: op.force ? 'force' : 'default',
+    });
     if (chaos?.during) kill(opAtMs);
     if (chaos?.after) kill(opAtMs + op.timeoutMs + chaos.delayAfterOperationMs);
     cursorMs = opAtMs + op.timeoutMs + op.delayAfterMs;
@@ -79,14 +104,24 @@ function expand(ops: Operation[], chaos: FuzzerChaos | null): Step[] {
   return steps;
 }
 
-function readOperations(reader: Reader, path: string, value: unknown, limits: TargetLimits | null): Operation[] | undefined {
+function readOperations(
+  reader: Reader,
+  path: string,
+  value: unknown,
+  limits: TargetLimits | null,
+): Operation[] | undefined {
   const items = reader.list(path, value);
   if (items === undefined) return undefined;
   const ops = items.map((item, i) => readOperation(reader, indexPath(path, i), item, limits));
   return ops.every((op) => op !== undefined) ? ops : undefined;
 }
 
-function readOperation(reader: Reader, path: string, value: unknown, limits: TargetLimits | null): Operation | undefined {
+function readOperation(
+  reader: Reader,
+  path: string,
+  value: unknown,
+  limits: TargetLimits | null,
+): Operation | undefined {
   const fields = reader.map(path, value);
   if (fields === undefined) return undefined;
   reader.knownKeys(path, fields, OPERATION_KEYS);
@@ -96,14 +131,25 @@ function readOperation(reader: Reader, path: string, value: unknown, limits: Tar
   const node = reader.required(path, fields, 'target_node', 'a target like shard-0-primary');
   const target = node === undefined ? undefined : failoverTarget(reader, at('target_node'), node, limits);
   const parameters = sub(reader, at('parameters'), fields.parameters, ['force']);
-  const force = parameters?.force === undefined ? false : reader.boolean(childPath(at('parameters'), 'force'), parameters.force);
+  const force =
+    parameters?.force === undefined ? false : reader.boolean(childPath(at('parameters'), 'force'), parameters.force);
   const timing = sub(reader, at('timing'), fields.timing, OPERATION_TIMING_KEYS);
-  const seconds = (key: string, fallbackS: number) => secondsField(reader, childPath(at('timing'), key), timing?.[key], fallbackS);
+  const seconds = (key: string, fallbackS: number) =>
+    secondsField(reader, childPath(at('timing'), key), timing?.[key], fallbackS);
   const delayBeforeMs = seconds('delay_before', 0);
   const timeoutMs = seconds('timeout', DEFAULTS.timeoutS);
   const delayAfterMs = seconds('delay_after', 0);
-  if (!typeOk || target === undefined || parameters === undefined || force === undefined || timing === undefined
-    || delayBeforeMs === undefined || timeoutMs === undefined || delayAfterMs === undefined) return undefined;
+  if (
+    !typeOk ||
+    target === undefined ||
+    parameters === undefined ||
+    force === undefined ||
+    timing === undefined ||
+    delayBeforeMs === undefined ||
+    timeoutMs === undefined ||
+    delayAfterMs === undefined
+  )
+    return undefined;
   return { target, force, delayBeforeMs, timeoutMs, delayAfterMs };
 }
 
@@ -135,17 +181,26 @@ function secondsField(reader: Reader, path: string, value: unknown, fallbackS: n
   return reader.duration(path, value, SECOND_MS);
 }
 
-function readFuzzerChaos(reader: Reader, path: string, fields: Fields, limits: TargetLimits | null): FuzzerChaos | undefined {
+function readFuzzerChaos(
+  reader: Reader,
+  path: string,
+  fields: Fields,
+  limits: TargetLimits | null,
+): FuzzerChaos | undefined {
   reader.knownKeys(path, fields, CHAOS_KEYS);
   const at = (key: string) => childPath(path, key);
   const typeOk = reader.oneOf(at('type'), fields.type, ['process_kill'] as const) !== undefined;
   // null: valkey-fuzzer draws the signal at run time; a replayable run needs one, so SIGKILL.
-  const signal = fields.process_chaos_type === undefined || fields.process_chaos_type === null ? 'sigkill'
-    : reader.oneOf(at('process_chaos_type'), fields.process_chaos_type, ['sigkill', 'sigterm'] as const);
-  if (fields.randomize_per_operation !== undefined) reader.boolean(at('randomize_per_operation'), fields.randomize_per_operation);
+  const signal =
+    fields.process_chaos_type === undefined || fields.process_chaos_type === null
+      ? 'sigkill'
+      : reader.oneOf(at('process_chaos_type'), fields.process_chaos_type, ['sigkill', 'sigterm'] as const);
+  if (fields.randomize_per_operation !== undefined)
+    reader.boolean(at('randomize_per_operation'), fields.randomize_per_operation);
   const targets = readSelection(reader, at('target_selection'), fields.target_selection, limits);
   const timing = sub(reader, at('timing'), fields.timing, CHAOS_TIMING_KEYS);
-  const seconds = (key: string, fallbackS: number) => secondsField(reader, childPath(at('timing'), key), timing?.[key], fallbackS);
+  const seconds = (key: string, fallbackS: number) =>
+    secondsField(reader, childPath(at('timing'), key), timing?.[key], fallbackS);
   const delayBeforeOperationMs = seconds('delay_before_operation', 0);
   const delayAfterOperationMs = seconds('delay_after_operation', 0);
   const chaosDurationMs = seconds('chaos_duration', DEFAULTS.chaosDurationS);
@@ -157,23 +212,55 @@ function readFuzzerChaos(reader: Reader, path: string, fields: Fields, limits: T
   const before = flag('chaos_before_operation', false);
   const during = flag('chaos_during_operation', true);
   const after = flag('chaos_after_operation', false);
-  if (!typeOk || signal === undefined || targets === undefined || timing === undefined || coordination === undefined
-    || delayBeforeOperationMs === undefined || delayAfterOperationMs === undefined || chaosDurationMs === undefined
-    || before === undefined || during === undefined || after === undefined) return undefined;
-  if (fields.randomize_per_operation !== undefined && typeof fields.randomize_per_operation !== 'boolean') return undefined;
+  if (
+    !typeOk ||
+    signal === undefined ||
+    targets === undefined ||
+    timing === undefined ||
+    coordination === undefined ||
+    delayBeforeOperationMs === undefined ||
+    delayAfterOperationMs === undefined ||
+    chaosDurationMs === undefined ||
+    before === undefined ||
+    during === undefined ||
+    after === undefined
+  )
+    return undefined;
+  if (fields.randomize_per_operation !== undefined && typeof fields.randomize_per_operation !== 'boolean')
+    return undefined;
   return {
-    action: signal === 'sigkill' ? 'kill' : 'terminate', targets,
-    delayBeforeOperationMs, delayAfterOperationMs, chaosDurationMs, before, during, after,
+    action: signal === 'sigkill' ? 'kill' : 'terminate',
+    targets,
+    delayBeforeOperationMs,
+    delayAfterOperationMs,
+    chaosDurationMs,
+    before,
+    during,
+    after,
   };
 }
 
-const STRATEGY_TARGET: Record<string, Target> = { random: 'random', primary_only: 'random-primary', replica_only: 'random-replica' };
+const STRATEGY_TARGET: Record<string, Target> = {
+  random: 'random',
+  primary_only: 'random-primary',
+  replica_only: 'random-replica',
+};
 
-function readSelection(reader: Reader, path: string, value: unknown, limits: TargetLimits | null): Target[] | undefined {
+function readSelection(
+  reader: Reader,
+  path: string,
+  value: unknown,
+  limits: TargetLimits | null,
+): Target[] | undefined {
   const fields = sub(reader, path, value, SELECTION_KEYS);
   if (fields === undefined) return undefined;
   const strategyValue = fields.strategy ?? 'random';
-  const strategy = reader.oneOf(childPath(path, 'strategy'), strategyValue, ['random', 'primary_only', 'replica_only', 'specific'] as const);
+  const strategy = reader.oneOf(childPath(path, 'strategy'), strategyValue, [
+    'random',
+    'primary_only',
+    'replica_only',
+    'specific',
+  ] as const);
   if (strategy === undefined) return undefined;
   if (strategy !== 'specific') return [STRATEGY_TARGET[strategy]!];
   if (fields.node !== undefined && fields.node !== null) {
@@ -182,7 +269,10 @@ function readSelection(reader: Reader, path: string, value: unknown, limits: Tar
   }
   const listPath = childPath(path, 'specific_nodes');
   if (fields.specific_nodes === undefined || fields.specific_nodes === null) {
-    reader.problem(childPath(path, 'node'), "missing required field; strategy 'specific' needs node (or specific_nodes)");
+    reader.problem(
+      childPath(path, 'node'),
+      "missing required field; strategy 'specific' needs node (or specific_nodes)",
+    );
     return undefined;
   }
   const list = reader.list(listPath, fields.specific_nodes);

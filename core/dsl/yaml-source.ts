@@ -36,7 +36,10 @@ export function parseYamlText(text: string, file: string): ParsedText {
     return {
       ok: false,
       problems: doc.errors.map((error) => ({
-        file, ...at(error.pos[0]), path: '(yaml)', message: `YAML syntax: ${firstLine(error.message)}`,
+        file,
+        ...at(error.pos[0]),
+        path: '(yaml)',
+        message: `YAML syntax: ${firstLine(error.message)}`,
       })),
     };
   }
@@ -47,12 +50,22 @@ export function parseYamlText(text: string, file: string): ParsedText {
     // mapAsMap keeps non-string keys visible (plainValue reports them) instead of a process warning.
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT, mapAsMap: true });
   } catch (error) {
-    return { ok: false, problems: [{ file, line: 1, column: 1, path: '(yaml)', message: `YAML: ${firstLine(String((error as Error).message))}` }] };
+    return {
+      ok: false,
+      problems: [
+        { file, line: 1, column: 1, path: '(yaml)', message: `YAML: ${firstLine(String((error as Error).message))}` },
+      ],
+    };
   }
   const keyProblems: ScenarioProblem[] = [];
   const value = plainValue(raw, '', new Map(), (path) => {
     const position = lookup(positions, path);
-    keyProblems.push({ file, ...position, path: path || '(top level)', message: 'expected plain string keys, found a list or map as a key' });
+    keyProblems.push({
+      file,
+      ...position,
+      path: path || '(top level)',
+      message: 'expected plain string keys, found a list or map as a key',
+    });
   });
   if (keyProblems.length > 0) return { ok: false, problems: keyProblems };
   return { ok: true, value, positions };

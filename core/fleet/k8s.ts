@@ -16,7 +16,13 @@
  * is the fleet's purpose and the findings are on the volume (a failed pod would be retried).
  */
 import type { Job } from 'kubernetes-types/batch/v1';
-import type { Container, PersistentVolumeClaim, PodSecurityContext, ResourceRequirements, Volume } from 'kubernetes-types/core/v1';
+import type {
+  Container,
+  PersistentVolumeClaim,
+  PodSecurityContext,
+  ResourceRequirements,
+  Volume,
+} from 'kubernetes-types/core/v1';
 import type { BackendName } from '../backend.ts';
 
 /**
@@ -72,13 +78,28 @@ function resources(backend: BackendName, workers: number): ResourceRequirements 
   return { requests: { cpu, memory }, limits: { memory } };
 }
 
-const securityContext: PodSecurityContext = { runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, fsGroup: IMAGE_UID };
+const securityContext: PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: IMAGE_UID,
+  runAsGroup: IMAGE_UID,
+  fsGroup: IMAGE_UID,
+};
 
 const findingsVolume = (claim: string): Volume => ({ name: VOLUME_NAME, persistentVolumeClaim: { claimName: claim } });
 
 /** The `busfuzz fuzz` arguments of one shard (its index comes from the Job's environment). */
 export function shardArgs(options: FleetOptions): string[] {
-  const args = ['fuzz', '--backend', options.backend, '--crash-dir', FINDINGS_MOUNT, '--seed', String(options.firstSeed), '--workers', String(options.workersPerShard)];
+  const args = [
+    'fuzz',
+    '--backend',
+    options.backend,
+    '--crash-dir',
+    FINDINGS_MOUNT,
+    '--seed',
+    String(options.firstSeed),
+    '--workers',
+    String(options.workersPerShard),
+  ];
   if (options.runs !== null) args.push('--runs', String(options.runs));
   if (options.timeLimitSec !== null) args.push('--time-limit', String(options.timeLimitSec));
   if (options.maxSteps !== null) args.push('--max-steps', String(options.maxSteps));
@@ -99,7 +120,13 @@ export function fleetManifests(options: FleetOptions): FleetManifests {
     name: 'fuzz',
     image: options.image,
     // Exit 1 (new findings, saved on the volume) is what the fleet is for: not a pod failure.
-    command: ['/bin/sh', '-c', 'busfuzz "$@"; code=$?; if [ "$code" = 1 ]; then exit 0; fi; exit "$code"', 'busfuzz', ...shardArgs(options)],
+    command: [
+      '/bin/sh',
+      '-c',
+      'busfuzz "$@"; code=$?; if [ "$code" = 1 ]; then exit 0; fi; exit "$code"',
+      'busfuzz',
+      ...shardArgs(options),
+    ],
     env: [
       { name: 'JOB_COMPLETION_COUNT', value: String(shards) },
       { name: 'LOG_LEVEL', value: 'info' },

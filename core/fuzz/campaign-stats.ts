@@ -21,7 +21,15 @@ import type { KnownFingerprints } from './known.ts';
 import type { FingerprintTally } from './loop.ts';
 import type { FuzzShard } from './schedule.ts';
 import type { SeedOutcome } from './seed-run.ts';
-import { STATS_FILE_NAME, STATS_FORMAT, writeStatsFile, type StatsFile, type StatsFinding, type StatsPoint, type StatsState } from './stats-file.ts';
+import {
+  STATS_FILE_NAME,
+  STATS_FORMAT,
+  writeStatsFile,
+  type StatsFile,
+  type StatsFinding,
+  type StatsPoint,
+  type StatsState,
+} from './stats-file.ts';
 
 /** How often the file is rewritten while the run goes on. */
 export const STATS_INTERVAL_MS = 5000;
@@ -53,7 +61,11 @@ export class CampaignStats {
   private writing: Promise<void> = Promise.resolve();
   private writeError: Error | null = null;
 
-  constructor(private readonly info: CampaignInfo, resumeFrom: StatsFile | null, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    private readonly info: CampaignInfo,
+    resumeFrom: StatsFile | null,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.startedAtMs = now();
     const iso = new Date().toISOString();
     this.priorWallMs = resumeFrom?.wall_ms ?? 0;
@@ -79,7 +91,8 @@ export class CampaignStats {
       findings: [],
       series: resumeFrom?.series.map((point) => ({ ...point })) ?? [],
     };
-    for (const finding of resumeFrom?.findings ?? []) this.findings.set(finding.fingerprint, { ...finding, seeds: [...finding.seeds] });
+    for (const finding of resumeFrom?.findings ?? [])
+      this.findings.set(finding.fingerprint, { ...finding, seeds: [...finding.seeds] });
   }
 
   /** The loop's onSettled: counts a seed that finished, or freezes at the first one that did not. */
@@ -143,7 +156,12 @@ export class CampaignStats {
     // A finding's crash file is the one the loop wrote (or found already there) for its fingerprint.
     for (const tally of tallies) {
       const finding = this.findings.get(tally.fingerprint);
-      if (finding !== undefined && finding.crash_file === null && tally.crashFile !== null && finding.status !== 'known') {
+      if (
+        finding !== undefined &&
+        finding.crash_file === null &&
+        tally.crashFile !== null &&
+        finding.status !== 'known'
+      ) {
         finding.crash_file = relative(this.info.dir, tally.crashFile);
       }
     }
@@ -153,7 +171,12 @@ export class CampaignStats {
     this.stats.state = state;
     this.stats.findings = findings.map((finding) => ({ ...finding, seeds: [...finding.seeds] }));
     // A copy: the write is asynchronous, and the counts go on changing meanwhile.
-    return { ...this.stats, shard: { ...this.stats.shard }, checkpoint: { ...this.stats.checkpoint }, series: [...this.stats.series] };
+    return {
+      ...this.stats,
+      shard: { ...this.stats.shard },
+      checkpoint: { ...this.stats.checkpoint },
+      series: [...this.stats.series],
+    };
   }
 
   private flush(state: StatsState, tallies: FingerprintTally[]): void {
@@ -166,19 +189,21 @@ export class CampaignStats {
       new: file.findings.filter((finding) => finding.status === 'new').length,
     };
     this.stats.series.push(point);
-    if (this.stats.series.length > SERIES_CAP) this.stats.series = this.stats.series.filter((_, index) => index % 2 === 1);
+    if (this.stats.series.length > SERIES_CAP)
+      this.stats.series = this.stats.series.filter((_, index) => index % 2 === 1);
     file.series = [...this.stats.series];
     // Writes go one after another, so an older file never lands over a newer one.
-    this.writing = this.writing.then(() => writeStatsFile(this.info.dir, file)).catch((error: Error) => {
-      this.writeError ??= error;
-    });
+    this.writing = this.writing
+      .then(() => writeStatsFile(this.info.dir, file))
+      .catch((error: Error) => {
+        this.writeError ??= error;
+      });
   }
 
   private wallMs(): number {
     return this.priorWallMs + (this.now() - this.startedAtMs);
   }
 }
-
 
 /** Removes stats temp files left in `dir` by a writer killed mid-write. */
 export async function removeStaleStatsTemps(dir: string): Promise<void> {

@@ -46,30 +46,37 @@ export async function openCampaign(plan: CampaignPlan): Promise<Campaign> {
   try {
     schedule = new SeedSchedule(plan.firstSeed, shard, plan.runs, resumeSeed);
   } catch {
-    throw new InputError(`${join(dir, STATS_FILE_NAME)}: checkpoint.next_seed: ${resumeSeed} is not a seed of shard ${shard.index}/${shard.count} from ${plan.firstSeed}`);
+    throw new InputError(
+      `${join(dir, STATS_FILE_NAME)}: checkpoint.next_seed: ${resumeSeed} is not a seed of shard ${shard.index}/${shard.count} from ${plan.firstSeed}`,
+    );
   }
-  const stats = new CampaignStats({
-    dir,
-    backend: plan.backend,
-    seedStart: plan.firstSeed,
-    runsLimit: plan.runs,
-    maxSteps: plan.maxSteps,
-    shard,
-    workers: plan.workers,
-    known: plan.known,
-    firstSeed: schedule.seedAt(0),
-  }, previous);
+  const stats = new CampaignStats(
+    {
+      dir,
+      backend: plan.backend,
+      seedStart: plan.firstSeed,
+      runsLimit: plan.runs,
+      maxSteps: plan.maxSteps,
+      shard,
+      workers: plan.workers,
+      known: plan.known,
+      firstSeed: schedule.seedAt(0),
+    },
+    previous,
+  );
   return { dir, schedule, stats, resumed: previous };
 }
 
 function checkSameCampaign(previous: StatsFile, plan: CampaignPlan, shard: FuzzShard, path: string): void {
-  const mismatch = (field: string, found: unknown, wanted: unknown) => new InputError(
-    `${path}: ${field}: this shard's folder holds another campaign (${JSON.stringify(found)}, this run has ${JSON.stringify(wanted)}); `
-    + 'resume with the same --seed, --runs, --max-steps and backend, or give another --crash-dir',
-  );
+  const mismatch = (field: string, found: unknown, wanted: unknown) =>
+    new InputError(
+      `${path}: ${field}: this shard's folder holds another campaign (${JSON.stringify(found)}, this run has ${JSON.stringify(wanted)}); ` +
+        'resume with the same --seed, --runs, --max-steps and backend, or give another --crash-dir',
+    );
   if (previous.seed_start !== plan.firstSeed) throw mismatch('seed_start', previous.seed_start, plan.firstSeed);
   if (previous.runs_limit !== plan.runs) throw mismatch('runs_limit', previous.runs_limit, plan.runs);
-  if (previous.shard.index !== shard.index || previous.shard.count !== shard.count) throw mismatch('shard', previous.shard, shard);
+  if (previous.shard.index !== shard.index || previous.shard.count !== shard.count)
+    throw mismatch('shard', previous.shard, shard);
   if (previous.backend !== plan.backend) throw mismatch('backend', previous.backend, plan.backend);
   if (previous.max_steps !== plan.maxSteps) throw mismatch('max_steps', previous.max_steps, plan.maxSteps);
 }

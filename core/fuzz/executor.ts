@@ -30,12 +30,17 @@ export class InProcessExecutor implements SeedExecutor {
   private controller = new AbortController();
   private readonly inFlight = new Set<Promise<SeedOutcome>>();
 
-  constructor(private readonly target: FuzzTarget, private readonly maxSteps: number, readonly capacity = 1) {
+  constructor(
+    private readonly target: FuzzTarget,
+    private readonly maxSteps: number,
+    readonly capacity = 1,
+  ) {
     if (!(capacity >= 1)) throw new Error(`InProcessExecutor: capacity must be >= 1, got ${capacity}`);
   }
 
   run(seed: number): Promise<SeedOutcome> {
-    if (this.inFlight.size >= this.capacity) throw new Error(`InProcessExecutor: more than ${this.capacity} runs in flight`);
+    if (this.inFlight.size >= this.capacity)
+      throw new Error(`InProcessExecutor: more than ${this.capacity} runs in flight`);
     const promise = runSeed(this.target, seed, this.maxSteps, this.controller.signal);
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));
@@ -53,7 +58,9 @@ export class InProcessExecutor implements SeedExecutor {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight]),
-      new Promise((resolve) => { timer = setTimeout(resolve, graceMs); }),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
     ]);
     clearTimeout(timer);
   }

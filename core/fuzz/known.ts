@@ -41,7 +41,10 @@ const UPSTREAM = /^([\w.-]+\/[\w.-]+#\d+|https?:\/\/\S+)$/;
  * The known list a command uses: none with `--no-known`, the named file (which must exist), or
  * the repository's own when it is present. `source` says where it came from, for the start line.
  */
-export async function loadKnown(options: { known?: string; noKnown: boolean }): Promise<{ known: KnownFingerprints; source: string | null }> {
+export async function loadKnown(options: {
+  known?: string;
+  noKnown: boolean;
+}): Promise<{ known: KnownFingerprints; source: string | null }> {
   if (options.noKnown) return { known: new Map(), source: null };
   if (options.known !== undefined) return { known: await readKnownFile(options.known), source: options.known };
   if (!existsSync(DEFAULT_KNOWN_PATH)) return { known: new Map(), source: null };
@@ -73,7 +76,8 @@ export function parseKnownFile(text: string, path: string): KnownFingerprints {
   }
   const entries: unknown = doc.toJS();
   if (entries === null || entries === undefined) return new Map();
-  if (!Array.isArray(entries)) fail(doc.contents, '(file)', 'expected a list of {fingerprint, reason, upstream} entries');
+  if (!Array.isArray(entries))
+    fail(doc.contents, '(file)', 'expected a list of {fingerprint, reason, upstream} entries');
   const known: KnownFingerprints = new Map();
   (entries as unknown[]).forEach((entry, index) => {
     const node = doc.getIn([index], true);
@@ -83,21 +87,47 @@ export function parseKnownFile(text: string, path: string): KnownFingerprints {
     }
     const { fingerprint, reason, upstream, fixed_in: fixedIn, ...rest } = entry as Record<string, unknown>;
     if (typeof fingerprint !== 'string' || !/^[a-z-]+\/./.test(fingerprint)) {
-      fail(field('fingerprint'), `[${index}].fingerprint`, `expected '<invariant>/<shape>', found ${JSON.stringify(fingerprint) ?? 'nothing'}`);
+      fail(
+        field('fingerprint'),
+        `[${index}].fingerprint`,
+        `expected '<invariant>/<shape>', found ${JSON.stringify(fingerprint) ?? 'nothing'}`,
+      );
     }
     if (typeof reason !== 'string' || reason.trim() === '') {
       fail(field('reason'), `[${index}].reason`, 'expected a non-empty reason (why this finding is known)');
     }
     if (typeof upstream !== 'string' || !UPSTREAM.test(upstream.trim())) {
-      fail(field('upstream'), `[${index}].upstream`, `expected an upstream issue or PR ('valkey-io/valkey#4171' or a URL), found ${JSON.stringify(upstream) ?? 'nothing'}`);
+      fail(
+        field('upstream'),
+        `[${index}].upstream`,
+        `expected an upstream issue or PR ('valkey-io/valkey#4171' or a URL), found ${JSON.stringify(upstream) ?? 'nothing'}`,
+      );
     }
-    if (fixedIn !== undefined && fixedIn !== null && (typeof fixedIn !== 'string' || !/^\d+\.\d+(\.\d+)?$/.test(fixedIn))) {
-      fail(field('fixed_in'), `[${index}].fixed_in`, `expected a release like "8.1.0" or null, found ${JSON.stringify(fixedIn)}`);
+    if (
+      fixedIn !== undefined &&
+      fixedIn !== null &&
+      (typeof fixedIn !== 'string' || !/^\d+\.\d+(\.\d+)?$/.test(fixedIn))
+    ) {
+      fail(
+        field('fixed_in'),
+        `[${index}].fixed_in`,
+        `expected a release like "8.1.0" or null, found ${JSON.stringify(fixedIn)}`,
+      );
     }
     const unknownKey = Object.keys(rest)[0];
-    if (unknownKey !== undefined) fail(field(unknownKey), `[${index}].${unknownKey}`, 'unknown field (expected fingerprint, reason, upstream, fixed_in)');
-    if (known.has(fingerprint as string)) fail(field('fingerprint'), `[${index}].fingerprint`, `${fingerprint} is listed twice`);
-    known.set(fingerprint as string, { reason: reason as string, upstream: (upstream as string).trim(), fixedIn: (fixedIn as string | null | undefined) ?? null });
+    if (unknownKey !== undefined)
+      fail(
+        field(unknownKey),
+        `[${index}].${unknownKey}`,
+        'unknown field (expected fingerprint, reason, upstream, fixed_in)',
+      );
+    if (known.has(fingerprint as string))
+      fail(field('fingerprint'), `[${index}].fingerprint`, `${fingerprint} is listed twice`);
+    known.set(fingerprint as string, {
+      reason: reason as string,
+      upstream: (upstream as string).trim(),
+      fixedIn: (fixedIn as string | null | undefined) ?? null,
+    });
   });
   return known;
 }

@@ -149,7 +149,9 @@ export class FuzzLoop {
 
   async run(): Promise<FuzzSummary> {
     this.startedAtMs = this.now();
-    const finished = new Promise<void>((resolve) => { this.finish = resolve; });
+    const finished = new Promise<void>((resolve) => {
+      this.finish = resolve;
+    });
     const { signal, timeLimitMs } = this.options;
     const onAbort = () => this.stop('signal');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -196,7 +198,10 @@ export class FuzzLoop {
     const runs = this.schedule.size;
     const windowEnd = this.nextToHandle + REORDER_WINDOW_PER_WORKER * executor.capacity;
     while (
-      this.stopReason === null && this.inFlight < executor.capacity && (runs === null || this.dispatched < runs) && this.nextPosition < windowEnd
+      this.stopReason === null &&
+      this.inFlight < executor.capacity &&
+      (runs === null || this.dispatched < runs) &&
+      this.nextPosition < windowEnd
     ) {
       const seed = this.schedule.seedAt(this.nextPosition++);
       this.dispatched++;
@@ -258,13 +263,18 @@ export class FuzzLoop {
       this.fail(new EnvironmentError(error.message, error.hint));
       return;
     }
-    const key = this.errors.size < ERRORS_KEPT || this.errors.has(error.message) ? error.message : `(more ${error.kind} errors)`;
+    const key =
+      this.errors.size < ERRORS_KEPT || this.errors.has(error.message) ? error.message : `(more ${error.kind} errors)`;
     const existing = this.errors.get(key);
     if (existing !== undefined) {
       existing.count++;
       return;
     }
-    const tally: ErrorTally = { error: key === error.message ? error : { kind: error.kind, message: key }, count: 1, firstSeed: seed };
+    const tally: ErrorTally = {
+      error: key === error.message ? error : { kind: error.kind, message: key },
+      count: 1,
+      firstSeed: seed,
+    };
     this.errors.set(key, tally);
     this.options.onEvent?.({ type: 'run-error', tally: { ...tally }, seed });
   }
@@ -292,20 +302,32 @@ export class FuzzLoop {
     };
     this.tallies.set(violation.fingerprint, tally);
     if (status === 'new') this.writes = this.writes.then(() => this.writeCrash(tally, outcome));
-    else if (status === 'known') this.options.onEvent?.({ type: 'known-finding', tally: { ...tally, seeds: [...tally.seeds] }, outcome });
+    else if (status === 'known')
+      this.options.onEvent?.({ type: 'known-finding', tally: { ...tally, seeds: [...tally.seeds] }, outcome });
   }
 
   private async writeCrash(tally: FingerprintTally, outcome: SeedOutcome): Promise<void> {
-    const crash = buildCrashFile({ scenario: outcome.scenario!, result: outcome.result!, maxSteps: this.options.maxSteps });
+    const crash = buildCrashFile({
+      scenario: outcome.scenario!,
+      result: outcome.result!,
+      maxSteps: this.options.maxSteps,
+    });
     try {
       tally.crashFile = await writeCrashFile(this.options.crashDir, crash);
     } catch (error) {
-      this.fail(new EnvironmentError(
-        `cannot write a crash file in ${this.options.crashDir}: ${(error as Error).message}`,
-        'check that the folder is writable and the disk is not full, or pick another with --crash-dir',
-      ));
+      this.fail(
+        new EnvironmentError(
+          `cannot write a crash file in ${this.options.crashDir}: ${(error as Error).message}`,
+          'check that the folder is writable and the disk is not full, or pick another with --crash-dir',
+        ),
+      );
       return;
     }
-    this.options.onEvent?.({ type: 'new-finding', tally: { ...tally, seeds: [...tally.seeds] }, outcome, crashFile: tally.crashFile });
+    this.options.onEvent?.({
+      type: 'new-finding',
+      tally: { ...tally, seeds: [...tally.seeds] },
+      outcome,
+      crashFile: tally.crashFile,
+    });
   }
 }

@@ -9,7 +9,15 @@
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InputError } from '../backend.ts';
-import { STATS_FILE_NAME, readStatsFile, writeStatsFile, type StatsFile, type StatsFinding, type StatsPoint, type StatsState } from './stats-file.ts';
+import {
+  STATS_FILE_NAME,
+  readStatsFile,
+  writeStatsFile,
+  type StatsFile,
+  type StatsFinding,
+  type StatsPoint,
+  type StatsState,
+} from './stats-file.ts';
 
 const SERIES_CAP = 2000;
 
@@ -46,7 +54,10 @@ export async function findShardFolders(inputs: string[]): Promise<string[]> {
       .filter((entry) => entry.isDirectory() && /^shard-\d+-of-\d+$/.test(entry.name))
       .map((entry) => join(input, entry.name))
       .sort((a, b) => shardNumber(a) - shardNumber(b));
-    if (shards.length === 0) throw new InputError(`${input}: merge: no ${STATS_FILE_NAME} here and no shard-I-of-N folders (is this a fuzz crash folder?)`);
+    if (shards.length === 0)
+      throw new InputError(
+        `${input}: merge: no ${STATS_FILE_NAME} here and no shard-I-of-N folders (is this a fuzz crash folder?)`,
+      );
     folders.push(...shards);
   }
   return folders;
@@ -68,17 +79,26 @@ export async function mergeShards(inputs: string[], outDir: string): Promise<Mer
     const path = join(dir, STATS_FILE_NAME);
     for (const field of ['seed_start', 'runs_limit', 'backend', 'max_steps'] as const) {
       if (stats[field] !== first[field]) {
-        throw new InputError(`${path}: ${field}: ${JSON.stringify(stats[field])} differs from ${JSON.stringify(first[field])} in ${join(shards[0]!.dir, STATS_FILE_NAME)}: not shards of one campaign`);
+        throw new InputError(
+          `${path}: ${field}: ${JSON.stringify(stats[field])} differs from ${JSON.stringify(first[field])} in ${join(shards[0]!.dir, STATS_FILE_NAME)}: not shards of one campaign`,
+        );
       }
     }
     if (stats.shard.count !== first.shard.count) {
-      throw new InputError(`${path}: shard.count: ${stats.shard.count} differs from ${first.shard.count} in ${join(shards[0]!.dir, STATS_FILE_NAME)}: not shards of one campaign`);
+      throw new InputError(
+        `${path}: shard.count: ${stats.shard.count} differs from ${first.shard.count} in ${join(shards[0]!.dir, STATS_FILE_NAME)}: not shards of one campaign`,
+      );
     }
     const other = seen.get(String(stats.shard.index));
-    if (other !== undefined) throw new InputError(`${path}: shard.index: shard ${stats.shard.index} is also in ${other}; merging both would count its seeds twice`);
+    if (other !== undefined)
+      throw new InputError(
+        `${path}: shard.index: shard ${stats.shard.index} is also in ${other}; merging both would count its seeds twice`,
+      );
     seen.set(String(stats.shard.index), dir);
   }
-  const missing = Array.from({ length: first.shard.count }, (_, index) => index).filter((index) => !seen.has(String(index)));
+  const missing = Array.from({ length: first.shard.count }, (_, index) => index).filter(
+    (index) => !seen.has(String(index)),
+  );
   const stoppedEarly = shards.filter(({ stats }) => stats.state === 'running' || stats.state === 'interrupted');
 
   await mkdir(outDir, { recursive: true });
@@ -102,10 +122,21 @@ export async function mergeShards(inputs: string[], outDir: string): Promise<Mer
     errors: sum(shards, (stats) => stats.errors),
     // Every seed below each shard's checkpoint finished, so every seed below the lowest did; a
     // missing shard has finished none of its seeds.
-    checkpoint: { next_seed: Math.min(...shards.map(({ stats }) => stats.checkpoint.next_seed), ...missing.map((index) => first.seed_start + index)) },
-    state: mergedState(shards.map(({ stats }) => stats.state), missing.length > 0),
+    checkpoint: {
+      next_seed: Math.min(
+        ...shards.map(({ stats }) => stats.checkpoint.next_seed),
+        ...missing.map((index) => first.seed_start + index),
+      ),
+    },
+    state: mergedState(
+      shards.map(({ stats }) => stats.state),
+      missing.length > 0,
+    ),
     findings,
-    series: mergeSeries(shards.map(({ stats }) => stats.series), findings),
+    series: mergeSeries(
+      shards.map(({ stats }) => stats.series),
+      findings,
+    ),
   };
   await writeStatsFile(outDir, merged);
   return { merged, shards, stoppedEarly, missing, copied };
@@ -116,13 +147,17 @@ function sum(shards: ShardReport[], field: (stats: StatsFile) => number): number
 }
 
 function mergedState(states: StatsState[], missing: boolean): StatsState {
-  if (missing || states.includes('running') || states.includes('interrupted')) return states.includes('running') ? 'running' : 'interrupted';
+  if (missing || states.includes('running') || states.includes('interrupted'))
+    return states.includes('running') ? 'running' : 'interrupted';
   return states.includes('time-limit') ? 'time-limit' : 'done';
 }
 
 const STATUS_RANK: Record<StatsFinding['status'], number> = { known: 0, new: 1, confirmed: 2 };
 
-async function mergeFindings(shards: ShardReport[], outDir: string): Promise<{ findings: StatsFinding[]; copied: string[] }> {
+async function mergeFindings(
+  shards: ShardReport[],
+  outDir: string,
+): Promise<{ findings: StatsFinding[]; copied: string[] }> {
   const byFingerprint = new Map<string, { finding: StatsFinding; dir: string }>();
   for (const { dir, stats } of shards) {
     for (const finding of stats.findings) {
@@ -148,14 +183,18 @@ async function mergeFindings(shards: ShardReport[], outDir: string): Promise<{ f
   }
   const copied: string[] = [];
   const findings: StatsFinding[] = [];
-  for (const { finding, dir } of [...byFingerprint.values()].sort((a, b) => a.finding.first_seed - b.finding.first_seed)) {
+  for (const { finding, dir } of [...byFingerprint.values()].sort(
+    (a, b) => a.finding.first_seed - b.finding.first_seed,
+  )) {
     finding.seeds.sort((a, b) => a - b);
     if (finding.crash_file !== null) {
       const name = basename(finding.crash_file);
       try {
         await copyFile(join(dir, finding.crash_file), join(outDir, name));
       } catch (error) {
-        throw new InputError(`${join(dir, STATS_FILE_NAME)}: findings (${finding.fingerprint}).crash_file: cannot copy ${join(dir, finding.crash_file)} (${(error as NodeJS.ErrnoException).code})`);
+        throw new InputError(
+          `${join(dir, STATS_FILE_NAME)}: findings (${finding.fingerprint}).crash_file: cannot copy ${join(dir, finding.crash_file)} (${(error as NodeJS.ErrnoException).code})`,
+        );
       }
       finding.crash_file = name;
       copied.push(join(outDir, name));
@@ -195,19 +234,25 @@ function mergeSeries(series: StatsPoint[][], findings: StatsFinding[]): StatsPoi
 export function describeMerge(result: MergeResult, outDir: string): string[] {
   const { merged } = result;
   const lines = [
-    `merged ${result.shards.length} shard${result.shards.length === 1 ? '' : 's'} into ${outDir}: ${merged.runs} runs, `
-      + `${merged.steps.toLocaleString('en-US')} steps, ${merged.errors} errors, ${merged.inconclusive} inconclusive, `
-      + `longest shard ${(merged.wall_ms / 1000).toFixed(1)} s; state ${merged.state}; every seed below ${merged.checkpoint.next_seed} finished`,
+    `merged ${result.shards.length} shard${result.shards.length === 1 ? '' : 's'} into ${outDir}: ${merged.runs} runs, ` +
+      `${merged.steps.toLocaleString('en-US')} steps, ${merged.errors} errors, ${merged.inconclusive} inconclusive, ` +
+      `longest shard ${(merged.wall_ms / 1000).toFixed(1)} s; state ${merged.state}; every seed below ${merged.checkpoint.next_seed} finished`,
   ];
   if (merged.findings.length === 0) lines.push('  no violations found');
   for (const finding of merged.findings) {
-    const seeds = finding.seeds.length <= 12 ? finding.seeds.join(', ') : `${finding.seeds.slice(0, 12).join(', ')}, ... (${finding.seeds.length} in all)`;
+    const seeds =
+      finding.seeds.length <= 12
+        ? finding.seeds.join(', ')
+        : `${finding.seeds.slice(0, 12).join(', ')}, ... (${finding.seeds.length} in all)`;
     lines.push(`  ${finding.status.toUpperCase().padEnd(9)} ${finding.fingerprint} x${finding.count} (seeds ${seeds})`);
     if (finding.status === 'known') lines.push(`            known: ${finding.known_reason ?? ''}`);
-    else if (finding.crash_file !== null) lines.push(`            npx busfuzz reproduce ${join(outDir, finding.crash_file)}`);
+    else if (finding.crash_file !== null)
+      lines.push(`            npx busfuzz reproduce ${join(outDir, finding.crash_file)}`);
   }
   for (const { dir, stats } of result.stoppedEarly) {
-    lines.push(`  STOPPED EARLY shard ${stats.shard.index}/${stats.shard.count} (${dir}): ${stats.state} at seed ${stats.checkpoint.next_seed} after ${stats.runs} runs`);
+    lines.push(
+      `  STOPPED EARLY shard ${stats.shard.index}/${stats.shard.count} (${dir}): ${stats.state} at seed ${stats.checkpoint.next_seed} after ${stats.runs} runs`,
+    );
   }
   const count = result.shards[0]!.stats.shard.count;
   for (const index of result.missing) lines.push(`  MISSING shard ${index}/${count}: no folder given holds it`);

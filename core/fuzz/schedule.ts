@@ -30,13 +30,19 @@ export class SeedSchedule {
    * @param campaignRuns seeds in the whole campaign (`--runs`), null for `--forever` or a time limit
    * @param resumeSeed a seed of this shard to start at instead of its first (a checkpoint)
    */
-  constructor(readonly start: number, readonly shard: FuzzShard, readonly campaignRuns: number | null, resumeSeed?: number) {
+  constructor(
+    readonly start: number,
+    readonly shard: FuzzShard,
+    readonly campaignRuns: number | null,
+    resumeSeed?: number,
+  ) {
     const first = start + shard.index;
     if (resumeSeed !== undefined && (resumeSeed < first || (resumeSeed - first) % shard.count !== 0)) {
       throw new Error(`SeedSchedule: ${resumeSeed} is not a seed of shard ${shard.index}/${shard.count} from ${start}`);
     }
     this.firstPosition = resumeSeed === undefined ? 0 : (resumeSeed - first) / shard.count;
-    this.size = campaignRuns === null ? null : Math.max(0, SeedSchedule.shareOf(campaignRuns, shard) - this.firstPosition);
+    this.size =
+      campaignRuns === null ? null : Math.max(0, SeedSchedule.shareOf(campaignRuns, shard) - this.firstPosition);
   }
 
   /** Seeds `start..start+runs-1` (null: on and on), unsharded. */
@@ -78,20 +84,27 @@ export function shardFrom(flag: string | undefined, env: NodeJS.ProcessEnv): Fuz
   const indexText = env.JOB_COMPLETION_INDEX;
   const countText = env.JOB_COMPLETION_COUNT;
   if (indexText === undefined || indexText === '') {
-    if (countText !== undefined && countText !== '') throw new InputError('JOB_COMPLETION_COUNT: set without JOB_COMPLETION_INDEX');
+    if (countText !== undefined && countText !== '')
+      throw new InputError('JOB_COMPLETION_COUNT: set without JOB_COMPLETION_INDEX');
     return null;
   }
   if (countText === undefined || countText === '') {
-    throw new InputError('JOB_COMPLETION_INDEX: set without JOB_COMPLETION_COUNT (the Job\'s completions; busfuzz fleet k8s sets it)');
+    throw new InputError(
+      "JOB_COMPLETION_INDEX: set without JOB_COMPLETION_COUNT (the Job's completions; busfuzz fleet k8s sets it)",
+    );
   }
-  if (!/^\d+$/.test(indexText)) throw new InputError(`JOB_COMPLETION_INDEX: expected a whole number, found '${indexText}'`);
-  if (!/^\d+$/.test(countText)) throw new InputError(`JOB_COMPLETION_COUNT: expected a whole number, found '${countText}'`);
+  if (!/^\d+$/.test(indexText))
+    throw new InputError(`JOB_COMPLETION_INDEX: expected a whole number, found '${indexText}'`);
+  if (!/^\d+$/.test(countText))
+    throw new InputError(`JOB_COMPLETION_COUNT: expected a whole number, found '${countText}'`);
   return checked(Number(indexText), Number(countText), 'JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT');
 }
 
 function checked(index: number, count: number, name: string): FuzzShard {
-  if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`${name}: the shard count must be at least 1, found ${count}`);
-  if (!Number.isSafeInteger(index) || index >= count) throw new InputError(`${name}: the shard index must be below the count ${count}, found ${index}`);
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw new InputError(`${name}: the shard count must be at least 1, found ${count}`);
+  if (!Number.isSafeInteger(index) || index >= count)
+    throw new InputError(`${name}: the shard index must be below the count ${count}, found ${index}`);
   return { index, count };
 }
 

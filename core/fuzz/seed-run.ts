@@ -32,7 +32,12 @@ export interface SeedOutcome {
   error: SeedError | null;
 }
 
-export async function runSeed(target: FuzzTarget, seed: number, maxSteps: number, signal?: AbortSignal): Promise<SeedOutcome> {
+export async function runSeed(
+  target: FuzzTarget,
+  seed: number,
+  maxSteps: number,
+  signal?: AbortSignal,
+): Promise<SeedOutcome> {
   const startedAtMs = performance.now();
   try {
     const scenario = target.generate(seed);
@@ -46,7 +51,9 @@ export async function runSeed(target: FuzzTarget, seed: number, maxSteps: number
 
 export function classify(error: unknown): SeedError {
   if (error instanceof EnvironmentError) {
-    return error.hint === undefined ? { kind: 'environment', message: error.message } : { kind: 'environment', message: error.message, hint: error.hint };
+    return error.hint === undefined
+      ? { kind: 'environment', message: error.message }
+      : { kind: 'environment', message: error.message, hint: error.hint };
   }
   if (error instanceof InputError) return { kind: 'input', message: error.message };
   const message = error instanceof Error ? error.message : String(error);

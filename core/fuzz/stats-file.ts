@@ -91,11 +91,14 @@ export function parseStatsFile(text: string, path: string): StatsFile {
   };
   if (typeof root !== 'object' || root === null || Array.isArray(root)) fail('(file)', 'expected a JSON object');
   const stats = root as Record<string, unknown>;
-  if (stats.format !== STATS_FORMAT) fail('format', `expected '${STATS_FORMAT}', found ${JSON.stringify(stats.format)}`);
+  if (stats.format !== STATS_FORMAT)
+    fail('format', `expected '${STATS_FORMAT}', found ${JSON.stringify(stats.format)}`);
   const whole = (value: unknown, field: string) => {
-    if (!Number.isSafeInteger(value) || (value as number) < 0) fail(field, `expected a whole number >= 0, found ${JSON.stringify(value)}`);
+    if (!Number.isSafeInteger(value) || (value as number) < 0)
+      fail(field, `expected a whole number >= 0, found ${JSON.stringify(value)}`);
   };
-  for (const field of ['seed_start', 'max_steps', 'workers', 'runs', 'steps', 'wall_ms', 'inconclusive']) whole(stats[field], field);
+  for (const field of ['seed_start', 'max_steps', 'workers', 'runs', 'steps', 'wall_ms', 'inconclusive'])
+    whole(stats[field], field);
   if (stats.runs_limit !== null) whole(stats.runs_limit, 'runs_limit');
   const shard = stats.shard as Record<string, unknown> | undefined;
   if (typeof shard !== 'object' || shard === null) fail('shard', 'expected {index, count}');
@@ -104,18 +107,22 @@ export function parseStatsFile(text: string, path: string): StatsFile {
   const checkpoint = stats.checkpoint as Record<string, unknown> | undefined;
   if (typeof checkpoint !== 'object' || checkpoint === null) fail('checkpoint', 'expected {next_seed}');
   whole(checkpoint!.next_seed, 'checkpoint.next_seed');
-  if (!['running', 'done', 'time-limit', 'interrupted'].includes(stats.state as string)) fail('state', `expected running, done, time-limit or interrupted, found ${JSON.stringify(stats.state)}`);
+  if (!['running', 'done', 'time-limit', 'interrupted'].includes(stats.state as string))
+    fail('state', `expected running, done, time-limit or interrupted, found ${JSON.stringify(stats.state)}`);
   if (!Array.isArray(stats.findings)) fail('findings', 'expected a list');
   (stats.findings as unknown[]).forEach((finding, index) => {
     const at = `findings[${index}]`;
     if (typeof finding !== 'object' || finding === null) fail(at, 'expected an object');
     const entry = finding as Record<string, unknown>;
     if (typeof entry.fingerprint !== 'string') fail(`${at}.fingerprint`, 'expected a string');
-    if (!['new', 'known', 'confirmed'].includes(entry.status as string)) fail(`${at}.status`, `expected new, known or confirmed, found ${JSON.stringify(entry.status)}`);
+    if (!['new', 'known', 'confirmed'].includes(entry.status as string))
+      fail(`${at}.status`, `expected new, known or confirmed, found ${JSON.stringify(entry.status)}`);
     whole(entry.count, `${at}.count`);
     whole(entry.first_seed, `${at}.first_seed`);
-    if (!Array.isArray(entry.seeds) || !entry.seeds.every((seed) => Number.isSafeInteger(seed))) fail(`${at}.seeds`, 'expected a list of seeds');
-    if (entry.crash_file !== null && typeof entry.crash_file !== 'string') fail(`${at}.crash_file`, 'expected a file name or null');
+    if (!Array.isArray(entry.seeds) || !entry.seeds.every((seed) => Number.isSafeInteger(seed)))
+      fail(`${at}.seeds`, 'expected a list of seeds');
+    if (entry.crash_file !== null && typeof entry.crash_file !== 'string')
+      fail(`${at}.crash_file`, 'expected a file name or null');
   });
   if (stats.errors === undefined) stats.errors = 0;
   if (!Array.isArray(stats.series)) stats.series = [];

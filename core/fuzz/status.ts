@@ -63,8 +63,9 @@ export const STATUS_FINGERPRINTS = 3;
 /** The status line, e.g. `[2:05] runs 412 (3.3/s) 1.21M steps/s x380 sim | findings 2 new (5): ...`. */
 export function formatStatusLine(snapshot: FuzzSnapshot): string {
   const rates = ratesOf(snapshot);
-  const head = `[${formatElapsed(snapshot.elapsedMs)}] runs ${snapshot.runs} (${rates.runsPerSec.toFixed(1)}/s), `
-    + `${formatCount(rates.stepsPerSec)} steps/s, sim time x${formatCount(rates.compression)}`;
+  const head =
+    `[${formatElapsed(snapshot.elapsedMs)}] runs ${snapshot.runs} (${rates.runsPerSec.toFixed(1)}/s), ` +
+    `${formatCount(rates.stepsPerSec)} steps/s, sim time x${formatCount(rates.compression)}`;
   const sorted = [...snapshot.tallies].sort((a, b) => b.count - a.count || (a.fingerprint < b.fingerprint ? -1 : 1));
   // The commonest few only: a long campaign's dozens of fingerprints made a line of kilobytes in
   // a log file (the summary lists them all).
@@ -73,7 +74,8 @@ export function formatStatusLine(snapshot: FuzzSnapshot): string {
     ...sorted.slice(0, STATUS_FINGERPRINTS).map((tally) => `${tally.fingerprint} x${tally.count}`),
     ...(rest > 0 ? [`${rest} more`] : []),
   ].join(', ');
-  const errors = snapshot.errors.length === 0 ? '' : ` | errors ${snapshot.errors.reduce((sum, e) => sum + e.count, 0)}`;
+  const errors =
+    snapshot.errors.length === 0 ? '' : ` | errors ${snapshot.errors.reduce((sum, e) => sum + e.count, 0)}`;
   const inconclusive = snapshot.inconclusive === 0 ? '' : ` | inconclusive ${snapshot.inconclusive}`;
   return `${head} | findings ${findingCounts(snapshot.tallies)}${byFingerprint === '' ? '' : `: ${byFingerprint}`}${inconclusive}${errors}`;
 }
@@ -122,14 +124,16 @@ export class StatusLine {
 export function formatSummary(summary: FuzzSummary, replayCommand: (file: string) => string): string[] {
   const rates = ratesOf(summary);
   const lines = [
-    `fuzz stopped (${describeStop(summary)}) after ${formatElapsed(summary.elapsedMs)}: `
-      + `${summary.runs} runs from seed ${summary.firstSeed}, `
-      + `${summary.steps.toLocaleString('en-US')} steps, ${rates.runsPerSec.toFixed(2)} runs/s, `
-      + `${formatCount(rates.stepsPerSec)} steps/s, sim time x${formatCount(rates.compression)}`,
+    `fuzz stopped (${describeStop(summary)}) after ${formatElapsed(summary.elapsedMs)}: ` +
+      `${summary.runs} runs from seed ${summary.firstSeed}, ` +
+      `${summary.steps.toLocaleString('en-US')} steps, ${rates.runsPerSec.toFixed(2)} runs/s, ` +
+      `${formatCount(rates.stepsPerSec)} steps/s, sim time x${formatCount(rates.compression)}`,
   ];
   if (summary.stopReason !== 'runs') lines.push(`  to continue where this run stopped: --seed ${summary.resumeSeed}`);
   if (summary.inconclusive > 0) {
-    lines.push(`  INCONCLUSIVE ${summary.inconclusive} run${summary.inconclusive === 1 ? '' : 's'}: MAX_STEPS ended them before they could pass or fail (raise --max-steps)`);
+    lines.push(
+      `  INCONCLUSIVE ${summary.inconclusive} run${summary.inconclusive === 1 ? '' : 's'}: MAX_STEPS ended them before they could pass or fail (raise --max-steps)`,
+    );
   }
   if (summary.tallies.length === 0) lines.push('  no violations found');
   for (const tally of summary.tallies) {
@@ -143,16 +147,22 @@ export function formatSummary(summary: FuzzSummary, replayCommand: (file: string
     if (tally.crashFile !== null) lines.push(`           ${replayCommand(tally.crashFile)}`);
   }
   for (const error of summary.errors) {
-    lines.push(`  ERROR    ${error.error.kind} x${error.count} (first seed ${error.firstSeed}): ${error.error.message.split('\n')[0]}`);
+    lines.push(
+      `  ERROR    ${error.error.kind} x${error.count} (first seed ${error.firstSeed}): ${error.error.message.split('\n')[0]}`,
+    );
   }
   return lines;
 }
 
 function describeStop(summary: FuzzSummary): string {
   switch (summary.stopReason) {
-    case 'runs': return 'all runs done';
-    case 'time-limit': return 'time limit';
-    case 'signal': return 'interrupted';
-    case 'error': return `error: ${summary.fatal?.message.split('\n')[0] ?? 'unknown'}`;
+    case 'runs':
+      return 'all runs done';
+    case 'time-limit':
+      return 'time limit';
+    case 'signal':
+      return 'interrupted';
+    case 'error':
+      return `error: ${summary.fatal?.message.split('\n')[0] ?? 'unknown'}`;
   }
 }

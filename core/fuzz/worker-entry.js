@@ -23,7 +23,10 @@ try {
   await import(config.moduleUrl);
 } catch (error) {
   if (!inProcess) throw error;
-  process.send?.({ type: 'start-failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.send?.({
+    type: 'start-failed',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
   process.exitCode = 1;
   process.disconnect?.();
 }

@@ -84,7 +84,10 @@ function processWorker(config: WorkerConfig, singleThreaded: boolean): WorkerHan
 }
 
 function subscribe<T extends unknown[]>(
-  emitter: { on(event: string, listener: (...args: T) => void): unknown; off(event: string, listener: (...args: T) => void): unknown },
+  emitter: {
+    on(event: string, listener: (...args: T) => void): unknown;
+    off(event: string, listener: (...args: T) => void): unknown;
+  },
   event: string,
   listener: (...args: T) => void,
 ): () => void {
@@ -122,7 +125,8 @@ export class WorkerPool implements SeedExecutor {
     const singleThreaded = count >= availableParallelism();
     for (let index = 0; index < count; index++) {
       const workerConfig: WorkerConfig = { ...config, workerIndex: index };
-      const worker = config.backend === 'sim' ? processWorker(workerConfig, singleThreaded) : threadWorker(workerConfig);
+      const worker =
+        config.backend === 'sim' ? processWorker(workerConfig, singleThreaded) : threadWorker(workerConfig);
       const slot: Slot = { index, worker, pending: null, exited: false };
       slots.push(slot);
       ready.push(waitReady(slot));
@@ -141,7 +145,8 @@ export class WorkerPool implements SeedExecutor {
   run(seed: number): Promise<SeedOutcome> {
     const slot = this.slots.find((candidate) => candidate.pending === null && !candidate.exited);
     // No idle live worker: one died between runs. The loop stops on this error.
-    if (slot === undefined) return Promise.reject(new Error(`fuzz: no live idle worker for seed ${seed} (a worker thread exited)`));
+    if (slot === undefined)
+      return Promise.reject(new Error(`fuzz: no live idle worker for seed ${seed} (a worker thread exited)`));
     return new Promise<SeedOutcome>((resolve, reject) => {
       slot.pending = { seed, resolve, reject };
       slot.worker.post({ type: 'run', seed });
@@ -162,15 +167,29 @@ export class WorkerPool implements SeedExecutor {
       // A simulator run is synchronous inside its thread, so the abort is only seen when it ends;
       // past the grace period the thread is ended (nothing there writes files).
       let timer: NodeJS.Timeout | undefined;
-      const settled = busy.map((slot) => new Promise<void>((resolve) => {
-        const pending = slot.pending!;
-        slot.pending = {
-          seed: pending.seed,
-          resolve: (outcome) => { pending.resolve(outcome); resolve(); },
-          reject: (error) => { pending.reject(error); resolve(); },
-        };
-      }));
-      await Promise.race([Promise.all(settled), new Promise((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+      const settled = busy.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const pending = slot.pending!;
+            slot.pending = {
+              seed: pending.seed,
+              resolve: (outcome) => {
+                pending.resolve(outcome);
+                resolve();
+              },
+              reject: (error) => {
+                pending.reject(error);
+                resolve();
+              },
+            };
+          }),
+      );
+      await Promise.race([
+        Promise.all(settled),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
       clearTimeout(timer);
     }
     await this.closeBackends(Math.max(graceMs, CLOSE_BACKEND_MS));
@@ -181,29 +200,41 @@ export class WorkerPool implements SeedExecutor {
   private async closeBackends(waitMs: number): Promise<void> {
     const idle = this.slots.filter((slot) => slot.pending === null && !slot.exited);
     let timer: NodeJS.Timeout | undefined;
-    const closed = idle.map((slot) => new Promise<void>((resolve) => {
-      const offs = [
-        slot.worker.onMessage((message) => { if (message.type === 'closed') done(); }),
-        slot.worker.onExit(() => done()),
-      ];
-      function done() {
-        for (const off of offs) off();
-        resolve();
-      }
-      slot.worker.post({ type: 'close' });
-    }));
-    await Promise.race([Promise.all(closed), new Promise((resolve) => { timer = setTimeout(resolve, waitMs); })]);
+    const closed = idle.map(
+      (slot) =>
+        new Promise<void>((resolve) => {
+          const offs = [
+            slot.worker.onMessage((message) => {
+              if (message.type === 'closed') done();
+            }),
+            slot.worker.onExit(() => done()),
+          ];
+          function done() {
+            for (const off of offs) off();
+            resolve();
+          }
+          slot.worker.post({ type: 'close' });
+        }),
+    );
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+      }),
+    ]);
     clearTimeout(timer);
   }
 
   private async terminateAll(): Promise<void> {
-    await Promise.all(this.slots.map(async (slot) => {
-      const pending = slot.pending;
-      slot.pending = null;
-      pending?.reject(new RunCancelledError(pending.seed));
-      if (!slot.exited) await slot.worker.terminate();
-      slot.exited = true;
-    }));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const pending = slot.pending;
+        slot.pending = null;
+        pending?.reject(new RunCancelledError(pending.seed));
+        if (!slot.exited) await slot.worker.terminate();
+        slot.exited = true;
+      }),
+    );
   }
 
   /** After start: route outcomes to their run, and fail a run whose worker died. */
@@ -224,22 +255,38 @@ export class WorkerPool implements SeedExecutor {
       if (pending === null) return;
       pending.reject(this.closing ? new RunCancelledError(pending.seed) : error);
     };
-    slot.worker.onError((error) => fail(new Error(`fuzz worker ${slot.index} failed running seed ${slot.pending?.seed}: ${error.stack ?? error.message}`)));
-    slot.worker.onExit((code) => fail(new Error(`fuzz worker ${slot.index} exited (code ${code}) while running seed ${slot.pending?.seed}`)));
+    slot.worker.onError((error) =>
+      fail(
+        new Error(
+          `fuzz worker ${slot.index} failed running seed ${slot.pending?.seed}: ${error.stack ?? error.message}`,
+        ),
+      ),
+    );
+    slot.worker.onExit((code) =>
+      fail(new Error(`fuzz worker ${slot.index} exited (code ${code}) while running seed ${slot.pending?.seed}`)),
+    );
   }
 }
 
 function waitReady(slot: Slot): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`fuzz worker ${slot.index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => done(new Error(`fuzz worker ${slot.index} did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     const unsubscribe = [
       slot.worker.onMessage((message) => {
         if (message.type === 'ready') done(null);
         else if (message.type === 'fatal') done(errorFrom(message.error));
-        else if (message.type === 'start-failed') done(new Error(`fuzz worker ${slot.index} failed to start: ${message.message}`));
+        else if (message.type === 'start-failed')
+          done(new Error(`fuzz worker ${slot.index} failed to start: ${message.message}`));
       }),
-      slot.worker.onError((error) => done(new Error(`fuzz worker ${slot.index} failed to start: ${error.stack ?? error.message}`))),
-      slot.worker.onExit((code) => done(new Error(`fuzz worker ${slot.index} exited (code ${code}) before it was ready`))),
+      slot.worker.onError((error) =>
+        done(new Error(`fuzz worker ${slot.index} failed to start: ${error.stack ?? error.message}`)),
+      ),
+      slot.worker.onExit((code) =>
+        done(new Error(`fuzz worker ${slot.index} exited (code ${code}) before it was ready`)),
+      ),
     ];
     function done(error: Error | null) {
       clearTimeout(timer);

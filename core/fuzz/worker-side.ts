@@ -17,11 +17,16 @@ interface ParentChannel {
 function parentChannel(): ParentChannel {
   const port = parentPort;
   if (port !== null) {
-    return { config: workerData as WorkerConfig, post: (message) => port.postMessage(message), onMessage: (listener) => port.on('message', listener) };
+    return {
+      config: workerData as WorkerConfig,
+      post: (message) => port.postMessage(message),
+      onMessage: (listener) => port.on('message', listener),
+    };
   }
   const send = process.send?.bind(process);
   const configText = process.env[WORKER_CONFIG_ENV];
-  if (send === undefined || configText === undefined) throw new Error('serveFuzzWorker: neither a worker thread nor a fuzz worker process');
+  if (send === undefined || configText === undefined)
+    throw new Error('serveFuzzWorker: neither a worker thread nor a fuzz worker process');
   return {
     config: JSON.parse(configText) as WorkerConfig,
     post: (message) => {
@@ -46,7 +51,9 @@ export function serveFuzzWorker(createTarget: (config: WorkerConfig) => FuzzTarg
     if (message.type === 'close') {
       // Before the parent ends this thread: servers it started must be stopped and reaped here,
       // by the thread that owns them (ended, it leaves them as zombies until busfuzz exits).
-      void Promise.resolve(target?.backend.close?.()).catch(() => {}).then(() => post({ type: 'closed' }));
+      void Promise.resolve(target?.backend.close?.())
+        .catch(() => {})
+        .then(() => post({ type: 'closed' }));
       return;
     }
     if (target === null) throw new Error('fuzz worker: run before ready');

@@ -9,7 +9,11 @@ import { ADMIN_ACTIONS, FAILOVER_MODES, type AdminAction, type FailoverMode, typ
 import { node, type Layout } from './layout.ts';
 import { pickWeighted, roundMs, type Weighted } from './weighted.ts';
 
-const FAILOVER_MODE_WEIGHTS: Weighted<FailoverMode> = [[FAILOVER_MODES[0], 3], [FAILOVER_MODES[1], 2], [FAILOVER_MODES[2], 1]];
+const FAILOVER_MODE_WEIGHTS: Weighted<FailoverMode> = [
+  [FAILOVER_MODES[0], 3],
+  [FAILOVER_MODES[1], 2],
+  [FAILOVER_MODES[2], 1],
+];
 const SOURCE = 'timeline' as const;
 
 /** Two distinct existing nodes. */
@@ -90,7 +94,15 @@ function replicate(rng: Rng, layout: Layout, atMs: number): Step[] | null {
   const replicas = layout.replicasAt(atMs);
   if (replicas.length === 0) return null;
   const [nodeIndex] = rng.pick(replicas);
-  return [{ atMs, source: SOURCE, action: 'replicate', target: node(nodeIndex), primary: `shard-${rng.int(layout.cluster.numShards)}-primary` }];
+  return [
+    {
+      atMs,
+      source: SOURCE,
+      action: 'replicate',
+      target: node(nodeIndex),
+      primary: `shard-${rng.int(layout.cluster.numShards)}-primary`,
+    },
+  ];
 }
 
 function addNode(rng: Rng, layout: Layout, atMs: number): Step[] {
@@ -140,10 +152,11 @@ const INTERRUPT_WITHIN_MS = 1000;
  * its own, so the rest of a seed's scenario is what it was without it.
  */
 function interrupted(rng: Rng, operation: Step): Step[] {
-  if (!('target' in operation) || typeof operation.target !== 'string' || operation.target.startsWith('random')) return [];
+  if (!('target' in operation) || typeof operation.target !== 'string' || operation.target.startsWith('random'))
+    return [];
   if (!rng.chance(1, INTERRUPT_ONE_IN)) return [];
   const atMs = operation.atMs + roundMs(rng.range(0, INTERRUPT_WITHIN_MS));
-  const action = rng.chance(2, 3) ? 'kill' as const : 'terminate' as const;
+  const action = rng.chance(2, 3) ? ('kill' as const) : ('terminate' as const);
   const restart = rng.chance(1, 2) ? { restartAfterMs: roundMs(rng.range(1000, 10_000)) } : {};
   return [{ atMs, source: SOURCE, action, target: operation.target, ...restart }];
 }

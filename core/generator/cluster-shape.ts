@@ -7,14 +7,48 @@ import type { Rng } from '../rng.ts';
 import { DEFAULT_CLUSTER, type ClusterConfig, type Workload } from '../scenario/types.ts';
 import { pickWeighted, type Weighted } from './weighted.ts';
 
-const SHARD_COUNTS: Weighted<number> = [[1, 1], [2, 1], [3, 4], [4, 4], [5, 4], [6, 1], [7, 1], [8, 1]];
-const REPLICA_COUNTS: Weighted<number> = [[0, 1], [1, 4], [2, 3], [3, 1]];
-const NODE_TIMEOUTS_MS: Weighted<number> = [[1000, 4], [1500, 2], [2000, 3], [3000, 1], [5000, 1]];
+const SHARD_COUNTS: Weighted<number> = [
+  [1, 1],
+  [2, 1],
+  [3, 4],
+  [4, 4],
+  [5, 4],
+  [6, 1],
+  [7, 1],
+  [8, 1],
+];
+const REPLICA_COUNTS: Weighted<number> = [
+  [0, 1],
+  [1, 4],
+  [2, 3],
+  [3, 1],
+];
+const NODE_TIMEOUTS_MS: Weighted<number> = [
+  [1000, 4],
+  [1500, 2],
+  [2000, 3],
+  [3000, 1],
+  [5000, 1],
+];
 /** 0 is Valkey's default (node_timeout/2); 100 ms is the test-suite speed-up. */
-const PING_INTERVALS_MS: Weighted<number> = [[100, 8], [0, 2], [250, 1]];
+const PING_INTERVALS_MS: Weighted<number> = [
+  [100, 8],
+  [0, 2],
+  [250, 1],
+];
 /** 0 disables the data-age gate; 10 is Valkey's default. */
-const VALIDITY_FACTORS: Weighted<number> = [[10, 5], [0, 3], [1, 1], [2, 1], [3, 1]];
-const MIGRATION_BARRIERS: Weighted<number> = [[1, 4], [0, 1], [2, 1]];
+const VALIDITY_FACTORS: Weighted<number> = [
+  [10, 5],
+  [0, 3],
+  [1, 1],
+  [2, 1],
+  [3, 1],
+];
+const MIGRATION_BARRIERS: Weighted<number> = [
+  [1, 4],
+  [0, 1],
+  [2, 1],
+];
 
 export function pickCluster(rng: Rng): ClusterConfig {
   return {

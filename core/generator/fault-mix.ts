@@ -6,15 +6,30 @@
  */
 import type { Rng } from '../rng.ts';
 import { faultSteps, nextArrivalGapMs } from '../scenario/fault-steps.ts';
-import { FAULT_ACTIONS, type Chaos, type ChaosTargets, type ClusterConfig, type FaultAction, type Step } from '../scenario/types.ts';
+import {
+  FAULT_ACTIONS,
+  type Chaos,
+  type ChaosTargets,
+  type ClusterConfig,
+  type FaultAction,
+  type Step,
+} from '../scenario/types.ts';
 import { node, type Layout } from './layout.ts';
 import { pickWeighted, roundMs, subset, type Weighted } from './weighted.ts';
 
 /** Faults per simulated minute for one enabled kind. */
 const KIND_RATES_PER_MINUTE = [1, 2, 3, 4, 6] as const;
 const CHAOS_RATES_PER_MINUTE = [2, 4, 6, 10, 20] as const;
-const CHAOS_TARGETS: Weighted<ChaosTargets> = [['any', 3], ['primaries', 2], ['replicas', 1]];
-const MAX_CONCURRENT: Weighted<number> = [[1, 3], [2, 2], [3, 1]];
+const CHAOS_TARGETS: Weighted<ChaosTargets> = [
+  ['any', 3],
+  ['primaries', 2],
+  ['replicas', 1],
+];
+const MAX_CONCURRENT: Weighted<number> = [
+  [1, 3],
+  [2, 2],
+  [3, 1],
+];
 
 /** A target for an explicit fault: symbolic (resolved at run time) or a fixed initial node. */
 function faultTarget(rng: Rng, layout: Layout): string {
@@ -43,7 +58,12 @@ function permanentKill(rng: Rng, steps: Step[], endMs: number): Step[] {
   const { restartAfterMs: _dropped, ...permanent } = kill;
   const out: Step[] = [permanent];
   if (/^node-\d+$/.test(kill.target) && rng.chance(1, 2)) {
-    out.push({ atMs: Math.min(endMs, kill.atMs + roundMs(rng.range(1000, 10_000))), source: 'timeline', action: 'restart', target: kill.target });
+    out.push({
+      atMs: Math.min(endMs, kill.atMs + roundMs(rng.range(1000, 10_000))),
+      source: 'timeline',
+      action: 'restart',
+      target: kill.target,
+    });
   }
   return out;
 }
@@ -55,7 +75,14 @@ function kindFaults(rng: Rng, layout: Layout, action: FaultAction, startMs: numb
   for (let atMs = startMs + nextArrivalGapMs(rng, rate); atMs < endMs - 100; atMs += nextArrivalGapMs(rng, rate)) {
     const at = roundMs(atMs);
     const durationMs = roundMs(Math.min(faultDurationMs(rng, layout.cluster), endMs - at), 100) || 100;
-    const shape = { action, target: faultTarget(rng, layout), atMs: at, durationMs, source: 'timeline' as const, nodeTimeoutMs: layout.cluster.nodeTimeoutMs };
+    const shape = {
+      action,
+      target: faultTarget(rng, layout),
+      atMs: at,
+      durationMs,
+      source: 'timeline' as const,
+      nodeTimeoutMs: layout.cluster.nodeTimeoutMs,
+    };
     steps.push(...permanentKill(rng, faultSteps(rng, shape), endMs));
   }
   return steps;

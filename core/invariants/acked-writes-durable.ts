@@ -77,7 +77,13 @@ export function lostWriteFinding(write: AckedWrite, read: ReadBack, holdersLost:
 }
 
 /** The cause word, from "what happened after the ack" facts, in order of blame. */
-export function lossCause(failoverAfter: boolean, demoted: boolean, slotsLost: boolean, someHolderLost: boolean, someHolderDown: boolean): LossCause {
+export function lossCause(
+  failoverAfter: boolean,
+  demoted: boolean,
+  slotsLost: boolean,
+  someHolderLost: boolean,
+  someHolderDown: boolean,
+): LossCause {
   if (failoverAfter) return 'failover';
   if (demoted) return 'demoted';
   if (slotsLost) return 'slots-lost';
@@ -90,7 +96,12 @@ export function lossCause(failoverAfter: boolean, demoted: boolean, slotsLost: b
  * Whether an election won by `winner` (a replica of `former` then) happened in the shard of a
  * write acked by `ackedBy`.
  */
-export function winInShard(ackedBy: string, holders: ReadonlySet<string>, winner: string, former: string | null): boolean {
+export function winInShard(
+  ackedBy: string,
+  holders: ReadonlySet<string>,
+  winner: string,
+  former: string | null,
+): boolean {
   return winner === ackedBy || holders.has(winner) || (former !== null && (former === ackedBy || holders.has(former)));
 }
 
@@ -134,7 +145,8 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
       if (after && event.node === ack.node && event.role === 'replica') demoted = true;
     } else if (event.kind === 'election-won') {
       const former = formerPrimary.get(event.node) ?? null;
-      if (former !== null && former !== event.node) supersededAt.set(former, Math.max(supersededAt.get(former) ?? -1, event.epoch));
+      if (former !== null && former !== event.node)
+        supersededAt.set(former, Math.max(supersededAt.get(former) ?? -1, event.epoch));
       if (after && winInShard(ack.node, holders, event.node, former)) {
         if (holders.has(event.node) && allSure && !lost.has(event.node)) failoverAfter = true;
         else excusedByFailover = true;
@@ -167,7 +179,13 @@ function check(context: InvariantContext): Finding | null {
       continue;
     }
     if (event.kind !== 'read-back') continue;
-    const read: ReadBack = { key: event.key, seq: event.seq, node: event.node, atMs: event.atMs, ...(event.history === undefined ? {} : { history: event.history }) };
+    const read: ReadBack = {
+      key: event.key,
+      seq: event.seq,
+      node: event.node,
+      atMs: event.atMs,
+      ...(event.history === undefined ? {} : { history: event.history }),
+    };
     let worst: { write: AckedWrite; verdict: Verdict } | null = null;
     for (const ackIndex of acksByKey.get(event.key) ?? []) {
       const ack = events[ackIndex]! as Extract<ObservedEvent, { kind: 'write-acked' }>;
@@ -183,12 +201,21 @@ function check(context: InvariantContext): Finding | null {
 
 function ackedWrite(event: Extract<ObservedEvent, { kind: 'write-acked' }>): AckedWrite {
   const { key, seq, node, atMs, holders, copies } = event;
-  return { key, seq, node, atMs, holders: [...holders], copies, ...(event.extendsSeq === undefined ? {} : { extendsSeq: event.extendsSeq }) };
+  return {
+    key,
+    seq,
+    node,
+    atMs,
+    holders: [...holders],
+    copies,
+    ...(event.extendsSeq === undefined ? {} : { extendsSeq: event.extendsSeq }),
+  };
 }
 
 export const ackedWritesDurable: Invariant = {
   name: 'acked-writes-durable',
   kind: 'safety',
-  summary: 'an acknowledged write is read back unless lost through an injected fault or a documented async-replication window',
+  summary:
+    'an acknowledged write is read back unless lost through an injected fault or a documented async-replication window',
   check,
 };

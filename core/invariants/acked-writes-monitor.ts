@@ -14,7 +14,15 @@
  */
 import { copyWriteAcked, type ObservedEvent, type WriteAckedCopy } from '../events.ts';
 import type { Finding } from '../violation.ts';
-import { lossCause, lostWriteFinding, readHolds, winInShard, type AckedWrite, type LossCause, type ReadBack } from './acked-writes-durable.ts';
+import {
+  lossCause,
+  lostWriteFinding,
+  readHolds,
+  winInShard,
+  type AckedWrite,
+  type LossCause,
+  type ReadBack,
+} from './acked-writes-durable.ts';
 
 type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
 
@@ -42,11 +50,20 @@ class PendingAck implements WriteAckedCopy {
 
   /** Whether this ack is the one `ancestor` names (linear: every earlier write counts). */
   isAncestorFor(ancestor: number | null | undefined, linear: boolean): boolean {
-    return linear ? this.extendsSeq === undefined : ancestor !== null && ancestor !== undefined && this.seq === ancestor;
+    return linear
+      ? this.extendsSeq === undefined
+      : ancestor !== null && ancestor !== undefined && this.seq === ancestor;
   }
 
   toWrite(): AckedWrite {
-    const write: AckedWrite = { key: this.key, seq: this.seq, node: this.node, atMs: this.atMs, holders: [...this.holders], copies: this.copies };
+    const write: AckedWrite = {
+      key: this.key,
+      seq: this.seq,
+      node: this.node,
+      atMs: this.atMs,
+      holders: [...this.holders],
+      copies: this.copies,
+    };
     if (this.extendsSeq !== undefined) write.extendsSeq = this.extendsSeq;
     return write;
   }
@@ -237,7 +254,11 @@ class NumberedHeads {
     if (older === null || this.seq(keyIndex) === 0) return false;
     const extendsSeq = this.extendsSeq(keyIndex);
     const node = this.nodeName[this.fields[keyIndex * ROW + F_NODE]!];
-    return older.isAncestorFor(extendsSeq, extendsSeq === undefined) && older.node === node && older.holdersKey === this.holdersKey(keyIndex);
+    return (
+      older.isAncestorFor(extendsSeq, extendsSeq === undefined) &&
+      older.node === node &&
+      older.holdersKey === this.holdersKey(keyIndex)
+    );
   }
 }
 
@@ -350,7 +371,12 @@ export class AckedWritesMonitor {
       if (!stale && this.headCovered(keyIndex, event, nodeIndex, holdersKey, sole)) {
         // The head is dropped; so are the older acks the same walk covers (rare: see FLAG_OLDER_LINKED).
         if ((fields[row + F_FLAGS]! & FLAG_OLDER_LINKED) !== 0) {
-          const dropped = this.pruneCovered(heads.older[keyIndex]!, event, holdersKey, decodeExtends(fields[row + F_EXTENDS]!));
+          const dropped = this.pruneCovered(
+            heads.older[keyIndex]!,
+            event,
+            holdersKey,
+            decodeExtends(fields[row + F_EXTENDS]!),
+          );
           if (dropped !== null) {
             for (let ack = heads.older[keyIndex]!; ack !== dropped.older; ack = ack.older!) this.pending--;
             heads.setOlder(keyIndex, dropped.older);
@@ -384,21 +410,32 @@ export class AckedWritesMonitor {
     // In a line (extendsSeq known) the older ack can only be linked if it is the write this one
     // extends, which the row tells without reading the older ack itself.
     const olderSeq = fields[row + F_OLDER_SEQ]!;
-    const linked = olderSeq !== 0 && (event.extendsSeq === undefined || olderSeq === event.extendsSeq) && heads.computeOlderLinked(keyIndex);
+    const linked =
+      olderSeq !== 0 &&
+      (event.extendsSeq === undefined || olderSeq === event.extendsSeq) &&
+      heads.computeOlderLinked(keyIndex);
     if (linked) fields[row + F_FLAGS] = flags | FLAG_OLDER_LINKED;
     if (this.pending >= this.sweepAt) this.sweep();
   }
 
   /** pruneCovered's test on a numbered key's head. */
-  private headCovered(keyIndex: number, ack: WriteAcked, nodeIndex: number, holdersKey: string, sole: boolean): boolean {
+  private headCovered(
+    keyIndex: number,
+    ack: WriteAcked,
+    nodeIndex: number,
+    holdersKey: string,
+    sole: boolean,
+  ): boolean {
     const fields = this.heads.fields;
     const row = keyIndex * ROW;
     const headSeq = fields[row + F_SEQ]!;
     const ancestor = ack.extendsSeq;
-    const isAncestor = ancestor === undefined ? fields[row + F_EXTENDS] === EXT_UNDEFINED : ancestor !== null && headSeq === ancestor;
+    const isAncestor =
+      ancestor === undefined ? fields[row + F_EXTENDS] === EXT_UNDEFINED : ancestor !== null && headSeq === ancestor;
     if (!isAncestor || fields[row + F_NODE] !== nodeIndex) return false;
     // Both sole holders of the same node: the same holders key, without reading it.
-    if (!(sole && (fields[row + F_FLAGS]! & FLAG_SOLE) !== 0) && this.heads.holdersKey(keyIndex) !== holdersKey) return false;
+    if (!(sole && (fields[row + F_FLAGS]! & FLAG_SOLE) !== 0) && this.heads.holdersKey(keyIndex) !== holdersKey)
+      return false;
     return fields[row + F_COPIES]! <= ack.copies && headSeq < ack.seq;
   }
 
@@ -409,7 +446,8 @@ export class AckedWritesMonitor {
     const holdersKey = holdersKeyOf(distinctHolders);
     const stale = facts !== undefined && facts.supersededAt >= facts.configEpoch;
     const oldestDropped = stale ? null : this.pruneCovered(head, event, holdersKey, event.extendsSeq);
-    if (oldestDropped !== null) for (let ack = head!.older; ack !== oldestDropped.older; ack = ack!.older) this.pending--;
+    if (oldestDropped !== null)
+      for (let ack = head!.older; ack !== oldestDropped.older; ack = ack!.older) this.pending--;
     const older = oldestDropped === null ? head : oldestDropped.older;
     // Something was dropped: the head was, and its object is reused (the key's entry stays).
     const ack = oldestDropped === null ? new PendingAck() : head!;
@@ -456,13 +494,19 @@ export class AckedWritesMonitor {
    * primary drops nothing: its own excuse is not the older ones'.) Returns the oldest ack dropped
    * (what it points to is what is left), for reuse, or null.
    */
-  private pruneCovered(head: PendingAck | null, ack: WriteAcked, holdersKey: string, firstAncestor: number | null | undefined): PendingAck | null {
+  private pruneCovered(
+    head: PendingAck | null,
+    ack: WriteAcked,
+    holdersKey: string,
+    firstAncestor: number | null | undefined,
+  ): PendingAck | null {
     const linear = ack.extendsSeq === undefined;
     let ancestor = firstAncestor;
     let dropped: PendingAck | null = null;
     let previous = head;
     while (previous !== null) {
-      if (!previous.isAncestorFor(ancestor, linear) || previous.node !== ack.node || previous.holdersKey !== holdersKey) break;
+      if (!previous.isAncestorFor(ancestor, linear) || previous.node !== ack.node || previous.holdersKey !== holdersKey)
+        break;
       if (previous.copies > ack.copies || previous.seq >= ack.seq) break;
       dropped = previous;
       ancestor = previous.extendsSeq;
@@ -502,7 +546,9 @@ export class AckedWritesMonitor {
       heads.setOlder(keyIndex, sweepList(heads.older[keyIndex]!));
       // The head's link to its first older ack may be gone: recompute it.
       const row = keyIndex * ROW;
-      heads.fields[row + F_FLAGS] = (heads.fields[row + F_FLAGS]! & (FLAG_STALE | FLAG_SOLE)) | (heads.computeOlderLinked(keyIndex) ? FLAG_OLDER_LINKED : 0);
+      heads.fields[row + F_FLAGS] =
+        (heads.fields[row + F_FLAGS]! & (FLAG_STALE | FLAG_SOLE)) |
+        (heads.computeOlderLinked(keyIndex) ? FLAG_OLDER_LINKED : 0);
     }
     this.pending = kept;
     this.sweepAt = Math.max(this.minSweepAt, this.sweepGrowth * kept);
@@ -523,7 +569,13 @@ export class AckedWritesMonitor {
     const row = keyIndex * ROW;
     const fields = heads.fields;
     if ((fields[row + F_FLAGS]! & FLAG_STALE) !== 0) return true;
-    return this.excusedAfter(heads.keyName[keyIndex]!, fields[row + F_INDEX]!, heads.nodeName[fields[row + F_NODE]!]!, heads.distinctHolders(keyIndex), fields[row + F_COPIES]!);
+    return this.excusedAfter(
+      heads.keyName[keyIndex]!,
+      fields[row + F_INDEX]!,
+      heads.nodeName[fields[row + F_NODE]!]!,
+      heads.distinctHolders(keyIndex),
+      fields[row + F_COPIES]!,
+    );
   }
 
   /** excused() but for the stale flag: the excuses that come after the ack (at event position `index`). */
@@ -542,7 +594,10 @@ export class AckedWritesMonitor {
       const win = this.wins[i]!;
       // winInShard, with the holders as the (distinct) array they are.
       const former = win.former;
-      const inShard = win.node === node || holders.includes(win.node) || (former !== null && (former === node || holders.includes(former)));
+      const inShard =
+        win.node === node ||
+        holders.includes(win.node) ||
+        (former !== null && (former === node || holders.includes(former)));
       if (!inShard) continue;
       if (!(holders.includes(win.node) && allSure && !this.lostBetween(win.node, index, win.index))) return true;
     }
@@ -585,6 +640,10 @@ export class AckedWritesMonitor {
       holdersLost > 0,
       holders.some((holder) => this.after(holder, (facts) => facts.lastDown, ack.index)),
     );
-    return { excused: holdersLost >= ack.copies || primaryLost || excusedByFailover || ack.stale || migrated, holdersLost, cause };
+    return {
+      excused: holdersLost >= ack.copies || primaryLost || excusedByFailover || ack.stale || migrated,
+      holdersLost,
+      cause,
+    };
   }
 }

@@ -34,10 +34,12 @@ function slotsOfUnreplaceablePrimary(context: InvariantContext, live: readonly L
   const names = unreplaceablePrimaries(context);
   if (names.size === 0) return false;
   const directory = new NodeDirectory(context);
-  return live.some((observer) => observer.report.peers.some((peer) => {
-    const name = directory.nameOf(peer.id);
-    return peer.slots.length > 0 && name !== undefined && names.has(name);
-  }));
+  return live.some((observer) =>
+    observer.report.peers.some((peer) => {
+      const name = directory.nameOf(peer.id);
+      return peer.slots.length > 0 && name !== undefined && names.has(name);
+    }),
+  );
 }
 
 function stateFailExpected(context: InvariantContext, live: readonly LiveNode[]): boolean {

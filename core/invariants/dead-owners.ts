@@ -20,8 +20,10 @@ export function deadSlotOwningShards(context: InvariantContext, live: readonly L
   // keeps the shard id in 8.0.1 (RESET SOFT) but cannot serve the shard: it does not count as live.
   const resetAway = new Set<string>();
   for (const event of context.events) {
-    if (event.kind === 'fault' && event.action === 'reset' && event.detail === 'OK') for (const node of event.nodes) resetAway.add(node);
-    else if (event.kind === 'node-state' && (event.role === 'replica' || event.slotCount > 0)) resetAway.delete(event.node);
+    if (event.kind === 'fault' && event.action === 'reset' && event.detail === 'OK')
+      for (const node of event.nodes) resetAway.add(node);
+    else if (event.kind === 'node-state' && (event.role === 'replica' || event.slotCount > 0))
+      resetAway.delete(event.node);
   }
   const liveShards = new Set(live.filter((node) => !resetAway.has(node.name)).map((node) => node.report.shardId));
   const dead = new Set<string>();
@@ -35,7 +37,8 @@ export function deadSlotOwningShards(context: InvariantContext, live: readonly L
   // A dead primary that every live node has forgotten (CLUSTER FORGET) is in no live view, yet its
   // slots went with it: its last node-state says it owned some.
   const lastOwned = new Map<string, boolean>();
-  for (const event of context.events) if (event.kind === 'node-state') lastOwned.set(event.node, event.role === 'primary' && event.slotCount > 0);
+  for (const event of context.events)
+    if (event.kind === 'node-state') lastOwned.set(event.node, event.role === 'primary' && event.slotCount > 0);
   const view = context.views[context.views.length - 1];
   for (const node of view?.nodes ?? []) {
     if (node.process !== 'running' && lastOwned.get(node.name) === true) addShardOf(node.name);
@@ -58,9 +61,12 @@ export function failoverQuorumLost(live: readonly LiveNode[]): boolean {
   return owners.size > 0 && liveOwners < Math.floor(owners.size / 2) + 1;
 }
 
-
 /** Ids (as live views name them) of the dead owners whose slots Valkey may leave unserved. */
-export function unservableOwnerIds(context: InvariantContext, live: readonly LiveNode[], directory: NodeDirectory): Set<string> {
+export function unservableOwnerIds(
+  context: InvariantContext,
+  live: readonly LiveNode[],
+  directory: NodeDirectory,
+): Set<string> {
   const liveIds = new Set(live.map((node) => node.report.id));
   const quorumLost = failoverQuorumLost(live);
   const deadShards = deadSlotOwningShards(context, live);
@@ -71,7 +77,12 @@ export function unservableOwnerIds(context: InvariantContext, live: readonly Liv
       if (peer.slots.length === 0 || liveIds.has(peer.id) || ids.has(peer.id)) continue;
       const name = directory.nameOf(peer.id);
       const shard = name === undefined ? undefined : directory.shardOf(name);
-      if (quorumLost || (name !== undefined && unreplaceable.has(name)) || (shard !== undefined && deadShards.has(shard))) ids.add(peer.id);
+      if (
+        quorumLost ||
+        (name !== undefined && unreplaceable.has(name)) ||
+        (shard !== undefined && deadShards.has(shard))
+      )
+        ids.add(peer.id);
     }
   }
   return ids;

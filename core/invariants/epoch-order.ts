@@ -14,7 +14,13 @@ import type { Invariant, InvariantContext } from './api.ts';
 
 type NodeStateEvent = Extract<ObservedEvent, { kind: 'node-state' }>;
 
-export function currentBelowConfigFinding(node: string, role: string, currentEpoch: number, configEpoch: number, atMs: number): Finding {
+export function currentBelowConfigFinding(
+  node: string,
+  role: string,
+  currentEpoch: number,
+  configEpoch: number,
+  atMs: number,
+): Finding {
   return finding(
     'epoch-order',
     `current-below-config,role=${role}`,

@@ -42,7 +42,8 @@ export function failoverBoundMs(cluster: ClusterConfig, replicasPerShard: number
   const pingIntervalMs = cluster.pingIntervalMs > 0 ? cluster.pingIntervalMs : Math.floor(nodeTimeoutMs / 2);
   const maxRank = Math.max(replicasPerShard, 1) - 1;
   const electionDelayMaxMs = 500 + 499 + 1000 * maxRank;
-  const oneAttemptMs = nodeTimeoutMs + pingIntervalMs + pingIntervalMs + CRON_PERIOD_MS + electionDelayMaxMs + ROUND_TRIP_ALLOWANCE_MS;
+  const oneAttemptMs =
+    nodeTimeoutMs + pingIntervalMs + pingIntervalMs + CRON_PERIOD_MS + electionDelayMaxMs + ROUND_TRIP_ALLOWANCE_MS;
   const authTimeoutMs = Math.max(2 * nodeTimeoutMs, 2000);
   return 2 * oneAttemptMs + 4 * authTimeoutMs;
 }
@@ -79,8 +80,10 @@ function unharmedReplicas(context: InvariantContext, down: DownPrimary, running:
   for (let index = down.index + 1; index < events.length; index++) {
     const event = events[index]!;
     if (isRestartingDown(event)) harmed.add(event.node);
-    if (event.kind === 'fault' && RE_POINTING_ACTIONS.has(event.action)) event.nodes.forEach((node) => harmed.add(node));
-    if (event.kind === 'node-state' && event.role === 'replica' && event.primary !== down.event.node) harmed.add(event.node);
+    if (event.kind === 'fault' && RE_POINTING_ACTIONS.has(event.action))
+      event.nodes.forEach((node) => harmed.add(node));
+    if (event.kind === 'node-state' && event.role === 'replica' && event.primary !== down.event.node)
+      harmed.add(event.node);
   }
   return down.event.eligibleReplicas.filter((replica) => running.has(replica) && !harmed.has(replica));
 }
@@ -119,7 +122,10 @@ function quorumAt(context: InvariantContext, atMs: number): { size: number; aliv
 }
 
 /** The first election won after the primary went down by a node of its shard. */
-function replacingWin(context: InvariantContext, down: DownPrimary): Extract<ObservedEvent, { kind: 'election-won' }> | null {
+function replacingWin(
+  context: InvariantContext,
+  down: DownPrimary,
+): Extract<ObservedEvent, { kind: 'election-won' }> | null {
   const directory = new NodeDirectory(context);
   const downShard = directory.shardOf(down.event.node);
   const formerPrimary = new Map<string, string | null>();
@@ -176,7 +182,12 @@ function deadlineOf(context: InvariantContext, down: DownPrimary, healedAtMs: nu
   return { startMs, boundMs, deadlineMs: startMs + boundMs };
 }
 
-function forbidden(context: InvariantContext, down: DownPrimary, deadline: Deadline, replicas: readonly string[]): Forbidden | null {
+function forbidden(
+  context: InvariantContext,
+  down: DownPrimary,
+  deadline: Deadline,
+  replicas: readonly string[],
+): Forbidden | null {
   if (replicas.length === 0) return 'no-eligible-replica';
   if (dataAgeGateRefuses(context.scenario.cluster, down.event.atMs, deadline.deadlineMs)) return 'data-age';
   const quorum = quorumAt(context, deadline.startMs);
@@ -206,7 +217,13 @@ export function unreplaceablePrimaries(context: InvariantContext): Set<string> {
   return out;
 }
 
-function judge(context: InvariantContext, down: DownPrimary, healedAtMs: number, nowMs: number, running: ReadonlySet<string>): Finding | null {
+function judge(
+  context: InvariantContext,
+  down: DownPrimary,
+  healedAtMs: number,
+  nowMs: number,
+  running: ReadonlySet<string>,
+): Finding | null {
   const replicas = unharmedReplicas(context, down, running);
   const deadline = deadlineOf(context, down, healedAtMs);
   if (forbidden(context, down, deadline, replicas) !== null) return null;
@@ -216,7 +233,8 @@ function judge(context: InvariantContext, down: DownPrimary, healedAtMs: number,
   if (win !== null && win.atMs <= deadlineMs) return null;
   if (win === null && nowMs < deadlineMs) return null;
   const primary = down.event.node;
-  const outcome = win === null ? `no node of its shard has won an election by ${nowMs} ms` : `${win.node} won only at ${win.atMs} ms`;
+  const outcome =
+    win === null ? `no node of its shard has won an election by ${nowMs} ms` : `${win.node} won only at ${win.atMs} ms`;
   return finding(
     'failover-bound',
     `${win === null ? 'no-election' : 'late-election'},down-by=${down.event.cause}`,

@@ -54,7 +54,9 @@ export const INVARIANTS: readonly Invariant[] = [
   clusterStateOk,
 ];
 
-export const CONVERGENCE_INVARIANTS: readonly Invariant[] = INVARIANTS.filter((invariant) => invariant.kind === 'convergence');
+export const CONVERGENCE_INVARIANTS: readonly Invariant[] = INVARIANTS.filter(
+  (invariant) => invariant.kind === 'convergence',
+);
 
 export function invariantByName(name: InvariantName): Invariant {
   const found = INVARIANTS.find((invariant) => invariant.name === name);

@@ -55,7 +55,8 @@ function networkWindows(events: readonly ObservedEvent[]): Array<Window & { node
     for (let later = index + 1; later < events.length; later++) {
       const next = events[later]!;
       if (next.atMs > to) break;
-      const globalHeal = (next.kind === 'fault' && next.action === 'heal' && next.detail === '') || next.kind === 'healed';
+      const globalHeal =
+        (next.kind === 'fault' && next.action === 'heal' && next.detail === '') || next.kind === 'healed';
       if (globalHeal || (event.action === 'hold' && next.kind === 'fault' && next.action === 'release')) {
         to = next.atMs;
         break;
@@ -92,7 +93,14 @@ function lastStateBefore(events: readonly ObservedEvent[], atMs: number): Map<st
 }
 
 /** Why the failover of `replica` (primary `primary`) needs no judging, or null. */
-function excuse(context: InvariantContext, request: FaultEvent, replica: string, primary: string, window: Window, mode: string): string | null {
+function excuse(
+  context: InvariantContext,
+  request: FaultEvent,
+  replica: string,
+  primary: string,
+  window: Window,
+  mode: string,
+): string | null {
   const { events } = context;
   const touches = (nodes: readonly string[]) => nodes.includes(replica) || nodes.includes(primary);
   const networks = networkWindows(events).filter((network) => overlaps(network, window));
@@ -101,12 +109,15 @@ function excuse(context: InvariantContext, request: FaultEvent, replica: string,
   if (mode === 'default') {
     const mfWindow = { from: window.from, to: Math.min(window.to, window.from + MF_TIMEOUT_MS) };
     if (downDuring(events, primary, mfWindow)) return 'primary down';
-    if (networks.some((network) => overlaps(network, mfWindow) && network.nodes.includes(primary))) return 'primary unreachable';
+    if (networks.some((network) => overlaps(network, mfWindow) && network.nodes.includes(primary)))
+      return 'primary unreachable';
   }
   for (const event of events) {
     if (event === request || event.atMs < window.from || event.atMs > window.to) continue;
-    if (event.kind === 'fault' && OVERTAKING.has(event.action) && touches(event.nodes)) return `overtaken by ${event.action}`;
-    if (event.kind === 'node-state' && event.node === replica && event.role === 'replica' && event.primary !== primary) return 'replica moved';
+    if (event.kind === 'fault' && OVERTAKING.has(event.action) && touches(event.nodes))
+      return `overtaken by ${event.action}`;
+    if (event.kind === 'node-state' && event.node === replica && event.role === 'replica' && event.primary !== primary)
+      return 'replica moved';
     if (event.kind === 'election-won' && event.node !== replica) {
       const winner = lastStateBefore(events, event.atMs).get(event.node);
       if (winner?.primary === primary) return 'a sibling won';
@@ -114,10 +125,15 @@ function excuse(context: InvariantContext, request: FaultEvent, replica: string,
   }
   // Quorum: the slot-owning primaries then (the size), of which those up and outside network faults.
   const states = lastStateBefore(events, request.atMs);
-  const owners = [...states.values()].filter((state) => state.role === 'primary' && state.slotCount > 0).map((state) => state.node);
+  const owners = [...states.values()]
+    .filter((state) => state.role === 'primary' && state.slotCount > 0)
+    .map((state) => state.node);
   const needed = Math.floor(owners.length / 2) + 1;
-  const reachable = owners.filter((node) =>
-    node !== primary && !downDuring(events, node, window) && !networks.some((network) => network.nodes.includes(node)),
+  const reachable = owners.filter(
+    (node) =>
+      node !== primary &&
+      !downDuring(events, node, window) &&
+      !networks.some((network) => network.nodes.includes(node)),
   );
   if (owners.length > 0 && reachable.length < needed) return 'no quorum';
   return null;
@@ -142,7 +158,10 @@ function check(context: InvariantContext): Finding | null {
     for (let later = index + 1; later < events.length && promotedAtMs === null; later++) {
       const event = events[later]!;
       if (event.atMs > deadlineMs) break;
-      if ((event.kind === 'election-won' && event.node === replica) || (event.kind === 'node-state' && event.node === replica && event.role === 'primary')) {
+      if (
+        (event.kind === 'election-won' && event.node === replica) ||
+        (event.kind === 'node-state' && event.node === replica && event.role === 'primary')
+      ) {
         promotedAtMs = event.atMs;
       }
     }
@@ -166,6 +185,7 @@ function check(context: InvariantContext): Finding | null {
 export const manualFailoverCompletes: Invariant = {
   name: 'manual-failover-completes',
   kind: 'convergence',
-  summary: 'an accepted CLUSTER FAILOVER (default or force) makes its replica primary within the manual-failover timeout plus one election',
+  summary:
+    'an accepted CLUSTER FAILOVER (default or force) makes its replica primary within the manual-failover timeout plus one election',
   check,
 };

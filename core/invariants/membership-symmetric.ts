@@ -61,13 +61,20 @@ function check(context: InvariantContext): Finding | null {
   const outside = outsiders(live, view.nodes.length);
   if (outside.length > 0) {
     const node = outside[0]!;
-    const knows = live.filter((other) => other !== node && peerById(node.report, other.report.id) !== undefined).map((other) => other.name);
+    const knows = live
+      .filter((other) => other !== node && peerById(node.report, other.report.id) !== undefined)
+      .map((other) => other.name);
     const island = outside.filter((other) => other === node || knows.includes(other.name));
     return finding(
       'membership-symmetric',
       'isolated',
       `${node.name} (id ${node.report.id.slice(0, 8)}) is outside the cluster at ${view.atMs} ms: ` +
-        (island.length > 1 ? `it and ${island.filter((other) => other !== node).map((other) => other.name).join(', ')} know only one another` : 'no other live node knows its current id and it knows none of them') +
+        (island.length > 1
+          ? `it and ${island
+              .filter((other) => other !== node)
+              .map((other) => other.name)
+              .join(', ')} know only one another`
+          : 'no other live node knows its current id and it knows none of them') +
         ` (${node.report.peers.length - 1} other entries in its CLUSTER NODES); after healing every live node is a member`,
       island.map((other) => other.name),
     );

@@ -28,7 +28,10 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
 }
 
 /** What last made `node` a primary without slots: an election it won, a reset, none while a replica, or neither. */
-function slotlessVia(events: readonly ObservedEvent[], node: string): 'slotless-election' | 'no-election' | 'reset' | 'stale-demotion' {
+function slotlessVia(
+  events: readonly ObservedEvent[],
+  node: string,
+): 'slotless-election' | 'no-election' | 'reset' | 'stale-demotion' {
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
     if (event.kind === 'election-won' && event.node === node) return 'slotless-election';
@@ -48,7 +51,8 @@ function check(context: InvariantContext): Finding | null {
     const owning = primaries.filter((node) => node.report.slots.length > 0);
     if (owning.length === 0 || primaries.length < 2) continue;
     const slotless = primaries.find((node) => node.report.slots.length === 0);
-    const via = owning.length >= 2 || slotless === undefined ? 'split-slots' : slotlessVia(context.events, slotless.name);
+    const via =
+      owning.length >= 2 || slotless === undefined ? 'split-slots' : slotlessVia(context.events, slotless.name);
     const describe = (node: LiveNode): string =>
       `${node.name} (configEpoch ${node.report.configEpoch}, ${node.report.slots.length > 0 ? 'owns slots' : 'no slots'})`;
     return finding(

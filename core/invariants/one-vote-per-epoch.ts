@@ -15,7 +15,13 @@ export interface GrantedVote {
   atMs: number;
 }
 
-export function doubleVoteFinding(voter: string, epoch: number, first: GrantedVote, second: GrantedVote, voterRestarted: boolean): Finding {
+export function doubleVoteFinding(
+  voter: string,
+  epoch: number,
+  first: GrantedVote,
+  second: GrantedVote,
+  voterRestarted: boolean,
+): Finding {
   const same = first.candidate === second.candidate;
   const restartNote = voterRestarted ? ' The voter was killed and restarted between the two votes.' : '';
   return finding(
@@ -54,7 +60,13 @@ function check(context: InvariantContext): Finding | null {
       continue;
     }
     const restarted = restartedBetween(events, event.voter, first.index, index);
-    return doubleVoteFinding(event.voter, event.epoch, first, { candidate: event.candidate, atMs: event.atMs }, restarted);
+    return doubleVoteFinding(
+      event.voter,
+      event.epoch,
+      first,
+      { candidate: event.candidate, atMs: event.atMs },
+      restarted,
+    );
   }
   return null;
 }

@@ -47,7 +47,11 @@ function check(context: InvariantContext): Finding | null {
       continue;
     }
     if (event.kind !== 'election-won' || !event.consensus) continue;
-    const win: ElectionWin = { node: event.node, atMs: event.atMs, formerPrimary: formerPrimary.get(event.node) ?? null };
+    const win: ElectionWin = {
+      node: event.node,
+      atMs: event.atMs,
+      formerPrimary: formerPrimary.get(event.node) ?? null,
+    };
     const first = winners.get(event.epoch);
     if (first === undefined) winners.set(event.epoch, win);
     else if (first.node !== event.node) return twoWinnersFinding(event.epoch, first, win);

@@ -31,7 +31,7 @@ function check(context: InvariantContext): Finding | null {
       shape,
       `Replica ${replica.name} (offset ${report.replOffset}, link up) holds different data from its primary ` +
         `${primary.name} (offset ${primary.report.replOffset}) at ${view.atMs} ms; after healing a replica with ` +
-        'its link up should hold exactly its primary\'s data',
+        "its link up should hold exactly its primary's data",
       [replica.name, primary.name],
     );
   }

@@ -25,7 +25,11 @@ export interface SafetyMonitor {
    * and nodes (the simulator: key n, process index; the same number always for the same name, and
    * then for every ack): the same verdicts without a lookup by name or a dispatch on `kind`.
    */
-  observeWriteAcked?(event: Extract<ObservedEvent, { kind: 'write-acked' }>, keyIndex: number, nodeIndex: number): Finding | null;
+  observeWriteAcked?(
+    event: Extract<ObservedEvent, { kind: 'write-acked' }>,
+    keyIndex: number,
+    nodeIndex: number,
+  ): Finding | null;
 }
 
 /** Per-node event positions, -1 for never. */
@@ -68,7 +72,13 @@ class EventMonitor implements SafetyMonitor {
       return null;
     }
     const restarted = this.lastRestart.after(event.voter, first.index);
-    return doubleVoteFinding(event.voter, event.epoch, first, { candidate: event.candidate, atMs: event.atMs }, restarted);
+    return doubleVoteFinding(
+      event.voter,
+      event.epoch,
+      first,
+      { candidate: event.candidate, atMs: event.atMs },
+      restarted,
+    );
   }
 
   private onWin(event: Extract<ObservedEvent, { kind: 'election-won' }>): Finding | null {
@@ -82,7 +92,11 @@ class EventMonitor implements SafetyMonitor {
     return null;
   }
 
-  observeWriteAcked(event: Extract<ObservedEvent, { kind: 'write-acked' }>, keyIndex: number, nodeIndex: number): Finding | null {
+  observeWriteAcked(
+    event: Extract<ObservedEvent, { kind: 'write-acked' }>,
+    keyIndex: number,
+    nodeIndex: number,
+  ): Finding | null {
     this.index++;
     this.acked.onWriteAckedNumbered(event, this.index, keyIndex, nodeIndex);
     return null;

@@ -17,8 +17,14 @@ import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { deadSlotOwningShards, failoverQuorumLost, unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
-  NodeDirectory, SLOT_COUNT, describeRanges, lastView, clusterMembers, ownedRanges,
-  type LiveNode, type OwnedRange,
+  NodeDirectory,
+  SLOT_COUNT,
+  describeRanges,
+  lastView,
+  clusterMembers,
+  ownedRanges,
+  type LiveNode,
+  type OwnedRange,
 } from './view-facts.ts';
 
 /**
@@ -34,7 +40,11 @@ type OwnerKind = 'unassigned' | 'not-live' | 'noaddr' | 'unknown-node';
  * few ranges per shard rather than on 16384 slots.
  */
 function uncoveredSlots(
-  ranges: readonly OwnedRange[], liveIds: ReadonlySet<string>, excusedIds: ReadonlySet<string>, excusedSlots: Uint8Array | null, directory: NodeDirectory,
+  ranges: readonly OwnedRange[],
+  liveIds: ReadonlySet<string>,
+  excusedIds: ReadonlySet<string>,
+  excusedSlots: Uint8Array | null,
+  directory: NodeDirectory,
   noaddrIds: ReadonlySet<string>,
 ): { count: number; ranges: Array<[number, number]>; kind: OwnerKind; ownerIds: string[] } | null {
   const gaps: Array<[number, number]> = [];
@@ -70,11 +80,23 @@ function uncoveredSlots(
     if (liveIds.has(range.ownerId) || excusedIds.has(range.ownerId)) continue;
     add(range.start, range.end);
     ownerIds.add(range.ownerId);
-    kinds.add(noaddrIds.has(range.ownerId) ? 'noaddr' : directory.nameOf(range.ownerId) === undefined ? 'unknown-node' : 'not-live');
+    kinds.add(
+      noaddrIds.has(range.ownerId)
+        ? 'noaddr'
+        : directory.nameOf(range.ownerId) === undefined
+          ? 'unknown-node'
+          : 'not-live',
+    );
   }
   if (next < SLOT_COUNT) addUnassigned(next, SLOT_COUNT - 1);
   if (count === 0) return null;
-  const kind: OwnerKind = kinds.has('unassigned') ? 'unassigned' : kinds.has('not-live') ? 'not-live' : kinds.has('noaddr') ? 'noaddr' : 'unknown-node';
+  const kind: OwnerKind = kinds.has('unassigned')
+    ? 'unassigned'
+    : kinds.has('not-live')
+      ? 'not-live'
+      : kinds.has('noaddr')
+        ? 'noaddr'
+        : 'unknown-node';
   return { count, ranges: gaps, kind, ownerIds: [...ownerIds] };
 }
 
@@ -90,13 +112,18 @@ function check(context: InvariantContext): Finding | null {
   for (const observer of live) {
     // Fast path: count the slots in ranges with live owners; the excuses only when some are missing.
     const ranges = ownedRanges(observer.report);
-    const covered = ranges.reduce((sum, range) => sum + (liveIds.has(range.ownerId) ? range.end - range.start + 1 : 0), 0);
+    const covered = ranges.reduce(
+      (sum, range) => sum + (liveIds.has(range.ownerId) ? range.end - range.start + 1 : 0),
+      0,
+    );
     if (covered === SLOT_COUNT) continue;
     if (excusedOwners === null) {
       excusedOwners = unservableOwnerIds(context, live, directory);
       excusedSlots = unservableSlots(live, excusedOwners);
     }
-    const noaddrIds = new Set(observer.report.peers.filter((peer) => peer.flags.includes('noaddr')).map((peer) => peer.id));
+    const noaddrIds = new Set(
+      observer.report.peers.filter((peer) => peer.flags.includes('noaddr')).map((peer) => peer.id),
+    );
     const gap = uncoveredSlots(ranges, liveIds, excusedOwners, excusedSlots, directory, noaddrIds);
     if (gap === null) continue;
     const owners = gap.ownerIds.map((id) => directory.label(id));

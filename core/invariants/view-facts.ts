@@ -87,7 +87,8 @@ export function outsiders(live: readonly LiveNode[], clusterSize: number): LiveN
   const owners = (group: readonly LiveNode[]) => group.filter((node) => node.report.slots.length > 0).length;
   // Groups keep the live nodes' name order, so ties go to the group with the lowest node name.
   const main = [...groups.values()].reduce((best, group) =>
-    owners(group) > owners(best) || (owners(group) === owners(best) && group.length > best.length) ? group : best);
+    owners(group) > owners(best) || (owners(group) === owners(best) && group.length > best.length) ? group : best,
+  );
   return live.filter((node) => !main.includes(node));
 }
 
@@ -145,11 +146,15 @@ export class NodeDirectory {
   }
 
   /** Later views win: ids change on RESET HARD, shard ids on replica moves. */
-  private static read(views: readonly ClusterView[], events: readonly ObservedEvent[]): { names: Map<string, string>; shards: Map<string, string> } {
+  private static read(
+    views: readonly ClusterView[],
+    events: readonly ObservedEvent[],
+  ): { names: Map<string, string>; shards: Map<string, string> } {
     const names = new Map<string, string>();
     const shards = new Map<string, string>();
     // An id belongs to one node for good (a reset makes a new one), so events and views never disagree.
-    for (const event of events) if (event.kind === 'node-state' && event.id !== undefined) names.set(event.id, event.node);
+    for (const event of events)
+      if (event.kind === 'node-state' && event.id !== undefined) names.set(event.id, event.node);
     for (const view of views) {
       for (const node of view.nodes) {
         if (node.report === null) continue;
@@ -232,7 +237,9 @@ function rangesOfTable(table: SlotOwnerTable): OwnedRange[] {
 
 export function sameRanges(a: readonly OwnedRange[], b: readonly OwnedRange[]): boolean {
   if (a.length !== b.length) return false;
-  return a.every((range, i) => range.start === b[i]!.start && range.end === b[i]!.end && range.ownerId === b[i]!.ownerId);
+  return a.every(
+    (range, i) => range.start === b[i]!.start && range.end === b[i]!.end && range.ownerId === b[i]!.ownerId,
+  );
 }
 
 export function ownerIdOf(table: SlotOwnerTable, slot: number): string | null {

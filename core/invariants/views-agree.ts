@@ -10,12 +10,27 @@ import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
-  NodeDirectory, SLOT_COUNT, describeSlots, lastView, clusterMembers, ownedRanges, ownerIdOf, peerById, sameRanges, slotOwnerTable,
-  type LiveNode, type SlotOwnerTable,
+  NodeDirectory,
+  SLOT_COUNT,
+  describeSlots,
+  lastView,
+  clusterMembers,
+  ownedRanges,
+  ownerIdOf,
+  peerById,
+  sameRanges,
+  slotOwnerTable,
+  type LiveNode,
+  type SlotOwnerTable,
 } from './view-facts.ts';
 
 function slotOwnersFinding(
-  reference: LiveNode, mine: SlotOwnerTable, other: LiveNode, excused: Uint8Array | null, context: InvariantContext, atMs: number,
+  reference: LiveNode,
+  mine: SlotOwnerTable,
+  other: LiveNode,
+  excused: Uint8Array | null,
+  context: InvariantContext,
+  atMs: number,
 ): Finding | null {
   const theirs = slotOwnerTable(other.report);
   const differing: number[] = [];
@@ -39,7 +54,11 @@ function slotOwnersFinding(
     `${reference.name} and ${other.name} disagree on the owner of ${differing.length} slots ` +
       `(${describeSlots(differing)}) at ${atMs} ms: slot ${first} is ${ownerWord(ownerA)} for ${reference.name} ` +
       `and ${ownerWord(ownerB)} for ${other.name}; converged views name the same owner for every slot`,
-    [reference.name, other.name, ...[ownerA, ownerB].flatMap((id) => (id === null ? [] : directory.nameOf(id) ?? []))],
+    [
+      reference.name,
+      other.name,
+      ...[ownerA, ownerB].flatMap((id) => (id === null ? [] : (directory.nameOf(id) ?? []))),
+    ],
   );
 }
 

@@ -16,7 +16,8 @@ export class CampaignSeries {
   readonly firstFoundMs = new Map<string, number>();
 
   sample(snapshot: FuzzSnapshot): void {
-    for (const tally of snapshot.tallies) if (!this.firstFoundMs.has(tally.fingerprint)) this.firstFoundMs.set(tally.fingerprint, snapshot.elapsedMs);
+    for (const tally of snapshot.tallies)
+      if (!this.firstFoundMs.has(tally.fingerprint)) this.firstFoundMs.set(tally.fingerprint, snapshot.elapsedMs);
     this.points.push({
       t_ms: Math.round(snapshot.elapsedMs),
       runs: snapshot.runs,
@@ -32,13 +33,18 @@ export class CampaignSeries {
   }
 }
 
-export function campaignFromLoop(summary: FuzzSummary, series: CampaignSeries, options: { crashDir: string; backend: string; workers: number; startedAt: Date }): CampaignDoc {
+export function campaignFromLoop(
+  summary: FuzzSummary,
+  series: CampaignSeries,
+  options: { crashDir: string; backend: string; workers: number; startedAt: Date },
+): CampaignDoc {
   series.sample(summary);
   return {
     source: 'fuzz-loop',
     dir: options.crashDir,
     backend: options.backend,
-    state: summary.stopReason === 'time-limit' ? 'time-limit' : summary.stopReason === 'signal' ? 'interrupted' : 'done',
+    state:
+      summary.stopReason === 'time-limit' ? 'time-limit' : summary.stopReason === 'signal' ? 'interrupted' : 'done',
     startedAt: options.startedAt.toISOString(),
     updatedAt: new Date().toISOString(),
     runs: summary.runs,
@@ -60,6 +66,8 @@ export function campaignFromLoop(summary: FuzzSummary, series: CampaignSeries, o
       upstream: tally.known?.upstream ?? null,
       page: null,
     })),
-    notes: [`no fuzzer_stats.json in ${options.crashDir}: this page comes from the fuzz loop that wrote it (sampled every second)`],
+    notes: [
+      `no fuzzer_stats.json in ${options.crashDir}: this page comes from the fuzz loop that wrote it (sampled every second)`,
+    ],
   };
 }

@@ -57,7 +57,8 @@ export interface CampaignDoc {
 /** Reads a campaign folder: its stats file when there is one, else its crash files. */
 export async function readCampaign(dir: string): Promise<CampaignDoc> {
   const info = await stat(dir).catch(() => null);
-  if (info === null || !info.isDirectory()) throw new InputError(`${dir}: not a folder (expected a campaign folder, a crash file or a run.json)`);
+  if (info === null || !info.isDirectory())
+    throw new InputError(`${dir}: not a folder (expected a campaign folder, a crash file or a run.json)`);
   const statsPath = join(dir, STATS_FILE);
   const text = await readFile(statsPath, 'utf8').catch(() => null);
   if (text !== null) return campaignFromStats(parseJson(text, statsPath), statsPath, dir);
@@ -80,10 +81,19 @@ export function campaignFromStats(doc: unknown, file: string, dir: string): Camp
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(file)', 'expected a JSON object');
   const root = doc as Record<string, unknown>;
   if (root.format !== STATS_FORMAT) fail('format', `expected "${STATS_FORMAT}", found ${JSON.stringify(root.format)}`);
-  const num = (value: unknown, field: string): number => (typeof value === 'number' && Number.isFinite(value) ? value : fail(field, `expected a number, found ${JSON.stringify(value)}`));
-  const optStr = (value: unknown, field: string): string | null => (value === undefined || value === null ? null : typeof value === 'string' ? value : fail(field, `expected a string or null, found ${JSON.stringify(value)}`));
+  const num = (value: unknown, field: string): number =>
+    typeof value === 'number' && Number.isFinite(value)
+      ? value
+      : fail(field, `expected a number, found ${JSON.stringify(value)}`);
+  const optStr = (value: unknown, field: string): string | null =>
+    value === undefined || value === null
+      ? null
+      : typeof value === 'string'
+        ? value
+        : fail(field, `expected a string or null, found ${JSON.stringify(value)}`);
   const findings = Array.isArray(root.findings) ? root.findings : fail('findings', 'expected a list');
-  const series = root.series === undefined ? [] : Array.isArray(root.series) ? root.series : fail('series', 'expected a list');
+  const series =
+    root.series === undefined ? [] : Array.isArray(root.series) ? root.series : fail('series', 'expected a list');
   return {
     source: 'stats',
     dir,
@@ -97,19 +107,38 @@ export function campaignFromStats(doc: unknown, file: string, dir: string): Camp
     workers: root.workers === undefined ? null : num(root.workers, 'workers'),
     inconclusive: root.inconclusive === undefined ? null : num(root.inconclusive, 'inconclusive'),
     series: series.map((point, i) => {
-      const p = typeof point === 'object' && point !== null ? (point as Record<string, unknown>) : fail(`series[${i}]`, 'expected an object');
-      return { t_ms: num(p.t_ms, `series[${i}].t_ms`), runs: num(p.runs, `series[${i}].runs`), steps: num(p.steps, `series[${i}].steps`), findings: num(p.findings ?? 0, `series[${i}].findings`), new: num(p.new ?? 0, `series[${i}].new`) };
+      const p =
+        typeof point === 'object' && point !== null
+          ? (point as Record<string, unknown>)
+          : fail(`series[${i}]`, 'expected an object');
+      return {
+        t_ms: num(p.t_ms, `series[${i}].t_ms`),
+        runs: num(p.runs, `series[${i}].runs`),
+        steps: num(p.steps, `series[${i}].steps`),
+        findings: num(p.findings ?? 0, `series[${i}].findings`),
+        new: num(p.new ?? 0, `series[${i}].new`),
+      };
     }),
     findings: findings.map((finding, i) => {
-      const f = typeof finding === 'object' && finding !== null ? (finding as Record<string, unknown>) : fail(`findings[${i}]`, 'expected an object');
-      const status = f.status === 'new' || f.status === 'known' || f.status === 'confirmed' ? f.status : fail(`findings[${i}].status`, `expected new, known or confirmed, found ${JSON.stringify(f.status)}`);
-      const fingerprint = typeof f.fingerprint === 'string' ? f.fingerprint : fail(`findings[${i}].fingerprint`, 'expected a string');
+      const f =
+        typeof finding === 'object' && finding !== null
+          ? (finding as Record<string, unknown>)
+          : fail(`findings[${i}]`, 'expected an object');
+      const status =
+        f.status === 'new' || f.status === 'known' || f.status === 'confirmed'
+          ? f.status
+          : fail(`findings[${i}].status`, `expected new, known or confirmed, found ${JSON.stringify(f.status)}`);
+      const fingerprint =
+        typeof f.fingerprint === 'string' ? f.fingerprint : fail(`findings[${i}].fingerprint`, 'expected a string');
       return {
         fingerprint,
         status,
         count: num(f.count, `findings[${i}].count`),
         firstSeed: num(f.first_seed, `findings[${i}].first_seed`),
-        firstFoundMs: f.first_found_ms === undefined || f.first_found_ms === null ? null : num(f.first_found_ms, `findings[${i}].first_found_ms`),
+        firstFoundMs:
+          f.first_found_ms === undefined || f.first_found_ms === null
+            ? null
+            : num(f.first_found_ms, `findings[${i}].first_found_ms`),
         seeds: Array.isArray(f.seeds) ? f.seeds.filter((s): s is number => typeof s === 'number') : [],
         crashFile: optStr(f.crash_file, `findings[${i}].crash_file`),
         knownReason: optStr(f.known_reason, `findings[${i}].known_reason`),
@@ -125,9 +154,14 @@ export function campaignFromStats(doc: unknown, file: string, dir: string): Camp
 export async function campaignFromCrashFiles(dir: string): Promise<CampaignDoc> {
   const entries = await readdir(dir);
   const names = entries.filter(isCrashFileName).sort();
-  const notes = [`no ${STATS_FILE} in ${dir}: findings are read from its ${names.length} crash files; runs and steps per second are not known`];
+  const notes = [
+    `no ${STATS_FILE} in ${dir}: findings are read from its ${names.length} crash files; runs and steps per second are not known`,
+  ];
   const shards = entries.filter((name) => /^shard-\d+-of-\d+$/.test(name)).sort();
-  if (shards.length > 0) notes.push(`${dir} holds shard folders (${shards.join(', ')}): report each one, or merge them into one campaign folder first`);
+  if (shards.length > 0)
+    notes.push(
+      `${dir} holds shard folders (${shards.join(', ')}): report each one, or merge them into one campaign folder first`,
+    );
   const crashes: Array<{ name: string; crash: CrashFile; confirmed: boolean }> = [];
   for (const name of names) {
     const path = join(dir, name);
@@ -135,7 +169,9 @@ export async function campaignFromCrashFiles(dir: string): Promise<CampaignDoc> 
       const text = await readFile(path, 'utf8');
       const doc = JSON.parse(text) as Record<string, unknown>;
       const confirmations = Array.isArray(doc.confirmations) ? doc.confirmations : [];
-      const confirmed = confirmations.some((c) => typeof c === 'object' && c !== null && Number((c as Record<string, unknown>).hits) > 0);
+      const confirmed = confirmations.some(
+        (c) => typeof c === 'object' && c !== null && Number((c as Record<string, unknown>).hits) > 0,
+      );
       crashes.push({ name, crash: crashFromDocument(doc, path, text), confirmed });
     } catch (error) {
       notes.push(`skipped ${name}: ${(error as Error).message.split('\n')[0]}`);
@@ -149,8 +185,16 @@ export async function campaignFromCrashFiles(dir: string): Promise<CampaignDoc> 
     const known = byFingerprint.get(crash.violation.fingerprint);
     if (known === undefined) {
       byFingerprint.set(crash.violation.fingerprint, {
-        fingerprint: crash.violation.fingerprint, status: confirmed ? 'confirmed' : 'new', count: 1, firstSeed: crash.seed,
-        firstFoundMs: Number.isFinite(foundMs) ? foundMs : null, seeds: [crash.seed], crashFile: name, knownReason: null, upstream: null, page: null,
+        fingerprint: crash.violation.fingerprint,
+        status: confirmed ? 'confirmed' : 'new',
+        count: 1,
+        firstSeed: crash.seed,
+        firstFoundMs: Number.isFinite(foundMs) ? foundMs : null,
+        seeds: [crash.seed],
+        crashFile: name,
+        knownReason: null,
+        upstream: null,
+        page: null,
       });
       continue;
     }
@@ -163,10 +207,27 @@ export async function campaignFromCrashFiles(dir: string): Promise<CampaignDoc> 
     }
   }
   const findings = [...byFingerprint.values()].sort((a, b) => (a.firstFoundMs ?? 0) - (b.firstFoundMs ?? 0));
-  const series: SeriesPoint[] = findings.map((f, i) => ({ t_ms: f.firstFoundMs ?? 0, runs: 0, steps: 0, findings: i + 1, new: i + 1 }));
+  const series: SeriesPoint[] = findings.map((f, i) => ({
+    t_ms: f.firstFoundMs ?? 0,
+    runs: 0,
+    steps: 0,
+    findings: i + 1,
+    new: i + 1,
+  }));
   return {
-    source: 'crash-files', dir, backend: crashes[0]?.crash.backend ?? null, state: null,
-    startedAt: times.length === 0 ? null : new Date(startMs).toISOString(), updatedAt: null,
-    runs: null, steps: null, wallMs: null, workers: null, inconclusive: null, series, findings, notes,
+    source: 'crash-files',
+    dir,
+    backend: crashes[0]?.crash.backend ?? null,
+    state: null,
+    startedAt: times.length === 0 ? null : new Date(startMs).toISOString(),
+    updatedAt: null,
+    runs: null,
+    steps: null,
+    wallMs: null,
+    workers: null,
+    inconclusive: null,
+    series,
+    findings,
+    notes,
   };
 }

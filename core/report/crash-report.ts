@@ -40,7 +40,9 @@ export async function reportCrash(crashPath: string, outDir: string, sim: Backen
     const recordPath = realRecordPath(crashPath);
     const text = await readFile(recordPath, 'utf8').catch(() => null);
     if (text === null) {
-      throw new InputError(`${crashPath}: a real-backend crash file, and its run kept no event record (${recordPath} is missing). Hint: busfuzz reproduce ${crashPath} --backend real --report DIR`);
+      throw new InputError(
+        `${crashPath}: a real-backend crash file, and its run kept no event record (${recordPath} is missing). Hint: busfuzz reproduce ${crashPath} --backend real --report DIR`,
+      );
     }
     const record = JSON.parse(text) as RunRecordDoc;
     record.meta = { ...record.meta, replay, confirmation };
@@ -48,7 +50,11 @@ export async function reportCrash(crashPath: string, outDir: string, sim: Backen
   }
   const result = await sim.run(crash.scenario, { maxSteps: crash.maxSteps, record: true });
   const matched = result.traceHash === crash.traceHash;
-  const notes = matched ? [] : [`the replay differs from ${crashPath} (trace hash ${result.traceHash.slice(0, 12)} instead of ${crash.traceHash.slice(0, 12)}; written by busfuzz ${crash.toolVersion}): the page shows the replay`];
+  const notes = matched
+    ? []
+    : [
+        `the replay differs from ${crashPath} (trace hash ${result.traceHash.slice(0, 12)} instead of ${crash.traceHash.slice(0, 12)}; written by busfuzz ${crash.toolVersion}): the page shows the replay`,
+      ];
   const written = await writeRunReport(outDir, { scenario: crash.scenario, result, replay, confirmation });
   return { ...written, replayMatched: matched, notes };
 }
@@ -56,7 +62,10 @@ export async function reportCrash(crashPath: string, outDir: string, sim: Backen
 /** Reads a run.json (`busfuzz-run/1`) and draws it again. */
 export async function reportRecordFile(path: string, outDir: string): Promise<WrittenReport> {
   const record = JSON.parse(await readFile(path, 'utf8')) as RunRecordDoc;
-  if (record.format !== RUN_RECORD_FORMAT) throw new InputError(`${path}: field format: expected "${RUN_RECORD_FORMAT}", found ${JSON.stringify(record.format)}`);
+  if (record.format !== RUN_RECORD_FORMAT)
+    throw new InputError(
+      `${path}: field format: expected "${RUN_RECORD_FORMAT}", found ${JSON.stringify(record.format)}`,
+    );
   return writeRecordReport(outDir, record, false);
 }
 
@@ -65,7 +74,11 @@ export async function reportRecordFile(path: string, outDir: string): Promise<Wr
  * `<outDir>/findings/<crash file name>/` (linked from the table). A finding whose page cannot be
  * made (a real crash without its record) is listed without a link and a note says why.
  */
-export async function writeCampaignReport(outDir: string, campaign: CampaignDoc, sim: Backend): Promise<{ page: string; findingPages: number; notes: string[] }> {
+export async function writeCampaignReport(
+  outDir: string,
+  campaign: CampaignDoc,
+  sim: Backend,
+): Promise<{ page: string; findingPages: number; notes: string[] }> {
   const notes: string[] = [];
   let findingPages = 0;
   for (const finding of campaign.findings) {

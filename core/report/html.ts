@@ -16,12 +16,18 @@ function asset(name: string): string {
 function uplot(): { js: string; css: string } {
   const require = createRequire(import.meta.url);
   const jsPath = require.resolve('uplot/dist/uPlot.iife.min.js');
-  return { js: readFileSync(jsPath, 'utf8'), css: readFileSync(jsPath.replace(/uPlot\.iife\.min\.js$/, 'uPlot.min.css'), 'utf8') };
+  return {
+    js: readFileSync(jsPath, 'utf8'),
+    css: readFileSync(jsPath.replace(/uPlot\.iife\.min\.js$/, 'uPlot.min.css'), 'utf8'),
+  };
 }
 
 /** JSON that cannot end the script element it sits in (`</script>`, `<!--`). */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(text: string): string {

@@ -53,7 +53,14 @@ export interface RunMeta {
   verdict: string;
   steps: number;
   endMs: number;
-  violation: { invariant: string; message: string; step: number; timeMs: number; nodes: string[]; fingerprint: string } | null;
+  violation: {
+    invariant: string;
+    message: string;
+    step: number;
+    timeMs: number;
+    nodes: string[];
+    fingerprint: string;
+  } | null;
   replay: string | null;
   confirmation: string | null;
   nodeTimeoutMs: number;
@@ -81,7 +88,15 @@ export interface RunRecordDoc {
   /** The message window the page opens on: [from, to] ms (focusOf). */
   focus: [number, number];
   /** The messages kept one by one: parallel columns, by delivery time. */
-  messages: { sent: number[]; recv: number[]; from: number[]; to: number[]; type: number[]; mark: number[]; claim: number[] };
+  messages: {
+    sent: number[];
+    recv: number[];
+    from: number[];
+    to: number[];
+    type: number[];
+    mark: number[];
+    claim: number[];
+  };
   /** Per-type message counts over the whole run. */
   histogram: { bucketMs: number; counts: number[][] };
   /** Acked writes inside the message window: [t, node, seq] flattened, keys in ackKeys. */
@@ -245,7 +260,8 @@ export class RecordBuilder {
     this.type[slot] = type;
     this.mark[slot] = mark;
     this.claim[slot] = claim;
-    if ((mark & (MARK_STALE | MARK_WAITED)) !== 0 && this.notable.length < NOTABLE_MESSAGES) this.notable.push([sentMs, recvMs, from, to, type, mark, claim]);
+    if ((mark & (MARK_STALE | MARK_WAITED)) !== 0 && this.notable.length < NOTABLE_MESSAGES)
+      this.notable.push([sentMs, recvMs, from, to, type, mark, claim]);
     this.next = (slot + 1) % MESSAGE_RING;
     if (this.count < MESSAGE_RING) this.count++;
     this.bump(this.histogram, type, recvMs);
@@ -268,16 +284,30 @@ export class RecordBuilder {
 
   finish(meta: RunMeta): RunRecordDoc {
     for (const name of meta.violation?.nodes ?? []) this.node(name);
-    const order = Array.from({ length: this.count }, (_, i) => (this.next - this.count + i + MESSAGE_RING) % MESSAGE_RING);
+    const order = Array.from(
+      { length: this.count },
+      (_, i) => (this.next - this.count + i + MESSAGE_RING) % MESSAGE_RING,
+    );
     const factor = Math.max(1, Math.ceil(Math.max(1, meta.endMs) / FINE_BUCKET_MS / HISTOGRAM_BUCKETS));
     const buckets = Math.ceil(Math.max(1, meta.endMs) / FINE_BUCKET_MS / factor) + 1;
-    const coarsen = (table: Int32Array[], rows: number) => Array.from({ length: rows }, (_, row) => {
-      const out = new Array<number>(buckets).fill(0);
-      const counts = table[row];
-      if (counts !== undefined) for (let b = 0; b < counts.length; b++) if (counts[b]! > 0) out[Math.min(buckets - 1, Math.floor(b / factor))]! += counts[b]!;
-      return out;
-    });
-    const messages = { sent: [] as number[], recv: [] as number[], from: [] as number[], to: [] as number[], type: [] as number[], mark: [] as number[], claim: [] as number[] };
+    const coarsen = (table: Int32Array[], rows: number) =>
+      Array.from({ length: rows }, (_, row) => {
+        const out = new Array<number>(buckets).fill(0);
+        const counts = table[row];
+        if (counts !== undefined)
+          for (let b = 0; b < counts.length; b++)
+            if (counts[b]! > 0) out[Math.min(buckets - 1, Math.floor(b / factor))]! += counts[b]!;
+        return out;
+      });
+    const messages = {
+      sent: [] as number[],
+      recv: [] as number[],
+      from: [] as number[],
+      to: [] as number[],
+      type: [] as number[],
+      mark: [] as number[],
+      claim: [] as number[],
+    };
     const add = (row: number[]) => {
       messages.sent.push(round(row[0]!));
       messages.recv.push(round(row[1]!));
@@ -297,7 +327,16 @@ export class RecordBuilder {
     const ringEnd = kept.length === 0 ? Number.NEGATIVE_INFINITY : this.recv[kept[kept.length - 1]!]!;
     const isKept = (recv: number) => recv >= ringStart && recv <= ringEnd;
     for (const row of this.notable) if (row[1]! < ringStart) add(row);
-    for (const slot of kept) add([this.sent[slot]!, this.recv[slot]!, this.from[slot]!, this.to[slot]!, this.type[slot]!, this.mark[slot]!, this.claim[slot]!]);
+    for (const slot of kept)
+      add([
+        this.sent[slot]!,
+        this.recv[slot]!,
+        this.from[slot]!,
+        this.to[slot]!,
+        this.type[slot]!,
+        this.mark[slot]!,
+        this.claim[slot]!,
+      ]);
     const acks: number[] = [];
     const ackKeys: string[] = [];
     const ackKeyIndex = new Map<number, number>();
@@ -346,7 +385,11 @@ export class RecordBuilder {
       const key = this.keyIndex.get(event.key);
       if (key !== undefined) {
         const history = event.history === undefined ? null : new Set(event.history);
-        held.set(key, { seq: event.seq, history, oldest: event.history === undefined ? 0 : Math.min(...event.history) });
+        held.set(key, {
+          seq: event.seq,
+          history,
+          oldest: event.history === undefined ? 0 : Math.min(...event.history),
+        });
       }
     }
     const lost: Array<[number, string, string, number]> = [];
@@ -355,10 +398,10 @@ export class RecordBuilder {
       const read = held.get(this.ackKey.at(i));
       if (read === undefined) continue;
       const seq = this.ackSeq.at(i);
-      const kept = read.history !== null
-        ? read.history.has(seq) || seq < read.oldest
-        : read.seq !== null && seq <= read.seq;
-      if (!kept) lost.push([round(this.ackT.at(i)), this.nodes[this.ackNode.at(i)]!, this.keys[this.ackKey.at(i)]!, seq]);
+      const kept =
+        read.history !== null ? read.history.has(seq) || seq < read.oldest : read.seq !== null && seq <= read.seq;
+      if (!kept)
+        lost.push([round(this.ackT.at(i)), this.nodes[this.ackNode.at(i)]!, this.keys[this.ackKey.at(i)]!, seq]);
       if (lost.length >= 5000) break;
     }
     return lost;
@@ -381,7 +424,8 @@ export function focusOf(meta: RunMeta, events: readonly ObservedEvent[]): [numbe
   let anchor = v !== null ? v.timeMs : meta.endMs;
   if (v !== null) {
     let last = Number.NEGATIVE_INFINITY;
-    for (const e of events) if (e.kind === 'node-state' && v.nodes.includes(e.node) && e.atMs <= v.timeMs) last = Math.max(last, e.atMs);
+    for (const e of events)
+      if (e.kind === 'node-state' && v.nodes.includes(e.node) && e.atMs <= v.timeMs) last = Math.max(last, e.atMs);
     if (last > Number.NEGATIVE_INFINITY && anchor - last > spanMs / 2) anchor = last + spanMs * 0.2;
   }
   return [anchor - spanMs, anchor];

@@ -31,7 +31,8 @@ export interface WrittenReport {
 
 export function runRecordOf(input: RunReportInput): RunRecordDoc {
   const { scenario, result } = input;
-  if (result.record === undefined) throw new Error(`writeRunReport: the run of ${result.scenarioId} kept no record (RunOptions.record was not set)`);
+  if (result.record === undefined)
+    throw new Error(`writeRunReport: the run of ${result.scenarioId} kept no record (RunOptions.record was not set)`);
   const v = result.violation;
   const meta: RunMeta = {
     scenarioId: result.scenarioId,
@@ -41,7 +42,17 @@ export function runRecordOf(input: RunReportInput): RunRecordDoc {
     verdict: result.verdict,
     steps: result.steps,
     endMs: result.simTimeMs,
-    violation: v === null ? null : { invariant: v.invariant, message: v.message, step: v.step, timeMs: v.timeMs, nodes: [...v.nodes], fingerprint: v.fingerprint },
+    violation:
+      v === null
+        ? null
+        : {
+            invariant: v.invariant,
+            message: v.message,
+            step: v.step,
+            timeMs: v.timeMs,
+            nodes: [...v.nodes],
+            fingerprint: v.fingerprint,
+          },
     replay: input.replay ?? null,
     confirmation: input.confirmation ?? null,
     nodeTimeoutMs: scenario.cluster.nodeTimeoutMs,

@@ -35,7 +35,15 @@ function expandBlock(chaos: Chaos, rng: Rng, nodeTimeoutMs: number): Step[] {
     if (active >= chaos.maxConcurrent) continue;
     const action = rng.pick(chaos.types);
     const durationMs = Math.min(rng.range(chaos.faultDurationMsMin, chaos.faultDurationMsMax), remainingMs);
-    const shape = { action, target: TARGET_OF[chaos.targets], atMs, durationMs, source: 'chaos' as const, keepQuorum: chaos.keepQuorum, nodeTimeoutMs };
+    const shape = {
+      action,
+      target: TARGET_OF[chaos.targets],
+      atMs,
+      durationMs,
+      source: 'chaos' as const,
+      keepQuorum: chaos.keepQuorum,
+      nodeTimeoutMs,
+    };
     steps.push(...faultSteps(rng, shape));
     activeEndsMs.push(faultEndMs(shape));
   }

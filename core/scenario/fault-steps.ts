@@ -6,7 +6,15 @@
  */
 import type { Rng } from '../rng.ts';
 import { parseTarget } from './targets.ts';
-import { MESSAGE_TYPES, type FaultAction, type MessageType, type Group, type Step, type StepSource, type Target } from './types.ts';
+import {
+  MESSAGE_TYPES,
+  type FaultAction,
+  type MessageType,
+  type Group,
+  type Step,
+  type StepSource,
+  type Target,
+} from './types.ts';
 
 export interface FaultShape {
   action: FaultAction;
@@ -61,7 +69,16 @@ export function faultSteps(rng: Rng, shape: FaultShape): Step[] {
       return [{ ...base, action, ...sides(rng, target), delayMs, jitterMs, durationMs }];
     }
     case 'drop':
-      return [{ ...base, action, ...sides(rng, target), ...dropTypes(rng), probability: rng.pick(DROP_PROBABILITIES), durationMs }];
+      return [
+        {
+          ...base,
+          action,
+          ...sides(rng, target),
+          ...dropTypes(rng),
+          probability: rng.pick(DROP_PROBABILITIES),
+          durationMs,
+        },
+      ];
     case 'hold': {
       const held = sides(rng, target);
       const fixed = parseTarget(target)?.kind !== 'random';

@@ -100,8 +100,9 @@ export function resolveTarget(
       return replicas[parsed.replicaIndex]?.name ?? null;
     }
     case 'random': {
-      const candidates = sorted.filter((entry) =>
-        entry.running && !exclude.has(entry.name) && (parsed.role === 'any' || entry.role === parsed.role));
+      const candidates = sorted.filter(
+        (entry) => entry.running && !exclude.has(entry.name) && (parsed.role === 'any' || entry.role === parsed.role),
+      );
       return candidates.length === 0 ? null : rng.pick(candidates).name;
     }
   }
@@ -130,7 +131,10 @@ export function resolveGroups(groups: readonly Group[], topology: readonly Topol
       }
     });
   }
-  const rest = [...topology].sort(byNodeNumber).map((entry) => entry.name).filter((name) => !placed.has(name));
+  const rest = [...topology]
+    .sort(byNodeNumber)
+    .map((entry) => entry.name)
+    .filter((name) => !placed.has(name));
   groups.forEach((group, i) => {
     if (group === 'rest') out[i] = rest;
     else if (group.includes('rest')) out[i]!.push(...rest);
@@ -154,7 +158,12 @@ function resolveSide(side: Group, topology: readonly TopologyEntry[], rng: Rng):
  * The directed pairs [from, to] a latency/drop/hold/release rule covers, never a node to itself,
  * in node order. `from` is resolved before `to` (a fixed order of Rng draws).
  */
-export function resolvePairs(from: Group, to: Group, topology: readonly TopologyEntry[], rng: Rng): Array<[string, string]> {
+export function resolvePairs(
+  from: Group,
+  to: Group,
+  topology: readonly TopologyEntry[],
+  rng: Rng,
+): Array<[string, string]> {
   const everyone = [...topology].sort(byNodeNumber).map((entry) => entry.name);
   const fromSide = resolveSide(from, topology, rng);
   const toSide = resolveSide(to, topology, rng);

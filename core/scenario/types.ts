@@ -16,7 +16,15 @@ export type Group = Target[] | 'rest';
 
 /** Bus message types, as Valkey names them in CLUSTER INFO stats (the `drop` action's `types`). */
 export const MESSAGE_TYPES = [
-  'ping', 'pong', 'meet', 'fail', 'publish', 'auth-req', 'auth-ack', 'update', 'mfstart',
+  'ping',
+  'pong',
+  'meet',
+  'fail',
+  'publish',
+  'auth-req',
+  'auth-ack',
+  'update',
+  'mfstart',
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
@@ -25,20 +33,51 @@ export type FailoverMode = (typeof FAILOVER_MODES)[number];
 
 /** Every timeline action of the DSL (the interface page's action table). */
 export const ACTIONS = [
-  'kill', 'terminate', 'pause', 'restart', 'partition', 'heal', 'latency', 'drop', 'hold',
-  'release', 'kill_links', 'failover', 'bump_epoch', 'meet', 'forget', 'reset', 'replicate',
-  'add_node', 'migrate_slots', 'wait',
+  'kill',
+  'terminate',
+  'pause',
+  'restart',
+  'partition',
+  'heal',
+  'latency',
+  'drop',
+  'hold',
+  'release',
+  'kill_links',
+  'failover',
+  'bump_epoch',
+  'meet',
+  'forget',
+  'reset',
+  'replicate',
+  'add_node',
+  'migrate_slots',
+  'wait',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** The actions that are faults (injected, healed); the rest are admin operations or control. */
 export const FAULT_ACTIONS = [
-  'kill', 'terminate', 'pause', 'partition', 'latency', 'drop', 'hold', 'kill_links',
+  'kill',
+  'terminate',
+  'pause',
+  'partition',
+  'latency',
+  'drop',
+  'hold',
+  'kill_links',
 ] as const satisfies readonly Action[];
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
 export const ADMIN_ACTIONS = [
-  'failover', 'bump_epoch', 'meet', 'forget', 'reset', 'replicate', 'add_node', 'migrate_slots',
+  'failover',
+  'bump_epoch',
+  'meet',
+  'forget',
+  'reset',
+  'replicate',
+  'add_node',
+  'migrate_slots',
 ] as const satisfies readonly Action[];
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -65,7 +104,14 @@ export type Step =
   | (StepBase & { action: 'partition'; groups: Group[]; oneway: boolean; durationMs?: number })
   | (StepBase & { action: 'heal' })
   | (StepBase & { action: 'latency'; from: Group; to: Group; delayMs: number; jitterMs: number; durationMs?: number })
-  | (StepBase & { action: 'drop'; from: Group; to: Group; types?: MessageType[]; probability: number; durationMs?: number })
+  | (StepBase & {
+      action: 'drop';
+      from: Group;
+      to: Group;
+      types?: MessageType[];
+      probability: number;
+      durationMs?: number;
+    })
   | (StepBase & { action: 'hold'; from: Group; to: Group })
   | (StepBase & { action: 'release'; from: Group; to: Group })
   | (StepBase & { action: 'kill_links'; target: Target })
@@ -136,16 +182,31 @@ export interface Chaos {
 
 export const INVARIANT_NAMES = [
   // safety
-  'epoch-order', 'one-vote-per-epoch', 'one-winner-per-epoch', 'acked-writes-durable',
+  'epoch-order',
+  'one-vote-per-epoch',
+  'one-winner-per-epoch',
+  'acked-writes-durable',
   // convergence
-  'slot-coverage', 'views-agree', 'one-primary-per-shard', 'no-replica-owns-slots',
-  'no-replica-chains', 'membership-symmetric', 'no-failure-flags', 'cluster-state-ok',
-  'failover-bound', 'distinct-config-epochs', 'replicas-consistent', 'manual-failover-completes',
+  'slot-coverage',
+  'views-agree',
+  'one-primary-per-shard',
+  'no-replica-owns-slots',
+  'no-replica-chains',
+  'membership-symmetric',
+  'no-failure-flags',
+  'cluster-state-ok',
+  'failover-bound',
+  'distinct-config-epochs',
+  'replicas-consistent',
+  'manual-failover-completes',
 ] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 
 export const SAFETY_INVARIANTS: readonly InvariantName[] = [
-  'epoch-order', 'one-vote-per-epoch', 'one-winner-per-epoch', 'acked-writes-durable',
+  'epoch-order',
+  'one-vote-per-epoch',
+  'one-winner-per-epoch',
+  'acked-writes-durable',
 ];
 
 export interface Validation {

@@ -37,7 +37,9 @@ export function halveGapBefore(scenario: Scenario, index: number): Scenario | nu
   const gapMs = scenario.timeline[index]!.atMs - previousAtMs;
   if (gapMs <= 0) return null;
   const shiftMs = Math.ceil(gapMs / 2);
-  const timeline = scenario.timeline.map((step, other) => (other < index ? step : { ...step, atMs: step.atMs - shiftMs }));
+  const timeline = scenario.timeline.map((step, other) =>
+    other < index ? step : { ...step, atMs: step.atMs - shiftMs },
+  );
   return withTimeline(scenario, timeline);
 }
 
@@ -47,7 +49,8 @@ export function smallerWorkloads(scenario: Scenario): Scenario[] {
   if (workload === null) return [];
   const variants: Scenario[] = [{ ...scenario, workload: null }];
   if (workload.keys > 1) variants.push({ ...scenario, workload: { ...workload, keys: Math.ceil(workload.keys / 2) } });
-  if (workload.writesPerSec > 1) variants.push({ ...scenario, workload: { ...workload, writesPerSec: Math.ceil(workload.writesPerSec / 2) } });
+  if (workload.writesPerSec > 1)
+    variants.push({ ...scenario, workload: { ...workload, writesPerSec: Math.ceil(workload.writesPerSec / 2) } });
   return variants;
 }
 

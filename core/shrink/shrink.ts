@@ -20,8 +20,13 @@ import { scenarioFromDocument, scenarioToDocument } from '../dsl/index.ts';
 import { materializeChaos } from '../scenario/chaos.ts';
 import type { Scenario } from '../scenario/types.ts';
 import {
-  halveGapBefore, halveStepDuration, smallerChaos, smallerWorkloads,
-  withReplicas, withShards, withTimeline,
+  halveGapBefore,
+  halveStepDuration,
+  smallerChaos,
+  smallerWorkloads,
+  withReplicas,
+  withShards,
+  withTimeline,
 } from './candidates.ts';
 import { ddmin } from './ddmin.ts';
 import { scenarioSize, stepDurations, type ScenarioSize } from './size.ts';
@@ -68,7 +73,10 @@ class Checker {
   stoppedBy: ShrinkReport['stoppedBy'] | null = null;
   private readonly deadlineMs: number;
 
-  constructor(private readonly crash: CrashFile, private readonly options: ShrinkOptions) {
+  constructor(
+    private readonly crash: CrashFile,
+    private readonly options: ShrinkOptions,
+  ) {
     this.deadlineMs = options.timeLimitMs === undefined ? Infinity : performance.now() + options.timeLimitMs;
   }
 
@@ -79,7 +87,10 @@ class Checker {
     this.runs++;
     let result: RunResult;
     try {
-      result = await this.options.backend.run(candidate, { maxSteps, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+      result = await this.options.backend.run(candidate, {
+        maxSteps,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      });
     } catch (error) {
       // A candidate the backend cannot run is not a smaller failure; the original still stands.
       const message = (error as Error).message.split('\n')[0]!;
@@ -155,7 +166,11 @@ export async function shrinkCrash(crash: CrashFile, options: ShrinkOptions): Pro
     after: { ...scenarioSize(final.best.scenario), maxSteps: final.maxSteps },
     runs: checker.runs,
     candidateErrors: [...checker.errors].map(([message, count]) => `${message} (x${count})`),
-    removed: [...chaosNotes, ...describeChanges(materializeChaos(crash.scenario), materializeChaos(final.best.scenario)), ...maxStepsChange(crash.maxSteps, final.maxSteps)],
+    removed: [
+      ...chaosNotes,
+      ...describeChanges(materializeChaos(crash.scenario), materializeChaos(final.best.scenario)),
+      ...maxStepsChange(crash.maxSteps, final.maxSteps),
+    ],
     stoppedBy: checker.stoppedBy ?? 'done',
   };
 }
@@ -188,7 +203,8 @@ async function chaosPass(best: Best, checker: Checker, note: Note): Promise<Best
     if (next === null) break;
     current = next;
   }
-  if (current !== best) note(`chaos block made gentler: ${describeChaos(best.scenario)} -> ${describeChaos(current.scenario)}`);
+  if (current !== best)
+    note(`chaos block made gentler: ${describeChaos(best.scenario)} -> ${describeChaos(current.scenario)}`);
   return current;
 }
 
@@ -210,7 +226,10 @@ async function timelinePass(best: Best, checker: Checker, note: Note): Promise<B
   });
   if (kept.length === steps.length) return best;
   // ddmin's answer is the last subset that failed, which `last` recorded.
-  if (last.scenario.timeline.length !== kept.length) throw new Error(`shrink: ddmin kept ${kept.length} steps but the last failing run had ${last.scenario.timeline.length}`);
+  if (last.scenario.timeline.length !== kept.length)
+    throw new Error(
+      `shrink: ddmin kept ${kept.length} steps but the last failing run had ${last.scenario.timeline.length}`,
+    );
   note(`timeline: ${steps.length} -> ${kept.length} steps (removed ${describeActions(steps, kept)})`);
   return last;
 }
@@ -224,12 +243,18 @@ function describeActions(all: Scenario['timeline'], kept: Scenario['timeline']):
 
 async function clusterPass(best: Best, checker: Checker, note: Note): Promise<Best> {
   const { numShards, replicasPerShard } = best.scenario.cluster;
-  const shards = await firstFailing(range(1, numShards - 1).map((n) => withShards(best.scenario, n)), checker);
+  const shards = await firstFailing(
+    range(1, numShards - 1).map((n) => withShards(best.scenario, n)),
+    checker,
+  );
   if (shards !== null) {
     note(`shards: ${numShards} -> ${shards.scenario.cluster.numShards}`);
     best = shards;
   }
-  const replicas = await firstFailing(range(0, replicasPerShard - 1).map((r) => withReplicas(best.scenario, r)), checker);
+  const replicas = await firstFailing(
+    range(0, replicasPerShard - 1).map((r) => withReplicas(best.scenario, r)),
+    checker,
+  );
   if (replicas !== null) {
     note(`replicas per shard: ${replicasPerShard} -> ${replicas.scenario.cluster.replicasPerShard}`);
     best = replicas;
@@ -249,7 +274,11 @@ function range(from: number, to: number): number[] {
 async function tighteningPass(best: Best, checker: Checker, note: Note): Promise<Best> {
   const workload = await firstFailing(smallerWorkloads(best.scenario), checker);
   if (workload !== null) {
-    note(workload.scenario.workload === null ? 'workload removed' : `workload: ${describeWorkload(best.scenario)} -> ${describeWorkload(workload.scenario)}`);
+    note(
+      workload.scenario.workload === null
+        ? 'workload removed'
+        : `workload: ${describeWorkload(best.scenario)} -> ${describeWorkload(workload.scenario)}`,
+    );
     best = workload;
   }
   let halved = 0;
@@ -277,7 +306,12 @@ function describeWorkload(scenario: Scenario): string {
 }
 
 /** max_steps cut to the violation's step (or one more, whichever the backend needs to reach it). */
-async function maxStepsPass(best: Best, maxSteps: number, checker: Checker, note: Note): Promise<{ best: Best; maxSteps: number }> {
+async function maxStepsPass(
+  best: Best,
+  maxSteps: number,
+  checker: Checker,
+  note: Note,
+): Promise<{ best: Best; maxSteps: number }> {
   const violationStep = best.result.violation!.step;
   for (const bound of [violationStep, violationStep + 1]) {
     if (bound >= maxSteps) break;
@@ -308,19 +342,27 @@ export function describeChanges(before: Scenario, after: Scenario): string[] {
     .map(([action, count]) => [action, count - (kept.get(action) ?? 0)] as const)
     .filter(([, count]) => count > 0)
     .map(([action, count]) => `${count} ${action}`);
-  if (gone.length > 0) lines.push(`timeline: ${before.timeline.length} -> ${after.timeline.length} steps (removed ${gone.join(', ')})`);
-  if (after.cluster.numShards !== before.cluster.numShards) lines.push(`shards: ${before.cluster.numShards} -> ${after.cluster.numShards}`);
+  if (gone.length > 0)
+    lines.push(`timeline: ${before.timeline.length} -> ${after.timeline.length} steps (removed ${gone.join(', ')})`);
+  if (after.cluster.numShards !== before.cluster.numShards)
+    lines.push(`shards: ${before.cluster.numShards} -> ${after.cluster.numShards}`);
   if (after.cluster.replicasPerShard !== before.cluster.replicasPerShard) {
     lines.push(`replicas per shard: ${before.cluster.replicasPerShard} -> ${after.cluster.replicasPerShard}`);
   }
   if (before.workload !== null && after.workload === null) lines.push('workload removed');
-  else if (before.workload !== null && after.workload !== null && describeWorkload(before) !== describeWorkload(after)) {
+  else if (
+    before.workload !== null &&
+    after.workload !== null &&
+    describeWorkload(before) !== describeWorkload(after)
+  ) {
     lines.push(`workload: ${describeWorkload(before)} -> ${describeWorkload(after)}`);
   }
   const [durationBefore, durationAfter] = [scenarioSize(before).durationMs, scenarioSize(after).durationMs];
-  if (durationAfter < durationBefore) lines.push(`step durations, restart delays and waits: ${durationBefore} -> ${durationAfter} ms in total`);
+  if (durationAfter < durationBefore)
+    lines.push(`step durations, restart delays and waits: ${durationBefore} -> ${durationAfter} ms in total`);
   const lastAtMs = (scenario: Scenario) => scenario.timeline.at(-1)?.atMs ?? 0;
-  if (after.timeline.length > 0 && lastAtMs(after) < lastAtMs(before)) lines.push(`last step at ${lastAtMs(before)} -> ${lastAtMs(after)} ms`);
+  if (after.timeline.length > 0 && lastAtMs(after) < lastAtMs(before))
+    lines.push(`last step at ${lastAtMs(before)} -> ${lastAtMs(after)} ms`);
   const [timeoutBefore, timeoutAfter] = [before.validation.convergenceTimeoutMs, after.validation.convergenceTimeoutMs];
   if (timeoutAfter < timeoutBefore) lines.push(`convergence timeout: ${timeoutBefore} -> ${timeoutAfter} ms`);
   return lines;

@@ -25,7 +25,9 @@ export type DurationField = (typeof DURATION_FIELDS)[number];
 
 export function stepDurations(step: Step): Array<[DurationField, number]> {
   const record = step as unknown as Record<string, unknown>;
-  return DURATION_FIELDS.flatMap((field) => (typeof record[field] === 'number' ? [[field, record[field] as number] as [DurationField, number]] : []));
+  return DURATION_FIELDS.flatMap((field) =>
+    typeof record[field] === 'number' ? [[field, record[field] as number] as [DurationField, number]] : [],
+  );
 }
 
 export function scenarioSize(scenario: Scenario): ScenarioSize {

@@ -19,7 +19,17 @@ const LIGHT_HEADER_BIT = 0x8000;
 
 /** Message type numbers, in the order of Valkey's CLUSTERMSG_TYPE_* (0..10). */
 const TYPE_NAMES = [
-  'ping', 'pong', 'meet', 'fail', 'publish', 'auth-req', 'auth-ack', 'update', 'mfstart', 'module', 'publishshard',
+  'ping',
+  'pong',
+  'meet',
+  'fail',
+  'publish',
+  'auth-req',
+  'auth-ack',
+  'update',
+  'mfstart',
+  'module',
+  'publishshard',
 ] as const;
 export type BusMessageTypeName = (typeof TYPE_NAMES)[number] | 'unknown';
 
@@ -58,7 +68,10 @@ export class FrameParser {
       if (this.pending.length < totalLength) break;
       const bytes = this.pending.subarray(0, totalLength);
       const typeField = bytes.readUInt16BE(12);
-      out.push({ kind: 'frame', frame: { bytes, type: messageTypeName(typeField), light: (typeField & LIGHT_HEADER_BIT) !== 0 } });
+      out.push({
+        kind: 'frame',
+        frame: { bytes, type: messageTypeName(typeField), light: (typeField & LIGHT_HEADER_BIT) !== 0 },
+      });
       this.pending = this.pending.subarray(totalLength);
     }
     return out;

@@ -27,7 +27,14 @@ export interface LaneCounters {
 }
 
 /** A bus message from `from` to `to`: read at `readWallMs`, passed on (or dropped) at `passedWallMs`. */
-export type FrameTap = (from: string, to: string, type: string, readWallMs: number, passedWallMs: number, outcome: 'passed' | 'dropped' | 'stalled') => void;
+export type FrameTap = (
+  from: string,
+  to: string,
+  type: string,
+  readWallMs: number,
+  passedWallMs: number,
+  outcome: 'passed' | 'dropped' | 'stalled',
+) => void;
 
 export interface LaneOptions {
   /** Node names; null for a connection from outside the cluster (our own clients): no faults. */
@@ -137,7 +144,14 @@ export class Lane {
 
   private enqueue(bytes: Buffer, delayMs: number, type: BusMessageTypeName | null): void {
     const now = Date.now();
-    this.queue.push({ bytes, readyAtMs: now + delayMs, stalled: false, type, readAtMs: now, generation: this.generation() });
+    this.queue.push({
+      bytes,
+      readyAtMs: now + delayMs,
+      stalled: false,
+      type,
+      readAtMs: now,
+      generation: this.generation(),
+    });
     this.queuedBytes += bytes.length;
   }
 
@@ -146,7 +160,10 @@ export class Lane {
   }
 
   private isStopped(headType: BusMessageTypeName | null): boolean {
-    return this.faultsApply && this.options.network.isStopped(this.options.from!, this.options.to!, this.options.bus, headType ?? undefined);
+    return (
+      this.faultsApply &&
+      this.options.network.isStopped(this.options.from!, this.options.to!, this.options.bus, headType ?? undefined)
+    );
   }
 
   /** Delivers from the head of the queue as far as the rules allow. */
@@ -177,8 +194,17 @@ export class Lane {
       this.queue.shift();
       this.queuedBytes -= head.bytes.length;
       const tap = this.options.counters.onFrame;
-      if (tap !== undefined && head.type !== null && this.faultsApply) tap(this.options.from!, this.options.to!, head.type, head.readAtMs, Date.now(), head.stalled ? 'stalled' : 'passed');
-      if (head.type !== null && this.faultsApply) this.options.network.noteDelivered(this.options.from!, this.options.to!, head.type);
+      if (tap !== undefined && head.type !== null && this.faultsApply)
+        tap(
+          this.options.from!,
+          this.options.to!,
+          head.type,
+          head.readAtMs,
+          Date.now(),
+          head.stalled ? 'stalled' : 'passed',
+        );
+      if (head.type !== null && this.faultsApply)
+        this.options.network.noteDelivered(this.options.from!, this.options.to!, head.type);
       if (!this.options.destination.write(head.bytes)) {
         this.waitingForDrain = true;
         return;

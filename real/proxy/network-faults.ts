@@ -74,7 +74,8 @@ export class NetworkFaults {
     const fromSet = new Set(from);
     const toSet = new Set(to);
     this.rules = this.rules.filter(
-      (placed) => isSteering(placed) || !(placed.rule.kind === 'hold' && fromSet.has(placed.from) && toSet.has(placed.to)),
+      (placed) =>
+        isSteering(placed) || !(placed.rule.kind === 'hold' && fromSet.has(placed.from) && toSet.has(placed.to)),
     );
     this.changed();
   }

@@ -102,7 +102,12 @@ export class NodeProxy {
     });
     const connection: ProxiedConnection = { from, client, upstream, lanes: [] };
     this.connections.add(connection);
-    const common = { bus: this.options.bus, network: attachment.network, random: attachment.random, counters: attachment.counters };
+    const common = {
+      bus: this.options.bus,
+      network: attachment.network,
+      random: attachment.random,
+      counters: attachment.counters,
+    };
     const self = from === null ? null : attachment.nodeName;
     connection.lanes.push(
       new Lane({ ...common, from, to: self, source: client, destination: upstream }),

@@ -6,7 +6,15 @@
  * the number of voting primaries every quorum is computed from.
  */
 import { isPrimary, isVotingPrimary } from './cluster-node.ts';
-import { CLUSTER_FAIL, CLUSTER_OK, NODE_FAIL, NODE_PFAIL, TODO_UPDATE_STATE, WRITABLE_DELAY_MS, rejoinDelayMs } from './constants.ts';
+import {
+  CLUSTER_FAIL,
+  CLUSTER_OK,
+  NODE_FAIL,
+  NODE_PFAIL,
+  TODO_UPDATE_STATE,
+  WRITABLE_DELAY_MS,
+  rejoinDelayMs,
+} from './constants.ts';
 import type { ValkeyServer } from './server.ts';
 import { CLUSTER_SLOTS } from './slot-set.ts';
 
@@ -14,7 +22,12 @@ export function updateState(server: ValkeyServer): void {
   server.todoBeforeSleep &= ~TODO_UPDATE_STATE;
   const nowMs = server.nowMs;
   if (server.firstStateCallAtMs === 0) server.firstStateCallAtMs = nowMs;
-  if (isPrimary(server.myself) && server.state === CLUSTER_FAIL && nowMs - server.firstStateCallAtMs < WRITABLE_DELAY_MS) return;
+  if (
+    isPrimary(server.myself) &&
+    server.state === CLUSTER_FAIL &&
+    nowMs - server.firstStateCallAtMs < WRITABLE_DELAY_MS
+  )
+    return;
 
   let newState = CLUSTER_OK;
   if (server.env.cluster.requireFullCoverage && !slotsCovered(server)) newState = CLUSTER_FAIL;
@@ -34,7 +47,12 @@ export function updateState(server: ValkeyServer): void {
 
   if (newState === server.state) return;
   // A primary back from a minority waits before accepting queries, to hear of a newer config.
-  if (newState === CLUSTER_OK && isPrimary(server.myself) && nowMs - server.amongMinorityAtMs < rejoinDelayMs(server.nodeTimeoutMs)) return;
+  if (
+    newState === CLUSTER_OK &&
+    isPrimary(server.myself) &&
+    nowMs - server.amongMinorityAtMs < rejoinDelayMs(server.nodeTimeoutMs)
+  )
+    return;
   server.state = newState;
 }
 

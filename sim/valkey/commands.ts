@@ -25,7 +25,8 @@ export function addSlotsRange(server: ValkeyServer, start: number, end: number):
 /** CLUSTER SET-CONFIG-EPOCH: only on a node that knows no other node and has epoch 0. */
 export function setConfigEpoch(server: ValkeyServer, epoch: number): string | null {
   if (epoch < 0) return `ERR Invalid config epoch specified: ${epoch}`;
-  if (server.nodes.length > 1) return 'ERR The user can assign a config epoch only when the node does not know any other node.';
+  if (server.nodes.length > 1)
+    return 'ERR The user can assign a config epoch only when the node does not know any other node.';
   if (server.myself.configEpoch !== 0) return 'ERR Node config epoch is already non-zero';
   server.myself.configEpoch = epoch;
   if (server.currentEpoch < epoch) server.currentEpoch = epoch;
@@ -40,7 +41,14 @@ export function meet(server: ValkeyServer, address: number): string | null {
   }
   const identities = server.env.identities;
   const identity = identities.freshNode(server.rng, -1);
-  const node = new ClusterNode(identity, identities.nodes.name(identity), NODE_HANDSHAKE | NODE_MEET, address, identities.shards.placeholder(), server.nowMs);
+  const node = new ClusterNode(
+    identity,
+    identities.nodes.name(identity),
+    NODE_HANDSHAKE | NODE_MEET,
+    address,
+    identities.shards.placeholder(),
+    server.nowMs,
+  );
   server.addNode(node);
   return null;
 }

@@ -7,7 +7,15 @@
  * while the loop has bus writes pending (their write handler wakes it).
  */
 import { MSG_PING } from '../message.ts';
-import { countNonFailingReplicas, failed, inHandshake, isPrimary, isReplica, isVotingPrimary, type ClusterNode } from './cluster-node.ts';
+import {
+  countNonFailingReplicas,
+  failed,
+  inHandshake,
+  isPrimary,
+  isReplica,
+  isVotingPrimary,
+  type ClusterNode,
+} from './cluster-node.ts';
 import {
   CLUSTER_FAIL,
   NODE_FAIL,
@@ -42,7 +50,12 @@ export function clusterCron(server: ValkeyServer): void {
   const updateStateNeeded = checkNodes(server);
   const myself = server.myself;
   const replication = server.replication;
-  if (isReplica(myself) && replication.primaryAddress < 0 && myself.replicaOf !== null && (myself.replicaOf.flags & NODE_NOADDR) === 0) {
+  if (
+    isReplica(myself) &&
+    replication.primaryAddress < 0 &&
+    myself.replicaOf !== null &&
+    (myself.replicaOf.flags & NODE_NOADDR) === 0
+  ) {
     replicationSetPrimary(server, myself.replicaOf.address, false);
   }
   manualFailoverCheckTimeout(server);
@@ -72,7 +85,8 @@ export function beforeSleep(server: ValkeyServer): number {
   let turns = 0;
   while (server.busWritesQueued !== server.busWritesAtSleep && server.todoBeforeSleep !== 0) {
     server.busWritesAtSleep = server.busWritesQueued;
-    if (++turns > MAX_WAKEUPS_WITHOUT_EVENT) throw new Error(`server ${server.processIndex}: beforeSleep keeps queueing bus writes`);
+    if (++turns > MAX_WAKEUPS_WITHOUT_EVENT)
+      throw new Error(`server ${server.processIndex}: beforeSleep keeps queueing bus writes`);
     fsyncs += clusterBeforeSleep(server);
   }
   server.busWritesAtSleep = server.busWritesQueued;
@@ -187,7 +201,12 @@ function checkNodes(server: ValkeyServer): boolean {
 /** The cron's gate for clusterHandleReplicaMigration. */
 function maybeMigrate(server: ValkeyServer): void {
   const stats = server.migrationStats;
-  if (stats.orphanedPrimaries > 0 && stats.maxReplicas >= 2 && stats.thisReplicas === stats.maxReplicas && server.env.cluster.allowReplicaMigration) {
+  if (
+    stats.orphanedPrimaries > 0 &&
+    stats.maxReplicas >= 2 &&
+    stats.thisReplicas === stats.maxReplicas &&
+    server.env.cluster.allowReplicaMigration
+  ) {
     handleReplicaMigration(server, stats.maxReplicas);
   }
 }

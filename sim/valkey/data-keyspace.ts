@@ -149,7 +149,8 @@ export class DataKeyspace implements Keyspace {
   digest(): string {
     let sum = 0;
     const values = this.values;
-    for (let key = 0; key < values.length; key++) if (values[key] !== 0) sum = (sum + entryHash(key, values[key]!)) >>> 0;
+    for (let key = 0; key < values.length; key++)
+      if (values[key] !== 0) sum = (sum + entryHash(key, values[key]!)) >>> 0;
     return `${this.count}:${sum.toString(16).padStart(8, '0')}`;
   }
 

@@ -24,7 +24,14 @@ import {
 } from './constants.ts';
 import { updateState } from './cluster-state.ts';
 import { quorum } from './failure-detection.ts';
-import { BROADCAST_ALL, BROADCAST_LOCAL_REPLICAS, broadcastPong, broadcastTargets, fillHeader, sendOnLink } from './gossip.ts';
+import {
+  BROADCAST_ALL,
+  BROADCAST_LOCAL_REPLICAS,
+  broadcastPong,
+  broadcastTargets,
+  fillHeader,
+  sendOnLink,
+} from './gossip.ts';
 import { resetManualFailover } from './manual-failover.ts';
 import { saveConfig } from './nodes-conf.ts';
 import { dataAgeMs, replicaOffset, unsetPrimary } from './replication.ts';
@@ -147,7 +154,8 @@ export function sendFailoverAuthIfNeeded(server: ValkeyServer, node: ClusterNode
   if (server.nowMs - primary.votedTimeAtMs < server.nodeTimeoutMs * 2) return; // the 8.0.1 throttle
   if (slotEpochNewer(server, request)) return;
 
-  if (server.lastVoteEpoch > server.currentEpoch) throw new Error(`vote: lastVoteEpoch above currentEpoch on process ${server.processIndex}`);
+  if (server.lastVoteEpoch > server.currentEpoch)
+    throw new Error(`vote: lastVoteEpoch above currentEpoch on process ${server.processIndex}`);
   server.lastVoteEpoch = server.currentEpoch;
   primary.votedTimeAtMs = server.nowMs;
   server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);

@@ -6,7 +6,14 @@
  */
 import { MSG_FAIL } from '../message.ts';
 import { failed, isVotingPrimary, timedOut, type ClusterNode } from './cluster-node.ts';
-import { FAIL_REPORT_VALIDITY_MULT, FAIL_UNDO_TIME_MULT, NODE_FAIL, NODE_PFAIL, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
+import {
+  FAIL_REPORT_VALIDITY_MULT,
+  FAIL_UNDO_TIME_MULT,
+  NODE_FAIL,
+  NODE_PFAIL,
+  TODO_SAVE_CONFIG,
+  TODO_UPDATE_STATE,
+} from './constants.ts';
 import { broadcastTargets, fillHeader, sendOnLink } from './gossip.ts';
 import type { ValkeyServer } from './server.ts';
 
@@ -87,7 +94,8 @@ function sendFail(server: ValkeyServer, node: ClusterNode): void {
  * primary is cleared at once; a voting primary (nobody took its slots) after 2 x node_timeout.
  */
 export function clearNodeFailureIfNeeded(server: ValkeyServer, node: ClusterNode): void {
-  if (!failed(node)) throw new Error(`clearNodeFailureIfNeeded: ${node.name} is not FAIL on process ${server.processIndex}`);
+  if (!failed(node))
+    throw new Error(`clearNodeFailureIfNeeded: ${node.name} is not FAIL on process ${server.processIndex}`);
   if (!isVotingPrimary(node)) {
     node.flags &= ~NODE_FAIL;
     server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);

@@ -5,7 +5,15 @@
  * on the receiving side.
  */
 import { MFLAG_EXT_DATA, MFLAG_PAUSED, MSG_PONG, type Message, MSG_PING } from '../message.ts';
-import { ClusterNode, inHandshake, isPrimary, isReplica, isVotingPrimary, setPongReceived, type ClusterLink } from './cluster-node.ts';
+import {
+  ClusterNode,
+  inHandshake,
+  isPrimary,
+  isReplica,
+  isVotingPrimary,
+  setPongReceived,
+  type ClusterLink,
+} from './cluster-node.ts';
 import {
   NODE_EXTENSIONS_SUPPORTED,
   NODE_FAIL,
@@ -15,7 +23,12 @@ import {
   TODO_FSYNC_CONFIG,
   TODO_SAVE_CONFIG,
 } from './constants.ts';
-import { addFailureReport, delFailureReport, failureReportCount, markNodeAsFailingIfNeeded } from './failure-detection.ts';
+import {
+  addFailureReport,
+  delFailureReport,
+  failureReportCount,
+  markNodeAsFailingIfNeeded,
+} from './failure-detection.ts';
 import { freeLink } from './links.ts';
 import { blacklistExists, processForgottenNodes, writeForgottenNodes } from './membership.ts';
 import { replicaOffset, setPrimary } from './replication.ts';
@@ -129,7 +142,10 @@ export function broadcastPong(server: ValkeyServer, target: number): void {
   for (const node of server.nodes) {
     if (node.link === null || node === myself || inHandshake(node)) continue;
     if (target === BROADCAST_LOCAL_REPLICAS) {
-      const local = isReplica(node) && node.replicaOf !== null && (node.replicaOf === myself || node.replicaOf === myself.replicaOf);
+      const local =
+        isReplica(node) &&
+        node.replicaOf !== null &&
+        (node.replicaOf === myself || node.replicaOf === myself.replicaOf);
       if (!local) continue;
     }
     sendPing(server, node.link, MSG_PONG);
@@ -163,21 +179,41 @@ export function processGossipSection(server: ValkeyServer, message: Message, lin
           delFailureReport(server, node, sender!);
         }
       }
-      if ((flags & (NODE_FAIL | NODE_PFAIL)) === 0 && node.pingSentAtMs === 0 && failureReportCount(server, node) === 0) {
+      if (
+        (flags & (NODE_FAIL | NODE_PFAIL)) === 0 &&
+        node.pingSentAtMs === 0 &&
+        failureReportCount(server, node) === 0
+      ) {
         const pongAtMs = message.gossipPongReceivedSec[i]! * 1000;
         if (pongAtMs <= nowMs + 500 && pongAtMs > node.pongReceivedAtMs) setPongReceived(node, pongAtMs);
       }
       const address = message.gossipAddress[i]!;
-      if ((node.flags & (NODE_FAIL | NODE_PFAIL)) !== 0 && (flags & (NODE_NOADDR | NODE_FAIL | NODE_PFAIL)) === 0 && node.address !== address) {
+      if (
+        (node.flags & (NODE_FAIL | NODE_PFAIL)) !== 0 &&
+        (flags & (NODE_NOADDR | NODE_FAIL | NODE_PFAIL)) === 0 &&
+        node.address !== address
+      ) {
         if (node.link !== null) freeLink(server, node.link);
         node.address = address;
         node.flags &= ~NODE_NOADDR;
         if (isReplica(server.myself) && server.myself.replicaOf === node) setPrimary(server, address, false);
       }
-    } else if (node === null && sender !== null && (flags & NODE_NOADDR) === 0 && !blacklistExists(server, message.gossipIdentity[i]!)) {
+    } else if (
+      node === null &&
+      sender !== null &&
+      (flags & NODE_NOADDR) === 0 &&
+      !blacklistExists(server, message.gossipIdentity[i]!)
+    ) {
       const identity = message.gossipIdentity[i]!;
       const shardId = server.env.identities.shards.fresh(server.rng);
-      const created = new ClusterNode(identity, server.env.identities.nodes.name(identity), flags, message.gossipAddress[i]!, shardId, nowMs);
+      const created = new ClusterNode(
+        identity,
+        server.env.identities.nodes.name(identity),
+        flags,
+        message.gossipAddress[i]!,
+        shardId,
+        nowMs,
+      );
       server.addNode(created);
     }
   }

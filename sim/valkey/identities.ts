@@ -53,7 +53,7 @@ export class ShardNames extends Names {
 
   /** createClusterNode's random shard id: unique, never equal to a real one. */
   placeholder(): number {
-    return -(++this.placeholders);
+    return -++this.placeholders;
   }
 
   override name(id: number): string {

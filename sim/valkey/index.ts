@@ -9,19 +9,40 @@ import type { ClusterLink } from './cluster-node.ts';
 import { clusterCron } from './cron.ts';
 import { freeLink, inboundLinkFor, onLinkConnected } from './links.ts';
 import { processPacket } from './packet.ts';
-import { onClosed as replicationClosed, onConnected as replicationConnected, onMessage as replicationMessage, onRefused as replicationRefused, replicationCron } from './replication.ts';
+import {
+  onClosed as replicationClosed,
+  onConnected as replicationConnected,
+  onMessage as replicationMessage,
+  onRefused as replicationRefused,
+  replicationCron,
+} from './replication.ts';
 import type { ValkeyServer } from './server.ts';
 
 export { beforeSleep } from './cron.ts';
-export { freshServer, loadServer, snapshot, saveConfig, formatNodesConf, flagWords, type NodesConf } from './nodes-conf.ts';
+export {
+  freshServer,
+  loadServer,
+  snapshot,
+  saveConfig,
+  formatNodesConf,
+  flagWords,
+  type NodesConf,
+} from './nodes-conf.ts';
 export { ValkeyServer, retireServer, type ServerEnv } from './server.ts';
 export { Identities } from './identities.ts';
 export { SlotSet, SlotSetTable, CLUSTER_SLOTS } from './slot-set.ts';
 export { addSlotsRange, setConfigEpoch, meet, replicate, bumpEpoch, killLinks } from './commands.ts';
 export { forget, clusterReset, BLACKLIST_TTL_SEC } from './membership.ts';
 export {
-  clusterSetSlot, abandonSetSlot, SETSLOT_MIGRATING, SETSLOT_IMPORTING, SETSLOT_STABLE, SETSLOT_NODE, SETSLOT_TIMEOUT_MS,
-  type SetSlotOp, type SetSlotWait,
+  clusterSetSlot,
+  abandonSetSlot,
+  SETSLOT_MIGRATING,
+  SETSLOT_IMPORTING,
+  SETSLOT_STABLE,
+  SETSLOT_NODE,
+  SETSLOT_TIMEOUT_MS,
+  type SetSlotOp,
+  type SetSlotWait,
 } from './slot-migration.ts';
 export { type Keyspace } from './keyspace.ts';
 export { clusterFailoverCommand, type FailoverMode } from './manual-failover.ts';

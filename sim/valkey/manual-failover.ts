@@ -47,10 +47,10 @@ export function handleManualFailover(server: ValkeyServer): void {
 export function clusterFailoverCommand(server: ValkeyServer, mode: FailoverMode): string | null {
   const myself = server.myself;
   const primary = myself.replicaOf;
-  if (isPrimary(myself)) return "ERR You should send CLUSTER FAILOVER to a replica";
+  if (isPrimary(myself)) return 'ERR You should send CLUSTER FAILOVER to a replica';
   if (primary === null) return "ERR I'm a replica but my master is unknown to me";
   if (mode === 'default' && (failed(primary) || primary.link === null)) {
-    return "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE";
+    return 'ERR Master is down or failed, please use CLUSTER FAILOVER FORCE';
   }
   resetManualFailover(server);
   server.mfEndAtMs = server.nowMs + MF_TIMEOUT_MS;

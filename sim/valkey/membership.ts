@@ -101,7 +101,8 @@ export function processForgottenNodes(server: ValkeyServer, message: Message): v
  */
 export function clusterReset(server: ValkeyServer, hard: boolean): string | null {
   const myself = server.myself;
-  if (isPrimary(myself) && server.keyspace.keyCount() !== 0) return "ERR CLUSTER RESET can't be called with master nodes containing keys";
+  if (isPrimary(myself) && server.keyspace.keyCount() !== 0)
+    return "ERR CLUSTER RESET can't be called with master nodes containing keys";
   if (isReplica(myself)) {
     setNodeAsPrimary(server, myself);
     unsetPrimary(server);

@@ -11,7 +11,20 @@
  */
 import type { Rng } from '../../core/rng.ts';
 import { ClusterNode, isReplica, nodeEpoch, setPongReceived } from './cluster-node.ts';
-import { NODE_FAIL, NODE_HANDSHAKE, NODE_MYSELF, NODE_PRIMARY, NODE_NOADDR, NODE_NOFAILOVER, NODE_PFAIL, NODE_REPLICA, PERSISTED_FLAGS, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
+import {
+  NODE_FAIL,
+  NODE_HANDSHAKE,
+  NODE_MYSELF,
+  NODE_PRIMARY,
+  NODE_NOADDR,
+  NODE_NOFAILOVER,
+  NODE_PFAIL,
+  NODE_REPLICA,
+  PERSISTED_FLAGS,
+  TODO_FSYNC_CONFIG,
+  TODO_SAVE_CONFIG,
+  VALKEY_CLOCK_OFFSET_MS,
+} from './constants.ts';
 import { maxEpoch } from './epochs.ts';
 import { ValkeyServer, type ServerEnv } from './server.ts';
 import type { SlotSet } from './slot-set.ts';
@@ -55,7 +68,17 @@ export function snapshot(server: ValkeyServer, into: NodesConf | null = null): N
     if ((node.flags & NODE_HANDSHAKE) !== 0) continue;
     let entry = entries[count];
     if (entry === undefined) {
-      entry = { name: '', address: 0, flags: 0, primary: null, pingSent: false, pongReceived: false, epoch: 0, slots: server.env.slotSets.empty, shardId: 0 };
+      entry = {
+        name: '',
+        address: 0,
+        flags: 0,
+        primary: null,
+        pingSent: false,
+        pongReceived: false,
+        epoch: 0,
+        slots: server.env.slotSets.empty,
+        shardId: 0,
+      };
       entries.push(entry);
     }
     entry.name = node.name;
@@ -71,7 +94,8 @@ export function snapshot(server: ValkeyServer, into: NodesConf | null = null): N
   }
   entries.length = count;
   const openSlots = openSlotEntries(server);
-  if (into === null) return { entries, openSlots, currentEpoch: server.currentEpoch, lastVoteEpoch: server.lastVoteEpoch };
+  if (into === null)
+    return { entries, openSlots, currentEpoch: server.currentEpoch, lastVoteEpoch: server.lastVoteEpoch };
   into.openSlots = openSlots;
   into.currentEpoch = server.currentEpoch;
   into.lastVoteEpoch = server.lastVoteEpoch;
@@ -83,7 +107,8 @@ function openSlotEntries(server: ValkeyServer): OpenSlotEntry[] {
   if (server.migratingSlotsTo.size + server.importingSlotsFrom.size === 0) return [];
   const out: OpenSlotEntry[] = [];
   for (const [slot, node] of server.migratingSlotsTo) out.push({ slot, migrating: true, node: node.name });
-  for (const [slot, node] of server.importingSlotsFrom) if (!server.migratingSlotsTo.has(slot)) out.push({ slot, migrating: false, node: node.name });
+  for (const [slot, node] of server.importingSlotsFrom)
+    if (!server.migratingSlotsTo.has(slot)) out.push({ slot, migrating: false, node: node.name });
   return out.sort((a, b) => a.slot - b.slot);
 }
 
@@ -103,7 +128,14 @@ export function saveConfig(server: ValkeyServer): void {
 export function freshServer(env: ServerEnv, processIndex: number, rng: Rng): ValkeyServer {
   const identity = env.identities.freshNode(rng, processIndex);
   const shardId = env.identities.shards.fresh(rng);
-  const myself = new ClusterNode(identity, env.identities.nodes.name(identity), NODE_MYSELF | NODE_PRIMARY, processIndex, shardId, Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS);
+  const myself = new ClusterNode(
+    identity,
+    env.identities.nodes.name(identity),
+    NODE_MYSELF | NODE_PRIMARY,
+    processIndex,
+    shardId,
+    Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS,
+  );
   const server = new ValkeyServer(env, processIndex, rng, myself);
   saveConfig(server);
   return server;
@@ -156,8 +188,13 @@ export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf:
 export function formatNodesConf(conf: NodesConf, shardName: (shardId: number) => string): string {
   const lines = conf.entries.map((entry) => {
     const address = entry.address < 0 ? ':0@0' : `127.0.0.${entry.address + 1}:7000@17000`;
-    const open = (entry.flags & NODE_MYSELF) === 0 ? [] : conf.openSlots.map((o) => `[${o.slot}${o.migrating ? '->-' : '-<-'}${o.node}]`);
-    const slots = [...(entry.slots.key === '' ? [] : entry.slots.key.split(',')), ...open].map((part) => ` ${part}`).join('');
+    const open =
+      (entry.flags & NODE_MYSELF) === 0
+        ? []
+        : conf.openSlots.map((o) => `[${o.slot}${o.migrating ? '->-' : '-<-'}${o.node}]`);
+    const slots = [...(entry.slots.key === '' ? [] : entry.slots.key.split(',')), ...open]
+      .map((part) => ` ${part}`)
+      .join('');
     return (
       `${entry.name} ${address},,tls-port=0,shard-id=${shardName(entry.shardId)} ${flagWords(entry.flags)} ` +
       `${entry.primary ?? '-'} ${entry.pingSent ? 1 : 0} ${entry.pongReceived ? 1 : 0} ${entry.epoch} connected${slots}`

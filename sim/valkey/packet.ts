@@ -17,7 +17,16 @@ import {
   MSG_UPDATE,
   type Message,
 } from '../message.ts';
-import { ClusterLink, ClusterNode, failed, inHandshake, isPrimary, isReplica, setPongReceived, timedOut } from './cluster-node.ts';
+import {
+  ClusterLink,
+  ClusterNode,
+  failed,
+  inHandshake,
+  isPrimary,
+  isReplica,
+  setPongReceived,
+  timedOut,
+} from './cluster-node.ts';
 import {
   NODE_EXTENSIONS_SUPPORTED,
   NODE_FAIL,
@@ -77,17 +86,30 @@ export function processPacket(server: ValkeyServer, link: ClusterLink, message: 
     if (sender !== null && (sender.flags & NODE_MEET) !== 0) sender.flags &= ~NODE_MEET;
     if (!link.inbound && !outboundIdentityOk(server, link, message, sender, remoteProcess)) return;
     if (sender !== null) sender.flags = (sender.flags & ~NODE_NOFAILOVER) | (message.flags & NODE_NOFAILOVER);
-    if (sender !== null && type === MSG_PING && !inHandshake(sender) && updateAddressIfNeeded(server, sender, link, remoteProcess)) {
+    if (
+      sender !== null &&
+      type === MSG_PING &&
+      !inHandshake(sender) &&
+      updateAddressIfNeeded(server, sender, link, remoteProcess)
+    ) {
       server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
     }
     if (!link.inbound && type === MSG_PONG) pongOnOutboundLink(server, link.node!);
     if (sender !== null) processRole(server, sender, message, claimsPrimary, lastReportedAsPrimary);
     if (sender !== null && claimsPrimary && (lastReportedAsReplica || !server.slotsOf(sender).equals(message.slots!))) {
-      if (!isPrimary(sender)) throw new Error(`processPacket: ${sender.name} claims primary but is not one in process ${server.processIndex}'s view`);
+      if (!isPrimary(sender))
+        throw new Error(
+          `processPacket: ${sender.name} claims primary but is not one in process ${server.processIndex}'s view`,
+        );
       updateSlotsConfigWith(server, sender, message.configEpoch, message.slots!);
       sendUpdateIfStale(server, sender, message.configEpoch, message.slots!);
     }
-    if (sender !== null && isPrimary(server.myself) && isPrimary(sender) && message.configEpoch === server.myself.configEpoch) {
+    if (
+      sender !== null &&
+      isPrimary(server.myself) &&
+      isPrimary(sender) &&
+      message.configEpoch === server.myself.configEpoch
+    ) {
       handleConfigEpochCollision(server, sender);
     }
     if (sender !== null) {
@@ -134,7 +156,12 @@ function senderOf(server: ValkeyServer, link: ClusterLink, message: Message): Cl
 }
 
 /** §1.8 step 5: learn currentEpoch, a primary's newer configEpoch, the offset, the MF offset. */
-function processHeaderEpochs(server: ValkeyServer, sender: ClusterNode, message: Message, claimsPrimary: boolean): void {
+function processHeaderEpochs(
+  server: ValkeyServer,
+  sender: ClusterNode,
+  message: Message,
+  claimsPrimary: boolean,
+): void {
   if (message.currentEpoch > server.currentEpoch) server.currentEpoch = message.currentEpoch;
   if (claimsPrimary && message.configEpoch > sender.configEpoch) {
     sender.configEpoch = message.configEpoch;
@@ -157,7 +184,14 @@ function processHeaderEpochs(server: ValkeyServer, sender: ClusterNode, message:
 function addMeetingNode(server: ValkeyServer, link: ClusterLink, message: Message, remoteProcess: number): void {
   const identities = server.env.identities;
   const identity = identities.freshNode(server.rng, -1);
-  const node = new ClusterNode(identity, identities.nodes.name(identity), NODE_HANDSHAKE, remoteProcess, identities.shards.placeholder(), server.nowMs);
+  const node = new ClusterNode(
+    identity,
+    identities.nodes.name(identity),
+    NODE_HANDSHAKE,
+    remoteProcess,
+    identities.shards.placeholder(),
+    server.nowMs,
+  );
   if ((message.mflags & MFLAG_EXT_DATA) !== 0) node.flags |= NODE_EXTENSIONS_SUPPORTED;
   setInboundLink(server, node, link);
   server.addNode(node);
@@ -168,11 +202,18 @@ function addMeetingNode(server: ValkeyServer, link: ClusterLink, message: Messag
  * §1.8 step 7b on an outbound link: finish a handshake (rename, or drop a duplicate), or mark a
  * node that answers with another id NOADDR. False when processing stops here.
  */
-function outboundIdentityOk(server: ValkeyServer, link: ClusterLink, message: Message, sender: ClusterNode | null, remoteProcess: number): boolean {
+function outboundIdentityOk(
+  server: ValkeyServer,
+  link: ClusterLink,
+  message: Message,
+  sender: ClusterNode | null,
+  remoteProcess: number,
+): boolean {
   const node = link.node!;
   if (inHandshake(node)) {
     if (sender !== null) {
-      if (updateAddressIfNeeded(server, sender, link, remoteProcess)) server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
+      if (updateAddressIfNeeded(server, sender, link, remoteProcess))
+        server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
       delNode(server, node);
       return false;
     }
@@ -192,7 +233,12 @@ function outboundIdentityOk(server: ValkeyServer, link: ClusterLink, message: Me
 }
 
 /** nodeUpdateAddressIfNeeded: a PING from a new address (not on the node's own outbound link). */
-function updateAddressIfNeeded(server: ValkeyServer, node: ClusterNode, link: ClusterLink, remoteProcess: number): boolean {
+function updateAddressIfNeeded(
+  server: ValkeyServer,
+  node: ClusterNode,
+  link: ClusterLink,
+  remoteProcess: number,
+): boolean {
   if (link === node.link) return false;
   if (node.address === remoteProcess) return false;
   node.address = remoteProcess;
@@ -215,7 +261,13 @@ function pongOnOutboundLink(server: ValkeyServer, node: ClusterNode): void {
 }
 
 /** §1.8 step 7f: the sender's role as its header states it. */
-function processRole(server: ValkeyServer, sender: ClusterNode, message: Message, claimsPrimary: boolean, lastReportedAsPrimary: boolean): void {
+function processRole(
+  server: ValkeyServer,
+  sender: ClusterNode,
+  message: Message,
+  claimsPrimary: boolean,
+  lastReportedAsPrimary: boolean,
+): void {
   if (claimsPrimary) {
     setNodeAsPrimary(server, sender);
     return;

@@ -17,8 +17,21 @@
  * no time.
  */
 import { CONN_REPL, type Connection } from '../network.ts';
-import { MSG_REPL_ACK, MSG_REPL_COMMAND, MSG_REPL_PSYNC, MSG_REPL_REPLY, MSG_REPL_STREAM, type Message } from '../message.ts';
-import { REPL_BACKLOG_BYTES, REPL_PING_BYTES, REPL_PING_REPLICA_PERIOD_MS, REPL_TIMEOUT_MS, REPLICATION_CRON_PERIOD_MS } from './constants.ts';
+import {
+  MSG_REPL_ACK,
+  MSG_REPL_COMMAND,
+  MSG_REPL_PSYNC,
+  MSG_REPL_REPLY,
+  MSG_REPL_STREAM,
+  type Message,
+} from '../message.ts';
+import {
+  REPL_BACKLOG_BYTES,
+  REPL_PING_BYTES,
+  REPL_PING_REPLICA_PERIOD_MS,
+  REPL_TIMEOUT_MS,
+  REPLICATION_CRON_PERIOD_MS,
+} from './constants.ts';
 import { REPL_CONNECT, REPL_CONNECTED, REPL_CONNECTING, REPL_NONE } from './replication-state.ts';
 import type { ValkeyServer } from './server.ts';
 import { decodeOpenSlots, encodeOpenSlots, onReplicaAck, onReplicatedSetSlot } from './slot-migration.ts';
@@ -89,7 +102,12 @@ export function unsetPrimary(server: ValkeyServer): void {
 export function connectWithPrimary(server: ValkeyServer): void {
   const replication = server.replication;
   if (replication.primaryAddress < 0 || replication.state !== REPL_CONNECT) return;
-  const connection = server.env.network.connect(CONN_REPL, server.processIndex, replication.primaryAddress, REPLICA_ENDPOINT);
+  const connection = server.env.network.connect(
+    CONN_REPL,
+    server.processIndex,
+    replication.primaryAddress,
+    REPLICA_ENDPOINT,
+  );
   if (connection === null) return; // refused: replicationCron retries every second
   replication.connection = connection;
   replication.state = REPL_CONNECTING;
@@ -136,7 +154,8 @@ export function onMessage(server: ValkeyServer, connection: Connection, toInitia
   if (connection !== replication.connection) return;
   if (message.type === MSG_REPL_REPLY && replication.state === REPL_CONNECTING) syncDone(server, message);
   else if (message.type === MSG_REPL_STREAM && replication.state === REPL_CONNECTED) {
-    if (message.offset < replication.offset) throw new Error(`replication: offset went back on process ${server.processIndex}`);
+    if (message.offset < replication.offset)
+      throw new Error(`replication: offset went back on process ${server.processIndex}`);
     replication.offset = message.offset;
     replication.lastInteractionAtMs = server.nowMs;
     if (message.key >= 0) {
@@ -183,7 +202,12 @@ export function replicationCron(server: ValkeyServer): void {
   if (replication.state === REPL_CONNECT) connectWithPrimary(server);
   if (replication.waits.length > 0) serveWaits(server);
   const pingEvery = REPL_PING_REPLICA_PERIOD_MS / REPLICATION_CRON_PERIOD_MS;
-  if (replication.cronLoops % pingEvery === 0 && replication.replicaConnections.length > 0 && replication.primaryAddress < 0 && server.nowMs >= server.writesPausedUntilMs) {
+  if (
+    replication.cronLoops % pingEvery === 0 &&
+    replication.replicaConnections.length > 0 &&
+    replication.primaryAddress < 0 &&
+    server.nowMs >= server.writesPausedUntilMs
+  ) {
     feedStream(server, REPL_PING_BYTES);
   }
   replication.cronLoops++;
@@ -227,8 +251,7 @@ function answerPsync(server: ValkeyServer, connection: Connection, request: Mess
   if (reply.fullSync) {
     reply.snapshot = server.keyspace.snapshot();
     reply.openSlots = encodeOpenSlots(server);
-  }
-  else reply.writes = replication.writes.writesAfter(replicaHasOffset);
+  } else reply.writes = replication.writes.writesAfter(replicaHasOffset);
   if (replication.backlogStartOffset < 0) replication.backlogStartOffset = replication.offset + 1;
   connection.acceptorEndpoint = PRIMARY_ENDPOINT;
   if (!replication.replicaConnections.includes(connection)) replication.replicaConnections.push(connection);
@@ -276,8 +299,11 @@ function loadSnapshot(server: ValkeyServer, reply: Message): void {
   const replication = server.replication;
   const snapshot = reply.snapshot!;
   const primaryRestarted =
-    replication.syncedRunId >= 0 && replication.syncedAddress === replication.primaryAddress && replication.syncedRunId !== reply.runId;
-  if (primaryRestarted && server.keyspace.losesTo(snapshot)) server.env.dataLost(server.processIndex, 'full sync from its restarted primary');
+    replication.syncedRunId >= 0 &&
+    replication.syncedAddress === replication.primaryAddress &&
+    replication.syncedRunId !== reply.runId;
+  if (primaryRestarted && server.keyspace.losesTo(snapshot))
+    server.env.dataLost(server.processIndex, 'full sync from its restarted primary');
   server.keyspace.replaceWith(snapshot);
 }
 

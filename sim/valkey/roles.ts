@@ -26,10 +26,17 @@ export function setNodeAsPrimary(server: ValkeyServer, node: ClusterNode): void 
  * clusterSetPrimary: I (with no slots) replicate `primary`, forgetting my open slots if
  * `closeSlots` (not when I follow a failover inside my shard); a full sync unless it is my shard.
  */
-export function setPrimary(server: ValkeyServer, primary: ClusterNode, closeSlots: boolean, fullSyncRequired: boolean): void {
+export function setPrimary(
+  server: ValkeyServer,
+  primary: ClusterNode,
+  closeSlots: boolean,
+  fullSyncRequired: boolean,
+): void {
   const myself = server.myself;
-  if (primary === myself) throw new Error(`clusterSetPrimary: process ${server.processIndex} asked to replicate itself`);
-  if (myself.numSlots !== 0) throw new Error(`clusterSetPrimary: process ${server.processIndex} still owns ${myself.numSlots} slots`);
+  if (primary === myself)
+    throw new Error(`clusterSetPrimary: process ${server.processIndex} asked to replicate itself`);
+  if (myself.numSlots !== 0)
+    throw new Error(`clusterSetPrimary: process ${server.processIndex} still owns ${myself.numSlots} slots`);
   if (isPrimary(myself)) {
     myself.flags &= ~NODE_MIGRATE_TO;
     setRole(myself, false);

@@ -156,8 +156,10 @@ export class ValkeyServer {
 
   /** clusterAddNode. */
   addNode(node: ClusterNode): void {
-    if (this.lookup(node.identity) !== null) throw new Error(`server ${this.processIndex}: node ${node.name} added twice`);
-    if (node.slotOwnerId !== 0) throw new Error(`server ${this.processIndex}: node ${node.name} already has a slot owner number`);
+    if (this.lookup(node.identity) !== null)
+      throw new Error(`server ${this.processIndex}: node ${node.name} added twice`);
+    if (node.slotOwnerId !== 0)
+      throw new Error(`server ${this.processIndex}: node ${node.name} already has a slot owner number`);
     this.setIdentity(node.identity, node);
     this.nodes.push(node);
     node.slotOwnerId = this.ownersById.length;
@@ -295,7 +297,11 @@ export class ValkeyServer {
 
   /** node->slots: the node's slots in this view. */
   slotsOf(node: ClusterNode): SlotSet {
-    if (node.slotsCache === null) node.slotsCache = node.numSlots === 0 ? this.env.slotSets.empty : this.env.slotSets.ofOwnerId(this.slotOwnerIds, node.slotOwnerId);
+    if (node.slotsCache === null)
+      node.slotsCache =
+        node.numSlots === 0
+          ? this.env.slotSets.empty
+          : this.env.slotSets.ofOwnerId(this.slotOwnerIds, node.slotOwnerId);
     return node.slotsCache;
   }
 

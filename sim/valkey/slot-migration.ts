@@ -28,7 +28,11 @@ export const SETSLOT_MIGRATING = 0;
 export const SETSLOT_IMPORTING = 1;
 export const SETSLOT_STABLE = 2;
 export const SETSLOT_NODE = 3;
-export type SetSlotOp = typeof SETSLOT_MIGRATING | typeof SETSLOT_IMPORTING | typeof SETSLOT_STABLE | typeof SETSLOT_NODE;
+export type SetSlotOp =
+  | typeof SETSLOT_MIGRATING
+  | typeof SETSLOT_IMPORTING
+  | typeof SETSLOT_STABLE
+  | typeof SETSLOT_NODE;
 
 /** The client's default wait for the replicas' acks (CLUSTER_OPERATION_TIMEOUT). */
 export const SETSLOT_TIMEOUT_MS = OPERATION_TIMEOUT_MS;
@@ -53,7 +57,13 @@ export interface SetSlotWait {
  * primary with online replicas, once they acked. Returns the wait in that case, which the client
  * gives up on with `abandonSetSlot` when its timeout passes.
  */
-export function clusterSetSlot(server: ValkeyServer, slot: number, op: SetSlotOp, nodeIdentity: number, reply: (error: string | null) => void): SetSlotWait | null {
+export function clusterSetSlot(
+  server: ValkeyServer,
+  slot: number,
+  op: SetSlotOp,
+  nodeIdentity: number,
+  reply: (error: string | null) => void,
+): SetSlotWait | null {
   const error = checkSetSlot(server, slot, op, nodeIdentity, false);
   if (error !== null) {
     reply(error);
@@ -61,7 +71,15 @@ export function clusterSetSlot(server: ValkeyServer, slot: number, op: SetSlotOp
   }
   const replicaConnections = server.replication.replicaConnections;
   if (isPrimary(server.myself) && server.myself.replicas.length > 0 && replicaConnections.length > 0) {
-    const wait: SetSlotWait = { slot, op, nodeIdentity, targetOffset: server.replication.offset + 1, needed: replicaConnections.length, acked: [], reply };
+    const wait: SetSlotWait = {
+      slot,
+      op,
+      nodeIdentity,
+      targetOffset: server.replication.offset + 1,
+      needed: replicaConnections.length,
+      acked: [],
+      reply,
+    };
     server.setSlotWaits.push(wait);
     propagate(server, slot, op, nodeIdentity);
     return wait;
@@ -87,7 +105,8 @@ export function abandonSetSlot(server: ValkeyServer, wait: SetSlotWait): boolean
 export function onReplicatedSetSlot(server: ValkeyServer, connection: Connection, message: Message): void {
   const slot = message.commandSlot;
   const op = message.commandOp as SetSlotOp;
-  if (checkSetSlot(server, slot, op, message.about, true) === null) applySetSlot(server, slot, op, server.lookup(message.about));
+  if (checkSetSlot(server, slot, op, message.about, true) === null)
+    applySetSlot(server, slot, op, server.lookup(message.about));
   const ack = server.env.network.pool.acquire(MSG_REPL_ACK);
   ack.offset = server.replication.offset;
   server.env.network.send(connection, true, ack);
@@ -148,7 +167,13 @@ function propagate(server: ValkeyServer, slot: number, op: SetSlotOp, nodeIdenti
 }
 
 /** clusterParseSetSlotCommand's checks: null when the command may run. */
-function checkSetSlot(server: ValkeyServer, slot: number, op: SetSlotOp, nodeIdentity: number, fromPrimary: boolean): string | null {
+function checkSetSlot(
+  server: ValkeyServer,
+  slot: number,
+  op: SetSlotOp,
+  nodeIdentity: number,
+  fromPrimary: boolean,
+): string | null {
   const myself = server.myself;
   if (!fromPrimary && isReplica(myself)) return 'ERR Please use SETSLOT only with masters.';
   const node = server.lookup(nodeIdentity);
@@ -201,7 +226,8 @@ function assignSlot(server: ValkeyServer, slot: number, node: ClusterNode): void
   server.delSlot(slot);
   server.addSlot(node, slot);
   if (server.env.cluster.allowReplicaMigration && slotWasMine && myPrimary.numSlots === 0) {
-    if (node === myPrimary) throw new Error(`SETSLOT NODE on process ${server.processIndex}: my shard lost its last slot to itself`);
+    if (node === myPrimary)
+      throw new Error(`SETSLOT NODE on process ${server.processIndex}: my shard lost its last slot to itself`);
     // "Lost my last slot during slot migration": follow the new owner (another history, full sync).
     setPrimary(server, node, true, true);
     server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);

@@ -26,7 +26,12 @@ import { rangesSplit, type SlotSet } from './slot-set.ts';
  * unclaimed, those it has but no longer claims start to, and only the claimed slots bound to
  * others are walked one by one (in ascending order, as Valkey does).
  */
-export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
+export function updateSlotsConfigWith(
+  server: ValkeyServer,
+  sender: ClusterNode,
+  senderConfigEpoch: number,
+  slots: SlotSet,
+): void {
   const myself = server.myself;
   if (sender === myself) return; // "Discarding UPDATE message about myself."
   const currentPrimary = isPrimary(myself) ? myself : myself.replicaOf;
@@ -103,7 +108,14 @@ export function updateSlotsConfigWith(server: ValkeyServer, sender: ClusterNode,
   }
   if (openSlots) openSlotsNotClaimed(server, sender, senderConfigEpoch, slots);
   // Empty-shard failover: neither of us owns slots, same shard, and its epoch is newer.
-  if (newPrimary === null && myself.replicaOf !== sender && slots.count === 0 && myself.numSlots === 0 && nodeEpoch(myself) < senderConfigEpoch && sameShard) {
+  if (
+    newPrimary === null &&
+    myself.replicaOf !== sender &&
+    slots.count === 0 &&
+    myself.numSlots === 0 &&
+    nodeEpoch(myself) < senderConfigEpoch &&
+    sameShard
+  ) {
     newPrimary = sender;
   }
   if (newPrimary !== null && currentPrimary !== null && currentPrimary.numSlots === 0) {
@@ -137,7 +149,12 @@ function rewireOpenSlot(server: ValkeyServer, slot: number, sender: ClusterNode,
  * the slot if it is not its own yet, bumping its epoch without consensus (the auto-claim, for a
  * finalisation its primary or itself missed).
  */
-function openSlotsNotClaimed(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
+function openSlotsNotClaimed(
+  server: ValkeyServer,
+  sender: ClusterNode,
+  senderConfigEpoch: number,
+  slots: SlotSet,
+): void {
   const claimedBits = slots.bits;
   for (const [slot, target] of server.migratingSlotsTo) {
     if (claimedBits[slot] === 1 || target === sender) continue;
@@ -163,7 +180,12 @@ function openSlotsNotClaimed(server: ValkeyServer, sender: ClusterNode, senderCo
  * §1.8 step 7g, second half: the sender claims slots that, in my view, belong to an owner with a
  * larger configEpoch: send it one UPDATE about the first such owner.
  */
-export function sendUpdateIfStale(server: ValkeyServer, sender: ClusterNode, senderConfigEpoch: number, slots: SlotSet): void {
+export function sendUpdateIfStale(
+  server: ValkeyServer,
+  sender: ClusterNode,
+  senderConfigEpoch: number,
+  slots: SlotSet,
+): void {
   // Slots bound to the sender are skipped by the rule, so only the others are walked.
   const own = server.slotsOf(sender).ranges;
   const ranges = own.length > 0 ? rangesSplit(slots.ranges, own, false) : slots.ranges;

@@ -22,7 +22,13 @@ export interface ClientWait {
 }
 
 /** WAIT after a write to `key` that just went into the stream. */
-export function blockForReplicas(server: ValkeyServer, key: number, seq: number, needed: number, timeoutMs: number): void {
+export function blockForReplicas(
+  server: ValkeyServer,
+  key: number,
+  seq: number,
+  needed: number,
+  timeoutMs: number,
+): void {
   const replication = server.replication;
   replication.waits.push({ key, seq, offset: replication.offset, needed, deadlineAtMs: server.nowMs + timeoutMs });
   serveWaits(server);

@@ -49,7 +49,8 @@ export class WriteBacklog {
 
   /** The server is gone: its arrays go back for another backlog. Never use this one after. */
   retire(): void {
-    if (freeRings.length < MAX_FREE_RINGS) freeRings.push({ endOffsets: this.endOffsets, keys: this.keys, seqs: this.seqs });
+    if (freeRings.length < MAX_FREE_RINGS)
+      freeRings.push({ endOffsets: this.endOffsets, keys: this.keys, seqs: this.seqs });
   }
 
   /** The history starts over at `offset` (a full sync or a fresh start): nothing older is kept. */

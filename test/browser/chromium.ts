@@ -23,8 +23,15 @@ export async function launchChromium(): Promise<Chromium> {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
     ],
   });
   return {
@@ -37,7 +44,11 @@ export async function launchChromium(): Promise<Chromium> {
 }
 
 /** Opens a page from a file and collects console errors, page errors and any request off the machine. */
-export async function openPage(chromium: Chromium, file: string, width = 1500): Promise<{ page: Page; errors: string[]; requests: string[]; loadMs: number }> {
+export async function openPage(
+  chromium: Chromium,
+  file: string,
+  width = 1500,
+): Promise<{ page: Page; errors: string[]; requests: string[]; loadMs: number }> {
   const page = await chromium.browser.newPage();
   const errors: string[] = [];
   const requests: string[] = [];

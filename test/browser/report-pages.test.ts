@@ -36,7 +36,9 @@ async function hoverLane(page: import('puppeteer-core').Page, node: string, frac
   await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' }));
   const box = await (await page.$(selector))!.boundingBox();
   await page.mouse.move(box!.x + box!.width * fraction, box!.y + box!.height / 2);
-  return page.$eval('#timeline .tooltip', (el) => ((el as unknown as { style: { display: string } }).style.display === 'block' ? el.textContent ?? '' : ''));
+  return page.$eval('#timeline .tooltip', (el) =>
+    (el as unknown as { style: { display: string } }).style.display === 'block' ? (el.textContent ?? '') : '',
+  );
 }
 
 describe('the run page of a simulator crash (frozen replica, second primary)', () => {
@@ -44,7 +46,11 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     const crash = await readCrashFile(FROZEN);
     const result = await createSimBackend().run(crash.scenario, { maxSteps: crash.maxSteps, record: true });
     expect(result.traceHash).toBe(crash.traceHash);
-    const written = await writeRunReport(join(OUT, 'frozen-replica'), { scenario: crash.scenario, result, replay: `npx busfuzz reproduce ${FROZEN}` });
+    const written = await writeRunReport(join(OUT, 'frozen-replica'), {
+      scenario: crash.scenario,
+      result,
+      replay: `npx busfuzz reproduce ${FROZEN}`,
+    });
     expect(written.bytes).toBeLessThan(5 * 1024 * 1024);
     const { page, errors, requests, loadMs } = await openPage(chromium, written.page);
     expect(errors).toEqual([]);
@@ -59,20 +65,27 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     await screenshot(page, 'report-frozen-replica-whole-run.png');
     // Zoom onto the story: node-9 killed, node-10 paused, node-11 elected, a stale message to node-10, node-10 elected.
     await page.click('#zoom-window');
-    const faults = await page.$$eval('[data-fault]', (els) => els.map((el) => `${el.getAttribute('data-fault')}:${el.getAttribute('data-targets')}`));
+    const faults = await page.$$eval('[data-fault]', (els) =>
+      els.map((el) => `${el.getAttribute('data-fault')}:${el.getAttribute('data-targets')}`),
+    );
     expect(faults).toContain('kill:node-9');
     expect(faults).toContain('pause:node-10');
     expect(await page.$$eval('g[data-node="node-10"] [data-stale]', (els) => els.length)).toBeGreaterThan(0);
     expect(await page.$$eval('[data-messages] line[data-stale]', (els) => els.length)).toBeGreaterThan(0);
     const wins = await page.$$eval('[data-won]', (els) => els.map((el) => el.getAttribute('data-won')));
     expect(wins).toEqual(expect.arrayContaining(['node-10', 'node-11']));
-    expect(await page.$$eval('g[data-node="node-10"] rect[data-state="paused"]', (els) => els.length)).toBeGreaterThan(0);
+    expect(await page.$$eval('g[data-node="node-10"] rect[data-state="paused"]', (els) => els.length)).toBeGreaterThan(
+      0,
+    );
     expect(await page.$$eval('g[data-node="node-9"] rect[data-state="down"]', (els) => els.length)).toBeGreaterThan(0);
     // The type filter: hiding pings leaves fewer messages, none of them a ping.
-    const inWindow = async () => Number((await page.$eval('#messages .note', (el) => el.textContent ?? '')).match(/: (\d+) messages/)![1]);
+    const inWindow = async () =>
+      Number((await page.$eval('#messages .note', (el) => el.textContent ?? '')).match(/: (\d+) messages/)![1]);
     const before = await inWindow();
     await page.click('input[data-type="ping"]');
-    const types = await page.$$eval('[data-messages] line[data-msg]', (els) => els.map((el) => el.getAttribute('data-type')));
+    const types = await page.$$eval('[data-messages] line[data-msg]', (els) =>
+      els.map((el) => el.getAttribute('data-type')),
+    );
     expect(await inWindow()).toBeLessThan(before);
     expect(types).not.toContain('ping');
     expect(types).toContain('pong');
@@ -84,7 +97,10 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     const lane = (await (await page.$('svg[data-timeline] g[data-node="node-0"] rect.lane-bg'))!.boundingBox())!;
     await page.mouse.move(lane.x + lane.width / 2, lane.y + 5);
     await page.mouse.wheel({ deltaY: -100 });
-    await page.waitForFunction(`window.busfuzzReport.timeline.view[1] - window.busfuzzReport.timeline.view[0] < ${b0 - a0}`, { timeout: 5000 });
+    await page.waitForFunction(
+      `window.busfuzzReport.timeline.view[1] - window.busfuzzReport.timeline.view[0] < ${b0 - a0}`,
+      { timeout: 5000 },
+    );
     const [a1, b1] = await view();
     expect(b1 - a1).toBeLessThan(b0 - a0);
     await page.click('#zoom-window');
@@ -94,7 +110,11 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
     expect(status).toContain('role      primary');
     expect(status).toContain('slots     0');
     expect(status).toMatch(/believes:\n {2}node-0 /);
-    expect(await page.$$eval('[data-violating-primary]', (els) => [...new Set(els.map((el) => el.closest('g[data-node]')!.getAttribute('data-node')))].sort())).toEqual(['node-10', 'node-11']);
+    expect(
+      await page.$$eval('[data-violating-primary]', (els) =>
+        [...new Set(els.map((el) => el.closest('g[data-node]')!.getAttribute('data-node')))].sort(),
+      ),
+    ).toEqual(['node-10', 'node-11']);
     await screenshot(page, 'report-frozen-replica-hover-node-10.png');
     expect(await hoverLane(page, 'node-11', 0.97)).toContain('role      primary');
     expect(await page.$eval('[data-node-status]', (el) => el.textContent)).toContain('node-10  running  primary');
@@ -106,7 +126,11 @@ describe('the run page of a simulator crash (frozen replica, second primary)', (
 describe('the run page of a long run', () => {
   it('stays small: 3M steps of chaos with writes, under 5 MB, and opens without errors', async () => {
     const scenario = loadScenarioFile(join(REPO_ROOT, 'scenarios', 'full-example.yaml'));
-    const long = { ...scenario, scenarioId: 'long-chaos', chaos: { ...scenario.chaos!, rate: 6, untilMs: 10_000_000, maxConcurrent: 2 } };
+    const long = {
+      ...scenario,
+      scenarioId: 'long-chaos',
+      chaos: { ...scenario.chaos!, rate: 6, untilMs: 10_000_000, maxConcurrent: 2 },
+    };
     const result = await createSimBackend().run(long, { maxSteps: 3_000_000, record: true });
     expect(result.steps).toBeGreaterThan(2_000_000);
     const written = await writeRunReport(join(OUT, 'long-chaos'), { scenario: long, result });
@@ -157,24 +181,70 @@ describe('the campaign page', () => {
     const dir = join(work, 'stats');
     mkdirSync(dir);
     copyFileSync(FROZEN, join(dir, 'crash-64d78a889a5b-5157.json'));
-    const series = Array.from({ length: 24 }, (_, i) => ({ t_ms: (i + 1) * 5000, runs: (i + 1) * 7, steps: (i + 1) * 5_000_000, findings: i < 10 ? 1 : 2, new: 1 }));
-    writeFileSync(join(dir, 'fuzzer_stats.json'), JSON.stringify({
-      format: 'busfuzz-stats/1', tool_version: '0.1.0', backend: 'sim', protocol: 'valkey-8.0', started_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:02:00.000Z',
-      seed_start: 1, runs_limit: null, shard: { index: 0, count: 1 }, workers: 1, runs: 168, steps: 120_000_000, wall_ms: 120_000, inconclusive: 2,
-      checkpoint: { next_seed: 169 }, state: 'time-limit',
-      findings: [
-        { fingerprint: 'one-primary-per-shard/primaries=2,via=slotless-election', status: 'new', count: 3, first_seed: 5157, first_found_ms: 4200, seeds: [5157], crash_file: 'crash-64d78a889a5b-5157.json', known_reason: null, upstream: null },
-        { fingerprint: 'no-failure-flags/flag=fail,on=replica', status: 'known', count: 9, first_seed: 12, first_found_ms: 51000, seeds: [12], crash_file: null, known_reason: 'a modelling gap', upstream: 'valkey-io/valkey#2283' },
-      ],
-      series,
+    const series = Array.from({ length: 24 }, (_, i) => ({
+      t_ms: (i + 1) * 5000,
+      runs: (i + 1) * 7,
+      steps: (i + 1) * 5_000_000,
+      findings: i < 10 ? 1 : 2,
+      new: 1,
     }));
+    writeFileSync(
+      join(dir, 'fuzzer_stats.json'),
+      JSON.stringify({
+        format: 'busfuzz-stats/1',
+        tool_version: '0.1.0',
+        backend: 'sim',
+        protocol: 'valkey-8.0',
+        started_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:02:00.000Z',
+        seed_start: 1,
+        runs_limit: null,
+        shard: { index: 0, count: 1 },
+        workers: 1,
+        runs: 168,
+        steps: 120_000_000,
+        wall_ms: 120_000,
+        inconclusive: 2,
+        checkpoint: { next_seed: 169 },
+        state: 'time-limit',
+        findings: [
+          {
+            fingerprint: 'one-primary-per-shard/primaries=2,via=slotless-election',
+            status: 'new',
+            count: 3,
+            first_seed: 5157,
+            first_found_ms: 4200,
+            seeds: [5157],
+            crash_file: 'crash-64d78a889a5b-5157.json',
+            known_reason: null,
+            upstream: null,
+          },
+          {
+            fingerprint: 'no-failure-flags/flag=fail,on=replica',
+            status: 'known',
+            count: 9,
+            first_seed: 12,
+            first_found_ms: 51000,
+            seeds: [12],
+            crash_file: null,
+            known_reason: 'a modelling gap',
+            upstream: 'valkey-io/valkey#2283',
+          },
+        ],
+        series,
+      }),
+    );
     const out = join(OUT, 'campaign-stats');
     await writeCampaignReport(out, await readCampaign(dir), createSimBackend());
     const { page, errors, requests } = await openPage(chromium, join(out, 'index.html'));
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
     expect(await page.$$eval('[data-plot] canvas', (els) => els.length)).toBe(3);
-    expect(await page.$$eval('[data-findings] tr[data-fingerprint]', (rows) => rows.map((row) => row.querySelector('td')!.textContent))).toEqual(['NEW', 'KNOWN']);
+    expect(
+      await page.$$eval('[data-findings] tr[data-fingerprint]', (rows) =>
+        rows.map((row) => row.querySelector('td')!.textContent),
+      ),
+    ).toEqual(['NEW', 'KNOWN']);
     const links = await page.$$eval('a[data-finding-link]', (els) => els.map((el) => el.getAttribute('href')));
     expect(links).toEqual(['findings/crash-64d78a889a5b-5157/index.html']);
     expect(existsSync(join(out, links[0]!))).toBe(true);

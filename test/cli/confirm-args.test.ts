@@ -23,7 +23,12 @@ describe('busfuzz confirm: exit codes without a run', () => {
   });
 
   it('3 when the server binary is missing, with an install hint', () => {
-    const run = busfuzz(['confirm', 'crashes/crash-08d4abf33d70-1.min.json', '--valkey-server', join(dir, 'no-valkey-server')]);
+    const run = busfuzz([
+      'confirm',
+      'crashes/crash-08d4abf33d70-1.min.json',
+      '--valkey-server',
+      join(dir, 'no-valkey-server'),
+    ]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/Hint: install valkey-server/);
   });

@@ -26,7 +26,9 @@ function start(args: string[], env: Record<string, string>): CliProcess {
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
-  child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
   child.stderr!.on('data', (chunk: Buffer) => {
     err += chunk.toString();
     for (const listener of listeners) listener();
@@ -38,23 +40,30 @@ function start(args: string[], env: Record<string, string>): CliProcess {
     });
   });
   let exited = false;
-  void exit.then(() => { exited = true; });
-  const waitFor = (pattern: RegExp, count = 1, timeoutMs = 60_000) => new Promise<void>((resolve, reject) => {
-    const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-    const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} x${count}; stderr:\n${err}`)), timeoutMs);
-    const check = () => {
-      if ((err.match(global)?.length ?? 0) >= count) done(null);
-      else if (exited || child.exitCode !== null) done(new Error(`process ended before ${pattern} x${count}; stderr:\n${err}`));
-    };
-    function done(error: Error | null) {
-      clearTimeout(timer);
-      listeners.delete(check);
-      if (error === null) resolve();
-      else reject(error);
-    }
-    listeners.add(check);
-    check();
+  void exit.then(() => {
+    exited = true;
   });
+  const waitFor = (pattern: RegExp, count = 1, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      const timer = setTimeout(
+        () => done(new Error(`timed out waiting for ${pattern} x${count}; stderr:\n${err}`)),
+        timeoutMs,
+      );
+      const check = () => {
+        if ((err.match(global)?.length ?? 0) >= count) done(null);
+        else if (exited || child.exitCode !== null)
+          done(new Error(`process ended before ${pattern} x${count}; stderr:\n${err}`));
+      };
+      function done(error: Error | null) {
+        clearTimeout(timer);
+        listeners.delete(check);
+        if (error === null) resolve();
+        else reject(error);
+      }
+      listeners.add(check);
+      check();
+    });
   return { child, stdout: () => out, stderr: () => err, waitFor, exit };
 }
 

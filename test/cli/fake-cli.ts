@@ -16,11 +16,15 @@ import { FakeBackend } from '../core/fuzz/fake-backend.ts';
 
 const deps: CliDeps = {
   createBackend: () => new FakeBackend({ fingerprintsBySeed: Number(process.env.FAKE_BY_SEED ?? 0) }),
-  runBench: () => { throw new InputError('bench: not in the fake CLI'); },
+  runBench: () => {
+    throw new InputError('bench: not in the fake CLI');
+  },
   workerModuleUrl: new URL('../core/fuzz/fake-worker.ts', import.meta.url),
 };
 
-const unsupported: Command = async (args) => { throw new InputError(`${args.command}: not in the fake CLI`); };
+const unsupported: Command = async (args) => {
+  throw new InputError(`${args.command}: not in the fake CLI`);
+};
 
 process.exitCode = await runCli(process.argv.slice(2), process.env, deps, {
   fuzz: fuzzCommand,

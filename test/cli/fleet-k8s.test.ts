@@ -22,7 +22,9 @@ beforeAll(async () => {
   // tsc resolves kubernetes-types from the repository's packages.
   await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function manifests(args: string[]): [PersistentVolumeClaim, Job, Job] {
   const run = busfuzz(['fleet', 'k8s', ...args]);
@@ -36,28 +38,53 @@ function manifests(args: string[]): [PersistentVolumeClaim, Job, Job] {
 async function typeCheck(name: string, source: string): Promise<{ ok: boolean; output: string }> {
   const file = join(dir, name);
   await writeFile(file, source);
-  const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--target', 'es2022',
-    '--module', 'preserve', '--moduleResolution', 'bundler', file], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'preserve',
+      '--moduleResolution',
+      'bundler',
+      file,
+    ],
+    { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+  );
   return { ok: tsc.status === 0, output: `${tsc.stdout}${tsc.stderr}` };
 }
 
-const typedSource = (volume: unknown, fleet: unknown, merge: unknown) => [
-  "import type { Job } from 'kubernetes-types/batch/v1';",
-  "import type { PersistentVolumeClaim } from 'kubernetes-types/core/v1';",
-  `export const volume: PersistentVolumeClaim = ${JSON.stringify(volume, null, 2)};`,
-  `export const fleet: Job = ${JSON.stringify(fleet, null, 2)};`,
-  `export const merge: Job = ${JSON.stringify(merge, null, 2)};`,
-  '',
-].join('\n');
+const typedSource = (volume: unknown, fleet: unknown, merge: unknown) =>
+  [
+    "import type { Job } from 'kubernetes-types/batch/v1';",
+    "import type { PersistentVolumeClaim } from 'kubernetes-types/core/v1';",
+    `export const volume: PersistentVolumeClaim = ${JSON.stringify(volume, null, 2)};`,
+    `export const fleet: Job = ${JSON.stringify(fleet, null, 2)};`,
+    `export const merge: Job = ${JSON.stringify(merge, null, 2)};`,
+    '',
+  ].join('\n');
 
 describe('busfuzz fleet k8s', () => {
   it('--shards 10 --image busfuzz:dev prints a volume, an Indexed Job of 10 shards and a suspended merge Job', async () => {
     const [volume, fleet, merge] = manifests(['--shards', '10', '--image', 'busfuzz:dev']);
-    expect(volume).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { accessModes: ['ReadWriteMany'] } });
-    expect(fleet).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', spec: { completionMode: 'Indexed', completions: 10, parallelism: 10 } });
+    expect(volume).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      spec: { accessModes: ['ReadWriteMany'] },
+    });
+    expect(fleet).toMatchObject({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      spec: { completionMode: 'Indexed', completions: 10, parallelism: 10 },
+    });
     const spec = fleet.spec!;
     expect(spec.backoffLimitPerIndex).toBeGreaterThanOrEqual(1);
-    expect(spec.podFailurePolicy!.rules.find((rule) => rule.action === 'FailIndex')!.onExitCodes!.values).toEqual([2, 3]);
+    expect(spec.podFailurePolicy!.rules.find((rule) => rule.action === 'FailIndex')!.onExitCodes!.values).toEqual([
+      2, 3,
+    ]);
     const pod = spec.template.spec!;
     expect(pod.restartPolicy).toBe('Never');
     const [container] = pod.containers;
@@ -65,12 +92,26 @@ describe('busfuzz fleet k8s', () => {
     // Kubernetes sets JOB_COMPLETION_INDEX in an Indexed Job, but not the count.
     expect(container!.env).toContainEqual({ name: 'JOB_COMPLETION_COUNT', value: '10' });
     const command = container!.command!;
-    expect(command.slice(4)).toEqual(['fuzz', '--backend', 'sim', '--crash-dir', '/findings', '--seed', '1', '--workers', '2', '--time-limit', '3600']);
+    expect(command.slice(4)).toEqual([
+      'fuzz',
+      '--backend',
+      'sim',
+      '--crash-dir',
+      '/findings',
+      '--seed',
+      '1',
+      '--workers',
+      '2',
+      '--time-limit',
+      '3600',
+    ]);
     expect(container!.volumeMounts).toEqual([{ name: 'findings', mountPath: '/findings' }]);
     expect(pod.volumes).toEqual([{ name: 'findings', persistentVolumeClaim: { claimName: volume.metadata!.name } }]);
     expect(container!.resources!.requests).toEqual({ cpu: '2100m', memory: '960Mi' });
     expect(merge.spec!.suspend).toBe(true);
-    expect(merge.spec!.template.spec!.containers[0]!.command!.join(' ')).toContain('busfuzz merge /findings -o /findings/merged');
+    expect(merge.spec!.template.spec!.containers[0]!.command!.join(' ')).toContain(
+      'busfuzz merge /findings -o /findings/merged',
+    );
     expect(merge.spec!.template.spec!.volumes).toEqual(pod.volumes);
     // The pods run as the image's non-root user.
     const setup = await readFile(join(REPO_ROOT, 'deploy/image-setup.sh'), 'utf8');
@@ -84,15 +125,45 @@ describe('busfuzz fleet k8s', () => {
     expect(typed.ok).toBe(true);
     // The control: one misspelt field in the Job spec must be a type error.
     const { completionMode, ...rest } = spec;
-    const broken = await typeCheck('broken.ts', typedSource(volume, { ...fleet, spec: { ...rest, completionModes: completionMode } }, merge));
+    const broken = await typeCheck(
+      'broken.ts',
+      typedSource(volume, { ...fleet, spec: { ...rest, completionModes: completionMode } }, merge),
+    );
     expect(broken.ok).toBe(false);
     expect(broken.output).toMatch(/completionModes/);
   });
 
   it('--runs, --backend real and --workers reach the shards and their resources', () => {
-    const [, fleet] = manifests(['--shards', '3', '--image', 'busfuzz:v1', '--runs', '3000', '--backend', 'real', '--workers', '1', '--max-steps', '500000']);
+    const [, fleet] = manifests([
+      '--shards',
+      '3',
+      '--image',
+      'busfuzz:v1',
+      '--runs',
+      '3000',
+      '--backend',
+      'real',
+      '--workers',
+      '1',
+      '--max-steps',
+      '500000',
+    ]);
     const container = fleet.spec!.template.spec!.containers[0]!;
-    expect(container.command!.slice(4)).toEqual(['fuzz', '--backend', 'real', '--crash-dir', '/findings', '--seed', '1', '--workers', '1', '--runs', '3000', '--max-steps', '500000']);
+    expect(container.command!.slice(4)).toEqual([
+      'fuzz',
+      '--backend',
+      'real',
+      '--crash-dir',
+      '/findings',
+      '--seed',
+      '1',
+      '--workers',
+      '1',
+      '--runs',
+      '3000',
+      '--max-steps',
+      '500000',
+    ]);
     expect(fleet.spec!.activeDeadlineSeconds).toBeUndefined();
     expect(container.resources!.requests).toEqual({ cpu: '1100m', memory: '960Mi' });
   });

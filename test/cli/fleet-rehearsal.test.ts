@@ -21,8 +21,12 @@ import type { StatsFile } from '../../core/fuzz/stats-file.ts';
 import { fakeCli, realCli, type CliProcess } from './fake-cli-process.ts';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-fleet-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'busfuzz-fleet-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
 
@@ -38,7 +42,8 @@ async function crashBytes(path: string): Promise<string> {
 async function campaignOf(stats: StatsFile, folder: string) {
   const crashFiles: Record<string, string> = {};
   for (const finding of stats.findings) {
-    if (finding.crash_file !== null) crashFiles[finding.fingerprint] = await crashBytes(join(folder, finding.crash_file));
+    if (finding.crash_file !== null)
+      crashFiles[finding.fingerprint] = await crashBytes(join(folder, finding.crash_file));
   }
   return {
     runs: stats.runs,
@@ -48,8 +53,13 @@ async function campaignOf(stats: StatsFile, folder: string) {
     state: stats.state,
     checkpoint: stats.checkpoint,
     findings: stats.findings.map((finding) => ({
-      fingerprint: finding.fingerprint, status: finding.status, count: finding.count, first_seed: finding.first_seed,
-      seeds: finding.seeds, crash_file: finding.crash_file?.split('/').at(-1) ?? null, known_reason: finding.known_reason,
+      fingerprint: finding.fingerprint,
+      status: finding.status,
+      count: finding.count,
+      first_seed: finding.first_seed,
+      seeds: finding.seeds,
+      crash_file: finding.crash_file?.split('/').at(-1) ?? null,
+      known_reason: finding.known_reason,
     })),
     crashFiles,
   };
@@ -61,28 +71,51 @@ async function exitOf(cli: CliProcess, expected: number[]): Promise<void> {
 }
 
 /** One unsharded run and N shard processes (the Indexed Job's environment) over the same seeds, then merge. */
-async function rehearse(name: string, start: (args: string[], env: Record<string, string>) => CliProcess, args: string[], env: Record<string, string>, shards: number) {
+async function rehearse(
+  name: string,
+  start: (args: string[], env: Record<string, string>) => CliProcess,
+  args: string[],
+  env: Record<string, string>,
+  shards: number,
+) {
   const single = join(dir, name, 'single');
   const fleet = join(dir, name, 'fleet');
   const merged = join(dir, name, 'merged');
   await exitOf(start(['fuzz', ...args, '--crash-dir', single], env), [0, 1]);
-  const pods = Array.from({ length: shards }, (_, index) => start(['fuzz', ...args, '--crash-dir', fleet], {
-    ...env, JOB_COMPLETION_INDEX: String(index), JOB_COMPLETION_COUNT: String(shards),
-  }));
+  const pods = Array.from({ length: shards }, (_, index) =>
+    start(['fuzz', ...args, '--crash-dir', fleet], {
+      ...env,
+      JOB_COMPLETION_INDEX: String(index),
+      JOB_COMPLETION_COUNT: String(shards),
+    }),
+  );
   for (const pod of pods) await exitOf(pod, [0, 1]);
-  expect((await readdir(fleet)).sort()).toEqual(Array.from({ length: shards }, (_, index) => `shard-${index}-of-${shards}`).sort());
+  expect((await readdir(fleet)).sort()).toEqual(
+    Array.from({ length: shards }, (_, index) => `shard-${index}-of-${shards}`).sort(),
+  );
   const merge = realCli(['merge', fleet, '-o', merged, '--json'], {});
   await exitOf(merge, [0]);
   expect(merge.stderr()).not.toMatch(/STOPPED EARLY|MISSING/);
   const mergedStats = JSON.parse(merge.stdout().trim().split('\n').at(-1)!) as StatsFile;
   expect(await readJson<StatsFile>(join(merged, 'fuzzer_stats.json'))).toEqual(mergedStats);
   const singleStats = await readJson<StatsFile>(join(single, 'fuzzer_stats.json'));
-  return { single: await campaignOf(singleStats, single), merged: await campaignOf(mergedStats, merged), mergedStats, fleet };
+  return {
+    single: await campaignOf(singleStats, single),
+    merged: await campaignOf(mergedStats, merged),
+    mergedStats,
+    fleet,
+  };
 }
 
 describe('fleet rehearsal: Indexed Job shards as local processes, then merge', () => {
   it('3 shards of 60 seeds (fake backend, many findings) merge into exactly the unsharded run', async () => {
-    const { single, merged } = await rehearse('fake', fakeCli, ['--seed', '1', '--runs', '60', '--workers', '2'], { FAKE_BY_SEED: '7' }, 3);
+    const { single, merged } = await rehearse(
+      'fake',
+      fakeCli,
+      ['--seed', '1', '--runs', '60', '--workers', '2'],
+      { FAKE_BY_SEED: '7' },
+      3,
+    );
     expect(single.findings.length).toBeGreaterThanOrEqual(8);
     expect(single.runs).toBe(60);
     expect(merged).toEqual(single);
@@ -92,7 +125,10 @@ describe('fleet rehearsal: Indexed Job shards as local processes, then merge', (
     // Seeds 60..71 at 60,000 steps find membership-symmetric/isolated and two no-failure-flags
     // fingerprints on the simulator; a known list of one of them makes it known, the others new.
     const knownFile = join(mkdtempSync(join(tmpdir(), 'busfuzz-fleet-known-')), 'known.yaml');
-    writeFileSync(knownFile, '- fingerprint: no-failure-flags/flag=pfail,on=replica\n  reason: valkey 8.0.1 stuck ping_sent\n  upstream: valkey-io/valkey#4171\n');
+    writeFileSync(
+      knownFile,
+      '- fingerprint: no-failure-flags/flag=pfail,on=replica\n  reason: valkey 8.0.1 stuck ping_sent\n  upstream: valkey-io/valkey#4171\n',
+    );
     const args = ['--seed', '60', '--runs', '12', '--max-steps', '60000', '--workers', '1', '--known', knownFile];
     const { single, merged, mergedStats } = await rehearse('sim', realCli, args, {}, 2);
     expect(single.runs).toBe(12);
@@ -129,9 +165,13 @@ describe('fleet rehearsal: Indexed Job shards as local processes, then merge', (
 
     const restarted = fakeCli(['fuzz', ...args, '--crash-dir', fleet], shardEnv(0));
     await exitOf(restarted, [0, 1]);
-    expect(restarted.stderr()).toMatch(new RegExp(`resuming at seed ${killed.checkpoint.next_seed} after ${killed.runs} runs`));
+    expect(restarted.stderr()).toMatch(
+      new RegExp(`resuming at seed ${killed.checkpoint.next_seed} after ${killed.runs} runs`),
+    );
     // It ran exactly the seeds its checkpoint had not counted.
-    expect(restarted.stderr()).toMatch(new RegExp(`\\(all runs done\\) after \\d+:\\d\\d: ${90 - killed.runs} runs from seed`));
+    expect(restarted.stderr()).toMatch(
+      new RegExp(`\\(all runs done\\) after \\d+:\\d\\d: ${90 - killed.runs} runs from seed`),
+    );
     await exitOf(other, [0, 1]);
     const resumed = await readJson<StatsFile>(statsPath);
     expect(resumed.started_at).toBe(killed.started_at);
@@ -150,7 +190,10 @@ describe('fleet rehearsal: Indexed Job shards as local processes, then merge', (
 
   it('merge reports shards that stopped early and shards that are missing', async () => {
     const fleet = join(dir, 'partial', 'fleet');
-    const shard = fakeCli(['fuzz', '--forever', '--workers', '1', '--crash-dir', fleet, '--shard', '1/3'], { FAKE_BY_SEED: '7', FAKE_BUSY_MS: '5' });
+    const shard = fakeCli(['fuzz', '--forever', '--workers', '1', '--crash-dir', fleet, '--shard', '1/3'], {
+      FAKE_BY_SEED: '7',
+      FAKE_BUSY_MS: '5',
+    });
     await shard.waitFor(/^NEW /m, 1);
     shard.child.kill('SIGTERM');
     await exitOf(shard, [0, 1]);

@@ -12,8 +12,12 @@ import { STATS_FILE_NAME, readStatsFile } from '../../core/fuzz/stats-file.ts';
 import { fakeCli } from './fake-cli-process.ts';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-cli-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'busfuzz-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Every entry of a crash folder is a complete crash file; returns their paths. */
 async function expectOnlyCompleteCrashFiles(crashDir: string, allowTemp = false): Promise<string[]> {
@@ -36,7 +40,15 @@ async function expectOnlyCompleteCrashFiles(crashDir: string, allowTemp = false)
 describe('fuzz / reproduce / shrink processes (fake backend)', () => {
   it('the environment form runs 40 seeds on 2 workers, and every crash file reproduces with FUZZ_MODE=reproduce', async () => {
     const crashDir = join(dir, 'env-form');
-    const fuzz = fakeCli([], { FUZZ_MODE: 'fuzz', MAX_STEPS: '200000', FUZZ_SEED: '1', FUZZ_RUNS: '40', FUZZ_WORKERS: '2', CRASH_DIR: crashDir, FAKE_BY_SEED: '5' });
+    const fuzz = fakeCli([], {
+      FUZZ_MODE: 'fuzz',
+      MAX_STEPS: '200000',
+      FUZZ_SEED: '1',
+      FUZZ_RUNS: '40',
+      FUZZ_WORKERS: '2',
+      CRASH_DIR: crashDir,
+      FAKE_BY_SEED: '5',
+    });
     const { code } = await fuzz.exit;
     expect(code, fuzz.stderr()).toBe(1);
     expect(fuzz.stderr()).toMatch(/seeds from 1 \(40 runs\), max 200,000 steps, 2 workers/);
@@ -54,28 +66,50 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
   it('a second run over the same seeds finds nothing new (exit 0) and writes nothing; --json is the last stdout line', async () => {
     const crashDir = join(dir, 'env-form');
     const before = (await readdir(crashDir)).sort();
-    const again = fakeCli(['fuzz', '--seed', '1', '--runs', '40', '--workers', '2', '--crash-dir', crashDir, '--json'], { FAKE_BY_SEED: '5' });
+    const again = fakeCli(
+      ['fuzz', '--seed', '1', '--runs', '40', '--workers', '2', '--crash-dir', crashDir, '--json'],
+      { FAKE_BY_SEED: '5' },
+    );
     expect((await again.exit).code, again.stderr()).toBe(0);
     expect((await readdir(crashDir)).sort()).toEqual(before);
     const summary = JSON.parse(again.stdout().trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ runs: 40, new_findings: 0, stop_reason: 'runs', first_seed: 1 });
-    expect(summary.findings.every((finding: { status: string; already_recorded: boolean }) => finding.status === 'new' && finding.already_recorded)).toBe(true);
+    expect(
+      summary.findings.every(
+        (finding: { status: string; already_recorded: boolean }) =>
+          finding.status === 'new' && finding.already_recorded,
+      ),
+    ).toBe(true);
   });
 
   it('--known fingerprints print KNOWN with their upstream reference, are counted, not written, and exit 0 when nothing else is new', async () => {
     const crashDir = join(dir, 'known');
     const knownFile = join(dir, 'known.yaml');
     // With FAKE_BY_SEED=1 every finding is one of these three fingerprints.
-    await writeFile(knownFile, [
-      '- fingerprint: views-agree/seed-0', '  reason: fake heal finding', '  upstream: valkey-io/valkey#101',
-      '- fingerprint: failover-bound/slow-failover', '  reason: fake long pause', '  upstream: valkey-io/valkey#102', '  fixed_in: "8.1.0"',
-      '- fingerprint: one-primary-per-shard/two-primaries', '  reason: fake kill then partition', '  upstream: valkey-io/valkey#103',
-    ].join('\n'));
-    const fuzz = fakeCli(['fuzz', '--runs', '30', '--crash-dir', crashDir, '--known', knownFile], { FAKE_BY_SEED: '1' });
+    await writeFile(
+      knownFile,
+      [
+        '- fingerprint: views-agree/seed-0',
+        '  reason: fake heal finding',
+        '  upstream: valkey-io/valkey#101',
+        '- fingerprint: failover-bound/slow-failover',
+        '  reason: fake long pause',
+        '  upstream: valkey-io/valkey#102',
+        '  fixed_in: "8.1.0"',
+        '- fingerprint: one-primary-per-shard/two-primaries',
+        '  reason: fake kill then partition',
+        '  upstream: valkey-io/valkey#103',
+      ].join('\n'),
+    );
+    const fuzz = fakeCli(['fuzz', '--runs', '30', '--crash-dir', crashDir, '--known', knownFile], {
+      FAKE_BY_SEED: '1',
+    });
     expect((await fuzz.exit).code, fuzz.stderr()).toBe(0);
     expect(fuzz.stderr()).toMatch(/3 known fingerprints from/);
     expect(fuzz.stderr()).toMatch(/^KNOWN views-agree\/seed-0: valkey-io\/valkey#101 at seed \d+/m);
-    expect(fuzz.stderr()).toMatch(/KNOWN failover-bound\/slow-failover: valkey-io\/valkey#102 \(fixed in 8\.1\.0\) x\d+/);
+    expect(fuzz.stderr()).toMatch(
+      /KNOWN failover-bound\/slow-failover: valkey-io\/valkey#102 \(fixed in 8\.1\.0\) x\d+/,
+    );
     expect(fuzz.stderr()).toContain('fake heal finding');
     expect(fuzz.stderr()).not.toMatch(/^NEW /m);
     expect((await readdir(crashDir).catch(() => [])).filter(isCrashFileName)).toEqual([]);
@@ -100,7 +134,10 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
 
   it('Ctrl-C during --forever prints a summary, leaves only complete crash files and exits 1 when something new was found', async () => {
     const crashDir = join(dir, 'sigint');
-    const fuzz = fakeCli(['fuzz', '--forever', '--workers', '2', '--crash-dir', crashDir], { FAKE_BY_SEED: '1000', FAKE_BUSY_MS: '20' });
+    const fuzz = fakeCli(['fuzz', '--forever', '--workers', '2', '--crash-dir', crashDir], {
+      FAKE_BY_SEED: '1000',
+      FAKE_BUSY_MS: '20',
+    });
     await fuzz.waitFor(/^NEW /m, 3);
     fuzz.child.kill('SIGINT');
     const { code } = await fuzz.exit;
@@ -114,7 +151,10 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
 
   it('Ctrl-C (or SIGTERM) with nothing new found exits 0', async () => {
     const crashDir = join(dir, 'env-form');
-    const fuzz = fakeCli(['fuzz', '--forever', '--workers', '1', '--crash-dir', crashDir], { FAKE_BY_SEED: '5', FAKE_BUSY_MS: '5' });
+    const fuzz = fakeCli(['fuzz', '--forever', '--workers', '1', '--crash-dir', crashDir], {
+      FAKE_BY_SEED: '5',
+      FAKE_BUSY_MS: '5',
+    });
     await fuzz.waitFor(/fingerprints already there/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     fuzz.child.kill('SIGTERM');
@@ -128,7 +168,10 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     const crashDir = join(dir, 'sigkill');
     for (const findings of [2, 9, 23, 41]) {
       // Every seed with a heal step is a new fingerprint: the parent writes crash files non-stop.
-      const fuzz = fakeCli(['fuzz', '--forever', '--workers', '2', '--crash-dir', crashDir, '--seed', String(findings * 1000)], { FAKE_BY_SEED: '1000000000' });
+      const fuzz = fakeCli(
+        ['fuzz', '--forever', '--workers', '2', '--crash-dir', crashDir, '--seed', String(findings * 1000)],
+        { FAKE_BY_SEED: '1000000000' },
+      );
       await fuzz.waitFor(/^NEW /m, findings);
       fuzz.child.kill('SIGKILL');
       expect((await fuzz.exit).signal).toBe('SIGKILL');
@@ -147,8 +190,16 @@ describe('fuzz / reproduce / shrink processes (fake backend)', () => {
     const text = await readFile(good!, 'utf8');
     const cases: Array<[string, string, RegExp]> = [
       ['truncated.json', text.slice(0, text.length / 3), /truncated\.json:\d+: \(json\): truncated or not JSON/],
-      ['corrupt.json', text.replace(/"max_steps": \d+/, '"max_steps": "lots"'), /corrupt\.json:\d+: max_steps: expected an integer >= 1, found "lots"/],
-      ['foreign.json', '{"name": "left-pad", "version": "1.3.0"}\n', /foreign\.json:?\d*: format: not a busfuzz crash file \(no format field/],
+      [
+        'corrupt.json',
+        text.replace(/"max_steps": \d+/, '"max_steps": "lots"'),
+        /corrupt\.json:\d+: max_steps: expected an integer >= 1, found "lots"/,
+      ],
+      [
+        'foreign.json',
+        '{"name": "left-pad", "version": "1.3.0"}\n',
+        /foreign\.json:?\d*: format: not a busfuzz crash file \(no format field/,
+      ],
       ['empty.json', '', /empty\.json: \(file\): the file is empty/],
     ];
     for (const [name, content, reason] of cases) {

@@ -12,8 +12,12 @@ import { isCrashFileName, readCrashFile } from '../../core/crash/index.ts';
 import { realCli } from './fake-cli-process.ts';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-sim-cli-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'busfuzz-sim-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function crashFiles(crashDir: string): Promise<string[]> {
   let names: string[];
@@ -23,7 +27,10 @@ async function crashFiles(crashDir: string): Promise<string[]> {
     return [];
   }
   for (const name of names) {
-    expect(isCrashFileName(name) || name === 'fuzzer_stats.json' || /^\.(crash-.*|fuzzer_stats\.json\..*)\.tmp$/.test(name), `unexpected ${name}`).toBe(true);
+    expect(
+      isCrashFileName(name) || name === 'fuzzer_stats.json' || /^\.(crash-.*|fuzzer_stats\.json\..*)\.tmp$/.test(name),
+      `unexpected ${name}`,
+    ).toBe(true);
   }
   return names.filter(isCrashFileName).map((name) => join(crashDir, name));
 }
@@ -31,7 +38,14 @@ async function crashFiles(crashDir: string): Promise<string[]> {
 describe('fuzz on the simulator (bin/busfuzz.js)', () => {
   it('FUZZ_MODE=fuzz on 2 workers: progress, a summary, and crash files that replay in one process to the same step and trace hash', async () => {
     const crashDir = join(dir, 'env');
-    const fuzz = realCli([], { FUZZ_MODE: 'fuzz', MAX_STEPS: '60000', FUZZ_SEED: '1', FUZZ_RUNS: '6', FUZZ_WORKERS: '2', CRASH_DIR: crashDir });
+    const fuzz = realCli([], {
+      FUZZ_MODE: 'fuzz',
+      MAX_STEPS: '60000',
+      FUZZ_SEED: '1',
+      FUZZ_RUNS: '6',
+      FUZZ_WORKERS: '2',
+      CRASH_DIR: crashDir,
+    });
     const { code } = await fuzz.exit;
     expect([0, 1], fuzz.stderr()).toContain(code);
     expect(fuzz.stderr()).toMatch(/fuzz stopped \(all runs done\) after \d+:\d\d: \d+ runs from seed 1/);
@@ -42,7 +56,12 @@ describe('fuzz on the simulator (bin/busfuzz.js)', () => {
       const replay = realCli(['reproduce', file, '--json'], {});
       expect((await replay.exit).code, replay.stderr()).toBe(1);
       const json = JSON.parse(replay.stdout().trim().split('\n').at(-1)!);
-      expect(json).toMatchObject({ reproduced: true, exact: true, trace_hash: crash.traceHash, violation: { step: crash.violation.step } });
+      expect(json).toMatchObject({
+        reproduced: true,
+        exact: true,
+        trace_hash: crash.traceHash,
+        violation: { step: crash.violation.step },
+      });
     }
   });
 
@@ -58,7 +77,10 @@ describe('fuzz on the simulator (bin/busfuzz.js)', () => {
     for (const file of await crashFiles(crashDir)) await readCrashFile(file);
     expect((await readdir(crashDir).catch(() => [])).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 
-    const killed = realCli(['fuzz', '--forever', '--workers', '2', '--max-steps', '30000', '--crash-dir', crashDir, '--seed', '5000'], {});
+    const killed = realCli(
+      ['fuzz', '--forever', '--workers', '2', '--max-steps', '30000', '--crash-dir', crashDir, '--seed', '5000'],
+      {},
+    );
     await killed.waitFor(/Ctrl-C stops cleanly/);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     killed.child.kill('SIGKILL');

@@ -14,7 +14,15 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('busfuzz report', () => {
   it('run --report writes the page and the event record, names both in --json, and report redraws run.json', () => {
     const out = join(work, 'run');
-    const run = busfuzz(['run', 'scenarios/paused-primary.yaml', '--report', out, '--json', '--crash-dir', join(work, 'crashes')]);
+    const run = busfuzz([
+      'run',
+      'scenarios/paused-primary.yaml',
+      '--report',
+      out,
+      '--json',
+      '--crash-dir',
+      join(work, 'crashes'),
+    ]);
     const json = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
     expect(json.report).toBe(join(out, 'index.html'));
     expect(json.events_file).toBe(join(out, 'run.json'));

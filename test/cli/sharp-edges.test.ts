@@ -40,15 +40,21 @@ describe('the crash folder is checked at start', () => {
   });
 
   // A folder nobody can create files in, root included: the probe file, not mode bits, decides.
-  it.skipIf(process.platform !== 'linux')('a folder where files cannot be created (/proc) is found at start, by run and fuzz: exit 3', () => {
-    for (const args of [['fuzz', '--runs', '1', '--crash-dir', '/proc'], ['run', 'scenarios/kill-primary.yaml', '--crash-dir', '/proc']]) {
-      const run = busfuzz(args);
-      expect(run.code, run.stderr).toBe(3);
-      expect(run.stderr).toContain('busfuzz: crash folder /proc is not writable');
-      expect(run.stderr).not.toContain('busfuzz fuzz:');
-      expect(run.stderr).not.toContain('pass after');
-    }
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'a folder where files cannot be created (/proc) is found at start, by run and fuzz: exit 3',
+    () => {
+      for (const args of [
+        ['fuzz', '--runs', '1', '--crash-dir', '/proc'],
+        ['run', 'scenarios/kill-primary.yaml', '--crash-dir', '/proc'],
+      ]) {
+        const run = busfuzz(args);
+        expect(run.code, run.stderr).toBe(3);
+        expect(run.stderr).toContain('busfuzz: crash folder /proc is not writable');
+        expect(run.stderr).not.toContain('busfuzz fuzz:');
+        expect(run.stderr).not.toContain('pass after');
+      }
+    },
+  );
 
   // As root, chmod does not stop writes (the probe would succeed): the case is only meaningful,
   // and only run, for another user. The path-under-a-file case above covers root.
@@ -69,14 +75,25 @@ describe('the crash folder is checked at start', () => {
 describe('partition groups', () => {
   const scenario = (groups: string) => {
     const file = join(scratch, `groups-${Math.abs(hash(groups))}.yaml`);
-    writeFileSync(file, `scenario_id: groups\nseed: 1\ncluster: {num_shards: 2, replicas_per_shard: 1}\ntimeline:\n  - at: 1s\n    action: partition\n    groups: ${groups}\n    duration: 2s\n`);
+    writeFileSync(
+      file,
+      `scenario_id: groups\nseed: 1\ncluster: {num_shards: 2, replicas_per_shard: 1}\ntimeline:\n  - at: 1s\n    action: partition\n    groups: ${groups}\n    duration: 2s\n`,
+    );
     return file;
   };
 
   it.each([
-    ['one node in two groups', '[[node-0, node-1], [node-2, node-1]]', /:7:\d+: timeline\[0\]\.groups\[1\]: names node-1, which is already in timeline\[0\]\.groups\[0\]/],
+    [
+      'one node in two groups',
+      '[[node-0, node-1], [node-2, node-1]]',
+      /:7:\d+: timeline\[0\]\.groups\[1\]: names node-1, which is already in timeline\[0\]\.groups\[0\]/,
+    ],
     ['rest twice', '[[node-0], rest, rest]', /:7:\d+: timeline\[0\]\.groups\[2\]: 'rest' may appear only once/],
-    ['rest inside a group and on its own', '[[node-0], [node-1, rest], rest]', /:7:\d+: timeline\[0\]\.groups\[2\]: 'rest' may appear only once/],
+    [
+      'rest inside a group and on its own',
+      '[[node-0], [node-1, rest], rest]',
+      /:7:\d+: timeline\[0\]\.groups\[2\]: 'rest' may appear only once/,
+    ],
   ])('%s: run exits 2 naming file, line and field', (_, groups, message) => {
     const file = scenario(groups);
     const run = busfuzz(['run', file]);
@@ -97,8 +114,16 @@ describe('conflicting and misplaced flags', () => {
     [['fuzz', '--runs', '5', '--forever'], {}, 'fuzz: --runs and --forever contradict each other'],
     [['fuzz'], { FUZZ_RUNS: '5', FUZZ_FOREVER: '1' }, 'FUZZ_RUNS and FUZZ_FOREVER=1 contradict each other'],
     [['fuzz', '--trace'], {}, 'fuzz: --trace is not an option of fuzz (it is for reproduce)'],
-    [['run', 'scenarios/kill-primary.yaml', '-o', 'x.json'], {}, 'run: -o/--output is not an option of run (it is for shrink, report, merge)'],
-    [['run', 'scenarios/kill-primary.yaml', '--workers', '2'], {}, 'run: --workers is not an option of run (it is for fuzz, fleet)'],
+    [
+      ['run', 'scenarios/kill-primary.yaml', '-o', 'x.json'],
+      {},
+      'run: -o/--output is not an option of run (it is for shrink, report, merge)',
+    ],
+    [
+      ['run', 'scenarios/kill-primary.yaml', '--workers', '2'],
+      {},
+      'run: --workers is not an option of run (it is for fuzz, fleet)',
+    ],
     [['reproduce', CRASH, '--seed', '3'], {}, 'reproduce: --seed is not an option of reproduce'],
     [['export', '--seed', '3', '--backend', 'real'], {}, 'export: --backend is not an option of export'],
   ] as const)('%j %j: exit 2', (args, env, message) => {
@@ -109,14 +134,38 @@ describe('conflicting and misplaced flags', () => {
   });
 
   it('a flag wins over the variable: --forever over FUZZ_RUNS (documented), with --time-limit bounding it', () => {
-    const run = busfuzz(['fuzz', '--forever', '--time-limit', '1', '--workers', '1', '--max-steps', '100', '--crash-dir', join(scratch, 'forever')], { FUZZ_RUNS: '5' });
+    const run = busfuzz(
+      [
+        'fuzz',
+        '--forever',
+        '--time-limit',
+        '1',
+        '--workers',
+        '1',
+        '--max-steps',
+        '100',
+        '--crash-dir',
+        join(scratch, 'forever'),
+      ],
+      { FUZZ_RUNS: '5' },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('until stopped, at most 1 s');
   });
 
   it('--workers above the core count says so in a warning line, and runs', () => {
     const workers = availableParallelism() + 1;
-    const run = busfuzz(['fuzz', '--runs', '1', '--workers', String(workers), '--max-steps', '100', '--crash-dir', join(scratch, 'workers')]);
+    const run = busfuzz([
+      'fuzz',
+      '--runs',
+      '1',
+      '--workers',
+      String(workers),
+      '--max-steps',
+      '100',
+      '--crash-dir',
+      join(scratch, 'workers'),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`busfuzz: warning: ${workers} workers on ${availableParallelism()} cores`);
   });
@@ -128,7 +177,9 @@ describe('crash files in the wrong place or with the wrong shape', () => {
   it('run given a crash file says to use reproduce (exit 2)', () => {
     const run = busfuzz(['run', CRASH]);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr.trim()).toBe(`busfuzz: run: ${CRASH} is a busfuzz crash file, not a scenario; use reproduce to replay it: busfuzz reproduce ${CRASH}`);
+    expect(run.stderr.trim()).toBe(
+      `busfuzz: run: ${CRASH} is a busfuzz crash file, not a scenario; use reproduce to replay it: busfuzz reproduce ${CRASH}`,
+    );
   });
 
   it('a field of the wrong type is named: seed "abc" -> seed: expected an integer', () => {
@@ -136,7 +187,9 @@ describe('crash files in the wrong place or with the wrong shape', () => {
     writeFileSync(file, crashText.replace(/\n {2}"seed": \d+,/, '\n  "seed": "abc",'));
     const run = busfuzz(['reproduce', file]);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr.trim()).toMatch(new RegExp(`^busfuzz: ${file}:\\d+: seed: expected an integer >= 0, found "abc"$`));
+    expect(run.stderr.trim()).toMatch(
+      new RegExp(`^busfuzz: ${file}:\\d+: seed: expected an integer >= 0, found "abc"$`),
+    );
   });
 
   it('invalid JSON is one line with the file, line and column', () => {
@@ -147,7 +200,9 @@ describe('crash files in the wrong place or with the wrong shape', () => {
     const run = busfuzz(['reproduce', file]);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(new RegExp(`^busfuzz: ${file}:${line}: \\(json\\): not JSON at line ${line}, column \\d+: `));
+    expect(run.stderr).toMatch(
+      new RegExp(`^busfuzz: ${file}:${line}: \\(json\\): not JSON at line ${line}, column \\d+: `),
+    );
     const truncated = join(scratch, 'truncated.json');
     writeFileSync(truncated, crashText.slice(0, 200));
     const cut = busfuzz(['reproduce', truncated]);
@@ -178,4 +233,3 @@ function hash(text: string): number {
   for (const char of text) h = (h * 31 + char.charCodeAt(0)) | 0;
   return h;
 }
-

@@ -36,7 +36,10 @@ describe('busfuzz validate', () => {
     MALFORMED_CASES.forEach((c, index) => {
       const lines = all.stderr.split('\n').filter((line) => line.startsWith(`${files[index]}:`));
       const expected = `${files[index]}:${c.line}:`;
-      expect(lines.some((line) => line.startsWith(expected) && line.includes(c.path)), `${c.name}: ${lines.join(' | ')}`).toBe(true);
+      expect(
+        lines.some((line) => line.startsWith(expected) && line.includes(c.path)),
+        `${c.name}: ${lines.join(' | ')}`,
+      ).toBe(true);
     });
     expect(all.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
     for (const index of [0, 4, 11, MALFORMED_CASES.length - 1]) {

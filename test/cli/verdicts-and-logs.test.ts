@@ -10,8 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busfuzz } from './helpers.ts';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-verdicts-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'busfuzz-verdicts-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 
@@ -19,8 +23,15 @@ describe('inconclusive runs', () => {
   it('run --max-steps 1 is inconclusive, exit 5, in the JSON verdict and the human line', () => {
     const run = busfuzz(['run', 'scenarios/kill-primary.yaml', '--max-steps', '1', '--json']);
     expect(run.code, run.stderr).toBe(5);
-    expect(lastJson(run.stdout)).toMatchObject({ verdict: 'inconclusive', steps: 1, violation: null, crash_file: null });
-    expect(run.stderr).toMatch(/kill-primary \(seed 42, sim\): INCONCLUSIVE: the step bound \(1 steps\) ended the run before the cluster formed/);
+    expect(lastJson(run.stdout)).toMatchObject({
+      verdict: 'inconclusive',
+      steps: 1,
+      violation: null,
+      crash_file: null,
+    });
+    expect(run.stderr).toMatch(
+      /kill-primary \(seed 42, sim\): INCONCLUSIVE: the step bound \(1 steps\) ended the run before the cluster formed/,
+    );
     expect(run.stderr).not.toMatch(/\bpass\b/);
   });
 
@@ -39,7 +50,11 @@ describe('inconclusive runs', () => {
   });
 
   it('fuzz counts inconclusive runs apart: in the summary and in --json', () => {
-    const fuzz = busfuzz(['fuzz', '--runs', '3', '--workers', '1', '--max-steps', '50', '--json', '--crash-dir', dir], {}, 60_000);
+    const fuzz = busfuzz(
+      ['fuzz', '--runs', '3', '--workers', '1', '--max-steps', '50', '--json', '--crash-dir', dir],
+      {},
+      60_000,
+    );
     expect(fuzz.code, fuzz.stderr).toBe(0);
     expect(lastJson(fuzz.stdout)).toMatchObject({ runs: 3, inconclusive: 3 });
     expect(fuzz.stderr).toContain('INCONCLUSIVE 3 runs');
@@ -85,10 +100,16 @@ describe('logging', () => {
   });
 
   it('a finding is logged, a known one too (it exits 0 and says KNOWN)', () => {
-    const run = busfuzz(['run', 'scenarios/regressions/stale-primary-wins-epoch-collision.yaml', '--crash-dir', dir, '--no-known'], { LOG_LEVEL: 'info' });
+    const run = busfuzz(
+      ['run', 'scenarios/regressions/stale-primary-wins-epoch-collision.yaml', '--crash-dir', dir, '--no-known'],
+      { LOG_LEVEL: 'info' },
+    );
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/"msg":"finding acked-writes-durable\//);
-    const known = busfuzz(['run', 'scenarios/regressions/stale-primary-wins-epoch-collision.yaml', '--crash-dir', dir], { LOG_LEVEL: 'info' });
+    const known = busfuzz(
+      ['run', 'scenarios/regressions/stale-primary-wins-epoch-collision.yaml', '--crash-dir', dir],
+      { LOG_LEVEL: 'info' },
+    );
     expect(known.code, known.stderr).toBe(0);
     expect(known.stderr).toMatch(/"msg":"finding acked-writes-durable\//);
     expect(known.stderr).toMatch(/^KNOWN acked-writes-durable\/lost-after=demoted,read=other: valkey-io\/valkey#974$/m);
@@ -97,6 +118,8 @@ describe('logging', () => {
   it('a bad LOG_LEVEL is exit 2 with one line', () => {
     const run = busfuzz(['run', 'scenarios/kill-primary.yaml'], { LOG_LEVEL: 'verbose' });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe("busfuzz: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, found 'verbose'");
+    expect(run.stderr.trim()).toBe(
+      "busfuzz: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, found 'verbose'",
+    );
   });
 });

@@ -31,8 +31,13 @@ describe('parseClusterNodes', () => {
     ]);
     const replica = nodes.peers[3]!;
     expect(replica).toMatchObject({
-      role: 'replica', flags: ['slave', 'fail?'], replicaOf: '67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1',
-      configEpoch: 5, linkConnected: false, address: '127.0.0.1:30005@31005', slots: [],
+      role: 'replica',
+      flags: ['slave', 'fail?'],
+      replicaOf: '67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1',
+      configEpoch: 5,
+      linkConnected: false,
+      address: '127.0.0.1:30005@31005',
+      slots: [],
     });
     expect(nodes.peers[5]).toMatchObject({ flags: ['noaddr', 'master'], role: 'primary', address: ':0@0' });
   });
@@ -43,7 +48,8 @@ describe('parseClusterNodes', () => {
 
   it(`parses back what a printer wrote (FC_SEED=${FC_SEED})`, () => {
     const id = fc.stringMatching(/^[0-9a-f]{40}$/);
-    const range = fc.tuple(fc.integer({ min: 0, max: 16383 }), fc.integer({ min: 0, max: 100 }))
+    const range = fc
+      .tuple(fc.integer({ min: 0, max: 16383 }), fc.integer({ min: 0, max: 100 }))
       .map(([start, length]) => [start, Math.min(16383, start + length)] as [number, number]);
     const peer = fc.record({
       id,
@@ -54,27 +60,42 @@ describe('parseClusterNodes', () => {
       slots: fc.array(range, { maxLength: 3 }),
       port: fc.integer({ min: 1, max: 55535 }),
     });
-    fc.assert(fc.property(fc.array(peer, { minLength: 1, maxLength: 8 }), (peers) => {
-      const lines = peers.map((p, index) => [
-        p.id, `127.0.0.${index + 2}:${p.port}@${p.port + 10000}`,
-        `${index === 0 ? 'myself,' : ''}${p.replica ? 'slave' : 'master'}`,
-        p.replica ? p.primary : '-', '0', '0', String(p.epoch), p.connected ? 'connected' : 'disconnected',
-        ...(p.replica ? [] : p.slots.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`))),
-      ].join(' '));
-      const parsed = parseClusterNodes(lines.join('\n'));
-      parsed.peers.forEach((view, index) => {
-        const p = peers[index]!;
-        expect(view.role).toBe(p.replica ? 'replica' : 'primary');
-        expect(view.replicaOf).toBe(p.replica ? p.primary : null);
-        expect(view.configEpoch).toBe(p.epoch);
-        expect(view.linkConnected).toBe(p.connected);
-        expect(view.slots).toEqual(p.replica ? [] : p.slots);
-      });
-    }), { seed: FC_SEED, numRuns: FC_NUM_RUNS });
+    fc.assert(
+      fc.property(fc.array(peer, { minLength: 1, maxLength: 8 }), (peers) => {
+        const lines = peers.map((p, index) =>
+          [
+            p.id,
+            `127.0.0.${index + 2}:${p.port}@${p.port + 10000}`,
+            `${index === 0 ? 'myself,' : ''}${p.replica ? 'slave' : 'master'}`,
+            p.replica ? p.primary : '-',
+            '0',
+            '0',
+            String(p.epoch),
+            p.connected ? 'connected' : 'disconnected',
+            ...(p.replica ? [] : p.slots.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`))),
+          ].join(' '),
+        );
+        const parsed = parseClusterNodes(lines.join('\n'));
+        parsed.peers.forEach((view, index) => {
+          const p = peers[index]!;
+          expect(view.role).toBe(p.replica ? 'replica' : 'primary');
+          expect(view.replicaOf).toBe(p.replica ? p.primary : null);
+          expect(view.configEpoch).toBe(p.epoch);
+          expect(view.linkConnected).toBe(p.connected);
+          expect(view.slots).toEqual(p.replica ? [] : p.slots);
+        });
+      }),
+      { seed: FC_SEED, numRuns: FC_NUM_RUNS },
+    );
   });
 
   it('counts the slots of ranges, both ends included', () => {
-    expect(countSlots([[0, 5460], [5461, 5461]])).toBe(5462);
+    expect(
+      countSlots([
+        [0, 5460],
+        [5461, 5461],
+      ]),
+    ).toBe(5462);
     expect(countSlots([])).toBe(0);
   });
 });

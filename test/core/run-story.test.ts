@@ -10,13 +10,27 @@ import { RunStory, describeFailover } from '../../core/run-story.ts';
 
 function capture(level: string) {
   const lines: Array<{ level: number; msg: string }> = [];
-  const stream = new Writable({ write(chunk, _, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+  const stream = new Writable({
+    write(chunk, _, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
   return { log: pino({ level, base: undefined }, stream), lines };
 }
 
 const NOTES: RunNote[] = [
   { kind: 'ready', atMs: 2000, nodes: 6 },
-  { kind: 'node-state', atMs: 2100, node: 'node-1', role: 'replica', primary: 'node-0', currentEpoch: 6, configEpoch: 1, slotCount: 0 },
+  {
+    kind: 'node-state',
+    atMs: 2100,
+    node: 'node-1',
+    role: 'replica',
+    primary: 'node-0',
+    currentEpoch: 6,
+    configEpoch: 1,
+    slotCount: 0,
+  },
   { kind: 'node-down', atMs: 3000, node: 'node-0', cause: 'kill', wasPrimary: true, eligibleReplicas: ['node-1'] },
   { kind: 'vote-granted', atMs: 4100, voter: 'node-2', candidate: 'node-1', epoch: 7 },
   { kind: 'vote-granted', atMs: 4101, voter: 'node-4', candidate: 'node-1', epoch: 7 },

@@ -12,7 +12,14 @@
  * are DSL steps, a failing sequence prints as a scenario YAML that `busfuzz run` accepts.
  */
 import fc from 'fast-check';
-import { FAILOVER_MODES, MESSAGE_TYPES, type Group, type Step, type StepOf, type Target } from '../../core/scenario/types.ts';
+import {
+  FAILOVER_MODES,
+  MESSAGE_TYPES,
+  type Group,
+  type Step,
+  type StepOf,
+  type Target,
+} from '../../core/scenario/types.ts';
 
 export interface ClusterShape {
   numShards: number;
@@ -53,7 +60,8 @@ export class ClusterModel {
   finalSteps(): Step[] {
     const atMs = Math.max(this.nowMs, ...this.busyUntilMs.values());
     const steps: Step[] = [{ atMs, action: 'heal' }];
-    for (const node of [...this.down].sort((a, b) => a - b)) steps.push({ atMs, action: 'restart', target: `node-${node}` });
+    for (const node of [...this.down].sort((a, b) => a - b))
+      steps.push({ atMs, action: 'restart', target: `node-${node}` });
     return steps;
   }
 }
@@ -92,7 +100,12 @@ export function describeStep(step: Step): string {
 }
 
 class Kill extends ClusterCommand {
-  constructor(readonly node: number, readonly terminate: boolean, readonly restartAfterMs: number | null, gapMs: number) {
+  constructor(
+    readonly node: number,
+    readonly terminate: boolean,
+    readonly restartAfterMs: number | null,
+    gapMs: number,
+  ) {
     super(gapMs);
   }
   check(model: Readonly<ClusterModel>): boolean {
@@ -111,7 +124,10 @@ class Kill extends ClusterCommand {
 }
 
 class Restart extends ClusterCommand {
-  constructor(readonly pick: number, gapMs: number) {
+  constructor(
+    readonly pick: number,
+    gapMs: number,
+  ) {
     super(gapMs);
   }
   check(model: Readonly<ClusterModel>): boolean {
@@ -134,7 +150,11 @@ class Restart extends ClusterCommand {
 }
 
 class Pause extends ClusterCommand {
-  constructor(readonly target: Target, readonly durationMs: number, gapMs: number) {
+  constructor(
+    readonly target: Target,
+    readonly durationMs: number,
+    gapMs: number,
+  ) {
     super(gapMs);
   }
   check(model: Readonly<ClusterModel>): boolean {
@@ -152,7 +172,10 @@ class Pause extends ClusterCommand {
 
 /** Faults whose step is fixed at generation; only the network-open flag and holds change. */
 class NetworkFault extends ClusterCommand {
-  constructor(private readonly make: (atMs: number) => Step, gapMs: number) {
+  constructor(
+    private readonly make: (atMs: number) => Step,
+    gapMs: number,
+  ) {
     super(gapMs);
   }
   check(): boolean {
@@ -164,13 +187,18 @@ class NetworkFault extends ClusterCommand {
   protected update(model: ClusterModel, step: Step): void {
     if (step.action === 'hold') model.held.push({ from: step.from, to: step.to });
     // A partition, latency or drop without a duration lasts until a heal, as does a hold.
-    const endless = (step.action === 'partition' || step.action === 'latency' || step.action === 'drop') && step.durationMs === undefined;
+    const endless =
+      (step.action === 'partition' || step.action === 'latency' || step.action === 'drop') &&
+      step.durationMs === undefined;
     if (step.action === 'hold' || endless) model.networkFaultOpen = true;
   }
 }
 
 class Release extends ClusterCommand {
-  constructor(readonly pick: number, gapMs: number) {
+  constructor(
+    readonly pick: number,
+    gapMs: number,
+  ) {
     super(gapMs);
   }
   check(model: Readonly<ClusterModel>): boolean {
@@ -203,7 +231,10 @@ class Heal extends ClusterCommand {
 
 /** Admin actions and kill_links: they take a target and change nothing the model tracks. */
 class Admin extends ClusterCommand {
-  constructor(private readonly make: (atMs: number) => Step, gapMs: number) {
+  constructor(
+    private readonly make: (atMs: number) => Step,
+    gapMs: number,
+  ) {
     super(gapMs);
   }
   check(): boolean {
@@ -246,75 +277,162 @@ function target(shape: ClusterShape): fc.Arbitrary<Target> {
 }
 
 function replicaTarget(shape: ClusterShape): fc.Arbitrary<Target> {
-  return fc.tuple(fc.integer({ min: 0, max: shape.numShards - 1 }), fc.integer({ min: 0, max: shape.replicasPerShard - 1 }))
+  return fc
+    .tuple(fc.integer({ min: 0, max: shape.numShards - 1 }), fc.integer({ min: 0, max: shape.replicasPerShard - 1 }))
     .map(([i, j]) => `shard-${i}-replica-${j}`);
 }
 
 /** A non-empty proper subset of the nodes, as `node-K` targets in node order. */
 function side(shape: ClusterShape): fc.Arbitrary<Target[]> {
   const count = nodeCountOf(shape);
-  return fc.uniqueArray(fc.integer({ min: 0, max: count - 1 }), { minLength: 1, maxLength: count - 1 })
+  return fc
+    .uniqueArray(fc.integer({ min: 0, max: count - 1 }), { minLength: 1, maxLength: count - 1 })
     .map((nodes) => [...nodes].sort((a, b) => a - b).map((k) => `node-${k}`));
 }
 
 /** One side by node number or by the shards' current primaries. */
 function partitionSide(shape: ClusterShape): fc.Arbitrary<Target[]> {
-  const primaries = fc.uniqueArray(fc.integer({ min: 0, max: shape.numShards - 1 }), { minLength: 1, maxLength: shape.numShards })
+  const primaries = fc
+    .uniqueArray(fc.integer({ min: 0, max: shape.numShards - 1 }), { minLength: 1, maxLength: shape.numShards })
     .map((shards) => [...shards].sort((a, b) => a - b).map((i) => `shard-${i}-primary`));
   return fc.oneof({ weight: 3, arbitrary: side(shape) }, { weight: 1, arbitrary: primaries });
 }
 
 function sides(shape: ClusterShape): fc.Arbitrary<{ from: Group; to: Group }> {
-  return fc.tuple(side(shape), fc.boolean()).map(([nodes, toRest]) => (toRest ? { from: nodes, to: 'rest' as Group } : { from: 'rest' as Group, to: nodes }));
+  return fc
+    .tuple(side(shape), fc.boolean())
+    .map(([nodes, toRest]) => (toRest ? { from: nodes, to: 'rest' as Group } : { from: 'rest' as Group, to: nodes }));
 }
 
 function networkCommands(shape: ClusterShape): fc.Arbitrary<ClusterCommand>[] {
-  const partition = fc.tuple(partitionSide(shape), fc.boolean(), optionalDurationMs, gapMs)
-    .map(([group, oneway, durationMs, gap]) => new NetworkFault((atMs) => ({
-      atMs, action: 'partition', groups: [group, 'rest'], oneway, ...(durationMs === undefined ? {} : { durationMs }),
-    }), gap));
-  const latency = fc.tuple(sides(shape), fc.integer({ min: 1, max: 40 }), fc.nat({ max: 100 }), optionalDurationMs, gapMs)
-    .map(([s, delayTens, jitterPercent, durationMs, gap]) => new NetworkFault((atMs) => ({
-      atMs, action: 'latency', ...s, delayMs: delayTens * 50, jitterMs: Math.floor((delayTens * 50 * jitterPercent) / 100),
-      ...(durationMs === undefined ? {} : { durationMs }),
-    }), gap));
-  const drop = fc.tuple(sides(shape), fc.option(fc.shuffledSubarray([...MESSAGE_TYPES], { minLength: 1, maxLength: 3 }), { nil: undefined }),
-    fc.integer({ min: 1, max: 10 }), optionalDurationMs, gapMs)
-    .map(([s, types, tenths, durationMs, gap]) => new NetworkFault((atMs) => ({
-      atMs, action: 'drop', ...s, ...(types === undefined ? {} : { types: [...types].sort() }), probability: tenths / 10,
-      ...(durationMs === undefined ? {} : { durationMs }),
-    }), gap));
-  const hold = fc.tuple(sides(shape), gapMs).map(([s, gap]) => new NetworkFault((atMs) => ({ atMs, action: 'hold', ...s }), gap));
+  const partition = fc.tuple(partitionSide(shape), fc.boolean(), optionalDurationMs, gapMs).map(
+    ([group, oneway, durationMs, gap]) =>
+      new NetworkFault(
+        (atMs) => ({
+          atMs,
+          action: 'partition',
+          groups: [group, 'rest'],
+          oneway,
+          ...(durationMs === undefined ? {} : { durationMs }),
+        }),
+        gap,
+      ),
+  );
+  const latency = fc
+    .tuple(sides(shape), fc.integer({ min: 1, max: 40 }), fc.nat({ max: 100 }), optionalDurationMs, gapMs)
+    .map(
+      ([s, delayTens, jitterPercent, durationMs, gap]) =>
+        new NetworkFault(
+          (atMs) => ({
+            atMs,
+            action: 'latency',
+            ...s,
+            delayMs: delayTens * 50,
+            jitterMs: Math.floor((delayTens * 50 * jitterPercent) / 100),
+            ...(durationMs === undefined ? {} : { durationMs }),
+          }),
+          gap,
+        ),
+    );
+  const drop = fc
+    .tuple(
+      sides(shape),
+      fc.option(fc.shuffledSubarray([...MESSAGE_TYPES], { minLength: 1, maxLength: 3 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 10 }),
+      optionalDurationMs,
+      gapMs,
+    )
+    .map(
+      ([s, types, tenths, durationMs, gap]) =>
+        new NetworkFault(
+          (atMs) => ({
+            atMs,
+            action: 'drop',
+            ...s,
+            ...(types === undefined ? {} : { types: [...types].sort() }),
+            probability: tenths / 10,
+            ...(durationMs === undefined ? {} : { durationMs }),
+          }),
+          gap,
+        ),
+    );
+  const hold = fc
+    .tuple(sides(shape), gapMs)
+    .map(([s, gap]) => new NetworkFault((atMs) => ({ atMs, action: 'hold', ...s }), gap));
   return [partition, latency, drop, hold];
 }
 
 /** Topology changes: migrate_slots between shards' primaries, replicate a replica elsewhere, add_node. */
 function topologyCommands(shape: ClusterShape): fc.Arbitrary<ClusterCommand>[] {
   const shard = fc.integer({ min: 0, max: shape.numShards - 1 });
-  const migrate = fc.tuple(shard, shard, fc.integer({ min: 1, max: 200 }), gapMs).filter(([from, to]) => from !== to)
-    .map(([from, to, count, gap]) => new Admin((atMs) => ({ atMs, action: 'migrate_slots', from: `shard-${from}-primary`, to: `shard-${to}-primary`, count }), gap));
-  const replicate = fc.tuple(target(shape), shard, gapMs)
-    .map(([t, primary, gap]) => new Admin((atMs) => ({ atMs, action: 'replicate', target: t, primary: `shard-${primary}-primary` }), gap));
-  const addNode = fc.tuple(fc.option(shard, { nil: undefined }), gapMs)
-    .map(([to, gap]) => new Admin((atMs) => ({ atMs, action: 'add_node', ...(to === undefined ? {} : { shard: to }) }), gap));
+  const migrate = fc
+    .tuple(shard, shard, fc.integer({ min: 1, max: 200 }), gapMs)
+    .filter(([from, to]) => from !== to)
+    .map(
+      ([from, to, count, gap]) =>
+        new Admin(
+          (atMs) => ({
+            atMs,
+            action: 'migrate_slots',
+            from: `shard-${from}-primary`,
+            to: `shard-${to}-primary`,
+            count,
+          }),
+          gap,
+        ),
+    );
+  const replicate = fc
+    .tuple(target(shape), shard, gapMs)
+    .map(
+      ([t, primary, gap]) =>
+        new Admin((atMs) => ({ atMs, action: 'replicate', target: t, primary: `shard-${primary}-primary` }), gap),
+    );
+  const addNode = fc
+    .tuple(fc.option(shard, { nil: undefined }), gapMs)
+    .map(
+      ([to, gap]) =>
+        new Admin((atMs) => ({ atMs, action: 'add_node', ...(to === undefined ? {} : { shard: to }) }), gap),
+    );
   return [migrate, replicate, addNode];
 }
 
 /** kill_links, bump_epoch, and failover (undefined without replicas). */
 function adminCommands(shape: ClusterShape): Array<fc.Arbitrary<ClusterCommand> | undefined> {
   const commands: Array<fc.Arbitrary<ClusterCommand> | undefined> = [
-    fc.tuple(target(shape), gapMs).map(([t, gap]) => new Admin((atMs) => ({ atMs, action: 'kill_links', target: t }), gap)),
-    fc.tuple(target(shape), gapMs).map(([t, gap]) => new Admin((atMs) => ({ atMs, action: 'bump_epoch', target: t }), gap)),
+    fc
+      .tuple(target(shape), gapMs)
+      .map(([t, gap]) => new Admin((atMs) => ({ atMs, action: 'kill_links', target: t }), gap)),
+    fc
+      .tuple(target(shape), gapMs)
+      .map(([t, gap]) => new Admin((atMs) => ({ atMs, action: 'bump_epoch', target: t }), gap)),
   ];
-  commands.push(shape.replicasPerShard === 0 ? undefined : fc.tuple(replicaTarget(shape), fc.constantFrom(...FAILOVER_MODES), gapMs)
-    .map(([t, mode, gap]) => new Admin((atMs) => ({ atMs, action: 'failover', target: t, mode }), gap)));
+  commands.push(
+    shape.replicasPerShard === 0
+      ? undefined
+      : fc
+          .tuple(replicaTarget(shape), fc.constantFrom(...FAILOVER_MODES), gapMs)
+          .map(([t, mode, gap]) => new Admin((atMs) => ({ atMs, action: 'failover', target: t, mode }), gap)),
+  );
   return commands;
 }
 
 /** Command kinds, by the DSL action they record (`kill` covers kill and terminate). */
 export const COMMAND_KINDS = [
-  'kill', 'restart', 'pause', 'partition', 'latency', 'drop', 'hold', 'release', 'heal', 'kill_links', 'bump_epoch', 'failover',
-  'migrate_slots', 'replicate', 'add_node',
+  'kill',
+  'restart',
+  'pause',
+  'partition',
+  'latency',
+  'drop',
+  'hold',
+  'release',
+  'heal',
+  'kill_links',
+  'bump_epoch',
+  'failover',
+  'migrate_slots',
+  'replicate',
+  'add_node',
 ] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
@@ -324,7 +442,9 @@ export type CommandKind = (typeof COMMAND_KINDS)[number];
  * are new in the simulator, and with them the property finds a split shard (a slot migrated to a
  * stale, already failed-over primary) that still needs to be sorted into Valkey flaw or model bug.
  */
-export const DEFAULT_KINDS: readonly CommandKind[] = COMMAND_KINDS.filter((kind) => kind !== 'migrate_slots' && kind !== 'replicate' && kind !== 'add_node');
+export const DEFAULT_KINDS: readonly CommandKind[] = COMMAND_KINDS.filter(
+  (kind) => kind !== 'migrate_slots' && kind !== 'replicate' && kind !== 'add_node',
+);
 
 export interface CommandMix {
   /** Only these kinds. @defaultValue DEFAULT_KINDS */
@@ -337,11 +457,15 @@ export function commandArbitraries(shape: ClusterShape, mix: CommandMix = {}): f
   const [killLinks, bumpEpoch, failover] = adminCommands(shape);
   const [migrateSlots, replicate, addNode] = topologyCommands(shape);
   const byKind: Record<CommandKind, fc.Arbitrary<ClusterCommand> | undefined> = {
-    kill: fc.tuple(nodeIndex(shape), fc.boolean(), fc.option(faultDurationMs, { nil: null, freq: 2 }), gapMs)
+    kill: fc
+      .tuple(nodeIndex(shape), fc.boolean(), fc.option(faultDurationMs, { nil: null, freq: 2 }), gapMs)
       .map(([node, terminate, restartAfterMs, gap]) => new Kill(node, terminate, restartAfterMs, gap)),
     restart: fc.tuple(fc.nat(), gapMs).map(([pick, gap]) => new Restart(pick, gap)),
     pause: fc.tuple(target(shape), faultDurationMs, gapMs).map(([t, durationMs, gap]) => new Pause(t, durationMs, gap)),
-    partition, latency, drop, hold,
+    partition,
+    latency,
+    drop,
+    hold,
     release: fc.tuple(fc.nat(), gapMs).map(([pick, gap]) => new Release(pick, gap)),
     heal: gapMs.map((gap) => new Heal(gap)),
     kill_links: killLinks,

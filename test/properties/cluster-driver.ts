@@ -14,10 +14,23 @@ import type { RunResult } from '../../core/backend.ts';
 import { saveScenario } from '../../core/dsl/index.ts';
 import type { ObservedEvent } from '../../core/events.ts';
 import { failoverBoundMs } from '../../core/invariants/index.ts';
-import { DEFAULT_CLUSTER, INVARIANT_NAMES, SAFETY_INVARIANTS, type Scenario, type Step } from '../../core/scenario/types.ts';
+import {
+  DEFAULT_CLUSTER,
+  INVARIANT_NAMES,
+  SAFETY_INVARIANTS,
+  type Scenario,
+  type Step,
+} from '../../core/scenario/types.ts';
 import type { Finding, Violation } from '../../core/violation.ts';
 import { SimRun } from '../../sim/index.ts';
-import { ClusterModel, commandArbitraries, describeStep, shapeArbitrary, type ClusterShape, type CommandMix } from './cluster-commands.ts';
+import {
+  ClusterModel,
+  commandArbitraries,
+  describeStep,
+  shapeArbitrary,
+  type ClusterShape,
+  type CommandMix,
+} from './cluster-commands.ts';
 import { knownReason } from './known-issues.ts';
 
 export const MAX_STEPS = 5_000_000;
@@ -37,19 +50,29 @@ export function convergenceTimeoutFor(shape: ClusterShape, nodeTimeoutMs: number
 }
 
 /** The scenario of a command sequence: its steps plus the final steps, on a fast cluster (nt 1 s). */
-export function scenarioOf(shape: ClusterShape, seed: number, steps: readonly Step[], options: ScenarioOptions = {}): Scenario {
+export function scenarioOf(
+  shape: ClusterShape,
+  seed: number,
+  steps: readonly Step[],
+  options: ScenarioOptions = {},
+): Scenario {
   const cluster = { ...DEFAULT_CLUSTER, ...shape, nodeTimeoutMs: 1000, pingIntervalMs: 100 };
   return {
     scenarioId: options.scenarioId ?? 'model-based',
     seed,
     protocol: 'valkey-8.0',
-    description: 'Random commands of the model-based properties (test/properties/cluster-commands.ts), then a final heal and restart.',
+    description:
+      'Random commands of the model-based properties (test/properties/cluster-commands.ts), then a final heal and restart.',
     cluster,
-    workload: options.workload === false ? null : { keys: 100, writesPerSec: 20, waitReplicas: Math.min(1, shape.replicasPerShard) },
+    workload:
+      options.workload === false
+        ? null
+        : { keys: 100, writesPerSec: 20, waitReplicas: Math.min(1, shape.replicasPerShard) },
     timeline: [...steps],
     chaos: null,
     validation: {
-      convergenceTimeoutMs: options.convergenceTimeoutMs ?? convergenceTimeoutFor(shape, cluster.nodeTimeoutMs, cluster.pingIntervalMs),
+      convergenceTimeoutMs:
+        options.convergenceTimeoutMs ?? convergenceTimeoutFor(shape, cluster.nodeTimeoutMs, cluster.pingIntervalMs),
       invariants: [...INVARIANT_NAMES],
     },
   };
@@ -62,21 +85,29 @@ export type CommandCase = [shape: ClusterShape, seed: number, commands: Iterable
 
 /** One case of the model-based properties: a cluster shape, a run seed and a command sequence. */
 export function commandCaseArbitrary(mix: CommandMix = {}): fc.Arbitrary<CommandCase> {
-  return shapeArbitrary.chain((shape) => fc.tuple(
-    fc.constant(shape),
-    fc.integer({ min: 0, max: 1_000_000 }),
-    fc.commands(commandArbitraries(shape, mix), { maxCommands: MAX_COMMANDS, size: 'max' }),
-  ));
+  return shapeArbitrary.chain((shape) =>
+    fc.tuple(
+      fc.constant(shape),
+      fc.integer({ min: 0, max: 1_000_000 }),
+      fc.commands(commandArbitraries(shape, mix), { maxCommands: MAX_COMMANDS, size: 'max' }),
+    ),
+  );
 }
 
 /** Runs the commands against the model, recording their steps; returns the scenario to play. */
 export function scenarioOfCommands(
-  shape: ClusterShape, seed: number, commands: Iterable<fc.Command<ClusterModel, Step[]>>, options: ScenarioOptions = {},
+  shape: ClusterShape,
+  seed: number,
+  commands: Iterable<fc.Command<ClusterModel, Step[]>>,
+  options: ScenarioOptions = {},
 ): { scenario: Scenario; commandCount: number } {
   const model = new ClusterModel(shape);
   const recorded: Step[] = [];
   fc.modelRun(() => ({ model, real: recorded }), commands);
-  return { scenario: scenarioOf(shape, seed, [...recorded, ...model.finalSteps()], options), commandCount: recorded.length };
+  return {
+    scenario: scenarioOf(shape, seed, [...recorded, ...model.finalSteps()], options),
+    commandCount: recorded.length,
+  };
 }
 
 /** An extra checker the tests inject (a deliberately wrong one shows the property can fail). */
@@ -127,9 +158,20 @@ export function playScenario(scenario: Scenario, commandCount: number, extra?: E
   }
   const result = run.result(false);
   const violation = extraViolation ?? run.violation;
-  const kind = extraViolation !== null ? 'extra' : violation === null ? null : SAFETY_INVARIANTS.includes(violation.invariant) ? 'safety' : 'convergence';
+  const kind =
+    extraViolation !== null
+      ? 'extra'
+      : violation === null
+        ? null
+        : SAFETY_INVARIANTS.includes(violation.invariant)
+          ? 'safety'
+          : 'convergence';
   return {
-    scenario, result, commandCount, violation, kind,
+    scenario,
+    result,
+    commandCount,
+    violation,
+    kind,
     afterCommand: violation === null ? -1 : lastCommandBefore(timeline, commandCount, violation.timeMs - run.readyAtMs),
     converged: run.converged,
   };
@@ -149,11 +191,21 @@ function lastCommandBefore(timeline: readonly Step[], commandCount: number, offs
 export function failureReport(outcome: PlayOutcome): string | null {
   const { violation, scenario } = outcome;
   if (violation === null) {
-    return outcome.converged ? null : `the run neither converged nor broke an invariant within ${MAX_STEPS} steps\n${scenarioBlock(scenario)}`;
+    return outcome.converged
+      ? null
+      : `the run neither converged nor broke an invariant within ${MAX_STEPS} steps\n${scenarioBlock(scenario)}`;
   }
   if (outcome.kind !== 'extra' && knownReason(violation.fingerprint) !== undefined) return null;
-  const command = outcome.afterCommand < 0 ? 'before the first command' : `after command #${outcome.afterCommand} (${describeStep(scenario.timeline[outcome.afterCommand]!)})`;
-  const what = outcome.kind === 'convergence' ? 'convergence invariant' : outcome.kind === 'extra' ? 'injected checker' : 'safety invariant';
+  const command =
+    outcome.afterCommand < 0
+      ? 'before the first command'
+      : `after command #${outcome.afterCommand} (${describeStep(scenario.timeline[outcome.afterCommand]!)})`;
+  const what =
+    outcome.kind === 'convergence'
+      ? 'convergence invariant'
+      : outcome.kind === 'extra'
+        ? 'injected checker'
+        : 'safety invariant';
   return [
     `${what} ${violation.invariant} broke ${outcome.kind === 'convergence' ? 'after the final heal' : command}, at ${violation.timeMs} ms (step ${violation.step})`,
     violation.message,

@@ -26,7 +26,11 @@ const realCodec: Codec = { toJson: crashToJson, parse: (text) => parseCrashFile(
 
 /** Deliberately wrong: writes the violation's time in whole seconds. */
 const roundingCodec: Codec = {
-  toJson: (crash) => crashToJson({ ...crash, violation: { ...crash.violation, timeMs: Math.round(crash.violation.timeMs / 1000) * 1000 } }),
+  toJson: (crash) =>
+    crashToJson({
+      ...crash,
+      violation: { ...crash.violation, timeMs: Math.round(crash.violation.timeMs / 1000) * 1000 },
+    }),
   parse: realCodec.parse,
 };
 
@@ -38,17 +42,41 @@ const violationArbitrary = fc.record({
   shape: fc.stringMatching(/^[a-z0-9=,-]{1,20}$/),
 });
 
-function resultOf(scenario: Scenario, v: { step: number; timeMs: number; nodes: string[]; message: string; shape: string }): RunResult {
+function resultOf(
+  scenario: Scenario,
+  v: { step: number; timeMs: number; nodes: string[]; message: string; shape: string },
+): RunResult {
   return {
-    scenarioId: scenario.scenarioId, backend: 'sim', seed: scenario.seed, verdict: 'violation', steps: v.step, simTimeMs: v.timeMs,
-    traceHash: 'b'.repeat(64), traceTail: ['one line'], server: null, messages: 0, stats: {},
-    violation: { invariant: 'views-agree', message: v.message, step: v.step, timeMs: v.timeMs, nodes: v.nodes, fingerprint: `views-agree/${v.shape}` },
+    scenarioId: scenario.scenarioId,
+    backend: 'sim',
+    seed: scenario.seed,
+    verdict: 'violation',
+    steps: v.step,
+    simTimeMs: v.timeMs,
+    traceHash: 'b'.repeat(64),
+    traceTail: ['one line'],
+    server: null,
+    messages: 0,
+    stats: {},
+    violation: {
+      invariant: 'views-agree',
+      message: v.message,
+      step: v.step,
+      timeMs: v.timeMs,
+      nodes: v.nodes,
+      fingerprint: `views-agree/${v.shape}`,
+    },
   };
 }
 
 function roundTripProperty(codec: Codec) {
   return fc.property(scenarioArbitrary({ maxShards: 8, maxSteps: 6 }), violationArbitrary, (scenario, v) => {
-    const crash = buildCrashFile({ scenario, result: resultOf(scenario, v), maxSteps: 1_000_000, createdAt: new Date(0) });
+    const crash = buildCrashFile({
+      scenario,
+      result: resultOf(scenario, v),
+      maxSteps: 1_000_000,
+      createdAt: new Date(0),
+    });
     expect(codec.parse(codec.toJson(crash))).toEqual(crash);
   });
 }
@@ -66,7 +94,8 @@ function simCrashProperty(codec: Codec, buildCrash: BuildCrash) {
     const read = codec.parse(codec.toJson(crash));
     expect(read).toEqual(crash);
     const comparison = compareReplay(read, runSimScenario(read.scenario, { maxSteps: read.maxSteps }));
-    if (!comparison.reproduced || !comparison.exact) throw new Error(`the crash did not replay exactly: ${comparison.differences.join('; ')}`);
+    if (!comparison.reproduced || !comparison.exact)
+      throw new Error(`the crash did not replay exactly: ${comparison.differences.join('; ')}`);
   });
 }
 
@@ -88,7 +117,8 @@ describe(seeded('crash files: round trip and exact replay'), () => {
   });
 
   it('the simulator crash property fails when the builder records the scenario before a --seed override', () => {
-    const staleSeed: BuildCrash = (scenario, result) => buildCrashFile({ scenario: { ...scenario, seed: scenario.seed + 1 }, result, maxSteps: MAX_STEPS });
+    const staleSeed: BuildCrash = (scenario, result) =>
+      buildCrashFile({ scenario: { ...scenario, seed: scenario.seed + 1 }, result, maxSteps: MAX_STEPS });
     const details = expectPropertyFails(simCrashProperty(realCodec, staleSeed), 15);
     expect(String(details.errorInstance)).toMatch(/did not replay exactly: .*trace hash/);
   });

@@ -10,7 +10,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadScenarioText, saveScenario, scenarioFromDocument, scenarioToDocument, ScenarioError } from '../../core/dsl/index.ts';
+import {
+  loadScenarioText,
+  saveScenario,
+  scenarioFromDocument,
+  scenarioToDocument,
+  ScenarioError,
+} from '../../core/dsl/index.ts';
 import { generateScenario } from '../../core/generator.ts';
 import type { Scenario } from '../../core/scenario/types.ts';
 import { scenarioArbitrary } from '../core/dsl/arbitraries.ts';
@@ -29,14 +35,34 @@ function roundTripProperty(save: Save, loadBack: Load) {
 
 /** Passes when `loadText` returns a scenario or throws a ScenarioError naming a path. */
 function loaderNeverThrowsProperty(loadText: Load) {
-  const token = fc.constantFrom('scenario_id: x\n', 'cluster:\n', '  num_shards: 2\n', 'timeline:\n', '  - at: 1s\n',
-    '    action: kill\n', '    target: node-0\n', '    groups: [[node-0], rest]\n', '- ', ': ', '[', ']', '{', '}', '\n', '  ');
-  const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 120 }), fc.array(token, { maxLength: 30 }).map((tokens) => tokens.join('')));
+  const token = fc.constantFrom(
+    'scenario_id: x\n',
+    'cluster:\n',
+    '  num_shards: 2\n',
+    'timeline:\n',
+    '  - at: 1s\n',
+    '    action: kill\n',
+    '    target: node-0\n',
+    '    groups: [[node-0], rest]\n',
+    '- ',
+    ': ',
+    '[',
+    ']',
+    '{',
+    '}',
+    '\n',
+    '  ',
+  );
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 120 }),
+    fc.array(token, { maxLength: 30 }).map((tokens) => tokens.join('')),
+  );
   return fc.property(text, (input) => {
     try {
       loadText(input);
     } catch (error) {
-      if (!(error instanceof ScenarioError)) throw new Error(`the loader threw ${String(error)} on ${JSON.stringify(input)}`);
+      if (!(error instanceof ScenarioError))
+        throw new Error(`the loader threw ${String(error)} on ${JSON.stringify(input)}`);
       expect(error.problems.every((problem) => problem.path.length > 0)).toBe(true);
     }
   });
@@ -48,7 +74,9 @@ function generatedValidatesProperty(generate: Generate) {
   return fc.property(fc.oneof(fc.nat({ max: 100_000 }), fc.maxSafeNat()), (seed) => {
     const scenario = generate(seed);
     expect(load(saveScenario(scenario))).toStrictEqual(scenario);
-    expect(scenarioFromDocument(JSON.parse(JSON.stringify(scenarioToDocument(scenario))), 'crash.json', 'scenario')).toStrictEqual(scenario);
+    expect(
+      scenarioFromDocument(JSON.parse(JSON.stringify(scenarioToDocument(scenario))), 'crash.json', 'scenario'),
+    ).toStrictEqual(scenario);
   });
 }
 
@@ -58,14 +86,18 @@ describe(seeded('DSL: save/load identity, loader robustness, generated scenarios
   });
 
   it('the round trip fails when the saver drops a field (keep_quorum)', () => {
-    const dropsKeepQuorum: Save = (scenario) => saveScenario({ ...scenario, timeline: scenario.timeline.map(({ keepQuorum: _dropped, ...step }) => step) });
+    const dropsKeepQuorum: Save = (scenario) =>
+      saveScenario({ ...scenario, timeline: scenario.timeline.map(({ keepQuorum: _dropped, ...step }) => step) });
     expectPropertyFails(roundTripProperty(dropsKeepQuorum, load), 100);
   });
 
   it('the round trip fails when the loader rounds durations to whole seconds', () => {
     const roundsSeconds: Load = (text) => {
       const scenario = load(text);
-      return { ...scenario, timeline: scenario.timeline.map((step) => ({ ...step, atMs: Math.round(step.atMs / 1000) * 1000 })) };
+      return {
+        ...scenario,
+        timeline: scenario.timeline.map((step) => ({ ...step, atMs: Math.round(step.atMs / 1000) * 1000 })),
+      };
     };
     expectPropertyFails(roundTripProperty(saveScenario, roundsSeconds), 100);
   });
@@ -91,13 +123,16 @@ describe(seeded('DSL: save/load identity, loader robustness, generated scenarios
     const pastTheEnd: Generate = (seed) => {
       const scenario = generateScenario(seed);
       const nodeCount = scenario.cluster.numShards * (1 + scenario.cluster.replicasPerShard);
-      return { ...scenario, timeline: [{ atMs: 0, action: 'kill_links', target: `node-${nodeCount + 8}` }, ...scenario.timeline] };
+      return {
+        ...scenario,
+        timeline: [{ atMs: 0, action: 'kill_links', target: `node-${nodeCount + 8}` }, ...scenario.timeline],
+      };
     };
     const details = expectPropertyFails(generatedValidatesProperty(pastTheEnd), 20);
     expect(details.errorInstance).toBeInstanceOf(ScenarioError);
   });
 
-  it('the generator property fails when the generator drops a field (the workload\'s wait_replicas)', () => {
+  it("the generator property fails when the generator drops a field (the workload's wait_replicas)", () => {
     const dropsWait: Generate = (seed) => {
       const scenario = generateScenario(seed);
       if (scenario.workload === null) return scenario;

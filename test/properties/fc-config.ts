@@ -59,7 +59,11 @@ export function fcParams<T>(defaultRuns: number, extra: fc.Parameters<T> = {}): 
  * shrinking) unless `extra` says `endOnFailure: false`. `FC_PATH` is not applied: the path of some
  * other failure means nothing here.
  */
-export function expectPropertyFails<Ts>(property: fc.IProperty<Ts>, numRuns: number, extra: fc.Parameters<Ts> = {}): fc.RunDetailsFailureProperty<Ts> {
+export function expectPropertyFails<Ts>(
+  property: fc.IProperty<Ts>,
+  numRuns: number,
+  extra: fc.Parameters<Ts> = {},
+): fc.RunDetailsFailureProperty<Ts> {
   const details = fc.check(property, { seed: FC_SEED, numRuns, endOnFailure: true, ...extra });
   expect(details.failed, 'the deliberately broken property found no counterexample').toBe(true);
   expect(details.errorInstance, 'the property threw something other than a failed assertion').not.toBeNull();
@@ -67,7 +71,11 @@ export function expectPropertyFails<Ts>(property: fc.IProperty<Ts>, numRuns: num
 }
 
 /** The async form of `expectPropertyFails`. */
-export async function expectAsyncPropertyFails<Ts>(property: fc.IAsyncProperty<Ts>, numRuns: number, extra: fc.Parameters<Ts> = {}): Promise<fc.RunDetailsFailureProperty<Ts>> {
+export async function expectAsyncPropertyFails<Ts>(
+  property: fc.IAsyncProperty<Ts>,
+  numRuns: number,
+  extra: fc.Parameters<Ts> = {},
+): Promise<fc.RunDetailsFailureProperty<Ts>> {
   const details = await fc.check(property, { seed: FC_SEED, numRuns, endOnFailure: true, ...extra });
   expect(details.failed, 'the deliberately broken property found no counterexample').toBe(true);
   expect(details.errorInstance, 'the property threw something other than a failed assertion').not.toBeNull();

@@ -23,7 +23,9 @@ type FingerprintOf = (found: Finding, view: ClusterView) => string;
 const asBuilt: FingerprintOf = (found) => found.fingerprint;
 
 /** Every finding of every invariant after each command window, with the view it was made on. */
-function findingsDuring(...[shape, seed, commands]: Parameters<typeof scenarioOfCommands>): Array<{ found: Finding; view: ClusterView }> {
+function findingsDuring(
+  ...[shape, seed, commands]: Parameters<typeof scenarioOfCommands>
+): Array<{ found: Finding; view: ClusterView }> {
   const { scenario, commandCount } = scenarioOfCommands(shape, seed, commands, { convergenceTimeoutMs: 1000 });
   const run = new SimRun(scenario, {});
   while (run.readyAtMs < 0) run.world.step();
@@ -42,7 +44,8 @@ function findingsDuring(...[shape, seed, commands]: Parameters<typeof scenarioOf
 
 function idFreeProblems(fingerprint: string, found: Finding, view: ClusterView): string[] {
   const problems: string[] = [];
-  if (!fingerprint.startsWith(`${found.invariant}/`) || fingerprint.length === found.invariant.length + 1) problems.push('not <invariant>/<shape>');
+  if (!fingerprint.startsWith(`${found.invariant}/`) || fingerprint.length === found.invariant.length + 1)
+    problems.push('not <invariant>/<shape>');
   if (/node-\d/.test(fingerprint)) problems.push('a node name');
   if (/\d{2,}/.test(fingerprint)) problems.push('a number of two digits or more');
   for (const node of view.nodes) {
@@ -59,7 +62,8 @@ function idFreeProperty(fingerprintOf: FingerprintOf, onFindings: (count: number
     for (const { found, view } of findings) {
       const fingerprint = fingerprintOf(found, view);
       const problems = idFreeProblems(fingerprint, found, view);
-      if (problems.length > 0) throw new Error(`fingerprint ${fingerprint} carries ${problems.join(', ')} (${found.message})`);
+      if (problems.length > 0)
+        throw new Error(`fingerprint ${fingerprint} carries ${problems.join(', ')} (${found.message})`);
     }
   });
 }
@@ -67,18 +71,29 @@ function idFreeProperty(fingerprintOf: FingerprintOf, onFindings: (count: number
 describe(seeded('fingerprints carry no ids, names or times'), () => {
   it('every finding of every invariant during random faults has an id-free <invariant>/<shape> fingerprint', () => {
     let findings = 0;
-    fc.assert(idFreeProperty(asBuilt, (count) => { findings += count; }), fcParams(40));
+    fc.assert(
+      idFreeProperty(asBuilt, (count) => {
+        findings += count;
+      }),
+      fcParams(40),
+    );
     // Guards against sequences that never break anything: mid-fault views break plenty.
     expect(findings).toBeGreaterThan(0);
   });
 
   it('the property fails when the fingerprint names the first node', () => {
-    const details = expectPropertyFails(idFreeProperty((found) => `${found.fingerprint},first=${found.nodes[0] ?? 'none'}`), 40);
+    const details = expectPropertyFails(
+      idFreeProperty((found) => `${found.fingerprint},first=${found.nodes[0] ?? 'none'}`),
+      40,
+    );
     expect(String(details.errorInstance)).toMatch(/carries a node name/);
   });
 
   it('the property fails when the fingerprint carries the time', () => {
-    const details = expectPropertyFails(idFreeProperty((found, view) => `${found.fingerprint},at=${view.atMs}`), 40);
+    const details = expectPropertyFails(
+      idFreeProperty((found, view) => `${found.fingerprint},at=${view.atMs}`),
+      40,
+    );
     expect(String(details.errorInstance)).toMatch(/two digits or more/);
   });
 });

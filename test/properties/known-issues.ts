@@ -9,7 +9,10 @@ import { parseKnownFile, type KnownFingerprints } from '../../core/fuzz/known.ts
 
 export const KNOWN_ISSUES_PATH = new URL('../../known-issues.yaml', import.meta.url).pathname;
 
-export const KNOWN_ISSUES: KnownFingerprints = parseKnownFile(readFileSync(KNOWN_ISSUES_PATH, 'utf8'), KNOWN_ISSUES_PATH);
+export const KNOWN_ISSUES: KnownFingerprints = parseKnownFile(
+  readFileSync(KNOWN_ISSUES_PATH, 'utf8'),
+  KNOWN_ISSUES_PATH,
+);
 
 /** Why a fingerprint is known, or undefined when it is not on the list. */
 export function knownReason(fingerprint: string): string | undefined {

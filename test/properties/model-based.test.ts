@@ -24,7 +24,14 @@ import { finding } from '../../core/violation.ts';
 import { runSimScenario } from '../../sim/index.ts';
 import { COMMAND_KINDS, type CommandMix } from './cluster-commands.ts';
 import {
-  commandCaseArbitrary, failureReport, MAX_STEPS, playScenario, scenarioOfCommands, scenarioYamlOf, type ExtraChecker, type ScenarioOptions,
+  commandCaseArbitrary,
+  failureReport,
+  MAX_STEPS,
+  playScenario,
+  scenarioOfCommands,
+  scenarioYamlOf,
+  type ExtraChecker,
+  type ScenarioOptions,
 } from './cluster-driver.ts';
 import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
 import { knownReason } from './known-issues.ts';
@@ -56,7 +63,12 @@ function anySecondVoteChecker(): ExtraChecker {
       voted.add(event.voter);
       return null;
     }
-    return finding('one-vote-per-epoch', 'any-second-vote', `${event.voter} voted a second time (epoch ${event.epoch})`, [event.voter]);
+    return finding(
+      'one-vote-per-epoch',
+      'any-second-vote',
+      `${event.voter} voted a second time (epoch ${event.epoch})`,
+      [event.voter],
+    );
   };
 }
 
@@ -64,7 +76,9 @@ function anySecondVoteChecker(): ExtraChecker {
 let shortTimeoutFailure: fc.RunDetailsFailureProperty<unknown> | null = null;
 function failureWithShortTimeout(): fc.RunDetailsFailureProperty<unknown> {
   // Shrinking on: the report must carry the shrunk sequence, as a real failure's would.
-  shortTimeoutFailure ??= expectPropertyFails(modelBasedProperty({ convergenceTimeoutMs: 1000 }), DEFAULT_RUNS, { endOnFailure: false }) as fc.RunDetailsFailureProperty<unknown>;
+  shortTimeoutFailure ??= expectPropertyFails(modelBasedProperty({ convergenceTimeoutMs: 1000 }), DEFAULT_RUNS, {
+    endOnFailure: false,
+  }) as fc.RunDetailsFailureProperty<unknown>;
   return shortTimeoutFailure;
 }
 
@@ -105,9 +119,16 @@ describe(seeded('model-based: fc.commands over a simulated cluster'), () => {
       const file = join(dir, 'repro.yaml');
       writeFileSync(file, scenarioYamlOf(message));
       const bin = new URL('../../bin/busfuzz.js', import.meta.url).pathname;
-      const cli = spawnSync(process.execPath, [bin, 'run', file, '--backend', 'sim', '--json', '--crash-dir', join(dir, 'crashes')], { encoding: 'utf8', timeout: 60_000 });
+      const cli = spawnSync(
+        process.execPath,
+        [bin, 'run', file, '--backend', 'sim', '--json', '--crash-dir', join(dir, 'crashes')],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
       expect(cli.status, cli.stderr).toBe(1);
-      const json = JSON.parse(cli.stdout.trim().split('\n').at(-1)!) as { verdict: string; violation: { invariant: string; step: number } | null };
+      const json = JSON.parse(cli.stdout.trim().split('\n').at(-1)!) as {
+        verdict: string;
+        violation: { invariant: string; step: number } | null;
+      };
       expect(json.verdict).toBe('violation');
       expect(message).toContain(`${json.violation!.invariant} broke`);
       expect(message).toContain(`(step ${json.violation!.step})`);

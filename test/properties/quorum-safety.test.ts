@@ -42,27 +42,51 @@ const minoritySize: SideSize = (numShards) => fc.integer({ min: 1, max: quorumOf
 const quorumSize: SideSize = (numShards) => fc.integer({ min: quorumOf(numShards), max: numShards - 1 });
 
 function caseArbitrary(sideSize: SideSize): fc.Arbitrary<QuorumCase> {
-  const shape = fc.record({ numShards: fc.integer({ min: 3, max: 5 }), replicasPerShard: fc.integer({ min: 1, max: 2 }) });
-  return shape.chain(({ numShards, replicasPerShard }) => sideSize(numShards).chain((sidePrimaries) => fc.record({
-    numShards: fc.constant(numShards),
-    replicasPerShard: fc.constant(replicasPerShard),
-    sidePrimaries: fc.constant(sidePrimaries),
-    shards: fc.shuffledSubarray([...Array(numShards).keys()], { minLength: sidePrimaries, maxLength: sidePrimaries }),
-    replicaPicks: fc.array(fc.boolean(), { minLength: numShards * replicasPerShard, maxLength: numShards * replicasPerShard }),
-    forced: fc.nat(),
-    oneway: fc.boolean(),
-    inbound: fc.boolean(),
-    startMs: fc.integer({ min: 0, max: 20 }).map((tenths) => tenths * 100),
-    durationMs: fc.integer({ min: 40, max: 120 }).map((tenths) => tenths * 100),
-    seed: fc.integer({ min: 0, max: 1_000_000 }),
-  }))).map(({ shards, replicaPicks, forced, ...rest }) => ({ ...rest, side: sideNodes(rest.numShards, rest.replicasPerShard, shards, replicaPicks, forced) }));
+  const shape = fc.record({
+    numShards: fc.integer({ min: 3, max: 5 }),
+    replicasPerShard: fc.integer({ min: 1, max: 2 }),
+  });
+  return shape
+    .chain(({ numShards, replicasPerShard }) =>
+      sideSize(numShards).chain((sidePrimaries) =>
+        fc.record({
+          numShards: fc.constant(numShards),
+          replicasPerShard: fc.constant(replicasPerShard),
+          sidePrimaries: fc.constant(sidePrimaries),
+          shards: fc.shuffledSubarray([...Array(numShards).keys()], {
+            minLength: sidePrimaries,
+            maxLength: sidePrimaries,
+          }),
+          replicaPicks: fc.array(fc.boolean(), {
+            minLength: numShards * replicasPerShard,
+            maxLength: numShards * replicasPerShard,
+          }),
+          forced: fc.nat(),
+          oneway: fc.boolean(),
+          inbound: fc.boolean(),
+          startMs: fc.integer({ min: 0, max: 20 }).map((tenths) => tenths * 100),
+          durationMs: fc.integer({ min: 40, max: 120 }).map((tenths) => tenths * 100),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+      ),
+    )
+    .map(({ shards, replicaPicks, forced, ...rest }) => ({
+      ...rest,
+      side: sideNodes(rest.numShards, rest.replicasPerShard, shards, replicaPicks, forced),
+    }));
 }
 
 /**
  * The side: the chosen shards' primaries, the replicas picked, and always one replica of a primary
  * left on the other side (`forced` chooses which).
  */
-function sideNodes(numShards: number, replicasPerShard: number, shards: number[], picks: boolean[], forced: number): string[] {
+function sideNodes(
+  numShards: number,
+  replicasPerShard: number,
+  shards: number[],
+  picks: boolean[],
+  forced: number,
+): string[] {
   const nodes = new Set<number>(shards.map((shard) => firstPrimaryIndex(shard, replicasPerShard)));
   const replicaOf = (shard: number, j: number) => firstPrimaryIndex(shard, replicasPerShard) + 1 + j;
   picks.forEach((picked, k) => {
@@ -79,7 +103,13 @@ function scenarioOf(c: QuorumCase): Scenario {
     scenarioId: 'quorum-safety',
     seed: c.seed,
     protocol: 'valkey-8.0',
-    cluster: { ...DEFAULT_CLUSTER, numShards: c.numShards, replicasPerShard: c.replicasPerShard, nodeTimeoutMs: 1000, pingIntervalMs: 100 },
+    cluster: {
+      ...DEFAULT_CLUSTER,
+      numShards: c.numShards,
+      replicasPerShard: c.replicasPerShard,
+      nodeTimeoutMs: 1000,
+      pingIntervalMs: 100,
+    },
     workload: null,
     timeline: [{ atMs: c.startMs, action: 'partition', groups, oneway: c.oneway, durationMs: c.durationMs }],
     chaos: null,
@@ -92,7 +122,9 @@ type ElectionWon = Extract<ObservedEvent, { kind: 'election-won' }>;
 /** The partition's start and end on the simulated clock, from the runner's fault events. */
 function partitionWindow(events: readonly ObservedEvent[]): { startMs: number; endMs: number } {
   const start = events.find((event) => event.kind === 'fault' && event.action === 'partition');
-  const end = events.find((event) => event.kind === 'fault' && event.action === 'heal' && event.detail === 'end of partition');
+  const end = events.find(
+    (event) => event.kind === 'fault' && event.action === 'heal' && event.detail === 'end of partition',
+  );
   if (start === undefined || end === undefined) throw new Error('the partition did not start and end');
   return { startMs: start.atMs, endMs: end.atMs };
 }
@@ -107,17 +139,28 @@ function quorumSafetyProperty(sideSize: SideSize, onElsewhere: (wins: number) =>
     expect(run.violation, 'a safety invariant broke').toBeNull();
     const { startMs, endMs } = partitionWindow(run.events);
     const side = new Set(c.side);
-    const during = run.events.filter((event): event is ElectionWon => event.kind === 'election-won' && event.consensus && event.atMs >= startMs && event.atMs < endMs);
+    const during = run.events.filter(
+      (event): event is ElectionWon =>
+        event.kind === 'election-won' && event.consensus && event.atMs >= startMs && event.atMs < endMs,
+    );
     const wins = during.filter((event) => side.has(event.node));
     onElsewhere(during.length - wins.length);
-    expect(wins, `the side ${c.side.join(',')} holds ${c.sidePrimaries} of ${c.numShards} primaries, yet elected`).toEqual([]);
+    expect(
+      wins,
+      `the side ${c.side.join(',')} holds ${c.sidePrimaries} of ${c.numShards} primaries, yet elected`,
+    ).toEqual([]);
   });
 }
 
 describe(seeded('quorum safety: a side cut off from a majority of the primaries never elects'), () => {
   it('no consensus election is won on the minority side while the partition holds', () => {
     let electionsElsewhere = 0;
-    fc.assert(quorumSafetyProperty(minoritySize, (wins) => { electionsElsewhere += wins; }), fcParams(DEFAULT_RUNS));
+    fc.assert(
+      quorumSafetyProperty(minoritySize, (wins) => {
+        electionsElsewhere += wins;
+      }),
+      fcParams(DEFAULT_RUNS),
+    );
     // Guards against cases that never reach an election at all: the majority side does elect.
     expect(electionsElsewhere).toBeGreaterThan(0);
   });

@@ -23,21 +23,39 @@ const eventArbitrary: fc.Arbitrary<ObservedEvent> = fc.oneof(
   fc.record({ kind: fc.constant('vote-granted' as const), atMs: fc.constant(0), voter: node, candidate: node, epoch }),
   fc.record({ kind: fc.constant('election-won' as const), atMs: fc.constant(0), node, epoch, consensus: fc.boolean() }),
   fc.record({
-    kind: fc.constant('node-state' as const), atMs: fc.constant(0), node, role: fc.constantFrom('primary' as const, 'replica' as const),
-    primary: fc.option(node, { nil: null }), currentEpoch: epoch, configEpoch: epoch, slotCount: fc.constantFrom(0, 100),
+    kind: fc.constant('node-state' as const),
+    atMs: fc.constant(0),
+    node,
+    role: fc.constantFrom('primary' as const, 'replica' as const),
+    primary: fc.option(node, { nil: null }),
+    currentEpoch: epoch,
+    configEpoch: epoch,
+    slotCount: fc.constantFrom(0, 100),
   }),
   fc.record({
-    kind: fc.constant('node-down' as const), atMs: fc.constant(0), node, cause: fc.constantFrom('kill' as const, 'terminate' as const, 'pause' as const),
-    wasPrimary: fc.boolean(), eligibleReplicas: fc.constant([]),
+    kind: fc.constant('node-down' as const),
+    atMs: fc.constant(0),
+    node,
+    cause: fc.constantFrom('kill' as const, 'terminate' as const, 'pause' as const),
+    wasPrimary: fc.boolean(),
+    eligibleReplicas: fc.constant([]),
   }),
   fc.record({ kind: fc.constant('node-up' as const), atMs: fc.constant(0), node }),
 ) as fc.Arbitrary<ObservedEvent>;
 
-const eventsArbitrary = fc.array(eventArbitrary, { maxLength: 16 }).map((events) => events.map((event, index) => ({ ...event, atMs: index * 10 })));
+const eventsArbitrary = fc
+  .array(eventArbitrary, { maxLength: 16 })
+  .map((events) => events.map((event, index) => ({ ...event, atMs: index * 10 })));
 
 function scenarioWith(invariants: InvariantName[]): Scenario {
   return {
-    scenarioId: 'monitor', seed: 1, protocol: 'valkey-8.0', cluster: { ...DEFAULT_CLUSTER }, workload: null, timeline: [], chaos: null,
+    scenarioId: 'monitor',
+    seed: 1,
+    protocol: 'valkey-8.0',
+    cluster: { ...DEFAULT_CLUSTER },
+    workload: null,
+    timeline: [],
+    chaos: null,
     validation: { convergenceTimeoutMs: 30_000, invariants },
   };
 }
@@ -67,12 +85,19 @@ const anySecondVote: MonitorOf = (scenario) => {
   return {
     observe(event) {
       const found = real.observe(event);
-      if (found !== null || event.kind !== 'vote-granted' || !scenario.validation.invariants.includes('one-vote-per-epoch')) return found;
+      if (
+        found !== null ||
+        event.kind !== 'vote-granted' ||
+        !scenario.validation.invariants.includes('one-vote-per-epoch')
+      )
+        return found;
       if (!voters.has(event.voter)) {
         voters.add(event.voter);
         return null;
       }
-      return finding('one-vote-per-epoch', 'candidates=different,voter-restarted=no', `${event.voter} voted again`, [event.voter]);
+      return finding('one-vote-per-epoch', 'candidates=different,voter-restarted=no', `${event.voter} voted again`, [
+        event.voter,
+      ]);
     },
   };
 };

@@ -27,10 +27,11 @@ function replayProperty(save: Save) {
 }
 
 /** Deliberately wrong: step times rounded to whole seconds. */
-const secondsSaver: Save = (scenario) => saveScenario({
-  ...scenario,
-  timeline: scenario.timeline.map((step) => ({ ...step, atMs: Math.round(step.atMs / 1000) * 1000 })),
-});
+const secondsSaver: Save = (scenario) =>
+  saveScenario({
+    ...scenario,
+    timeline: scenario.timeline.map((step) => ({ ...step, atMs: Math.round(step.atMs / 1000) * 1000 })),
+  });
 
 describe(seeded('a saved scenario replays to the same trace'), () => {
   it('the YAML of a random command sequence runs to the same trace hash and verdict', () => {

@@ -27,7 +27,14 @@ function lyingBackend(fingerprint: string): Backend {
     name: 'sim',
     run: async (scenario, options) => {
       const result = await honest.run(scenario, options);
-      const violation = result.violation ?? { invariant: 'views-agree', message: 'made up', step: result.steps, timeMs: result.simTimeMs, nodes: [], fingerprint };
+      const violation = result.violation ?? {
+        invariant: 'views-agree',
+        message: 'made up',
+        step: result.steps,
+        timeMs: result.simTimeMs,
+        nodes: [],
+        fingerprint,
+      };
       return { ...result, verdict: 'violation', violation: { ...violation, fingerprint } };
     },
   };
@@ -46,13 +53,19 @@ function shrinkProperty(backendFor: (fingerprint: string) => Backend) {
     expect(after.steps).toBeLessThanOrEqual(before.steps);
     expect(after.nodes).toBeLessThanOrEqual(before.nodes);
     const comparison = compareReplay(shrunk, runSimScenario(shrunk.scenario, { maxSteps: shrunk.maxSteps }));
-    if (!comparison.reproduced) throw new Error(`the shrunk crash does not fail the same way on the simulator: ${comparison.differences.join('; ')}`);
+    if (!comparison.reproduced)
+      throw new Error(
+        `the shrunk crash does not fail the same way on the simulator: ${comparison.differences.join('; ')}`,
+      );
   });
 }
 
 describe(seeded('shrinking on the simulator keeps the fingerprint'), () => {
   it('a shrunk finding is no bigger, keeps its fingerprint and replays exactly', async () => {
-    await fc.assert(shrinkProperty(() => createSimBackend()), fcParams(4));
+    await fc.assert(
+      shrinkProperty(() => createSimBackend()),
+      fcParams(4),
+    );
   });
 
   it('the property fails when the shrinker is fed a backend that claims every candidate fails', async () => {

@@ -25,12 +25,19 @@ const simTraceHash: TraceHashOf = (scenario) => {
 };
 
 function determinismProperty(traceHashOf: TraceHashOf) {
-  return fc.property(commandCaseArbitrary(), fc.integer({ min: 1, max: 1000 }), ([shape, seed, commands], seedDelta) => {
-    const { scenario } = scenarioOfCommands(shape, seed, commands);
-    const first = traceHashOf(scenario);
-    expect(traceHashOf(structuredClone(scenario)), 'same scenario, same seed').toBe(first);
-    expect(traceHashOf({ ...scenario, seed: seed + seedDelta }), `seed ${seed} and seed ${seed + seedDelta}`).not.toBe(first);
-  });
+  return fc.property(
+    commandCaseArbitrary(),
+    fc.integer({ min: 1, max: 1000 }),
+    ([shape, seed, commands], seedDelta) => {
+      const { scenario } = scenarioOfCommands(shape, seed, commands);
+      const first = traceHashOf(scenario);
+      expect(traceHashOf(structuredClone(scenario)), 'same scenario, same seed').toBe(first);
+      expect(
+        traceHashOf({ ...scenario, seed: seed + seedDelta }),
+        `seed ${seed} and seed ${seed + seedDelta}`,
+      ).not.toBe(first);
+    },
+  );
 }
 
 describe(seeded('simulator determinism over random command sequences'), () => {
@@ -45,6 +52,9 @@ describe(seeded('simulator determinism over random command sequences'), () => {
   });
 
   it('the property fails when the run ignores its seed', () => {
-    expectPropertyFails(determinismProperty((scenario) => simTraceHash({ ...scenario, seed: 7 })), 5);
+    expectPropertyFails(
+      determinismProperty((scenario) => simTraceHash({ ...scenario, seed: 7 })),
+      5,
+    );
   });
 });

@@ -20,7 +20,11 @@ const artifacts = mkdtempSync(join(tmpdir(), 'busfuzz-cleanup-test-'));
 afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
 
 /** Starts the fixture, waits for its server pids, sends `signal`, and waits for it to exit. */
-async function signalledRun(signal: NodeJS.Signals, cliHandlers: boolean, beforeSignal: (pids: number[]) => void = () => {}): Promise<{ pids: number[]; code: number | null; exitSignal: string | null; stdout: string }> {
+async function signalledRun(
+  signal: NodeJS.Signals,
+  cliHandlers: boolean,
+  beforeSignal: (pids: number[]) => void = () => {},
+): Promise<{ pids: number[]; code: number | null; exitSignal: string | null; stdout: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...(cliHandlers ? ['--cli-handlers'] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -35,7 +39,9 @@ async function signalledRun(signal: NodeJS.Signals, cliHandlers: boolean, before
     });
     child.once('exit', () => reject(new Error(`fixture exited before ready: ${stderr}`)));
   });
-  const exited = new Promise<[number | null, string | null]>((resolveExit) => child.once('exit', (code, sig) => resolveExit([code, sig])));
+  const exited = new Promise<[number | null, string | null]>((resolveExit) =>
+    child.once('exit', (code, sig) => resolveExit([code, sig])),
+  );
   beforeSignal(pids);
   child.kill(signal);
   const [code, exitSignal] = await exited;
@@ -79,13 +85,17 @@ describe('no server process is left behind', () => {
   it('an exception in the middle of a run: the run rejects and its servers are stopped', async () => {
     const backend = createRealBackend({ spares: 'never' });
     let pids: number[] = [];
-    const run = runYaml(backend, `scenario_id: throws\nseed: 1\n${cluster(2, 1)}timeline:\n  - at: 5s\n    action: heal\n`, {
-      onTraceLine: (line) => {
-        if (!line.includes(' ready: ')) return;
-        pids = liveChildPids();
-        throw new Error('boom from a trace callback');
+    const run = runYaml(
+      backend,
+      `scenario_id: throws\nseed: 1\n${cluster(2, 1)}timeline:\n  - at: 5s\n    action: heal\n`,
+      {
+        onTraceLine: (line) => {
+          if (!line.includes(' ready: ')) return;
+          pids = liveChildPids();
+          throw new Error('boom from a trace callback');
+        },
       },
-    });
+    );
     await expect(run).rejects.toThrow('boom from a trace callback');
     expect(pids).toHaveLength(4);
     expect(pids.filter(isRunning)).toEqual([]);
@@ -96,7 +106,9 @@ describe('no server process is left behind', () => {
     const backend = createRealBackend({ spares: 'never' });
     let pids: number[] = [];
     // Every node but node-2 forgets it (a 60 s blacklist): its slots have no owner in their views.
-    const { result } = await runYaml(backend, `
+    const { result } = await runYaml(
+      backend,
+      `
 scenario_id: forgotten-owner
 seed: 9
 ${cluster(3, 0)}timeline:
@@ -106,12 +118,14 @@ ${cluster(3, 0)}timeline:
     other: node-2
 validation:
   convergence_timeout: 2s
-`, {
-      artifactsDir: artifacts,
-      onTraceLine: (line) => {
-        if (line.includes(' ready: ')) pids = liveChildPids();
+`,
+      {
+        artifactsDir: artifacts,
+        onTraceLine: (line) => {
+          if (line.includes(' ready: ')) pids = liveChildPids();
+        },
       },
-    });
+    );
     expect(result.verdict).toBe('violation');
     expect(result.violation?.invariant).toMatch(/slot-coverage|views-agree|membership-symmetric/);
     expect(pids).toHaveLength(3);
@@ -124,7 +138,7 @@ validation:
     await backend.close();
   });
 
-  it('the folders of a farm whose process died are removed by the next farm, live owners\' are kept', async () => {
+  it("the folders of a farm whose process died are removed by the next farm, live owners' are kept", async () => {
     const dead = spawn('true');
     await new Promise((resolveExit) => dead.once('exit', resolveExit));
     const stale = mkdtempSync(join(tmpdir(), 'busfuzz-real-'));
@@ -139,7 +153,10 @@ validation:
 
   it('a node that will not start: an environment error naming its log, and nothing left running', async () => {
     const backend = createRealBackend({ spares: 'never' });
-    const run = runYaml(backend, `scenario_id: bad-config\nseed: 1\n${cluster(1, 1, '  server_config:\n    maxmemory-policy: not-a-policy\n')}`);
+    const run = runYaml(
+      backend,
+      `scenario_id: bad-config\nseed: 1\n${cluster(1, 1, '  server_config:\n    maxmemory-policy: not-a-policy\n')}`,
+    );
     await expect(run).rejects.toBeInstanceOf(EnvironmentError);
     await expect(run).rejects.toThrow(/would not start.*server\.log/s);
     expect(liveChildPids()).toEqual([]);

@@ -26,7 +26,11 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 async function busfuzz(args: string[]): Promise<{ code: number; stdout: string; stderr: string; wallMs: number }> {
   const startedAtMs = Date.now();
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BUSFUZZ, ...args], { cwd: ROOT, env: { ...process.env, CRASH_DIR: scratch }, timeout: 120_000 });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [BUSFUZZ, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CRASH_DIR: scratch },
+      timeout: 120_000,
+    });
     return { code: 0, stdout, stderr, wallMs: Date.now() - startedAtMs };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -35,18 +39,38 @@ async function busfuzz(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 /** A crash file as the simulator would write it (backend sim), for `scenario` and `invariant`. */
-async function simCrashFile(scenario: Scenario, invariant: 'failover-bound' | 'slot-coverage' | 'membership-symmetric', shape: string): Promise<string> {
+async function simCrashFile(
+  scenario: Scenario,
+  invariant: 'failover-bound' | 'slot-coverage' | 'membership-symmetric',
+  shape: string,
+): Promise<string> {
   const violation = { ...finding(invariant, shape, 'found by the simulator', ['node-0']), step: 1234, timeMs: 5000 };
   const result: RunResult = {
-    scenarioId: scenario.scenarioId, backend: 'sim', seed: scenario.seed, verdict: 'violation', steps: 1234, simTimeMs: 5000,
-    traceHash: '0'.repeat(64), violation, traceTail: [], server: null, messages: 0, stats: {},
+    scenarioId: scenario.scenarioId,
+    backend: 'sim',
+    seed: scenario.seed,
+    verdict: 'violation',
+    steps: 1234,
+    simTimeMs: 5000,
+    traceHash: '0'.repeat(64),
+    violation,
+    traceTail: [],
+    server: null,
+    messages: 0,
+    stats: {},
   };
   return writeCrashFile(join(scratch, 'corpus'), buildCrashFile({ scenario, result, maxSteps: 1_000_000 }));
 }
 
 describe('busfuzz with --backend real', () => {
   it('run scenarios/kill-primary.yaml passes in under 12 s, start to teardown, with the server recorded', async () => {
-    const { code, stdout, stderr, wallMs } = await busfuzz(['run', 'scenarios/kill-primary.yaml', '--backend', 'real', '--json']);
+    const { code, stdout, stderr, wallMs } = await busfuzz([
+      'run',
+      'scenarios/kill-primary.yaml',
+      '--backend',
+      'real',
+      '--json',
+    ]);
     expect(code, stderr).toBe(0);
     const json = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(json).toMatchObject({ scenario_id: 'kill-primary', backend: 'real', verdict: 'pass', violation: null });
@@ -57,14 +81,30 @@ describe('busfuzz with --backend real', () => {
   });
 
   it('run --backend real --max-steps 1 is inconclusive (exit 5), not a pass', async () => {
-    const { code, stdout, stderr } = await busfuzz(['run', 'scenarios/kill-primary.yaml', '--backend', 'real', '--max-steps', '1', '--json']);
+    const { code, stdout, stderr } = await busfuzz([
+      'run',
+      'scenarios/kill-primary.yaml',
+      '--backend',
+      'real',
+      '--max-steps',
+      '1',
+      '--json',
+    ]);
     expect(code, stderr).toBe(5);
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ backend: 'real', verdict: 'inconclusive', violation: null });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      backend: 'real',
+      verdict: 'inconclusive',
+      violation: null,
+    });
     expect(stderr).toContain('INCONCLUSIVE');
   });
 
   it('reproduce --backend real runs a simulator crash file on live servers (not reproduced: the cluster is fine)', async () => {
-    const crash = await simCrashFile(loadScenarioFile(join(ROOT, 'scenarios/kill-primary.yaml')), 'failover-bound', 'no-election,down-by=kill');
+    const crash = await simCrashFile(
+      loadScenarioFile(join(ROOT, 'scenarios/kill-primary.yaml')),
+      'failover-bound',
+      'no-election,down-by=kill',
+    );
     const { code, stderr } = await busfuzz(['reproduce', crash, '--backend', 'real']);
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('on real');
@@ -74,7 +114,9 @@ describe('busfuzz with --backend real', () => {
   });
 
   it('reproduce --backend real reproduces a violation live servers really have, keeping the node folders', async () => {
-    const scenario = loadScenarioText(`scenario_id: forgotten-owner\nseed: 3\n${cluster(3, 0)}timeline:\n  - at: 200ms\n    action: forget\n    target: node-0\n    other: node-2\nvalidation:\n  convergence_timeout: 2s\n`);
+    const scenario = loadScenarioText(
+      `scenario_id: forgotten-owner\nseed: 3\n${cluster(3, 0)}timeline:\n  - at: 200ms\n    action: forget\n    target: node-0\n    other: node-2\nvalidation:\n  convergence_timeout: 2s\n`,
+    );
     // The forgotten node-2 still knows the others: one-sided membership (reported before the slots
     // the others now see unassigned, its cause).
     const crash = await simCrashFile(scenario, 'membership-symmetric', 'missing-peer,one-sided');

@@ -30,7 +30,10 @@ describe('confirm cleans up', () => {
     const file = join(scratch, 'crash-08d4abf33d70-1.min.json');
     copyFileSync(CRASH, file);
     const foldersBefore = farmFolders();
-    const child = spawn(process.execPath, [BUSFUZZ, 'confirm', file, '--tries', '2'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BUSFUZZ, 'confirm', file, '--tries', '2'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
     let pids: number[] = [];
     for (let attempt = 0; attempt < 600 && pids.length < 6; attempt++) {
@@ -55,17 +58,27 @@ describe('confirm cleans up', () => {
     let pids: number[] = [];
     const real = {
       name: 'real' as const,
-      run: (scenario: Parameters<typeof inner.run>[0], options: Parameters<typeof inner.run>[1]) => inner.run(scenario, {
-        ...options,
-        onTraceLine: (line: string) => {
-          if (!line.includes('steering: hold')) return;
-          pids = liveChildPids();
-          throw new Error('boom in the middle of a steered try');
-        },
-      }),
+      run: (scenario: Parameters<typeof inner.run>[0], options: Parameters<typeof inner.run>[1]) =>
+        inner.run(scenario, {
+          ...options,
+          onTraceLine: (line: string) => {
+            if (!line.includes('steering: hold')) return;
+            pids = liveChildPids();
+            throw new Error('boom in the middle of a steered try');
+          },
+        }),
     };
     const crash = await readCrashFile(file);
-    const run = confirmCrash({ crash, file, sim: createSimBackend(), real, tries: 2, all: false, signal: new AbortController().signal, say: () => {} });
+    const run = confirmCrash({
+      crash,
+      file,
+      sim: createSimBackend(),
+      real,
+      tries: 2,
+      all: false,
+      signal: new AbortController().signal,
+      say: () => {},
+    });
     await expect(run).rejects.toThrow('boom in the middle of a steered try');
     await inner.close();
     expect(pids).toHaveLength(6);

@@ -21,7 +21,9 @@ function expectShard0FailedOverAndDemoted(lines: string[]): void {
 
 describe('faults on live servers', () => {
   it('partition: a primary cut off both ways is replaced on the majority side and demoted after the heal', async () => {
-    const { result, lines } = await runYaml(backend, `
+    const { result, lines } = await runYaml(
+      backend,
+      `
 scenario_id: partition-two-way
 seed: 1
 ${cluster()}timeline:
@@ -31,7 +33,8 @@ ${cluster()}timeline:
     duration: 4s
 validation:
   convergence_timeout: 15s
-`);
+`,
+    );
     expect(result.violation).toBeNull();
     expect(result.verdict).toBe('pass');
     expectShard0FailedOverAndDemoted(lines);
@@ -41,7 +44,9 @@ validation:
   });
 
   it('partition one-way: a primary nobody hears is replaced, and ends as a replica', async () => {
-    const { result, lines } = await runYaml(backend, `
+    const { result, lines } = await runYaml(
+      backend,
+      `
 scenario_id: partition-one-way
 seed: 2
 ${cluster()}timeline:
@@ -52,7 +57,8 @@ ${cluster()}timeline:
     duration: 4s
 validation:
   convergence_timeout: 15s
-`);
+`,
+    );
     expect(result.violation).toBeNull();
     expectShard0FailedOverAndDemoted(lines);
   });
@@ -64,7 +70,9 @@ validation:
     // the peer's own messages keep arriving; a dropped first PING on a new link even leaves the
     // link unattached on the receiver, out of reach of DEBUG CLUSTERLINK KILL. The failure flags
     // then never clear, a finding about the fault model rather than this test's subject.
-    const { result, lines } = await runYaml(backend, `
+    const { result, lines } = await runYaml(
+      backend,
+      `
 scenario_id: drop-pings
 seed: 3
 ${cluster()}timeline:
@@ -80,7 +88,8 @@ validation:
   invariants: [epoch-order, one-vote-per-epoch, one-winner-per-epoch, acked-writes-durable, slot-coverage,
     views-agree, one-primary-per-shard, no-replica-owns-slots, no-replica-chains, membership-symmetric,
     cluster-state-ok, failover-bound, distinct-config-epochs, replicas-consistent]
-`);
+`,
+    );
     expect(result.stats.dropped_messages).toBeGreaterThan(20);
     const won = eventLines(lines, 'election-won', { node: 'node-1' })[0]!;
     expect(Number.parseInt(won, 10)).toBeLessThan(4300);
@@ -89,7 +98,9 @@ validation:
   });
 
   it('hold then release: the held messages are queued, none lost, and the run converges', async () => {
-    const { result, lines } = await runYaml(backend, `
+    const { result, lines } = await runYaml(
+      backend,
+      `
 scenario_id: hold-release
 seed: 4
 ${cluster()}timeline:
@@ -103,7 +114,8 @@ ${cluster()}timeline:
     to: node-0
 validation:
   convergence_timeout: 10s
-`);
+`,
+    );
     expect(result.violation).toBeNull();
     expect(result.stats.stalled_messages).toBeGreaterThan(0);
     expect(result.stats.dropped_messages).toBe(0);
@@ -111,7 +123,9 @@ validation:
   });
 
   it('pause: a SIGSTOPped primary is replaced by its replica and rejoins as its replica after SIGCONT', async () => {
-    const { result, lines } = await runYaml(backend, `
+    const { result, lines } = await runYaml(
+      backend,
+      `
 scenario_id: pause-primary
 seed: 5
 ${cluster()}workload:
@@ -125,9 +139,12 @@ timeline:
     duration: 4s
 validation:
   convergence_timeout: 15s
-`);
+`,
+    );
     expect(result.violation).toBeNull();
-    expect(eventLines(lines, 'node-down', { node: 'node-0', cause: 'pause', wasPrimary: true })[0]).toContain('eligibleReplicas=[node-1]');
+    expect(eventLines(lines, 'node-down', { node: 'node-0', cause: 'pause', wasPrimary: true })[0]).toContain(
+      'eligibleReplicas=[node-1]',
+    );
     expect(eventLines(lines, 'node-up', { node: 'node-0' })).toHaveLength(1);
     expectShard0FailedOverAndDemoted(lines);
     expect(result.stats.writes_acked).toBeGreaterThan(50);
@@ -135,7 +152,9 @@ validation:
   });
 
   it('kill: SIGKILL of a primary, restart from its nodes.conf; its data loss is recorded', async () => {
-    const { result, lines } = await runYaml(backend, `
+    const { result, lines } = await runYaml(
+      backend,
+      `
 scenario_id: kill-restart
 seed: 6
 ${cluster()}workload:
@@ -149,7 +168,8 @@ timeline:
     restart_after: 3500ms
 validation:
   convergence_timeout: 15s
-`);
+`,
+    );
     expect(result.violation).toBeNull();
     expect(eventLines(lines, 'data-lost', { node: 'node-0', cause: 'kill' })).toHaveLength(1);
     expectShard0FailedOverAndDemoted(lines);
@@ -158,7 +178,9 @@ validation:
   });
 
   it('terminate: SIGTERM shuts a primary down cleanly; it is failed over and comes back as a replica', async () => {
-    const { result, lines } = await runYaml(backend, `
+    const { result, lines } = await runYaml(
+      backend,
+      `
 scenario_id: terminate-restart
 seed: 7
 ${cluster()}timeline:
@@ -168,7 +190,8 @@ ${cluster()}timeline:
     restart_after: 3500ms
 validation:
   convergence_timeout: 15s
-`);
+`,
+    );
     expect(result.violation).toBeNull();
     expect(eventLines(lines, 'node-down', { node: 'node-2', cause: 'terminate', wasPrimary: true })).toHaveLength(1);
     expect(eventLines(lines, 'election-won', { node: 'node-3', consensus: true })).not.toHaveLength(0);

@@ -17,22 +17,51 @@ import { cluster, runYaml } from './helpers.ts';
 const SHAPE = { numShards: 2, replicasPerShard: 1 };
 const NODES = [0, 1, 2, 3].map((nodeIndex) => ({ name: `node-${nodeIndex}`, nodeIndex, id: `id${nodeIndex}` }));
 
-function peer(id: string, role: 'primary' | 'replica', replicaOf: string | null, slots: Array<[number, number]>, flags: string[] = []): PeerView {
-  return { id, flags: [role === 'primary' ? 'master' : 'slave', ...flags], role, replicaOf, configEpoch: 1, slots, address: '', linkConnected: true };
+function peer(
+  id: string,
+  role: 'primary' | 'replica',
+  replicaOf: string | null,
+  slots: Array<[number, number]>,
+  flags: string[] = [],
+): PeerView {
+  return {
+    id,
+    flags: [role === 'primary' ? 'master' : 'slave', ...flags],
+    role,
+    replicaOf,
+    configEpoch: 1,
+    slots,
+    address: '',
+    linkConnected: true,
+  };
 }
 
 /** A fully formed 2x1 cluster as every node reports it, with `change` applied to node `index`. */
 function reports(change: (report: NodeReport, index: number) => void = () => {}): NodeReport[] {
   const peers = [
-    peer('id0', 'primary', null, [[0, 8191]]), peer('id1', 'replica', 'id0', []),
-    peer('id2', 'primary', null, [[8192, 16383]]), peer('id3', 'replica', 'id2', []),
+    peer('id0', 'primary', null, [[0, 8191]]),
+    peer('id1', 'replica', 'id0', []),
+    peer('id2', 'primary', null, [[8192, 16383]]),
+    peer('id3', 'replica', 'id2', []),
   ];
   return NODES.map((node, index) => {
     const self = peers[index]!;
     const report: NodeReport = {
-      id: node.id, shardId: 's', address: '', role: self.role, replicaOf: self.replicaOf, flags: ['myself', ...self.flags],
-      configEpoch: 1, currentEpoch: 4, lastVoteEpoch: null, slots: self.slots, clusterState: 'ok', replOffset: 0,
-      replLinkUp: self.role === 'replica' ? true : null, peers: peers.map((p) => ({ ...p, flags: [...p.flags] })), dataDigest: null,
+      id: node.id,
+      shardId: 's',
+      address: '',
+      role: self.role,
+      replicaOf: self.replicaOf,
+      flags: ['myself', ...self.flags],
+      configEpoch: 1,
+      currentEpoch: 4,
+      lastVoteEpoch: null,
+      slots: self.slots,
+      clusterState: 'ok',
+      replOffset: 0,
+      replLinkUp: self.role === 'replica' ? true : null,
+      peers: peers.map((p) => ({ ...p, flags: [...p.flags] })),
+      dataDigest: null,
     };
     change(report, index);
     return report;
@@ -41,18 +70,62 @@ function reports(change: (report: NodeReport, index: number) => void = () => {})
 
 describe('readiness', () => {
   it('splits the slots evenly and numbers nodes shard by shard', () => {
-    expect([0, 1, 2].map((shard) => shardSlotRange(shard, 3))).toEqual([[0, 5460], [5461, 10921], [10922, 16383]]);
+    expect([0, 1, 2].map((shard) => shardSlotRange(shard, 3))).toEqual([
+      [0, 5460],
+      [5461, 10921],
+      [10922, 16383],
+    ]);
     expect(initialRole(4, { numShards: 3, replicasPerShard: 1 })).toEqual({ shard: 2, primary: true });
     expect(initialRole(5, { numShards: 3, replicasPerShard: 1 })).toEqual({ shard: 2, primary: false });
   });
 
   it('is ready only when everyone knows everyone, replicas are synced, state is ok and views agree', () => {
     expect(readinessProblem(NODES, reports(), SHAPE)).toBeNull();
-    expect(readinessProblem(NODES, reports((r, i) => { if (i === 2) r.peers.pop(); }), SHAPE)).toMatch(/node-2 knows 3 of 4/);
-    expect(readinessProblem(NODES, reports((r, i) => { if (i === 1) r.peers[2]!.flags.push('handshake'); }), SHAPE)).toMatch(/node-1 flags/);
-    expect(readinessProblem(NODES, reports((r, i) => { if (i === 3) r.replLinkUp = false; }), SHAPE)).toMatch(/node-3's replication link/);
-    expect(readinessProblem(NODES, reports((r, i) => { if (i === 0) r.clusterState = 'fail'; }), SHAPE)).toMatch(/node-0 says cluster_state fail/);
-    expect(readinessProblem(NODES, reports((r, i) => { if (i === 3) r.peers[0]!.slots = [[0, 8190]]; }), SHAPE)).toMatch(/node-3's view differs/);
+    expect(
+      readinessProblem(
+        NODES,
+        reports((r, i) => {
+          if (i === 2) r.peers.pop();
+        }),
+        SHAPE,
+      ),
+    ).toMatch(/node-2 knows 3 of 4/);
+    expect(
+      readinessProblem(
+        NODES,
+        reports((r, i) => {
+          if (i === 1) r.peers[2]!.flags.push('handshake');
+        }),
+        SHAPE,
+      ),
+    ).toMatch(/node-1 flags/);
+    expect(
+      readinessProblem(
+        NODES,
+        reports((r, i) => {
+          if (i === 3) r.replLinkUp = false;
+        }),
+        SHAPE,
+      ),
+    ).toMatch(/node-3's replication link/);
+    expect(
+      readinessProblem(
+        NODES,
+        reports((r, i) => {
+          if (i === 0) r.clusterState = 'fail';
+        }),
+        SHAPE,
+      ),
+    ).toMatch(/node-0 says cluster_state fail/);
+    expect(
+      readinessProblem(
+        NODES,
+        reports((r, i) => {
+          if (i === 3) r.peers[0]!.slots = [[0, 8190]];
+        }),
+        SHAPE,
+      ),
+    ).toMatch(/node-3's view differs/);
   });
 });
 
@@ -95,11 +168,17 @@ describe('spares and the scenario settings', () => {
   async function formWith(key: string, value: string): Promise<{ value: string; timeout: string; readyMs: number }> {
     farm.topUpSpares(2);
     await delay(2200);
-    const run = new RealCluster(farm, { ...DEFAULT_CLUSTER, nodeTimeoutMs: 1000, pingIntervalMs: 100, serverConfig: { [key]: value } }, Math.random);
+    const run = new RealCluster(
+      farm,
+      { ...DEFAULT_CLUSTER, nodeTimeoutMs: 1000, pingIntervalMs: 100, serverConfig: { [key]: value } },
+      Math.random,
+    );
     try {
       const { readyMs } = await formCluster(run, shape, { timeoutMs: 30_000 });
       const [, actual] = (await run.nodeByName('node-0').host.admin.call('CONFIG', 'GET', key)) as string[];
-      const [, timeout] = (await run.nodeByName('node-1').host.admin.call('CONFIG', 'GET', 'cluster-node-timeout')) as string[];
+      const [, timeout] = (await run
+        .nodeByName('node-1')
+        .host.admin.call('CONFIG', 'GET', 'cluster-node-timeout')) as string[];
       return { value: actual!, timeout: timeout!, readyMs };
     } finally {
       await run.teardown();
@@ -128,7 +207,10 @@ describe('a backend running one scenario after another (the fuzz loop)', () => {
       const formations: number[] = [];
       for (let run = 0; run < 3; run++) formations.push((await runYaml(backend, yaml)).result.stats.formation_ms!);
       expect(formations[0]).toBeGreaterThanOrEqual(1900);
-      expect(formations.slice(1).every((ms) => ms < 1000), `formations ${formations.join(', ')} ms`).toBe(true);
+      expect(
+        formations.slice(1).every((ms) => ms < 1000),
+        `formations ${formations.join(', ')} ms`,
+      ).toBe(true);
     } finally {
       await backend.close();
     }

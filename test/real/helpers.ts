@@ -17,7 +17,11 @@ export interface TracedRun {
 /** Where a test run with a violation keeps its node folders (never the repository's crashes/). */
 export const TEST_ARTIFACTS_DIR = join(tmpdir(), 'busfuzz-test-artifacts');
 
-export async function runYaml(backend: RealBackend, yaml: string, options: Partial<RunOptions> = {}): Promise<TracedRun> {
+export async function runYaml(
+  backend: RealBackend,
+  yaml: string,
+  options: Partial<RunOptions> = {},
+): Promise<TracedRun> {
   const lines: string[] = [];
   const scenario = loadScenarioText(yaml, 'test scenario');
   const result = await backend.run(scenario, {
@@ -33,7 +37,11 @@ export async function runYaml(backend: RealBackend, yaml: string, options: Parti
 }
 
 /** Trace lines of one event kind whose fields include every `key=value` given. */
-export function eventLines(lines: readonly string[], kind: string, fields: Record<string, string | number | boolean> = {}): string[] {
+export function eventLines(
+  lines: readonly string[],
+  kind: string,
+  fields: Record<string, string | number | boolean> = {},
+): string[] {
   return lines.filter((line) => {
     const words = line.split(' ');
     if (words[1] !== kind) return false;
@@ -69,12 +77,16 @@ export function serverChildren(parentPid: number): number[] {
   } catch {
     return [];
   }
-  return output.split('\n').filter(Boolean).map(Number).filter((pid) => {
-    try {
-      const command = execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-      return /-server$/.test(command) || /valkey|redis/.test(command);
-    } catch {
-      return false;
-    }
-  });
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const command = execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+        return /-server$/.test(command) || /valkey|redis/.test(command);
+      } catch {
+        return false;
+      }
+    });
 }

@@ -41,7 +41,10 @@ describe('hold and release on live servers', () => {
       const stalled = cluster.counters.stalled;
       expect(stalled).toBeGreaterThan(0);
       cluster.network.release(['node-2'], ['node-0']);
-      const clearedAfterMs = await waitFor(async () => !(await flagsOf(cluster, 'node-0', 'node-2')).some((flag) => flag.startsWith('fail')), 5000);
+      const clearedAfterMs = await waitFor(
+        async () => !(await flagsOf(cluster, 'node-0', 'node-2')).some((flag) => flag.startsWith('fail')),
+        5000,
+      );
       expect(clearedAfterMs).toBeLessThan(500);
       expect(cluster.counters.dropped).toBe(0);
     } finally {

@@ -27,7 +27,9 @@ const DEFAULT_RUNS = 3;
 
 const caseArbitrary = fc.tuple(
   fc.integer({ min: 0, max: 1_000_000 }),
-  fc.commands(commandArbitraries(SHAPE, { only: ['kill', 'restart', 'pause', 'partition', 'heal'] }), { maxCommands: MAX_COMMANDS }),
+  fc.commands(commandArbitraries(SHAPE, { only: ['kill', 'restart', 'pause', 'partition', 'heal'] }), {
+    maxCommands: MAX_COMMANDS,
+  }),
 );
 
 /** `acceptsRun` judges the run's violation (null when it passed); the right judge accepts none but known ones. */
@@ -36,20 +38,27 @@ function realProperty(acceptsRun: (violation: { fingerprint: string } | null) =>
     const model = new ClusterModel(SHAPE);
     const recorded: Step[] = [];
     fc.modelRun(() => ({ model, real: recorded }), commands);
-    const scenario = scenarioOf(SHAPE, seed, [...recorded, ...model.finalSteps()], { scenarioId: 'real-random-faults' });
+    const scenario = scenarioOf(SHAPE, seed, [...recorded, ...model.finalSteps()], {
+      scenarioId: 'real-random-faults',
+    });
     const result = await backend.run(scenario, { maxSteps: MAX_STEPS });
     const violation = result.violation;
     if (acceptsRun(violation)) return;
-    throw new Error([
-      violation === null ? 'the run passed, and the judge did not accept that' : `${violation.invariant} broke at ${violation.timeMs} ms: ${violation.message}`,
-      `fingerprint: ${violation?.fingerprint ?? '(none)'}`,
-      'Reproduce: save the scenario below as repro.yaml and run `npx busfuzz run repro.yaml --backend real` (or --backend sim)',
-      scenarioBlock(scenario),
-    ].join('\n'));
+    throw new Error(
+      [
+        violation === null
+          ? 'the run passed, and the judge did not accept that'
+          : `${violation.invariant} broke at ${violation.timeMs} ms: ${violation.message}`,
+        `fingerprint: ${violation?.fingerprint ?? '(none)'}`,
+        'Reproduce: save the scenario below as repro.yaml and run `npx busfuzz run repro.yaml --backend real` (or --backend sim)',
+        scenarioBlock(scenario),
+      ].join('\n'),
+    );
   });
 }
 
-const passesOrKnown = (violation: { fingerprint: string } | null) => violation === null || knownReason(violation.fingerprint) !== undefined;
+const passesOrKnown = (violation: { fingerprint: string } | null) =>
+  violation === null || knownReason(violation.fingerprint) !== undefined;
 
 describe(seeded('random kill/pause/partition sequences on live servers (3 x 1)'), () => {
   it('safety holds on every poll and the cluster converges after the heal (known 8.0.1 flaws excepted)', async () => {
@@ -57,7 +66,11 @@ describe(seeded('random kill/pause/partition sequences on live servers (3 x 1)')
   });
 
   it('the property fails when its judge is inverted (every run must break an invariant)', async () => {
-    const details = await expectAsyncPropertyFails(realProperty((violation) => !passesOrKnown(violation)), 1, { endOnFailure: true });
+    const details = await expectAsyncPropertyFails(
+      realProperty((violation) => !passesOrKnown(violation)),
+      1,
+      { endOnFailure: true },
+    );
     expect(String(details.errorInstance)).toMatch(/the run passed/);
   });
 });

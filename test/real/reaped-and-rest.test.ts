@@ -33,14 +33,23 @@ it('after run --backend real returns, no server pid it started exists, not even 
   const scenarioFile = join(scratch, 'rest-in-group.yaml');
   const pidFile = join(scratch, 'pids');
   writeFileSync(scenarioFile, SCENARIO);
-  const run = spawnSync(process.execPath, ['bin/busfuzz.js', 'run', scenarioFile, '--backend', 'real', '--crash-dir', scratch], {
-    cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LOG_LEVEL: 'info', BUSFUZZ_PID_FILE: pidFile },
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['bin/busfuzz.js', 'run', scenarioFile, '--backend', 'real', '--crash-dir', scratch],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, LOG_LEVEL: 'info', BUSFUZZ_PID_FILE: pidFile },
+    },
+  );
   expect(run.status, run.stderr).toBe(0);
   // rest inside the second group: node-1 and every node not in the first.
   expect(run.stderr).toContain('[node-0] | [node-1,node-2,node-3]');
   const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
   expect(pids.length).toBeGreaterThanOrEqual(4);
-  const left = pids.filter((pid) => existsSync(`/proc/${pid}`)).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]}`);
+  const left = pids
+    .filter((pid) => existsSync(`/proc/${pid}`))
+    .map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]}`);
   expect(left).toEqual([]);
 });

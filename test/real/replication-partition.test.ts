@@ -33,7 +33,9 @@ describe('partitions cut replication traffic', () => {
     const cluster = new RealCluster(farm, { ...DEFAULT_CLUSTER, nodeTimeoutMs: 5000, pingIntervalMs: 100 }, () => 0.5);
     try {
       await formCluster(cluster, { numShards: 2, replicasPerShard: 1 }, { timeoutMs: 30_000 });
-      expect(Number(await cluster.nodeByName('node-0').host.admin.call('CLUSTER', 'KEYSLOT', '{06S}'))).toBeLessThanOrEqual(8191);
+      expect(
+        Number(await cluster.nodeByName('node-0').host.admin.call('CLUSTER', 'KEYSLOT', '{06S}')),
+      ).toBeLessThanOrEqual(8191);
       await writeOnPrimary(cluster, 20);
       await delay(200);
       const before = await offsets(cluster);

@@ -22,10 +22,15 @@ function fakeServer(name: string, versionLine: string): string {
 
 describe('findServer', () => {
   it('parses Valkey and Redis version lines', () => {
-    expect(parseServerVersion('Valkey server v=8.0.1 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=39f7c371e0a96e3d'))
-      .toEqual({ flavor: 'valkey', version: '8.0.1', major: 8, minor: 0 });
-    expect(parseServerVersion('Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64'))
-      .toEqual({ flavor: 'redis', version: '7.0.15', major: 7, minor: 0 });
+    expect(
+      parseServerVersion('Valkey server v=8.0.1 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=39f7c371e0a96e3d'),
+    ).toEqual({ flavor: 'valkey', version: '8.0.1', major: 8, minor: 0 });
+    expect(parseServerVersion('Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64')).toEqual({
+      flavor: 'redis',
+      version: '7.0.15',
+      major: 7,
+      minor: 0,
+    });
     expect(parseServerVersion('something else')).toBeNull();
   });
 

@@ -19,8 +19,17 @@ describe('ServerProcess', () => {
   it('reports an exit it did not cause once, and none for its own kill', async () => {
     const server = findServer();
     const port = await findFreePort('127.0.0.1');
-    writeFileSync(join(folder, 'server.conf'), `port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\ndir "${folder}"\nlogfile "server.log"\n`);
-    const process_ = new ServerProcess({ name: 'node-0', binary: server.binary, folder, host: '127.0.0.1', clientPort: port });
+    writeFileSync(
+      join(folder, 'server.conf'),
+      `port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\ndir "${folder}"\nlogfile "server.log"\n`,
+    );
+    const process_ = new ServerProcess({
+      name: 'node-0',
+      binary: server.binary,
+      folder,
+      host: '127.0.0.1',
+      clientPort: port,
+    });
     await process_.start();
     const firstPid = process_.pid!;
     expect(process_.state).toBe('running');

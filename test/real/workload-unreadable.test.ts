@@ -19,18 +19,30 @@ afterEach(async () => {
 });
 
 it('a key whose read-back times out every time is reported as unreadable, and the read-back ends', async () => {
-  server = createServer((socket) => { sockets.push(socket); });
+  server = createServer((socket) => {
+    sockets.push(socket);
+  });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const cluster = { nodes: [{ host: { host: '127.0.0.1', ports: { clientProxyPort: port } } }] } as unknown as RealCluster;
+  const cluster = {
+    nodes: [{ host: { host: '127.0.0.1', ports: { clientProxyPort: port } } }],
+  } as unknown as RealCluster;
   const unreadable: Array<{ key: string; message: string }> = [];
-  const workload = new WorkloadClient(cluster, { keys: 10, writesPerSec: 0, waitReplicas: 0 }, rngFor(1), {
-    nowMs: () => 0,
-    emit: () => { throw new Error('nothing can be read back'); },
-    nameOfId: (id) => id,
-    holdersOf: (name) => [name],
-    unreadable: (key, message) => unreadable.push({ key, message }),
-  }, 100);
+  const workload = new WorkloadClient(
+    cluster,
+    { keys: 10, writesPerSec: 0, waitReplicas: 0 },
+    rngFor(1),
+    {
+      nowMs: () => 0,
+      emit: () => {
+        throw new Error('nothing can be read back');
+      },
+      nameOfId: (id) => id,
+      holdersOf: (name) => [name],
+      unreadable: (key, message) => unreadable.push({ key, message }),
+    },
+    100,
+  );
   // Two acknowledged keys, as if written before the silence.
   (workload as unknown as { ackedKeys: Set<string> }).ackedKeys.add('busfuzz:3').add('busfuzz:7');
   try {

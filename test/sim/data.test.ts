@@ -13,10 +13,20 @@ import { eventsOf, serverOf, untilReady } from './helpers.ts';
 
 function scenario(timeline: Step[], waitReplicas = 0, replicasPerShard = 1, extra: Partial<Scenario> = {}): Scenario {
   return {
-    scenarioId: 'data', seed: 3, protocol: 'valkey-8.0',
-    cluster: { ...DEFAULT_CLUSTER, numShards: 3, replicasPerShard, nodeTimeoutMs: 1000, pingIntervalMs: 100, replicaValidityFactor: 0 },
+    scenarioId: 'data',
+    seed: 3,
+    protocol: 'valkey-8.0',
+    cluster: {
+      ...DEFAULT_CLUSTER,
+      numShards: 3,
+      replicasPerShard,
+      nodeTimeoutMs: 1000,
+      pingIntervalMs: 100,
+      replicaValidityFactor: 0,
+    },
     workload: { keys: 50, writesPerSec: 100, waitReplicas },
-    timeline, chaos: null,
+    timeline,
+    chaos: null,
     validation: { convergenceTimeoutMs: 30_000, invariants: [...INVARIANT_NAMES] },
     ...extra,
   };
@@ -32,10 +42,16 @@ function converged(run: SimRun): SimRun {
 }
 
 describe('data on the simulator', () => {
-  it('replicas end with their primary\'s data; every acked key is read back holding its last acked write', () => {
-    const run = converged(new SimRun(scenario([at(2000, { action: 'kill', target: 'shard-0-primary', restartAfterMs: 3000 })]), {}));
+  it("replicas end with their primary's data; every acked key is read back holding its last acked write", () => {
+    const run = converged(
+      new SimRun(scenario([at(2000, { action: 'kill', target: 'shard-0-primary', restartAfterMs: 3000 })]), {}),
+    );
     const view = buildClusterView(run.world);
-    for (const shard of [['node-0', 'node-1'], ['node-2', 'node-3'], ['node-4', 'node-5']]) {
+    for (const shard of [
+      ['node-0', 'node-1'],
+      ['node-2', 'node-3'],
+      ['node-4', 'node-5'],
+    ]) {
       const digests = shard.map((name) => view.nodes.find((node) => node.name === name)!.report!.dataDigest);
       expect(digests[0]).toBe(digests[1]);
     }
@@ -47,7 +63,10 @@ describe('data on the simulator', () => {
   });
 
   it('WAIT 1 acknowledges a write only once the replica has it, and nothing of a shard whose replica is cut off', () => {
-    const run = new SimRun(scenario([at(1000, { action: 'partition', groups: [['node-1'], 'rest'], durationMs: 4000 })], 1), {});
+    const run = new SimRun(
+      scenario([at(1000, { action: 'partition', groups: [['node-1'], 'rest'], durationMs: 4000 })], 1),
+      {},
+    );
     untilReady(run);
     run.runUntilMs(run.readyAtMs + 4500);
     const acked = eventsOf(run, 'write-acked');
@@ -63,7 +82,10 @@ describe('data on the simulator', () => {
   });
 
   it('a replica cut off for a while catches up by partial resync: the writes it missed, no full sync', () => {
-    const run = new SimRun(scenario([at(1000, { action: 'partition', groups: [['node-3'], 'rest'], durationMs: 600 })]), {});
+    const run = new SimRun(
+      scenario([at(1000, { action: 'partition', groups: [['node-3'], 'rest'], durationMs: 600 })]),
+      {},
+    );
     untilReady(run);
     run.runUntilMs(run.readyAtMs + 900);
     const replication = serverOf(run.world, 'node-3').replication;
@@ -76,7 +98,9 @@ describe('data on the simulator', () => {
 
   it('a primary restarted before a failover comes back empty; its replica full-syncs, loses the data, and says so', () => {
     // Restart within the node timeout: no failover, the replica resyncs from the empty primary.
-    const run = converged(new SimRun(scenario([at(3000, { action: 'kill', target: 'node-0', restartAfterMs: 200 })]), {}));
+    const run = converged(
+      new SimRun(scenario([at(3000, { action: 'kill', target: 'node-0', restartAfterMs: 200 })]), {}),
+    );
     expect(eventsOf(run, 'election-won')).toEqual([]);
     expect(eventsOf(run, 'data-lost').map((event) => [event.node, event.cause])).toEqual([
       ['node-0', 'kill'],
@@ -85,7 +109,12 @@ describe('data on the simulator', () => {
   });
 
   it('migrate_slots moves the keys of the slots it moves (keys-migrated): the target holds them, the source and its replica no longer', () => {
-    const run = converged(new SimRun(scenario([at(2000, { action: 'migrate_slots', from: 'shard-0-primary', to: 'shard-1-primary', count: 3000 })]), {}));
+    const run = converged(
+      new SimRun(
+        scenario([at(2000, { action: 'migrate_slots', from: 'shard-0-primary', to: 'shard-1-primary', count: 3000 })]),
+        {},
+      ),
+    );
     const source = serverOf(run.world, 'node-0');
     const target = serverOf(run.world, 'node-2');
     let moved = 0;
@@ -102,7 +131,9 @@ describe('data on the simulator', () => {
 
   it('same seed, same data: two runs end with the same digests and trace hash', () => {
     const once = (): [string, string[]] => {
-      const run = converged(new SimRun(scenario([at(1500, { action: 'pause', target: 'shard-1-primary', durationMs: 3000 })]), {}));
+      const run = converged(
+        new SimRun(scenario([at(1500, { action: 'pause', target: 'shard-1-primary', durationMs: 3000 })]), {}),
+      );
       return [run.world.trace.digest(), run.world.processes.map((process) => process.server?.keyspace.digest() ?? '-')];
     };
     expect(once()).toEqual(once());

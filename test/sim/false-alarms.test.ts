@@ -41,7 +41,9 @@ describe('regressions: false alarms of the slot and view invariants', () => {
     // node-10 (added) has no claim on shard 0's slots; node-0 still names dead node-1 as their owner.
     const node10 = view.nodes[10]!.report!;
     expect(node10.peers.some((peer) => peer.slots.some(([start]) => start === 0))).toBe(false);
-    const deadId = eventsOf(run, 'node-state').filter((event) => event.node === 'node-1').at(-1)!.id;
+    const deadId = eventsOf(run, 'node-state')
+      .filter((event) => event.node === 'node-1')
+      .at(-1)!.id;
     expect(view.nodes[0]!.report!.peers.find((peer) => peer.id === deadId)?.slots).toEqual([[0, 3275]]);
   });
 
@@ -88,7 +90,9 @@ validation:
     expect(loadScenarioText(saveScenario(scenario), 'saved.yaml')).toEqual(scenario);
     const run = new SimRun(scenario);
     run.runSteps(5_000_000);
-    const resets = eventsOf(run, 'fault').filter((event) => event.action === 'reset').map((event) => event.detail);
+    const resets = eventsOf(run, 'fault')
+      .filter((event) => event.action === 'reset')
+      .map((event) => event.detail);
     // node-1 is the primary after the takeover: skipped; node-0, its replica now, is reset.
     expect(resets).toEqual(['skipped: node-1 is a primary now (if_replica)', 'OK']);
   });

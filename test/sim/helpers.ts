@@ -23,19 +23,26 @@ export function simRunOf(name: string, seed?: number): SimRun {
   return new SimRun(seed === undefined ? scenario : { ...scenario, seed }, {});
 }
 
-export function eventsOf<K extends ObservedEvent['kind']>(run: SimRun, kind: K): Array<Extract<ObservedEvent, { kind: K }>> {
+export function eventsOf<K extends ObservedEvent['kind']>(
+  run: SimRun,
+  kind: K,
+): Array<Extract<ObservedEvent, { kind: K }>> {
   return run.events.filter((event): event is Extract<ObservedEvent, { kind: K }> => event.kind === kind);
 }
 
 /** The server of node-K (throws if it is not running). */
 export function serverOf(world: World, name: string): valkey.ValkeyServer {
   const process = world.processes.find((p) => p.name === name);
-  if (process === undefined || process.server === null) throw new Error(`${name} is not running\n${statusLines(world).join('\n')}`);
+  if (process === undefined || process.server === null)
+    throw new Error(`${name} is not running\n${statusLines(world).join('\n')}`);
   return process.server;
 }
 
 /** node-K's role in its own view, and its primary's name. */
-export function roleOf(world: World, name: string): { role: 'primary' | 'replica'; primary: string | null; slots: number } {
+export function roleOf(
+  world: World,
+  name: string,
+): { role: 'primary' | 'replica'; primary: string | null; slots: number } {
   const server = serverOf(world, name);
   const myself = server.myself;
   return {
@@ -92,7 +99,9 @@ export function untilReady(run: SimRun): number {
 export function finish(run: SimRun): void {
   run.runSteps(20_000_000);
   if (run.violation !== null) {
-    throw new Error(`${run.violation.fingerprint}: ${run.violation.message}\n${statusLines(run.world).join('\n')}\n${run.world.trace.tail().join('\n')}`);
+    throw new Error(
+      `${run.violation.fingerprint}: ${run.violation.message}\n${statusLines(run.world).join('\n')}\n${run.world.trace.tail().join('\n')}`,
+    );
   }
   if (!run.converged) throw new Error(`the run did not converge\n${statusLines(run.world).join('\n')}`);
 }

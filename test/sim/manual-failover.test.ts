@@ -38,7 +38,9 @@ describe('manual-failover-completes (simulator)', () => {
 
   it('passes when the failover completes: default and force on a quiet cluster', () => {
     for (const mode of ['default', 'force']) {
-      const run = runText(`scenario_id: mf-ok\nseed: 1\n${CLUSTER}timeline:\n  - at: 2s\n    action: failover\n    target: node-1\n    mode: ${mode}\n`);
+      const run = runText(
+        `scenario_id: mf-ok\nseed: 1\n${CLUSTER}timeline:\n  - at: 2s\n    action: failover\n    target: node-1\n    mode: ${mode}\n`,
+      );
       expect(run.violation, mode).toBeNull();
       expect(run.converged).toBe(true);
       const asked = eventsOf(run, 'fault').find((event) => event.action === 'failover')!;
@@ -47,7 +49,7 @@ describe('manual-failover-completes (simulator)', () => {
     }
   });
 
-  it('a default failover whose primary is cut off is Valkey\'s documented refusal, not a finding', () => {
+  it("a default failover whose primary is cut off is Valkey's documented refusal, not a finding", () => {
     const run = runText(`scenario_id: mf-cut\nseed: 1\n${CLUSTER}timeline:
   - at: 2s
     action: partition

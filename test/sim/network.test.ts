@@ -7,7 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.ts';
 import { MSG_PING, MSG_PONG, type Message } from '../../sim/message.ts';
-import { BASE_JITTER_MS, BASE_LATENCY_MS, CONN_BUS, Network, type Connection, type NetworkHost } from '../../sim/network.ts';
+import {
+  BASE_JITTER_MS,
+  BASE_LATENCY_MS,
+  CONN_BUS,
+  Network,
+  type Connection,
+  type NetworkHost,
+} from '../../sim/network.ts';
 import { Scheduler } from '../../sim/scheduler.ts';
 import { Trace } from '../../sim/trace.ts';
 
@@ -46,7 +53,13 @@ class Host implements NetworkHost {
   }
 }
 
-function setup(): { scheduler: Scheduler; network: Network; host: Host; run: (untilMs?: number) => void; send: (c: Connection, fromInitiator: boolean, n: number) => void } {
+function setup(): {
+  scheduler: Scheduler;
+  network: Network;
+  host: Host;
+  run: (untilMs?: number) => void;
+  send: (c: Connection, fromInitiator: boolean, n: number) => void;
+} {
   const scheduler = new Scheduler();
   const host = new Host(scheduler);
   const trace = new Trace({ node: String, planStep: String, processState: String });
@@ -54,7 +67,8 @@ function setup(): { scheduler: Scheduler; network: Network; host: Host; run: (un
   host.network = network;
   const run = (untilMs = Infinity): void => {
     // A null ref is a bare clock tick.
-    while (scheduler.peekAtMs() <= untilMs && scheduler.pop()) if (scheduler.ref !== null) network.deliverHead(scheduler.ref as never);
+    while (scheduler.peekAtMs() <= untilMs && scheduler.pop())
+      if (scheduler.ref !== null) network.deliverHead(scheduler.ref as never);
   };
   const send = (connection: Connection, fromInitiator: boolean, n: number): void => {
     const message = network.pool.acquire(fromInitiator ? MSG_PING : MSG_PONG);
@@ -82,7 +96,10 @@ function arriveThenResume(t: ReturnType<typeof setup>): void {
 }
 
 const drainedLines = (host: Host): string[] => host.log.filter((line) => line.endsWith(' drained'));
-const got = (host: Host, to: number): number[] => host.log.filter((line) => line.split(' ')[1] === String(to) && line.includes('got')).map((line) => Number(line.split(' ')[3]));
+const got = (host: Host, to: number): number[] =>
+  host.log
+    .filter((line) => line.split(' ')[1] === String(to) && line.includes('got'))
+    .map((line) => Number(line.split(' ')[3]));
 
 describe('simulated network', () => {
   it('delivers each direction in order, after the handshake', () => {
@@ -117,7 +134,10 @@ describe('simulated network', () => {
     send(connection, true, 1);
     run();
     connection.acceptorEndpoint = 'inbound link'; // the acceptor read from it, so it is told
-    network.addPartition([[0, 1], [1, 0]]);
+    network.addPartition([
+      [0, 1],
+      [1, 0],
+    ]);
     send(connection, true, 2);
     network.close(connection, true);
     run();
@@ -155,7 +175,10 @@ describe('simulated network', () => {
     run();
     expect(got(host, 1)).toEqual([1]);
     // Accepted by the kernel while stopped: read in the pass after the one that accept()ed it.
-    expect(host.log.filter((line) => line.includes(' read '))).toEqual([`${scheduler.nowMs} 1 read 0, accepted 1`, `${scheduler.nowMs} 1 read 1, accepted 0`]);
+    expect(host.log.filter((line) => line.includes(' read '))).toEqual([
+      `${scheduler.nowMs} 1 read 0, accepted 1`,
+      `${scheduler.nowMs} 1 read 1, accepted 0`,
+    ]);
   });
 
   it('a resumed receiver reads socket by socket, in the order they became readable, each until empty, then hears it drained', () => {
@@ -189,7 +212,10 @@ describe('simulated network', () => {
     arriveThenResume(t);
     run();
     expect(got(host, 1)).toEqual([8, 7]);
-    expect(host.log.filter((line) => line.includes(' read '))).toEqual([expect.stringMatching(/ 1 read 1, accepted 1$/), expect.stringMatching(/ 1 read 1, accepted 0$/)]);
+    expect(host.log.filter((line) => line.includes(' read '))).toEqual([
+      expect.stringMatching(/ 1 read 1, accepted 1$/),
+      expect.stringMatching(/ 1 read 1, accepted 0$/),
+    ]);
     // Accepted now: at the next stop its data is read with the registered sockets.
     host.paused.add(1);
     send(replacement, true, 9);
@@ -262,7 +288,15 @@ describe('simulated network', () => {
     const { network, host, run, send } = setup();
     const connection = network.connect(CONN_BUS, 0, 1, 'link')!;
     run();
-    network.addDrop(7, [[0, 1], [1, 0]], 1 << MSG_PING, 1);
+    network.addDrop(
+      7,
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      1 << MSG_PING,
+      1,
+    );
     for (let n = 1; n <= 5; n++) send(connection, true, n); // PINGs: all lost
     for (let n = 6; n <= 8; n++) send(connection, false, n); // PONGs: kept
     run();
@@ -292,7 +326,8 @@ describe('simulated network', () => {
     t.run();
     expect(got(t.host, 1)).toEqual([3, 1, 4]);
     expect(got(t.host, 2)).toEqual([2]);
-    const arrivedAtMs = (n: number): number => Number(t.host.log.find((line) => line.endsWith(` got ${n}`))!.split(' ')[0]);
+    const arrivedAtMs = (n: number): number =>
+      Number(t.host.log.find((line) => line.endsWith(` got ${n}`))!.split(' ')[0]);
     expect(arrivedAtMs(1) - sentAtMs).toBeGreaterThanOrEqual(0.5 + BASE_LATENCY_MS);
     expect(arrivedAtMs(3) - sentAtMs).toBeLessThanOrEqual(BASE_LATENCY_MS + BASE_JITTER_MS);
     // Freed in the same turn (freeClusterLink drops the send queue): never written.

@@ -22,7 +22,11 @@ describe('the simulator recorder', () => {
       const plain = runSimScenario(scenario, { maxSteps: 150_000 });
       const recorded = runSimScenario(scenario, { maxSteps: 150_000, record: true });
       expect(plain.record).toBeUndefined();
-      expect({ steps: recorded.steps, hash: recorded.traceHash, verdict: recorded.verdict }).toEqual({ steps: plain.steps, hash: plain.traceHash, verdict: plain.verdict });
+      expect({ steps: recorded.steps, hash: recorded.traceHash, verdict: recorded.verdict }).toEqual({
+        steps: plain.steps,
+        hash: plain.traceHash,
+        verdict: plain.verdict,
+      });
       expect(recorded.record).toBeDefined();
     }
   });
@@ -34,13 +38,28 @@ describe('the simulator recorder', () => {
     expect(result.nodeStatus).toHaveLength(18);
     expect(result.nodeStatus!.find((line) => line.startsWith('node-10 '))).toMatch(/primary .*slots=0/);
     const doc = result.record!.finish({
-      scenarioId: result.scenarioId, backend: 'sim', server: null, seed: result.seed, verdict: result.verdict, steps: result.steps, endMs: result.simTimeMs,
-      violation: result.violation, replay: null, confirmation: null, nodeTimeoutMs: 1000, nodeStatus: result.nodeStatus!, traceHash: result.traceHash,
+      scenarioId: result.scenarioId,
+      backend: 'sim',
+      server: null,
+      seed: result.seed,
+      verdict: result.verdict,
+      steps: result.steps,
+      endMs: result.simTimeMs,
+      violation: result.violation,
+      replay: null,
+      confirmation: null,
+      nodeTimeoutMs: 1000,
+      nodeStatus: result.nodeStatus!,
+      traceHash: result.traceHash,
     });
     expect(doc.faults).toContainEqual([22104, 23753, 'kill', ['node-9'], '']);
     expect(doc.faults.some(([, , action, nodes]) => action === 'pause' && nodes[0] === 'node-10')).toBe(true);
     const m = doc.messages;
-    const stale = m.sent.map((_, i) => i).filter((i) => (m.mark[i]! & 1) !== 0 && doc.nodes[m.to[i]!] === 'node-10' && doc.nodes[m.from[i]!] === 'node-11');
+    const stale = m.sent
+      .map((_, i) => i)
+      .filter(
+        (i) => (m.mark[i]! & 1) !== 0 && doc.nodes[m.to[i]!] === 'node-10' && doc.nodes[m.from[i]!] === 'node-11',
+      );
     expect(stale.length).toBeGreaterThan(0);
     // The stale PING was sent while node-11 was still a replica, before its win at 24091 ms.
     expect(Math.min(...stale.map((i) => m.sent[i]!))).toBeLessThan(24_091);

@@ -19,22 +19,30 @@ describe('regressions: Valkey 8.0.1 flaws the simulator finds', () => {
     expect(run.violation?.fingerprint).toBe('one-primary-per-shard/primaries=2,via=slotless-election');
     expect(run.violation?.nodes).toEqual(['node-9', 'node-10']);
     // node-10 followed node-9, went back to the dead node-8 (a stale packet), then won with no slots.
-    const node10 = eventsOf(run, 'node-state').filter((event) => event.node === 'node-10').map((event) => `${event.role}:${event.primary}:${event.slotCount}`);
+    const node10 = eventsOf(run, 'node-state')
+      .filter((event) => event.node === 'node-10')
+      .map((event) => `${event.role}:${event.primary}:${event.slotCount}`);
     const followed = node10.indexOf('replica:node-9:0');
     expect(followed).toBeGreaterThanOrEqual(0);
     expect(node10.slice(followed)).toEqual(expect.arrayContaining(['replica:node-8:0', 'primary:null:0']));
     const shard2 = ['node-8', 'node-9', 'node-10', 'node-11'];
-    expect(eventsOf(run, 'election-won').map((event) => event.node).filter((node) => shard2.includes(node))).toEqual(['node-9', 'node-10']);
+    expect(
+      eventsOf(run, 'election-won')
+        .map((event) => event.node)
+        .filter((node) => shard2.includes(node)),
+    ).toEqual(['node-9', 'node-10']);
   });
 
-  it('a replica frozen while its shard fails over reads its new primary\'s fresh PONG before its stale PINGs and becomes a second primary (one-primary-per-shard)', () => {
+  it("a replica frozen while its shard fails over reads its new primary's fresh PONG before its stale PINGs and becomes a second primary (one-primary-per-shard)", () => {
     const run = finished('frozen-replica-second-primary');
     expect(run.violation?.fingerprint).toBe('one-primary-per-shard/primaries=2,via=slotless-election');
     expect(run.violation?.nodes).toEqual(['node-1', 'node-2']);
     expect(run.world.processes[2]!.stoppedMidPass).toBe(true);
     // After the resume node-2 followed node-1, went back to the dead node-0 (a stale PING), then won with no slots.
     const resumedAtMs = eventsOf(run, 'node-up').find((event) => event.node === 'node-2')!.atMs;
-    const node2 = eventsOf(run, 'node-state').filter((event) => event.node === 'node-2' && event.atMs >= resumedAtMs).map((event) => `${event.role}:${event.primary}:${event.slotCount}`);
+    const node2 = eventsOf(run, 'node-state')
+      .filter((event) => event.node === 'node-2' && event.atMs >= resumedAtMs)
+      .map((event) => `${event.role}:${event.primary}:${event.slotCount}`);
     expect(node2.slice(0, 3)).toEqual(['replica:node-0:0', 'replica:node-1:0', 'replica:node-0:0']);
     expect(node2.at(-1)).toBe('primary:null:0');
     expect(eventsOf(run, 'election-won').map((event) => event.node)).toEqual(['node-1', 'node-2']);
@@ -52,10 +60,16 @@ describe('regressions: Valkey 8.0.1 flaws the simulator finds', () => {
     // node-1 took over with the epoch node-0 then bumped to; node-0 moved past it and took the slots back.
     const takeover = eventsOf(run, 'election-won').find((event) => event.node === 'node-1')!;
     expect(takeover.consensus).toBe(false);
-    const node0 = eventsOf(run, 'node-state').filter((event) => event.node === 'node-0' && event.slotCount > 0).map((event) => event.configEpoch);
+    const node0 = eventsOf(run, 'node-state')
+      .filter((event) => event.node === 'node-0' && event.slotCount > 0)
+      .map((event) => event.configEpoch);
     expect(node0).toContain(takeover.epoch);
     expect(node0.at(-1)).toBeGreaterThan(takeover.epoch);
-    expect(eventsOf(run, 'node-state').filter((event) => event.node === 'node-1').at(-1)).toMatchObject({ role: 'replica', primary: 'node-0' });
+    expect(
+      eventsOf(run, 'node-state')
+        .filter((event) => event.node === 'node-1')
+        .at(-1),
+    ).toMatchObject({ role: 'replica', primary: 'node-0' });
   });
 
   it('a primary that bumps its configEpoch and dies before its replica hears of it leaves the shard down for good (failover-bound)', () => {

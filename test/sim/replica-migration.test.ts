@@ -21,7 +21,9 @@ function orphanShard0(seed: number, cluster: Partial<ClusterConfig> = {}): { wor
 
 /** The replicas of shards 1 and 2 (node-4, node-5, node-7, node-8), smallest id first. */
 function donorsBySmallestId(world: World): string[] {
-  return ['node-4', 'node-5', 'node-7', 'node-8'].sort((a, b) => (serverOf(world, a).myself.name < serverOf(world, b).myself.name ? -1 : 1));
+  return ['node-4', 'node-5', 'node-7', 'node-8'].sort((a, b) =>
+    serverOf(world, a).myself.name < serverOf(world, b).myself.name ? -1 : 1,
+  );
 }
 
 function replicasOf(world: World, primary: string): string[] {

@@ -33,7 +33,11 @@ describe('scenarios on the simulator', () => {
     expect(eventsOf(run, 'election-won').map((e) => e.node)).toEqual(['node-1']);
     finish(run);
     expect(roleOf(world, 'node-0')).toEqual({ role: 'replica', primary: 'node-1', slots: 0 });
-    for (const shard of [['node-0', 'node-1'], ['node-2', 'node-3'], ['node-4', 'node-5']]) {
+    for (const shard of [
+      ['node-0', 'node-1'],
+      ['node-2', 'node-3'],
+      ['node-4', 'node-5'],
+    ]) {
       expect(shard.filter((name) => roleOf(world, name).role === 'primary')).toHaveLength(1);
     }
   });
@@ -49,7 +53,8 @@ describe('scenarios on the simulator', () => {
     run.runUntilMs(readyAtMs + 8500);
     expect(roleOf(world, 'node-1')).toEqual({ role: 'primary', primary: null, slots: 5461 });
     expect(flagsSeen(world, 'node-2', 'node-0')).toMatch(/\bfail\b/);
-    for (const other of ['node-1', 'node-2', 'node-3', 'node-4', 'node-5']) expect(flagsSeen(world, 'node-0', other)).toMatch(/fail\?/);
+    for (const other of ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'])
+      expect(flagsSeen(world, 'node-0', other)).toMatch(/fail\?/);
     expect(serverOf(world, 'node-0').state).toBe(CLUSTER_FAIL);
     expect(roleOf(world, 'node-0').role).toBe('primary'); // nothing reaches it that could demote it
     finish(run);
@@ -76,7 +81,9 @@ describe('scenarios on the simulator', () => {
   it('two-primaries-killed: in a 5-shard cluster both shards whose primaries died at once are failed over', () => {
     const run = simRunOf('two-primaries-killed');
     finish(run);
-    const winners = eventsOf(run, 'election-won').map((e) => e.node).sort();
+    const winners = eventsOf(run, 'election-won')
+      .map((e) => e.node)
+      .sort();
     expect(winners).toEqual(['node-1', 'node-3']);
     expect(roleOf(run.world, 'node-1')).toEqual({ role: 'primary', primary: null, slots: 3276 });
     expect(roleOf(run.world, 'node-3')).toEqual({ role: 'primary', primary: null, slots: 3277 });

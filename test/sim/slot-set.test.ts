@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { CLUSTER_SLOTS, SlotSetTable } from '../../sim/valkey/slot-set.ts';
 import { FC_SEED, fcParams } from './fc-config.ts';
 
-const range = fc.tuple(fc.integer({ min: 0, max: CLUSTER_SLOTS - 1 }), fc.integer({ min: 0, max: 300 })).map(([start, length]) => [start, Math.min(CLUSTER_SLOTS - 1, start + length)] as const);
+const range = fc
+  .tuple(fc.integer({ min: 0, max: CLUSTER_SLOTS - 1 }), fc.integer({ min: 0, max: 300 }))
+  .map(([start, length]) => [start, Math.min(CLUSTER_SLOTS - 1, start + length)] as const);
 
 describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
   it('rebinding ranges incrementally gives the same interned sets as scanning the owner table', () => {
@@ -30,14 +32,19 @@ describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
     );
   });
 
-  it('has(slot) agrees with the set\'s bits for every slot', () => {
+  it("has(slot) agrees with the set's bits for every slot", () => {
     fc.assert(
-      fc.property(fc.array(range, { maxLength: 12 }), fc.array(fc.integer({ min: 0, max: CLUSTER_SLOTS - 1 }), { minLength: 1, maxLength: 50 }), (ranges, probes) => {
-        const table = new SlotSetTable();
-        let set = table.empty;
-        for (const [start, end] of ranges) set = table.withRange(set, start, end);
-        for (const slot of [...probes, 0, CLUSTER_SLOTS - 1, ...set.ranges]) expect(set.has(slot)).toBe(set.bits[slot] === 1);
-      }),
+      fc.property(
+        fc.array(range, { maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: CLUSTER_SLOTS - 1 }), { minLength: 1, maxLength: 50 }),
+        (ranges, probes) => {
+          const table = new SlotSetTable();
+          let set = table.empty;
+          for (const [start, end] of ranges) set = table.withRange(set, start, end);
+          for (const slot of [...probes, 0, CLUSTER_SLOTS - 1, ...set.ranges])
+            expect(set.has(slot)).toBe(set.bits[slot] === 1);
+        },
+      ),
       fcParams,
     );
   });
@@ -47,6 +54,9 @@ describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
     const set = table.withRange(table.withRange(table.ofRange(0, 5460), 6000, 6000), 5461, 5999);
     expect(set.key).toBe('0-6000');
     expect(set.count).toBe(6001);
-    expect(table.withoutRange(set, 100, 199).toRanges()).toEqual([[0, 99], [200, 6000]]);
+    expect(table.withoutRange(set, 100, 199).toRanges()).toEqual([
+      [0, 99],
+      [200, 6000],
+    ]);
   });
 });

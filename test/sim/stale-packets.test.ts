@@ -30,7 +30,12 @@ function deliverPing(world: World, sender: string, observer: string, edit: (mess
   edit(message);
   const server = serverOf(world, observer);
   const link = view(world, observer, sender).inboundLink!;
-  processPacket(server, link, message, world.processes.findIndex((process) => process.name === sender));
+  processPacket(
+    server,
+    link,
+    message,
+    world.processes.findIndex((process) => process.name === sender),
+  );
   world.network.pool.release(message);
 }
 
@@ -60,7 +65,7 @@ describe('stale and reordered packets (8.0.1)', () => {
     expect(node0.numSlots).toBe(5461);
   });
 
-  it('the same packet when not stale promotes the claimed primary with the packet\'s epoch', () => {
+  it("the same packet when not stale promotes the claimed primary with the packet's epoch", () => {
     const world = formedWorld(72);
     deliverPing(world, 'node-0', 'node-4', demotedTo(world, 4));
     const node0 = view(world, 'node-4', 'node-0');
@@ -83,7 +88,8 @@ describe('stale and reordered packets (8.0.1)', () => {
     const deliver = world.deliver.bind(world);
     world.deliver = (connection, toInitiator, message) => {
       const to = toInitiator ? connection.initiator : connection.acceptor;
-      if (message.type === MSG_UPDATE && to === 2 && message.about === serverOf(world, 'node-3').myself.identity) update = true;
+      if (message.type === MSG_UPDATE && to === 2 && message.about === serverOf(world, 'node-3').myself.identity)
+        update = true;
       deliver(connection, toInitiator, message);
     };
     deliverPing(world, 'node-2', 'node-4', (message) => {

@@ -13,7 +13,12 @@ import { NODE_FAIL, NODE_PFAIL, VALKEY_CLOCK_OFFSET_MS } from '../../sim/valkey/
 import type { ClusterNode } from '../../sim/valkey/cluster-node.ts';
 import { clusterCron } from '../../sim/valkey/cron.ts';
 import { handleReplicaFailover, sendFailoverAuthIfNeeded } from '../../sim/valkey/election.ts';
-import { addFailureReport, clearNodeFailureIfNeeded, failureReportCount, quorum } from '../../sim/valkey/failure-detection.ts';
+import {
+  addFailureReport,
+  clearNodeFailureIfNeeded,
+  failureReportCount,
+  quorum,
+} from '../../sim/valkey/failure-detection.ts';
 import { fillHeader, sendPing } from '../../sim/valkey/gossip.ts';
 import { BASE_JITTER_MS, BASE_LATENCY_MS } from '../../sim/network.ts';
 import { FSYNC_MS, type World } from '../../sim/world.ts';
@@ -33,7 +38,10 @@ function nodeIn(world: World, observer: string, subject: string): ClusterNode {
 }
 
 /** A world whose shard-0 primary (node-0) is FAIL in its replica node-1's view. */
-function replicaWithFailedPrimary(seed: number, cluster: Partial<ClusterConfig> = {}): { world: World; replica: valkey.ValkeyServer } {
+function replicaWithFailedPrimary(
+  seed: number,
+  cluster: Partial<ClusterConfig> = {},
+): { world: World; replica: valkey.ValkeyServer } {
   const world = formedWorld(seed, cluster);
   nodeIn(world, 'node-1', 'node-0').flags |= NODE_FAIL;
   return { world, replica: serverOf(world, 'node-1') };
@@ -123,7 +131,11 @@ describe('timing rules of the Valkey 8.0.1 model', () => {
   });
 
   it('votes are collected for max(2 x node_timeout, 2000) ms after the election start; a later majority does not win', () => {
-    for (const [nodeTimeoutMs, authTimeoutMs] of [[500, 2000], [1000, 2000], [3000, 6000]] as const) {
+    for (const [nodeTimeoutMs, authTimeoutMs] of [
+      [500, 2000],
+      [1000, 2000],
+      [3000, 6000],
+    ] as const) {
       for (const lateByMs of [0, 1]) {
         const { world, replica } = replicaWithFailedPrimary(5, { nodeTimeoutMs });
         replica.failoverAuthTimeAtMs = 0;
@@ -141,7 +153,10 @@ describe('timing rules of the Valkey 8.0.1 model', () => {
   });
 
   it('an expired election is scheduled again only after twice the auth timeout', () => {
-    for (const [nodeTimeoutMs, retryMs] of [[1000, 4000], [3000, 12000]] as const) {
+    for (const [nodeTimeoutMs, retryMs] of [
+      [1000, 4000],
+      [3000, 12000],
+    ] as const) {
       const { world, replica } = replicaWithFailedPrimary(6, { nodeTimeoutMs });
       replica.failoverAuthTimeAtMs = 0;
       handleReplicaFailover(replica);

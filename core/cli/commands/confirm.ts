@@ -17,7 +17,8 @@ import { abortOnSignals } from '../report.ts';
 export const DEFAULT_CONFIRM_TRIES = 10;
 
 export const confirmCommand: Command = async (args, context) => {
-  if (args.positionals.length === 0) throw new InputError('confirm: expected <crash.json>... Hint: busfuzz confirm crashes/crash-....json --tries 10');
+  if (args.positionals.length === 0)
+    throw new InputError('confirm: expected <crash.json>... Hint: busfuzz confirm crashes/crash-....json --tries 10');
   const say = (line: string) => context.stderr.write(`${line}\n`);
   const crashes: { file: string; crash: CrashFile }[] = [];
   for (const file of args.positionals) crashes.push({ file, crash: await readCrashFile(file) });
@@ -30,17 +31,34 @@ export const confirmCommand: Command = async (args, context) => {
     for (const { file, crash } of crashes) {
       if (stop.signal.aborted) break;
       const record = args.flags.report !== undefined;
-      const outcome = await confirmCrash({ crash, file, sim, real, tries, all: args.flags.all, signal: stop.signal, say, record });
+      const outcome = await confirmCrash({
+        crash,
+        file,
+        sim,
+        real,
+        tries,
+        all: args.flags.all,
+        signal: stop.signal,
+        say,
+        record,
+      });
       outcomes.push(outcome);
       const confirmation = confirmationOf(outcome);
       if (confirmation !== null) {
         await recordConfirmation(file, confirmation);
-        say(`${file}: ${confirmationLine(confirmation)} in ${(outcome.wallMs / 1000).toFixed(1)} s${outcome.logs === null ? '' : `; node logs of the first hit: ${outcome.logs}`}`);
+        say(
+          `${file}: ${confirmationLine(confirmation)} in ${(outcome.wallMs / 1000).toFixed(1)} s${outcome.logs === null ? '' : `; node logs of the first hit: ${outcome.logs}`}`,
+        );
       }
       // --report DIR: the first hit's live run drawn as a page (DIR/<crash file name>/index.html).
       if (record && outcome.firstHit !== undefined && confirmation !== null) {
         const dir = join(args.flags.report!, basename(file).replace(/\.json$/, ''));
-        const written = await writeRunReport(dir, { scenario: crash.scenario, result: outcome.firstHit, replay: `npx busfuzz confirm ${file}`, confirmation: confirmationLine(confirmation) });
+        const written = await writeRunReport(dir, {
+          scenario: crash.scenario,
+          result: outcome.firstHit,
+          replay: `npx busfuzz confirm ${file}`,
+          confirmation: confirmationLine(confirmation),
+        });
         say(`${file}: report of the first hit: ${written.page}`);
       }
     }
@@ -49,25 +67,27 @@ export const confirmCommand: Command = async (args, context) => {
     await real.close?.();
   }
   if (args.flags.json) {
-    context.stdout.write(`${JSON.stringify({
-      confirmed: outcomes.filter((outcome) => outcome.hits > 0).length,
-      files: outcomes.map((outcome) => ({
-        file: outcome.file,
-        fingerprint: outcome.fingerprint,
-        invariant: outcome.invariant,
-        tries: outcome.tries,
-        hits: outcome.hits,
-        confirmed: outcome.hits > 0,
-        wall_ms: outcome.wallMs,
-        try_ms: outcome.tryMs,
-        endings: outcome.endings,
-        steering: outcome.steering,
-        perturbation: outcome.perturbation,
-        logs: outcome.logs,
-        sim_reproduced: outcome.simReproduced,
-        aborted: outcome.aborted,
-      })),
-    })}\n`);
+    context.stdout.write(
+      `${JSON.stringify({
+        confirmed: outcomes.filter((outcome) => outcome.hits > 0).length,
+        files: outcomes.map((outcome) => ({
+          file: outcome.file,
+          fingerprint: outcome.fingerprint,
+          invariant: outcome.invariant,
+          tries: outcome.tries,
+          hits: outcome.hits,
+          confirmed: outcome.hits > 0,
+          wall_ms: outcome.wallMs,
+          try_ms: outcome.tryMs,
+          endings: outcome.endings,
+          steering: outcome.steering,
+          perturbation: outcome.perturbation,
+          logs: outcome.logs,
+          sim_reproduced: outcome.simReproduced,
+          aborted: outcome.aborted,
+        })),
+      })}\n`,
+    );
   }
   if (outcomes.some((outcome) => outcome.aborted) || stop.signal.aborted) return 130;
   return outcomes.some((outcome) => outcome.hits > 0) ? 1 : 0;

@@ -15,12 +15,19 @@ export const DEFAULT_FLEET_WORKERS = 2;
 
 export const fleetCommand: Command = async (args, context) => {
   const [target, ...rest] = args.positionals;
-  if (target !== 'k8s') throw new InputError(`fleet: expected 'k8s' (the only fleet engine), found ${target === undefined ? 'nothing' : `'${target}'`}. Usage: busfuzz fleet k8s --shards N --image IMAGE`);
+  if (target !== 'k8s')
+    throw new InputError(
+      `fleet: expected 'k8s' (the only fleet engine), found ${target === undefined ? 'nothing' : `'${target}'`}. Usage: busfuzz fleet k8s --shards N --image IMAGE`,
+    );
   if (rest.length > 0) throw new InputError(`fleet k8s: unexpected argument '${rest[0]}'`);
   const { flags } = args;
-  if (flags.shards === undefined) throw new InputError('fleet k8s: --shards N is required (how many pods fuzz side by side)');
-  if (flags.image === undefined || flags.image.trim() === '') throw new InputError('fleet k8s: --image IMAGE is required (built from deploy/Dockerfile and pushed where the cluster can pull it)');
-  const runs = flags.forever ? null : flags.runs ?? null;
+  if (flags.shards === undefined)
+    throw new InputError('fleet k8s: --shards N is required (how many pods fuzz side by side)');
+  if (flags.image === undefined || flags.image.trim() === '')
+    throw new InputError(
+      'fleet k8s: --image IMAGE is required (built from deploy/Dockerfile and pushed where the cluster can pull it)',
+    );
+  const runs = flags.forever ? null : (flags.runs ?? null);
   const options: FleetOptions = {
     shards: flags.shards,
     image: flags.image,
@@ -34,7 +41,9 @@ export const fleetCommand: Command = async (args, context) => {
     storage: '1Gi',
   };
   const { volume, fleet, merge } = fleetManifests(options);
-  const documents = [volume, fleet, merge].map((manifest) => stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false }));
+  const documents = [volume, fleet, merge].map((manifest) =>
+    stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false }),
+  );
   context.stdout.write(documents.join('---\n'));
   return 0;
 };

@@ -46,7 +46,7 @@ interface FuzzPlan {
 
 function planFrom(flags: Flags): FuzzPlan {
   // --forever wins over --runs (or a FUZZ_RUNS left in the environment).
-  const runs = flags.forever ? null : flags.runs ?? (flags.timeLimitSec !== undefined ? null : DEFAULT_RUNS);
+  const runs = flags.forever ? null : (flags.runs ?? (flags.timeLimitSec !== undefined ? null : DEFAULT_RUNS));
   const workers = flags.workers ?? availableParallelism();
   return {
     firstSeed: flags.seed ?? DEFAULT_FIRST_SEED,
@@ -58,14 +58,21 @@ function planFrom(flags: Flags): FuzzPlan {
 }
 
 export const fuzzCommand: Command = async (args, context) => {
-  if (args.positionals.length > 0) throw new InputError(`fuzz: unexpected argument '${args.positionals[0]}'. Hint: busfuzz --help`);
+  if (args.positionals.length > 0)
+    throw new InputError(`fuzz: unexpected argument '${args.positionals[0]}'. Hint: busfuzz --help`);
   const { flags } = args;
   const plan = planFrom(flags);
   const { known, source: knownSource } = await loadKnown(flags);
   await assertCrashDirUsable(flags.crashDir);
   const campaign = await openCampaign({
-    crashDir: flags.crashDir, shard: shardFrom(flags.shard, context.env), firstSeed: plan.firstSeed, runs: plan.runs,
-    maxSteps: plan.maxSteps, backend: flags.backend, workers: plan.workers, known,
+    crashDir: flags.crashDir,
+    shard: shardFrom(flags.shard, context.env),
+    firstSeed: plan.firstSeed,
+    runs: plan.runs,
+    maxSteps: plan.maxSteps,
+    backend: flags.backend,
+    workers: plan.workers,
+    known,
   });
   // A shard (or a resumed one) may have fewer seeds left than workers; a pool needs one at least.
   if (campaign.schedule.size !== null) plan.workers = Math.max(1, Math.min(plan.workers, campaign.schedule.size));
@@ -73,7 +80,9 @@ export const fuzzCommand: Command = async (args, context) => {
   const say = (line: string) => context.stderr.write(`${line}\n`);
   for (const problem of corpus.unreadable) say(`busfuzz: skipping an unreadable crash file: ${problem}`);
   if (flags.workers !== undefined && flags.workers > availableParallelism()) {
-    say(`busfuzz: warning: ${flags.workers} workers on ${availableParallelism()} cores: the simulator is CPU-bound, so extra workers only share the cores (runs are slower, not more)`);
+    say(
+      `busfuzz: warning: ${flags.workers} workers on ${availableParallelism()} cores: the simulator is CPU-bound, so extra workers only share the cores (runs are slower, not more)`,
+    );
   }
   say(startLine(flags, plan, known, knownSource, corpus.recorded.size, campaign));
 
@@ -109,11 +118,14 @@ export const fuzzCommand: Command = async (args, context) => {
         status.print(describeEvent(event));
       },
     });
-    ticker = setInterval(() => {
-      const snapshot = loop.snapshot();
-      status.update(snapshot);
-      series.sample(snapshot);
-    }, context.isTty ? 500 : 1000);
+    ticker = setInterval(
+      () => {
+        const snapshot = loop.snapshot();
+        status.update(snapshot);
+        series.sample(snapshot);
+      },
+      context.isTty ? 500 : 1000,
+    );
     campaign.stats.start(() => loop.snapshot().tallies);
     summary = await loop.run();
   } finally {
@@ -127,9 +139,20 @@ export const fuzzCommand: Command = async (args, context) => {
   try {
     await campaign.stats.finish(statsStateOf(summary.stopReason), summary.tallies);
   } catch (error) {
-    throw new EnvironmentError(`cannot write the stats file in ${campaign.dir}: ${(error as Error).message}`, 'check that the folder is writable and the disk is not full');
+    throw new EnvironmentError(
+      `cannot write the stats file in ${campaign.dir}: ${(error as Error).message}`,
+      'check that the folder is writable and the disk is not full',
+    );
   }
-  if (flags.report !== undefined) await writeFuzzReport(flags.report, summary, series, { crashDir: flags.crashDir, backend: flags.backend, workers: plan.workers, startedAt }, context, say);
+  if (flags.report !== undefined)
+    await writeFuzzReport(
+      flags.report,
+      summary,
+      series,
+      { crashDir: flags.crashDir, backend: flags.backend, workers: plan.workers, startedAt },
+      context,
+      say,
+    );
   if (flags.json) context.stdout.write(`${JSON.stringify(summaryJson(summary, flags, confirmed))}\n`);
   if (summary.fatal !== null) throw summary.fatal;
   if (summary.newCount > 0) return 1;
@@ -140,12 +163,21 @@ export const fuzzCommand: Command = async (args, context) => {
  * `--report DIR`: the campaign page at the end, from the folder's fuzzer_stats.json when there is
  * one, else from what this loop saw; a page per finding with a crash file.
  */
-async function writeFuzzReport(dir: string, summary: FuzzSummary, series: CampaignSeries, options: Parameters<typeof campaignFromLoop>[2], context: Parameters<Command>[1], say: (line: string) => void): Promise<void> {
+async function writeFuzzReport(
+  dir: string,
+  summary: FuzzSummary,
+  series: CampaignSeries,
+  options: Parameters<typeof campaignFromLoop>[2],
+  context: Parameters<Command>[1],
+  say: (line: string) => void,
+): Promise<void> {
   const fromStats = existsSync(join(options.crashDir, STATS_FILE));
   const campaign = fromStats ? await readCampaign(options.crashDir) : campaignFromLoop(summary, series, options);
   const written = await writeCampaignReport(dir, campaign, context.deps.createBackend('sim', {}));
   for (const note of written.notes) say(`note: ${note}`);
-  say(`campaign page: ${written.page} (${campaign.findings.length} fingerprints, ${written.findingPages} finding pages)`);
+  say(
+    `campaign page: ${written.page} (${campaign.findings.length} fingerprints, ${written.findingPages} finding pages)`,
+  );
 }
 
 /** The stats file's state for how the loop stopped. */
@@ -154,20 +186,35 @@ function statsStateOf(reason: StopReason): StatsState {
   return reason === 'time-limit' ? 'time-limit' : 'interrupted';
 }
 
-function startLine(flags: Flags, plan: FuzzPlan, known: KnownFingerprints, knownSource: string | null, recordedCount: number, campaign: Campaign): string {
+function startLine(
+  flags: Flags,
+  plan: FuzzPlan,
+  known: KnownFingerprints,
+  knownSource: string | null,
+  recordedCount: number,
+  campaign: Campaign,
+): string {
   const { shard } = campaign.schedule;
   const first = plan.firstSeed + shard.index;
-  const sharding = shard.count === 1 ? '' : `shard ${shard.index}/${shard.count} (seeds ${first}, ${first + shard.count}, ${first + 2 * shard.count}, ...${
-    campaign.resumed === null ? '' : `, resuming at seed ${campaign.schedule.seedAt(0)} after ${campaign.resumed.runs} runs`}), `;
+  const sharding =
+    shard.count === 1
+      ? ''
+      : `shard ${shard.index}/${shard.count} (seeds ${first}, ${first + shard.count}, ${first + 2 * shard.count}, ...${
+          campaign.resumed === null
+            ? ''
+            : `, resuming at seed ${campaign.schedule.seedAt(0)} after ${campaign.resumed.runs} runs`
+        }), `;
   const howLong = [
     plan.runs === null ? 'until stopped' : `${plan.runs} runs`,
     ...(plan.timeLimitMs === null ? [] : [`at most ${plan.timeLimitMs / 1000} s`]),
   ].join(', ');
-  return `busfuzz fuzz: ${flags.backend} backend, ${sharding}seeds from ${plan.firstSeed} (${howLong}), `
-    + `max ${plan.maxSteps.toLocaleString('en-US')} steps, ${plan.workers} worker${plan.workers === 1 ? '' : 's'}, `
-    + `crash files in ${campaign.dir}/ (${recordedCount} fingerprints already there)`
-    + (knownSource !== null ? `, ${known.size} known fingerprints from ${knownSource}` : ', no known-issues list')
-    + '. Ctrl-C stops cleanly.';
+  return (
+    `busfuzz fuzz: ${flags.backend} backend, ${sharding}seeds from ${plan.firstSeed} (${howLong}), ` +
+    `max ${plan.maxSteps.toLocaleString('en-US')} steps, ${plan.workers} worker${plan.workers === 1 ? '' : 's'}, ` +
+    `crash files in ${campaign.dir}/ (${recordedCount} fingerprints already there)` +
+    (knownSource !== null ? `, ${known.size} known fingerprints from ${knownSource}` : ', no known-issues list') +
+    '. Ctrl-C stops cleanly.'
+  );
 }
 
 function describeEvent(event: FuzzEvent): string[] {
@@ -185,7 +232,9 @@ function describeEvent(event: FuzzEvent): string[] {
     }
     case 'known-finding': {
       const violation = event.outcome.result!.violation!;
-      return [`${knownLine(violation.fingerprint, event.tally.known!)} at seed ${event.outcome.seed}, step ${violation.step} (counted; no crash file)`];
+      return [
+        `${knownLine(violation.fingerprint, event.tally.known!)} at seed ${event.outcome.seed}, step ${violation.step} (counted; no crash file)`,
+      ];
     }
     case 'run-error': {
       const { error, firstSeed } = event.tally;
@@ -193,19 +242,36 @@ function describeEvent(event: FuzzEvent): string[] {
         `ERROR (${error.kind === 'internal' ? 'a bug in busfuzz' : 'scenario refused'}) at seed ${firstSeed}: ${error.message.split('\n')[0]}`,
         `  replay: npx busfuzz export --seed ${firstSeed} > seed-${firstSeed}.yaml && npx busfuzz run seed-${firstSeed}.yaml`,
       ];
-      if (error.stack !== undefined) lines.push(...error.stack.split('\n').slice(1, 8).map((line) => `  ${line.trim()}`));
+      if (error.stack !== undefined)
+        lines.push(
+          ...error.stack
+            .split('\n')
+            .slice(1, 8)
+            .map((line) => `  ${line.trim()}`),
+        );
       return lines;
     }
     case 'stopping':
-      return event.reason === 'signal' ? ['stopping: finishing the runs in flight and the crash files being written...'] : [];
+      return event.reason === 'signal'
+        ? ['stopping: finishing the runs in flight and the crash files being written...']
+        : [];
   }
 }
 
 /** --confirm: the new findings' crash files, confirmed on live servers one after the other. */
-async function confirmNew(summary: FuzzSummary, flags: Flags, context: Parameters<Command>[1]): Promise<Map<string, ConfirmOutcome>> {
-  const findings = summary.tallies.filter((tally) => tally.status === 'new' && tally.crashFile !== null).map((tally) => ({ fingerprint: tally.fingerprint, crashFile: tally.crashFile! }));
+async function confirmNew(
+  summary: FuzzSummary,
+  flags: Flags,
+  context: Parameters<Command>[1],
+): Promise<Map<string, ConfirmOutcome>> {
+  const findings = summary.tallies
+    .filter((tally) => tally.status === 'new' && tally.crashFile !== null)
+    .map((tally) => ({ fingerprint: tally.fingerprint, crashFile: tally.crashFile! }));
   if (findings.length === 0) return new Map();
-  const real = context.deps.createBackend('real', flags.valkeyServer === undefined ? {} : { valkeyServer: flags.valkeyServer });
+  const real = context.deps.createBackend(
+    'real',
+    flags.valkeyServer === undefined ? {} : { valkeyServer: flags.valkeyServer },
+  );
   const stop = abortOnSignals();
   try {
     return await confirmQueue({
@@ -253,10 +319,19 @@ function summaryJson(summary: FuzzSummary, flags: Flags, confirmed: Map<string, 
       invariant: tally.invariant,
       // The interface's statuses are new, known and confirmed: a fingerprint whose crash file an
       // earlier run left in the folder is still one known-issues does not explain.
-      status: tally.status === 'known' ? 'known' : (confirmed.get(tally.fingerprint)?.hits ?? 0) > 0 ? 'confirmed' : 'new',
+      status:
+        tally.status === 'known' ? 'known' : (confirmed.get(tally.fingerprint)?.hits ?? 0) > 0 ? 'confirmed' : 'new',
       already_recorded: tally.status === 'recorded',
       count: tally.count,
-      ...(confirmed.has(tally.fingerprint) ? { confirmation: { tries: confirmed.get(tally.fingerprint)!.tries, hits: confirmed.get(tally.fingerprint)!.hits, logs: confirmed.get(tally.fingerprint)!.logs } } : {}),
+      ...(confirmed.has(tally.fingerprint)
+        ? {
+            confirmation: {
+              tries: confirmed.get(tally.fingerprint)!.tries,
+              hits: confirmed.get(tally.fingerprint)!.hits,
+              logs: confirmed.get(tally.fingerprint)!.logs,
+            },
+          }
+        : {}),
       first_seed: tally.firstSeed,
       seeds: tally.seeds,
       crash_file: tally.crashFile,
@@ -264,6 +339,11 @@ function summaryJson(summary: FuzzSummary, flags: Flags, confirmed: Map<string, 
       upstream: tally.known?.upstream ?? null,
       fixed_in: tally.known?.fixedIn ?? null,
     })),
-    errors: summary.errors.map((error) => ({ kind: error.error.kind, message: error.error.message, count: error.count, first_seed: error.firstSeed })),
+    errors: summary.errors.map((error) => ({
+      kind: error.error.kind,
+      message: error.error.message,
+      count: error.count,
+      first_seed: error.firstSeed,
+    })),
   };
 }

@@ -13,7 +13,8 @@ import { writeFile } from 'node:fs/promises';
 export const SUMMARY_FILE_NAME = 'summary.txt';
 
 export const mergeCommand: Command = async (args, context) => {
-  if (args.positionals.length === 0) throw new InputError('merge: expected one or more shard folders. Usage: busfuzz merge <dir>... -o DIR');
+  if (args.positionals.length === 0)
+    throw new InputError('merge: expected one or more shard folders. Usage: busfuzz merge <dir>... -o DIR');
   const outDir = args.flags.output;
   if (outDir === undefined) throw new InputError('merge: -o DIR is required (the merged campaign folder)');
   const result = await mergeShards(args.positionals, outDir);

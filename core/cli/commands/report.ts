@@ -14,7 +14,10 @@ export const DEFAULT_REPORT_DIR = 'report';
 
 export const reportCommand: Command = async (args, context) => {
   const [input, ...extra] = args.positionals;
-  if (input === undefined) throw new InputError('report: expected <crash.json | run.json | campaign-dir>. Hint: busfuzz report crashes/crash-....json -o report/');
+  if (input === undefined)
+    throw new InputError(
+      'report: expected <crash.json | run.json | campaign-dir>. Hint: busfuzz report crashes/crash-....json -o report/',
+    );
   if (extra.length > 0) throw new InputError(`report: unexpected argument '${extra[0]}'`);
   const outDir = args.flags.output ?? DEFAULT_REPORT_DIR;
   const say = (line: string) => context.stderr.write(`${line}\n`);
@@ -25,7 +28,9 @@ export const reportCommand: Command = async (args, context) => {
     const campaign = await readCampaign(input);
     const written = await writeCampaignReport(outDir, campaign, sim);
     for (const note of written.notes) say(`note: ${note}`);
-    say(`campaign page: ${written.page} (${campaign.findings.length} fingerprints, ${written.findingPages} finding pages; from ${campaign.source === 'stats' ? 'fuzzer_stats.json' : 'the crash files'})`);
+    say(
+      `campaign page: ${written.page} (${campaign.findings.length} fingerprints, ${written.findingPages} finding pages; from ${campaign.source === 'stats' ? 'fuzzer_stats.json' : 'the crash files'})`,
+    );
     return 0;
   }
   const format = await formatOf(input);
@@ -34,7 +39,10 @@ export const reportCommand: Command = async (args, context) => {
     say(`report: ${written.page} (${(written.bytes / 1024).toFixed(0)} KiB)`);
     return 0;
   }
-  if (format !== 'busfuzz-crash/1') throw new InputError(`report: ${input}: field format: expected "busfuzz-crash/1" or "busfuzz-run/1", found ${JSON.stringify(format)}`);
+  if (format !== 'busfuzz-crash/1')
+    throw new InputError(
+      `report: ${input}: field format: expected "busfuzz-crash/1" or "busfuzz-run/1", found ${JSON.stringify(format)}`,
+    );
   const written = await reportCrash(input, outDir, sim);
   for (const note of written.notes) say(`note: ${note}`);
   say(`report: ${written.page} (${(written.bytes / 1024).toFixed(0)} KiB; event record ${written.record})`);

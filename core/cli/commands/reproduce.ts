@@ -6,7 +6,14 @@
  * `--trace` prints the readable events before the violation and each node's status line there.
  */
 import { InputError } from '../../backend.ts';
-import { TOOL_VERSION, assertCrashDirUsable, compareReplay, readCrashFile, type CrashFile, type ReplayComparison } from '../../crash/index.ts';
+import {
+  TOOL_VERSION,
+  assertCrashDirUsable,
+  compareReplay,
+  readCrashFile,
+  type CrashFile,
+  type ReplayComparison,
+} from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
 import { knownLine, loadKnown } from '../../fuzz/known.ts';
 import type { Command } from '../context.ts';
@@ -22,15 +29,23 @@ export const TRACE_WINDOW_LINES = 1000;
 
 export const reproduceCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
-  if (file === undefined) throw new InputError('reproduce: expected <crash.json> (or FUZZ_FILE=...). Hint: busfuzz reproduce crashes/crash-....json');
+  if (file === undefined)
+    throw new InputError(
+      'reproduce: expected <crash.json> (or FUZZ_FILE=...). Hint: busfuzz reproduce crashes/crash-....json',
+    );
   if (extra.length > 0) throw new InputError(`reproduce: unexpected argument '${extra[0]}'`);
   const crash = await readCrashFile(file);
   const say = (line: string) => context.stderr.write(`${line}\n`);
   // The real backend keeps a violation's node folders in CRASH_DIR: check it before the run.
   if (args.flags.backend === 'real') await assertCrashDirUsable(args.flags.crashDir);
-  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer, oneRun: true });
+  const backend = context.deps.createBackend(args.flags.backend, {
+    valkeyServer: args.flags.valkeyServer,
+    oneRun: true,
+  });
   const maxSteps = args.flags.maxSteps ?? crash.maxSteps;
-  say(`replaying ${file}: ${crash.violation.fingerprint} found at step ${crash.violation.step} (seed ${crash.seed}, ${crash.backend}), on ${backend.name} with max ${maxSteps} steps`);
+  say(
+    `replaying ${file}: ${crash.violation.fingerprint} found at step ${crash.violation.step} (seed ${crash.seed}, ${crash.backend}), on ${backend.name} with max ${maxSteps} steps`,
+  );
 
   const window = args.flags.trace ? new LineWindow(TRACE_WINDOW_LINES) : null;
   const stop = abortOnSignals();
@@ -59,20 +74,38 @@ export const reproduceCommand: Command = async (args, context) => {
   let report: WrittenReport | null = null;
   if (args.flags.report !== undefined) {
     const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    report = await writeRunReport(args.flags.report, { scenario: crash.scenario, result, replay: `npx busfuzz reproduce ${file}`, confirmation: reportConfirmationLine(raw) });
+    report = await writeRunReport(args.flags.report, {
+      scenario: crash.scenario,
+      result,
+      replay: `npx busfuzz reproduce ${file}`,
+      confirmation: reportConfirmationLine(raw),
+    });
     say(`report: ${report.page} (event record ${report.record})`);
   }
   // What `busfuzz confirm` found on live servers, as recorded in the file.
-  for (const confirmation of await readConfirmations(file)) say(`${confirmationLine(confirmation)} (busfuzz confirm, ${confirmation.at})`);
+  for (const confirmation of await readConfirmations(file))
+    say(`${confirmationLine(confirmation)} (busfuzz confirm, ${confirmation.at})`);
   if (args.flags.json) {
-    context.stdout.write(`${JSON.stringify(resultJson(result, file, {
-      reproduced: comparison.reproduced,
-      exact: comparison.exact,
-      expected: { invariant: crash.violation.invariant, step: crash.violation.step, fingerprint: crash.violation.fingerprint, trace_hash: crash.traceHash },
-      differences: comparison.differences,
-      known: knownIssue === null ? null : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn },
-      ...reportJson(report),
-    }))}\n`);
+    context.stdout.write(
+      `${JSON.stringify(
+        resultJson(result, file, {
+          reproduced: comparison.reproduced,
+          exact: comparison.exact,
+          expected: {
+            invariant: crash.violation.invariant,
+            step: crash.violation.step,
+            fingerprint: crash.violation.fingerprint,
+            trace_hash: crash.traceHash,
+          },
+          differences: comparison.differences,
+          known:
+            knownIssue === null
+              ? null
+              : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn },
+          ...reportJson(report),
+        }),
+      )}\n`,
+    );
   }
   if (result.verdict === 'aborted') return 130;
   if (result.verdict === 'inconclusive') return EXIT_INCONCLUSIVE;
@@ -80,7 +113,9 @@ export const reproduceCommand: Command = async (args, context) => {
 };
 
 function verdictLines(crash: CrashFile, result: RunResult, comparison: ReplayComparison): string[] {
-  const rule = comparison.exact ? 'same invariant, step and trace hash' : 'same invariant (real processes: step and timing vary)';
+  const rule = comparison.exact
+    ? 'same invariant, step and trace hash'
+    : 'same invariant (real processes: step and timing vary)';
   if (comparison.reproduced) {
     const notes = comparison.differences.map((difference) => `  differs (allowed here): ${difference}`);
     return [`REPRODUCED: ${crash.violation.invariant} at step ${result.violation!.step} (${rule})`, ...notes];
@@ -88,13 +123,19 @@ function verdictLines(crash: CrashFile, result: RunResult, comparison: ReplayCom
   return [
     `NOT REPRODUCED (needs the ${rule}):`,
     ...comparison.differences.map((difference) => `  ${difference}`),
-    ...(crash.toolVersion === TOOL_VERSION ? [] : [`Hint: the crash file was written by busfuzz ${crash.toolVersion} (this is ${TOOL_VERSION}); a changed simulator model changes traces.`]),
+    ...(crash.toolVersion === TOOL_VERSION
+      ? []
+      : [
+          `Hint: the crash file was written by busfuzz ${crash.toolVersion} (this is ${TOOL_VERSION}); a changed simulator model changes traces.`,
+        ]),
   ];
 }
 
 function printTrace(window: LineWindow, result: RunResult, say: (line: string) => void): void {
   const lines = window.lines();
-  say(`--- trace: ${window.dropped > 0 ? `the last ${lines.length} of ${window.dropped + lines.length} lines` : `${lines.length} lines`} up to the ${result.violation === null ? 'end' : 'violation'} ---`);
+  say(
+    `--- trace: ${window.dropped > 0 ? `the last ${lines.length} of ${window.dropped + lines.length} lines` : `${lines.length} lines`} up to the ${result.violation === null ? 'end' : 'violation'} ---`,
+  );
   for (const line of lines) say(line);
   if (result.nodeStatus !== undefined && result.nodeStatus.length > 0) {
     say(`--- node status at the ${result.violation === null ? 'end' : 'violation'} ---`);

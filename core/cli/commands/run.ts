@@ -24,20 +24,32 @@ export const runCommand: Command = async (args, context) => {
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
   const { known } = await loadKnown(args.flags);
   await assertCrashDirUsable(args.flags.crashDir);
-  const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer, oneRun: true });
+  const backend = context.deps.createBackend(args.flags.backend, {
+    valkeyServer: args.flags.valkeyServer,
+    oneRun: true,
+  });
   const stop = abortOnSignals();
   const story = new RunStory(context.log);
-  context.log.info({ scenario: scenario.scenarioId, seed: scenario.seed, backend: backend.name, max_steps: maxSteps }, `run ${file}`);
+  context.log.info(
+    { scenario: scenario.scenarioId, seed: scenario.seed, backend: backend.name, max_steps: maxSteps },
+    `run ${file}`,
+  );
   let result;
   try {
-    result = await backend.run(scenario, { maxSteps, signal: stop.signal, artifactsDir: args.flags.crashDir, onEvent: story.onEvent, record: args.flags.report !== undefined });
+    result = await backend.run(scenario, {
+      maxSteps,
+      signal: stop.signal,
+      artifactsDir: args.flags.crashDir,
+      onEvent: story.onEvent,
+      record: args.flags.report !== undefined,
+    });
   } finally {
     stop.dispose();
     await backend.close?.();
   }
   // A finding known-issues explains is Valkey's documented behaviour: shown as KNOWN, exit 0, and
   // no crash file joins the corpus (the scenario file itself replays it).
-  const knownIssue = result.violation ? known.get(result.violation.fingerprint) ?? null : null;
+  const knownIssue = result.violation ? (known.get(result.violation.fingerprint) ?? null) : null;
   let crashFile: string | null = null;
   if (result.violation && knownIssue === null) {
     crashFile = await writeCrashFile(args.flags.crashDir, buildCrashFile({ scenario, result, maxSteps }));
@@ -47,13 +59,26 @@ export const runCommand: Command = async (args, context) => {
   if (knownIssue !== null) {
     context.stderr.write(`${knownLine(result.violation!.fingerprint, knownIssue)}\n  ${knownIssue.reason}\n`);
   }
-  const report = args.flags.report === undefined ? null : await writeRunReport(args.flags.report, { scenario, result, replay: crashFile === null ? null : `npx busfuzz reproduce ${crashFile}` });
+  const report =
+    args.flags.report === undefined
+      ? null
+      : await writeRunReport(args.flags.report, {
+          scenario,
+          result,
+          replay: crashFile === null ? null : `npx busfuzz reproduce ${crashFile}`,
+        });
   if (report !== null) context.stderr.write(`  report:     ${report.page} (event record ${report.record})\n`);
   // A real finding's record also goes beside its node logs, where `busfuzz report <crash file>` looks.
-  if (report !== null && crashFile !== null && result.artifactsDir) await copyFile(report.record, join(result.artifactsDir, 'run.json'));
+  if (report !== null && crashFile !== null && result.artifactsDir)
+    await copyFile(report.record, join(result.artifactsDir, 'run.json'));
   if (args.flags.json) {
-    const knownJson = knownIssue === null ? null : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn };
-    context.stdout.write(`${JSON.stringify(resultJson(result, crashFile, { known: knownJson, ...reportJson(report) }))}\n`);
+    const knownJson =
+      knownIssue === null
+        ? null
+        : { reason: knownIssue.reason, upstream: knownIssue.upstream, fixed_in: knownIssue.fixedIn };
+    context.stdout.write(
+      `${JSON.stringify(resultJson(result, crashFile, { known: knownJson, ...reportJson(report) }))}\n`,
+    );
   }
   if (result.verdict === 'aborted') return 130;
   if (result.verdict === 'inconclusive') return EXIT_INCONCLUSIVE;

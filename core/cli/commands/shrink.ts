@@ -17,12 +17,15 @@ export const SHRINK_MAX_RUNS = 400;
 
 export const shrinkCommand: Command = async (args, context) => {
   const [file, ...extra] = args.positionals;
-  if (file === undefined) throw new InputError('shrink: expected <crash.json>. Hint: busfuzz shrink crashes/crash-....json -o smaller.json');
+  if (file === undefined)
+    throw new InputError('shrink: expected <crash.json>. Hint: busfuzz shrink crashes/crash-....json -o smaller.json');
   if (extra.length > 0) throw new InputError(`shrink: unexpected argument '${extra[0]}'`);
   const crash = await readCrashFile(file);
   const say = (line: string) => context.stderr.write(`${line}\n`);
   const backend = context.deps.createBackend(args.flags.backend, { valkeyServer: args.flags.valkeyServer });
-  say(`shrinking ${file}: ${crash.violation.fingerprint} (seed ${crash.seed}) on ${backend.name}, at most ${SHRINK_MAX_RUNS} runs${args.flags.timeLimitSec === undefined ? '' : ` or ${args.flags.timeLimitSec} s`}`);
+  say(
+    `shrinking ${file}: ${crash.violation.fingerprint} (seed ${crash.seed}) on ${backend.name}, at most ${SHRINK_MAX_RUNS} runs${args.flags.timeLimitSec === undefined ? '' : ` or ${args.flags.timeLimitSec} s`}`,
+  );
   const stop = abortOnSignals();
   let report: ShrinkReport;
   try {
@@ -49,7 +52,12 @@ export const shrinkCommand: Command = async (args, context) => {
 
 function reportLines(report: ShrinkReport): string[] {
   const { before, after } = report;
-  const stopped = { done: 'nothing smaller fails the same way', budget: 'run budget spent', time: 'time limit', signal: 'interrupted' }[report.stoppedBy];
+  const stopped = {
+    done: 'nothing smaller fails the same way',
+    budget: 'run budget spent',
+    time: 'time limit',
+    signal: 'interrupted',
+  }[report.stoppedBy];
   return [
     `shrunk in ${report.runs} runs (${stopped}), fingerprint kept: ${report.crash.violation.fingerprint}`,
     `  steps     ${before.steps} -> ${after.steps}   faults ${before.faults} -> ${after.faults}`,
@@ -62,7 +70,13 @@ function reportLines(report: ShrinkReport): string[] {
 
 function reportJson(report: ShrinkReport, input: string, output: string) {
   const size = (s: ShrinkReport['before']) => ({
-    steps: s.steps, faults: s.faults, shards: s.shards, replicas_per_shard: s.replicasPerShard, nodes: s.nodes, duration_ms: s.durationMs, max_steps: s.maxSteps,
+    steps: s.steps,
+    faults: s.faults,
+    shards: s.shards,
+    replicas_per_shard: s.replicasPerShard,
+    nodes: s.nodes,
+    duration_ms: s.durationMs,
+    max_steps: s.maxSteps,
   });
   return {
     input,

@@ -14,7 +14,9 @@ export const validateCommand: Command = async (args, context) => {
       const scenario = loadScenarioFile(file);
       const shape = `${scenario.cluster.numShards} shards x ${scenario.cluster.replicasPerShard} replicas`;
       const steps = scenario.timeline.length;
-      context.stderr.write(`ok ${file}: ${scenario.scenarioId}, ${shape}, ${steps} timeline step${steps === 1 ? '' : 's'}${scenario.chaos ? ', chaos' : ''}\n`);
+      context.stderr.write(
+        `ok ${file}: ${scenario.scenarioId}, ${shape}, ${steps} timeline step${steps === 1 ? '' : 's'}${scenario.chaos ? ', chaos' : ''}\n`,
+      );
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       failed++;

@@ -3,19 +3,42 @@
  * status lookup for any node at any time (the hover). No DOM here. */
 'use strict';
 
-const BELIEF_PFAIL = 1, BELIEF_FAIL = 2, BELIEF_HANDSHAKE = 4, BELIEF_PRIMARY = 8, BELIEF_UNKNOWN = 16;
-const MARK_STALE = 1, MARK_DROPPED = 2, MARK_LOST = 4, MARK_WAITED = 8;
+const BELIEF_PFAIL = 1,
+  BELIEF_FAIL = 2,
+  BELIEF_HANDSHAKE = 4,
+  BELIEF_PRIMARY = 8,
+  BELIEF_UNKNOWN = 16;
+const MARK_STALE = 1,
+  MARK_DROPPED = 2,
+  MARK_LOST = 4,
+  MARK_WAITED = 8;
 const PROCESS_STATES = ['down', 'starting', 'running', 'paused'];
 /** Fault actions that break something; the others are admin actions (marks). */
-const FAULT_KINDS = new Set(['kill', 'terminate', 'restart', 'pause', 'resume', 'partition', 'latency', 'drop', 'hold', 'release', 'kill_links', 'heal']);
+const FAULT_KINDS = new Set([
+  'kill',
+  'terminate',
+  'restart',
+  'pause',
+  'resume',
+  'partition',
+  'latency',
+  'drop',
+  'hold',
+  'release',
+  'kill_links',
+  'heal',
+]);
 
-function nodeNumber(name) { return Number(String(name).replace(/^node-/, '')); }
+function nodeNumber(name) {
+  return Number(String(name).replace(/^node-/, ''));
+}
 
 function buildModel(data) {
   const meta = data.meta;
   // Lanes: every node the record names, in creation order; only nodes that ever ran or were named.
   const used = new Set();
-  for (const e of data.events) for (const k of ['node', 'voter', 'candidate', 'from', 'to']) if (typeof e[k] === 'string') used.add(e[k]);
+  for (const e of data.events)
+    for (const k of ['node', 'voter', 'candidate', 'from', 'to']) if (typeof e[k] === 'string') used.add(e[k]);
   for (let i = 0; i < data.process.length; i += 3) used.add(data.nodes[data.process[i + 1]]);
   for (const name of meta.violation ? meta.violation.nodes : []) used.add(name);
   const lanes = data.nodes.filter((n) => used.has(n)).sort((a, b) => nodeNumber(a) - nodeNumber(b));
@@ -55,12 +78,25 @@ function buildModel(data) {
     if (o !== undefined && s !== undefined) beliefs[o].push([data.beliefs[i], s, data.beliefs[i + 3]]);
   }
   const faults = data.faults.map(([start, end, action, nodes, detail]) => ({
-    start, end, action, nodes, detail,
+    start,
+    end,
+    action,
+    nodes,
+    detail,
     fault: FAULT_KINDS.has(action),
     everyone: nodes.length > 1 && nodes.length >= lanes.length,
   }));
   return {
-    data, meta, lanes, laneOf, startMs, endMs, proc, roles, beliefs, faults,
+    data,
+    meta,
+    lanes,
+    laneOf,
+    startMs,
+    endMs,
+    proc,
+    roles,
+    beliefs,
+    faults,
     segments: lanes.map((_, lane) => laneSegments(proc[lane], roles[lane], startMs, endMs)),
     flags: majorityFlags(lanes, beliefs, proc, startMs, endMs),
     elections: electionsOf(data, laneOf),
@@ -78,20 +114,25 @@ function laneSegments(proc, roles, startMs, endMs) {
   let role = null;
   let at = startMs;
   const current = () => (state === 'running' ? (role === null ? 'starting' : role.role) : state);
-  const label = () => (state === 'running' && role !== null ? `${role.role === 'primary' ? 'P' : 'R'} e${role.configEpoch}${role.role === 'primary' ? ` ${role.slotCount} slots` : role.primary ? ` of ${role.primary}` : ''}` : state);
+  const label = () =>
+    state === 'running' && role !== null
+      ? `${role.role === 'primary' ? 'P' : 'R'} e${role.configEpoch}${role.role === 'primary' ? ` ${role.slotCount} slots` : role.primary ? ` of ${role.primary}` : ''}`
+      : state;
   for (const [t, kind, value] of cuts) {
     if (t > at) out.push([at, t, current(), label(), role]);
     at = Math.max(at, t);
     // A restarted node keeps its last reported role until a node-state event says otherwise: the
     // simulator reports only changes, and a node that reloads nodes.conf comes back as it was.
-    if (kind === 'p') state = value; else role = value;
+    if (kind === 'p') state = value;
+    else role = value;
   }
   if (endMs > at) out.push([at, endMs, current(), label(), role]);
   // Merge neighbours in the same state and label (a node-state event that changed nothing drawn).
   const merged = [];
   for (const s of out) {
     const last = merged[merged.length - 1];
-    if (last && last[2] === s[2] && last[3] === s[3] && last[1] === s[0]) last[1] = s[1]; else merged.push(s.slice());
+    if (last && last[2] === s[2] && last[3] === s[3] && last[1] === s[0]) last[1] = s[1];
+    else merged.push(s.slice());
   }
   return merged;
 }
@@ -103,17 +144,21 @@ function laneSegments(proc, roles, startMs, endMs) {
 function majorityFlags(lanes, beliefs, proc, startMs, endMs) {
   const n = lanes.length;
   const changes = [];
-  beliefs.forEach((rows, observer) => { for (const [t, subject, code] of rows) changes.push([t, observer, subject, code]); });
+  beliefs.forEach((rows, observer) => {
+    for (const [t, subject, code] of rows) changes.push([t, observer, subject, code]);
+  });
   changes.sort((a, b) => a[0] - b[0]);
   const code = new Map();
   const out = lanes.map(() => []);
   const open = lanes.map(() => null);
   const level = (subject) => {
-    let pf = 0, fail = 0;
+    let pf = 0,
+      fail = 0;
     for (let o = 0; o < n; o++) {
       if (o === subject) continue;
       const c = code.get(o * 4096 + subject) || 0;
-      if (c & BELIEF_FAIL) fail++; else if (c & BELIEF_PFAIL) pf++;
+      if (c & BELIEF_FAIL) fail++;
+      else if (c & BELIEF_PFAIL) pf++;
     }
     const majority = Math.floor((n - 1) / 2) + 1;
     return fail >= majority ? 'fail' : fail + pf >= majority ? 'pfail' : null;
@@ -123,10 +168,15 @@ function majorityFlags(lanes, beliefs, proc, startMs, endMs) {
     const now = level(subject);
     const was = open[subject];
     if ((was && was[2]) === now) continue;
-    if (was) { was[1] = t; out[subject].push(was); }
+    if (was) {
+      was[1] = t;
+      out[subject].push(was);
+    }
     open[subject] = now ? [t, endMs, now] : null;
   }
-  open.forEach((span, subject) => { if (span) out[subject].push(span); });
+  open.forEach((span, subject) => {
+    if (span) out[subject].push(span);
+  });
   return out;
 }
 
@@ -155,7 +205,7 @@ function electionsOf(data, laneOf) {
   const authReq = data.messageTypes.indexOf('auth-req');
   for (const el of byKey.values()) {
     const from = data.nodes.indexOf(el.node);
-    const limit = el.wonMs !== null ? el.wonMs : (el.votes.length > 0 ? el.votes[0][0] : Infinity);
+    const limit = el.wonMs !== null ? el.wonMs : el.votes.length > 0 ? el.votes[0][0] : Infinity;
     for (let i = 0; i < m.sent.length; i++) {
       if (m.from[i] === from && m.type[i] === authReq && m.sent[i] <= limit && m.sent[i] >= limit - 5000) {
         if (el.requestMs === null || m.sent[i] < el.requestMs) el.requestMs = m.sent[i];
@@ -169,14 +219,18 @@ function electionsOf(data, laneOf) {
 /** The last entry of a time-sorted list at or before t (entries [t, ...] or objects with atMs). */
 function lastBefore(rows, t, timeOf) {
   let found = null;
-  for (const row of rows) { if (timeOf(row) > t) break; found = row; }
+  for (const row of rows) {
+    if (timeOf(row) > t) break;
+    found = row;
+  }
   return found;
 }
 
 function beliefWords(code) {
   if (code & BELIEF_UNKNOWN) return 'unknown';
   const words = [code & BELIEF_PRIMARY ? 'primary' : 'replica'];
-  if (code & BELIEF_FAIL) words.push('FAIL'); else if (code & BELIEF_PFAIL) words.push('PFAIL');
+  if (code & BELIEF_FAIL) words.push('FAIL');
+  else if (code & BELIEF_PFAIL) words.push('PFAIL');
   if (code & BELIEF_HANDSHAKE) words.push('handshake');
   return words.join(' ');
 }
@@ -193,7 +247,10 @@ function statusAt(model, lane, t) {
     lines.push(`slots     ${r.slotCount}`);
   }
   const seen = new Map();
-  for (const [bt, subject, code] of model.beliefs[lane]) { if (bt > t) break; seen.set(subject, code); }
+  for (const [bt, subject, code] of model.beliefs[lane]) {
+    if (bt > t) break;
+    seen.set(subject, code);
+  }
   if (seen.size > 0) {
     lines.push('believes:');
     const rows = [...seen.entries()].sort((a, b) => a[0] - b[0]);

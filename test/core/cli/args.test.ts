@@ -6,14 +6,24 @@ import { parseCommandLine } from '../../../core/cli/args.ts';
 
 describe('parseCommandLine', () => {
   it('reads flags of the run command', () => {
-    const args = parseCommandLine(['run', 'a.yaml', '--backend', 'real', '--seed', '7', '--max-steps', '1_000', '--json'], {});
+    const args = parseCommandLine(
+      ['run', 'a.yaml', '--backend', 'real', '--seed', '7', '--max-steps', '1_000', '--json'],
+      {},
+    );
     expect(args.command).toBe('run');
     expect(args.positionals).toEqual(['a.yaml']);
     expect(args.flags).toMatchObject({ backend: 'real', seed: 7, maxSteps: 1000, json: true });
   });
 
   it('takes the environment form, and a flag wins over its variable', () => {
-    const env = { FUZZ_MODE: 'fuzz', MAX_STEPS: '200000', FUZZ_SEED: '1', FUZZ_RUNS: '40', FUZZ_WORKERS: '2', CRASH_DIR: 'out' };
+    const env = {
+      FUZZ_MODE: 'fuzz',
+      MAX_STEPS: '200000',
+      FUZZ_SEED: '1',
+      FUZZ_RUNS: '40',
+      FUZZ_WORKERS: '2',
+      CRASH_DIR: 'out',
+    };
     const fromEnv = parseCommandLine([], env);
     expect(fromEnv.command).toBe('fuzz');
     expect(fromEnv.flags).toMatchObject({ maxSteps: 200000, seed: 1, runs: 40, workers: 2, crashDir: 'out' });

@@ -17,8 +17,12 @@ describe('confirm: steering derived from the simulator trace', () => {
     const crash = await readCrashFile('crashes/crash-08d4abf33d70-1.min.json');
     const { rules, simReproduced } = await prepare(crash, createSimBackend(), signal);
     expect(simReproduced).toBe(true);
-    expect(rules).toContainEqual(expect.objectContaining({ kind: 'gate', phase: 2, from: 'node-0', to: ['node-2', 'node-4'] }));
-    expect(rules).toContainEqual(expect.objectContaining({ kind: 'hold', startPhase: 1, endPhase: null, from: 'node-0', end: 'discard' }));
+    expect(rules).toContainEqual(
+      expect.objectContaining({ kind: 'gate', phase: 2, from: 'node-0', to: ['node-2', 'node-4'] }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({ kind: 'hold', startPhase: 1, endPhase: null, from: 'node-0', end: 'discard' }),
+    );
     const hold = rules.find((rule) => rule.kind === 'hold')!;
     expect(hold.kind === 'hold' && hold.to).toContain('node-1');
     expect(rules).toContainEqual(expect.objectContaining({ kind: 'discard-on-kill', phase: 2, node: 'node-0' }));
@@ -32,16 +36,21 @@ describe('confirm: steering derived from the simulator trace', () => {
     const pinned = await prepare(frozen, createSimBackend(), signal);
     expect(pinned.scenario.timeline[0]).toMatchObject({ action: 'kill', target: 'random' });
     // The frozen replica: node-11 was promoted while node-10 slept; its stale messages wait for its fresh PONG.
-    expect(pinned.rules).toContainEqual(expect.objectContaining({ kind: 'hold', from: 'node-11', to: ['node-10'], end: 'release', afterTypes: ['pong'] }));
+    expect(pinned.rules).toContainEqual(
+      expect.objectContaining({ kind: 'hold', from: 'node-11', to: ['node-10'], end: 'release', afterTypes: ['pong'] }),
+    );
   });
 
   it('no news, no gate: a kill long after the previous step gets only the discard', () => {
     const lines = [
-      '0ms node-0 process starting', '0ms node-1 process starting',
-      '100ms plan: bump_epoch #0 start', '100ms fault action=bump_epoch nodes=[node-0] detail=BUMPED 7',
+      '0ms node-0 process starting',
+      '0ms node-1 process starting',
+      '100ms plan: bump_epoch #0 start',
+      '100ms fault action=bump_epoch nodes=[node-0] detail=BUMPED 7',
       '100ms node-state node=node-0 role=primary primary=null currentEpoch=7 configEpoch=7 slotCount=5461',
       '150ms node-1 <- node-0 ping',
-      '5000ms plan: kill #1 start', '5000ms fault action=kill nodes=[node-0] detail=',
+      '5000ms plan: kill #1 start',
+      '5000ms fault action=kill nodes=[node-0] detail=',
     ];
     const rules = deriveRules(readTrace(lines), 1000);
     expect(rules.map((rule) => rule.kind)).toEqual(['discard-on-kill']);
@@ -52,10 +61,12 @@ describe('confirm: steering derived from the simulator trace', () => {
   it('epoch collision: the node that kept its slots had the smaller id in the simulator', async () => {
     const crash = await readCrashFile('crashes/crash-ab5fa994bf79-808.min.json');
     const { rules } = await prepare(crash, createSimBackend(), signal);
-    expect(rules.filter((rule) => rule.kind === 'id-order')).toEqual([expect.objectContaining({ lower: 'node-4', higher: 'node-5' })]);
+    expect(rules.filter((rule) => rule.kind === 'id-order')).toEqual([
+      expect.objectContaining({ lower: 'node-4', higher: 'node-5' }),
+    ]);
   });
 
-  it('the settle time before the first convergence check is the simulator\'s', async () => {
+  it("the settle time before the first convergence check is the simulator's", async () => {
     for (const file of ['crashes/crash-64d78a889a5b-5846.min.json', 'crashes/crash-08d4abf33d70-1.min.json']) {
       const { scenario } = await readCrashFile(file);
       expect(simulatorSettleMs(scenario)).toBe(settleMs(scenario));

@@ -27,7 +27,12 @@ class FakeReal implements Backend {
     const result = await new FakeBackend().run(scenario, options);
     const hit = this.tries >= this.hitFrom;
     expect(options.steering).toBeDefined();
-    return { ...result, backend: 'real', server: { binary: '/usr/bin/valkey-server', version: '8.0.1' }, ...(hit ? {} : { verdict: 'pass' as const, violation: null }) };
+    return {
+      ...result,
+      backend: 'real',
+      server: { binary: '/usr/bin/valkey-server', version: '8.0.1' },
+      ...(hit ? {} : { verdict: 'pass' as const, violation: null }),
+    };
   }
 }
 
@@ -51,7 +56,14 @@ describe('confirm queue', () => {
     expect(finding).not.toBeNull();
     const real = new FakeReal(2);
     const lines: string[] = [];
-    const outcomes = await confirmQueue({ findings: [finding!], sim: new FakeBackend(), real, tries: 5, signal: new AbortController().signal, say: (line) => lines.push(line) });
+    const outcomes = await confirmQueue({
+      findings: [finding!],
+      sim: new FakeBackend(),
+      real,
+      tries: 5,
+      signal: new AbortController().signal,
+      say: (line) => lines.push(line),
+    });
     expect(real.tries).toBe(2);
     expect(outcomes.get(finding!.fingerprint)).toMatchObject({ tries: 2, hits: 1 });
     const [recorded] = await readConfirmations(finding!.crashFile);
@@ -59,7 +71,14 @@ describe('confirm queue', () => {
     expect(lines.join('\n')).toContain('CONFIRMED on valkey-server 8.0.1, 1/2');
 
     const never = new FakeReal(99);
-    const missed = await confirmQueue({ findings: [finding!], sim: new FakeBackend(), real: never, tries: 3, signal: new AbortController().signal, say: () => {} });
+    const missed = await confirmQueue({
+      findings: [finding!],
+      sim: new FakeBackend(),
+      real: never,
+      tries: 3,
+      signal: new AbortController().signal,
+      say: () => {},
+    });
     expect(missed.get(finding!.fingerprint)).toMatchObject({ tries: 3, hits: 0, logs: null });
     expect((await readConfirmations(finding!.crashFile)).map((entry) => entry.hits)).toEqual([1, 0]);
     expect(readdirSync(dir).filter((name) => name.endsWith('.confirm'))).toEqual([]);

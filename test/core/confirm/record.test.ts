@@ -3,15 +3,25 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { confirmationLine, readConfirmations, recordConfirmation, type Confirmation } from '../../../core/confirm/record.ts';
+import {
+  confirmationLine,
+  readConfirmations,
+  recordConfirmation,
+  type Confirmation,
+} from '../../../core/confirm/record.ts';
 import { readCrashFile } from '../../../core/crash/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'busfuzz-confirm-record-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const entry: Confirmation = {
-  backend: 'real', server: { binary: '/usr/bin/valkey-server', version: '8.0.1' }, tries: 10, hits: 3,
-  perturbation: 'gate phase 2 on node-0->{node-2}', logs: 'crashes/x.confirm/first-hit-try-1', at: '2026-12-07T00:00:00.000Z',
+  backend: 'real',
+  server: { binary: '/usr/bin/valkey-server', version: '8.0.1' },
+  tries: 10,
+  hits: 3,
+  perturbation: 'gate phase 2 on node-0->{node-2}',
+  logs: 'crashes/x.confirm/first-hit-try-1',
+  at: '2026-12-07T00:00:00.000Z',
 };
 
 describe('confirm records', () => {

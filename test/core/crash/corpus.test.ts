@@ -14,19 +14,27 @@ import { createSimBackend } from '../../../sim/index.ts';
 const CRASH_DIR = fileURLToPath(new URL('../../../crashes/', import.meta.url));
 const names = readdirSync(CRASH_DIR).filter(isCrashFileName).sort();
 // Parsed while collecting, so a broken corpus file fails the run loudly here.
-const crashes = names.map((name) => ({ name, crash: parseCrashFile(readFileSync(join(CRASH_DIR, name), 'utf8'), `crashes/${name}`) }));
+const crashes = names.map((name) => ({
+  name,
+  crash: parseCrashFile(readFileSync(join(CRASH_DIR, name), 'utf8'), `crashes/${name}`),
+}));
 const simCrashes = crashes.filter(({ crash }) => crash.backend === 'sim');
 
 describe('crashes/ corpus', () => {
   it('holds only crash files (and its README); folders are real-backend node logs kept beside them', () => {
     const others = readdirSync(CRASH_DIR, { withFileTypes: true })
-      .filter((entry) => entry.isFile() && !isCrashFileName(entry.name) && entry.name !== 'README.md' && entry.name !== '.gitkeep')
+      .filter(
+        (entry) =>
+          entry.isFile() && !isCrashFileName(entry.name) && entry.name !== 'README.md' && entry.name !== '.gitkeep',
+      )
       .map((entry) => entry.name);
     expect(others).toEqual([]);
   });
 
   it.each(simCrashes)('$name replays on the simulator to its fingerprint', async ({ name, crash }) => {
     const result = await createSimBackend().run(crash.scenario, { maxSteps: crash.maxSteps });
-    expect(result.violation?.fingerprint, `${name}: ${result.verdict} after ${result.steps} steps`).toBe(crash.violation.fingerprint);
+    expect(result.violation?.fingerprint, `${name}: ${result.verdict} after ${result.steps} steps`).toBe(
+      crash.violation.fingerprint,
+    );
   });
 });

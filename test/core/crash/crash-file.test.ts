@@ -9,8 +9,18 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../core/backend.ts';
 import {
-  CRASH_FORMAT, CrashFileError, buildCrashFile, crashFileName, crashToDocument, crashToJson,
-  fingerprintKey, isCrashFileName, parseCrashFile, readCrashFile, removeStaleTempFiles, writeCrashFile,
+  CRASH_FORMAT,
+  CrashFileError,
+  buildCrashFile,
+  crashFileName,
+  crashToDocument,
+  crashToJson,
+  fingerprintKey,
+  isCrashFileName,
+  parseCrashFile,
+  readCrashFile,
+  removeStaleTempFiles,
+  writeCrashFile,
   type CrashFile,
 } from '../../../core/crash/index.ts';
 import { scenarioArbitrary } from '../dsl/arbitraries.ts';
@@ -50,27 +60,61 @@ describe(`crash file round trip (fc seed ${fcParams.seed})`, () => {
       message: fc.string(),
       shape: fc.stringMatching(/^[a-z0-9-]{1,20}$/),
     });
-    fc.assert(fc.property(scenarioArbitrary({ maxShards: 8, maxSteps: 8 }), violationArbitrary, fc.boolean(), (scenario, v, real) => {
-      const crash = buildCrashFile({
-        scenario,
-        maxSteps: 1_000_000,
-        createdAt: new Date(0),
-        result: {
-          scenarioId: scenario.scenarioId, backend: real ? 'real' : 'sim', seed: scenario.seed, verdict: 'violation',
-          steps: v.step, simTimeMs: v.timeMs, traceHash: 'a'.repeat(64), traceTail: ['x', 'y'],
-          server: real ? { binary: '/usr/bin/valkey-server', version: '8.0.1' } : null, messages: 0, stats: {},
-          violation: { invariant: 'views-agree', message: v.message, step: v.step, timeMs: v.timeMs, nodes: v.nodes, fingerprint: `views-agree/${v.shape}` },
+    fc.assert(
+      fc.property(
+        scenarioArbitrary({ maxShards: 8, maxSteps: 8 }),
+        violationArbitrary,
+        fc.boolean(),
+        (scenario, v, real) => {
+          const crash = buildCrashFile({
+            scenario,
+            maxSteps: 1_000_000,
+            createdAt: new Date(0),
+            result: {
+              scenarioId: scenario.scenarioId,
+              backend: real ? 'real' : 'sim',
+              seed: scenario.seed,
+              verdict: 'violation',
+              steps: v.step,
+              simTimeMs: v.timeMs,
+              traceHash: 'a'.repeat(64),
+              traceTail: ['x', 'y'],
+              server: real ? { binary: '/usr/bin/valkey-server', version: '8.0.1' } : null,
+              messages: 0,
+              stats: {},
+              violation: {
+                invariant: 'views-agree',
+                message: v.message,
+                step: v.step,
+                timeMs: v.timeMs,
+                nodes: v.nodes,
+                fingerprint: `views-agree/${v.shape}`,
+              },
+            },
+          });
+          expect(parseCrashFile(crashToJson(crash), 'x.json')).toEqual(crash);
         },
-      });
-      expect(parseCrashFile(crashToJson(crash), 'x.json')).toEqual(crash);
-    }), fcParams);
+      ),
+      fcParams,
+    );
   });
 
   it('writes the interface page fields in its order, snake_case', async () => {
     const doc = crashToDocument(await sampleCrash());
     expect(Object.keys(doc)).toEqual([
-      'format', 'tool_version', 'backend', 'protocol', 'server', 'seed', 'max_steps', 'scenario',
-      'violation', 'fingerprint', 'trace_hash', 'trace_tail', 'created_at',
+      'format',
+      'tool_version',
+      'backend',
+      'protocol',
+      'server',
+      'seed',
+      'max_steps',
+      'scenario',
+      'violation',
+      'fingerprint',
+      'trace_hash',
+      'trace_tail',
+      'created_at',
     ]);
     expect(doc.format).toBe(CRASH_FORMAT);
     expect(Object.keys(doc.violation as object)).toEqual(['invariant', 'message', 'step', 'time_ms', 'nodes']);
@@ -92,14 +136,20 @@ describe('crash file names', () => {
 
 describe('writing crash files', () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-crash-')); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'busfuzz-crash-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('writes atomically under its name, creates the folder, and reads back equal', async () => {
     const crash = await sampleCrash();
     const path = await writeCrashFile(join(dir, 'new', 'crashes'), crash);
     expect(path).toBe(join(dir, 'new', 'crashes', crashFileName(crash.violation.fingerprint, crash.seed)));
-    expect(await readdir(join(dir, 'new', 'crashes'))).toEqual([crashFileName(crash.violation.fingerprint, crash.seed)]);
+    expect(await readdir(join(dir, 'new', 'crashes'))).toEqual([
+      crashFileName(crash.violation.fingerprint, crash.seed),
+    ]);
     expect(await readCrashFile(path)).toEqual(crash);
     expect(await readFile(path, 'utf8')).toBe(crashToJson(crash));
   });
@@ -116,7 +166,9 @@ describe('writing crash files', () => {
 
 describe('bad crash files are refused with the file, line and field', () => {
   let json: string;
-  beforeEach(async () => { json = crashToJson(await sampleCrash()); });
+  beforeEach(async () => {
+    json = crashToJson(await sampleCrash());
+  });
   const edit = (change: (doc: Record<string, unknown>) => void) => {
     const doc = JSON.parse(json) as Record<string, unknown>;
     change(doc);
@@ -130,28 +182,125 @@ describe('bad crash files are refused with the file, line and field', () => {
     expectCrashError(() => parseCrashFile('\n', 'x.json'), '(file)', /empty/);
   });
   it('not JSON, with the line of the error', () => {
-    expectCrashError(() => parseCrashFile('{\n  "format": "busfuzz-crash/1",\n  oops\n}', 'x.json'), '(json)', /not JSON/, 3);
+    expectCrashError(
+      () => parseCrashFile('{\n  "format": "busfuzz-crash/1",\n  oops\n}', 'x.json'),
+      '(json)',
+      /not JSON/,
+      3,
+    );
   });
   it('foreign: another format, or no format at all', () => {
-    expectCrashError(() => parseCrashFile(edit((d) => { d.format = 'afl-crash/2'; }), 'x.json'), 'format', /not a busfuzz crash file \(format "afl-crash\/2"/, 2);
-    expectCrashError(() => parseCrashFile('{"name": "package", "version": "1.0.0"}', 'x.json'), 'format', /no format field/);
+    expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            d.format = 'afl-crash/2';
+          }),
+          'x.json',
+        ),
+      'format',
+      /not a busfuzz crash file \(format "afl-crash\/2"/,
+      2,
+    );
+    expectCrashError(
+      () => parseCrashFile('{"name": "package", "version": "1.0.0"}', 'x.json'),
+      'format',
+      /no format field/,
+    );
     expectCrashError(() => parseCrashFile('[1, 2]', 'x.json'), '(file)', /expected an object/);
   });
   it('a field of the wrong type, with its line', () => {
-    const error = expectCrashError(() => parseCrashFile(edit((d) => { (d.violation as Record<string, unknown>).step = 'late'; }), 'x.json'), 'violation.step', /expected an integer >= 0, found "late"/);
+    const error = expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            (d.violation as Record<string, unknown>).step = 'late';
+          }),
+          'x.json',
+        ),
+      'violation.step',
+      /expected an integer >= 0, found "late"/,
+    );
     const line = json.split('\n').findIndex((text) => text.includes('"step":')) + 1;
     expect(error.line).toBe(line);
-    expectCrashError(() => parseCrashFile(edit((d) => { d.trace_hash = 'abc'; }), 'x.json'), 'trace_hash', /64 hex/);
-    expectCrashError(() => parseCrashFile(edit((d) => { delete d.seed; }), 'x.json'), 'seed', /missing/);
-    expectCrashError(() => parseCrashFile(edit((d) => { d.backend = 'qemu'; }), 'x.json'), 'backend', /sim, real/);
-    expectCrashError(() => parseCrashFile(edit((d) => { (d.violation as Record<string, unknown>).invariant = 'no-bugs'; }), 'x.json'), 'violation.invariant', /one of/);
-    expectCrashError(() => parseCrashFile(edit((d) => { d.fingerprint = 'views-agree/x'; }), 'x.json'), 'fingerprint', /start with the violated invariant/);
-    expectCrashError(() => parseCrashFile(edit((d) => { d.max_steps = 10; }), 'x.json'), 'violation.step', /beyond max_steps/);
+    expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            d.trace_hash = 'abc';
+          }),
+          'x.json',
+        ),
+      'trace_hash',
+      /64 hex/,
+    );
+    expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            delete d.seed;
+          }),
+          'x.json',
+        ),
+      'seed',
+      /missing/,
+    );
+    expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            d.backend = 'qemu';
+          }),
+          'x.json',
+        ),
+      'backend',
+      /sim, real/,
+    );
+    expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            (d.violation as Record<string, unknown>).invariant = 'no-bugs';
+          }),
+          'x.json',
+        ),
+      'violation.invariant',
+      /one of/,
+    );
+    expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            d.fingerprint = 'views-agree/x';
+          }),
+          'x.json',
+        ),
+      'fingerprint',
+      /start with the violated invariant/,
+    );
+    expectCrashError(
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            d.max_steps = 10;
+          }),
+          'x.json',
+        ),
+      'violation.step',
+      /beyond max_steps/,
+    );
   });
   it('a bad scenario, with the scenario field path', () => {
     const error = expectCrashError(
-      () => parseCrashFile(edit((d) => { ((d.scenario as Record<string, unknown>).cluster as Record<string, unknown>).num_shards = 0; }), 'x.json'),
-      'scenario', /scenario\.cluster\.num_shards/,
+      () =>
+        parseCrashFile(
+          edit((d) => {
+            ((d.scenario as Record<string, unknown>).cluster as Record<string, unknown>).num_shards = 0;
+          }),
+          'x.json',
+        ),
+      'scenario',
+      /scenario\.cluster\.num_shards/,
     );
     expect(error.message).toMatch(/^x\.json/);
   });

@@ -17,18 +17,21 @@ describe('jsonErrorOffset', () => {
   });
 
   it('agrees with JSON.parse on validity, and with V8 where V8 names a position', () => {
-    fc.assert(fc.property(fc.nat(crashText.length - 1), fc.constantFrom(':', ',', '"', '}', ']', 'x', ''), (index, insert) => {
-      const text = crashText.slice(0, index) + insert + crashText.slice(index + 1);
-      let v8: string | null = null;
-      try {
-        JSON.parse(text);
-      } catch (error) {
-        v8 = (error as Error).message;
-      }
-      const offset = jsonErrorOffset(text);
-      expect(offset === null).toBe(v8 === null);
-      const position = v8 === null ? null : /position (\d+)/.exec(v8);
-      if (position !== null && position !== undefined) expect(offset).toBe(Number(position[1]));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.nat(crashText.length - 1), fc.constantFrom(':', ',', '"', '}', ']', 'x', ''), (index, insert) => {
+        const text = crashText.slice(0, index) + insert + crashText.slice(index + 1);
+        let v8: string | null = null;
+        try {
+          JSON.parse(text);
+        } catch (error) {
+          v8 = (error as Error).message;
+        }
+        const offset = jsonErrorOffset(text);
+        expect(offset === null).toBe(v8 === null);
+        const position = v8 === null ? null : /position (\d+)/.exec(v8);
+        if (position !== null && position !== undefined) expect(offset).toBe(Number(position[1]));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -7,22 +7,31 @@ import { fcParams, FC_SEED } from './fc-config.ts';
 
 describe(`dsl round trip (FC_SEED=${FC_SEED})`, () => {
   it('loadScenarioText(saveScenario(s)) deep-equals s', () => {
-    fc.assert(fc.property(scenarioArbitrary(), (scenario) => {
-      expect(loadScenarioText(saveScenario(scenario), 'round-trip.yaml')).toStrictEqual(scenario);
-    }), fcParams);
+    fc.assert(
+      fc.property(scenarioArbitrary(), (scenario) => {
+        expect(loadScenarioText(saveScenario(scenario), 'round-trip.yaml')).toStrictEqual(scenario);
+      }),
+      fcParams,
+    );
   });
 
   it('scenarioFromDocument(scenarioToDocument(s)) deep-equals s (the crash-file path)', () => {
-    fc.assert(fc.property(scenarioArbitrary({ maxShards: 8 }), (scenario) => {
-      const json = JSON.parse(JSON.stringify(scenarioToDocument(scenario))) as unknown;
-      expect(scenarioFromDocument(json, 'crash.json', 'scenario')).toStrictEqual(scenario);
-    }), fcParams);
+    fc.assert(
+      fc.property(scenarioArbitrary({ maxShards: 8 }), (scenario) => {
+        const json = JSON.parse(JSON.stringify(scenarioToDocument(scenario))) as unknown;
+        expect(scenarioFromDocument(json, 'crash.json', 'scenario')).toStrictEqual(scenario);
+      }),
+      fcParams,
+    );
   });
 
   it('saving is stable: save(load(save(s))) is the same text', () => {
-    fc.assert(fc.property(scenarioArbitrary({ maxShards: 8 }), (scenario) => {
-      const text = saveScenario(scenario);
-      expect(saveScenario(loadScenarioText(text))).toBe(text);
-    }), fcParams);
+    fc.assert(
+      fc.property(scenarioArbitrary({ maxShards: 8 }), (scenario) => {
+        const text = saveScenario(scenario);
+        expect(saveScenario(loadScenarioText(text))).toBe(text);
+      }),
+      fcParams,
+    );
   });
 });

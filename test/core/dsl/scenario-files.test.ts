@@ -16,18 +16,27 @@ function yamlFiles(dir: string): string[] {
 }
 
 describe('scenarios/', () => {
-  it.each(yamlFiles(SCENARIOS).map((path) => [path.slice(SCENARIOS.length + 1), path]))('%s loads and round-trips', (_name, path) => {
-    const scenario = loadScenarioFile(path);
-    expect(loadScenarioText(saveScenario(scenario))).toStrictEqual(scenario);
-  });
+  it.each(yamlFiles(SCENARIOS).map((path) => [path.slice(SCENARIOS.length + 1), path]))(
+    '%s loads and round-trips',
+    (_name, path) => {
+      const scenario = loadScenarioFile(path);
+      expect(loadScenarioText(saveScenario(scenario))).toStrictEqual(scenario);
+    },
+  );
 
   it('kill-primary: 3x1 cluster, kill shard-0-primary at 1s, back after 4s', () => {
     const scenario = loadScenarioFile(join(SCENARIOS, 'kill-primary.yaml'));
     expect(scenario.cluster).toMatchObject({
-      numShards: 3, replicasPerShard: 1, nodeTimeoutMs: 1000, pingIntervalMs: 100, replicaValidityFactor: 10,
+      numShards: 3,
+      replicasPerShard: 1,
+      nodeTimeoutMs: 1000,
+      pingIntervalMs: 100,
+      replicaValidityFactor: 10,
     });
     expect(scenario.workload).toEqual({ keys: 100, writesPerSec: 50, waitReplicas: 1 });
-    expect(scenario.timeline).toEqual([{ atMs: 1000, action: 'kill', target: 'shard-0-primary', restartAfterMs: 4000 }]);
+    expect(scenario.timeline).toEqual([
+      { atMs: 1000, action: 'kill', target: 'shard-0-primary', restartAfterMs: 4000 },
+    ]);
     expect(scenario.validation).toEqual({ convergenceTimeoutMs: 20000, invariants: [...INVARIANT_NAMES] });
     expect(scenario.chaos).toBeNull();
   });
@@ -53,7 +62,12 @@ describe('scenarios/', () => {
     expect(scenario.workload).not.toBeNull();
     expect(scenario.description).toBeDefined();
     expect(scenario.cluster.serverConfig).toEqual({ appendonly: 'no', hz: '10' });
-    expect(scenario.timeline.find((step) => step.source === 'operations'))
-      .toEqual({ atMs: 20000, source: 'operations', action: 'failover', target: 'shard-2-replica-0', mode: 'default' });
+    expect(scenario.timeline.find((step) => step.source === 'operations')).toEqual({
+      atMs: 20000,
+      source: 'operations',
+      action: 'failover',
+      target: 'shard-2-replica-0',
+      mode: 'default',
+    });
   });
 });

@@ -17,8 +17,12 @@ import { STATS_FILE_NAME, readStatsFile, type StatsFile } from '../../../core/fu
 import { FakeBackend, generateFake } from './fake-backend.ts';
 
 let dir: string;
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-stats-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'busfuzz-stats-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /**
  * Runs seeds with seed-dependent delays (so outcomes arrive out of order); `stuck` never finishes
@@ -29,19 +33,30 @@ class ShuffledExecutor implements SeedExecutor {
   readonly capacity = 4;
   private finished = 0;
   private readonly pending = new Map<number, (error: Error) => void>();
-  constructor(private readonly stuck: number | null, private readonly afterRuns: number, private readonly onCount: () => void) {}
+  constructor(
+    private readonly stuck: number | null,
+    private readonly afterRuns: number,
+    private readonly onCount: () => void,
+  ) {}
 
   run(seed: number): Promise<SeedOutcome> {
     return new Promise((resolve, reject) => {
       this.pending.set(seed, reject);
       if (seed === this.stuck) return;
-      setTimeout(() => {
-        void runSeed({ backend: new FakeBackend({ fingerprintsBySeed: 5 }), generate: generateFake }, seed, 1_000_000).then((outcome) => {
-          this.pending.delete(seed);
-          resolve(outcome);
-          if (++this.finished === this.afterRuns) this.onCount();
-        });
-      }, (seed * 7) % 5);
+      setTimeout(
+        () => {
+          void runSeed(
+            { backend: new FakeBackend({ fingerprintsBySeed: 5 }), generate: generateFake },
+            seed,
+            1_000_000,
+          ).then((outcome) => {
+            this.pending.delete(seed);
+            resolve(outcome);
+            if (++this.finished === this.afterRuns) this.onCount();
+          });
+        },
+        (seed * 7) % 5,
+      );
     });
   }
 
@@ -58,13 +73,32 @@ async function runShard(shard: FuzzShard, options: { stuck?: number; stopAfter?:
   const executor = new ShuffledExecutor(options.stuck ?? null, options.stopAfter ?? -1, () => controller.abort());
   const resume = options.resume ?? null;
   const schedule = new SeedSchedule(1, shard, 60, resume?.checkpoint.next_seed);
-  const stats = new CampaignStats({
-    dir, backend: 'sim', seedStart: 1, runsLimit: 60, maxSteps: 1_000_000, shard, workers: 4,
-    known: new Map([['views-agree/seed-0', { reason: 'fake', upstream: 'valkey-io/valkey#2283', fixedIn: null }]]), firstSeed: schedule.seedAt(0),
-  }, resume);
+  const stats = new CampaignStats(
+    {
+      dir,
+      backend: 'sim',
+      seedStart: 1,
+      runsLimit: 60,
+      maxSteps: 1_000_000,
+      shard,
+      workers: 4,
+      known: new Map([['views-agree/seed-0', { reason: 'fake', upstream: 'valkey-io/valkey#2283', fixedIn: null }]]),
+      firstSeed: schedule.seedAt(0),
+    },
+    resume,
+  );
   const loop = new FuzzLoop({
-    executor, firstSeed: 1, runs: 60, timeLimitMs: null, maxSteps: 1_000_000, crashDir: dir, known: new Map(), recorded: new Map(),
-    schedule, onSettled: (seed, outcome) => stats.settled(seed, outcome), signal: controller.signal,
+    executor,
+    firstSeed: 1,
+    runs: 60,
+    timeLimitMs: null,
+    maxSteps: 1_000_000,
+    crashDir: dir,
+    known: new Map(),
+    recorded: new Map(),
+    schedule,
+    onSettled: (seed, outcome) => stats.settled(seed, outcome),
+    signal: controller.signal,
   });
   stats.start(() => loop.snapshot().tallies);
   const summary = await loop.run();
@@ -74,7 +108,10 @@ async function runShard(shard: FuzzShard, options: { stuck?: number; stopAfter?:
 }
 
 const comparable = (file: StatsFile) => ({
-  runs: file.runs, steps: file.steps, errors: file.errors, checkpoint: file.checkpoint,
+  runs: file.runs,
+  steps: file.steps,
+  errors: file.errors,
+  checkpoint: file.checkpoint,
   findings: file.findings.map(({ first_found_ms: _, ...finding }) => finding),
 });
 
@@ -107,7 +144,14 @@ describe('campaign stats file', () => {
   it('known findings carry their reason and upstream reference, and no crash file', async () => {
     const { file } = await runShard({ index: 0, count: 1 }, {});
     const known = file.findings.find((finding) => finding.fingerprint === 'views-agree/seed-0')!;
-    expect(known).toMatchObject({ status: 'known', crash_file: null, known_reason: 'fake', upstream: 'valkey-io/valkey#2283' });
-    expect(file.findings.filter((finding) => finding.status === 'new').every((finding) => finding.crash_file !== null)).toBe(true);
+    expect(known).toMatchObject({
+      status: 'known',
+      crash_file: null,
+      known_reason: 'fake',
+      upstream: 'valkey-io/valkey#2283',
+    });
+    expect(
+      file.findings.filter((finding) => finding.status === 'new').every((finding) => finding.crash_file !== null),
+    ).toBe(true);
   });
 });

@@ -39,11 +39,14 @@ export class FakeBackend implements Backend {
 
   async run(scenario: Scenario, options: RunOptions): Promise<RunResult> {
     this.runs.push(scenario);
-    if (this.options.throwForSeeds?.includes(scenario.seed)) throw new Error(`fake: broken model at seed ${scenario.seed}`);
+    if (this.options.throwForSeeds?.includes(scenario.seed))
+      throw new Error(`fake: broken model at seed ${scenario.seed}`);
     if (this.options.delayMs) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
     if (this.options.busyMs) {
       const until = performance.now() + this.options.busyMs;
-      while (performance.now() < until) { /* a synchronous run, like the simulator's */ }
+      while (performance.now() < until) {
+        /* a synchronous run, like the simulator's */
+      }
     }
     return runFake(scenario, options, this.options.fingerprintsBySeed ?? 0);
   }
@@ -53,16 +56,40 @@ function nodeCount(scenario: Scenario): number {
   return scenario.cluster.numShards * (1 + scenario.cluster.replicasPerShard);
 }
 
-function ruleHit(scenario: Scenario, step: Step, before: Step[], bySeed: number): Omit<Violation, 'step' | 'timeMs'> | null {
+function ruleHit(
+  scenario: Scenario,
+  step: Step,
+  before: Step[],
+  bySeed: number,
+): Omit<Violation, 'step' | 'timeMs'> | null {
   const { numShards, replicasPerShard } = scenario.cluster;
-  if (step.action === 'partition' && numShards >= 2 && before.some((s) => s.action === 'kill' && /^shard-\d+-primary$/.test(s.target))) {
-    return { invariant: 'one-primary-per-shard', message: 'two nodes claim the slots of one shard', nodes: ['node-0', 'node-2'], fingerprint: 'one-primary-per-shard/two-primaries' };
+  if (
+    step.action === 'partition' &&
+    numShards >= 2 &&
+    before.some((s) => s.action === 'kill' && /^shard-\d+-primary$/.test(s.target))
+  ) {
+    return {
+      invariant: 'one-primary-per-shard',
+      message: 'two nodes claim the slots of one shard',
+      nodes: ['node-0', 'node-2'],
+      fingerprint: 'one-primary-per-shard/two-primaries',
+    };
   }
   if (step.action === 'pause' && step.durationMs > 5000 && replicasPerShard >= 1) {
-    return { invariant: 'failover-bound', message: `no failover within the bound after a ${step.durationMs} ms pause`, nodes: ['node-1'], fingerprint: 'failover-bound/slow-failover' };
+    return {
+      invariant: 'failover-bound',
+      message: `no failover within the bound after a ${step.durationMs} ms pause`,
+      nodes: ['node-1'],
+      fingerprint: 'failover-bound/slow-failover',
+    };
   }
   if (step.action === 'heal' && bySeed > 0) {
-    return { invariant: 'views-agree', message: 'views differ', nodes: ['node-0'], fingerprint: `views-agree/seed-${scenario.seed % bySeed}` };
+    return {
+      invariant: 'views-agree',
+      message: 'views differ',
+      nodes: ['node-0'],
+      fingerprint: `views-agree/seed-${scenario.seed % bySeed}`,
+    };
   }
   return null;
 }
@@ -98,13 +125,39 @@ export function runFake(scenario: Scenario, options: RunOptions, bySeed = 0): Ru
     }
   }
   // As on the simulator: a run the step bound cut short is inconclusive, not a pass.
-  return result(scenario, violation !== null ? 'violation' : cut ? 'inconclusive' : 'pass', steps, simTimeMs, hash, tail, violation);
+  return result(
+    scenario,
+    violation !== null ? 'violation' : cut ? 'inconclusive' : 'pass',
+    steps,
+    simTimeMs,
+    hash,
+    tail,
+    violation,
+  );
 }
 
-function result(scenario: Scenario, verdict: RunResult['verdict'], steps: number, simTimeMs: number, hash: ReturnType<typeof createHash>, tail: string[], violation: Violation | null): RunResult {
+function result(
+  scenario: Scenario,
+  verdict: RunResult['verdict'],
+  steps: number,
+  simTimeMs: number,
+  hash: ReturnType<typeof createHash>,
+  tail: string[],
+  violation: Violation | null,
+): RunResult {
   return {
-    scenarioId: scenario.scenarioId, backend: 'sim', seed: scenario.seed, verdict, steps, simTimeMs,
-    traceHash: hash.digest('hex'), violation, traceTail: tail, server: null, messages: steps * 2, stats: {},
+    scenarioId: scenario.scenarioId,
+    backend: 'sim',
+    seed: scenario.seed,
+    verdict,
+    steps,
+    simTimeMs,
+    traceHash: hash.digest('hex'),
+    violation,
+    traceTail: tail,
+    server: null,
+    messages: steps * 2,
+    stats: {},
   };
 }
 
@@ -129,11 +182,27 @@ export function generateFake(seed: number): Scenario {
     atMs += rng.range(100, 3000);
     const target = rng.pick(targets);
     switch (rng.int(5)) {
-      case 0: timeline.push({ atMs, action: 'kill', target, restartAfterMs: rng.range(1000, 9000) }); break;
-      case 1: timeline.push({ atMs, action: 'pause', target, durationMs: rng.range(500, 9000) }); break;
-      case 2: timeline.push({ atMs, action: 'partition', groups: [[target], 'rest'], oneway: false, durationMs: rng.range(1000, 9000) }); break;
-      case 3: timeline.push({ atMs, action: 'heal' }); break;
-      default: timeline.push({ atMs, action: 'bump_epoch', target }); break;
+      case 0:
+        timeline.push({ atMs, action: 'kill', target, restartAfterMs: rng.range(1000, 9000) });
+        break;
+      case 1:
+        timeline.push({ atMs, action: 'pause', target, durationMs: rng.range(500, 9000) });
+        break;
+      case 2:
+        timeline.push({
+          atMs,
+          action: 'partition',
+          groups: [[target], 'rest'],
+          oneway: false,
+          durationMs: rng.range(1000, 9000),
+        });
+        break;
+      case 3:
+        timeline.push({ atMs, action: 'heal' });
+        break;
+      default:
+        timeline.push({ atMs, action: 'bump_epoch', target });
+        break;
     }
   }
   return {
@@ -144,6 +213,9 @@ export function generateFake(seed: number): Scenario {
     workload: null,
     timeline,
     chaos: null,
-    validation: { convergenceTimeoutMs: 20_000, invariants: ['one-primary-per-shard', 'failover-bound', 'views-agree'] },
+    validation: {
+      convergenceTimeoutMs: 20_000,
+      invariants: ['one-primary-per-shard', 'failover-bound', 'views-agree'],
+    },
   };
 }

@@ -12,8 +12,12 @@ import { runSeed } from '../../../core/fuzz/seed-run.ts';
 import { FakeBackend, generateFake } from './fake-backend.ts';
 
 let dir: string;
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-inconclusive-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'busfuzz-inconclusive-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 it('counts inconclusive runs in the snapshot and the summary, as runs but apart', async () => {
   const maxSteps = 5000;
@@ -26,7 +30,13 @@ it('counts inconclusive runs in the snapshot and the summary, as runs but apart'
   expect(expected).toBeLessThan(30);
   const loop = new FuzzLoop({
     executor: new InProcessExecutor({ backend: new FakeBackend(), generate: generateFake }, maxSteps),
-    firstSeed: 1, runs: 30, timeLimitMs: null, maxSteps, crashDir: dir, known: new Map(), recorded: new Map(),
+    firstSeed: 1,
+    runs: 30,
+    timeLimitMs: null,
+    maxSteps,
+    crashDir: dir,
+    known: new Map(),
+    recorded: new Map(),
   });
   const summary = await loop.run();
   expect(summary.runs).toBe(30);

@@ -15,8 +15,12 @@ import { runSeed } from '../../../core/fuzz/seed-run.ts';
 import { FakeBackend, generateFake, type FakeOptions } from './fake-backend.ts';
 
 let dir: string;
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'busfuzz-loop-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'busfuzz-loop-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function loopWith(fake: FakeOptions, options: Partial<FuzzLoopOptions> & { capacity?: number } = {}) {
   const backend = new FakeBackend(fake);
@@ -73,8 +77,12 @@ describe('fuzz loop (fake backend, in process)', () => {
       expect(crash.violation.fingerprint).toBe(tally.fingerprint);
       expect(crash.scenario).toEqual(generateFake(tally.firstSeed));
     }
-    expect(events.filter((e) => e.type === 'new-finding').map((e) => e.type === 'new-finding' && e.crashFile).sort())
-      .toEqual(files.map((name) => join(dir, name)));
+    expect(
+      events
+        .filter((e) => e.type === 'new-finding')
+        .map((e) => e.type === 'new-finding' && e.crashFile)
+        .sort(),
+    ).toEqual(files.map((name) => join(dir, name)));
   });
 
   it('gives the same files and counts with 4 runs in flight finishing out of order', async () => {
@@ -84,14 +92,27 @@ describe('fuzz loop (fake backend, in process)', () => {
     // Each run awaits a different time, so they finish out of seed order.
     const backend = new FakeBackend();
     const shuffled = new FuzzLoop({
-      executor: new InProcessExecutor({
-        backend: { name: 'sim', run: async (scenario, options) => {
-          await new Promise((resolve) => setTimeout(resolve, (scenario.seed * 7) % 13));
-          return backend.run(scenario, options);
-        } },
-        generate: generateFake,
-      }, 1_000_000, 4),
-      firstSeed: 1, runs: 40, timeLimitMs: null, maxSteps: 1_000_000, crashDir: dir, known: new Map(), recorded: new Map(),
+      executor: new InProcessExecutor(
+        {
+          backend: {
+            name: 'sim',
+            run: async (scenario, options) => {
+              await new Promise((resolve) => setTimeout(resolve, (scenario.seed * 7) % 13));
+              return backend.run(scenario, options);
+            },
+          },
+          generate: generateFake,
+        },
+        1_000_000,
+        4,
+      ),
+      firstSeed: 1,
+      runs: 40,
+      timeLimitMs: null,
+      maxSteps: 1_000_000,
+      crashDir: dir,
+      known: new Map(),
+      recorded: new Map(),
     });
     const parallel = await shuffled.run();
     expect(backend.runs.map((s) => s.seed)).not.toEqual(seedsFrom(1, 40));
@@ -103,14 +124,27 @@ describe('fuzz loop (fake backend, in process)', () => {
   it('counts known and already-recorded fingerprints without writing them; exit-worthy only when new', async () => {
     const expected = await expectedFindings(seedsFrom(1, 40));
     const [knownFingerprint, recordedFingerprint] = [...expected.first.keys()];
-    const { loop } = loopWith({}, {
-      known: new Map([[knownFingerprint!, { reason: 'reported upstream', upstream: 'valkey-io/valkey#1', fixedIn: null }]]),
-      recorded: new Map([[recordedFingerprint!, 'crashes/old.json']]),
-    });
+    const { loop } = loopWith(
+      {},
+      {
+        known: new Map([
+          [knownFingerprint!, { reason: 'reported upstream', upstream: 'valkey-io/valkey#1', fixedIn: null }],
+        ]),
+        recorded: new Map([[recordedFingerprint!, 'crashes/old.json']]),
+      },
+    );
     const summary = await loop.run();
     const byFingerprint = new Map(summary.tallies.map((t) => [t.fingerprint, t]));
-    expect(byFingerprint.get(knownFingerprint!)).toMatchObject({ status: 'known', known: { reason: 'reported upstream' }, crashFile: null, count: expected.counts.get(knownFingerprint!) });
-    expect(byFingerprint.get(recordedFingerprint!)).toMatchObject({ status: 'recorded', crashFile: 'crashes/old.json' });
+    expect(byFingerprint.get(knownFingerprint!)).toMatchObject({
+      status: 'known',
+      known: { reason: 'reported upstream' },
+      crashFile: null,
+      count: expected.counts.get(knownFingerprint!),
+    });
+    expect(byFingerprint.get(recordedFingerprint!)).toMatchObject({
+      status: 'recorded',
+      crashFile: 'crashes/old.json',
+    });
     expect(summary.newCount).toBe(expected.first.size - 2);
     expect((await readdir(dir)).length).toBe(expected.first.size - 2);
   });
@@ -143,11 +177,34 @@ describe('fuzz loop (fake backend, in process)', () => {
   it('tallies busfuzz errors by message and goes on; an environment failure stops the loop', async () => {
     const withBug = await loopWith({ throwForSeeds: [3] }, { runs: 10 }).loop.run();
     expect(withBug.runs).toBe(9);
-    expect(withBug.errors).toEqual([expect.objectContaining({ count: 1, firstSeed: 3, error: expect.objectContaining({ kind: 'internal', message: 'fake: broken model at seed 3' }) })]);
+    expect(withBug.errors).toEqual([
+      expect.objectContaining({
+        count: 1,
+        firstSeed: 3,
+        error: expect.objectContaining({ kind: 'internal', message: 'fake: broken model at seed 3' }),
+      }),
+    ]);
 
     const failing = new FuzzLoop({
-      executor: new InProcessExecutor({ backend: { name: 'real', run: async () => { throw new EnvironmentError('no valkey-server', 'install it'); } }, generate: generateFake }, 1000),
-      firstSeed: 1, runs: 10, timeLimitMs: null, maxSteps: 1000, crashDir: dir, known: new Map(), recorded: new Map(),
+      executor: new InProcessExecutor(
+        {
+          backend: {
+            name: 'real',
+            run: async () => {
+              throw new EnvironmentError('no valkey-server', 'install it');
+            },
+          },
+          generate: generateFake,
+        },
+        1000,
+      ),
+      firstSeed: 1,
+      runs: 10,
+      timeLimitMs: null,
+      maxSteps: 1000,
+      crashDir: dir,
+      known: new Map(),
+      recorded: new Map(),
     });
     const summary = await failing.run();
     expect(summary.stopReason).toBe('error');
@@ -172,19 +229,32 @@ describe('fuzz loop bounds', () => {
     let maxAhead = 0;
     let slowDone = false;
     const loop = new FuzzLoop({
-      executor: new InProcessExecutor({
-        backend: { name: 'sim', run: async (scenario, options) => {
-          if (scenario.seed === 1) {
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            slowDone = true;
-          } else if (!slowDone) {
-            maxAhead = Math.max(maxAhead, scenario.seed - 1);
-          }
-          return backend.run(scenario, options);
-        } },
-        generate: generateFake,
-      }, 1_000_000, 2),
-      firstSeed: 1, runs: 200, timeLimitMs: null, maxSteps: 1_000_000, crashDir: dir, known: new Map(), recorded: new Map(),
+      executor: new InProcessExecutor(
+        {
+          backend: {
+            name: 'sim',
+            run: async (scenario, options) => {
+              if (scenario.seed === 1) {
+                await new Promise((resolve) => setTimeout(resolve, 200));
+                slowDone = true;
+              } else if (!slowDone) {
+                maxAhead = Math.max(maxAhead, scenario.seed - 1);
+              }
+              return backend.run(scenario, options);
+            },
+          },
+          generate: generateFake,
+        },
+        1_000_000,
+        2,
+      ),
+      firstSeed: 1,
+      runs: 200,
+      timeLimitMs: null,
+      maxSteps: 1_000_000,
+      crashDir: dir,
+      known: new Map(),
+      recorded: new Map(),
     });
     const summary = await loop.run();
     expect(summary.runs).toBe(200);

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../core/backend.ts';
 import { SeedSchedule, shardFolderName, shardFrom } from '../../../core/fuzz/schedule.ts';
 
-const seedsOf = (schedule: SeedSchedule) => Array.from({ length: schedule.size! }, (_, position) => schedule.seedAt(position));
+const seedsOf = (schedule: SeedSchedule) =>
+  Array.from({ length: schedule.size! }, (_, position) => schedule.seedAt(position));
 
 describe('seed schedule', () => {
   it('shard I of N takes start+I, start+I+N, ... within start..start+R-1', () => {
@@ -21,22 +22,29 @@ describe('seed schedule', () => {
   });
 
   it('the shards of a campaign cover every seed once, also when each resumes from a checkpoint', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 12, maxLength: 12 }),
-      (start, runs, count, cuts) => {
-        const all: number[] = [];
-        for (let index = 0; index < count; index++) {
-          const full = seedsOf(new SeedSchedule(start, { index, count }, runs));
-          // A shard killed after `cut` seeds and restarted at its checkpoint runs the rest.
-          const cut = full.length === 0 ? 0 : cuts[index]! % (full.length + 1);
-          const resumed = cut === full.length ? [] : seedsOf(new SeedSchedule(start, { index, count }, runs, full[cut]));
-          expect([...full.slice(0, cut), ...resumed]).toEqual(full);
-          for (const seed of full) expect(new SeedSchedule(start, { index, count }, runs).positionOf(seed)).toBe(full.indexOf(seed));
-          all.push(...full);
-        }
-        expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: runs }, (_, offset) => start + offset));
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.nat(), { minLength: 12, maxLength: 12 }),
+        (start, runs, count, cuts) => {
+          const all: number[] = [];
+          for (let index = 0; index < count; index++) {
+            const full = seedsOf(new SeedSchedule(start, { index, count }, runs));
+            // A shard killed after `cut` seeds and restarted at its checkpoint runs the rest.
+            const cut = full.length === 0 ? 0 : cuts[index]! % (full.length + 1);
+            const resumed =
+              cut === full.length ? [] : seedsOf(new SeedSchedule(start, { index, count }, runs, full[cut]));
+            expect([...full.slice(0, cut), ...resumed]).toEqual(full);
+            for (const seed of full)
+              expect(new SeedSchedule(start, { index, count }, runs).positionOf(seed)).toBe(full.indexOf(seed));
+            all.push(...full);
+          }
+          expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: runs }, (_, offset) => start + offset));
+        },
+      ),
+    );
   });
 
   it('refuses a checkpoint that is not a seed of the shard', () => {
@@ -47,7 +55,10 @@ describe('seed schedule', () => {
 describe('shardFrom', () => {
   it('reads --shard I/N, or JOB_COMPLETION_INDEX and JOB_COMPLETION_COUNT (the flag wins)', () => {
     expect(shardFrom('2/5', {})).toEqual({ index: 2, count: 5 });
-    expect(shardFrom(undefined, { JOB_COMPLETION_INDEX: '3', JOB_COMPLETION_COUNT: '10' })).toEqual({ index: 3, count: 10 });
+    expect(shardFrom(undefined, { JOB_COMPLETION_INDEX: '3', JOB_COMPLETION_COUNT: '10' })).toEqual({
+      index: 3,
+      count: 10,
+    });
     expect(shardFrom('0/2', { JOB_COMPLETION_INDEX: '3', JOB_COMPLETION_COUNT: '10' })).toEqual({ index: 0, count: 2 });
     expect(shardFrom(undefined, {})).toBeNull();
     expect(shardFolderName({ index: 3, count: 10 })).toBe('shard-3-of-10');
@@ -60,8 +71,16 @@ describe('shardFrom', () => {
       ['0/0', {}, /--shard: the shard count must be at least 1/],
       [undefined, { JOB_COMPLETION_INDEX: '1' }, /JOB_COMPLETION_INDEX: set without JOB_COMPLETION_COUNT/],
       [undefined, { JOB_COMPLETION_COUNT: '4' }, /JOB_COMPLETION_COUNT: set without JOB_COMPLETION_INDEX/],
-      [undefined, { JOB_COMPLETION_INDEX: 'x', JOB_COMPLETION_COUNT: '4' }, /JOB_COMPLETION_INDEX: expected a whole number/],
-      [undefined, { JOB_COMPLETION_INDEX: '4', JOB_COMPLETION_COUNT: '4' }, /JOB_COMPLETION_INDEX\/JOB_COMPLETION_COUNT: the shard index must be below/],
+      [
+        undefined,
+        { JOB_COMPLETION_INDEX: 'x', JOB_COMPLETION_COUNT: '4' },
+        /JOB_COMPLETION_INDEX: expected a whole number/,
+      ],
+      [
+        undefined,
+        { JOB_COMPLETION_INDEX: '4', JOB_COMPLETION_COUNT: '4' },
+        /JOB_COMPLETION_INDEX\/JOB_COMPLETION_COUNT: the shard index must be below/,
+      ],
     ];
     for (const [flag, env, message] of bad) {
       expect(() => shardFrom(flag, env)).toThrow(InputError);

@@ -5,17 +5,51 @@ import type { FuzzSnapshot, FuzzSummary } from '../../../core/fuzz/loop.ts';
 import { StatusLine, formatCount, formatElapsed, formatStatusLine, formatSummary } from '../../../core/fuzz/status.ts';
 
 const snapshot: FuzzSnapshot = {
-  firstSeed: 1, runs: 120, steps: 24_000_000, simTimeMs: 3_600_000, elapsedMs: 60_000, runWallMs: 110_000, inFlight: 2, resumeSeed: 121,
+  firstSeed: 1,
+  runs: 120,
+  steps: 24_000_000,
+  simTimeMs: 3_600_000,
+  elapsedMs: 60_000,
+  runWallMs: 110_000,
+  inFlight: 2,
+  resumeSeed: 121,
   tallies: [
-    { fingerprint: 'views-agree/a', invariant: 'views-agree', status: 'new', count: 3, firstSeed: 4, seeds: [4, 9, 30], crashFile: 'crashes/crash-aaa-4.json', known: null },
-    { fingerprint: 'failover-bound/b', invariant: 'failover-bound', status: 'known', count: 7, firstSeed: 2, seeds: [2], crashFile: null, known: { reason: 'valkey 8.0.1 rule', upstream: 'valkey-io/valkey#9', fixedIn: '8.1.0' } },
+    {
+      fingerprint: 'views-agree/a',
+      invariant: 'views-agree',
+      status: 'new',
+      count: 3,
+      firstSeed: 4,
+      seeds: [4, 9, 30],
+      crashFile: 'crashes/crash-aaa-4.json',
+      known: null,
+    },
+    {
+      fingerprint: 'failover-bound/b',
+      invariant: 'failover-bound',
+      status: 'known',
+      count: 7,
+      firstSeed: 2,
+      seeds: [2],
+      crashFile: null,
+      known: { reason: 'valkey 8.0.1 rule', upstream: 'valkey-io/valkey#9', fixedIn: '8.1.0' },
+    },
   ],
   errors: [],
   inconclusive: 0,
 };
 
 function tally(fingerprint: string, count: number): FuzzSnapshot['tallies'][number] {
-  return { fingerprint, invariant: 'views-agree', status: 'new', count, firstSeed: 1, seeds: [1], crashFile: null, known: null };
+  return {
+    fingerprint,
+    invariant: 'views-agree',
+    status: 'new',
+    count,
+    firstSeed: 1,
+    seeds: [1],
+    crashFile: null,
+    known: null,
+  };
 }
 
 describe('fuzz status', () => {
@@ -34,9 +68,17 @@ describe('fuzz status', () => {
   });
 
   it('names the 3 commonest fingerprints and counts the rest, so a plain log line stays short', () => {
-    const many = { ...snapshot, tallies: [tally('a/x', 5), tally('b/x', 9), tally('c/x', 1), tally('d/x', 7), tally('e/x', 2)] };
+    const many = {
+      ...snapshot,
+      tallies: [tally('a/x', 5), tally('b/x', 9), tally('c/x', 1), tally('d/x', 7), tally('e/x', 2)],
+    };
     expect(formatStatusLine(many)).toMatch(/: b\/x x9, d\/x x7, a\/x x5, 2 more$/);
-    const manyMore = { ...snapshot, tallies: Array.from({ length: 60 }, (_, index) => tally(`views-agree/shape-${index}-${'z'.repeat(40)}`, index + 1)) };
+    const manyMore = {
+      ...snapshot,
+      tallies: Array.from({ length: 60 }, (_, index) =>
+        tally(`views-agree/shape-${index}-${'z'.repeat(40)}`, index + 1),
+      ),
+    };
     expect(formatStatusLine(manyMore).length).toBeLessThan(400);
     expect(formatStatusLine(manyMore)).toMatch(/, 57 more$/);
   });
@@ -46,7 +88,9 @@ describe('fuzz status', () => {
     expect(formatStatusLine(cut)).toContain('| inconclusive 4');
     expect(formatStatusLine(snapshot)).not.toContain('inconclusive');
     const text = formatSummary({ ...cut, stopReason: 'runs', fatal: null, newCount: 1 }, (file) => file).join('\n');
-    expect(text).toContain('INCONCLUSIVE 4 runs: MAX_STEPS ended them before they could pass or fail (raise --max-steps)');
+    expect(text).toContain(
+      'INCONCLUSIVE 4 runs: MAX_STEPS ended them before they could pass or fail (raise --max-steps)',
+    );
   });
 
   it('redraws in place on a terminal, prints a plain line per period otherwise', () => {
@@ -64,7 +108,14 @@ describe('fuzz status', () => {
     plainLine.update(snapshot);
     plainLine.update({ ...snapshot, elapsedMs: 65_000 });
     plainLine.update({ ...snapshot, elapsedMs: 70_000 });
-    expect(plain.read().toString().split('\n').filter(Boolean).map((l: string) => l.slice(0, 6))).toEqual(['[1:00]', '[1:10]']);
+    expect(
+      plain
+        .read()
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((l: string) => l.slice(0, 6)),
+    ).toEqual(['[1:00]', '[1:10]']);
   });
 
   it('the summary lists each fingerprint with its replay command or reason, and where to resume', () => {

@@ -24,7 +24,12 @@ describe('worker pool (fake worker program)', () => {
     const pool = await WorkerPool.start(2, config);
     try {
       expect(pool.capacity).toBe(2);
-      for (const seeds of [[1, 2], [3, 4], [5, 6], [7, 8]]) {
+      for (const seeds of [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 8],
+      ]) {
         const outcomes = await Promise.all(seeds.map((seed) => pool.run(seed)));
         for (const outcome of outcomes) {
           const local = await runSeed({ backend: new FakeBackend(), generate: generateFake }, outcome.seed, 1_000_000);
@@ -46,8 +51,9 @@ describe('worker pool (fake worker program)', () => {
   });
 
   it('a worker program that does not load fails start() with its error', async () => {
-    await expect(WorkerPool.start(1, { ...config, moduleUrl: new URL('./no-such-worker.ts', import.meta.url).href }))
-      .rejects.toThrow(/fuzz worker 0 failed to start: .*no-such-worker/s);
+    await expect(
+      WorkerPool.start(1, { ...config, moduleUrl: new URL('./no-such-worker.ts', import.meta.url).href }),
+    ).rejects.toThrow(/fuzz worker 0 failed to start: .*no-such-worker/s);
   });
 
   it('close() ends a worker blocked in a long run after the grace period; its run is cancelled', async () => {

@@ -29,7 +29,9 @@ describe(`generateScenario over seeds 0..${SEED_COUNT - 1}`, () => {
   });
 
   it('uses every fault action and every admin action, in the timeline or the expanded chaos', () => {
-    const actions = countBy(scenarios.flatMap((scenario) => [...scenario.timeline, ...expandChaos(scenario)].map((step) => step.action)));
+    const actions = countBy(
+      scenarios.flatMap((scenario) => [...scenario.timeline, ...expandChaos(scenario)].map((step) => step.action)),
+    );
     for (const action of [...FAULT_ACTIONS, ...ADMIN_ACTIONS, 'restart', 'release', 'wait'] as const) {
       expect(actions.get(action) ?? 0, `action ${action}`).toBeGreaterThan(0);
     }
@@ -40,7 +42,9 @@ describe(`generateScenario over seeds 0..${SEED_COUNT - 1}`, () => {
     for (let count = 1; count <= 8; count++) expect(shards.get(count) ?? 0, `num_shards ${count}`).toBeGreaterThan(0);
     const middle = (shards.get(3) ?? 0) + (shards.get(4) ?? 0) + (shards.get(5) ?? 0);
     expect(middle).toBeGreaterThan(SEED_COUNT / 2);
-    expect([...countBy(scenarios.map((scenario) => scenario.cluster.replicasPerShard)).keys()].sort()).toEqual([0, 1, 2, 3]);
+    expect([...countBy(scenarios.map((scenario) => scenario.cluster.replicasPerShard)).keys()].sort()).toEqual([
+      0, 1, 2, 3,
+    ]);
   });
 
   it('varies timeouts, ping interval, validity factor, migration, coverage, chaos and workload', () => {
@@ -58,7 +62,8 @@ describe(`generateScenario over seeds 0..${SEED_COUNT - 1}`, () => {
 
   it('keeps wait_replicas within the replicas of a shard', () => {
     for (const scenario of scenarios) {
-      if (scenario.workload !== null) expect(scenario.workload.waitReplicas).toBeLessThanOrEqual(scenario.cluster.replicasPerShard);
+      if (scenario.workload !== null)
+        expect(scenario.workload.waitReplicas).toBeLessThanOrEqual(scenario.cluster.replicasPerShard);
     }
   });
 
@@ -68,8 +73,15 @@ describe(`generateScenario over seeds 0..${SEED_COUNT - 1}`, () => {
       const last = scenario.timeline[scenario.timeline.length - 1]!;
       expect(last.action, scenario.scenarioId).toBe('heal');
       expect(last.atMs, scenario.scenarioId).toBe(plan.quietAtMs);
-      const addedPerShard = countBy(scenario.timeline.flatMap((step) => (step.action === 'add_node' && step.shard !== undefined ? [step.shard] : [])));
-      const bound = failoverBoundMs(scenario.cluster, scenario.cluster.replicasPerShard + Math.max(0, ...addedPerShard.values()));
+      const addedPerShard = countBy(
+        scenario.timeline.flatMap((step) =>
+          step.action === 'add_node' && step.shard !== undefined ? [step.shard] : [],
+        ),
+      );
+      const bound = failoverBoundMs(
+        scenario.cluster,
+        scenario.cluster.replicasPerShard + Math.max(0, ...addedPerShard.values()),
+      );
       expect(scenario.validation.convergenceTimeoutMs, scenario.scenarioId).toBeGreaterThanOrEqual(2 * bound + 5000);
     }
   });
@@ -83,7 +95,9 @@ describe(`generateScenario over seeds 0..${SEED_COUNT - 1}`, () => {
 
   it('survives save and load unchanged (valid by construction) for 200 seeds', () => {
     for (const scenario of scenarios.slice(0, 200)) {
-      expect(loadScenarioText(saveScenario(scenario), `${scenario.scenarioId}.yaml`), scenario.scenarioId).toEqual(scenario);
+      expect(loadScenarioText(saveScenario(scenario), `${scenario.scenarioId}.yaml`), scenario.scenarioId).toEqual(
+        scenario,
+      );
     }
   });
 });

@@ -4,17 +4,59 @@ import { createSafetyMonitor } from '../../../core/invariants/index.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
 import { context, expectCleanFingerprint, scenarioWith } from './builders.ts';
 
-const ack = (atMs: number, key: string, seq: number, copies = 2, node = 'node-0', holders = ['node-0', 'node-1']): ObservedEvent => ({
-  kind: 'write-acked', atMs, key, seq, node, holders, copies,
+const ack = (
+  atMs: number,
+  key: string,
+  seq: number,
+  copies = 2,
+  node = 'node-0',
+  holders = ['node-0', 'node-1'],
+): ObservedEvent => ({
+  kind: 'write-acked',
+  atMs,
+  key,
+  seq,
+  node,
+  holders,
+  copies,
 });
 const readBack = (atMs: number, key: string, seq: number | null, history?: number[]): ObservedEvent => ({
-  kind: 'read-back', atMs, key, seq, node: 'node-1', ...(history === undefined ? {} : { history }),
+  kind: 'read-back',
+  atMs,
+  key,
+  seq,
+  node: 'node-1',
+  ...(history === undefined ? {} : { history }),
 });
-const lost = (atMs: number, node: string): ObservedEvent => ({ kind: 'data-lost', atMs, node, cause: 'kill without persistence' });
-const state = (atMs: number, node: string, role: 'primary' | 'replica', primary: string | null, configEpoch: number): ObservedEvent => ({
-  kind: 'node-state', atMs, node, role, primary, currentEpoch: configEpoch, configEpoch, slotCount: role === 'primary' ? 100 : 0,
+const lost = (atMs: number, node: string): ObservedEvent => ({
+  kind: 'data-lost',
+  atMs,
+  node,
+  cause: 'kill without persistence',
 });
-const won = (atMs: number, node: string, epoch: number, consensus = true): ObservedEvent => ({ kind: 'election-won', atMs, node, epoch, consensus });
+const state = (
+  atMs: number,
+  node: string,
+  role: 'primary' | 'replica',
+  primary: string | null,
+  configEpoch: number,
+): ObservedEvent => ({
+  kind: 'node-state',
+  atMs,
+  node,
+  role,
+  primary,
+  currentEpoch: configEpoch,
+  configEpoch,
+  slotCount: role === 'primary' ? 100 : 0,
+});
+const won = (atMs: number, node: string, epoch: number, consensus = true): ObservedEvent => ({
+  kind: 'election-won',
+  atMs,
+  node,
+  epoch,
+  consensus,
+});
 
 /** The pure check, and the monitor fed the same events (they must agree). */
 function verdicts(events: ObservedEvent[]): ReturnType<typeof ackedWritesDurable.check> {
@@ -123,7 +165,12 @@ describe('acked-writes-durable', () => {
     // Slots of the shard moved, but not k1's: no excuse (a migration does not hide a collision).
     const otherKeys = events.map((event) => (event.kind === 'keys-migrated' ? { ...event, keys: ['k0'] } : event));
     expect(verdicts(otherKeys)?.fingerprint).toBe('acked-writes-durable/lost-after=none,read=other');
-    const faultOnly = events.map((event): ObservedEvent => (event.kind === 'keys-migrated' ? { kind: 'fault', atMs: 3, action: 'migrate_slots', nodes: ['node-2', 'node-4'], detail: '' } : event));
+    const faultOnly = events.map(
+      (event): ObservedEvent =>
+        event.kind === 'keys-migrated'
+          ? { kind: 'fault', atMs: 3, action: 'migrate_slots', nodes: ['node-2', 'node-4'], detail: '' }
+          : event,
+    );
     expect(verdicts(faultOnly)?.fingerprint).toBe('acked-writes-durable/lost-after=none,read=other');
   });
 
@@ -131,7 +178,16 @@ describe('acked-writes-durable', () => {
     const events: ObservedEvent[] = [
       state(0, 'node-1', 'primary', null, 7),
       ack(2, 'k1', 5, 1, 'node-1', ['node-1']),
-      { kind: 'node-state', atMs: 3, node: 'node-1', role: 'primary', primary: null, currentEpoch: 8, configEpoch: 7, slotCount: 90 },
+      {
+        kind: 'node-state',
+        atMs: 3,
+        node: 'node-1',
+        role: 'primary',
+        primary: null,
+        currentEpoch: 8,
+        configEpoch: 7,
+        slotCount: 90,
+      },
       readBack(9, 'k1', null, [0]),
     ];
     expect(verdicts(events)?.fingerprint).toBe('acked-writes-durable/lost-after=slots-lost,read=missing');

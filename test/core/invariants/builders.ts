@@ -7,12 +7,19 @@ import { expect } from 'vitest';
 import type { InvariantContext } from '../../../core/invariants/api.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
 import {
-  DEFAULT_CLUSTER, INVARIANT_NAMES, type ClusterConfig, type InvariantName, type Scenario,
+  DEFAULT_CLUSTER,
+  INVARIANT_NAMES,
+  type ClusterConfig,
+  type InvariantName,
+  type Scenario,
 } from '../../../core/scenario/types.ts';
 import type { ClusterView, NodeReport, NodeView, PeerView, SlotRange } from '../../../core/view.ts';
 import type { Finding } from '../../../core/violation.ts';
 
-export function scenarioWith(cluster: Partial<ClusterConfig> = {}, invariants: InvariantName[] = [...INVARIANT_NAMES]): Scenario {
+export function scenarioWith(
+  cluster: Partial<ClusterConfig> = {},
+  invariants: InvariantName[] = [...INVARIANT_NAMES],
+): Scenario {
   return {
     scenarioId: 'test',
     seed: 1,
@@ -25,7 +32,11 @@ export function scenarioWith(cluster: Partial<ClusterConfig> = {}, invariants: I
   };
 }
 
-export function context(views: ClusterView[], events: ObservedEvent[] = [], scenario: Scenario = scenarioWith()): InvariantContext {
+export function context(
+  views: ClusterView[],
+  events: ObservedEvent[] = [],
+  scenario: Scenario = scenarioWith(),
+): InvariantContext {
   return { scenario, views, events };
 }
 
@@ -46,12 +57,17 @@ function slotRangesOf(shard: number, shardCount: number): SlotRange[] {
  * configEpoch i+1, every node currentEpoch = shard count; all links up, same data per shard.
  */
 export function healthyCluster(shardCount: number, replicasPerShard: number, atMs = 60000): ClusterView {
-  interface Member { name: string; shard: number; primaryName: string | null }
+  interface Member {
+    name: string;
+    shard: number;
+    primaryName: string | null;
+  }
   const members: Member[] = [];
   for (let shard = 0; shard < shardCount; shard++) {
     const primaryName = `node-${shard * (1 + replicasPerShard)}`;
     members.push({ name: primaryName, shard, primaryName: null });
-    for (let r = 1; r <= replicasPerShard; r++) members.push({ name: `node-${shard * (1 + replicasPerShard) + r}`, shard, primaryName });
+    for (let r = 1; r <= replicasPerShard; r++)
+      members.push({ name: `node-${shard * (1 + replicasPerShard) + r}`, shard, primaryName });
   }
   const peerOf = (member: Member): PeerView => ({
     id: idOf(member.name),
@@ -79,7 +95,9 @@ export function healthyCluster(shardCount: number, replicasPerShard: number, atM
       clusterState: 'ok',
       replOffset: 5000,
       replLinkUp: member.primaryName === null ? null : true,
-      peers: members.map((other) => (other === member ? { ...peerOf(other), flags: ['myself', ...peerOf(other).flags] } : peerOf(other))),
+      peers: members.map((other) =>
+        other === member ? { ...peerOf(other), flags: ['myself', ...peerOf(other).flags] } : peerOf(other),
+      ),
       dataDigest: `digest-of-shard-${member.shard}`,
     };
     return { name: member.name, createdShard: member.shard, process: 'running', report };
@@ -105,7 +123,12 @@ export function downNode(view: ClusterView, name: string): ClusterView {
 }
 
 /** A copy with the peer line for `subject` in `observer`'s report changed. */
-export function editPeer(view: ClusterView, observer: string, subject: string, edit: (peer: PeerView) => void): ClusterView {
+export function editPeer(
+  view: ClusterView,
+  observer: string,
+  subject: string,
+  edit: (peer: PeerView) => void,
+): ClusterView {
   return editNode(view, observer, (node) => {
     const peer = node.report!.peers.find((candidate) => candidate.id === idOf(subject));
     if (peer === undefined) throw new Error(`${observer} does not list ${subject}`);

@@ -36,7 +36,9 @@ describe('cluster-state-ok', () => {
     expect(clusterStateOk.check(context([healthy, view]))).toBeNull();
     // Without full coverage, 2 of 3 voting primaries are a majority: the state should be ok.
     const relaxed = scenarioWith({ requireFullCoverage: false });
-    expect(clusterStateOk.check(context([healthy, view], [], relaxed))?.fingerprint).toBe('cluster-state-ok/state=fail,role=primary');
+    expect(clusterStateOk.check(context([healthy, view], [], relaxed))?.fingerprint).toBe(
+      'cluster-state-ok/state=fail,role=primary',
+    );
   });
 
   it('excuses state fail (full coverage) when a dead primary keeps slots its replica may not take (data-age gate)', () => {
@@ -51,8 +53,14 @@ describe('cluster-state-ok', () => {
       { kind: 'node-down', atMs: 1000, node: 'node-2', cause: 'kill', wasPrimary: true, eligibleReplicas: ['node-3'] },
       { kind: 'healed', atMs: 1000 },
     ];
-    expect(clusterStateOk.check(context([healthy, view], events, scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 1 })))).toBeNull();
+    expect(
+      clusterStateOk.check(
+        context([healthy, view], events, scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 1 })),
+      ),
+    ).toBeNull();
     const ungated = scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 0 });
-    expect(clusterStateOk.check(context([healthy, view], events, ungated))?.fingerprint).toBe('cluster-state-ok/state=fail,role=primary');
+    expect(clusterStateOk.check(context([healthy, view], events, ungated))?.fingerprint).toBe(
+      'cluster-state-ok/state=fail,role=primary',
+    );
   });
 });

@@ -3,7 +3,7 @@ import { distinctConfigEpochs } from '../../../core/invariants/distinct-config-e
 import { context, editNode, expectCleanFingerprint, healthyCluster } from './builders.ts';
 
 describe('distinct-config-epochs', () => {
-  it('passes when slot-owning primaries have distinct epochs (replicas share their primary\'s)', () => {
+  it("passes when slot-owning primaries have distinct epochs (replicas share their primary's)", () => {
     expect(distinctConfigEpochs.check(context([healthyCluster(3, 2)]))).toBeNull();
   });
 

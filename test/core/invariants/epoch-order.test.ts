@@ -4,16 +4,28 @@ import type { ObservedEvent } from '../../../core/events.ts';
 import { context, editNode, expectCleanFingerprint, healthyCluster } from './builders.ts';
 
 const state = (node: string, currentEpoch: number, configEpoch: number): ObservedEvent => ({
-  kind: 'node-state', atMs: 10, node, role: 'primary', primary: null, currentEpoch, configEpoch, slotCount: 100,
+  kind: 'node-state',
+  atMs: 10,
+  node,
+  role: 'primary',
+  primary: null,
+  currentEpoch,
+  configEpoch,
+  slotCount: 100,
 });
 
 describe('epoch-order', () => {
   it('passes when currentEpoch >= configEpoch in events and views', () => {
-    expect(epochOrder.check(context([healthyCluster(3, 1)], [state('node-0', 4, 4), state('node-2', 7, 3)]))).toBeNull();
+    expect(
+      epochOrder.check(context([healthyCluster(3, 1)], [state('node-0', 4, 4), state('node-2', 7, 3)])),
+    ).toBeNull();
   });
 
   it('flags a node-state event with currentEpoch below configEpoch', () => {
-    const found = expectCleanFingerprint(epochOrder.check(context([], [state('node-0', 4, 4), state('node-2', 12, 13)])), 'epoch-order');
+    const found = expectCleanFingerprint(
+      epochOrder.check(context([], [state('node-0', 4, 4), state('node-2', 12, 13)])),
+      'epoch-order',
+    );
     expect(found.fingerprint).toBe('epoch-order/current-below-config,role=primary');
     expect(found.nodes).toEqual(['node-2']);
     expect(found.message).toContain('currentEpoch 12 below its configEpoch 13');

@@ -1,18 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import { failoverBound, failoverBoundMs } from '../../../core/invariants/failover-bound.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
-import { atMs, context, downNode, editNode, expectCleanFingerprint, healthyCluster, idOf, scenarioWith } from './builders.ts';
+import {
+  atMs,
+  context,
+  downNode,
+  editNode,
+  expectCleanFingerprint,
+  healthyCluster,
+  idOf,
+  scenarioWith,
+} from './builders.ts';
 
 /** 3 shards x 1 replica: node-0/1, node-2/3, node-4/5; nt 1000, ping 100 → bound 12798 ms. */
-const formed: ObservedEvent[] = [0, 2, 4].flatMap((primary) => [
-  { kind: 'node-state', atMs: 0, node: `node-${primary}`, role: 'primary', primary: null, currentEpoch: 3, configEpoch: 1, slotCount: 5461 },
-  { kind: 'node-state', atMs: 0, node: `node-${primary + 1}`, role: 'replica', primary: `node-${primary}`, currentEpoch: 3, configEpoch: 1, slotCount: 0 },
-] satisfies ObservedEvent[]);
+const formed: ObservedEvent[] = [0, 2, 4].flatMap(
+  (primary) =>
+    [
+      {
+        kind: 'node-state',
+        atMs: 0,
+        node: `node-${primary}`,
+        role: 'primary',
+        primary: null,
+        currentEpoch: 3,
+        configEpoch: 1,
+        slotCount: 5461,
+      },
+      {
+        kind: 'node-state',
+        atMs: 0,
+        node: `node-${primary + 1}`,
+        role: 'replica',
+        primary: `node-${primary}`,
+        currentEpoch: 3,
+        configEpoch: 1,
+        slotCount: 0,
+      },
+    ] satisfies ObservedEvent[],
+);
 const killPrimary = (node: string, at: number, replica: string): ObservedEvent => ({
-  kind: 'node-down', atMs: at, node, cause: 'kill', wasPrimary: true, eligibleReplicas: [replica],
+  kind: 'node-down',
+  atMs: at,
+  node,
+  cause: 'kill',
+  wasPrimary: true,
+  eligibleReplicas: [replica],
 });
 const healed: ObservedEvent = { kind: 'healed', atMs: 1500 };
-const won = (node: string, at: number): ObservedEvent => ({ kind: 'election-won', atMs: at, node, epoch: 4, consensus: true });
+const won = (node: string, at: number): ObservedEvent => ({
+  kind: 'election-won',
+  atMs: at,
+  node,
+  epoch: 4,
+  consensus: true,
+});
 const endView = (at: number, ...down: string[]) => atMs(down.reduce(downNode, healthyCluster(3, 1)), at);
 
 describe('failover-bound', () => {
@@ -36,7 +77,10 @@ describe('failover-bound', () => {
 
   it('flags a shard with an eligible replica that was never failed over', () => {
     const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed];
-    const found = expectCleanFingerprint(failoverBound.check(context([endView(20000, 'node-2')], events)), 'failover-bound');
+    const found = expectCleanFingerprint(
+      failoverBound.check(context([endView(20000, 'node-2')], events)),
+      'failover-bound',
+    );
     expect(found.fingerprint).toBe('failover-bound/no-election,down-by=kill');
     expect(found.nodes).toEqual(['node-2', 'node-3']);
     expect(found.message).toContain('by 14298 ms');
@@ -44,7 +88,10 @@ describe('failover-bound', () => {
 
   it('flags a late election', () => {
     const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed, won('node-3', 16000)];
-    const found = expectCleanFingerprint(failoverBound.check(context([endView(20000, 'node-2')], events)), 'failover-bound');
+    const found = expectCleanFingerprint(
+      failoverBound.check(context([endView(20000, 'node-2')], events)),
+      'failover-bound',
+    );
     expect(found.fingerprint).toBe('failover-bound/late-election,down-by=kill');
   });
 
@@ -61,16 +108,19 @@ describe('failover-bound', () => {
 
   it('excuses a replica that too few voting primaries know (they drop its auth requests), and flags it when enough know it', () => {
     const events = [...formed, killPrimary('node-2', 1000, 'node-3'), healed];
-    const forget = (view: ReturnType<typeof endView>, observer: string) => editNode(view, observer, (node) => {
-      node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-3'));
-    });
+    const forget = (view: ReturnType<typeof endView>, observer: string) =>
+      editNode(view, observer, (node) => {
+        node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-3'));
+      });
     // Two voting primaries are left of three: a quorum needs both to know node-3.
     const bothForgot = forget(forget(endView(20000, 'node-2'), 'node-0'), 'node-4');
     expect(failoverBound.check(context([bothForgot], events))).toBeNull();
     const oneForgot = forget(endView(20000, 'node-2'), 'node-0');
     expect(failoverBound.check(context([oneForgot], events))).toBeNull();
     const noneForgot = endView(20000, 'node-2');
-    expect(failoverBound.check(context([noneForgot], events))?.fingerprint).toBe('failover-bound/no-election,down-by=kill');
+    expect(failoverBound.check(context([noneForgot], events))?.fingerprint).toBe(
+      'failover-bound/no-election,down-by=kill',
+    );
   });
 
   it('excuses a replica that was restarted after its primary died', () => {

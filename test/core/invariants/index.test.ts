@@ -25,7 +25,10 @@ describe('checkConvergence', () => {
       node.report!.clusterState = 'fail';
     });
     expect(checkConvergence(context([view]))?.invariant).toBe('one-primary-per-shard');
-    const withoutIt = scenarioWith({}, INVARIANT_NAMES.filter((name) => name !== 'one-primary-per-shard'));
+    const withoutIt = scenarioWith(
+      {},
+      INVARIANT_NAMES.filter((name) => name !== 'one-primary-per-shard'),
+    );
     expect(checkConvergence(context([view], [], withoutIt))?.invariant).toBe('views-agree');
   });
 

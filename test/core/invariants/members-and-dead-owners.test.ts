@@ -9,7 +9,16 @@ import { membershipSymmetric } from '../../../core/invariants/membership-symmetr
 import { slotCoverage } from '../../../core/invariants/slot-coverage.ts';
 import { NodeDirectory } from '../../../core/invariants/view-facts.ts';
 import { viewsAgree } from '../../../core/invariants/views-agree.ts';
-import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster, idOf, scenarioWith } from './builders.ts';
+import {
+  context,
+  downNode,
+  editNode,
+  editPeer,
+  expectCleanFingerprint,
+  healthyCluster,
+  idOf,
+  scenarioWith,
+} from './builders.ts';
 
 /** node-3 hard-reset (new id, knows nobody) and known by nobody under its new id. */
 function isolatedNode3() {
@@ -20,7 +29,15 @@ function isolatedNode3() {
     report.replicaOf = null;
     report.slots = [];
     report.clusterState = 'fail';
-    report.peers = [{ ...report.peers.find((peer) => peer.flags.includes('myself'))!, id: report.id, role: 'primary', replicaOf: null, slots: [] }];
+    report.peers = [
+      {
+        ...report.peers.find((peer) => peer.flags.includes('myself'))!,
+        id: report.id,
+        role: 'primary',
+        replicaOf: null,
+        slots: [],
+      },
+    ];
   });
 }
 
@@ -66,7 +83,11 @@ describe('cluster members', () => {
 
   it('a node that still knows a live peer is a member, and its gaps are findings', () => {
     const view = editNode(isolatedNode3(), 'node-3', (node) => {
-      node.report!.peers.push(healthyCluster(2, 1).nodes[0]!.report!.peers.find((peer) => peer.flags.includes('myself') === false && peer.role === 'primary')!);
+      node.report!.peers.push(
+        healthyCluster(2, 1).nodes[0]!.report!.peers.find(
+          (peer) => peer.flags.includes('myself') === false && peer.role === 'primary',
+        )!,
+      );
     });
     expect(slotCoverage.check(context([view]))?.fingerprint).toMatch(/^slot-coverage\//);
     expect(membershipSymmetric.check(context([view]))?.fingerprint).not.toBe('membership-symmetric/isolated');
@@ -86,15 +107,19 @@ describe('dead owners', () => {
     peer.slots = [];
   });
 
-  it('views that differ only on an unreplaceable dead owner\'s slots agree, and those slots are no coverage gap', () => {
+  it("views that differ only on an unreplaceable dead owner's slots agree, and those slots are no coverage gap", () => {
     expect(viewsAgree.check(context([healthyCluster(3, 1), unseen], killed, gated))).toBeNull();
     expect(slotCoverage.check(context([healthyCluster(3, 1), unseen], killed, gated))).toBeNull();
   });
 
   it('a dead owner Valkey should replace excuses nothing', () => {
     const ungated = scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 0 });
-    expect(viewsAgree.check(context([healthyCluster(3, 1), unseen], killed, ungated))?.fingerprint).toBe('views-agree/slot-owners,one-side-unassigned');
-    expect(slotCoverage.check(context([healthyCluster(3, 1), unseen], killed, ungated))?.fingerprint).toMatch(/^slot-coverage\//);
+    expect(viewsAgree.check(context([healthyCluster(3, 1), unseen], killed, ungated))?.fingerprint).toBe(
+      'views-agree/slot-owners,one-side-unassigned',
+    );
+    expect(slotCoverage.check(context([healthyCluster(3, 1), unseen], killed, ungated))?.fingerprint).toMatch(
+      /^slot-coverage\//,
+    );
   });
 });
 
@@ -103,7 +128,17 @@ describe('node directory', () => {
     const view = healthyCluster(2, 1);
     const oldId = 'e'.repeat(40);
     const events: ObservedEvent[] = [
-      { kind: 'node-state', atMs: 5, node: 'node-1', id: oldId, role: 'primary', primary: null, currentEpoch: 3, configEpoch: 3, slotCount: 0 },
+      {
+        kind: 'node-state',
+        atMs: 5,
+        node: 'node-1',
+        id: oldId,
+        role: 'primary',
+        primary: null,
+        currentEpoch: 3,
+        configEpoch: 3,
+        slotCount: 0,
+      },
     ];
     expect(new NodeDirectory({ views: [view] }).nameOf(oldId)).toBeUndefined();
     expect(new NodeDirectory({ views: [view], events }).nameOf(oldId)).toBe('node-1');

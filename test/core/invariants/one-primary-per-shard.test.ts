@@ -25,24 +25,71 @@ describe('one-primary-per-shard', () => {
     });
     const won: ObservedEvent[] = [
       { kind: 'election-won', atMs: 5, node: 'node-1', epoch: 7, consensus: true },
-      { kind: 'node-state', atMs: 5, node: 'node-1', role: 'primary', primary: null, currentEpoch: 7, configEpoch: 7, slotCount: 0 },
+      {
+        kind: 'node-state',
+        atMs: 5,
+        node: 'node-1',
+        role: 'primary',
+        primary: null,
+        currentEpoch: 7,
+        configEpoch: 7,
+        slotCount: 0,
+      },
     ];
-    expect(onePrimaryPerShard.check(context([view], won))?.fingerprint).toBe('one-primary-per-shard/primaries=2,via=slotless-election');
-    const reset: ObservedEvent[] = [...won, { kind: 'fault', atMs: 9, action: 'reset', nodes: ['node-1'], detail: 'OK' }];
-    expect(onePrimaryPerShard.check(context([view], reset))?.fingerprint).toBe('one-primary-per-shard/primaries=2,via=reset');
+    expect(onePrimaryPerShard.check(context([view], won))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=slotless-election',
+    );
+    const reset: ObservedEvent[] = [
+      ...won,
+      { kind: 'fault', atMs: 9, action: 'reset', nodes: ['node-1'], detail: 'OK' },
+    ];
+    expect(onePrimaryPerShard.check(context([view], reset))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=reset',
+    );
     // Owning slots after the win and losing them since: a primary never demoted.
     const lostSince: ObservedEvent[] = [
       ...won,
-      { kind: 'node-state', atMs: 6, node: 'node-1', role: 'primary', primary: null, currentEpoch: 7, configEpoch: 7, slotCount: 100 },
+      {
+        kind: 'node-state',
+        atMs: 6,
+        node: 'node-1',
+        role: 'primary',
+        primary: null,
+        currentEpoch: 7,
+        configEpoch: 7,
+        slotCount: 100,
+      },
     ];
-    expect(onePrimaryPerShard.check(context([view], lostSince))?.fingerprint).toBe('one-primary-per-shard/primaries=2,via=stale-demotion');
+    expect(onePrimaryPerShard.check(context([view], lostSince))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=stale-demotion',
+    );
     // A replica since, then a primary without winning anything.
     const turned: ObservedEvent[] = [
       ...lostSince,
-      { kind: 'node-state', atMs: 7, node: 'node-1', role: 'replica', primary: 'node-0', currentEpoch: 8, configEpoch: 8, slotCount: 0 },
-      { kind: 'node-state', atMs: 8, node: 'node-1', role: 'primary', primary: null, currentEpoch: 8, configEpoch: 7, slotCount: 0 },
+      {
+        kind: 'node-state',
+        atMs: 7,
+        node: 'node-1',
+        role: 'replica',
+        primary: 'node-0',
+        currentEpoch: 8,
+        configEpoch: 8,
+        slotCount: 0,
+      },
+      {
+        kind: 'node-state',
+        atMs: 8,
+        node: 'node-1',
+        role: 'primary',
+        primary: null,
+        currentEpoch: 8,
+        configEpoch: 7,
+        slotCount: 0,
+      },
     ];
-    expect(onePrimaryPerShard.check(context([view], turned))?.fingerprint).toBe('one-primary-per-shard/primaries=2,via=no-election');
+    expect(onePrimaryPerShard.check(context([view], turned))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=no-election',
+    );
   });
 
   it('flags two primaries of one shard that both own slots', () => {

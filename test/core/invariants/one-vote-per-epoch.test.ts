@@ -3,7 +3,13 @@ import { oneVotePerEpoch } from '../../../core/invariants/one-vote-per-epoch.ts'
 import type { ObservedEvent } from '../../../core/events.ts';
 import { context, expectCleanFingerprint } from './builders.ts';
 
-const vote = (atMs: number, voter: string, candidate: string, epoch: number): ObservedEvent => ({ kind: 'vote-granted', atMs, voter, candidate, epoch });
+const vote = (atMs: number, voter: string, candidate: string, epoch: number): ObservedEvent => ({
+  kind: 'vote-granted',
+  atMs,
+  voter,
+  candidate,
+  epoch,
+});
 
 describe('one-vote-per-epoch', () => {
   it('passes when each voter grants one vote per epoch', () => {

@@ -3,7 +3,7 @@ import { replicasConsistent } from '../../../core/invariants/replicas-consistent
 import { context, editNode, expectCleanFingerprint, healthyCluster } from './builders.ts';
 
 describe('replicas-consistent', () => {
-  it('passes when replicas hold their primary\'s data, and skips unknown digests and down links', () => {
+  it("passes when replicas hold their primary's data, and skips unknown digests and down links", () => {
     expect(replicasConsistent.check(context([healthyCluster(3, 1)]))).toBeNull();
     const unknown = editNode(healthyCluster(3, 1), 'node-1', (node) => {
       node.report!.dataDigest = null;

@@ -21,26 +21,50 @@ const node = fc.constantFrom(...NODES);
 const epoch = fc.integer({ min: 0, max: 2 });
 
 const writeAcked = fc.record({
-  kind: fc.constant('write-acked' as const), atMs: fc.constant(0), key: fc.constantFrom(...KEYS), seq: fc.constant(0), node,
-  holders: fc.uniqueArray(node, { minLength: 1, maxLength: 2 }), copies: fc.integer({ min: 0, max: 2 }), extendsSeq: fc.constant<number | null>(null),
+  kind: fc.constant('write-acked' as const),
+  atMs: fc.constant(0),
+  key: fc.constantFrom(...KEYS),
+  seq: fc.constant(0),
+  node,
+  holders: fc.uniqueArray(node, { minLength: 1, maxLength: 2 }),
+  copies: fc.integer({ min: 0, max: 2 }),
+  extendsSeq: fc.constant<number | null>(null),
 });
 const others = fc.oneof(
   fc.record({ kind: fc.constant('election-won' as const), atMs: fc.constant(0), node, epoch, consensus: fc.boolean() }),
   fc.record({
-    kind: fc.constant('node-state' as const), atMs: fc.constant(0), node, role: fc.constantFrom('primary' as const, 'replica' as const),
-    primary: fc.option(node, { nil: null }), currentEpoch: epoch, configEpoch: epoch, slotCount: fc.constantFrom(0, 100),
+    kind: fc.constant('node-state' as const),
+    atMs: fc.constant(0),
+    node,
+    role: fc.constantFrom('primary' as const, 'replica' as const),
+    primary: fc.option(node, { nil: null }),
+    currentEpoch: epoch,
+    configEpoch: epoch,
+    slotCount: fc.constantFrom(0, 100),
   }),
   fc.record({ kind: fc.constant('data-lost' as const), atMs: fc.constant(0), node, cause: fc.constant('kill') }),
   fc.record({
-    kind: fc.constant('node-down' as const), atMs: fc.constant(0), node, cause: fc.constantFrom('kill' as const, 'pause' as const),
-    wasPrimary: fc.boolean(), eligibleReplicas: fc.constant([]),
+    kind: fc.constant('node-down' as const),
+    atMs: fc.constant(0),
+    node,
+    cause: fc.constantFrom('kill' as const, 'pause' as const),
+    wasPrimary: fc.boolean(),
+    eligibleReplicas: fc.constant([]),
   }),
-  fc.record({ kind: fc.constant('read-back' as const), atMs: fc.constant(0), key: fc.constantFrom(...KEYS), seq: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }), node }),
+  fc.record({
+    kind: fc.constant('read-back' as const),
+    atMs: fc.constant(0),
+    key: fc.constantFrom(...KEYS),
+    seq: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+    node,
+  }),
 ) as fc.Arbitrary<ObservedEvent>;
 
 /** Writes numbered per key; a write extends the key's previous one (a line) unless `branch`. */
 const eventsArbitrary = fc
-  .array(fc.tuple(fc.oneof(writeAcked, writeAcked, others) as fc.Arbitrary<ObservedEvent>, fc.boolean()), { maxLength: 30 })
+  .array(fc.tuple(fc.oneof(writeAcked, writeAcked, others) as fc.Arbitrary<ObservedEvent>, fc.boolean()), {
+    maxLength: 30,
+  })
   .map((steps) => {
     const lastSeq = new Map<string, number>();
     return steps.map(([event, branch], index): ObservedEvent => {
@@ -49,7 +73,12 @@ const eventsArbitrary = fc
       const previous = lastSeq.get(timed.key) ?? 0;
       const seq = previous + 1;
       lastSeq.set(timed.key, seq);
-      return { ...timed, seq, copies: Math.min(timed.copies, timed.holders.length), extendsSeq: branch || previous === 0 ? null : previous };
+      return {
+        ...timed,
+        seq,
+        copies: Math.min(timed.copies, timed.holders.length),
+        extendsSeq: branch || previous === 0 ? null : previous,
+      };
     });
   });
 

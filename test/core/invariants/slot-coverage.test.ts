@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { slotCoverage } from '../../../core/invariants/slot-coverage.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
-import { context, downNode, editNode, editPeerEverywhere, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
+import {
+  context,
+  downNode,
+  editNode,
+  editPeerEverywhere,
+  expectCleanFingerprint,
+  healthyCluster,
+  scenarioWith,
+} from './builders.ts';
 
 /** node-2 (shard 1's primary) killed for good at 1 s with node-3 eligible; healed at once. */
 const killedForGood: ObservedEvent[] = [
@@ -42,7 +50,9 @@ describe('slot-coverage', () => {
     expect(slotCoverage.check(context([healthyCluster(3, 1), view], killedForGood, gated))).toBeNull();
     // Without the gate the same state is a missed failover.
     const ungated = scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 0 });
-    expect(slotCoverage.check(context([healthyCluster(3, 1), view], killedForGood, ungated))?.fingerprint).toBe('slot-coverage/owner=not-live');
+    expect(slotCoverage.check(context([healthyCluster(3, 1), view], killedForGood, ungated))?.fingerprint).toBe(
+      'slot-coverage/owner=not-live',
+    );
   });
 
   it('flags unassigned slots', () => {

@@ -10,11 +10,19 @@ describe('views-agree', () => {
 
   it('flags a node that still binds slots to the old owner', () => {
     // node-5 binds shard 2's slots to node-0 (a stale claim never corrected by UPDATE).
-    const view = editPeer(editPeer(healthyCluster(3, 1), 'node-5', 'node-4', (peer) => {
-      peer.slots = [];
-    }), 'node-5', 'node-0', (peer) => {
-      peer.slots = [[0, 5460], [10922, 16383]];
-    });
+    const view = editPeer(
+      editPeer(healthyCluster(3, 1), 'node-5', 'node-4', (peer) => {
+        peer.slots = [];
+      }),
+      'node-5',
+      'node-0',
+      (peer) => {
+        peer.slots = [
+          [0, 5460],
+          [10922, 16383],
+        ];
+      },
+    );
     const found = expectCleanFingerprint(viewsAgree.check(context([view])), 'views-agree');
     expect(found.fingerprint).toBe('views-agree/slot-owners,both-assigned');
     expect(found.nodes).toEqual(['node-0', 'node-4', 'node-5']);

@@ -9,7 +9,13 @@ import { expandChaos, materializeChaos } from '../../../core/scenario/chaos.ts';
 import { faultEndMs } from '../../../core/scenario/fault-steps.ts';
 import { planRun, stepEndAfterMs } from '../../../core/scenario/plan.ts';
 import {
-  DEFAULT_CLUSTER, FAULT_ACTIONS, INVARIANT_NAMES, type Chaos, type FaultAction, type Scenario, type Step,
+  DEFAULT_CLUSTER,
+  FAULT_ACTIONS,
+  INVARIANT_NAMES,
+  type Chaos,
+  type FaultAction,
+  type Scenario,
+  type Step,
 } from '../../../core/scenario/types.ts';
 
 const FC_SEED = Number(process.env.FC_SEED ?? 42);
@@ -17,14 +23,26 @@ const FC_NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 200);
 
 function scenarioWith(chaos: Chaos | null, seed = 7, timeline: Step[] = []): Scenario {
   return {
-    scenarioId: 'chaos-test', seed, protocol: 'valkey-8.0', cluster: { ...DEFAULT_CLUSTER, nodeTimeoutMs: 1000 },
-    workload: null, timeline, chaos, validation: { convergenceTimeoutMs: 30000, invariants: [...INVARIANT_NAMES] },
+    scenarioId: 'chaos-test',
+    seed,
+    protocol: 'valkey-8.0',
+    cluster: { ...DEFAULT_CLUSTER, nodeTimeoutMs: 1000 },
+    workload: null,
+    timeline,
+    chaos,
+    validation: { convergenceTimeoutMs: 30000, invariants: [...INVARIANT_NAMES] },
   };
 }
 
 const BLOCK: Chaos = {
-  rate: 30, types: [...FAULT_ACTIONS], targets: 'any', maxConcurrent: 2, keepQuorum: true,
-  untilMs: 120_000, faultDurationMsMin: 1000, faultDurationMsMax: 8000,
+  rate: 30,
+  types: [...FAULT_ACTIONS],
+  targets: 'any',
+  maxConcurrent: 2,
+  keepQuorum: true,
+  untilMs: 120_000,
+  faultDurationMsMin: 1000,
+  faultDurationMsMax: 8000,
 };
 
 const chaosArbitrary: fc.Arbitrary<Chaos> = fc
@@ -51,7 +69,12 @@ function faultsOf(steps: readonly Step[]): Array<{ action: FaultAction; startMs:
     if (action === 'hold') {
       out.push({ action, startMs: step.atMs, endMs: releases[releaseIndex++]!.atMs, step });
     } else {
-      out.push({ action, startMs: step.atMs, endMs: faultEndMs({ action, atMs: step.atMs, durationMs: stepEndAfterMs(step) ?? 0 }), step });
+      out.push({
+        action,
+        startMs: step.atMs,
+        endMs: faultEndMs({ action, atMs: step.atMs, durationMs: stepEndAfterMs(step) ?? 0 }),
+        step,
+      });
     }
   }
   return out;
@@ -65,13 +88,16 @@ describe(`expandChaos (FC_SEED=${FC_SEED})`, () => {
   });
 
   it('arrives at about the rate: 30 per minute for 2 minutes, one at a time or two', () => {
-    const counts = Array.from({ length: 20 }, (_, seed) => faultsOf(expandChaos(scenarioWith({ ...BLOCK, maxConcurrent: 1000 }, seed))).length);
+    const counts = Array.from(
+      { length: 20 },
+      (_, seed) => faultsOf(expandChaos(scenarioWith({ ...BLOCK, maxConcurrent: 1000 }, seed))).length,
+    );
     const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
     expect(mean).toBeGreaterThan(50);
     expect(mean).toBeLessThan(70);
   });
 
-  it('uses only the block\'s types and targets, marks keep_quorum on the faults it concerns, ends with heal at until', () => {
+  it("uses only the block's types and targets, marks keep_quorum on the faults it concerns, ends with heal at until", () => {
     const block: Chaos = { ...BLOCK, types: ['kill', 'partition', 'latency'], targets: 'primaries' };
     const steps = expandChaos(scenarioWith(block));
     expect(steps.length).toBeGreaterThan(5);
@@ -80,7 +106,8 @@ describe(`expandChaos (FC_SEED=${FC_SEED})`, () => {
     for (const step of steps.slice(0, -1)) {
       expect(['kill', 'partition', 'latency']).toContain(step.action);
       if (step.action === 'kill') expect(step).toMatchObject({ target: 'random-primary', keepQuorum: true });
-      if (step.action === 'partition') expect(step).toMatchObject({ groups: [['random-primary'], 'rest'], keepQuorum: true });
+      if (step.action === 'partition')
+        expect(step).toMatchObject({ groups: [['random-primary'], 'rest'], keepQuorum: true });
       if (step.action === 'latency') expect(step.keepQuorum).toBeUndefined();
     }
   });
@@ -95,7 +122,8 @@ describe(`expandChaos (FC_SEED=${FC_SEED})`, () => {
         for (const fault of faults) {
           expect(fault.endMs).toBeLessThanOrEqual(block.untilMs);
           expect(block.types).toContain(fault.action);
-          if (fault.action !== 'kill_links') expect(fault.endMs - fault.startMs).toBeLessThanOrEqual(block.faultDurationMsMax);
+          if (fault.action !== 'kill_links')
+            expect(fault.endMs - fault.startMs).toBeLessThanOrEqual(block.faultDurationMsMax);
           if (fault.action !== 'kill_links' && fault.endMs < block.untilMs) {
             expect(fault.endMs - fault.startMs).toBeGreaterThanOrEqual(block.faultDurationMsMin);
           }
@@ -111,7 +139,10 @@ describe(`expandChaos (FC_SEED=${FC_SEED})`, () => {
   });
 
   it('materializeChaos gives the same run plan, with chaos null', () => {
-    const timeline: Step[] = [{ atMs: 5000, action: 'kill', target: 'shard-0-primary', restartAfterMs: 3000 }, { atMs: 60_000, action: 'heal' }];
+    const timeline: Step[] = [
+      { atMs: 5000, action: 'kill', target: 'shard-0-primary', restartAfterMs: 3000 },
+      { atMs: 60_000, action: 'heal' },
+    ];
     const scenario = scenarioWith(BLOCK, 3, timeline);
     const materialized = materializeChaos(scenario);
     expect(materialized.chaos).toBeNull();

@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/rng.ts';
 import {
-  firstPrimaryIndex, parseTarget, resolveGroups, resolvePairs, resolveTarget, type TopologyEntry,
+  firstPrimaryIndex,
+  parseTarget,
+  resolveGroups,
+  resolvePairs,
+  resolveTarget,
+  type TopologyEntry,
 } from '../../../core/scenario/targets.ts';
 
 const FC_SEED = Number(process.env.FC_SEED ?? 42);
@@ -35,7 +40,20 @@ describe('parseTarget', () => {
     expect(parseTarget(text)).toEqual(parsed);
   });
 
-  it.each(['node-', 'node-01', 'node--1', 'Node-1', 'shard-0', 'shard-0-replica', 'shard-x-primary', 'rest', 'all', ' node-1', 'node-1234567', ''])('rejects %j', (text) => {
+  it.each([
+    'node-',
+    'node-01',
+    'node--1',
+    'Node-1',
+    'shard-0',
+    'shard-0-replica',
+    'shard-x-primary',
+    'rest',
+    'all',
+    ' node-1',
+    'node-1234567',
+    '',
+  ])('rejects %j', (text) => {
     expect(parseTarget(text)).toBeNull();
   });
 });
@@ -64,8 +82,10 @@ describe('resolveTarget', () => {
   });
 
   it('two claimants of a shard: the running one owns it now', () => {
-    const topology = formed(1, 1).map((entry): TopologyEntry =>
-      entry.name === 'node-0' ? { ...entry, running: false } : { ...entry, role: 'primary', replicaIndex: null });
+    const topology = formed(1, 1).map(
+      (entry): TopologyEntry =>
+        entry.name === 'node-0' ? { ...entry, running: false } : { ...entry, role: 'primary', replicaIndex: null },
+    );
     expect(resolveTarget('shard-0-primary', topology, rng())).toBe('node-1');
   });
 
@@ -84,7 +104,9 @@ describe('resolveTarget', () => {
     const topology = formed(4, 2);
     const reversed = [...topology].reverse();
     for (let i = 0; i < 20; i++) {
-      expect(resolveTarget('random', reversed, new Rng(`s${i}`))).toBe(resolveTarget('random', topology, new Rng(`s${i}`)));
+      expect(resolveTarget('random', reversed, new Rng(`s${i}`))).toBe(
+        resolveTarget('random', topology, new Rng(`s${i}`)),
+      );
     }
   });
 });
@@ -92,12 +114,17 @@ describe('resolveTarget', () => {
 describe('resolveGroups', () => {
   it('rest takes every node not named, in node order', () => {
     expect(resolveGroups([['shard-1-primary'], 'rest'], formed(3, 1), new Rng('g'))).toEqual([
-      ['node-2'], ['node-0', 'node-1', 'node-3', 'node-4', 'node-5'],
+      ['node-2'],
+      ['node-0', 'node-1', 'node-3', 'node-4', 'node-5'],
     ]);
   });
 
   it('fixed targets are placed first, random ones among the nodes still free, a node only once', () => {
-    const groups = resolveGroups([['random', 'node-0'], ['shard-0-primary', 'node-1'], 'rest'], formed(1, 2), new Rng('g'));
+    const groups = resolveGroups(
+      [['random', 'node-0'], ['shard-0-primary', 'node-1'], 'rest'],
+      formed(1, 2),
+      new Rng('g'),
+    );
     expect(groups[0]).toEqual(['node-0', 'node-2']);
     expect(groups[1]).toEqual(['node-1']);
     expect(groups[2]).toEqual([]);
@@ -108,13 +135,21 @@ describe('resolveGroups', () => {
   });
 
   it(`groups are always disjoint (FC_SEED=${FC_SEED})`, () => {
-    const target = fc.oneof(fc.integer({ min: 0, max: 8 }).map((k) => `node-${k}`), fc.constantFrom('random', 'random-primary', 'random-replica', 'shard-0-primary', 'shard-1-replica-0'));
+    const target = fc.oneof(
+      fc.integer({ min: 0, max: 8 }).map((k) => `node-${k}`),
+      fc.constantFrom('random', 'random-primary', 'random-replica', 'shard-0-primary', 'shard-1-replica-0'),
+    );
     const group = fc.oneof(fc.array(target, { minLength: 1, maxLength: 3 }), fc.constant<'rest'>('rest'));
-    const groupsArbitrary = fc.array(group, { minLength: 2, maxLength: 4 }).filter((gs) => gs.filter((g) => g === 'rest').length <= 1);
-    fc.assert(fc.property(groupsArbitrary, fc.string(), (groups, seed) => {
-      const resolved = resolveGroups(groups, formed(3, 2), new Rng(seed)).flat();
-      expect(new Set(resolved).size).toBe(resolved.length);
-    }), { seed: FC_SEED, numRuns: FC_NUM_RUNS });
+    const groupsArbitrary = fc
+      .array(group, { minLength: 2, maxLength: 4 })
+      .filter((gs) => gs.filter((g) => g === 'rest').length <= 1);
+    fc.assert(
+      fc.property(groupsArbitrary, fc.string(), (groups, seed) => {
+        const resolved = resolveGroups(groups, formed(3, 2), new Rng(seed)).flat();
+        expect(new Set(resolved).size).toBe(resolved.length);
+      }),
+      { seed: FC_SEED, numRuns: FC_NUM_RUNS },
+    );
   });
 });
 
@@ -122,14 +157,25 @@ describe('resolvePairs', () => {
   const topology = formed(2, 1); // node-0..node-3
 
   it('a list to all: every directed pair from the list, never a node to itself', () => {
-    expect(resolvePairs(['node-1'], ['all'], topology, new Rng('p'))).toEqual([['node-1', 'node-0'], ['node-1', 'node-2'], ['node-1', 'node-3']]);
+    expect(resolvePairs(['node-1'], ['all'], topology, new Rng('p'))).toEqual([
+      ['node-1', 'node-0'],
+      ['node-1', 'node-2'],
+      ['node-1', 'node-3'],
+    ]);
   });
 
   it('rest on one side is every node not on the other', () => {
     expect(resolvePairs('rest', ['node-0', 'node-2'], topology, new Rng('p'))).toEqual([
-      ['node-1', 'node-0'], ['node-1', 'node-2'], ['node-3', 'node-0'], ['node-3', 'node-2'],
+      ['node-1', 'node-0'],
+      ['node-1', 'node-2'],
+      ['node-3', 'node-0'],
+      ['node-3', 'node-2'],
     ]);
-    expect(resolvePairs(['shard-1-primary'], 'rest', topology, new Rng('p'))).toEqual([['node-2', 'node-0'], ['node-2', 'node-1'], ['node-2', 'node-3']]);
+    expect(resolvePairs(['shard-1-primary'], 'rest', topology, new Rng('p'))).toEqual([
+      ['node-2', 'node-0'],
+      ['node-2', 'node-1'],
+      ['node-2', 'node-3'],
+    ]);
   });
 
   it('all to all is the full mesh', () => {

@@ -8,23 +8,26 @@ const FC_NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 200);
 
 describe(`ddmin (fc seed ${FC_SEED})`, () => {
   it('finds exactly the needed items when the failure needs a set of them', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.uniqueArray(fc.nat({ max: 200 }), { minLength: 0, maxLength: 60 }),
-      fc.array(fc.nat(), { maxLength: 4 }),
-      async (items, picks) => {
-        const needed = new Set(picks.filter(() => items.length > 0).map((pick) => items[pick % items.length]!));
-        let calls = 0;
-        const result = await ddmin(items, async (subset) => {
-          calls++;
-          return [...needed].every((item) => subset.includes(item));
-        });
-        expect(new Set(result)).toEqual(needed);
-        // In order, a sublist of the input.
-        expect(result).toEqual(items.filter((item) => needed.has(item)));
-        // ddmin makes at most n^2 + 3n tests, plus the one of the empty list.
-        expect(calls).toBeLessThanOrEqual(1 + items.length ** 2 + 3 * items.length);
-      },
-    ), { seed: FC_SEED, numRuns: FC_NUM_RUNS });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.nat({ max: 200 }), { minLength: 0, maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        async (items, picks) => {
+          const needed = new Set(picks.filter(() => items.length > 0).map((pick) => items[pick % items.length]!));
+          let calls = 0;
+          const result = await ddmin(items, async (subset) => {
+            calls++;
+            return [...needed].every((item) => subset.includes(item));
+          });
+          expect(new Set(result)).toEqual(needed);
+          // In order, a sublist of the input.
+          expect(result).toEqual(items.filter((item) => needed.has(item)));
+          // ddmin makes at most n^2 + 3n tests, plus the one of the empty list.
+          expect(calls).toBeLessThanOrEqual(1 + items.length ** 2 + 3 * items.length);
+        },
+      ),
+      { seed: FC_SEED, numRuns: FC_NUM_RUNS },
+    );
   });
 
   it('gives a 1-minimal result for an order-dependent failure (a before b)', async () => {

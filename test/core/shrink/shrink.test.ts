@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildCrashFile, compareReplay, crashToJson, parseCrashFile, type CrashFile } from '../../../core/crash/index.ts';
+import {
+  buildCrashFile,
+  compareReplay,
+  crashToJson,
+  parseCrashFile,
+  type CrashFile,
+} from '../../../core/crash/index.ts';
 import { DEFAULT_CLUSTER, type Scenario, type Step } from '../../../core/scenario/types.ts';
 import { NotReproducingError, scenarioSize, shrinkCrash } from '../../../core/shrink/index.ts';
 import { FakeBackend, generateFake } from '../fuzz/fake-backend.ts';
@@ -36,10 +42,13 @@ function bigScenario(): Scenario {
     { atMs: 12_000, action: 'bump_epoch', target: 'node-1' },
   ];
   return {
-    scenarioId: 'big', seed: 7, protocol: 'valkey-8.0',
+    scenarioId: 'big',
+    seed: 7,
+    protocol: 'valkey-8.0',
     cluster: { ...DEFAULT_CLUSTER, numShards: 4, replicasPerShard: 2, nodeTimeoutMs: 1000 },
     workload: { keys: 100, writesPerSec: 50, waitReplicas: 1 },
-    timeline, chaos: null,
+    timeline,
+    chaos: null,
     validation: { convergenceTimeoutMs: 20_000, invariants: ['one-primary-per-shard', 'failover-bound'] },
   };
 }
@@ -101,19 +110,22 @@ describe('shrinking (fake backend)', () => {
   });
 
   it(`a shrunk case is never bigger and fails the same way (fc seed ${FC_SEED})`, async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 100_000 }), async (seed) => {
-      const scenario = generateFake(seed);
-      const result = await new FakeBackend().run(scenario, { maxSteps: 1_000_000 });
-      fc.pre(result.violation !== null);
-      const crash = buildCrashFile({ scenario, result, maxSteps: 1_000_000 });
-      const report = await shrinkCrash(crash, { backend: new FakeBackend() });
-      expect(report.crash.violation.fingerprint).toBe(crash.violation.fingerprint);
-      const [before, after] = [scenarioSize(scenario), scenarioSize(report.crash.scenario)];
-      expect(after.steps).toBeLessThanOrEqual(before.steps);
-      expect(after.nodes).toBeLessThanOrEqual(before.nodes);
-      expect(report.crash.maxSteps).toBeLessThan(crash.maxSteps);
-      const replay = await new FakeBackend().run(report.crash.scenario, { maxSteps: report.crash.maxSteps });
-      expect(compareReplay(report.crash, replay).reproduced).toBe(true);
-    }), { seed: FC_SEED, numRuns: FC_NUM_RUNS });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 100_000 }), async (seed) => {
+        const scenario = generateFake(seed);
+        const result = await new FakeBackend().run(scenario, { maxSteps: 1_000_000 });
+        fc.pre(result.violation !== null);
+        const crash = buildCrashFile({ scenario, result, maxSteps: 1_000_000 });
+        const report = await shrinkCrash(crash, { backend: new FakeBackend() });
+        expect(report.crash.violation.fingerprint).toBe(crash.violation.fingerprint);
+        const [before, after] = [scenarioSize(scenario), scenarioSize(report.crash.scenario)];
+        expect(after.steps).toBeLessThanOrEqual(before.steps);
+        expect(after.nodes).toBeLessThanOrEqual(before.nodes);
+        expect(report.crash.maxSteps).toBeLessThan(crash.maxSteps);
+        const replay = await new FakeBackend().run(report.crash.scenario, { maxSteps: report.crash.maxSteps });
+        expect(compareReplay(report.crash, replay).reproduced).toBe(true);
+      }),
+      { seed: FC_SEED, numRuns: FC_NUM_RUNS },
+    );
   });
 });

@@ -1,5 +1,15 @@
 /** Builds cluster-bus messages for the proxy tests: the 8.0 header's framing fields, padding after. */
-export const TYPE_NUMBERS = { ping: 0, pong: 1, meet: 2, fail: 3, publish: 4, 'auth-req': 5, 'auth-ack': 6, update: 7, mfstart: 8 } as const;
+export const TYPE_NUMBERS = {
+  ping: 0,
+  pong: 1,
+  meet: 2,
+  fail: 3,
+  publish: 4,
+  'auth-req': 5,
+  'auth-ack': 6,
+  update: 7,
+  mfstart: 8,
+} as const;
 
 /** A message of `type` and `totalBytes` bytes (at least 16); byte 20 onward carries `tag` for identification. */
 export function busMessage(type: number, totalBytes: number, tag = 0, light = false): Buffer {

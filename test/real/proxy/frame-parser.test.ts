@@ -23,16 +23,23 @@ function cut(stream: Buffer, cuts: number[]): Buffer[] {
 describe(`FrameParser (FC_SEED=${FC_SEED})`, () => {
   it('gives back every message whole and in order, however the stream is cut', () => {
     const message = fc.tuple(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 16, max: 3000 }), fc.boolean());
-    fc.assert(fc.property(fc.array(message, { minLength: 1, maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (specs, cuts) => {
-      const messages = specs.map(([type, size, light], index) => busMessage(type, size, index, light));
-      const parser = new FrameParser();
-      const out = cut(Buffer.concat(messages), cuts).flatMap((piece) => parser.push(piece));
-      expect(out.every((piece) => piece.kind === 'frame')).toBe(true);
-      const frames = out.map((piece) => (piece.kind === 'frame' ? piece.frame : null)!);
-      expect(frames.map((frame) => tagOf(frame.bytes))).toEqual(messages.map((_, index) => index));
-      expect(frames.map((frame) => frame.bytes.length)).toEqual(messages.map((m) => m.length));
-      expect(frames.map((frame) => frame.light)).toEqual(specs.map(([, , light]) => light));
-    }), fcParams);
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (specs, cuts) => {
+          const messages = specs.map(([type, size, light], index) => busMessage(type, size, index, light));
+          const parser = new FrameParser();
+          const out = cut(Buffer.concat(messages), cuts).flatMap((piece) => parser.push(piece));
+          expect(out.every((piece) => piece.kind === 'frame')).toBe(true);
+          const frames = out.map((piece) => (piece.kind === 'frame' ? piece.frame : null)!);
+          expect(frames.map((frame) => tagOf(frame.bytes))).toEqual(messages.map((_, index) => index));
+          expect(frames.map((frame) => frame.bytes.length)).toEqual(messages.map((m) => m.length));
+          expect(frames.map((frame) => frame.light)).toEqual(specs.map(([, , light]) => light));
+        },
+      ),
+      fcParams,
+    );
   });
 
   it('names the types as CLUSTER INFO does and clears the light-header bit', () => {
@@ -52,7 +59,12 @@ describe(`FrameParser (FC_SEED=${FC_SEED})`, () => {
     const bad = Buffer.from('GET / HTTP/1.1\r\n\r\n');
     const out = [...parser.push(Buffer.concat([good, bad])), ...parser.push(Buffer.from('more'))];
     expect(out[0]).toMatchObject({ kind: 'frame' });
-    expect(out.slice(1).map((piece) => (piece.kind === 'raw' ? piece.bytes.toString() : '?')).join('')).toBe(`${bad.toString()}more`);
+    expect(
+      out
+        .slice(1)
+        .map((piece) => (piece.kind === 'raw' ? piece.bytes.toString() : '?'))
+        .join(''),
+    ).toBe(`${bad.toString()}more`);
     expect(parser.isPassThrough).toBe(true);
   });
 

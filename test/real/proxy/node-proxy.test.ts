@@ -94,7 +94,14 @@ describe('NodeProxy', () => {
     const { node, network, counters, client } = await setUp();
     network.add(1, ['node-b'], ['node-a'], { kind: 'drop', types: ['ping'], probability: 1 });
     const socket = await client();
-    socket.write(Buffer.concat([busMessage(TYPE_NUMBERS.ping, 2256, 1), busMessage(TYPE_NUMBERS.pong, 2616, 2), busMessage(TYPE_NUMBERS.ping, 100, 3), busMessage(TYPE_NUMBERS.meet, 500, 4)]));
+    socket.write(
+      Buffer.concat([
+        busMessage(TYPE_NUMBERS.ping, 2256, 1),
+        busMessage(TYPE_NUMBERS.pong, 2616, 2),
+        busMessage(TYPE_NUMBERS.ping, 100, 3),
+        busMessage(TYPE_NUMBERS.meet, 500, 4),
+      ]),
+    );
     await until(() => node.received.tags.length === 2);
     await settle();
     expect(node.received.tags).toEqual([2, 4]);
@@ -137,7 +144,9 @@ describe('NodeProxy', () => {
     const socket = await client();
     const back: number[] = [];
     const parser = new FrameParser();
-    socket.on('data', (chunk) => parser.push(chunk).forEach((piece) => piece.kind === 'frame' && back.push(tagOf(piece.frame.bytes))));
+    socket.on('data', (chunk) =>
+      parser.push(chunk).forEach((piece) => piece.kind === 'frame' && back.push(tagOf(piece.frame.bytes))),
+    );
     await until(() => node.sockets.length === 1);
     network.add(4, ['node-b'], ['node-a'], { kind: 'block' });
     socket.write(busMessage(TYPE_NUMBERS.ping, 200, 1));
@@ -157,7 +166,9 @@ describe('NodeProxy', () => {
     const socket = await client();
     const back: number[] = [];
     const parser = new FrameParser();
-    socket.on('data', (chunk) => parser.push(chunk).forEach((piece) => piece.kind === 'frame' && back.push(tagOf(piece.frame.bytes))));
+    socket.on('data', (chunk) =>
+      parser.push(chunk).forEach((piece) => piece.kind === 'frame' && back.push(tagOf(piece.frame.bytes))),
+    );
     await until(() => node.sockets.length === 1);
     network.add(5, ['node-b'], ['node-a'], { kind: 'block' });
     network.add(5, ['node-a'], ['node-b'], { kind: 'block' });

@@ -50,36 +50,54 @@ describe('failover and bump_epoch on the simulator', () => {
     expect(roleOf(simRun.world, 'node-0')).toEqual({ role: 'replica', primary: 'node-1', slots: 0 });
     expect(serverOf(simRun.world, 'node-0').writesPausedUntilMs).toBe(0);
     // While paused, node-0 acknowledged no write; shard 0's writes then went to node-1.
-    const pausedWrites = simRun.events.filter((e) => e.kind === 'write-acked' && e.node === 'node-0' && e.atMs > commandAtMs);
+    const pausedWrites = simRun.events.filter(
+      (e) => e.kind === 'write-acked' && e.node === 'node-0' && e.atMs > commandAtMs,
+    );
     expect(pausedWrites).toEqual([]);
     expect(acceptedBefore).toBeGreaterThan(0);
     expect(simRun.events.some((e) => e.kind === 'write-acked' && e.node === 'node-1')).toBe(true);
   });
 
-  it('failover force: an election without the primary\'s handshake; the old primary is demoted', () => {
-    const done = run(scenario('failover-force', '  - at: 1s\n    action: failover\n    target: shard-1-replica-0\n    mode: force'));
+  it("failover force: an election without the primary's handshake; the old primary is demoted", () => {
+    const done = run(
+      scenario('failover-force', '  - at: 1s\n    action: failover\n    target: shard-1-replica-0\n    mode: force'),
+    );
     expect(eventsOf(done, 'election-won').map((e) => [e.node, e.consensus])).toEqual([['node-3', true]]);
     expect(roleOf(done.world, 'node-2')).toEqual({ role: 'replica', primary: 'node-3', slots: 0 });
   });
 
   it('failover takeover: no election, an epoch bumped without consensus', () => {
-    const done = run(scenario('failover-takeover', '  - at: 1s\n    action: failover\n    target: shard-2-replica-0\n    mode: takeover'));
+    const done = run(
+      scenario(
+        'failover-takeover',
+        '  - at: 1s\n    action: failover\n    target: shard-2-replica-0\n    mode: takeover',
+      ),
+    );
     expect(eventsOf(done, 'election-won').map((e) => [e.node, e.consensus])).toEqual([['node-5', false]]);
     expect(eventsOf(done, 'vote-granted')).toEqual([]);
     expect(roleOf(done.world, 'node-4')).toEqual({ role: 'replica', primary: 'node-5', slots: 0 });
   });
 
-  it('failover on a primary is refused with Valkey\'s error and changes nothing', () => {
-    const done = run(scenario('failover-on-primary', '  - at: 1s\n    action: failover\n    target: shard-0-primary\n    mode: force'));
-    expect(eventsOf(done, 'fault').find((e) => e.action === 'failover')?.detail).toBe('force: ERR You should send CLUSTER FAILOVER to a replica');
+  it("failover on a primary is refused with Valkey's error and changes nothing", () => {
+    const done = run(
+      scenario('failover-on-primary', '  - at: 1s\n    action: failover\n    target: shard-0-primary\n    mode: force'),
+    );
+    expect(eventsOf(done, 'fault').find((e) => e.action === 'failover')?.detail).toBe(
+      'force: ERR You should send CLUSTER FAILOVER to a replica',
+    );
     expect(eventsOf(done, 'election-won')).toEqual([]);
   });
 
   it('failover default with the MFSTART lost: the manual failover times out after 5 s and nobody takes over', () => {
-    const done = run(scenario('failover-mfstart-lost', [
-      '  - at: 500ms\n    action: drop\n    from: [shard-0-replica-0]\n    to: [shard-0-primary]\n    types: [mfstart]\n    probability: 1.0\n    duration: 8s',
-      '  - at: 1s\n    action: failover\n    target: shard-0-replica-0\n    mode: default',
-    ].join('\n')));
+    const done = run(
+      scenario(
+        'failover-mfstart-lost',
+        [
+          '  - at: 500ms\n    action: drop\n    from: [shard-0-replica-0]\n    to: [shard-0-primary]\n    types: [mfstart]\n    probability: 1.0\n    duration: 8s',
+          '  - at: 1s\n    action: failover\n    target: shard-0-replica-0\n    mode: default',
+        ].join('\n'),
+      ),
+    );
     expect(eventsOf(done, 'election-won')).toEqual([]);
     expect(roleOf(done.world, 'node-0').role).toBe('primary');
     expect(serverOf(done.world, 'node-1').mfEndAtMs).toBe(0);
@@ -88,7 +106,9 @@ describe('failover and bump_epoch on the simulator', () => {
   it('bump_epoch (action-bump_epoch): BUMPED to one above every epoch, then STILL; every node learns the new epoch and no slot moves', () => {
     const simRun = simRunOf('action-bump_epoch');
     finish(simRun);
-    const details = eventsOf(simRun, 'fault').filter((e) => e.action === 'bump_epoch').map((e) => e.detail);
+    const details = eventsOf(simRun, 'fault')
+      .filter((e) => e.action === 'bump_epoch')
+      .map((e) => e.detail);
     expect(details).toEqual(['BUMPED 7', 'STILL 7']);
     for (const name of ['node-1', 'node-2', 'node-5']) {
       const server = serverOf(simRun.world, name);

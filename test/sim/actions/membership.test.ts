@@ -15,7 +15,9 @@ import { eventsOf, finish, formedWorld, roleOf, runWorldUntil, serverOf, simRunO
 function knownBy(world: World, subject: string): string[] {
   const identity = serverOf(world, subject).myself.identity;
   return world.processes
-    .filter((process) => process.name !== subject && process.server !== null && process.server.lookup(identity) !== null)
+    .filter(
+      (process) => process.name !== subject && process.server !== null && process.server.lookup(identity) !== null,
+    )
     .map((process) => process.name);
 }
 
@@ -27,13 +29,15 @@ const ALL_BUT_3 = ['node-0', 'node-1', 'node-2', 'node-4', 'node-5'];
 
 /** A formed 3 x 1 cluster that clients have been writing to for a second. */
 function writingRun(): SimRun {
-  const run = new SimRun(loadScenarioText(`scenario_id: writing
+  const run = new SimRun(
+    loadScenarioText(`scenario_id: writing
 seed: 44
 cluster: { num_shards: 3, replicas_per_shard: 1, node_timeout: 1000ms, ping_interval: 100ms }
 workload: { keys: 50, writes_per_sec: 200, wait_replicas: 0 }
 timeline: []
 validation: { convergence_timeout: 20s }
-`));
+`),
+  );
   run.runUntilMs(untilReady(run) + 1000);
   return run;
 }
@@ -76,7 +80,7 @@ describe('membership actions on the simulator', () => {
     for (const name of ALL_BUT_3) expect(serverOf(world, name).blacklist.has(identity)).toBe(true);
   });
 
-  it('a MEET inside the blacklist TTL is undone: the meeting node learns node-3 from the handshake, then the others\' FORGOTTEN_NODE gossip deletes it again (8.0.1)', () => {
+  it("a MEET inside the blacklist TTL is undone: the meeting node learns node-3 from the handshake, then the others' FORGOTTEN_NODE gossip deletes it again (8.0.1)", () => {
     const world = formedWorld(42);
     const identity = idOf(world, 'node-3');
     for (const index of [0, 1, 2, 4, 5]) world.command(index, (server) => valkey.forget(server, identity));
@@ -94,14 +98,18 @@ describe('membership actions on the simulator', () => {
 
   it('forget refuses myself and my primary, and answers OK for an id that is unknown but blacklisted', () => {
     const world = formedWorld(43);
-    expect(world.command(1, (server) => valkey.forget(server, idOf(world, 'node-1')))).toBe("ERR I tried hard but I can't forget myself...");
-    expect(world.command(1, (server) => valkey.forget(server, idOf(world, 'node-0')))).toBe("ERR Can't forget my master!");
+    expect(world.command(1, (server) => valkey.forget(server, idOf(world, 'node-1')))).toBe(
+      "ERR I tried hard but I can't forget myself...",
+    );
+    expect(world.command(1, (server) => valkey.forget(server, idOf(world, 'node-0')))).toBe(
+      "ERR Can't forget my master!",
+    );
     const identity = idOf(world, 'node-3');
     expect(world.command(0, (server) => valkey.forget(server, identity))).toBeNull();
     expect(world.command(0, (server) => valkey.forget(server, identity))).toBeNull();
   });
 
-  it('reset hard (action-reset): shard 1\'s replica takes a new id and epoch 0 and forgets everyone; its peers mark the old identity noaddr; MEET and REPLICATE make it shard 1\'s replica under the new id', () => {
+  it("reset hard (action-reset): shard 1's replica takes a new id and epoch 0 and forgets everyone; its peers mark the old identity noaddr; MEET and REPLICATE make it shard 1's replica under the new id", () => {
     const run = simRunOf('action-reset');
     const readyAtMs = untilReady(run);
     const oldId = idOf(run.world, 'node-3');
@@ -112,7 +120,8 @@ describe('membership actions on the simulator', () => {
     expect([node3.currentEpoch, node3.myself.configEpoch, node3.lastVoteEpoch]).toEqual([0, 0, 0]);
     expect(eventsOf(run, 'data-lost').map((e) => [e.node, e.cause])).toEqual([['node-3', 'reset']]);
     run.runUntilMs(readyAtMs + 1500);
-    for (const name of ALL_BUT_3) expect(valkey.flagWords(serverOf(run.world, name).lookup(oldId)!.flags)).toMatch(/noaddr/);
+    for (const name of ALL_BUT_3)
+      expect(valkey.flagWords(serverOf(run.world, name).lookup(oldId)!.flags)).toMatch(/noaddr/);
     finish(run);
     expect(knownBy(run.world, 'node-3')).toEqual(ALL_BUT_3);
     expect(roleOf(run.world, 'node-3')).toEqual({ role: 'replica', primary: 'node-2', slots: 0 });
@@ -121,7 +130,9 @@ describe('membership actions on the simulator', () => {
   it('reset soft on a replica: it becomes an empty primary that knows nobody, keeps its id and its epochs, and drops its data; on a primary that holds keys it is refused', () => {
     const run = writingRun();
     const world = run.world;
-    expect(world.command(0, (s) => valkey.clusterReset(s, true))).toBe("ERR CLUSTER RESET can't be called with master nodes containing keys");
+    expect(world.command(0, (s) => valkey.clusterReset(s, true))).toBe(
+      "ERR CLUSTER RESET can't be called with master nodes containing keys",
+    );
     expect(serverOf(world, 'node-0').myself.numSlots).toBe(5461);
     const server = serverOf(world, 'node-1');
     const before = { id: server.myself.identity, current: server.currentEpoch, config: server.myself.configEpoch };
@@ -129,34 +140,45 @@ describe('membership actions on the simulator', () => {
     expect(world.command(1, (s) => valkey.clusterReset(s, false))).toBeNull();
     expect(valkey.isPrimary(server.myself)).toBe(true);
     expect(server.nodes).toEqual([server.myself]);
-    expect({ id: server.myself.identity, current: server.currentEpoch, config: server.myself.configEpoch }).toEqual(before);
+    expect({ id: server.myself.identity, current: server.currentEpoch, config: server.myself.configEpoch }).toEqual(
+      before,
+    );
     expect(server.keyspace.keyCount()).toBe(0);
     expect(server.replication.primaryAddress).toBe(-1);
   });
 
-  it('replicate (action-replicate): shard 0\'s replica moves to shard 1\'s primary with a full sync, and every node sees two replicas under it and none under shard 0\'s primary', () => {
+  it("replicate (action-replicate): shard 0's replica moves to shard 1's primary with a full sync, and every node sees two replicas under it and none under shard 0's primary", () => {
     const run = simRunOf('action-replicate');
     finish(run);
     expect(roleOf(run.world, 'node-1')).toEqual({ role: 'replica', primary: 'node-2', slots: 0 });
     expect(serverOf(run.world, 'node-1').replication.state).toBe(3 /* connected */);
     for (const process of run.world.processes) {
       const server = process.server!;
-      expect(server.lookup(idOf(run.world, 'node-2'))!.replicas.map((node) => run.world.nameOfIdentity(node.identity)).sort()).toEqual(['node-1', 'node-3']);
+      expect(
+        server
+          .lookup(idOf(run.world, 'node-2'))!
+          .replicas.map((node) => run.world.nameOfIdentity(node.identity))
+          .sort(),
+      ).toEqual(['node-1', 'node-3']);
       expect(server.lookup(idOf(run.world, 'node-0'))!.replicas).toEqual([]);
     }
   });
 
   it('replicate refuses a replica as the new primary, and a primary that still owns slots', () => {
     const world = formedWorld(46);
-    expect(world.command(3, (s) => valkey.replicate(s, idOf(world, 'node-1')))).toBe('ERR I can only replicate a master, not a replica.');
-    expect(world.command(0, (s) => valkey.replicate(s, idOf(world, 'node-2')))).toBe('ERR To set a master the node must be empty and without assigned slots.');
+    expect(world.command(3, (s) => valkey.replicate(s, idOf(world, 'node-1')))).toBe(
+      'ERR I can only replicate a master, not a replica.',
+    );
+    expect(world.command(0, (s) => valkey.replicate(s, idOf(world, 'node-2')))).toBe(
+      'ERR To set a master the node must be empty and without assigned slots.',
+    );
     // Already my primary: OK without a new sync.
     const connection = serverOf(world, 'node-1').replication.connection;
     expect(world.command(1, (s) => valkey.replicate(s, idOf(world, 'node-0')))).toBeNull();
     expect(serverOf(world, 'node-1').replication.connection).toBe(connection);
   });
 
-  it('add_node (action-add_node): node-6 joins shard 0 as node-0\'s replica and node-7 joins as an empty primary; every node knows both', () => {
+  it("add_node (action-add_node): node-6 joins shard 0 as node-0's replica and node-7 joins as an empty primary; every node knows both", () => {
     const run = simRunOf('action-add_node');
     finish(run);
     expect(eventsOf(run, 'fault').map((e) => e.detail)).toEqual([

@@ -17,11 +17,19 @@ function idOf(world: World, name: string): number {
 }
 
 /** CLUSTER SETSLOT from a client that waits up to the default timeout for the reply. */
-function setSlot(world: World, index: number, slot: number, op: valkey.SetSlotOp, node: string): string | null | 'no reply' {
+function setSlot(
+  world: World,
+  index: number,
+  slot: number,
+  op: valkey.SetSlotOp,
+  node: string,
+): string | null | 'no reply' {
   let reply: string | null | undefined;
-  const wait = world.command(index, (server) => valkey.clusterSetSlot(server, slot, op, idOf(world, node), (error) => {
-    reply = error;
-  }));
+  const wait = world.command(index, (server) =>
+    valkey.clusterSetSlot(server, slot, op, idOf(world, node), (error) => {
+      reply = error;
+    }),
+  );
   const deadlineMs = world.nowMs + valkey.SETSLOT_TIMEOUT_MS;
   while (reply === undefined && world.scheduler.peekAtMs() <= deadlineMs) world.step();
   if (reply === undefined && wait !== null) world.command(index, (server) => valkey.abandonSetSlot(server, wait));
@@ -35,12 +43,13 @@ function ownerSeen(world: World, observer: string, slot: number): string | null 
 }
 
 describe('migrate_slots and SETSLOT on the simulator', () => {
-  it('migrate_slots (action-migrate_slots): shard 0\'s lowest 100 slots end on shard 1\'s primary in every view; its first finished import bumped its epoch above all others; the replicas saw the open states; nothing stays open', () => {
+  it("migrate_slots (action-migrate_slots): shard 0's lowest 100 slots end on shard 1's primary in every view; its first finished import bumped its epoch above all others; the replicas saw the open states; nothing stays open", () => {
     const run = simRunOf('action-migrate_slots');
     let targetReplicaImported = false;
     while (!run.done) {
       run.runSteps(run.world.steps + 1);
-      if (!targetReplicaImported && run.world.processes[3]!.server?.importingSlotsFrom.size) targetReplicaImported = true;
+      if (!targetReplicaImported && run.world.processes[3]!.server?.importingSlotsFrom.size)
+        targetReplicaImported = true;
     }
     finish(run);
     expect(eventsOf(run, 'fault').map((e) => e.detail)).toEqual(['100 slots (0 keys) node-0 -> node-2']);
@@ -56,18 +65,21 @@ describe('migrate_slots and SETSLOT on the simulator', () => {
     expect(eventsOf(run, 'election-won')).toEqual([]);
   });
 
-  it('moving every slot of a shard to an added empty primary: the source, left without slots, becomes the new owner\'s replica (replica migration allowed); the last SETSLOT on the source finds it already a replica', () => {
-    const run = new SimRun(loadScenarioText(`scenario_id: whole-shard
+  it("moving every slot of a shard to an added empty primary: the source, left without slots, becomes the new owner's replica (replica migration allowed); the last SETSLOT on the source finds it already a replica", () => {
+    const run = new SimRun(
+      loadScenarioText(`scenario_id: whole-shard
 seed: 5
 cluster: { num_shards: 16, replicas_per_shard: 0, node_timeout: 1000ms, ping_interval: 100ms }
 timeline:
   - { at: 1s, action: add_node }
   - { at: 2s, action: migrate_slots, from: shard-15-primary, to: node-16, count: 1024 }
 validation: { convergence_timeout: 20s }
-`));
+`),
+    );
     finish(run);
-    expect(eventsOf(run, 'fault').find((e) => e.action === 'migrate_slots')?.detail)
-      .toBe('1023 of 1024 slots (0 keys) node-15 -> node-16, then: ERR Please use SETSLOT only with masters.');
+    expect(eventsOf(run, 'fault').find((e) => e.action === 'migrate_slots')?.detail).toBe(
+      '1023 of 1024 slots (0 keys) node-15 -> node-16, then: ERR Please use SETSLOT only with masters.',
+    );
     expect(roleOf(run.world, 'node-16')).toEqual({ role: 'primary', primary: null, slots: 1024 });
     expect(roleOf(run.world, 'node-15')).toEqual({ role: 'replica', primary: 'node-16', slots: 0 });
   });
@@ -80,7 +92,9 @@ validation: { convergence_timeout: 20s }
     world.partition([[3, 2]]); // the replica's acks (and its bus packets) no longer reach its primary
     // In the server's whole milliseconds (the simulated clock runs in fractions).
     const startedAtMs = world.clockMs;
-    expect(setSlot(world, 2, 1, valkey.SETSLOT_IMPORTING, 'node-0')).toBe('NOREPLICAS Not enough good replicas to write.');
+    expect(setSlot(world, 2, 1, valkey.SETSLOT_IMPORTING, 'node-0')).toBe(
+      'NOREPLICAS Not enough good replicas to write.',
+    );
     expect(world.clockMs - startedAtMs).toBeGreaterThanOrEqual(valkey.SETSLOT_TIMEOUT_MS - 1);
     expect(serverOf(world, 'node-2').importingSlotsFrom.has(1)).toBe(false);
     expect(serverOf(world, 'node-3').importingSlotsFrom.has(1)).toBe(true);
@@ -143,14 +157,16 @@ validation: { convergence_timeout: 20s }
   });
 
   it('migrate_slots with clients writing: the keys of the moved slots leave the source and its replica and land on the target and its replica, and no acknowledged write is lost', () => {
-    const run = new SimRun(loadScenarioText(`scenario_id: migrate-keys
+    const run = new SimRun(
+      loadScenarioText(`scenario_id: migrate-keys
 seed: 57
 cluster: { num_shards: 3, replicas_per_shard: 1, node_timeout: 1000ms, ping_interval: 100ms }
 workload: { keys: 3000, writes_per_sec: 300, wait_replicas: 1 }
 timeline:
   - { at: 2s, action: migrate_slots, from: shard-0-primary, to: shard-1-primary, count: 400 }
 validation: { convergence_timeout: 20s }
-`));
+`),
+    );
     finish(run);
     const detail = eventsOf(run, 'fault').find((e) => e.action === 'migrate_slots')!.detail;
     const moved = Number(/\((\d+) keys\)/.exec(detail)![1]);

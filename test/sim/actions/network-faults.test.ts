@@ -9,7 +9,7 @@ import { eventsOf, finish, flagsSeen, roleOf, serverOf, simRunOf, untilReady } f
 const OTHERS_OF_NODE_0 = ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'];
 
 describe('network faults on the simulator', () => {
-  it('partition (action-partition): the majority fails the isolated primary over to its replica, the isolated primary goes to state fail, and after the heal it is the new primary\'s replica', () => {
+  it("partition (action-partition): the majority fails the isolated primary over to its replica, the isolated primary goes to state fail, and after the heal it is the new primary's replica", () => {
     const run = simRunOf('action-partition');
     const readyAtMs = untilReady(run);
     run.runUntilMs(readyAtMs + 5500);
@@ -47,18 +47,19 @@ describe('network faults on the simulator', () => {
     expect(eventsOf(run, 'election-won')).toEqual([]);
   });
 
-  it('drop (action-drop): with every PING shard 1\'s primary sends lost, its PONGs keep refreshing data_received, so no peer suspects it (§1.7) and nobody fails over', () => {
+  it("drop (action-drop): with every PING shard 1's primary sends lost, its PONGs keep refreshing data_received, so no peer suspects it (§1.7) and nobody fails over", () => {
     const run = simRunOf('action-drop');
     const readyAtMs = untilReady(run);
     for (const atMs of [2500, 4500, 5900]) {
       run.runUntilMs(readyAtMs + atMs);
-      for (const observer of ['node-0', 'node-1', 'node-3', 'node-4', 'node-5']) expect(flagsSeen(run.world, observer, 'node-2')).toBe('master');
+      for (const observer of ['node-0', 'node-1', 'node-3', 'node-4', 'node-5'])
+        expect(flagsSeen(run.world, observer, 'node-2')).toBe('master');
     }
     finish(run);
     expect(eventsOf(run, 'election-won')).toEqual([]);
   });
 
-  it('hold (action-hold): unheard, shard 2\'s primary is failed over; its held packets, stale claims of the old epoch, arrive at the heal and win nothing back; it becomes the new primary\'s replica', () => {
+  it("hold (action-hold): unheard, shard 2's primary is failed over; its held packets, stale claims of the old epoch, arrive at the heal and win nothing back; it becomes the new primary's replica", () => {
     const run = simRunOf('action-hold');
     const readyAtMs = untilReady(run);
     run.runUntilMs(readyAtMs + 3990);
@@ -89,9 +90,15 @@ describe('network faults on the simulator', () => {
     expect(node0.nodes.filter((node) => node !== node0.myself && node.link !== null)).toHaveLength(0);
     run.runUntilMs(readyAtMs + 1200);
     expect(node0.nodes.filter((node) => node !== node0.myself && node.link !== null)).toHaveLength(5);
-    for (const observer of OTHERS_OF_NODE_0) expect(serverOf(run.world, observer).nodes.find((n) => n.identity === node0.myself.identity)!.link).not.toBeNull();
+    for (const observer of OTHERS_OF_NODE_0)
+      expect(
+        serverOf(run.world, observer).nodes.find((n) => n.identity === node0.myself.identity)!.link,
+      ).not.toBeNull();
     finish(run);
     expect(eventsOf(run, 'election-won')).toEqual([]);
-    expect(eventsOf(run, 'fault').map((e) => [e.action, e.detail])).toEqual([['kill_links', 'OK'], ['kill_links', 'OK']]);
+    expect(eventsOf(run, 'fault').map((e) => [e.action, e.detail])).toEqual([
+      ['kill_links', 'OK'],
+      ['kill_links', 'OK'],
+    ]);
   });
 });

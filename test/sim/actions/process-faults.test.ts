@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { eventsOf, finish, flagsSeen, roleOf, serverOf, simRunOf, untilReady } from '../helpers.ts';
 
 describe('process faults on the simulator', () => {
-  it('kill (action-kill): shard 1\'s replica wins the election within 3 s of the SIGKILL, and the primary restarted from its nodes.conf comes back with its id as that replica\'s replica', () => {
+  it("kill (action-kill): shard 1's replica wins the election within 3 s of the SIGKILL, and the primary restarted from its nodes.conf comes back with its id as that replica's replica", () => {
     const run = simRunOf('action-kill');
     const readyAtMs = untilReady(run);
     const idBefore = serverOf(run.world, 'node-2').myself.name;
@@ -23,7 +23,7 @@ describe('process faults on the simulator', () => {
     expect(roleOf(run.world, 'node-2')).toEqual({ role: 'replica', primary: 'node-3', slots: 0 });
   });
 
-  it('terminate (action-terminate): a clean shutdown; shard 2\'s replica takes over and the old primary, reloading the nodes.conf it saved on the way down, rejoins as its replica', () => {
+  it("terminate (action-terminate): a clean shutdown; shard 2's replica takes over and the old primary, reloading the nodes.conf it saved on the way down, rejoins as its replica", () => {
     const run = simRunOf('action-terminate');
     const readyAtMs = untilReady(run);
     run.runUntilMs(readyAtMs + 999);
@@ -37,7 +37,7 @@ describe('process faults on the simulator', () => {
     expect(roleOf(run.world, 'node-4')).toEqual({ role: 'replica', primary: 'node-5', slots: 0 });
   });
 
-  it('pause (action-pause): while shard 0\'s replica is stopped the others mark it FAIL and nobody fails over; after SIGCONT it is a healthy replica in every view', () => {
+  it("pause (action-pause): while shard 0's replica is stopped the others mark it FAIL and nobody fails over; after SIGCONT it is a healthy replica in every view", () => {
     const run = simRunOf('action-pause');
     const readyAtMs = untilReady(run);
     run.runUntilMs(readyAtMs + 3900);
@@ -45,7 +45,8 @@ describe('process faults on the simulator', () => {
     expect(flagsSeen(run.world, 'node-2', 'node-1')).toMatch(/\bfail\b/);
     finish(run);
     expect(eventsOf(run, 'election-won')).toEqual([]);
-    for (const observer of ['node-0', 'node-2', 'node-5']) expect(flagsSeen(run.world, observer, 'node-1')).toBe('slave');
+    for (const observer of ['node-0', 'node-2', 'node-5'])
+      expect(flagsSeen(run.world, observer, 'node-1')).toBe('slave');
     expect(roleOf(run.world, 'node-1')).toEqual({ role: 'replica', primary: 'node-0', slots: 0 });
   });
 
@@ -56,7 +57,11 @@ describe('process faults on the simulator', () => {
     run.runUntilMs(readyAtMs + 2900);
     expect(run.world.processes[5]!.server).toBeNull();
     finish(run);
-    expect(eventsOf(run, 'fault').filter((e) => e.action === 'restart').map((e) => [e.nodes, e.detail])).toEqual([[['node-5'], 'OK']]);
+    expect(
+      eventsOf(run, 'fault')
+        .filter((e) => e.action === 'restart')
+        .map((e) => [e.nodes, e.detail]),
+    ).toEqual([[['node-5'], 'OK']]);
     const server = serverOf(run.world, 'node-5');
     expect(server.myself.name).toBe(idBefore);
     expect(server.nodes).toHaveLength(6);

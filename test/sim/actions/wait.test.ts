@@ -28,14 +28,16 @@ describe('wait on the simulator', () => {
   });
 
   it('a wait that cannot converge (a partition whose end comes after it) times out, is reported, and the plan goes on, as on the real backend', () => {
-    const run = new SimRun(loadScenarioText(`scenario_id: wait-timeout
+    const run = new SimRun(
+      loadScenarioText(`scenario_id: wait-timeout
 seed: 8
 cluster: { num_shards: 3, replicas_per_shard: 1, node_timeout: 1000ms, ping_interval: 100ms }
 timeline:
   - { at: 1s, action: partition, groups: [[shard-0-primary], rest], duration: 8s }
   - { at: 3s, action: wait, until: converged, timeout: 3s }
 validation: { convergence_timeout: 20s }
-`));
+`),
+    );
     const readyAtMs = untilReady(run);
     finish(run);
     const waited = eventsOf(run, 'fault').find((e) => e.action === 'wait')!;
