@@ -13,26 +13,22 @@
  *   meanwhile waits and is delivered after the heal if the connection survived, and is lost if
  *   either side closed it. A hold (the fault proxy keeping whole bus messages) stalls the same way
  *   but keeps what it holds when a side closes. Both are per direction, so one-way cuts are free.
- * - A paused receiver leaves data in its socket buffer: it arrives when the process resumes, a
- *   socket at a time in the order the sockets became readable, each read until it is empty (the
- *   event loop's file events, clusterReadHandler's read loop); then the host hears
- *   `resumeDrained` (its timers may run). Connections its kernel accepted while it was stopped
- *   are not registered with the event loop yet: the process accept()s them in that pass and reads
- *   them one loop pass later (`readAccepted`), so data sent on a peer's older, since replaced
- *   connection can be read after fresher data on another socket. Packets on two sockets of one
- *   peer can so be read out of the order they were sent.
+ * - A paused receiver leaves data in its socket buffer, read when the process resumes
+ *   (sim/resume-drain.ts: socket by socket, connections accepted meanwhile a loop pass later).
  * - Drop rules lose whole bus messages by type and probability at send time; latency rules add
- *   delay and jitter. FIFO order per direction always holds.
- * - What a process sends during one turn of its event loop (beginTurn/endTurn, which the world puts
- *   around every event a server handles) is written when the turn ends, as Valkey writes its send
- *   queues after beforeSleep: later by the nodes.conf fsyncs of that beforeSleep, and not at all on
- *   a link the turn closed.
+ *   delay and jitter (sim/link-rules.ts, meaning from core/scenario/semantics/link-rules.ts).
+ *   FIFO order per direction always holds.
+ * - What a process sends during one turn of its event loop is written when the turn ends
+ *   (sim/turn-writes.ts), later by the nodes.conf fsyncs of its beforeSleep.
  *
  * One scheduler event per direction (its head message), not one per message. Not here: what a
  * message means (the world hands it to the process).
  */
-import { Message, MessagePool, MSG_CLOSE, MSG_SYN, MSG_SYNACK } from './message.ts';
+import { CONN_BUS, Connection, type Direction, type NetworkHost } from './connection.ts';
+import { LinkRules, type Pairs } from './link-rules.ts';
+import { type Message, MessagePool, MSG_CLOSE, MSG_SYN, MSG_SYNACK } from './message.ts';
 import type { Rng } from '../core/rng.ts';
+import { ResumeDrain } from './resume-drain.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { NetworkTap } from './recorder.ts';
 import {
@@ -46,10 +42,9 @@ import {
   T_WAIT_RESUME,
   type Trace,
 } from './trace.ts';
+import { TurnWrites } from './turn-writes.ts';
 
-/** Connection kinds: the cluster bus and the replication link (replica to primary). */
-export const CONN_BUS = 0;
-export const CONN_REPL = 1;
+export { CONN_BUS, CONN_REPL, Connection, Direction, type NetworkHost } from './connection.ts';
 
 /**
  * One-way latency of an idle loopback path, plus a uniform 0..BASE_JITTER_MS: the hops in real
@@ -59,115 +54,12 @@ export const CONN_REPL = 1;
 export const BASE_LATENCY_MS = 0.25;
 export const BASE_JITTER_MS = 0.5;
 
-/** Messages a direction may queue before the model calls it a leak (a stalled bus link sees ~10/s). */
-const MAX_QUEUED_PER_DIRECTION = 1_000_000;
-
-/** What the network asks of the world. */
-export interface NetworkHost {
-  isDown(processIndex: number): boolean;
-  isPaused(processIndex: number): boolean;
-  /** A data message reached a running process. The host must not keep `message`. */
-  deliver(connection: Connection, toInitiator: boolean, message: Message): void;
-  /** The initiator learns its connect succeeded. */
-  connected(connection: Connection): void;
-  /** The initiator learns its connect was refused. */
-  refused(connection: Connection): void;
-  /** One side learns the other closed the connection. */
-  closedByPeer(connection: Connection, atInitiator: boolean): void;
-  /**
-   * A resumed process has read what waited on the sockets it had registered (`messagesRead`
-   * messages): its timers may run now. `acceptedWaiting` connections its kernel accepted while it
-   * was stopped wait for `readAccepted`, the next pass of its event loop.
-   */
-  resumeDrained(processIndex: number, messagesRead: number, acceptedWaiting: number): void;
-}
-
-export class Direction {
-  head: Message | null = null;
-  tail: Message | null = null;
-  length = 0;
-  lastArriveAtMs = 0;
-  /** A delivery event for the head is pending. */
-  scheduled = false;
-  /** The head waits for the receiving process to resume. */
-  waiting = false;
-  /** The receiver resumed and reads this socket until it is empty. */
-  draining = false;
-
-  readonly connection: Connection;
-  readonly from: number = 0;
-  readonly to: number = 0;
-  readonly towardInitiator: boolean = false;
-
-  constructor(connection: Connection, from: number, to: number, towardInitiator: boolean) {
-    this.connection = connection;
-    this.from = from;
-    this.to = to;
-    this.towardInitiator = towardInitiator;
-  }
-}
-
-export class Connection {
-  established = false;
-  /** Data the initiator wrote before the handshake completed (a FIFO through `next`). */
-  pendingHead: Message | null = null;
-  pendingTail: Message | null = null;
-  initiatorOpen = true;
-  acceptorOpen = true;
-  /**
-   * The acceptor's process accept()ed it. A stopped process's kernel completes handshakes alone;
-   * the process accepts those connections (and registers them for reading) after it resumes.
-   */
-  acceptedByProcess = false;
-  /** The node-side link objects at each end (the acceptor's is set when it first reads). */
-  initiatorEndpoint: unknown = null;
-  acceptorEndpoint: unknown = null;
-  readonly forward: Direction;
-  readonly backward: Direction;
-  readonly id: number = 0;
-  readonly kind: number = 0;
-  readonly initiator: number = 0;
-  readonly acceptor: number = 0;
-
-  constructor(id: number, kind: number, initiator: number, acceptor: number) {
-    this.id = id;
-    this.kind = kind;
-    this.initiator = initiator;
-    this.acceptor = acceptor;
-    this.forward = new Direction(this, initiator, acceptor, false);
-    this.backward = new Direction(this, acceptor, initiator, true);
-  }
-
-  isOpenAt(initiatorSide: boolean): boolean {
-    return initiatorSide ? this.initiatorOpen : this.acceptorOpen;
-  }
-}
-
-interface LatencyRule {
-  faultId: number;
-  delayMs: number;
-  jitterMs: number;
-}
-
-interface DropRule {
-  faultId: number;
-  /** Bit per bus message type; 0 means every type. */
-  typeMask: number;
-  probability: number;
-}
-
 export class Network {
   private nextConnectionId = 1;
   private readonly connectionsOf: Connection[][];
-  private readonly partitionCount: Uint16Array;
-  private readonly holdCount: Uint16Array;
-  private readonly latencyRules: Array<LatencyRule[] | null>;
-  private readonly dropRules: Array<DropRule[] | null>;
-  private readonly waitingFor: Direction[][];
-  /** Per process, the sockets still to read after a resume, the one being read first (or null). */
-  private readonly drainQueue: Array<Direction[] | null>;
-  /** Per process, messages read so far by the resume under way (what that loop pass costs). */
-  private readonly drainReads: Int32Array;
+  /** The faults in force on each directed pair. */
+  readonly rules: LinkRules;
+  private readonly drain: ResumeDrain;
   /** Bus data messages delivered to a process. */
   delivered = 0;
   readonly pool = new MessagePool();
@@ -175,11 +67,7 @@ export class Network {
    * Turns of processes' event loops open (beginTurn): what they send is written only when the
    * turn ends, after beforeSleep, which may fsync nodes.conf first. Kept in reused arrays.
    */
-  private turnDepth = 0;
-  private turnCount = 0;
-  private readonly turnConnections: Connection[] = [];
-  private readonly turnFromInitiator: boolean[] = [];
-  private readonly turnMessages: Message[] = [];
+  private readonly turns = new TurnWrites();
 
   private readonly capacity: number = 0;
   private readonly deliverEventKind: number = 0;
@@ -205,13 +93,8 @@ export class Network {
     this.trace = trace;
     this.host = host;
     this.connectionsOf = Array.from({ length: capacity }, () => []);
-    this.waitingFor = Array.from({ length: capacity }, () => []);
-    this.drainQueue = new Array<Direction[] | null>(capacity).fill(null);
-    this.drainReads = new Int32Array(capacity);
-    this.partitionCount = new Uint16Array(capacity * capacity);
-    this.holdCount = new Uint16Array(capacity * capacity);
-    this.latencyRules = new Array<LatencyRule[] | null>(capacity * capacity).fill(null);
-    this.dropRules = new Array<DropRule[] | null>(capacity * capacity).fill(null);
+    this.rules = new LinkRules(capacity);
+    this.drain = new ResumeDrain(capacity, this);
   }
 
   setHost(host: NetworkHost): void {
@@ -241,8 +124,7 @@ export class Network {
    * fsync (a vote, an election, an epoch change) so holds back every message of the turn.
    */
   beginTurn(): number {
-    this.turnDepth++;
-    return this.turnCount;
+    return this.turns.begin();
   }
 
   /**
@@ -251,21 +133,17 @@ export class Network {
    * writes its own messages.
    */
   endTurn(mark: number, holdMs: number): void {
-    const count = this.turnCount;
-    this.turnCount = mark;
-    this.turnDepth--;
+    const turns = this.turns;
+    const count = turns.end(mark);
     for (let i = mark; i < count; i++)
-      this.write(this.turnConnections[i]!, this.turnFromInitiator[i]!, this.turnMessages[i]!, holdMs);
+      this.write(turns.connections[i]!, turns.fromInitiator[i]!, turns.messages[i]!, holdMs);
   }
 
   /** Sends a message from one end; lost if that end is closed or a drop rule takes it. */
   send(connection: Connection, fromInitiator: boolean, message: Message): void {
     if (this.tap !== null) message.sentAtMs = this.scheduler.nowMs;
-    if (this.turnDepth > 0) {
-      const index = this.turnCount++;
-      this.turnConnections[index] = connection;
-      this.turnFromInitiator[index] = fromInitiator;
-      this.turnMessages[index] = message;
+    if (this.turns.depth > 0) {
+      this.turns.push(connection, fromInitiator, message);
       return;
     }
     this.write(connection, fromInitiator, message, 0);
@@ -278,14 +156,11 @@ export class Network {
       return;
     }
     if (fromInitiator && !connection.established) {
-      message.next = null;
-      if (connection.pendingTail === null) connection.pendingHead = message;
-      else connection.pendingTail.next = message;
-      connection.pendingTail = message;
+      connection.appendPending(message);
       return;
     }
     const direction = fromInitiator ? connection.forward : connection.backward;
-    if (connection.kind === CONN_BUS && this.dropped(direction, message.type)) {
+    if (connection.kind === CONN_BUS && this.rules.drawDrop(direction.from, direction.to, message.type, this.rng)) {
       this.trace.record(Math.floor(this.scheduler.nowMs), T_DROP, direction.from, direction.to, message.type);
       this.pool.release(message);
       return;
@@ -302,7 +177,7 @@ export class Network {
     if (byInitiator) {
       connection.initiatorOpen = false;
       connection.initiatorEndpoint = null;
-      this.dropPending(connection);
+      connection.clearPending(this.pool);
     } else {
       connection.acceptorOpen = false;
       connection.acceptorEndpoint = null;
@@ -321,91 +196,17 @@ export class Network {
       if (connection.initiator === processIndex) this.close(connection, true);
       if (connection.acceptor === processIndex) this.close(connection, false);
     }
-    this.waitingFor[processIndex]!.length = 0;
-    const draining = this.drainQueue[processIndex];
-    if (draining !== null) for (const direction of draining) direction.draining = false;
-    this.drainQueue[processIndex] = null;
+    this.drain.processDown(processIndex);
   }
 
-  /**
-   * A resumed process reads what waited in the socket buffers it had registered with its event
-   * loop: socket by socket in the order they became readable, each until empty; then the host
-   * hears `resumeDrained`. Connections accepted by its kernel meanwhile keep waiting.
-   */
+  /** SIGCONT: the process reads what waited for it (sim/resume-drain.ts). */
   processResumed(processIndex: number): void {
-    const registered: Direction[] = [];
-    const accepted: Direction[] = [];
-    for (const direction of this.waitingFor[processIndex]!) {
-      (direction.towardInitiator || direction.connection.acceptedByProcess ? registered : accepted).push(direction);
-    }
-    for (const direction of registered) direction.waiting = false;
-    this.waitingFor[processIndex] = accepted;
-    this.startDrain(processIndex, registered);
+    this.drain.processResumed(processIndex);
   }
 
-  /**
-   * The resumed process's next loop pass: it has accept()ed the connections its kernel took while
-   * it was stopped, and reads them now, in the order they became readable.
-   */
+  /** The resumed process's next loop pass reads the connections it accepted (sim/resume-drain.ts). */
   readAccepted(processIndex: number): void {
-    const accepted = this.waitingFor[processIndex]!;
-    this.waitingFor[processIndex] = [];
-    for (const direction of accepted) {
-      direction.waiting = false;
-      direction.connection.acceptedByProcess = true;
-    }
-    this.startDrain(processIndex, accepted);
-  }
-
-  private startDrain(processIndex: number, sockets: Direction[]): void {
-    this.drainReads[processIndex] = 0;
-    this.drainQueue[processIndex] = sockets;
-    this.drainNext(processIndex);
-  }
-
-  /** Starts reading the next socket of a resume, or tells the host the resume has read all. */
-  private drainNext(processIndex: number): void {
-    const queue = this.drainQueue[processIndex];
-    if (queue === null) return;
-    while (queue.length > 0) {
-      const direction = queue[0]!;
-      if (
-        direction.head !== null &&
-        !direction.scheduled &&
-        !this.blocked(direction) &&
-        direction.head.arriveAtMs <= this.scheduler.nowMs
-      ) {
-        direction.draining = true;
-        this.scheduleHead(direction);
-        return;
-      }
-      queue.shift();
-      this.kick(direction);
-    }
-    this.drainQueue[processIndex] = null;
-    this.host.resumeDrained(processIndex, this.drainReads[processIndex]!, this.waitingFor[processIndex]!.length);
-  }
-
-  /** Paused again before a resume read everything: what is left waits for the next resume. */
-  private drainInterrupted(processIndex: number): void {
-    const queue = this.drainQueue[processIndex] ?? [];
-    this.drainQueue[processIndex] = null;
-    for (const direction of queue) {
-      direction.draining = false;
-      if (direction.waiting || direction.head === null) continue;
-      direction.waiting = true;
-      this.waitingFor[processIndex]!.push(direction);
-    }
-  }
-
-  /** The socket being read after a resume is empty (or cannot be read now): on to the next. */
-  private drained(direction: Direction): void {
-    direction.draining = false;
-    this.kick(direction);
-    const queue = this.drainQueue[direction.to];
-    if (queue === null || queue[0] !== direction) return;
-    queue.shift();
-    this.drainNext(direction.to);
+    this.drain.readAccepted(processIndex);
   }
 
   /** The scheduler event of a direction fired: deliver its head if the path and receiver allow. */
@@ -414,7 +215,7 @@ export class Network {
     const message = direction.head;
     if (message === null) {
       // Emptied meanwhile (a side closed): a resume reading this socket goes on to the next.
-      if (direction.draining) this.drained(direction);
+      if (direction.draining) this.drain.drained(direction);
       return;
     }
     const connection = direction.connection;
@@ -422,98 +223,68 @@ export class Network {
     const clockMs = Math.floor(nowMs); // whole ms, as the trace keeps them
     if (this.blocked(direction)) {
       this.trace.record(clockMs, T_STALL, direction.from, direction.to, message.type | (connection.kind << 8));
-      if (direction.draining) this.drained(direction);
+      if (direction.draining) this.drain.drained(direction);
       return;
     }
     if (!connection.isOpenAt(direction.towardInitiator)) {
       this.trace.record(clockMs, T_LOST, direction.from, direction.to, message.type | (connection.kind << 8));
       this.dropQueue(direction);
-      if (direction.draining) this.drained(direction);
+      if (direction.draining) this.drain.drained(direction);
       return;
     }
     if (message.type !== MSG_SYN && this.host.isPaused(direction.to)) {
       this.trace.record(clockMs, T_WAIT_RESUME, direction.from, direction.to, message.type | (connection.kind << 8));
-      direction.waiting = true;
-      this.waitingFor[direction.to]!.push(direction);
-      if (direction.draining) this.drainInterrupted(direction.to);
+      this.drain.wait(direction);
       return;
     }
-    this.pop(direction);
+    direction.pop();
     // Reading a socket after a resume goes on while it holds data that has arrived.
     const readOn = direction.draining && direction.head !== null && direction.head.arriveAtMs <= nowMs;
     if (direction.head !== null && (readOn || !direction.draining)) this.scheduleHead(direction);
-    if (direction.draining) this.drainReads[direction.to]!++;
+    if (direction.draining) this.drain.countRead(direction.to);
     this.handle(direction, message);
     this.pool.release(message);
-    if (direction.draining && !readOn) this.drained(direction);
+    if (direction.draining && !readOn) this.drain.drained(direction);
   }
 
   // --- faults on directed pairs ------------------------------------------------------------
 
-  addPartition(pairs: ReadonlyArray<readonly [number, number]>): void {
-    for (const [from, to] of pairs) this.partitionCount[from * this.capacity + to]!++;
+  addPartition(pairs: Pairs): void {
+    for (const [from, to] of pairs) this.rules.addPartition(from, to);
   }
 
-  removePartition(pairs: ReadonlyArray<readonly [number, number]>): void {
-    for (const [from, to] of pairs) {
-      const index = from * this.capacity + to;
-      if (this.partitionCount[index]! > 0 && --this.partitionCount[index]! === 0) this.kickPair(from, to);
-    }
+  removePartition(pairs: Pairs): void {
+    for (const [from, to] of pairs) if (this.rules.liftPartition(from, to)) this.kickPair(from, to);
   }
 
-  addHold(pairs: ReadonlyArray<readonly [number, number]>): void {
-    for (const [from, to] of pairs) this.holdCount[from * this.capacity + to]!++;
+  addHold(pairs: Pairs): void {
+    for (const [from, to] of pairs) this.rules.addHold(from, to);
   }
 
   /** Delivers everything held on these pairs (every hold on them ends). */
-  release(pairs: ReadonlyArray<readonly [number, number]>): void {
-    for (const [from, to] of pairs) {
-      const index = from * this.capacity + to;
-      if (this.holdCount[index]! > 0) {
-        this.holdCount[index] = 0;
-        this.kickPair(from, to);
-      }
-    }
+  release(pairs: Pairs): void {
+    for (const [from, to] of pairs) if (this.rules.release(from, to)) this.kickPair(from, to);
   }
 
-  addLatency(
-    faultId: number,
-    pairs: ReadonlyArray<readonly [number, number]>,
-    delayMs: number,
-    jitterMs: number,
-  ): void {
-    for (const [from, to] of pairs) {
-      const index = from * this.capacity + to;
-      (this.latencyRules[index] ??= []).push({ faultId, delayMs, jitterMs });
-    }
+  addLatency(faultId: number, pairs: Pairs, delayMs: number, jitterMs: number): void {
+    for (const [from, to] of pairs) this.rules.addLatency(faultId, from, to, delayMs, jitterMs);
   }
 
   removeLatency(faultId: number): void {
-    removeRules(this.latencyRules, faultId);
+    this.rules.removeLatency(faultId);
   }
 
-  addDrop(
-    faultId: number,
-    pairs: ReadonlyArray<readonly [number, number]>,
-    typeMask: number,
-    probability: number,
-  ): void {
-    for (const [from, to] of pairs) {
-      const index = from * this.capacity + to;
-      (this.dropRules[index] ??= []).push({ faultId, typeMask, probability });
-    }
+  addDrop(faultId: number, pairs: Pairs, typeMask: number, probability: number): void {
+    for (const [from, to] of pairs) this.rules.addDrop(faultId, from, to, typeMask, probability);
   }
 
   removeDrop(faultId: number): void {
-    removeRules(this.dropRules, faultId);
+    this.rules.removeDrop(faultId);
   }
 
   /** Ends every partition, hold, latency and drop rule, and delivers what they kept back. */
   heal(): void {
-    this.partitionCount.fill(0);
-    this.holdCount.fill(0);
-    this.latencyRules.fill(null);
-    this.dropRules.fill(null);
+    this.rules.clear();
     for (let from = 0; from < this.capacity; from++) {
       for (const connection of this.connectionsOf[from]!) {
         if (connection.initiator === from) {
@@ -526,22 +297,11 @@ export class Network {
 
   /** No partition, hold, latency or drop rule is active. */
   isHealthy(): boolean {
-    // Loops rather than every() callbacks: a callback made per call is optimised again each run.
-    for (let i = 0; i < this.partitionCount.length; i++) {
-      if (this.partitionCount[i] !== 0 || this.holdCount[i] !== 0) return false;
-      const latency = this.latencyRules[i];
-      const drop = this.dropRules[i];
-      if (
-        (latency !== null && latency !== undefined && latency.length > 0) ||
-        (drop !== null && drop !== undefined && drop.length > 0)
-      )
-        return false;
-    }
-    return true;
+    return this.rules.isHealthy();
   }
 
   partitioned(from: number, to: number): boolean {
-    return this.partitionCount[from * this.capacity + to]! > 0;
+    return this.rules.partitioned(from, to);
   }
 
   /** Open connections (for the memory bound in tests). */
@@ -606,28 +366,17 @@ export class Network {
   }
 
   private enqueue(direction: Direction, message: Message, holdMs = 0): void {
-    if (direction.length >= MAX_QUEUED_PER_DIRECTION) {
-      throw new Error(
-        `Network: more than ${MAX_QUEUED_PER_DIRECTION} messages queued from process ${direction.from} to ${direction.to}`,
-      );
-    }
-    const arriveAtMs = Math.max(this.scheduler.nowMs + holdMs + this.delayMs(direction), direction.lastArriveAtMs);
-    direction.lastArriveAtMs = arriveAtMs;
-    message.arriveAtMs = arriveAtMs;
-    message.next = null;
-    const wasEmpty = direction.head === null;
-    if (wasEmpty) direction.head = message;
-    else direction.tail!.next = message;
-    direction.tail = message;
-    direction.length++;
+    // Base latency first, then the link's latency rule: each a draw of the network's stream.
+    let delayMs = BASE_LATENCY_MS + this.rng.float() * BASE_JITTER_MS;
+    if (direction.connection.kind === CONN_BUS)
+      delayMs += this.rules.drawDelayMs(direction.from, direction.to, this.rng);
+    const wasEmpty = direction.append(message, this.scheduler.nowMs + holdMs + delayMs);
     if (wasEmpty && !direction.waiting) this.scheduleHead(direction);
   }
 
   /** The handshake completed: what the initiator wrote meanwhile goes out, in order. */
   private flushPending(connection: Connection): void {
-    let message = connection.pendingHead;
-    connection.pendingHead = null;
-    connection.pendingTail = null;
+    let message = connection.takePending();
     while (message !== null) {
       const next = message.next;
       this.write(connection, true, message, 0);
@@ -635,51 +384,34 @@ export class Network {
     }
   }
 
-  private dropPending(connection: Connection): void {
-    let message = connection.pendingHead;
-    while (message !== null) {
-      const next = message.next;
-      this.pool.release(message);
-      message = next;
-    }
-    connection.pendingHead = null;
-    connection.pendingTail = null;
-  }
-
-  private pop(direction: Direction): void {
-    const message = direction.head!;
-    direction.head = message.next;
-    if (direction.head === null) direction.tail = null;
-    message.next = null;
-    direction.length--;
-  }
-
   private dropQueue(direction: Direction): void {
-    let message = direction.head;
-    while (message !== null) {
-      const next = message.next;
-      this.pool.release(message);
-      message = next;
-    }
-    direction.head = null;
-    direction.tail = null;
-    direction.length = 0;
-    if (direction.waiting) {
-      direction.waiting = false;
-      const waiting = this.waitingFor[direction.to]!;
-      const index = waiting.indexOf(direction);
-      if (index >= 0) waiting.splice(index, 1);
-    }
+    direction.clear(this.pool);
+    this.drain.unwait(direction);
   }
 
-  private scheduleHead(direction: Direction): void {
+  /** DrainNetwork: the head has arrived and nothing keeps it from being read now. */
+  readableNow(direction: Direction): boolean {
+    return (
+      direction.head !== null &&
+      !direction.scheduled &&
+      !this.blocked(direction) &&
+      direction.head.arriveAtMs <= this.scheduler.nowMs
+    );
+  }
+
+  /** DrainNetwork: the host hears that a resume has read everything. */
+  resumeDrained(processIndex: number, messagesRead: number, acceptedWaiting: number): void {
+    this.host.resumeDrained(processIndex, messagesRead, acceptedWaiting);
+  }
+
+  scheduleHead(direction: Direction): void {
     direction.scheduled = true;
     const atMs = Math.max(this.scheduler.nowMs, direction.head!.arriveAtMs);
     this.scheduler.schedule(atMs, this.deliverEventKind, 0, direction);
   }
 
   /** Reschedules a direction whose head was held back, if nothing holds it any more. */
-  private kick(direction: Direction): void {
+  kick(direction: Direction): void {
     if (direction.head === null || direction.scheduled || direction.waiting || this.blocked(direction)) return;
     this.scheduleHead(direction);
   }
@@ -692,30 +424,7 @@ export class Network {
   }
 
   private blocked(direction: Direction): boolean {
-    const index = direction.from * this.capacity + direction.to;
-    return this.partitionCount[index]! > 0 || (direction.connection.kind === CONN_BUS && this.holdCount[index]! > 0);
-  }
-
-  private delayMs(direction: Direction): number {
-    let delayMs = BASE_LATENCY_MS + this.rng.float() * BASE_JITTER_MS;
-    if (direction.connection.kind !== CONN_BUS) return delayMs;
-    const rules = this.latencyRules[direction.from * this.capacity + direction.to];
-    if (rules !== null && rules !== undefined && rules.length > 0) {
-      const rule = rules[rules.length - 1]!;
-      delayMs += rule.delayMs + (rule.jitterMs > 0 ? this.rng.int(rule.jitterMs + 1) : 0);
-    }
-    return delayMs;
-  }
-
-  private dropped(direction: Direction, type: number): boolean {
-    if (type >= 16) return false;
-    const rules = this.dropRules[direction.from * this.capacity + direction.to];
-    if (rules === null || rules === undefined) return false;
-    for (const rule of rules) {
-      if (rule.typeMask !== 0 && (rule.typeMask & (1 << type)) === 0) continue;
-      if (this.rng.float() < rule.probability) return true;
-    }
-    return false;
+    return this.rules.blocked(direction.from, direction.to, direction.connection.kind === CONN_BUS);
   }
 
   private forget(connection: Connection): void {
@@ -726,15 +435,6 @@ export class Network {
     }
     this.dropQueue(connection.forward);
     this.dropQueue(connection.backward);
-    this.dropPending(connection);
-  }
-}
-
-function removeRules<T extends { faultId: number }>(table: Array<T[] | null>, faultId: number): void {
-  for (let i = 0; i < table.length; i++) {
-    const rules = table[i];
-    if (rules === null || rules === undefined) continue;
-    const kept = rules.filter((rule) => rule.faultId !== faultId);
-    table[i] = kept.length === 0 ? null : kept;
+    connection.clearPending(this.pool);
   }
 }
