@@ -14,107 +14,31 @@ import { Rng } from '../core/rng.ts';
 import type { ClusterConfig } from '../core/scenario/types.ts';
 import { Network, type Connection, type Direction, type NetworkHost } from './network.ts';
 import type { Message } from './message.ts';
-import {
-  PROCESS_DOWN,
-  PROCESS_PAUSED,
-  PROCESS_RUNNING,
-  PROCESS_STARTING,
-  SimProcess,
-  STARTUP_DELAY_MS,
-  STARTUP_JITTER_MS,
-} from './process.ts';
+import { NodeStateObserver } from './node-state-observer.ts';
+import { ProcessLifecycle } from './process-lifecycle.ts';
+import { PROCESS_DOWN, PROCESS_PAUSED, PROCESS_RUNNING, PROCESS_STARTING, SimProcess } from './process.ts';
 import { Scheduler } from './scheduler.ts';
-import { RESUMED_IDLE, RESUMED_MID_PASS, T_CRON, T_NOOP, T_PROCESS, Trace, type TraceNames } from './trace.ts';
+import { T_NOOP, Trace, type TraceNames } from './trace.ts';
 import * as valkey from './valkey/index.ts';
-import { CRON_PERIOD_MS, Identities, SlotSetTable, type ValkeyServer } from './valkey/index.ts';
+import { Identities, SlotSetTable, type ValkeyServer } from './valkey/index.ts';
+import { NO_OBSERVER, NO_WORKLOAD, type WorldObserver, type WorldWorkload } from './world-hooks.ts';
+import { FSYNC_MS } from './world-timings.ts';
+import {
+  EV_CRON,
+  EV_DELIVER,
+  EV_NOOP,
+  EV_RUNNER,
+  EV_START,
+  EV_TASK,
+  EV_WORKLOAD,
+  EVENT_CODES,
+} from './world-events.ts';
 
-export const EV_CRON = 1;
-export const EV_DELIVER = 2;
-export const EV_START = 3;
-export const EV_RUNNER = 4;
-export const EV_WORKLOAD = 5;
-export const EV_NOOP = 6;
-/** A callback at a simulated time (`after`): the steps of a multi-step admin action. */
-export const EV_TASK = 7;
-
-/** Observed-event kinds as small codes for the trace hash. */
-const EVENT_CODES: Record<ObservedEvent['kind'], number> = {
-  'vote-granted': 1,
-  'election-won': 2,
-  'node-state': 3,
-  'write-acked': 4,
-  'data-lost': 5,
-  fault: 6,
-  'node-down': 7,
-  'node-up': 8,
-  healed: 9,
-  'read-back': 10,
-  'keys-migrated': 11,
-};
+export type { WorldObserver, WorldWorkload } from './world-hooks.ts';
+export { FSYNC_MS, LOOP_READ_COST_MS, STOP_MID_PASS_PROBABILITY } from './world-timings.ts';
+export { EV_CRON, EV_DELIVER, EV_NOOP, EV_RUNNER, EV_START, EV_TASK, EV_WORKLOAD } from './world-events.ts';
 
 export type Pairs = ReadonlyArray<readonly [number, number]>;
-
-/**
- * A nodes.conf save with fsync (write, fsync, rename, fsync of the directory), measured on the
- * development machine's disk: 0.41 / 0.52 / 0.72 ms at p10 / p50 / p90. Valkey writes a turn's
- * messages after beforeSleep, so a vote or an election that fsyncs sends that much later.
- */
-export const FSYNC_MS = 0.5;
-
-/**
- * Where a SIGSTOP lands: in epoll_wait (the process idles) or in a pass of its event loop, whose
- * timers (the cron) then run first thing after SIGCONT, before anything is read. The odds follow
- * CPU load, which the model does not carry (an idle 9-node loopback cluster is busy ~0.6% of the
- * time, a loaded server most of it), so both are drawn evenly: Valkey's own sigstop test flakes
- * between the two read orders they lead to, and the fuzzer should see both.
- */
-export const STOP_MID_PASS_PROBABILITY = 0.5;
-
-/**
- * CPU time a loop pass spends per bus message it reads (its reply included), measured on a
- * 9-node loopback cluster of 8.0.1 (node_timeout 1000, ping interval 100): 0.14 s of CPU for
- * 3,069 messages received in 30 s, beyond a lone node's idle 0.05 s. An accept() with its link
- * and epoll registration is counted as one read (an upper bound: a few syscalls).
- */
-export const LOOP_READ_COST_MS = 0.045;
-
-type WriteAcked = Extract<ObservedEvent, { kind: 'write-acked' }>;
-
-/** What the runner hears from the world. */
-export interface WorldObserver {
-  /** Every observed event. */
-  onEvent(event: ObservedEvent): void;
-  /**
-   * The workload's acks, with its key number and the acking process's index (so the safety
-   * monitor need not look them up by name). The event object is reused for the next ack: a
-   * consumer that keeps it keeps a copy.
-   */
-  onWriteAckedEvent(event: WriteAcked, key: number, processIndex: number): void;
-  /** A runner timer (EV_RUNNER) fired. */
-  onRunnerEvent(code: number, ref: unknown): void;
-}
-
-/** The client workload's side of the world. */
-export interface WorldWorkload {
-  /** Its timer (EV_WORKLOAD) fired: the next write. */
-  onWorkloadEvent(): void;
-  /** A client's WAIT after its write was satisfied on `processIndex`. */
-  onWriteAcked(processIndex: number, key: number, seq: number): void;
-}
-
-class NoObserver implements WorldObserver {
-  onEvent(): void {}
-  onWriteAckedEvent(): void {}
-  onRunnerEvent(): void {}
-}
-
-class NoWorkload implements WorldWorkload {
-  onWorkloadEvent(): void {}
-  onWriteAcked(): void {}
-}
-
-const NO_OBSERVER = new NoObserver();
-const NO_WORKLOAD = new NoWorkload();
 
 export interface WorldOptions {
   seed: number;
@@ -129,8 +53,7 @@ export interface WorldOptions {
 export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   readonly scheduler = new Scheduler();
   readonly rng: Rng;
-  /** Where each SIGSTOP lands (a stream of its own: other draws stay put). */
-  private readonly stopRng: Rng;
+  private readonly lifecycle: ProcessLifecycle;
   readonly network: Network;
   readonly identities = new Identities();
   readonly slotSets = new SlotSetTable();
@@ -151,27 +74,20 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   /** The report's recorder (sim/recorder.ts): told when a server's turn ended. Null unless a report is asked for. */
   tap: { turnEnded(index: number): void } | null = null;
   private replIdCounter = 0;
-  private readonly lastRole: Int8Array;
-  private readonly lastPrimary: Int32Array;
-  private readonly lastCurrentEpoch: Float64Array;
-  private readonly lastConfigEpoch: Float64Array;
-  private readonly lastSlotCount: Int32Array;
+  /** What the last node-state event of each process said. */
+  private readonly nodeStates: NodeStateObserver;
   /** Names plan steps in readable trace lines (the runner knows the scenario's steps). */
   planStepName: ((faultId: number, phase: number) => string) | null = null;
 
   constructor(options: WorldOptions) {
     this.cluster = options.cluster;
     this.rng = new Rng(String(options.seed));
-    this.stopRng = this.rng.fork('stops');
+    this.lifecycle = new ProcessLifecycle(this, this.rng.fork('stops'));
     const capacity = options.createdShards.length + (options.spareProcesses ?? 8);
     this.capacity = capacity;
     this.trace = new Trace(this, options.traceTailRecords ?? 50);
     this.network = new Network(capacity, this.scheduler, EV_DELIVER, this.rng.fork('network'), this.trace, this);
-    this.lastRole = new Int8Array(capacity).fill(-1);
-    this.lastPrimary = new Int32Array(capacity).fill(-2);
-    this.lastCurrentEpoch = new Float64Array(capacity).fill(-1);
-    this.lastConfigEpoch = new Float64Array(capacity).fill(-1);
-    this.lastSlotCount = new Int32Array(capacity).fill(-1);
+    this.nodeStates = new NodeStateObserver(capacity);
     options.createdShards.forEach((shard, index) => {
       this.processes.push(new SimProcess(index, `node-${index}`, shard, this.rng.fork(`node-${index}`)));
     });
@@ -219,7 +135,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
         this.network.deliverHead(scheduler.ref as Direction);
         break;
       case EV_CRON:
-        this.cron(scheduler.arg);
+        this.lifecycle.cron(scheduler.arg);
         break;
       case EV_WORKLOAD:
         this.workload.onWorkloadEvent();
@@ -228,7 +144,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
         this.observer.onRunnerEvent(scheduler.arg, scheduler.ref);
         break;
       case EV_START:
-        this.boot(scheduler.arg);
+        this.lifecycle.boot(scheduler.arg);
         break;
       case EV_NOOP:
         this.trace.record(scheduler.nowMs, T_NOOP, 0, 0, 0);
@@ -301,68 +217,37 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     return index < 0 ? null : this.processes[index]!.name;
   }
 
-  // --- processes ---------------------------------------------------------------------------
+  // --- processes (sim/process-lifecycle.ts) -------------------------------------------------
 
   /** Starts a process that is down; it answers after its start-up delay. */
   start(index: number): void {
-    const process = this.processes[index]!;
-    if (process.state !== PROCESS_DOWN) return;
-    process.state = PROCESS_STARTING;
-    const delayMs = STARTUP_DELAY_MS + process.rng.int(STARTUP_JITTER_MS + 1);
-    process.startHandle = this.scheduler.schedule(this.nowMs + delayMs, EV_START, index, null);
-    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_STARTING, 0);
+    this.lifecycle.start(index);
   }
 
   /** SIGKILL: unsaved state is lost; connections close. */
   crash(index: number): void {
-    this.down(index, 'kill');
+    this.lifecycle.down(index, 'kill');
   }
 
   /** SIGTERM: a clean shutdown that saves nodes.conf first (8.0+). */
   terminate(index: number): void {
-    const server = this.processes[index]!.server;
-    if (server !== null && this.processes[index]!.state === PROCESS_RUNNING) valkey.saveConfig(server);
-    this.down(index, 'terminate');
+    this.lifecycle.terminate(index);
+  }
+
+  /** SIGSTOP. */
+  pause(index: number): void {
+    this.lifecycle.pause(index);
+  }
+
+  /** SIGCONT. */
+  resume(index: number): void {
+    this.lifecycle.resume(index);
   }
 
   /** Kill and start again at once (turmoil's bounce). */
   bounce(index: number): void {
     this.crash(index);
     this.start(index);
-  }
-
-  /** SIGSTOP. */
-  pause(index: number): void {
-    const process = this.processes[index]!;
-    if (process.state !== PROCESS_RUNNING) return;
-    this.emit(this.nodeDownEvent(index, 'pause'));
-    process.state = PROCESS_PAUSED;
-    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_PAUSED, 0);
-  }
-
-  /**
-   * SIGCONT. Stopped in epoll_wait, the process reads its registered sockets (socket by socket),
-   * then runs an overdue cron tick, then reads the connections its kernel accepted meanwhile.
-   * Stopped in a loop pass, it finishes that pass's timers first (the cron's PINGs go out), then
-   * reads its registered sockets, and reads the accepted connections a pass later: replies to
-   * those PINGs that arrive while that pass runs are read before them (resumeDrained).
-   */
-  resume(index: number): void {
-    const process = this.processes[index]!;
-    if (process.state !== PROCESS_PAUSED) return;
-    process.state = PROCESS_RUNNING;
-    process.resumes++;
-    process.stoppedMidPass = this.stopRng.float() < STOP_MID_PASS_PROBABILITY;
-    this.trace.record(
-      this.clockMs,
-      T_PROCESS,
-      index,
-      PROCESS_RUNNING,
-      process.stoppedMidPass ? RESUMED_MID_PASS : RESUMED_IDLE,
-    );
-    this.emit({ kind: 'node-up', atMs: this.clockMs, node: process.name });
-    if (process.stoppedMidPass) this.runDueCron(process);
-    this.network.processResumed(index);
   }
 
   // --- network faults (turmoil-like) ---------------------------------------------------------
@@ -419,31 +304,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
 
   // --- NetworkHost -------------------------------------------------------------------------
 
-  /**
-   * The resumed process read its registered sockets: timers run now (file events before timers),
-   * and the connections it accepted in this pass are read in the next one, at once after the
-   * cron when it had stopped idle, after the pass's reads and accepts when it stopped mid-pass.
-   */
   resumeDrained(index: number, messagesRead: number, acceptedWaiting: number): void {
-    const process = this.processes[index]!;
-    if (process.state !== PROCESS_RUNNING) return;
-    this.runDueCron(process);
-    if (acceptedWaiting === 0) return;
-    if (!process.stoppedMidPass) {
-      this.network.readAccepted(index);
-      return;
-    }
-    const resumes = process.resumes;
-    this.after((messagesRead + acceptedWaiting) * LOOP_READ_COST_MS, () => {
-      if (process.state === PROCESS_RUNNING && process.resumes === resumes) this.network.readAccepted(index);
-    });
-  }
-
-  /** A cron tick that fell due while the process was stopped runs now (after events already due). */
-  private runDueCron(process: SimProcess): void {
-    if (!process.cronDue) return;
-    process.cronDue = false;
-    process.cronHandle = this.scheduler.schedule(this.nowMs, EV_CRON, process.index, null);
+    this.lifecycle.resumeDrained(index, messagesRead, acceptedWaiting);
   }
 
   isDown(index: number): boolean {
@@ -497,83 +359,12 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     return server;
   }
 
-  private cron(index: number): void {
-    const process = this.processes[index]!;
-    process.cronHandle = -1;
-    if (process.state === PROCESS_PAUSED) {
-      process.cronDue = true;
-      return;
-    }
-    if (process.state !== PROCESS_RUNNING) return;
-    this.trace.record(this.clockMs, T_CRON, index, 0, 0);
-    const mark = this.network.beginTurn();
-    valkey.cronTick(process.server!);
-    this.endTurn(index, mark);
-    process.cronHandle = this.scheduler.schedule(this.nowMs + CRON_PERIOD_MS, EV_CRON, index, null);
-  }
-
-  /** The process answers: load nodes.conf (or start fresh) and begin its cron at a random phase. */
-  private boot(index: number): void {
-    const process = this.processes[index]!;
-    process.startHandle = -1;
-    if (process.state !== PROCESS_STARTING) return;
-    process.state = PROCESS_RUNNING;
-    process.incarnation++;
-    process.server =
-      process.persisted === null
-        ? valkey.freshServer(this, index, process.rng)
-        : valkey.loadServer(this, index, process.rng, process.persisted);
-    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_RUNNING, process.incarnation);
-    const phaseMs = process.rng.int(CRON_PERIOD_MS);
-    process.cronHandle = this.scheduler.schedule(this.nowMs + phaseMs, EV_CRON, index, null);
-    this.observeState(index);
-    if (process.incarnation > 1) this.emit({ kind: 'node-up', atMs: this.clockMs, node: process.name });
-  }
-
-  private down(index: number, cause: 'kill' | 'terminate'): void {
-    const process = this.processes[index]!;
-    if (process.state === PROCESS_DOWN) return;
-    if (process.state === PROCESS_RUNNING || process.state === PROCESS_PAUSED) {
-      this.emit(this.nodeDownEvent(index, cause));
-      const server = process.server!;
-      if (server.replication.offset > 0)
-        this.emit({ kind: 'data-lost', atMs: this.clockMs, node: process.name, cause });
-    }
-    this.scheduler.cancel(process.cronHandle);
-    this.scheduler.cancel(process.startHandle);
-    process.cronHandle = -1;
-    process.startHandle = -1;
-    process.cronDue = false;
-    process.state = PROCESS_DOWN;
-    if (process.server !== null) valkey.retireServer(process.server);
-    process.server = null;
-    this.network.processDown(index);
-    this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_DOWN, 0);
-  }
-
-  private nodeDownEvent(index: number, cause: 'kill' | 'terminate' | 'pause'): ObservedEvent {
-    const process = this.processes[index]!;
-    const server = process.server;
-    // A paused primary that is then killed still owned its slots: judge by its own state, not the process's.
-    const wasPrimary = server !== null && valkey.isPrimary(server.myself) && server.myself.numSlots > 0;
-    const eligibleReplicas: string[] = [];
-    if (server !== null) {
-      for (const other of this.processes) {
-        const replica = other.server;
-        if (other === process || other.state !== PROCESS_RUNNING || replica === null) continue;
-        if (replica.myself.replicaOf?.identity === server.myself.identity && valkey.replicationLinkUp(replica))
-          eligibleReplicas.push(other.name);
-      }
-    }
-    return { kind: 'node-down', atMs: this.clockMs, node: process.name, cause, wasPrimary, eligibleReplicas };
-  }
-
   /**
    * The end of a process's event-loop turn that began at `mark`: beforeSleep, the turn's writes
    * (held back by the fsyncs beforeSleep did), then a node-state event if the node's own role,
    * primary, epochs or slots moved.
    */
-  private endTurn(index: number, mark: number): void {
+  endTurn(index: number, mark: number): void {
     const server = this.processes[index]!.server;
     if (server === null) {
       this.network.endTurn(mark, 0);
@@ -581,41 +372,15 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     }
     const fsyncs = valkey.beforeSleep(server);
     this.network.endTurn(mark, fsyncs * FSYNC_MS);
-    this.observeState(index);
+    this.observeNodeState(index);
     if (this.tap !== null) this.tap.turnEnded(index);
   }
 
-  private observeState(index: number): void {
-    const server = this.processes[index]!.server!;
-    const myself = server.myself;
-    const role = valkey.isPrimary(myself) ? 1 : 0;
-    const primary = myself.replicaOf !== null ? myself.replicaOf.identity : -1;
-    const configEpoch = valkey.nodeEpoch(myself);
-    if (
-      this.lastRole[index] === role &&
-      this.lastPrimary[index] === primary &&
-      this.lastCurrentEpoch[index] === server.currentEpoch &&
-      this.lastConfigEpoch[index] === configEpoch &&
-      this.lastSlotCount[index] === myself.numSlots
-    ) {
-      return;
-    }
-    this.lastRole[index] = role;
-    this.lastPrimary[index] = primary;
-    this.lastCurrentEpoch[index] = server.currentEpoch;
-    this.lastConfigEpoch[index] = configEpoch;
-    this.lastSlotCount[index] = myself.numSlots;
-    this.emit({
-      kind: 'node-state',
-      atMs: this.clockMs,
-      node: this.processes[index]!.name,
-      id: myself.name,
-      role: role === 1 ? 'primary' : 'replica',
-      primary: primary < 0 ? null : this.nameOfIdentity(primary),
-      currentEpoch: server.currentEpoch,
-      configEpoch,
-      slotCount: myself.numSlots,
-    });
+  /** A node-state event if the node's own role, primary, epochs or slots moved since the last one. */
+  observeNodeState(index: number): void {
+    const process = this.processes[index]!;
+    const event = this.nodeStates.observe(index, process.server!, process.name, this.clockMs, this);
+    if (event !== null) this.emit(event);
   }
 
   private indexOfName(name: string): number {
