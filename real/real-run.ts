@@ -11,7 +11,7 @@
  * The run ends early on the first violation, on abort (Ctrl-C) and on `maxSteps` (polls + phases).
  */
 import { join } from 'node:path';
-import type { RunOptions, RunResult, Verdict } from '../core/backend.ts';
+import type { RunOptions, RunResult } from '../core/backend.ts';
 import { crashFileName } from '../core/crash/format.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
@@ -22,11 +22,12 @@ import type { ClusterView } from '../core/view.ts';
 import { finding, type Finding, type Violation } from '../core/violation.ts';
 import { RealCluster } from './cluster.ts';
 import { formCluster, type FormationTimings } from './formation.ts';
-import { LogFollower } from './log-watcher.ts';
 import { keepsDataAcrossKill } from './node-config.ts';
 import { statusLines } from './node-status.ts';
 import { Observer } from './observer.ts';
 import { RealRecorder } from './run-record.ts';
+import { abortableSleep, runVerdict, StopRun, unresponsiveFinding } from './run-outcome.ts';
+import { RunPoller } from './run-poller.ts';
 import { RunTrace } from './run-trace.ts';
 import type { ServerFarm } from './server-farm.ts';
 import { Steerer } from './steering.ts';
@@ -53,27 +54,6 @@ export interface RealRunInput {
 const POLL_INTERVAL_MS = 100;
 /** Formation must be done within this (it takes ~2.1 s fresh, well under 1 s from spares). */
 const FORMATION_TIMEOUT_MS = 30_000;
-/** Views kept for the invariants (the convergence ones read the last; 3000 polls = 5 min). */
-const MAX_VIEWS = 3000;
-
-class StopRun extends Error {}
-
-/**
- * A running node that did not answer the poll: the invariants skip nodes without a report, so
- * convergence would pass over it. A node that says nothing does not say cluster_state ok.
- */
-function unresponsiveFinding(view: ClusterView): Finding | null {
-  const silent = view.nodes
-    .filter((node) => node.process === 'running' && node.report === null)
-    .map((node) => node.name);
-  if (silent.length === 0) return null;
-  return finding(
-    'cluster-state-ok',
-    'unresponsive',
-    `${silent.join(', ')} ${silent.length === 1 ? 'runs' : 'run'} but did not answer CLUSTER NODES / CLUSTER INFO at ${view.atMs} ms`,
-    silent,
-  );
-}
 
 export class RealRun {
   private readonly scenario: Scenario;
@@ -83,8 +63,7 @@ export class RealRun {
   private readonly monitor: SafetyMonitor;
   private readonly plan: Plan;
   private readonly events: ObservedEvent[] = [];
-  private readonly views: ClusterView[] = [];
-  private readonly logs = new Map<string, LogFollower>();
+  private readonly poller: RunPoller;
   private readonly controller = new AbortController();
   private workload: WorkloadClient | null = null;
   private readyAtWallMs = 0;
@@ -92,12 +71,9 @@ export class RealRun {
   private steps = 0;
   private healedAtMs = -1;
   private convergedAtMs = -1;
-  private polls = 0;
-  private unexpectedExits = 0;
   private violation: Violation | null = null;
   private stopReason: 'violation' | 'aborted' | 'max-steps' | 'steering' | null = null;
   private pollLoop: Promise<void> | null = null;
-  private pollQueue: Promise<unknown> = Promise.resolve();
   private pollError: unknown = null;
   private checking = false;
   private formation: FormationTimings | null = null;
@@ -116,6 +92,14 @@ export class RealRun {
     this.monitor = createSafetyMonitor(this.scenario);
     this.plan = planRun(this.scenario, input.chaosSteps);
     this.recorder = input.options.record === true ? new RealRecorder() : null;
+    this.poller = new RunPoller(this.cluster, this.observer, this.trace, this.recorder, {
+      countStep: () => this.countStep(),
+      steps: () => this.steps,
+      nowMs: () => this.nowMs(),
+      readyAtWallMs: () => this.readyAtWallMs,
+      emit: (event) => this.emit(event),
+      onNote: (note) => this.input.options.onEvent?.(note),
+    });
     if (this.recorder !== null) this.cluster.counters.onFrame = this.recorder.frameTap;
     input.options.signal?.addEventListener('abort', () => this.stop('aborted'), { once: true });
     if (input.options.signal?.aborted) this.stop('aborted');
@@ -169,8 +153,8 @@ export class RealRun {
   }
 
   private async startObserving(): Promise<void> {
-    await this.followNewLogs();
-    await this.pollOnce(false);
+    await this.poller.followNewLogs();
+    await this.poller.pollOnce(false);
     if (this.scenario.workload !== null) {
       const waitTimeoutMs = Math.min(this.scenario.cluster.nodeTimeoutMs, 1000);
       this.workload = new WorkloadClient(
@@ -281,10 +265,10 @@ export class RealRun {
     const deadlineMs = this.nowMs() + timeoutMs;
     let found: Finding | null = null;
     for (;;) {
-      await this.pollOnce(withDigest);
+      await this.poller.pollOnce(withDigest);
       found =
-        checkConvergence({ scenario: this.scenario, views: this.views, events: this.events }) ??
-        unresponsiveFinding(this.views.at(-1)!);
+        checkConvergence({ scenario: this.scenario, views: this.poller.views, events: this.events }) ??
+        unresponsiveFinding(this.poller.views.at(-1)!);
       if (found === null || this.nowMs() >= deadlineMs) return found;
       await this.sleep(POLL_INTERVAL_MS);
     }
@@ -297,67 +281,12 @@ export class RealRun {
       if (this.controller.signal.aborted) return;
       if (this.checking) continue;
       try {
-        await this.pollOnce(false);
+        await this.poller.pollOnce(false);
       } catch (error) {
         if (error instanceof StopRun) return;
         this.pollError = error;
         this.controller.abort();
         return;
-      }
-    }
-  }
-
-  /**
-   * One poll at a time (the background loop and a convergence wait may both ask): each log is
-   * read from where the previous poll stopped.
-   */
-  private pollOnce(withDigest: boolean): Promise<void> {
-    const next = this.pollQueue.then(() => this.pollNow(withDigest));
-    this.pollQueue = next.catch(() => {});
-    return next;
-  }
-
-  /** Starts following the log of every node not followed yet (the formed ones, then added ones). */
-  private async followNewLogs(): Promise<void> {
-    for (const node of this.cluster.nodes) {
-      if (this.logs.has(node.name)) continue;
-      const follower = new LogFollower(node.host.process.logPath, node.name, (id) => this.observer.nameOfId(id));
-      this.logs.set(node.name, follower);
-      await follower.skipToEnd();
-    }
-  }
-
-  /** Views, node-state changes and new log events, in time order. */
-  private async pollNow(withDigest: boolean): Promise<void> {
-    this.countStep();
-    await this.followNewLogs();
-    const atMs = this.nowMs();
-    const [poll, logEvents] = await Promise.all([
-      this.observer.poll({ atMs, step: this.steps, withDigest }),
-      Promise.all([...this.logs.values()].map((follower) => follower.poll())),
-    ]);
-    this.polls++;
-    this.views.push(poll.view);
-    this.recorder?.view(poll.view, (id) => this.observer.nameOfId(id));
-    if (this.views.length > MAX_VIEWS) this.views.shift();
-    this.noteUnexpectedExits(atMs);
-    const fromLogs = logEvents.flat().map(({ wallMs, event }) => ({ ...event, atMs: wallMs - this.readyAtWallMs }));
-    const batch = [...fromLogs, ...poll.events].sort((a, b) => a.atMs - b.atMs);
-    for (const event of batch) this.emit(event);
-  }
-
-  /**
-   * A server that exited without being told to (a crash of valkey-server itself) is not an
-   * invariant of the interface, but nobody should miss it: a trace line with its log's tail.
-   */
-  private noteUnexpectedExits(atMs: number): void {
-    for (const node of this.cluster.nodes) {
-      for (const exit of node.host.process.takeUnexpectedExits()) {
-        this.unexpectedExits++;
-        const tail = node.host.process.logTail(3).replace(/\n/g, ' | ');
-        const text = `${node.name} exited by itself (${exit}); log ${node.host.process.logPath}: ${tail}`;
-        this.trace.note(atMs, text);
-        this.input.options.onEvent?.({ kind: 'note', atMs, level: 'warn', text });
       }
     }
   }
@@ -430,19 +359,7 @@ export class RealRun {
 
   /** A sleep that ends early (throwing StopRun) when the run stops. */
   private sleep(ms: number): Promise<void> {
-    const signal = this.controller.signal;
-    if (signal.aborted) return Promise.reject(new StopRun());
-    return new Promise((resolveSleep, reject) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolveSleep();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new StopRun());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return abortableSleep(this.controller.signal, ms);
   }
 
   /** Where to keep the node folders: beside the crash file for a violation, or when asked to. */
@@ -457,15 +374,7 @@ export class RealRun {
   }
 
   private result(artifactsDir: string | null): RunResult {
-    // The step bound (polls + phases) ends a run before the convergence checks answered: no verdict.
-    const verdict: Verdict =
-      this.violation !== null
-        ? 'violation'
-        : this.stopReason === 'aborted' || this.stopReason === 'steering'
-          ? 'aborted'
-          : this.stopReason === 'max-steps'
-            ? 'inconclusive'
-            : 'pass';
+    const verdict = runVerdict(this.violation !== null, this.stopReason);
     const counters = this.cluster.counters;
     return {
       scenarioId: this.scenario.scenarioId,
@@ -478,13 +387,16 @@ export class RealRun {
       violation: this.violation,
       traceTail: this.trace.tail(),
       server: { binary: this.cluster.server.binary, version: this.cluster.server.version },
-      nodeStatus: this.views.length === 0 ? [] : statusLines(this.views.at(-1)!, (id) => this.observer.nameOfId(id)),
+      nodeStatus:
+        this.poller.views.length === 0
+          ? []
+          : statusLines(this.poller.views.at(-1)!, (id) => this.observer.nameOfId(id)),
       messages: counters.messages,
       stats: {
         formation_ms: this.formation?.readyMs ?? -1,
         healed_at_ms: this.healedAtMs,
         converged_at_ms: this.convergedAtMs,
-        polls: this.polls,
+        polls: this.poller.polls,
         events: this.events.length,
         dropped_messages: counters.dropped,
         delayed_messages: counters.delayed,
@@ -494,7 +406,7 @@ export class RealRun {
         writes_lost: this.workload?.counts.lost ?? 0,
         max_steps_reached: this.stopReason === 'max-steps' ? 1 : 0,
         steering_mismatch: this.stopReason === 'steering' ? 1 : 0,
-        unexpected_exits: this.unexpectedExits,
+        unexpected_exits: this.poller.unexpectedExits,
       },
       artifactsDir,
       ...(this.recorder === null ? {} : { record: this.recorder.builder }),
