@@ -160,3 +160,15 @@ function releaseChain(head: Message | null, pool: MessagePool): void {
     message = next;
   }
 }
+
+/**
+ * The network as a server sees it (sim/network.ts implements it): open, write on and close
+ * connections, and take messages from its pool. A narrow interface, so the model's state
+ * (sim/valkey/server.ts) does not depend on the network's machinery.
+ */
+export interface Wire {
+  readonly pool: MessagePool;
+  connect(kind: number, from: number, to: number, endpoint: unknown): Connection | null;
+  send(connection: Connection, fromInitiator: boolean, message: Message): void;
+  close(connection: Connection, byInitiator: boolean): void;
+}

@@ -9,7 +9,7 @@
  * holds for the other hot classes of the simulator (Direction, Connection, Network, SimProcess,
  * ValkeyServer, WriteBacklog, SlotSet).
  */
-import type { Connection } from '../network.ts';
+import type { Connection } from '../connection.ts';
 import type { SlotSet } from './slot-set.ts';
 import { NEVER_MS, NODE_FAIL, NODE_HANDSHAKE, NODE_PFAIL, NODE_PRIMARY, NODE_REPLICA } from './constants.ts';
 

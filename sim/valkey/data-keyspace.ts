@@ -18,8 +18,6 @@ import { keySlot } from '../key-slot.ts';
 import { DEL_STREAM_BYTES, RESTORE_STREAM_BYTES, SET_STREAM_BYTES } from './constants.ts';
 import type { Keyspace } from './keyspace.ts';
 import { CLUSTER_SLOTS } from './slot-set.ts';
-import { feedWrite } from './replication.ts';
-import type { ValkeyServer } from './server.ts';
 
 /**
  * Slot per workload key, -1 not computed yet. A typed array: a plain array filled at random key
@@ -59,6 +57,19 @@ function entryHash(key: number, seq: number): number {
 /** A node's data as a full sync ships it: seq per key (0: absent), indexed by key. */
 export type DataSnapshot = Float64Array;
 
+/**
+ * What a keyspace asks of the server that holds it (server-boot.ts provides it): whether its
+ * writes feed a replication stream (a primary's do), the stream itself, and the report of keys
+ * MIGRATE moved. Injected, so the data model depends on no protocol rule.
+ */
+export interface KeyspaceOwner {
+  readonly processIndex: number;
+  /** A primary (no primary address) propagates its own writes. */
+  feedsStream(): boolean;
+  feedWrite(bytes: number, key: number, seq: number, requestAck: boolean): void;
+  keysMigrated(to: KeyspaceOwner, keys: readonly number[]): void;
+}
+
 export class DataKeyspace implements Keyspace {
   /** seq per key, 0 when absent; grown to the largest key written (the workload's key count). */
   private values = new Float64Array(0);
@@ -66,7 +77,7 @@ export class DataKeyspace implements Keyspace {
   /** Keys per slot (countKeysInSlot), allocated with the first key. */
   private perSlot: Uint16Array | null = null;
 
-  constructor(readonly server: ValkeyServer) {}
+  constructor(readonly owner: KeyspaceOwner) {}
 
   /** The seq the key holds, 0 when absent. */
   get(key: number): number {
@@ -84,10 +95,10 @@ export class DataKeyspace implements Keyspace {
   /** delKeysInSlot: a primary propagates each DEL to its replicas (8.0 does, propagateDeletion). */
   deleteKeysInSlot(slot: number): number {
     const keys = this.keysInSlot(slot);
-    const propagate = this.server.replication.primaryAddress < 0;
+    const propagate = this.owner.feedsStream();
     for (const key of keys) {
       this.remove(key);
-      if (propagate) feedWrite(this.server, DEL_STREAM_BYTES, key, 0, false);
+      if (propagate) this.owner.feedWrite(DEL_STREAM_BYTES, key, 0, false);
     }
     return keys.length;
   }
@@ -106,16 +117,16 @@ export class DataKeyspace implements Keyspace {
     for (const key of keys) {
       target.restore(key, this.get(key));
       this.remove(key);
-      if (this.server.replication.primaryAddress < 0) feedWrite(this.server, DEL_STREAM_BYTES, key, 0, false);
+      if (this.owner.feedsStream()) this.owner.feedWrite(DEL_STREAM_BYTES, key, 0, false);
     }
-    if (keys.length > 0) this.server.env.keysMigrated(this.server.processIndex, target.server.processIndex, keys);
+    if (keys.length > 0) this.owner.keysMigrated(target.owner, keys);
     return keys.length;
   }
 
   /** A client write on a primary: set the key and feed the stream; returns the seq it replaced. */
   clientWrite(key: number, seq: number, requestAck: boolean): number {
     const previous = this.set(key, seq);
-    feedWrite(this.server, SET_STREAM_BYTES, key, seq, requestAck);
+    this.owner.feedWrite(SET_STREAM_BYTES, key, seq, requestAck);
     return previous;
   }
 
@@ -156,7 +167,7 @@ export class DataKeyspace implements Keyspace {
 
   private restore(key: number, seq: number): void {
     this.set(key, seq);
-    if (this.server.replication.primaryAddress < 0) feedWrite(this.server, RESTORE_STREAM_BYTES, key, seq, false);
+    if (this.owner.feedsStream()) this.owner.feedWrite(RESTORE_STREAM_BYTES, key, seq, false);
   }
 
   private set(key: number, seq: number): number {

@@ -19,9 +19,8 @@ import {
 import type { ValkeyServer } from './server.ts';
 
 export { beforeSleep } from './cron.ts';
+export { freshServer, loadServer } from './server-boot.ts';
 export {
-  freshServer,
-  loadServer,
   snapshot,
   saveConfig,
   formatNodesConf,

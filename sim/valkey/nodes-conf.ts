@@ -1,16 +1,4 @@
-/**
- * nodes.conf (protocol reference §4.6): what a server writes (every node but handshake ones, the
- * CLUSTER NODES fields, then `vars currentEpoch lastVoteEpoch`), when (clusterSaveConfig from
- * beforeSleep, or synchronously for an election win and a collision bump), and how a restarted
- * process loads it: replicas get configEpoch 0, a nonzero ping/pong becomes "now", FAIL sets
- * fail_time to now, and currentEpoch is raised to the largest configEpoch in the file.
- *
- * The file is kept as a structured snapshot rather than text; `formatNodesConf` prints it the way
- * Valkey would, for tests and debugging. A kill keeps the last snapshot (the rename happened);
- * fsync only matters for a machine crash, which the simulator does not model.
- */
-import type { Rng } from '../../core/rng.ts';
-import { ClusterNode, isReplica, nodeEpoch, setPongReceived } from './cluster-node.ts';
+import { nodeEpoch } from './cluster-node.ts';
 import {
   NODE_FAIL,
   NODE_HANDSHAKE,
@@ -23,39 +11,12 @@ import {
   PERSISTED_FLAGS,
   TODO_FSYNC_CONFIG,
   TODO_SAVE_CONFIG,
-  VALKEY_CLOCK_OFFSET_MS,
 } from './constants.ts';
-import { maxEpoch } from './epochs.ts';
-import { ValkeyServer, type ServerEnv } from './server.ts';
-import type { SlotSet } from './slot-set.ts';
+import type { ValkeyServer } from './server.ts';
 
-export interface NodesConfEntry {
-  name: string;
-  /** Process index standing for ip:port@cport; -1 for noaddr. */
-  address: number;
-  flags: number;
-  primary: string | null;
-  pingSent: boolean;
-  pongReceived: boolean;
-  /** The epoch column: a replica's is its primary's configEpoch. */
-  epoch: number;
-  slots: SlotSet;
-  shardId: number;
-}
+import type { NodesConf, NodesConfEntry, OpenSlotEntry } from './nodes-conf-snapshot.ts';
 
-export interface OpenSlotEntry {
-  slot: number;
-  migrating: boolean;
-  node: string;
-}
-
-export interface NodesConf {
-  entries: NodesConfEntry[];
-  /** Open slots on the myself line, by slot: `[slot->-id]` migrating, `[slot-<-id]` importing. */
-  openSlots: OpenSlotEntry[];
-  currentEpoch: number;
-  lastVoteEpoch: number;
-}
+export type { NodesConf, NodesConfEntry, OpenSlotEntry } from './nodes-conf-snapshot.ts';
 
 /**
  * clusterGenNodesDescription(CLUSTER_NODE_HANDSHAKE) plus the vars line. `into`: a snapshot nobody
@@ -122,66 +83,6 @@ export function saveConfig(server: ValkeyServer): void {
   buffers[server.confNext] = conf;
   server.confNext ^= 1;
   server.env.persist(server.processIndex, conf);
-}
-
-/** clusterInit without a nodes.conf: a new primary with a random id and shard id, saved at once. */
-export function freshServer(env: ServerEnv, processIndex: number, rng: Rng): ValkeyServer {
-  const identity = env.identities.freshNode(rng, processIndex);
-  const shardId = env.identities.shards.fresh(rng);
-  const myself = new ClusterNode(
-    identity,
-    env.identities.nodes.name(identity),
-    NODE_MYSELF | NODE_PRIMARY,
-    processIndex,
-    shardId,
-    Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS,
-  );
-  const server = new ValkeyServer(env, processIndex, rng, myself);
-  saveConfig(server);
-  return server;
-}
-
-/** clusterLoadConfig. */
-export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf: NodesConf): ValkeyServer {
-  const mine = conf.entries.find((entry) => (entry.flags & NODE_MYSELF) !== 0);
-  if (mine === undefined) throw new Error(`nodes.conf of process ${processIndex} has no myself line`);
-  const nowMs = Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
-  const names = env.identities.nodes;
-  const myself = new ClusterNode(names.intern(mine.name), mine.name, 0, processIndex, mine.shardId, nowMs);
-  const server = new ValkeyServer(env, processIndex, rng, myself);
-  const nodeFor = (name: string): ClusterNode => {
-    const identity = names.intern(name);
-    let node = server.lookup(identity);
-    if (node === null) {
-      node = new ClusterNode(identity, name, 0, -1, env.identities.shards.placeholder(), nowMs);
-      server.addNode(node);
-    }
-    return node;
-  };
-  for (const entry of conf.entries) {
-    const node = nodeFor(entry.name);
-    node.address = entry.address;
-    node.shardId = entry.shardId;
-    node.flags |= entry.flags;
-    if ((entry.flags & NODE_FAIL) !== 0) node.failTimeAtMs = nowMs;
-    if (entry.primary !== null) {
-      const primary = nodeFor(entry.primary);
-      node.replicaOf = primary;
-      server.addReplica(primary, node);
-    }
-    if (entry.pingSent) node.pingSentAtMs = nowMs;
-    if (entry.pongReceived) setPongReceived(node, nowMs);
-    node.configEpoch = isReplica(node) && node.replicaOf !== null ? 0 : entry.epoch;
-    const ranges = entry.slots.ranges;
-    for (let i = 0; i < ranges.length; i += 2) server.bindRange(node, ranges[i]!, ranges[i + 1]!);
-    if (ranges.length > 0) node.slotsCache = entry.slots; // each slot has one owner in the file
-  }
-  for (const open of conf.openSlots) {
-    (open.migrating ? server.migratingSlotsTo : server.importingSlotsFrom).set(open.slot, nodeFor(open.node));
-  }
-  server.currentEpoch = Math.max(conf.currentEpoch, maxEpoch(server));
-  server.lastVoteEpoch = conf.lastVoteEpoch;
-  return server;
 }
 
 /** nodes.conf as Valkey writes it (addresses as 127.0.0.<process+1>:7000@17000). */

@@ -4,9 +4,9 @@
  * bookkeeping behind the failover data-age gate (`last_interaction`, `repl_down_since`).
  * The protocol that changes it is in replication.ts.
  */
-import type { Connection } from '../network.ts';
+import type { Connection } from '../connection.ts';
 import { DEL_STREAM_BYTES, NEVER_MS, REPL_BACKLOG_BYTES } from './constants.ts';
-import type { ClientWait } from './wait.ts';
+import type { ClientWait } from './blocked-clients.ts';
 import { WriteBacklog } from './write-backlog.ts';
 
 /** server.repl_state, collapsed: no primary, should connect, handshake in flight, streaming. */

@@ -9,22 +9,22 @@
  */
 import type { ClusterConfig } from '../../core/scenario/types.ts';
 import type { Rng } from '../../core/rng.ts';
-import type { Network } from '../network.ts';
+import type { Wire } from '../connection.ts';
 import type { Scheduler } from '../scheduler.ts';
 import { ClusterNode, addReplica, removeReplica } from './cluster-node.ts';
 import type { ClusterLink } from './cluster-node.ts';
 import { CLUSTER_FAIL, NEVER_MS, NODE_MIGRATE_TO, NODE_REPLICA, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
 import type { Identities } from './identities.ts';
-import type { NodesConf } from './nodes-conf.ts';
-import { DataKeyspace } from './data-keyspace.ts';
+import type { NodesConf } from './nodes-conf-snapshot.ts';
+import type { DataKeyspace } from './data-keyspace.ts';
 import { ReplicationState } from './replication-state.ts';
-import type { SetSlotWait } from './slot-migration.ts';
+import type { SetSlotWait } from './blocked-clients.ts';
 import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
 
 /** What a server needs from its world. */
 export interface ServerEnv {
   readonly scheduler: Scheduler;
-  readonly network: Network;
+  readonly network: Wire;
   readonly identities: Identities;
   readonly slotSets: SlotSetTable;
   readonly cluster: ClusterConfig;
@@ -127,7 +127,17 @@ export class ValkeyServer {
   readonly processIndex: number = 0;
   readonly rng: Rng;
 
-  constructor(env: ServerEnv, processIndex: number, rng: Rng, myself: ClusterNode) {
+  /**
+   * `keyspaceOf` makes the server's keyspace (server-boot.ts injects the data model, whose writes
+   * feed this server's replication stream).
+   */
+  constructor(
+    env: ServerEnv,
+    processIndex: number,
+    rng: Rng,
+    myself: ClusterNode,
+    keyspaceOf: (server: ValkeyServer) => DataKeyspace,
+  ) {
     this.env = env;
     this.processIndex = processIndex;
     this.rng = rng;
@@ -135,7 +145,7 @@ export class ValkeyServer {
     this.myself = myself;
     this.addNode(myself);
     this.replication = new ReplicationState(env.nextReplId());
-    this.keyspace = new DataKeyspace(this);
+    this.keyspace = keyspaceOf(this);
   }
 
   /**

@@ -14,7 +14,7 @@
  * What open slots do on slot rebinding (failovers in the source or target shard, the auto-claim)
  * is in slots.ts; open slots in nodes.conf are in nodes-conf.ts.
  */
-import type { Connection } from '../network.ts';
+import type { Connection } from '../connection.ts';
 import { MSG_REPL_ACK, MSG_REPL_COMMAND, type Message } from '../message.ts';
 import { isPrimary, isReplica, type ClusterNode } from './cluster-node.ts';
 import { OPERATION_TIMEOUT_MS, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
@@ -22,35 +22,30 @@ import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
 import { BROADCAST_ALL, broadcastPong } from './gossip.ts';
 import { feedStream } from './replication.ts';
 import { setPrimary } from './roles.ts';
+import {
+  SETSLOT_IMPORTING,
+  SETSLOT_MIGRATING,
+  SETSLOT_NODE,
+  SETSLOT_STABLE,
+  type SetSlotOp,
+  type SetSlotWait,
+} from './blocked-clients.ts';
 import type { ValkeyServer } from './server.ts';
 
-export const SETSLOT_MIGRATING = 0;
-export const SETSLOT_IMPORTING = 1;
-export const SETSLOT_STABLE = 2;
-export const SETSLOT_NODE = 3;
-export type SetSlotOp =
-  | typeof SETSLOT_MIGRATING
-  | typeof SETSLOT_IMPORTING
-  | typeof SETSLOT_STABLE
-  | typeof SETSLOT_NODE;
+export {
+  SETSLOT_IMPORTING,
+  SETSLOT_MIGRATING,
+  SETSLOT_NODE,
+  SETSLOT_STABLE,
+  type SetSlotOp,
+  type SetSlotWait,
+} from './blocked-clients.ts';
 
 /** The client's default wait for the replicas' acks (CLUSTER_OPERATION_TIMEOUT). */
 export const SETSLOT_TIMEOUT_MS = OPERATION_TIMEOUT_MS;
 /** Bytes the propagated command and its REPLCONF GETACK add to the replication stream. */
 const SETSLOT_STREAM_BYTES = 102;
 const GETACK_STREAM_BYTES = 37;
-
-/** A SETSLOT blocked on a primary until its replicas ack it (blockClientForReplicaAck). */
-export interface SetSlotWait {
-  readonly slot: number;
-  readonly op: SetSlotOp;
-  readonly nodeIdentity: number;
-  /** Acks must reach this offset: the stream offset before the command, plus one. */
-  readonly targetOffset: number;
-  readonly needed: number;
-  readonly acked: Connection[];
-  readonly reply: (error: string | null) => void;
-}
 
 /**
  * CLUSTER SETSLOT from a client. `reply` gets null (OK) or the error text: at once, or, on a

@@ -9,17 +9,10 @@
  * into a replica (disconnectAllBlockedClients) or dies with it. Bounded by the write rate times
  * the timeout, and expired at least once a second by replicationCron.
  */
-import type { Connection } from '../network.ts';
+import type { Connection } from '../connection.ts';
 import type { ValkeyServer } from './server.ts';
 
-export interface ClientWait {
-  key: number;
-  seq: number;
-  /** The stream offset right after the write. */
-  offset: number;
-  needed: number;
-  deadlineAtMs: number;
-}
+export type { ClientWait } from './blocked-clients.ts';
 
 /** WAIT after a write to `key` that just went into the stream. */
 export function blockForReplicas(
