@@ -26,12 +26,12 @@ import { createRealBackend } from '../real/index.ts';
 import { createSimBackend } from '../sim/index.ts';
 
 const args = process.argv.slice(2);
-const count = Number(valueOf('--n') ?? 50);
-const firstSeed = Number(valueOf('--seed') ?? 1);
-const maxNodes = Number(valueOf('--max-nodes') ?? 12);
+const count = Number(flagValue('--n') ?? 50);
+const firstSeed = Number(flagValue('--seed') ?? 1);
+const maxNodes = Number(flagValue('--max-nodes') ?? 12);
 const MAX_STEPS = 1_000_000;
 
-function valueOf(flag: string): string | undefined {
+function flagValue(flag: string): string | undefined {
   const index = args.indexOf(flag);
   return index >= 0 ? args[index + 1] : undefined;
 }

@@ -62,7 +62,7 @@ for (const run of runs) {
 }
 
 if (recordFile !== undefined) {
-  writeFileSync(recordFile, JSON.stringify(lines, null, 1) + '\n');
+  writeFileSync(recordFile, `${JSON.stringify(lines, null, 1)}\n`);
   console.log(`recorded ${runs.length} runs in ${recordFile}`);
 } else {
   const expected = JSON.parse(readFileSync(checkFile as string, 'utf8')) as Record<string, string>;

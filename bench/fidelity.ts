@@ -40,10 +40,10 @@ interface Row {
 }
 
 const args = process.argv.slice(2);
-const seeds = Number(valueOf('--seeds') ?? 50);
-const realTrials = args.includes('--real') ? Number(valueOf('--real') ?? 5) : 0;
+const seeds = Number(flagValue('--seeds') ?? 50);
+const realTrials = args.includes('--real') ? Number(flagValue('--real') ?? 5) : 0;
 
-function valueOf(flag: string): string | undefined {
+function flagValue(flag: string): string | undefined {
   const index = args.indexOf(flag);
   const next = index >= 0 ? args[index + 1] : undefined;
   return next !== undefined && !next.startsWith('--') ? next : undefined;

@@ -18,7 +18,6 @@ import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../co
 import { rngFor } from '../core/rng.ts';
 import { PlanClock, planRun, type Plan } from '../core/scenario/plan.ts';
 import type { Scenario, Step } from '../core/scenario/types.ts';
-import type { ClusterView } from '../core/view.ts';
 import { finding, type Finding, type Violation } from '../core/violation.ts';
 import { RealCluster } from './cluster.ts';
 import { formCluster, type FormationTimings } from './formation.ts';

@@ -144,7 +144,7 @@ export class WorkloadClient {
         .call('CLUSTER', 'MYID')
         .exec();
       if (replies !== null) await this.refreshIfRedirected(replies);
-      const acked = replies !== null && replies.every(([error]) => error === null) && replies[0]![1] === 'OK';
+      const acked = replies?.every(([error]) => error === null) === true && replies[0]![1] === 'OK';
       const replicasReached = acked ? Number(replies[1]![1]) : -1;
       if (!acked || replicasReached < this.workload.waitReplicas) {
         this.counts.failed++;

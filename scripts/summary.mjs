@@ -1,8 +1,9 @@
 // Prints the closing line CI reads, `N passed, N failed`, from vitest's JSON report (a failed
-// typecheck counts as one failure). Exits 1 if anything failed or no test ran at all.
+// typecheck counts as one failure, and so does a failed Biome check). Exits 1 if anything failed
+// or no test ran at all.
 import { readFileSync } from 'node:fs';
 
-const [reportPath, typecheckFailed] = process.argv.slice(2);
+const [reportPath, typecheckFailed, biomeFailed] = process.argv.slice(2);
 let report;
 try {
   report = JSON.parse(readFileSync(reportPath, 'utf8'));
@@ -18,7 +19,9 @@ const brokenFiles = (report.testResults ?? []).filter(
 );
 for (const file of brokenFiles)
   console.log(`busfuzz: test file failed to load: ${file.name}: ${(file.message ?? '').split('\n')[0]}`);
-const failed = (report.numFailedTests ?? 0) + (typecheckFailed === '1' ? 1 : 0) + brokenFiles.length;
+if (biomeFailed === '1') console.log('busfuzz: the Biome check failed (npx biome check .)');
+const failed =
+  (report.numFailedTests ?? 0) + (typecheckFailed === '1' ? 1 : 0) + (biomeFailed === '1' ? 1 : 0) + brokenFiles.length;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

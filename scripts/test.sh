@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`), and what .ci/run runs: installs valkey-server when it is
-# missing (and Debian's chromium for the browser tests), type-checks, runs every vitest project (the real-process tests included), and ends with
-# the plain line `N passed, N failed` read from vitest's JSON report.
+# missing (and Debian's chromium for the browser tests), type-checks, runs Biome (lint and format
+# check, biome.json), runs every vitest project (the real-process tests included), and ends with
+# the plain line `N passed, N failed` read from vitest's JSON report (a failed typecheck or Biome
+# check counts as one failure each).
 # Extra arguments go to vitest (e.g. `npm test -- test/core`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,12 +18,19 @@ else
   typecheck_failed=0
 fi
 
+echo "== biome (lint + format check)"
+if ! npx biome check .; then
+  biome_failed=1
+else
+  biome_failed=0
+fi
+
 echo "== vitest"
 report=$(mktemp -t busfuzz-vitest-XXXXXX.json)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
 vitest_rc=$?
 
-node scripts/summary.mjs "$report" "$typecheck_failed"
+node scripts/summary.mjs "$report" "$typecheck_failed" "$biome_failed"
 summary_rc=$?
 rm -f "$report"
 if [ "$vitest_rc" != 0 ] || [ "$summary_rc" != 0 ]; then exit 1; fi

@@ -49,7 +49,10 @@ export class AdminActions {
   meet(step: StepOf<'meet'>): void {
     const node = this.context.resolve(step.target);
     const other = this.context.resolve(step.other);
-    if (!this.running(node) || other < 0) return this.skip('meet', `${step.target}/${step.other}`);
+    if (!this.running(node) || other < 0) {
+      this.skip('meet', `${step.target}/${step.other}`);
+      return;
+    }
     const error = this.world.command(node, (server) => valkey.meet(server, other));
     this.emit('meet', [node, other], `${this.name(node)} CLUSTER MEET ${this.name(other)}: ${outcome(error ?? null)}`);
   }
@@ -57,7 +60,10 @@ export class AdminActions {
   forget(step: StepOf<'forget'>): void {
     const other = this.context.resolve(step.other);
     const identity = other < 0 ? -1 : this.identityOf(other);
-    if (identity < 0) return this.skip('forget', step.other);
+    if (identity < 0) {
+      this.skip('forget', step.other);
+      return;
+    }
     const outcomes: string[] = [];
     for (const process of this.world.processes) {
       if (process.index === other || process.state !== PROCESS_RUNNING) continue;
@@ -69,9 +75,13 @@ export class AdminActions {
 
   reset(step: StepOf<'reset'>): void {
     const node = this.context.resolve(step.target);
-    if (!this.running(node)) return this.skip('reset', step.target);
+    if (!this.running(node)) {
+      this.skip('reset', step.target);
+      return;
+    }
     if (step.ifReplica === true && valkey.isPrimary(this.world.server(node)!.myself)) {
-      return this.emit('reset', [node], `skipped: ${this.name(node)} is a primary now (if_replica)`);
+      this.emit('reset', [node], `skipped: ${this.name(node)} is a primary now (if_replica)`);
+      return;
     }
     const error = this.world.command(node, (server) => valkey.clusterReset(server, step.hard)) ?? null;
     this.emit('reset', [node], outcome(error));
@@ -88,12 +98,18 @@ export class AdminActions {
     const node = this.context.resolve(step.target);
     const primary = this.context.resolve(step.primary);
     const identity = primary < 0 ? -1 : this.identityOf(primary);
-    if (!this.running(node) || identity < 0) return this.skip('replicate', `${step.target}/${step.primary}`);
+    if (!this.running(node) || identity < 0) {
+      this.skip('replicate', `${step.target}/${step.primary}`);
+      return;
+    }
     const issue = (): void => {
       const error = this.world.command(node, (server) => valkey.replicate(server, identity)) ?? null;
       this.emit('replicate', [node], outcome(error));
     };
-    if (this.knows(node, identity)) return issue();
+    if (this.knows(node, identity)) {
+      issue();
+      return;
+    }
     this.begin();
     this.untilKnows(node, identity, this.world.nowMs + LEARN_PRIMARY_TIMEOUT_MS, (known) => {
       if (known) issue();
@@ -110,7 +126,10 @@ export class AdminActions {
   addNode(step: StepOf<'add_node'>): void {
     const world = this.world;
     const introducer = world.processes.find((process) => process.state === PROCESS_RUNNING);
-    if (introducer === undefined) return this.skip('add_node', 'introducer');
+    if (introducer === undefined) {
+      this.skip('add_node', 'introducer');
+      return;
+    }
     const node = world.addProcess(step.shard ?? null);
     world.start(node);
     this.begin();
@@ -147,7 +166,8 @@ export class AdminActions {
     const sourceId = source < 0 ? -1 : this.identityOf(source);
     const targetId = target < 0 ? -1 : this.identityOf(target);
     if (!this.running(source) || !this.running(target) || source === target || sourceId < 0 || targetId < 0) {
-      return this.skip('migrate_slots', `${step.from}/${step.to}`);
+      this.skip('migrate_slots', `${step.from}/${step.to}`);
+      return;
     }
     const server = this.world.server(source)!;
     const slots: number[] = [];
@@ -163,7 +183,8 @@ export class AdminActions {
     const next = (): void => {
       if (moved === slots.length) {
         this.emit('migrate_slots', pair, `${moved} slots (${keys} keys) ${route}`);
-        return this.end();
+        this.end();
+        return;
       }
       const slot = slots[moved]!;
       this.migrateSlot(source, sourceId, target, targetId, slot, (error, movedKeys) => {
@@ -258,10 +279,15 @@ export class AdminActions {
           if (wait === null || answered) return;
           const timeout = (): void => {
             if (answered) return;
-            if (process.incarnation !== incarnation || process.state === PROCESS_DOWN)
-              return answer('Connection is closed.');
+            if (process.incarnation !== incarnation || process.state === PROCESS_DOWN) {
+              answer('Connection is closed.');
+              return;
+            }
             // A paused server handles the timeout when it runs again.
-            if (process.state !== PROCESS_RUNNING) return world.after(PAUSED_POLL_MS, timeout);
+            if (process.state !== PROCESS_RUNNING) {
+              world.after(PAUSED_POLL_MS, timeout);
+              return;
+            }
             world.command(index, (live) => valkey.abandonSetSlot(live, wait));
           };
           world.after(valkey.SETSLOT_TIMEOUT_MS, timeout);
@@ -274,8 +300,14 @@ export class AdminActions {
   /** Runs `now` once the process runs (a paused one is waited for), or `gone` if it is down. */
   private whenRunning(index: number, now: () => void, gone: () => void): void {
     const process = this.world.processes[index]!;
-    if (process.state === PROCESS_RUNNING) return now();
-    if (process.state === PROCESS_DOWN) return gone();
+    if (process.state === PROCESS_RUNNING) {
+      now();
+      return;
+    }
+    if (process.state === PROCESS_DOWN) {
+      gone();
+      return;
+    }
     // Starting or paused: the command waits in the socket.
     this.world.after(PAUSED_POLL_MS, () => this.whenRunning(index, now, gone));
   }
@@ -290,8 +322,14 @@ export class AdminActions {
   }
 
   private untilKnows(node: number, identity: number, deadlineMs: number, then: (known: boolean) => void): void {
-    if (this.knows(node, identity)) return then(true);
-    if (this.world.nowMs >= deadlineMs || this.world.processes[node]!.state === PROCESS_DOWN) return then(false);
+    if (this.knows(node, identity)) {
+      then(true);
+      return;
+    }
+    if (this.world.nowMs >= deadlineMs || this.world.processes[node]!.state === PROCESS_DOWN) {
+      then(false);
+      return;
+    }
     this.world.after(LEARN_POLL_MS, () => this.untilKnows(node, identity, deadlineMs, then));
   }
 

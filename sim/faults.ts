@@ -178,7 +178,7 @@ export class FaultApplier {
   private isolatedNow(): Set<number> {
     const isolated = new Set<number>();
     for (const record of this.records.values()) {
-      if (record.kind === 'partition') record.isolated.forEach((index) => isolated.add(index));
+      if (record.kind === 'partition') for (const index of record.isolated) isolated.add(index);
     }
     return isolated;
   }
@@ -189,8 +189,14 @@ export class FaultApplier {
     entries: TopologyEntry[],
   ): void {
     const index = this.resolveOne(step.target, entries);
-    if (index < 0) return this.skip(step, 'no such node');
-    if (step.keepQuorum === true && this.breaksQuorum(entries, [index])) return this.skip(step, 'keep_quorum');
+    if (index < 0) {
+      this.skip(step, 'no such node');
+      return;
+    }
+    if (step.keepQuorum === true && this.breaksQuorum(entries, [index])) {
+      this.skip(step, 'keep_quorum');
+      return;
+    }
     if (step.action === 'kill') this.world.crash(index);
     else if (step.action === 'terminate') this.world.terminate(index);
     else this.world.pause(index);
@@ -216,7 +222,10 @@ export class FaultApplier {
       });
     });
     const isolated = this.minoritySides(groups, entries);
-    if (step.keepQuorum === true && this.breaksQuorum(entries, isolated)) return this.skip(step, 'keep_quorum');
+    if (step.keepQuorum === true && this.breaksQuorum(entries, isolated)) {
+      this.skip(step, 'keep_quorum');
+      return;
+    }
     this.world.partition(pairs);
     this.records.set(faultId, { kind: 'partition', pairs, isolated });
     this.world.emit({

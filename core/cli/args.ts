@@ -117,6 +117,15 @@ function backendName(value: string | undefined, name: string): BackendName {
   return backend;
 }
 
+/** node:util's parseArgs, its error turned into a usage line (exit 2). */
+function parseOrExplain(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new InputError(`usage: ${(error as Error).message}. Hint: busfuzz --help`);
+  }
+}
+
 /**
  * Parses argv. With no command, or the command `env` (what `npm run fuzz` uses), the command comes
  * from FUZZ_MODE (`fuzz` when unset under `env`).
@@ -125,13 +134,7 @@ export function parseCommandLine(
   argv: string[],
   env: NodeJS.ProcessEnv,
 ): ParsedArgs & { help: boolean; version: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new InputError(`usage: ${(error as Error).message}. Hint: busfuzz --help`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseOrExplain(argv);
   let [command, ...rest] = positionals;
   if (command === undefined || command === 'env') {
     const mode = env.FUZZ_MODE ?? (command === 'env' ? 'fuzz' : undefined);

@@ -67,27 +67,37 @@ export function readTrace(lines: readonly string[]): TraceFacts {
     if (time === null) continue;
     const atMs = Number(time[1]);
     const rest = line.slice(time[0].length);
-    let match: RegExpExecArray | null;
-    if ((match = DELIVERY.exec(rest)) !== null) {
-      deliveries.push({ atMs, to: match[1]!, from: match[2]!, type: match[3]! });
-    } else if ((match = PLAN.exec(rest)) !== null) {
+    const delivery = DELIVERY.exec(rest);
+    if (delivery !== null) {
+      deliveries.push({ atMs, to: delivery[1]!, from: delivery[2]!, type: delivery[3]! });
+      continue;
+    }
+    const plan = PLAN.exec(rest);
+    if (plan !== null) {
       awaitingFault = {
         index: phases.length,
         atMs,
-        action: match[1]!,
-        faultId: Number(match[2]),
-        phase: match[3] as 'start' | 'end',
+        action: plan[1]!,
+        faultId: Number(plan[2]),
+        phase: plan[3] as 'start' | 'end',
         nodes: [],
       };
       phases.push(awaitingFault);
-    } else if ((match = FAULT.exec(rest)) !== null) {
-      if (awaitingFault !== null) awaitingFault.nodes = match[2]!.split(',').filter((name) => name !== '');
-      awaitingFault = null;
-    } else if ((match = STATE.exec(rest)) !== null) {
-      states.push({ atMs, node: match[1]!, role: match[2]!, configEpoch: Number(match[3]) });
-    } else if ((match = PROCESS.exec(rest)) !== null) {
-      nodes.add(match[1]!);
+      continue;
     }
+    const fault = FAULT.exec(rest);
+    if (fault !== null) {
+      if (awaitingFault !== null) awaitingFault.nodes = fault[2]!.split(',').filter((name) => name !== '');
+      awaitingFault = null;
+      continue;
+    }
+    const state = STATE.exec(rest);
+    if (state !== null) {
+      states.push({ atMs, node: state[1]!, role: state[2]!, configEpoch: Number(state[3]) });
+      continue;
+    }
+    const processLine = PROCESS.exec(rest);
+    if (processLine !== null) nodes.add(processLine[1]!);
   }
   return { phases, deliveries, states, nodes: [...nodes] };
 }

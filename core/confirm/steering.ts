@@ -112,6 +112,10 @@ export function describeSteering(steering: Steering): string {
         return `phase ${rule.phase} at least ${rule.afterMs}ms after ${rule.winner}'s win (${rule.acks} acks after phase ${rule.since})`;
       case 'hold-until-election':
         return `hold ${rule.from}->{${rule.to.join(',')}} from phase ${rule.startPhase} until ${rule.winner} has ${rule.acks} auth-acks after phase ${rule.electionPhase}`;
+      default: {
+        const unknown: never = rule;
+        throw new Error(`describeSteering: unknown rule ${JSON.stringify(unknown)}`);
+      }
     }
   });
   if (steering.jitterMs > 0) parts.push(`jitter ±${steering.jitterMs}ms (seed ${steering.seed})`);

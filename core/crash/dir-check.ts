@@ -8,7 +8,7 @@
  * A folder that does not exist yet is not created here (writeCrashFile creates it with the first
  * finding); its nearest existing parent must then be a writable folder.
  */
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { EnvironmentError } from '../backend.ts';
@@ -18,7 +18,7 @@ const HINT = 'set CRASH_DIR (or --crash-dir) to a folder you can write, or fix i
 export async function assertCrashDirUsable(dir: string): Promise<void> {
   let probeDir = resolve(dir);
   for (;;) {
-    let info;
+    let info: Stats;
     try {
       info = await stat(probeDir);
     } catch (error) {

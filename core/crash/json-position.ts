@@ -88,7 +88,10 @@ export function jsonErrorOffset(text: string): number | null {
         return;
       }
     }
-    if (char === '"') return string();
+    if (char === '"') {
+      string();
+      return;
+    }
     for (const word of ['true', 'false', 'null']) {
       if (text.startsWith(word, at)) {
         at += word.length;

@@ -93,7 +93,9 @@ function recordPositions(node: unknown, path: string, index: PositionIndex, at: 
       recordPositions(pair.value, keyPath, index, at);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => recordPositions(item, indexPath(path, i), index, at));
+    node.items.forEach((item, i) => {
+      recordPositions(item, indexPath(path, i), index, at);
+    });
   }
 }
 

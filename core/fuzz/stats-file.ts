@@ -6,7 +6,6 @@
  * file and field) and the atomic write (temp file, fsync, rename, folder fsync).
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { InputError, type BackendName } from '../backend.ts';
 

@@ -12,14 +12,13 @@
  * Bounded: acks that are excused stay excused (every excuse only ever becomes true), and such an
  * ack can never be reported, so the lists are swept of them whenever they have doubled.
  */
-import { copyWriteAcked, type ObservedEvent, type WriteAckedCopy } from '../events.ts';
+import { copyWriteAcked, type ObservedEvent } from '../events.ts';
 import type { Finding } from '../violation.ts';
 import {
   lossCause,
   lostWriteFinding,
   readHolds,
   winInShard,
-  type AckedWrite,
   type LossCause,
   type ReadBack,
 } from './acked-writes-durable.ts';

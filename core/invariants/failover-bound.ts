@@ -70,7 +70,7 @@ function primariesStillDown(events: readonly ObservedEvent[]): DownPrimary[] {
     if (event.kind === 'node-down') lastDown.set(event.node, { event, index });
     if (event.kind === 'node-up') lastDown.set(event.node, null);
   });
-  return [...lastDown.values()].filter((down): down is DownPrimary => down !== null && down.event.wasPrimary);
+  return [...lastDown.values()].filter((down): down is DownPrimary => down?.event.wasPrimary === true);
 }
 
 /** Eligible replicas that still run and were not restarted, reset or moved to another primary. */
@@ -81,7 +81,7 @@ function unharmedReplicas(context: InvariantContext, down: DownPrimary, running:
     const event = events[index]!;
     if (isRestartingDown(event)) harmed.add(event.node);
     if (event.kind === 'fault' && RE_POINTING_ACTIONS.has(event.action))
-      event.nodes.forEach((node) => harmed.add(node));
+      for (const node of event.nodes) harmed.add(node);
     if (event.kind === 'node-state' && event.role === 'replica' && event.primary !== down.event.node)
       harmed.add(event.node);
   }

@@ -23,7 +23,6 @@ import {
   lastView,
   clusterMembers,
   ownedRanges,
-  type LiveNode,
   type OwnedRange,
 } from './view-facts.ts';
 

@@ -69,7 +69,12 @@ export function outsiders(live: readonly LiveNode[], clusterSize: number): LiveN
   if (live.length === 1) return knowsLivePeer(live[0]!, live, clusterSize) ? [] : [live[0]!];
   const indexById = new Map(live.map((node, index) => [node.report.id, index] as const));
   const parent = live.map((_, index) => index);
-  const find = (index: number): number => (parent[index] === index ? index : (parent[index] = find(parent[index]!)));
+  const find = (index: number): number => {
+    if (parent[index] === index) return index;
+    const root = find(parent[index]!);
+    parent[index] = root; // path compression
+    return root;
+  };
   live.forEach((node, index) => {
     for (const peer of node.report.peers) {
       const other = indexById.get(peer.id);

@@ -43,7 +43,7 @@ export {
   type SetSlotOp,
   type SetSlotWait,
 } from './slot-migration.ts';
-export { type Keyspace } from './keyspace.ts';
+export type { Keyspace } from './keyspace.ts';
 export { clusterFailoverCommand, type FailoverMode } from './manual-failover.ts';
 export { feedStream, replicaOffset, replicationLinkUp, dataAgeMs } from './replication.ts';
 export { DataKeyspace, slotOfKey } from './data-keyspace.ts';

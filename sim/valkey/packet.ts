@@ -18,7 +18,7 @@ import {
   type Message,
 } from '../message.ts';
 import {
-  ClusterLink,
+  type ClusterLink,
   ClusterNode,
   failed,
   inHandshake,

@@ -11,7 +11,7 @@ import type { ClusterConfig } from '../../core/scenario/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Wire } from '../connection.ts';
 import type { Scheduler } from '../scheduler.ts';
-import { ClusterNode, addReplica, removeReplica } from './cluster-node.ts';
+import { type ClusterNode, addReplica, removeReplica } from './cluster-node.ts';
 import type { ClusterLink } from './cluster-node.ts';
 import { CLUSTER_FAIL, NEVER_MS, NODE_MIGRATE_TO, NODE_REPLICA, VALKEY_CLOCK_OFFSET_MS } from './constants.ts';
 import type { Identities } from './identities.ts';

@@ -54,7 +54,7 @@ validation:
       ['node-0', 'node-1'],
       ['node-2', 'node-3'],
       ['node-4', 'node-5'],
-    ]) {
+    ] as const) {
       expect(eventLines(lines, 'node-state', { node: replica }).at(-1)).toContain(`role=replica primary=${primary}`);
     }
   });

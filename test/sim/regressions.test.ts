@@ -4,7 +4,7 @@
  * file's header comment), plus a check that the mechanism, not some other fault, caused it.
  */
 import { describe, expect, it } from 'vitest';
-import { SimRun } from '../../sim/runner.ts';
+import type { SimRun } from '../../sim/runner.ts';
 import { eventsOf, simRunOf } from './helpers.ts';
 
 function finished(name: string): SimRun {

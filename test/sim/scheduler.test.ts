@@ -18,7 +18,9 @@ describe(`scheduler (FC_SEED=${FC_SEED})`, () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 300 }), (times) => {
         const scheduler = new Scheduler(4);
-        times.forEach((atMs, index) => scheduler.schedule(atMs, 1, index, null));
+        times.forEach((atMs, index) => {
+          scheduler.schedule(atMs, 1, index, null);
+        });
         const expected = times
           .map((atMs, index) => [atMs, index] as [number, number])
           .sort((a, b) => a[0] - b[0] || a[1] - b[1]);

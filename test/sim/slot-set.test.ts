@@ -21,7 +21,8 @@ describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
         for (const [owner, [start, end]] of operations) {
           for (let slot = start; slot <= end; slot++) {
             const previous = owners[slot];
-            if (previous! >= 0 && previous !== owner) sets[previous!] = table.withoutRange(sets[previous]!, slot, slot);
+            if (previous !== undefined && previous >= 0 && previous !== owner)
+              sets[previous] = table.withoutRange(sets[previous]!, slot, slot);
             owners[slot] = owner;
           }
           sets[owner] = table.withRange(sets[owner]!, start, end);

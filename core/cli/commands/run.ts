@@ -4,7 +4,7 @@
  */
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../../backend.ts';
+import { InputError, type RunResult } from '../../backend.ts';
 import { assertCrashDirUsable, buildCrashFile, crashFileGivenToRun, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { knownLine, loadKnown } from '../../fuzz/known.ts';
@@ -34,7 +34,7 @@ export const runCommand: Command = async (args, context) => {
     { scenario: scenario.scenarioId, seed: scenario.seed, backend: backend.name, max_steps: maxSteps },
     `run ${file}`,
   );
-  let result;
+  let result: RunResult;
   try {
     result = await backend.run(scenario, {
       maxSteps,

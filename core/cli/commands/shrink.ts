@@ -41,7 +41,7 @@ export const shrinkCommand: Command = async (args, context) => {
     stop.dispose();
     await backend.close?.();
   }
-  const output = args.flags.output ?? join(dirname(file), basename(file).replace(/(\.min)?\.json$/, '') + '.min.json');
+  const output = args.flags.output ?? join(dirname(file), `${basename(file).replace(/(\.min)?\.json$/, '')}.min.json`);
   const written = await writeCrashFile(dirname(output), report.crash, { fileName: basename(output) });
   for (const line of reportLines(report)) say(line);
   say(`wrote ${written}`);

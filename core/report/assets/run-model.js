@@ -98,7 +98,7 @@ function buildModel(data) {
     beliefs,
     faults,
     segments: lanes.map((_, lane) => laneSegments(proc[lane], roles[lane], startMs, endMs)),
-    flags: majorityFlags(lanes, beliefs, proc, startMs, endMs),
+    flags: majorityFlags(lanes, beliefs, endMs),
     elections: electionsOf(data, laneOf),
   };
 }
@@ -141,7 +141,7 @@ function laneSegments(proc, roles, startMs, endMs) {
  * Per subject lane: spans where a majority of the other running nodes flag it PFAIL (or FAIL).
  * [start, end, 'pfail' | 'fail'].
  */
-function majorityFlags(lanes, beliefs, proc, startMs, endMs) {
+function majorityFlags(lanes, beliefs, endMs) {
   const n = lanes.length;
   const changes = [];
   beliefs.forEach((rows, observer) => {
@@ -167,7 +167,7 @@ function majorityFlags(lanes, beliefs, proc, startMs, endMs) {
     code.set(observer * 4096 + subject, c);
     const now = level(subject);
     const was = open[subject];
-    if ((was && was[2]) === now) continue;
+    if ((was === null ? null : was[2]) === now) continue;
     if (was) {
       was[1] = t;
       out[subject].push(was);

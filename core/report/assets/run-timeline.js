@@ -19,7 +19,7 @@ function esc(text) {
 
 function niceStep(spanMs, pixels) {
   const target = spanMs / Math.max(1, pixels / 90);
-  const pow = Math.pow(10, Math.floor(Math.log10(Math.max(target, 1e-3))));
+  const pow = 10 ** Math.floor(Math.log10(Math.max(target, 1e-3)));
   for (const m of [1, 2, 5, 10]) if (m * pow >= target) return m * pow;
   return 10 * pow;
 }
@@ -90,7 +90,9 @@ class Timeline {
       if (x1 - x0 > 40) parts.push(`<text class="fault-label" x="${x0 + 2}" y="${TOP_H + 10}">${esc(f.action)}</text>`);
     }
     const violating = new Set(m.meta.violation ? m.meta.violation.nodes : []);
-    m.lanes.forEach((name, lane) => parts.push(this.laneSvg(name, lane, x, clipX, visible, violating.has(name))));
+    m.lanes.forEach((name, lane) => {
+      parts.push(this.laneSvg(name, lane, x, clipX, visible, violating.has(name)));
+    });
     parts.push(this.electionSvg(x, visible));
     const v = m.meta.violation;
     if (v && visible(v.timeMs, v.timeMs)) {
@@ -258,7 +260,7 @@ class Timeline {
       drag = { x: ev.clientX, view: this.view.slice(), shift: ev.shiftKey, t0: this.timeAt(ev.clientX) };
     });
     window.addEventListener('mouseup', (ev) => {
-      if (drag && drag.shift && Math.abs(ev.clientX - drag.x) > 3) {
+      if (drag?.shift && Math.abs(ev.clientX - drag.x) > 3) {
         const t1 = this.timeAt(ev.clientX);
         this.setWindow(Math.min(drag.t0, t1), Math.max(drag.t0, t1));
       }

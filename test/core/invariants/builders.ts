@@ -43,7 +43,7 @@ export function context(
 /** A stable 40-character id per node name (`node-3` → `3333…`-like hex). */
 export function idOf(name: string): string {
   const number = Number(name.replace('node-', ''));
-  return (number.toString(16).padStart(2, '0') + 'ab').repeat(10).slice(0, 40);
+  return `${number.toString(16).padStart(2, '0')}ab`.repeat(10).slice(0, 40);
 }
 
 function slotRangesOf(shard: number, shardCount: number): SlotRange[] {

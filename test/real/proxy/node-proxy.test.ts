@@ -144,9 +144,9 @@ describe('NodeProxy', () => {
     const socket = await client();
     const back: number[] = [];
     const parser = new FrameParser();
-    socket.on('data', (chunk) =>
-      parser.push(chunk).forEach((piece) => piece.kind === 'frame' && back.push(tagOf(piece.frame.bytes))),
-    );
+    socket.on('data', (chunk) => {
+      for (const piece of parser.push(chunk)) if (piece.kind === 'frame') back.push(tagOf(piece.frame.bytes));
+    });
     await until(() => node.sockets.length === 1);
     network.add(4, ['node-b'], ['node-a'], { kind: 'block' });
     socket.write(busMessage(TYPE_NUMBERS.ping, 200, 1));
@@ -166,9 +166,9 @@ describe('NodeProxy', () => {
     const socket = await client();
     const back: number[] = [];
     const parser = new FrameParser();
-    socket.on('data', (chunk) =>
-      parser.push(chunk).forEach((piece) => piece.kind === 'frame' && back.push(tagOf(piece.frame.bytes))),
-    );
+    socket.on('data', (chunk) => {
+      for (const piece of parser.push(chunk)) if (piece.kind === 'frame') back.push(tagOf(piece.frame.bytes));
+    });
     await until(() => node.sockets.length === 1);
     network.add(5, ['node-b'], ['node-a'], { kind: 'block' });
     network.add(5, ['node-a'], ['node-b'], { kind: 'block' });
