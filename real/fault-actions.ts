@@ -4,6 +4,7 @@
  * drop, hold, release, heal) and kill_links with DEBUG CLUSTERLINK KILL. The step runner keeps
  * what each start did (step-runner.ts), so the matching end undoes exactly that.
  */
+import { minoritySides as minorityOf, partitionPairs } from '../core/scenario/semantics/partition.ts';
 import { resolvePairs } from '../core/scenario/targets.ts';
 import type { StepOf } from '../core/scenario/types.ts';
 import { countSlots } from '../core/cluster-nodes.ts';
@@ -87,12 +88,7 @@ export async function restart(context: StepContext, step: StepOf<'restart'>): Pr
 /** Nodes outside the group that holds the most slot-owning primaries (cut off from the majority). */
 export function minoritySides(context: StepContext, groups: readonly string[][]): RealNode[] {
   const voting = new Set(votingPrimaries(context).map((node) => node.name));
-  const primaries = (group: readonly string[]) => group.filter((name) => voting.has(name)).length;
-  let best = 0;
-  groups.forEach((group, i) => {
-    if (primaries(group) > primaries(groups[best]!)) best = i;
-  });
-  return groups.flatMap((group, i) => (i === best ? [] : group)).map((name) => context.cluster.nodeByName(name));
+  return minorityOf(groups, (name) => voting.has(name)).map((name) => context.cluster.nodeByName(name));
 }
 
 /** Partition: block every directed pair between groups (one-way: only from the first group). */
@@ -102,7 +98,7 @@ export function partition(
   groups: readonly string[][],
   faultId: number,
 ): void {
-  for (const [from, to] of blockedPairs(groups, step.oneway))
+  for (const [from, to] of partitionPairs(groups, step.oneway))
     context.cluster.network.add(faultId, [from], [to], { kind: 'block' });
   const nodes = groups.flat().map((name) => context.cluster.nodeByName(name));
   const sides = groups.map((group) => `[${group.join(',')}]`).join(step.oneway ? ' -/-> ' : ' | ');
@@ -182,16 +178,4 @@ function describeRule(rule: NetworkRule): string {
     case 'drop':
       return `drop ${rule.types?.join('/') ?? 'all'} p=${rule.probability}`;
   }
-}
-
-/** The directed pairs a partition's groups block: all across groups, or from the first one only. */
-export function blockedPairs(groups: readonly (readonly string[])[], oneway: boolean): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  groups.forEach((from, i) => {
-    groups.forEach((to, j) => {
-      if (i === j || (oneway && i !== 0)) return;
-      for (const a of from) for (const b of to) if (a !== b) pairs.push([a, b]);
-    });
-  });
-  return pairs;
 }

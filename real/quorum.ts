@@ -2,9 +2,10 @@
  * `keep_quorum` of chaos blocks, decided when a step is about to run, on its resolved targets
  * (only then is it known who is down): a kill, terminate, pause or partition is skipped if
  * afterwards fewer than size/2+1 of the slot-owning primaries would be up, counting the nodes cut
- * off by partitions in force as down (the simulator's rule, sim/faults.ts breaksQuorum).
+ * off by partitions in force as down (core/scenario/semantics/partition.ts, as the simulator).
  */
 import { countSlots } from '../core/cluster-nodes.ts';
+import { quorumSurvives as quorumOf } from '../core/scenario/semantics/partition.ts';
 import type { RealNode } from './cluster.ts';
 import type { StepContext } from './step-context.ts';
 
@@ -18,8 +19,6 @@ export function votingPrimaries(context: StepContext): RealNode[] {
 
 /** Whether a majority of voting primaries is still up once `down` (and the stopped ones) are out. */
 export function quorumSurvives(context: StepContext, down: readonly RealNode[]): boolean {
-  const voting = votingPrimaries(context);
   const out = new Set(down.map((node) => node.name));
-  const up = voting.filter((node) => node.host.process.state === 'running' && !out.has(node.name)).length;
-  return up >= Math.floor(voting.length / 2) + 1;
+  return quorumOf(votingPrimaries(context), (node) => node.host.process.state !== 'running' || out.has(node.name));
 }

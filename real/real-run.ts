@@ -17,6 +17,7 @@ import type { ObservedEvent } from '../core/events.ts';
 import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
 import { rngFor } from '../core/rng.ts';
 import { PlanClock, planRun, type Plan } from '../core/scenario/plan.ts';
+import { convergenceWindow } from '../core/scenario/semantics/lifecycle.ts';
 import type { Scenario, Step } from '../core/scenario/types.ts';
 import { finding, type Finding, type Violation } from '../core/violation.ts';
 import { RealCluster } from './cluster.ts';
@@ -228,21 +229,20 @@ export class RealRun {
     this.healedAtMs = this.nowMs();
     this.emit({ kind: 'healed', atMs: this.healedAtMs });
     await this.workload?.stop();
-    // confirm: the simulator's first convergence check comes a settle time after the heal (a
-    // check at once may pass before a late election breaks it); the safety checks go on meanwhile.
-    // Moved by as much as a gate held a phase back, so the check keeps its distance from it.
-    const settleMs =
-      (this.input.options.steering?.settleMs ?? 0) + (this.input.options.steering?.settleMs ? this.steeredLateMs : 0);
+    // The first convergence check comes a settle time after the heal, as on the simulator (core's
+    // run lifecycle: a check at once may pass before a late election breaks it); the safety checks
+    // go on meanwhile. Under confirm's steering, moved by as much as a gate held a phase back, so
+    // the check keeps its distance from it.
+    const window = convergenceWindow(this.scenario);
+    const steering = this.input.options.steering;
+    const settleMs = (steering?.settleMs ?? window.firstCheckMs) + (steering !== undefined ? this.steeredLateMs : 0);
     if (settleMs > 0) {
-      this.trace.note(
-        this.nowMs(),
-        `steering: first convergence check ${settleMs} ms after the heal, as in the simulator`,
-      );
+      this.trace.note(this.nowMs(), `settle: first convergence check ${settleMs} ms after the heal`);
       await this.sleep(settleMs);
     }
     // From here the convergence loop polls; the background loop would only double the load.
     this.checking = true;
-    const timeoutMs = Math.max(0, this.scenario.validation.convergenceTimeoutMs - settleMs);
+    const timeoutMs = Math.max(0, window.deadlineMs - settleMs);
     const broken = await this.convergence(timeoutMs, true);
     if (broken !== null) {
       this.setViolation(broken, this.nowMs());

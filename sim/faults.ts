@@ -11,6 +11,7 @@
  */
 import type { Rng } from '../core/rng.ts';
 import { AdminActions } from './admin-actions.ts';
+import { minoritySides, partitionPairs, quorumSurvives } from '../core/scenario/semantics/partition.ts';
 import { resolveGroups, resolvePairs, resolveTarget, type TopologyEntry } from '../core/scenario/targets.ts';
 import type { Group, Step } from '../core/scenario/types.ts';
 import { messageTypeByName } from './message.ts';
@@ -214,14 +215,8 @@ export class FaultApplier {
     const groups = resolveGroups(step.groups, entries, this.rng).map((names) =>
       names.map((name) => this.indexOf(name)),
     );
-    const pairs: Array<[number, number]> = [];
-    groups.forEach((group, i) => {
-      groups.forEach((other, j) => {
-        if (i === j || (step.oneway && i !== 0)) return;
-        for (const a of group) for (const b of other) if (a !== b) pairs.push([a, b]);
-      });
-    });
-    const isolated = this.minoritySides(groups, entries);
+    const pairs = partitionPairs(groups, step.oneway);
+    const isolated = minoritySides(groups, (index) => isVotingPrimary(entries, index));
     if (step.keepQuorum === true && this.breaksQuorum(entries, isolated)) {
       this.skip(step, 'keep_quorum');
       return;
@@ -238,27 +233,16 @@ export class FaultApplier {
     });
   }
 
-  /** Nodes outside the group that holds the most slot-owning primaries. */
-  private minoritySides(groups: number[][], entries: TopologyEntry[]): number[] {
-    const primaries = (group: number[]): number =>
-      group.filter((index) => entries[index]!.role === 'primary' && entries[index]!.shard !== null).length;
-    let best = 0;
-    groups.forEach((group, i) => {
-      if (primaries(group) > primaries(groups[best]!)) best = i;
-    });
-    return groups.flatMap((group, i) => (i === best ? [] : group));
-  }
-
-  /** Would taking `more` down leave fewer than size/2+1 slot-owning primaries up? */
+  /** Would taking `more` down leave fewer than size/2+1 slot-owning primaries up (core's rule)? */
   private breaksQuorum(entries: TopologyEntry[], more: number[]): boolean {
-    const owners = entries
-      .map((entry, index) => ({ entry, index }))
-      .filter(({ entry }) => entry.role === 'primary' && entry.shard !== null);
+    const owners: number[] = [];
+    entries.forEach((_, index) => {
+      if (isVotingPrimary(entries, index)) owners.push(index);
+    });
     const down = this.isolatedNow();
-    for (const { entry, index } of owners) if (!entry.running) down.add(index);
+    for (const index of owners) if (!entries[index]!.running) down.add(index);
     for (const index of more) down.add(index);
-    const up = owners.filter(({ index }) => !down.has(index)).length;
-    return up < Math.floor(owners.length / 2) + 1;
+    return !quorumSurvives(owners, (index) => down.has(index));
   }
 
   private onTarget(
@@ -323,6 +307,12 @@ export class FaultApplier {
   private name(index: number): string {
     return this.world.processes[index]!.name;
   }
+}
+
+/** A slot-owning primary of the scenario's layout (what keep_quorum and minority sides count). */
+function isVotingPrimary(entries: readonly TopologyEntry[], index: number): boolean {
+  const entry = entries[index];
+  return entry !== undefined && entry.role === 'primary' && entry.shard !== null;
 }
 
 /** Module level, not inline: a callback made per call is optimised again in every fuzz run. */

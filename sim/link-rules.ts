@@ -10,6 +10,7 @@
 import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
 import { latencyInForce, type LinkDecision } from '../core/scenario/semantics/link-rules.ts';
+import { busMessageTypeNumber } from '../core/scenario/semantics/message-types.ts';
 
 export type Pairs = ReadonlyArray<readonly [number, number]>;
 
@@ -172,8 +173,12 @@ export class LinkRules {
     return false;
   }
 
-  /** The decision on from → to in core's terms (core/scenario/semantics/link-rules.ts). */
-  decision(from: number, to: number): LinkDecision {
+  /**
+   * The decision on from → to in core's terms (core/scenario/semantics/link-rules.ts), for a bus
+   * message of the named type (absent: every drop rule counts).
+   */
+  decision(from: number, to: number, type?: string): LinkDecision {
+    const bit = type === undefined ? 0 : 1 << busMessageTypeNumber(type);
     const index = this.pairIndex(from, to);
     const latency = latencyInForce(this.latencyRules[index]);
     return {
@@ -181,7 +186,9 @@ export class LinkRules {
       held: (this.holdCount[index] ?? 0) > 0,
       delayMs: latency?.delayMs ?? 0,
       jitterMs: latency?.jitterMs ?? 0,
-      dropProbabilities: (this.dropRules[index] ?? []).map((rule) => rule.probability),
+      dropProbabilities: (this.dropRules[index] ?? [])
+        .filter((rule) => bit === 0 || rule.typeMask === 0 || (rule.typeMask & bit) !== 0)
+        .map((rule) => rule.probability),
     };
   }
 }

@@ -8,6 +8,7 @@
  * (`SlotSet`, immutable and shared) as they were then, which is what makes stale packets possible.
  * The network links messages into per-direction FIFO queues through `next`.
  */
+import { BUS_MESSAGE_TYPES, busMessageTypeNumber } from '../core/scenario/semantics/message-types.ts';
 import type { SlotSet } from './valkey/slot-set.ts';
 
 /** Bus message types, numbered as Valkey numbers them (CLUSTERMSG_TYPE_*). */
@@ -32,17 +33,12 @@ export const MSG_REPL_STREAM = 34;
 export const MSG_REPL_COMMAND = 35;
 export const MSG_REPL_ACK = 36;
 
-/** Names as CLUSTER INFO stats and the DSL's `drop.types` spell them. */
+/**
+ * Names for the trace and the report: the bus types as core's table spells them (CLUSTER INFO
+ * stats, the DSL's `drop.types`), then the model's own TCP and replication messages.
+ */
 export const MESSAGE_TYPE_NAMES: Record<number, string> = {
-  [MSG_PING]: 'ping',
-  [MSG_PONG]: 'pong',
-  [MSG_MEET]: 'meet',
-  [MSG_FAIL]: 'fail',
-  [MSG_PUBLISH]: 'publish',
-  [MSG_AUTH_REQUEST]: 'auth-req',
-  [MSG_AUTH_ACK]: 'auth-ack',
-  [MSG_UPDATE]: 'update',
-  [MSG_MFSTART]: 'mfstart',
+  ...Object.fromEntries(BUS_MESSAGE_TYPES.slice(0, MSG_MFSTART + 1).map((name, type) => [type, name])),
   [MSG_SYN]: 'syn',
   [MSG_SYNACK]: 'syn-ack',
   [MSG_CLOSE]: 'close',
@@ -55,8 +51,9 @@ export const MESSAGE_TYPE_NAMES: Record<number, string> = {
 
 /** The DSL's message type name to Valkey's type number. */
 export function messageTypeByName(name: string): number {
-  for (const [type, typeName] of Object.entries(MESSAGE_TYPE_NAMES)) if (typeName === name) return Number(type);
-  throw new Error(`unknown message type name ${name}`);
+  const type = busMessageTypeNumber(name);
+  if (type < 0 || type > MSG_MFSTART) throw new Error(`unknown message type name ${name}`);
+  return type;
 }
 
 /** mflags[0] bits. */

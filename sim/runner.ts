@@ -17,6 +17,7 @@ import type { ObservedEvent } from '../core/events.ts';
 import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
 import { expandChaos } from '../core/scenario/chaos.ts';
 import { PlanClock, planRun, type Plan, type PlannedPhase } from '../core/scenario/plan.ts';
+import { settleMs } from '../core/scenario/semantics/lifecycle.ts';
 import type { Scenario, StepOf } from '../core/scenario/types.ts';
 import type { ClusterView } from '../core/view.ts';
 import type { Finding, Violation } from '../core/violation.ts';
@@ -34,10 +35,8 @@ import { World, type WorldObserver } from './world.ts';
 /** How often convergence is polled, in simulated ms. */
 export const CONVERGENCE_POLL_MS = 250;
 
-/** Time from the final heal to the first convergence check: two node timeouts, at most half the budget. */
-export function settleMs(scenario: Scenario): number {
-  return Math.min(2 * scenario.cluster.nodeTimeoutMs, Math.floor(scenario.validation.convergenceTimeoutMs / 2));
-}
+/** Time from the final heal to the first convergence check (core's run lifecycle). */
+export { settleMs } from '../core/scenario/semantics/lifecycle.ts';
 /** How often the abort signal is looked at, in steps. */
 const SIGNAL_CHECK_STEPS = 65_536;
 

@@ -15,6 +15,7 @@ import type { Scenario } from '../scenario/types.ts';
 import { deriveRules, pinTargets, readTrace } from './derive.ts';
 import type { Confirmation } from './record.ts';
 import { describeSteering, type Steering, type SteeringRule } from './steering.ts';
+import { settleMs } from '../scenario/semantics/lifecycle.ts';
 
 export interface ConfirmInput {
   crash: CrashFile;
@@ -92,9 +93,9 @@ export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: n
   };
 }
 
-/** The simulator's wait from the final heal to its first convergence check (sim/runner.ts settleMs). */
+/** The wait from the final heal to the first convergence check, both backends' (core's run lifecycle). */
 export function simulatorSettleMs(scenario: Scenario): number {
-  return Math.min(2 * scenario.cluster.nodeTimeoutMs, Math.floor(scenario.validation.convergenceTimeoutMs / 2));
+  return settleMs(scenario);
 }
 
 export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome> {

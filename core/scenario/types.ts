@@ -15,18 +15,9 @@ export type Target = string;
 export type Group = Target[] | 'rest';
 
 /** Bus message types, as Valkey names them in CLUSTER INFO stats (the `drop` action's `types`). */
-export const MESSAGE_TYPES = [
-  'ping',
-  'pong',
-  'meet',
-  'fail',
-  'publish',
-  'auth-req',
-  'auth-ack',
-  'update',
-  'mfstart',
-] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
+import type { MessageType } from './semantics/message-types.ts';
+
+export { MESSAGE_TYPES, type MessageType } from './semantics/message-types.ts';
 
 export const FAILOVER_MODES = ['default', 'force', 'takeover'] as const;
 export type FailoverMode = (typeof FAILOVER_MODES)[number];

@@ -8,7 +8,12 @@
  * pass-through: the rest is handed on as raw bytes, untouched, so the server sees exactly what it
  * would have seen without us and closes the link itself.
  */
-import type { MessageType } from '../../core/scenario/types.ts';
+import { namesType } from '../../core/scenario/semantics/link-rules.ts';
+import {
+  type BusMessageType,
+  busMessageTypeName,
+  type MessageType,
+} from '../../core/scenario/semantics/message-types.ts';
 
 export const BUS_SIGNATURE = 'RCmb';
 /** Smallest header we need to read type and length (the light header is 16 bytes). */
@@ -17,21 +22,8 @@ const MIN_HEADER_BYTES = 16;
 const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 const LIGHT_HEADER_BIT = 0x8000;
 
-/** Message type numbers, in the order of Valkey's CLUSTERMSG_TYPE_* (0..10). */
-const TYPE_NAMES = [
-  'ping',
-  'pong',
-  'meet',
-  'fail',
-  'publish',
-  'auth-req',
-  'auth-ack',
-  'update',
-  'mfstart',
-  'module',
-  'publishshard',
-] as const;
-export type BusMessageTypeName = (typeof TYPE_NAMES)[number] | 'unknown';
+/** A bus message type's name (core's table, by CLUSTERMSG_TYPE_* number), 'unknown' for another number. */
+export type BusMessageTypeName = BusMessageType | 'unknown';
 
 export interface BusFrame {
   /** The whole message, header included. */
@@ -43,13 +35,12 @@ export interface BusFrame {
 export type ParsedChunk = { kind: 'frame'; frame: BusFrame } | { kind: 'raw'; bytes: Buffer };
 
 export function messageTypeName(typeField: number): BusMessageTypeName {
-  return TYPE_NAMES[typeField & ~LIGHT_HEADER_BIT] ?? 'unknown';
+  return busMessageTypeName(typeField & ~LIGHT_HEADER_BIT) ?? 'unknown';
 }
 
 /** Whether a DSL `drop` type list names this bus type (`publish` covers the light form too). */
 export function typeMatches(type: BusMessageTypeName, types: readonly MessageType[] | undefined): boolean {
-  if (types === undefined) return true;
-  return (types as readonly string[]).includes(type);
+  return namesType(types, type);
 }
 
 export class FrameParser {

@@ -12,7 +12,8 @@
  * kernel buffers and the server's own send buffer instead of our memory.
  */
 import type { Socket } from 'node:net';
-import { FrameParser, typeMatches, type BusMessageTypeName } from './frame-parser.ts';
+import { decideLink } from '../../core/scenario/semantics/link-rules.ts';
+import { FrameParser, type BusMessageTypeName } from './frame-parser.ts';
 import type { NetworkFaults } from './network-faults.ts';
 
 export interface LaneCounters {
@@ -125,19 +126,22 @@ export class Lane {
     if (this.queuedBytes > QUEUE_PAUSE_BYTES) this.options.source.pause();
   }
 
-  /** Null: the message is lost. Otherwise how long it is delayed. */
+  /**
+   * Null: the message is lost. Otherwise how long it is delayed. What the rules on the link mean
+   * is core's (core/scenario/semantics/link-rules.ts): one loss chance per drop rule naming the
+   * type, and the newest latency rule in force (not the sum of all).
+   */
   private judge(type: BusMessageTypeName): number | null {
     if (!this.faultsApply) return 0;
-    let delayMs = 0;
-    for (const rule of this.options.network.rulesFor(this.options.from!, this.options.to!)) {
-      if (rule.kind === 'drop' && typeMatches(type, rule.types) && this.options.random() < rule.probability) {
+    const decision = decideLink(this.options.network.rulesFor(this.options.from!, this.options.to!), type);
+    for (const probability of decision.dropProbabilities) {
+      if (this.options.random() < probability) {
         this.options.counters.dropped++;
         return null;
       }
-      if (rule.kind === 'latency') {
-        delayMs += rule.delayMs + Math.floor(this.options.random() * (rule.jitterMs + 1));
-      }
     }
+    const delayMs =
+      decision.delayMs + (decision.jitterMs > 0 ? Math.floor(this.options.random() * (decision.jitterMs + 1)) : 0);
     if (delayMs > 0) this.options.counters.delayed++;
     return delayMs;
   }

@@ -8,6 +8,7 @@
  *   and is delivered after the lift if its connection survived. Counted: two partitions over one
  *   link need both lifted.
  * - hold: bus messages wait (replication passes); `release` ends every hold on the link at once.
+ *   Holds are not counted: a link is held while any hold is on it.
  * - latency: ONE overlap rule. The newest latency rule in force on a link sets its added delay and
  *   jitter; older ones are shadowed, and in force again when the newer ends. This is what a real
  *   link does under `tc qdisc replace ... netem delay`: a link has one delay setting, and the
@@ -20,7 +21,8 @@
 /** A rule as both backends place it, oldest first on each link. */
 export type LinkRule =
   | { kind: 'block' }
-  | { kind: 'hold' }
+  /** With `types` (confirm's steering), only messages of those types are held. */
+  | { kind: 'hold'; types?: readonly string[] }
   | { kind: 'latency'; delayMs: number; jitterMs: number }
   | { kind: 'drop'; probability: number; types?: readonly string[] };
 
@@ -43,15 +45,23 @@ export function latencyInForce<R>(rules: readonly R[] | null | undefined): R | n
   return rules[rules.length - 1] ?? null;
 }
 
-/** The decision on one link from the rules in force on it, oldest first. */
-export function decideLink(rules: readonly LinkRule[]): LinkDecision {
+/** Whether a drop or hold rule's `types` (absent: every type) name a bus message type. */
+export function namesType(types: readonly string[] | undefined, type: string | undefined): boolean {
+  return types === undefined || (type !== undefined && types.includes(type));
+}
+
+/**
+ * The decision on one link from the rules in force on it, oldest first, for a bus message of
+ * `type` (its drop chances are those of the drop rules that name it; absent: every drop rule).
+ */
+export function decideLink(rules: readonly LinkRule[], type?: string): LinkDecision {
   const latencies: Array<Extract<LinkRule, { kind: 'latency' }>> = [];
   const decision: LinkDecision = { blocked: false, held: false, delayMs: 0, jitterMs: 0, dropProbabilities: [] };
   for (const rule of rules) {
     if (rule.kind === 'block') decision.blocked = true;
-    else if (rule.kind === 'hold') decision.held = true;
+    else if (rule.kind === 'hold') decision.held ||= type === undefined || namesType(rule.types, type);
     else if (rule.kind === 'latency') latencies.push(rule);
-    else decision.dropProbabilities.push(rule.probability);
+    else if (type === undefined || namesType(rule.types, type)) decision.dropProbabilities.push(rule.probability);
   }
   const latency = latencyInForce(latencies);
   if (latency !== null) {
