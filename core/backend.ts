@@ -125,3 +125,27 @@ export class InputError<P = string> extends Error {
     this.problems = problems ?? [message as P];
   }
 }
+
+/**
+ * A busfuzz bug (an exception or a failed model assertion, core/assert.ts) during the run of one
+ * scenario, carrying the scenario's seed so the report names it (exit 4). The fuzz loop reports
+ * its seed the same way (core/fuzz/seed-run.ts classifies the error, the summary names the seed).
+ */
+export class RunBug extends Error {
+  constructor(
+    readonly scenarioId: string,
+    readonly seed: number,
+    readonly original: unknown,
+  ) {
+    super(
+      `the run of ${scenarioId} at seed ${seed} broke: ${original instanceof Error ? original.message : String(original)}`,
+    );
+    this.name = 'RunBug';
+  }
+}
+
+/** What a command rethrows when a run throws: bad input and environment errors as they are, anything else as a RunBug. */
+export function asRunBug(error: unknown, scenario: { scenarioId: string; seed: number }): unknown {
+  if (error instanceof InputError || error instanceof EnvironmentError || error instanceof RunBug) return error;
+  return new RunBug(scenario.scenarioId, scenario.seed, error);
+}

@@ -4,6 +4,7 @@
  * event, and emits the new one if so (core/events.ts). Also what a node-down event records (whether
  * it owned slots, and which replicas could take over).
  */
+import { assertIndex } from '../core/assert.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import type { SimProcess } from './process.ts';
 import { PROCESS_RUNNING } from './process.ts';
@@ -41,6 +42,7 @@ export class NodeStateObserver {
     atMs: number,
     names: IdentityNames,
   ): NodeStateEvent | null {
+    assertIndex(index, this.lastRole.length, 'NodeStateObserver');
     const myself = server.myself;
     const role = valkey.isPrimary(myself) ? 1 : 0;
     const primary = myself.replicaOf !== null ? myself.replicaOf.identity : -1;

@@ -3,7 +3,7 @@
  * every user error into its exit code and a one-line message (no stack traces): 2 for bad input,
  * 3 for the environment. Anything else is a busfuzz bug: exit 4 with the stack, so it can be reported.
  */
-import { EnvironmentError, InputError } from '../backend.ts';
+import { EnvironmentError, InputError, RunBug } from '../backend.ts';
 import { TOOL_VERSION } from '../crash/format.ts';
 import { createLogger } from '../log.ts';
 import { COMMANDS, parseCommandLine } from './args.ts';
@@ -58,6 +58,14 @@ export function reportError(error: unknown, say: (line: string) => void): number
     say(`busfuzz: ${error.message}`);
     if (error.hint) say(`Hint: ${error.hint}`);
     return 3;
+  }
+  if (error instanceof RunBug) {
+    say(
+      `busfuzz: internal error (a bug in busfuzz, please report it with the command line) in the run of ${error.scenarioId} at seed ${error.seed}:`,
+    );
+    const original = error.original;
+    say(original instanceof Error ? (original.stack ?? original.message) : String(original));
+    return EXIT_INTERNAL;
   }
   say(`busfuzz: internal error (a bug in busfuzz, please report it with the command line):`);
   say(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -6,6 +6,7 @@
  * Also clusterBeforeSleep, which runs after every event the server handles, and again at once
  * while the loop has bus writes pending (their write handler wakes it).
  */
+import { checkNodeBeliefs, checkTurnBeliefs } from './beliefs.ts';
 import { MSG_PING } from '../message.ts';
 import {
   countNonFailingReplicas,
@@ -44,6 +45,7 @@ import { setPrimary as replicationSetPrimary } from './replication.ts';
 import type { ValkeyServer } from './server.ts';
 
 export function clusterCron(server: ValkeyServer): void {
+  checkNodeBeliefs(server);
   server.cronIteration++;
   reconnectLinks(server);
   if (server.cronIteration % 10 === 0) randomPing(server);
@@ -90,6 +92,7 @@ export function beforeSleep(server: ValkeyServer): number {
     fsyncs += clusterBeforeSleep(server);
   }
   server.busWritesAtSleep = server.busWritesQueued;
+  checkTurnBeliefs(server);
   return fsyncs;
 }
 

@@ -8,6 +8,7 @@
  *   2 x node_timeout throttle per primary and the slot-epoch check (the root of flaw (c));
  * - the ACK count.
  */
+import { assert } from '../../core/assert.ts';
 import { MFLAG_FORCEACK, MSG_AUTH_ACK, MSG_AUTH_REQUEST, type Message } from '../message.ts';
 import { failed, isPrimary, isVotingPrimary, type ClusterNode } from './cluster-node.ts';
 import {
@@ -154,8 +155,13 @@ export function sendFailoverAuthIfNeeded(server: ValkeyServer, node: ClusterNode
   if (server.nowMs - primary.votedTimeAtMs < server.nodeTimeoutMs * 2) return; // the 8.0.1 throttle
   if (slotEpochNewer(server, request)) return;
 
-  if (server.lastVoteEpoch > server.currentEpoch)
-    throw new Error(`vote: lastVoteEpoch above currentEpoch on process ${server.processIndex}`);
+  assert(
+    server.currentEpoch > server.lastVoteEpoch,
+    'a vote only in an epoch above lastVoteEpoch',
+    server.processIndex,
+    server.currentEpoch,
+    server.lastVoteEpoch,
+  );
   server.lastVoteEpoch = server.currentEpoch;
   primary.votedTimeAtMs = server.nowMs;
   server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);

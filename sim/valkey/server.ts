@@ -7,6 +7,7 @@
  * A server lives as long as its process: kill drops it, restart builds a new one from the
  * persisted nodes.conf (nodes-conf.ts). It is synchronous and reads time from the scheduler.
  */
+import { assert, assertIndex } from '../../core/assert.ts';
 import type { ClusterConfig } from '../../core/scenario/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Wire } from '../connection.ts';
@@ -184,8 +185,14 @@ export class ValkeyServer {
     this.setIdentity(identity, node);
   }
 
+  /** Slot owners are nodes of the dictionary (beliefs.ts). */
+  private assertKnown(node: ClusterNode): void {
+    assert(this.lookup(node.identity) === node, 'a slot owner is a known node', this.processIndex, node.name);
+  }
+
   /** Removes the node from the dictionary (clusterDelNode's last step, after the cleanup). */
   unlinkNode(node: ClusterNode): void {
+    assert(node.numSlots === 0, 'a node leaves the dictionary without slots', this.processIndex, node.name);
     this.setIdentity(node.identity, undefined);
     const index = this.nodes.indexOf(node);
     if (index >= 0) this.nodes.splice(index, 1);
@@ -214,6 +221,8 @@ export class ValkeyServer {
 
   /** clusterAddSlot: false if the slot already has an owner. */
   addSlot(node: ClusterNode, slot: number): boolean {
+    assertIndex(slot, CLUSTER_SLOTS, 'addSlot');
+    this.assertKnown(node);
     if (this.slotOwnerIds[slot] !== 0) return false;
     this.slotOwnerIds[slot] = node.slotOwnerId;
     node.numSlots++;
@@ -227,6 +236,7 @@ export class ValkeyServer {
 
   /** clusterDelSlot. */
   delSlot(slot: number): void {
+    assertIndex(slot, CLUSTER_SLOTS, 'delSlot');
     const owner = this.ownerOf(slot);
     if (owner === null) return;
     this.slotOwnerIds[slot] = 0;
@@ -240,6 +250,9 @@ export class ValkeyServer {
    * over a range, done a run of equal owners at a time).
    */
   bindRange(node: ClusterNode, start: number, end: number): void {
+    assertIndex(start, CLUSTER_SLOTS, 'bindRange start');
+    assertIndex(end, CLUSTER_SLOTS, 'bindRange end');
+    this.assertKnown(node);
     const ids = this.slotOwnerIds;
     const nodeId = node.slotOwnerId;
     let slot = start;

@@ -17,7 +17,7 @@ export interface CliProcess {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function start(args: string[], env: Record<string, string>): CliProcess {
+export function start(args: string[], env: Record<string, string>): CliProcess {
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },

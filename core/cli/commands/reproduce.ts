@@ -5,7 +5,7 @@
  * reproduces, 0 (saying what differed) when it does not, 2 for a bad crash file.
  * `--trace` prints the readable events before the violation and each node's status line there.
  */
-import { InputError } from '../../backend.ts';
+import { asRunBug, InputError } from '../../backend.ts';
 import {
   TOOL_VERSION,
   assertCrashDirUsable,
@@ -59,6 +59,8 @@ export const reproduceCommand: Command = async (args, context) => {
       record: args.flags.report !== undefined,
       ...(window === null ? {} : { onTraceLine: (line: string) => window.push(line) }),
     });
+  } catch (error) {
+    throw asRunBug(error, crash.scenario);
   } finally {
     stop.dispose();
     await backend.close?.();

@@ -4,7 +4,7 @@
  */
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError, type RunResult } from '../../backend.ts';
+import { asRunBug, InputError, type RunResult } from '../../backend.ts';
 import { assertCrashDirUsable, buildCrashFile, crashFileGivenToRun, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
 import { knownLine, loadKnown } from '../../fuzz/known.ts';
@@ -43,6 +43,8 @@ export const runCommand: Command = async (args, context) => {
       onEvent: story.onEvent,
       record: args.flags.report !== undefined,
     });
+  } catch (error) {
+    throw asRunBug(error, scenario);
   } finally {
     stop.dispose();
     await backend.close?.();
