@@ -15,7 +15,7 @@ import type { Scenario } from '../../core/scenario/types.ts';
 import { runSimScenario } from '../../sim/index.ts';
 import { scenarioArbitrary } from '../core/dsl/arbitraries.ts';
 import { commandCaseArbitrary, MAX_STEPS, scenarioOfCommands } from './cluster-driver.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 interface Codec {
   toJson(crash: CrashFile): string;

@@ -20,7 +20,7 @@ import {
 import { generateScenario } from '../../core/generator.ts';
 import type { Scenario } from '../../core/scenario/types.ts';
 import { scenarioArbitrary } from '../core/dsl/arbitraries.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 type Save = (scenario: Scenario) => string;
 type Load = (text: string) => Scenario;

@@ -15,7 +15,7 @@ import type { ClusterView } from '../../core/view.ts';
 import type { Finding } from '../../core/violation.ts';
 import { buildClusterView, SimRun } from '../../sim/index.ts';
 import { commandCaseArbitrary, scenarioOfCommands } from './cluster-driver.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 /** How a fingerprint is made from a finding: as built (the real one), or a broken variant. */
 type FingerprintOf = (found: Finding, view: ClusterView) => string;

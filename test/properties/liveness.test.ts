@@ -25,7 +25,7 @@ import { firstPrimaryIndex } from '../../core/scenario/targets.ts';
 import { SimRun } from '../../sim/index.ts';
 import { quorumOf } from './cluster-commands.ts';
 import { MAX_STEPS } from './cluster-driver.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 import { knownReason } from './known-issues.ts';
 
 const DEFAULT_RUNS = 30;

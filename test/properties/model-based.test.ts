@@ -33,7 +33,7 @@ import {
   type ExtraChecker,
   type ScenarioOptions,
 } from './cluster-driver.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 import { knownReason } from './known-issues.ts';
 
 /** ~40 ms of simulation per case on this machine: 100 cases stay within a few seconds. */

@@ -15,7 +15,7 @@ import { DEFAULT_CLUSTER, INVARIANT_NAMES, type Group, type Scenario } from '../
 import { firstPrimaryIndex } from '../../core/scenario/targets.ts';
 import { SimRun } from '../../sim/index.ts';
 import { quorumOf } from './cluster-commands.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 const DEFAULT_RUNS = 40;
 

@@ -13,7 +13,7 @@ import type { ObservedEvent } from '../../core/events.ts';
 import { createSafetyMonitor, invariantByName, type SafetyMonitor } from '../../core/invariants/index.ts';
 import { DEFAULT_CLUSTER, SAFETY_INVARIANTS, type InvariantName, type Scenario } from '../../core/scenario/types.ts';
 import { finding, type Finding } from '../../core/violation.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 const node = fc.constantFrom('node-0', 'node-1', 'node-2');
 const epoch = fc.integer({ min: 1, max: 3 });

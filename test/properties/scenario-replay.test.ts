@@ -12,7 +12,7 @@ import { loadScenarioText, saveScenario } from '../../core/dsl/index.ts';
 import type { Scenario } from '../../core/scenario/types.ts';
 import { runSimScenario } from '../../sim/index.ts';
 import { commandCaseArbitrary, MAX_STEPS, scenarioOfCommands } from './cluster-driver.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 type Save = (scenario: Scenario) => string;
 

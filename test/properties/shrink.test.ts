@@ -15,7 +15,7 @@ import { buildCrashFile, compareReplay } from '../../core/crash/index.ts';
 import { scenarioSize, shrinkCrash } from '../../core/shrink/index.ts';
 import { createSimBackend, runSimScenario } from '../../sim/index.ts';
 import { commandCaseArbitrary, MAX_STEPS, scenarioOfCommands } from './cluster-driver.ts';
-import { expectAsyncPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectAsyncPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 /** Backend runs per shrink: enough for ddmin over a few steps and a smaller cluster. */
 const SHRINK_RUNS = 30;

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../core/scenario/types.ts';
 import { SimRun } from '../../sim/index.ts';
 import { commandCaseArbitrary, MAX_STEPS, scenarioOfCommands } from './cluster-driver.ts';
-import { expectPropertyFails, fcParams, seeded } from './fc-config.ts';
+import { expectPropertyFails, fcParams, seeded } from '../fc-config.ts';
 
 const DEFAULT_RUNS = 25;
 

@@ -15,7 +15,7 @@ import type { Step } from '../../core/scenario/types.ts';
 import { createRealBackend } from '../../real/index.ts';
 import { ClusterModel, commandArbitraries, type ClusterShape } from '../properties/cluster-commands.ts';
 import { MAX_STEPS, scenarioBlock, scenarioOf } from '../properties/cluster-driver.ts';
-import { expectAsyncPropertyFails, fcParams, seeded } from '../properties/fc-config.ts';
+import { expectAsyncPropertyFails, fcParams, seeded } from '../fc-config.ts';
 import { knownReason } from '../properties/known-issues.ts';
 
 const backend = createRealBackend();

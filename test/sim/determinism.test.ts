@@ -9,7 +9,7 @@ import { loadScenarioFile } from '../../core/dsl/index.ts';
 import type { Scenario } from '../../core/scenario/types.ts';
 import { benchScenario } from '../../sim/bench.ts';
 import { SimRun } from '../../sim/runner.ts';
-import { FC_SEED, fcParams } from './fc-config.ts';
+import { FC_SEED, fcParams } from '../fc-config.ts';
 import { scenarioPath } from './helpers.ts';
 
 function traceHash(scenario: Scenario, seed: number, maxSteps: number): string {
@@ -36,7 +36,7 @@ describe(`simulator determinism (FC_SEED=${FC_SEED})`, () => {
       fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
         expect(traceHash(scenario, seed, 30_000)).toBe(traceHash(scenario, seed, 30_000));
       }),
-      { ...fcParams, numRuns: Math.min(fcParams.numRuns, 20) },
+      fcParams(20),
     );
   });
 });

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../sim/scheduler.ts';
-import { FC_SEED, fcParams } from './fc-config.ts';
+import { FC_SEED, fcParams } from '../fc-config.ts';
 
 function drain(scheduler: Scheduler): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -26,7 +26,7 @@ describe(`scheduler (FC_SEED=${FC_SEED})`, () => {
           .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
         expect(drain(scheduler)).toEqual(expected);
       }),
-      fcParams,
+      fcParams(50),
     );
   });
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keySlot } from '../../sim/key-slot.ts';
 import { slotOfKey } from '../../sim/valkey/data-keyspace.ts';
-import { FC_SEED, fcParams } from './fc-config.ts';
+import { FC_SEED, fcParams } from '../fc-config.ts';
 
 describe(`slotOfKey (FC_SEED=${FC_SEED})`, () => {
   it('agrees with keySlot of key:<n>, keys asked in any order, twice', () => {
@@ -14,7 +14,7 @@ describe(`slotOfKey (FC_SEED=${FC_SEED})`, () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 50_000 }), { maxLength: 200 }), (keys) => {
         for (const key of [...keys, ...keys]) expect(slotOfKey(key)).toBe(keySlot(`key:${key}`));
       }),
-      fcParams,
+      fcParams(50),
     );
   });
 

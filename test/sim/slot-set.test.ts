@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_SLOTS, SlotSetTable } from '../../sim/valkey/slot-set.ts';
-import { FC_SEED, fcParams } from './fc-config.ts';
+import { FC_SEED, fcParams } from '../fc-config.ts';
 
 const range = fc
   .tuple(fc.integer({ min: 0, max: CLUSTER_SLOTS - 1 }), fc.integer({ min: 0, max: 300 }))
@@ -29,7 +29,7 @@ describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
         }
         for (let owner = 0; owner < 4; owner++) expect(sets[owner]).toBe(table.ofOwnerId(owners, owner));
       }),
-      fcParams,
+      fcParams(50),
     );
   });
 
@@ -46,7 +46,7 @@ describe(`slot sets (FC_SEED=${FC_SEED})`, () => {
             expect(set.has(slot)).toBe(set.bits[slot] === 1);
         },
       ),
-      fcParams,
+      fcParams(50),
     );
   });
 

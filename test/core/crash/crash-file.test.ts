@@ -24,7 +24,7 @@ import {
   type CrashFile,
 } from '../../../core/crash/index.ts';
 import { scenarioArbitrary } from '../dsl/arbitraries.ts';
-import { fcParams } from '../dsl/fc-config.ts';
+import { FC_SEED, fcParams } from '../../fc-config.ts';
 import { FakeBackend, generateFake } from '../fuzz/fake-backend.ts';
 
 async function sampleCrash(seed = 1): Promise<CrashFile> {
@@ -51,7 +51,7 @@ function expectCrashError(run: () => unknown, field: string, reason: RegExp, lin
   return error;
 }
 
-describe(`crash file round trip (fc seed ${fcParams.seed})`, () => {
+describe(`crash file round trip (FC_SEED=${FC_SEED})`, () => {
   it('parse(save(crash)) equals crash for every valid scenario', () => {
     const violationArbitrary = fc.record({
       step: fc.nat({ max: 1_000_000 }),
@@ -95,7 +95,7 @@ describe(`crash file round trip (fc seed ${fcParams.seed})`, () => {
           expect(parseCrashFile(crashToJson(crash), 'x.json')).toEqual(crash);
         },
       ),
-      fcParams,
+      fcParams(100),
     );
   });
 

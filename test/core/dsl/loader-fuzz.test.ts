@@ -15,7 +15,7 @@ import {
 } from '../../../core/dsl/index.ts';
 import type { Scenario } from '../../../core/scenario/types.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
-import { FC_NUM_RUNS, FC_SEED, fcParams } from './fc-config.ts';
+import { FC_SEED, fcParams } from '../../fc-config.ts';
 
 /** Runs `load`; passes if it returns a scenario or throws a well-formed ScenarioError. */
 function onlyScenarioErrors(load: () => Scenario): void {
@@ -113,7 +113,7 @@ describe(`dsl loader fuzz (FC_SEED=${FC_SEED})`, () => {
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
         onlyScenarioErrors(() => loadScenarioText(text, 'random.yaml'));
       }),
-      fcParams,
+      fcParams(100),
     );
   });
 
@@ -147,7 +147,7 @@ describe(`dsl loader fuzz (FC_SEED=${FC_SEED})`, () => {
       fc.property(fc.array(token, { maxLength: 30 }), (tokens) => {
         onlyScenarioErrors(() => loadScenarioText(tokens.join(''), 'tokens.yaml'));
       }),
-      fcParams,
+      fcParams(100),
     );
   });
 
@@ -158,7 +158,7 @@ describe(`dsl loader fuzz (FC_SEED=${FC_SEED})`, () => {
         if (text !== null) onlyScenarioErrors(() => loadScenarioText(text, 'tree.yaml'));
         onlyScenarioErrors(() => scenarioFromDocument(value, 'tree.json', 'scenario'));
       }),
-      fcParams,
+      fcParams(100),
     );
   });
 
@@ -175,7 +175,7 @@ describe(`dsl loader fuzz (FC_SEED=${FC_SEED})`, () => {
           onlyScenarioErrors(() => scenarioFromDocument(doc, 'mutated.json', 'scenario'));
         },
       ),
-      { ...fcParams, numRuns: FC_NUM_RUNS * 2 },
+      fcParams(200),
     );
   });
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioText, saveScenario, scenarioFromDocument, scenarioToDocument } from '../../../core/dsl/index.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
-import { fcParams, FC_SEED } from './fc-config.ts';
+import { FC_SEED, fcParams } from '../../fc-config.ts';
 
 describe(`dsl round trip (FC_SEED=${FC_SEED})`, () => {
   it('loadScenarioText(saveScenario(s)) deep-equals s', () => {
@@ -11,7 +11,7 @@ describe(`dsl round trip (FC_SEED=${FC_SEED})`, () => {
       fc.property(scenarioArbitrary(), (scenario) => {
         expect(loadScenarioText(saveScenario(scenario), 'round-trip.yaml')).toStrictEqual(scenario);
       }),
-      fcParams,
+      fcParams(100),
     );
   });
 
@@ -21,7 +21,7 @@ describe(`dsl round trip (FC_SEED=${FC_SEED})`, () => {
         const json = JSON.parse(JSON.stringify(scenarioToDocument(scenario))) as unknown;
         expect(scenarioFromDocument(json, 'crash.json', 'scenario')).toStrictEqual(scenario);
       }),
-      fcParams,
+      fcParams(100),
     );
   });
 
@@ -31,7 +31,7 @@ describe(`dsl round trip (FC_SEED=${FC_SEED})`, () => {
         const text = saveScenario(scenario);
         expect(saveScenario(loadScenarioText(text))).toBe(text);
       }),
-      fcParams,
+      fcParams(100),
     );
   });
 });

@@ -5,15 +5,13 @@
  * write), losses, kills, wins, node states and read-backs, so pruning, reuse and excuses all run.
  * A numbering that gives two keys one number must disagree somewhere (the test can fail).
  */
+import { FC_SEED, fcParams } from '../../fc-config.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSafetyMonitor } from '../../../core/invariants/index.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
 import type { Finding } from '../../../core/violation.ts';
 import { scenarioWith } from './builders.ts';
-
-const FC_SEED = Number(process.env.FC_SEED ?? 42);
-const FC_NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 1500);
 
 const NODES = ['node-0', 'node-1', 'node-2'];
 const KEYS = ['k0', 'k1', 'k2'];
@@ -99,7 +97,7 @@ describe(`safety monitor: acks by number agree with acks by name (FC_SEED=${FC_S
       fc.property(eventsArbitrary, (events) => {
         expect(findings(events, (key) => KEYS.indexOf(key))).toEqual(findings(events, null));
       }),
-      { seed: FC_SEED, numRuns: FC_NUM_RUNS },
+      fcParams(1500),
     );
   });
 
@@ -109,7 +107,7 @@ describe(`safety monitor: acks by number agree with acks by name (FC_SEED=${FC_S
       fc.property(eventsArbitrary, (events) => {
         expect(findings(events, merged)).toEqual(findings(events, null));
       }),
-      { seed: FC_SEED, numRuns: FC_NUM_RUNS },
+      fcParams(1500),
     );
     expect(result.failed).toBe(true);
   });

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameParser, messageTypeName, typeMatches } from '../../../real/proxy/frame-parser.ts';
-import { fcParams, FC_SEED } from '../fc-config.ts';
+import { FC_SEED, fcParams } from '../../fc-config.ts';
 import { busMessage, tagOf } from './bus-frames.ts';
 
 function cut(stream: Buffer, cuts: number[]): Buffer[] {
@@ -38,7 +38,7 @@ describe(`FrameParser (FC_SEED=${FC_SEED})`, () => {
           expect(frames.map((frame) => frame.light)).toEqual(specs.map(([, , light]) => light));
         },
       ),
-      fcParams,
+      fcParams(100),
     );
   });
 

@@ -1,8 +1,9 @@
 /**
- * The one place the property suites read their fast-check settings from.
+ * The one fast-check configuration of every property in test/ (the property suites under
+ * test/properties/ and the properties of the unit tests alike).
  *
  * - `FC_SEED` (default 424242): the seed of every property; CI runs the default, a failure's report
- *   prints the seed and the path, and `FC_SEED=<seed> FC_PATH=<path>` replays exactly that case.
+ *   prints the seed and the path (and each suite's title names the seed, `seeded`), and `FC_SEED=<seed> FC_PATH=<path>` replays exactly that case.
  * - `FC_NUM_RUNS`: when set, every property runs that many cases (say 2000 for a long local hunt);
  *   unset, each property runs its own default, chosen so the whole suite stays fast on 2 cores.
  * - `FC_PATH`: replay one path of a reported failure (with its seed). A path belongs to one
