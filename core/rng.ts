@@ -9,6 +9,33 @@
  */
 import seedrandom from 'seedrandom';
 
+/**
+ * Every stream a run forks, by purpose: the one list, checked by the compiler at each fork. A
+ * stream's name is part of its seed, so renaming one changes every run that draws from it (the
+ * behaviour hashes and the committed crash files say so).
+ * - generate: the scenario generator (core/generator.ts); interrupted: its crash-interrupted
+ *   admin steps (core/generator/admin-steps.ts); chaos: a chaos block's expansion
+ *   (core/scenario/chaos.ts);
+ * - targets: random targets resolved when a step runs; workload: the client's keys and pacing;
+ *   network: the simulated network's latency and drops, or the fault proxy's;
+ * - stops: where a SIGSTOP lands in the event loop (sim/world.ts); node-K: process K's own draws
+ *   (its node id, cron phase, start-up delay);
+ * - confirm-jitter: confirm's steered timings (real/steering.ts);
+ * - fake-generator: the fake backend of the CLI tests.
+ */
+export const RNG_STREAMS = [
+  'generate',
+  'interrupted',
+  'chaos',
+  'targets',
+  'workload',
+  'network',
+  'stops',
+  'confirm-jitter',
+  'fake-generator',
+] as const;
+export type RngStream = (typeof RNG_STREAMS)[number] | `node-${number}`;
+
 export class Rng {
   private readonly next: () => number;
 
@@ -17,7 +44,7 @@ export class Rng {
   }
 
   /** A child stream for one purpose; the same (seed, purpose) always gives the same stream. */
-  fork(purpose: string): Rng {
+  fork(purpose: RngStream): Rng {
     return new Rng(`${this.seed}/${purpose}`);
   }
 
