@@ -1,5 +1,6 @@
 /**
- * Agreement between the backends (issue 14): N generated scenarios, each run once on the
+ * Agreement between the backends (interface page: the sim and real backends share one DSL and
+ * invariants): N generated scenarios, each run once on the
  * simulator and once on live valkey-server processes, compared by outcome class:
  * - formation (the run got past forming the cluster),
  * - the final primary of each shard, by creation name (the last node-state events: who claims

@@ -1,5 +1,5 @@
 /**
- * Fidelity of the simulator to real valkey-server 8.0.1 (issue 4, acceptance 2): failover times
+ * Fidelity of the simulator to real valkey-server 8.0.1 (protocol reference §9.2): failover times
  * over many seeds next to the real figures of shared/spec/real-timings.md, and the final topology of
  * kill-primary on both backends.
  *

@@ -1,7 +1,7 @@
 /**
  * How the fuzz loop scales with workers: the same seeds run with 1 worker and with 2 (or
  * --workers N), on the simulator, timed from the moment the workers are ready. Prints runs/s for
- * each and the ratio (issue 17 asks for >= 1.9 with 2 workers on 2 cores), best of alternating
+ * each and the ratio (2 workers on 2 cores should reach >= 1.9), best of alternating
  * rounds because a shared machine's other load only ever slows a round down. Crash files go to a
  * temporary folder that is removed afterwards.
  *

@@ -31,7 +31,7 @@ const CLOSE_BACKEND_MS = 20_000;
  * workload, single-threaded, seeds 1..200 after 100 warm-up runs: 58 scavenges instead of 158 and
  * 8.6% less CPU (median of 5 paired runs; 32 MB gave 3.8%), for ~120 MB more peak memory
  * (294 MiB instead of 175). With as many workers as cores the GC runs on the workers' own threads,
- * so this is throughput the second core gets back (issue 17).
+ * so this is throughput the second core gets back (bench/fuzz-scaling.ts measures it).
  */
 const SIM_WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
 

@@ -3,11 +3,13 @@
  * NODE_MYSELF), and one end of a bus connection. Plain records; the functions that change them
  * live next to the Valkey function they model.
  *
- * Numeric fields are declared with a number, not as constructor parameter properties or bare
+ * The convention of every hot class (stated here once): numeric fields start as numbers. They are
+ * declared with a number (`x: number = 0`), not as constructor parameter properties or bare
  * declarations: with class-field semantics those start as `undefined`, and V8 then keeps the
- * field as a generic tagged one (a check on every read) rather than a small-integer one. The same
- * holds for the other hot classes of the simulator (Direction, Connection, Network, SimProcess,
- * ValkeyServer, WriteBacklog, SlotSet).
+ * field as a generic tagged one (a check on every read) rather than a small-integer one. The hot
+ * classes: ClusterNode and ClusterLink here, Direction and Connection (sim/connection.ts),
+ * Network, SimProcess, ValkeyServer, ReplicationState, WriteBacklog, SlotSet, and the safety
+ * monitor's PendingAck (core/invariants/acked-writes-state.ts).
  */
 import type { Connection } from '../connection.ts';
 import type { SlotSet } from './slot-set.ts';

@@ -5,7 +5,8 @@
  *   timeout max(2 x node_timeout, 2000) and the retry after twice that, the request broadcast, and
  *   the win (configEpoch = election epoch, take the primary's slots, save, PONG everyone);
  * - clusterSendFailoverAuthIfNeeded: the vote rules in Valkey's order, including the
- *   2 x node_timeout throttle per primary and the slot-epoch check (the root of flaw (c));
+ *   2 x node_timeout throttle per primary and the slot-epoch check (§3.3 rules 5 and 6; known
+ *   issue failover-bound/no-election,down-by=kill);
  * - the ACK count.
  */
 import { assert } from '../../core/assert.ts';

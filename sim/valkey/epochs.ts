@@ -1,6 +1,6 @@
 /**
  * Epochs (protocol reference §4.1-§4.2): the configEpoch collision rule, which looks only at node
- * ids (the smaller id moves, whatever the shards or data: the root of flaw (b) in the brief), and
+ * ids (the smaller id moves, whatever the shards or data, §4.2), and
  * the bump without consensus used by TAKEOVER and BUMPEPOCH.
  */
 import { isPrimary, type ClusterNode } from './cluster-node.ts';

@@ -2,7 +2,7 @@
  * Nothing is left behind: after a run that ends by Ctrl-C, by SIGTERM, by SIGKILL of our process,
  * by an exception, by an invariant violation or because a node would not start, none of the server processes it started
  * still runs (checked by pid), and its temporary folders are gone (a violation keeps the node
- * folders beside the crash file, as asked).
+ * folders beside the crash file, as the interface page's crash-file section says).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * `busfuzz confirm` leaves nothing behind (issue 14, acceptance 5): no server process (checked by
+ * `busfuzz confirm` leaves nothing behind (interface page: confirm): no server process (checked by
  * pid) and no folder, whether it is stopped by Ctrl-C in the middle of a try or an exception
  * is thrown inside a real run; the crash file keeps its content.
  */

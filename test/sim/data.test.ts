@@ -1,5 +1,5 @@
 /**
- * The data model on the simulator (issue 4): writes travel with replication, WAIT acknowledges
+ * The data model on the simulator (interface page: workload, acked-writes-durable): writes travel with replication, WAIT acknowledges
  * only what replicas acked, partial and full resyncs keep or replace a replica's data as PSYNC
  * does, a replica that full-syncs from its restarted (empty) primary reports the loss, keys move
  * with migrate_slots, and runs stay deterministic with data.

@@ -1,5 +1,5 @@
 /**
- * Issue 3, acceptance 4: the same seed gives the same trace hash, run after run; different seeds
+ * Determinism (interface page: same seed, same trace hash): the same seed gives the same trace hash, run after run; different seeds
  * give different runs. Over 50 seeds of kill-primary, and as a fast-check property over seeds of
  * a scenario with chaos (every fault type, overlapping).
  */

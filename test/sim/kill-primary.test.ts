@@ -1,5 +1,5 @@
 /**
- * Issue 3, acceptance 1: scenarios/kill-primary.yaml (3 x 1, node_timeout 1 s, ping interval
+ * The failover bound (protocol reference §9.2) on scenarios/kill-primary.yaml (3 x 1, node_timeout 1 s, ping interval
  * 100 ms) promotes the replica and converges, and over 50 seeds the kill-to-promotion time stays in
  * 1.6-3.2 s (real 8.0.1 takes 2.0-2.3 s; bench/failover-times.ts prints the distribution).
  */

@@ -1,5 +1,5 @@
 /**
- * Scenario outcomes on the simulator (issue 3, acceptance 2): each scenario file under scenarios/
+ * Scenario outcomes on the simulator (protocol reference §8, §9.3): each scenario file under scenarios/
  * runs to convergence and the model went through the states the protocol reference predicts.
  */
 import { describe, expect, it } from 'vitest';

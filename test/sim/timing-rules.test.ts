@@ -1,5 +1,5 @@
 /**
- * Issue 3, acceptance 3: each timing rule of the model, pinned to the protocol reference's numbers
+ * The timing rules of protocol reference §0, §2 and §3: each timing rule of the model, pinned to the protocol reference's numbers
  * by driving the Valkey functions of a formed simulated cluster at chosen instants:
  * PFAIL after node_timeout (§2.1), failure reports valid 2 x node_timeout (§2.2), election delay
  * 500 + 0..499 + 1000 x rank (§3.2), auth timeout max(2 x node_timeout, 2000) and the retry after

@@ -1,5 +1,5 @@
 /**
- * Issue 4, acceptance 1: every action of the DSL runs on the simulator. Each has its scenario,
+ * Every action of the DSL (the interface page's action table) runs on the simulator. Each has its scenario,
  * scenarios/action-<action>.yaml, which uses that action and runs to convergence with every
  * invariant on; what each one must do is asserted in the other files of this folder.
  */
