@@ -5,7 +5,9 @@
  * arrives and whether it is lost; what the rules mean is core's (core/scenario/semantics/).
  *
  * Every table is indexed by `pairIndex(from, to)`, which checks both process indices against the
- * capacity: a wrong index would otherwise read or write another pair's slot silently.
+ * capacity: a wrong index would otherwise read or write another pair's slot silently. The reads
+ * on the delivery path (`blocked`, the draws) take the ends of a direction, which Network.connect
+ * checked when it opened the connection, and index unchecked.
  */
 import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
@@ -147,7 +149,7 @@ export class LinkRules {
 
   /** Whether a direction's head may not move: a partition stops every kind, a hold the bus only. */
   blocked(from: number, to: number, bus: boolean): boolean {
-    const index = this.pairIndex(from, to);
+    const index = from * this.capacity + to; // a direction's ends, checked at connect
     return (this.partitionCount[index] ?? 0) > 0 || (bus && (this.holdCount[index] ?? 0) > 0);
   }
 
@@ -156,7 +158,7 @@ export class LinkRules {
    * overlap rule) plus a uniform whole 0..jitter drawn from `rng`; 0 without a rule.
    */
   drawDelayMs(from: number, to: number, rng: Rng): number {
-    const rule = latencyInForce(this.latencyRules[this.pairIndex(from, to)]);
+    const rule = latencyInForce(this.latencyRules[from * this.capacity + to]); // checked at connect
     if (rule === null) return 0;
     return rule.delayMs + (rule.jitterMs > 0 ? rng.int(rule.jitterMs + 1) : 0);
   }
@@ -164,7 +166,7 @@ export class LinkRules {
   /** Whether a drop rule on from → to takes a bus message of `type`: one draw per rule that names it. */
   drawDrop(from: number, to: number, type: number, rng: Rng): boolean {
     if (type >= 16) return false;
-    const rules = this.dropRules[this.pairIndex(from, to)];
+    const rules = this.dropRules[from * this.capacity + to]; // checked at connect
     if (rules === null || rules === undefined) return false;
     for (const rule of rules) {
       if (rule.typeMask !== 0 && (rule.typeMask & (1 << type)) === 0) continue;

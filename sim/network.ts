@@ -27,6 +27,7 @@
 import { CONN_BUS, Connection, type Direction, type NetworkHost } from './connection.ts';
 import { LinkRules, type Pairs } from './link-rules.ts';
 import { type Message, MessagePool, MSG_CLOSE, MSG_SYN, MSG_SYNACK } from './message.ts';
+import { assertIndex } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
 import { ResumeDrain } from './resume-drain.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -110,6 +111,8 @@ export class Network {
    * kept for callers that model a synchronous error.
    */
   connect(kind: number, from: number, to: number, endpoint: unknown): Connection | null {
+    assertIndex(from, this.capacity, 'connect from');
+    assertIndex(to, this.capacity, 'connect to');
     const connection = new Connection(this.nextConnectionId++, kind, from, to);
     connection.initiatorEndpoint = endpoint;
     this.connectionsOf[from]!.push(connection);

@@ -56,6 +56,8 @@ export class NodeStateObserver {
     ) {
       return null;
     }
+    // The node's state moved: what the model believes of it holds before anyone sees it.
+    valkey.checkNodeBeliefs(server);
     this.lastRole[index] = role;
     this.lastPrimary[index] = primary;
     this.lastCurrentEpoch[index] = server.currentEpoch;

@@ -21,7 +21,7 @@ import {
 } from '../core/report/record.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import { MESSAGE_TYPE_NAMES, type Message } from './message.ts';
-import { CONN_BUS } from './network.ts';
+import { CONN_BUS } from './connection.ts';
 import { PROCESS_STATE_NAMES } from './process.ts';
 import { T_DROP, T_LOST, T_PLAN, T_PROCESS } from './trace.ts';
 import * as valkey from './valkey/index.ts';

@@ -13,30 +13,34 @@
  * - a replica's primary is a node of the dictionary: clusterDelNode clears the replicaof of the
  *   replicas of a node it deletes (§4.3).
  * - slot owners are nodes of the dictionary (checked where slots are bound, server.ts).
+ *
+ * Checked where the state changes (a configEpoch set, a replica's primary set, a vote, a slot
+ * bound) and, for every node of the dictionary, once a cron tick and whenever the node's own
+ * role, epochs or slots moved (sim/node-state-observer.ts, before its node-state event).
  */
 import { assert } from '../../core/assert.ts';
+import type { ClusterNode } from './cluster-node.ts';
 import type { ValkeyServer } from './server.ts';
 
-/** After every turn of the event loop (beforeSleep): the cheap beliefs about myself. */
-export function checkTurnBeliefs(server: ValkeyServer): void {
-  const myself = server.myself;
+/** Where a node's configEpoch is set: never above currentEpoch. */
+export function assertConfigEpoch(server: ValkeyServer, node: ClusterNode): void {
   assert(
-    server.currentEpoch >= myself.configEpoch,
-    'currentEpoch >= my configEpoch',
+    node.configEpoch <= server.currentEpoch,
+    'a configEpoch never above currentEpoch',
     server.processIndex,
-    server.currentEpoch,
-    myself.configEpoch,
+    node.name,
+    `${node.configEpoch} > ${server.currentEpoch}`,
   );
+}
+
+/** Where a node becomes a replica of `primary`: the primary is a node of the dictionary. */
+export function assertPrimaryKnown(server: ValkeyServer, primary: ClusterNode): void {
   assert(
-    server.lastVoteEpoch <= server.currentEpoch,
-    'lastVoteEpoch <= currentEpoch',
+    server.lookup(primary.identity) === primary,
+    "a replica's primary is known",
     server.processIndex,
-    server.lastVoteEpoch,
-    server.currentEpoch,
+    primary.name,
   );
-  const primary = myself.replicaOf;
-  if (primary !== null)
-    assert(server.lookup(primary.identity) === primary, 'my primary is known', server.processIndex, primary.name);
 }
 
 /** Once a cron tick: the beliefs about every node of the dictionary. */

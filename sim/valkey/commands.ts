@@ -3,6 +3,7 @@
  * §5.1, §5.4): ADDSLOTSRANGE, SET-CONFIG-EPOCH, MEET, REPLICATE, BUMPEPOCH. Each returns null on
  * OK or Valkey's error text. FAILOVER is in manual-failover.ts.
  */
+import { assertConfigEpoch } from './beliefs.ts';
 import { ClusterNode, inHandshake, isPrimary, isReplica } from './cluster-node.ts';
 import { NODE_HANDSHAKE, NODE_MEET, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
 import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
@@ -30,6 +31,7 @@ export function setConfigEpoch(server: ValkeyServer, epoch: number): string | nu
   if (server.myself.configEpoch !== 0) return 'ERR Node config epoch is already non-zero';
   server.myself.configEpoch = epoch;
   if (server.currentEpoch < epoch) server.currentEpoch = epoch;
+  assertConfigEpoch(server, server.myself);
   server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);
   return null;
 }

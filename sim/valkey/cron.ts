@@ -6,7 +6,7 @@
  * Also clusterBeforeSleep, which runs after every event the server handles, and again at once
  * while the loop has bus writes pending (their write handler wakes it).
  */
-import { checkNodeBeliefs, checkTurnBeliefs } from './beliefs.ts';
+import { checkNodeBeliefs } from './beliefs.ts';
 import { MSG_PING } from '../message.ts';
 import {
   countNonFailingReplicas,
@@ -92,7 +92,6 @@ export function beforeSleep(server: ValkeyServer): number {
     fsyncs += clusterBeforeSleep(server);
   }
   server.busWritesAtSleep = server.busWritesQueued;
-  checkTurnBeliefs(server);
   return fsyncs;
 }
 

@@ -9,6 +9,7 @@
  *   issue failover-bound/no-election,down-by=kill);
  * - the ACK count.
  */
+import { assertConfigEpoch } from './beliefs.ts';
 import { assert } from '../../core/assert.ts';
 import { MFLAG_FORCEACK, MSG_AUTH_ACK, MSG_AUTH_REQUEST, type Message } from '../message.ts';
 import { failed, isPrimary, isVotingPrimary, type ClusterNode } from './cluster-node.ts';
@@ -96,6 +97,7 @@ export function handleReplicaFailover(server: ValkeyServer): void {
   }
   if (server.failoverAuthCount >= quorum(server)) {
     if (myself.configEpoch < server.failoverAuthEpoch) myself.configEpoch = server.failoverAuthEpoch;
+    assertConfigEpoch(server, myself);
     server.env.electionWon(server.processIndex, server.failoverAuthEpoch, true);
     failoverReplaceYourPrimary(server);
   }

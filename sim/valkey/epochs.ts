@@ -3,6 +3,7 @@
  * ids (the smaller id moves, whatever the shards or data, §4.2), and
  * the bump without consensus used by TAKEOVER and BUMPEPOCH.
  */
+import { assertConfigEpoch } from './beliefs.ts';
 import { isPrimary, type ClusterNode } from './cluster-node.ts';
 import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG } from './constants.ts';
 import { saveConfig } from './nodes-conf.ts';
@@ -25,6 +26,7 @@ export function handleConfigEpochCollision(server: ValkeyServer, sender: Cluster
   if (sender.name <= myself.name) return false;
   server.currentEpoch++;
   myself.configEpoch = server.currentEpoch;
+  assertConfigEpoch(server, myself);
   saveConfig(server);
   return true;
 }
@@ -39,6 +41,7 @@ export function bumpConfigEpochWithoutConsensus(server: ValkeyServer): boolean {
   if (myself.configEpoch !== 0 && myself.configEpoch === max) return false;
   server.currentEpoch++;
   myself.configEpoch = server.currentEpoch;
+  assertConfigEpoch(server, myself);
   server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
   return true;
 }

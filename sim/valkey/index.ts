@@ -3,7 +3,7 @@
  * its cron, hand it what arrives on its connections, and run beforeSleep after each event.
  * Everything else in sim/valkey is internal to the model.
  */
-import { CONN_BUS, type Connection } from '../network.ts';
+import { CONN_BUS, type Connection } from '../connection.ts';
 import { MSG_REPL_STREAM, type Message } from '../message.ts';
 import type { ClusterLink } from './cluster-node.ts';
 import { clusterCron } from './cron.ts';
@@ -19,6 +19,7 @@ import {
 import type { ValkeyServer } from './server.ts';
 
 export { beforeSleep } from './cron.ts';
+export { checkNodeBeliefs } from './beliefs.ts';
 export { freshServer, loadServer } from './server-boot.ts';
 export {
   snapshot,

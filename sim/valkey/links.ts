@@ -4,7 +4,7 @@
  * (`node->inbound_link`, attached to a node by the first packet whose sender is known).
  * freeClusterLink, clusterLinkConnectHandler, setClusterNodeToInboundClusterLink, clusterDelNode.
  */
-import { CONN_BUS, type Connection } from '../network.ts';
+import { CONN_BUS, type Connection } from '../connection.ts';
 import { MSG_MEET, MSG_PING } from '../message.ts';
 import { ClusterLink, type ClusterNode, isReplica } from './cluster-node.ts';
 import { NODE_MEET } from './constants.ts';

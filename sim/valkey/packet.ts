@@ -4,6 +4,7 @@
  * outbound link is trusted as coming from the link's node, and the collision rule looks at ids.
  * `remoteProcess` is the address the packet came from (the connection's other end).
  */
+import { assertConfigEpoch, assertPrimaryKnown } from './beliefs.ts';
 import {
   MFLAG_EXT_DATA,
   MFLAG_PAUSED,
@@ -165,6 +166,7 @@ function processHeaderEpochs(
   if (message.currentEpoch > server.currentEpoch) server.currentEpoch = message.currentEpoch;
   if (claimsPrimary && message.configEpoch > sender.configEpoch) {
     sender.configEpoch = message.configEpoch;
+    assertConfigEpoch(server, sender);
     server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
   }
   sender.replOffset = message.offset;
@@ -279,6 +281,7 @@ function processRole(
       if (!(sender.configEpoch > message.configEpoch)) {
         setNodeAsPrimary(server, claimedPrimary);
         claimedPrimary.configEpoch = message.configEpoch;
+        assertConfigEpoch(server, claimedPrimary);
       }
     } else {
       server.delNodeSlots(sender);
@@ -290,6 +293,7 @@ function processRole(
     if (sender.replicaOf !== null) server.removeReplica(sender.replicaOf, sender);
     server.addReplica(claimedPrimary, sender);
     sender.replicaOf = claimedPrimary;
+    assertPrimaryKnown(server, claimedPrimary);
     const myPrimary = server.myself.replicaOf;
     if (myPrimary !== null && myPrimary.replicaOf !== null && myPrimary.replicaOf !== server.myself) {
       // "I'm a sub-replica!": follow the grand-primary (psync only inside my shard).

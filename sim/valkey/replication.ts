@@ -16,7 +16,7 @@
  * The handshake's several round trips are one here (PSYNC and its answer); an RDB transfer takes
  * no time.
  */
-import { CONN_REPL, type Connection } from '../network.ts';
+import { CONN_REPL, type Connection } from '../connection.ts';
 import {
   MSG_REPL_ACK,
   MSG_REPL_COMMAND,

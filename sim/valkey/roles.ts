@@ -3,6 +3,7 @@
  * clusterSetPrimary (I become the replica of a node: demoted primary, sibling re-pointing,
  * sub-replica fix, CLUSTER REPLICATE, replica migration).
  */
+import { assertPrimaryKnown } from './beliefs.ts';
 import { isPrimary, setRole, type ClusterNode } from './cluster-node.ts';
 import { NODE_MIGRATE_TO, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
 import { updateShardId } from './gossip.ts';
@@ -45,6 +46,7 @@ export function setPrimary(
   }
   if (closeSlots) server.closeAllSlots();
   myself.replicaOf = primary;
+  assertPrimaryKnown(server, primary);
   updateShardId(server, myself, primary.shardId);
   server.addReplica(primary, myself);
   replicationSetPrimary(server, primary.address, fullSyncRequired);

@@ -10,6 +10,7 @@
  * without consensus (the auto-claim). A primary that loses slots but not all of them deletes
  * their keys (the dirty slots, through the keyspace hook).
  */
+import { assertConfigEpoch } from './beliefs.ts';
 import { MSG_UPDATE, type Message } from '../message.ts';
 import { isPrimary, isReplica, nodeEpoch, type ClusterLink, type ClusterNode } from './cluster-node.ts';
 import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
@@ -220,6 +221,7 @@ export function processUpdate(server: ValkeyServer, sender: ClusterNode | null, 
   if (node.configEpoch >= message.aboutConfigEpoch) return;
   if (isReplica(node)) setNodeAsPrimary(server, node);
   node.configEpoch = message.aboutConfigEpoch;
+  assertConfigEpoch(server, node);
   server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
   updateSlotsConfigWith(server, node, message.aboutConfigEpoch, message.aboutSlots!);
 }

@@ -31,9 +31,8 @@ describe('a failed model assertion', () => {
     const cli = brokenCli(['fuzz', '--runs', '2', '--seed', '7', '--workers', '1', '--no-known']);
     const { code } = await cli.exit;
     expect(code).toBe(4);
-    expect(cli.stderr()).toMatch(
-      /ERROR \(a bug in busfuzz\) at seed 7: assertion failed: currentEpoch >= my configEpoch/,
-    );
+    expect(cli.stderr()).toMatch(/ERROR \(a bug in busfuzz\) at seed 7: assertion failed: currentEpoch >= /);
+    expect(cli.stderr()).toContain('no violations found');
     expect(readdirSync(crashDir).filter((name) => name !== 'fuzzer_stats.json')).toEqual([]);
   });
 });
