@@ -30,6 +30,7 @@ import { TopologyTracker } from './topology-entries.ts';
 import { T_CHECK, T_PLAN } from './trace.ts';
 import { ClientWorkload } from './workload.ts';
 import { World, type WorldObserver } from './world.ts';
+import { profileFor } from './valkey/profiles.ts';
 
 /** How often convergence is polled, in simulated ms. */
 export const CONVERGENCE_POLL_MS = 250;
@@ -102,6 +103,7 @@ export class SimRun implements WorldObserver {
       createdShards,
       spareProcesses: Math.max(8, addedNodes),
       traceTailRecords: options.traceTailLines ?? 50,
+      profile: profileFor(scenario.protocol),
     });
     if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
     this.keepEvents = options.keepEvents ?? true;

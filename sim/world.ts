@@ -27,6 +27,7 @@ import { Scheduler } from './scheduler.ts';
 import { RESUMED_IDLE, RESUMED_MID_PASS, T_CRON, T_NOOP, T_PROCESS, Trace, type TraceNames } from './trace.ts';
 import * as valkey from './valkey/index.ts';
 import { CRON_PERIOD_MS, Identities, SlotSetTable, type ValkeyServer } from './valkey/index.ts';
+import { VALKEY_8_0, type ProtocolProfile } from './valkey/profiles.ts';
 
 export const EV_CRON = 1;
 export const EV_DELIVER = 2;
@@ -124,6 +125,8 @@ export interface WorldOptions {
   /** Room for processes added later (add_node). @defaultValue 8 */
   spareProcesses?: number;
   traceTailRecords?: number;
+  /** The protocol's rules (sim/valkey/profiles.ts). @defaultValue valkey-8.0 */
+  profile?: ProtocolProfile;
 }
 
 export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
@@ -137,6 +140,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   readonly trace: Trace;
   readonly processes: SimProcess[] = [];
   readonly cluster: ClusterConfig;
+  readonly profile: ProtocolProfile;
   /** How many processes the world can hold (created plus spares for add_node). */
   readonly capacity: number;
   steps = 0;
@@ -161,6 +165,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
 
   constructor(options: WorldOptions) {
     this.cluster = options.cluster;
+    this.profile = options.profile ?? VALKEY_8_0;
     this.rng = new Rng(String(options.seed));
     this.stopRng = this.rng.fork('stops');
     const capacity = options.createdShards.length + (options.spareProcesses ?? 8);

@@ -6,6 +6,7 @@
 import { isPrimary, type ClusterNode } from './cluster-node.ts';
 import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG } from './constants.ts';
 import { saveConfig } from './nodes-conf.ts';
+import { flagConfigBroadcast } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 
 /** clusterGetMaxEpoch: the largest configEpoch I know, or currentEpoch if larger. */
@@ -25,7 +26,10 @@ export function handleConfigEpochCollision(server: ValkeyServer, sender: Cluster
   if (sender.name <= myself.name) return false;
   server.currentEpoch++;
   myself.configEpoch = server.currentEpoch;
-  saveConfig(server);
+  // 8.1 (broadcastOnConfigChange, valkey-io/valkey#1813): saved at beforeSleep and broadcast.
+  if (server.env.profile.broadcastOnConfigChange) server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  else saveConfig(server);
+  flagConfigBroadcast(server);
   return true;
 }
 
@@ -40,5 +44,6 @@ export function bumpConfigEpochWithoutConsensus(server: ValkeyServer): boolean {
   server.currentEpoch++;
   myself.configEpoch = server.currentEpoch;
   server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  flagConfigBroadcast(server);
   return true;
 }

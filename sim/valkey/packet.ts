@@ -53,6 +53,7 @@ import { delNode, freeLink, setInboundLink } from './links.ts';
 import { onMfStart } from './manual-failover.ts';
 import { setPrimary as replicationSetPrimary } from './replication.ts';
 import { setNodeAsPrimary, setPrimary } from './roles.ts';
+import { markNoaddrFailed, meetReceived, resetElectionOnEpochClaim } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 import { processUpdate, sendUpdateIfStale, updateSlotsConfigWith } from './slots.ts';
 
@@ -75,8 +76,11 @@ export function processPacket(server: ValkeyServer, link: ClusterLink, message: 
   }
 
   if (type === MSG_PING || type === MSG_MEET) {
+    // 8.1's meetOnMissingInbound (valkey-io/valkey#1307) may free my link to a known sender or
+    // make a re-sent MEET a no-op; under valkey-8.0 it returns false and does nothing.
+    const meetIgnored = type === MSG_MEET && meetReceived(server, link, sender);
     if (sender === null && type === MSG_MEET) {
-      addMeetingNode(server, link, message, remoteProcess);
+      if (!meetIgnored) addMeetingNode(server, link, message, remoteProcess);
       processGossipSection(server, message, link);
     }
     sendPing(server, link, MSG_PONG);
@@ -166,6 +170,7 @@ function processHeaderEpochs(
   if (claimsPrimary && message.configEpoch > sender.configEpoch) {
     sender.configEpoch = message.configEpoch;
     server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+    resetElectionOnEpochClaim(server, sender);
   }
   sender.replOffset = message.offset;
   if (
@@ -227,6 +232,7 @@ function outboundIdentityOk(
     node.address = -1;
     freeLink(server, link);
     server.doBeforeSleep(TODO_SAVE_CONFIG);
+    markNoaddrFailed(server, node);
     return false;
   }
   return true;
