@@ -31,5 +31,8 @@ describe('--protocol', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--protocol: expected valkey-8\.0, valkey-8\.1, redis-7\.0, found 'valkey-9'/);
     expect(busfuzz(['export', '--seed', '1', '--protocol', 'valkey-8.1']).code).toBe(2);
+    const fuzz = busfuzz(['fuzz', '--runs', '2', '--protocol', 'redis-7.0', '--crash-dir', '/tmp/busfuzz-never-made']);
+    expect(fuzz.code).toBe(2);
+    expect(fuzz.stderr).toMatch(/does not model redis-7\.0/);
   });
 });

@@ -61,6 +61,11 @@ export const fuzzCommand: Command = async (args, context) => {
   if (args.positionals.length > 0)
     throw new InputError(`fuzz: unexpected argument '${args.positionals[0]}'. Hint: busfuzz --help`);
   const { flags } = args;
+  // Every seed would fail the same way (sim/valkey/profiles.ts refuses redis-7.0): say it once.
+  if (flags.backend === 'sim' && flags.protocol === 'redis-7.0')
+    throw new InputError(
+      'fuzz: --protocol redis-7.0: the simulator does not model redis-7.0; use --backend real with a redis-server 7.0 binary, or valkey-8.0 / valkey-8.1',
+    );
   const plan = planFrom(flags);
   const loadedKnown = await loadKnown(flags);
   // Under --protocol only the known-issues entries of that profile apply (known.ts, knownFor).
