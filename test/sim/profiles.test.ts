@@ -164,6 +164,17 @@ describe('protocol profiles', () => {
     }
   });
 
+  it('winnerResetsElection (#1711): the winner clears failover_auth_time under 8.1, keeps it under 8.0', () => {
+    for (const [name, profile] of BOTH) {
+      const world = formedWorld(17, {}, profile);
+      const replica = serverOf(world, 'node-1');
+      replica.failoverAuthTimeAtMs = replica.nowMs - 100; // an election that ran
+      expect(clusterFailoverCommand(replica, 'takeover')).toBeNull(); // wins without votes
+      expect(replica.myself.replicaOf).toBeNull();
+      expect(replica.failoverAuthTimeAtMs === 0, name).toBe(name === 'valkey-8.1');
+    }
+  });
+
   it('noaddrMarksFail (#1191): a node answering with another id is NOADDR under 8.0, NOADDR and FAIL (FAIL broadcast) under 8.1', () => {
     for (const [name, profile] of BOTH) {
       const world = formedWorld(13, {}, profile);
