@@ -23,6 +23,8 @@ Options:
                          the run's event record
   --valkey-server PATH   the server binary for --backend real (else VALKEY_SERVER,
                          valkey-server on PATH, then redis-server)
+  --protocol P           run, reproduce, fuzz, confirm: valkey-8.0 (default), valkey-8.1 or
+                         redis-7.0 rules ("is it fixed in 8.1?"; the simulator refuses redis-7.0)
 
 Environment (a flag wins over its variable):
   FUZZ_MODE=fuzz|reproduce  FUZZ_FILE  MAX_STEPS  FUZZ_SEED  FUZZ_RUNS  FUZZ_BACKEND
