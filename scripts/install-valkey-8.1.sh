@@ -5,7 +5,8 @@
 # sources files), so no registry host name is written into this repository. Only the few bookworm
 # packages a plain `make` needs are installed (no `apt-get build-dep`, which would pull trixie).
 # A no-op when the cached binary exists. Prints the binary's path on success.
-# Usage: bash scripts/install-valkey-8.1.sh   (needs root unless the binary is already cached)
+# Usage: bash scripts/install-valkey-8.1.sh   (needs root unless the binary is already cached, or
+#        VALKEY_81_SERVER names an 8.1.1 binary)
 # Cache: $BUSFUZZ_CACHE_DIR, else $XDG_CACHE_HOME/busfuzz, else /var/cache/busfuzz (root) or ~/.cache/busfuzz.
 set -euo pipefail
 
@@ -22,6 +23,11 @@ fi
 dest=$cache/valkey-$version
 bin=$dest/valkey-server
 
+# A binary the caller already has (VALKEY_81_SERVER) wins when it is 8.1.1.
+if [ -n "${VALKEY_81_SERVER:-}" ] && [ -x "$VALKEY_81_SERVER" ] && "$VALKEY_81_SERVER" --version 2>/dev/null | grep -q "v=$version "; then
+  echo "$VALKEY_81_SERVER"
+  exit 0
+fi
 if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "v=$version "; then
   echo "$bin"
   exit 0
