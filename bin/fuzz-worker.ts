@@ -14,5 +14,8 @@ serveFuzzWorker((config) => ({
     config.backend === 'sim'
       ? createSimBackend()
       : createRealBackend({ valkeyServer: config.backendOptions.valkeyServer, env: process.env }),
-  generate: generateScenario,
+  generate:
+    config.protocol === undefined
+      ? generateScenario
+      : (seed: number) => ({ ...generateScenario(seed), protocol: config.protocol! }),
 }));

@@ -29,6 +29,7 @@ import { expandChaos } from '../core/scenario/chaos.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { RealRun } from './real-run.ts';
 import { allChildrenExited } from './process-registry.ts';
+import { checkProtocol } from './protocol-check.ts';
 import { findServer, type FoundServer } from './server-binary.ts';
 import { ServerFarm } from './server-farm.ts';
 
@@ -66,6 +67,9 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
     server,
     run(scenario: Scenario, runOptions: RunOptions): Promise<RunResult> {
       assertFits(scenario);
+      // The binary must be the release the protocol names (real/protocol-check.ts).
+      const mismatch = checkProtocol(server, scenario.protocol);
+      if (mismatch !== null) runOptions.onEvent?.({ kind: 'note', atMs: 0, level: 'warn', text: mismatch });
       const run = new RealRun({
         scenario,
         options: runOptions,

@@ -31,6 +31,7 @@ import { TopologyTracker } from './topology-entries.ts';
 import { T_CHECK, T_PLAN } from './trace.ts';
 import { ClientWorkload } from './workload.ts';
 import { World, type WorldObserver } from './world.ts';
+import { profileFor, type ProtocolProfile } from './valkey/profiles.ts';
 
 /** How often convergence is polled, in simulated ms. */
 export const CONVERGENCE_POLL_MS = 250;
@@ -45,6 +46,8 @@ const R_PLAN = 2;
 const R_CHECK = 3;
 
 export interface SimRunOptions {
+  /** Rules to run instead of the scenario protocol's (tests and bench/profile-rules.ts). */
+  profile?: ProtocolProfile;
   traceTailLines?: number;
   onTraceLine?: (line: string) => void;
   /** Keep every observed event for the convergence checks. @defaultValue true */
@@ -101,6 +104,7 @@ export class SimRun implements WorldObserver {
       createdShards,
       spareProcesses: Math.max(8, addedNodes),
       traceTailRecords: options.traceTailLines ?? 50,
+      profile: options.profile ?? profileFor(scenario.protocol),
     });
     if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
     this.keepEvents = options.keepEvents ?? true;
@@ -334,9 +338,10 @@ export class SimRun implements WorldObserver {
   }
 }
 
-/** Backend.run for the simulator. */
-export function runSimScenario(scenario: Scenario, options: RunOptions): RunResult {
+/** Backend.run for the simulator; `profile` runs other rules than the scenario protocol's (tests, benches). */
+export function runSimScenario(scenario: Scenario, options: RunOptions, profile?: ProtocolProfile): RunResult {
   const run = new SimRun(scenario, {
+    ...(profile === undefined ? {} : { profile }),
     traceTailLines: options.traceTailLines,
     onTraceLine: options.onTraceLine,
     keepAckEvents: false,

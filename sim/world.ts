@@ -33,6 +33,7 @@ import {
   EV_WORKLOAD,
   EVENT_CODES,
 } from './world-events.ts';
+import { VALKEY_8_0, type ProtocolProfile } from './valkey/profiles.ts';
 
 export type { WorldObserver, WorldWorkload } from './world-hooks.ts';
 export { FSYNC_MS, LOOP_READ_COST_MS, STOP_MID_PASS_PROBABILITY } from './world-timings.ts';
@@ -48,6 +49,8 @@ export interface WorldOptions {
   /** Room for processes added later (add_node). @defaultValue 8 */
   spareProcesses?: number;
   traceTailRecords?: number;
+  /** The protocol's rules (sim/valkey/profiles.ts). @defaultValue valkey-8.0 */
+  profile?: ProtocolProfile;
 }
 
 export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
@@ -60,6 +63,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   readonly trace: Trace;
   readonly processes: SimProcess[] = [];
   readonly cluster: ClusterConfig;
+  readonly profile: ProtocolProfile;
   /** How many processes the world can hold (created plus spares for add_node). */
   readonly capacity: number;
   steps = 0;
@@ -81,6 +85,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
 
   constructor(options: WorldOptions) {
     this.cluster = options.cluster;
+    this.profile = options.profile ?? VALKEY_8_0;
     this.rng = new Rng(String(options.seed));
     this.lifecycle = new ProcessLifecycle(this, this.rng.fork('stops'));
     const capacity = options.createdShards.length + (options.spareProcesses ?? 8);

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { InputError, type BackendName } from '../backend.ts';
+import { PROTOCOLS, type Protocol } from '../scenario/types.ts';
 import type { Flags, ParsedArgs } from './context.ts';
 
 export const COMMANDS = [
@@ -42,6 +43,7 @@ const OPTIONS = {
   tries: { type: 'string' },
   all: { type: 'boolean' },
   confirm: { type: 'boolean' },
+  protocol: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -73,6 +75,7 @@ const FLAG_COMMANDS: Record<string, readonly string[]> = {
   shard: ['fuzz'],
   shards: ['fleet'],
   image: ['fleet'],
+  protocol: ['run', 'fuzz', 'reproduce', 'confirm'],
 };
 
 function flagName(name: string): string {
@@ -107,6 +110,14 @@ function wholeNumber(value: string | undefined, name: string, min = 0): number |
     throw new InputError(`${name}: expected a whole number >= ${min}, found '${value}'`);
   }
   return Number(cleaned);
+}
+
+/** --protocol: one of the protocols a scenario may name (core/scenario/types.ts). */
+function protocolName(value: string | undefined): Protocol | undefined {
+  if (value === undefined) return undefined;
+  if (!(PROTOCOLS as readonly string[]).includes(value))
+    throw new InputError(`--protocol: expected ${PROTOCOLS.join(', ')}, found '${value}'`);
+  return value as Protocol;
 }
 
 function backendName(value: string | undefined, name: string): BackendName {
@@ -175,6 +186,7 @@ export function parseCommandLine(
     tries: wholeNumber(values.tries, '--tries', 1),
     all: values.all ?? false,
     confirm: values.confirm ?? false,
+    protocol: protocolName(values.protocol),
   };
   if (flags.noKnown && values.known !== undefined)
     throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');

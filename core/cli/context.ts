@@ -5,6 +5,7 @@
  */
 import type { Backend, BackendName } from '../backend.ts';
 import type { Logger } from '../log.ts';
+import type { Protocol } from '../scenario/types.ts';
 
 export interface BackendOptions {
   /** --valkey-server / VALKEY_SERVER (real backend only). */
@@ -95,6 +96,8 @@ export interface Flags {
   all: boolean;
   /** fuzz: confirm each new finding on real servers after the simulator work. */
   confirm: boolean;
+  /** --protocol: run the scenario (or crash file, or generated scenarios) under this protocol's rules. */
+  protocol?: Protocol;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;

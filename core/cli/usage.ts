@@ -23,6 +23,8 @@ Options:
                          the run's event record
   --valkey-server PATH   the server binary for --backend real (else VALKEY_SERVER,
                          valkey-server on PATH, then redis-server)
+  --protocol P           run, reproduce, fuzz, confirm: valkey-8.0 (default), valkey-8.1 or
+                         redis-7.0 rules ("is it fixed in 8.1?"; the simulator refuses redis-7.0)
 
 Environment (a flag wins over its variable):
   FUZZ_MODE=fuzz|reproduce  FUZZ_FILE  MAX_STEPS  FUZZ_SEED  FUZZ_RUNS  FUZZ_BACKEND
@@ -54,6 +56,9 @@ a pass exits 0 and says what happened; a run that MAX_STEPS cut short is inconcl
   --known FILE | --no-known  the known-issues list (default known-issues.yaml): a known finding
                          prints KNOWN <fingerprint>: <upstream>, exits 0 and writes no crash file
   --report DIR           write DIR/index.html, the run's timeline, and its event record
+  --protocol P           valkey-8.0 (default: the scenario's), valkey-8.1 or redis-7.0: whose
+                         cluster-bus rules the simulator runs (it refuses redis-7.0), and the
+                         version the real backend's binary must have
 
 Example:
   busfuzz run scenarios/kill-primary.yaml --seed 7
@@ -76,11 +81,14 @@ by --max-steps) are counted apart.
                          a known finding prints KNOWN <fingerprint>: <upstream>, counts, exits 0
   --no-known             no known-issues list: every finding is NEW
   --report DIR           the campaign page at the end (plots, fingerprints, a page per finding)
+  --protocol P           generate scenarios under valkey-8.0 (default) or valkey-8.1's rules; the
+                         known-issues list then applies the entries of that profile only
 
 Example:
   busfuzz fuzz --runs 40 --workers 2
 `,
   reproduce: `busfuzz reproduce <crash.json> [--backend sim|real] [--max-steps N] [--trace] [--json] [--report DIR]
+                  [--protocol P]
 
 Replays a crash file. On the simulator it must hit the same invariant at the same step with the
 same trace hash; on the real backend, the same invariant. Exit 1 when it reproduced, 0 when not,
@@ -88,6 +96,8 @@ same trace hash; on the real backend, the same invariant. Exit 1 when it reprodu
 
   --trace                print the events and each node's status before the violation
   --report DIR           write DIR/index.html, the replay's timeline
+  --protocol P           replay under another protocol's rules ("is it fixed in 8.1?": then the
+                         same invariant counts, as step and trace differ by design)
 A known finding (known-issues.yaml) still exits 1 when it reproduces, and says why it is known.
 
 Example:
@@ -124,6 +134,7 @@ Example:
   busfuzz report crashes/crash-64d78a889a5b-5157.min.json -o report/
 `,
   confirm: `busfuzz confirm <crash.json>... [--tries N] [--all] [--json] [--report DIR] [--valkey-server PATH]
+                 [--protocol P]
 
 Replays simulator findings on live valkey-server processes, steered to the simulator's message
 order (holds and gates derived from its trace) with jittered step times, until a try breaks the
@@ -131,6 +142,8 @@ same invariant or the tries run out (default 10); --all runs every try and repor
 result is recorded in the crash file (confirmations); --report DIR draws the first hit's live run
 as a page (DIR/<crash file>/index.html). Exit 1 when a finding is confirmed, 0 when
 not, 2 for a bad crash file, 3 when no server can be found or started.
+--protocol valkey-8.1 tries the finding on an 8.1 binary (--valkey-server PATH or VALKEY_SERVER;
+scripts/install-valkey-8.1.sh builds 8.1.1): the binary's version must match the protocol.
 
 Example:
   busfuzz confirm crashes/crash-08d4abf33d70-1.min.json --tries 5

@@ -11,7 +11,7 @@ import type { Backend, RunResult } from '../backend.ts';
 import { compareReplay, type CrashFile } from '../crash/index.ts';
 import { expandChaos } from '../scenario/chaos.ts';
 import { planRun } from '../scenario/plan.ts';
-import type { Scenario } from '../scenario/types.ts';
+import type { Protocol, Scenario } from '../scenario/types.ts';
 import { deriveRules, pinTargets, readTrace } from './derive.ts';
 import type { Confirmation } from './record.ts';
 import { describeSteering, type Steering, type SteeringRule } from './steering.ts';
@@ -28,6 +28,11 @@ export interface ConfirmInput {
   say: (line: string) => void;
   /** Keep each try's event record (`confirm --report`): the first hit's run is kept for its page. */
   record?: boolean;
+  /**
+   * confirm --protocol: the real runs go under this protocol (the binary's version must match it),
+   * steered by the simulator's trace of the crash file's own protocol: the finding's interleaving.
+   */
+  protocol?: Protocol;
 }
 
 export interface ConfirmOutcome {
@@ -103,6 +108,7 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
   const startedMs = Date.now();
   const prep = await prepare(crash, input.sim, input.signal);
   const base = steeringForTry(prep.rules, crash.seed, 1, prep.scenario);
+  const realScenario = input.protocol === undefined ? prep.scenario : { ...prep.scenario, protocol: input.protocol };
   say(`${file}: ${crash.violation.fingerprint}; steering from the simulator's trace: ${describeSteering(base)}`);
   if (!prep.simReproduced)
     say(`${file}: warning: the simulator no longer reproduces this crash; its trace still steers the real runs`);
@@ -131,7 +137,7 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
       let result: RunResult;
       let formations = 0;
       for (;;) {
-        result = await input.real.run(prep.scenario, {
+        result = await input.real.run(realScenario, {
           maxSteps: crash.maxSteps,
           signal: input.signal,
           steering,

@@ -5,6 +5,7 @@
  * reported for information.
  */
 import type { RunResult } from '../backend.ts';
+import type { Protocol } from '../scenario/types.ts';
 import type { CrashFile } from './format.ts';
 
 export interface ReplayComparison {
@@ -15,8 +16,16 @@ export interface ReplayComparison {
   differences: string[];
 }
 
-export function compareReplay(crash: CrashFile, result: RunResult): ReplayComparison {
-  const exact = crash.backend === 'sim' && result.backend === 'sim';
+/**
+ * `protocol`: the protocol the replay ran under (reproduce --protocol). Under another protocol than
+ * the crash file's the simulator's step and trace differ by design, so the same invariant counts.
+ */
+export function compareReplay(
+  crash: CrashFile,
+  result: RunResult,
+  protocol: Protocol = crash.protocol,
+): ReplayComparison {
+  const exact = crash.backend === 'sim' && result.backend === 'sim' && protocol === crash.protocol;
   const expected = crash.violation;
   const got = result.violation;
   const differences: string[] = [];

@@ -8,11 +8,9 @@
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { InputError } from '../backend.ts';
 import { scenarioFromDocument, scenarioToDocument } from '../dsl/index.ts';
-import { INVARIANT_NAMES, type InvariantName, type Protocol } from '../scenario/types.ts';
+import { INVARIANT_NAMES, PROTOCOLS, type InvariantName } from '../scenario/types.ts';
 import { CrashFileError } from './errors.ts';
 import { CRASH_FORMAT, type CrashFile } from './format.ts';
-
-const PROTOCOLS: readonly Protocol[] = ['valkey-8.0', 'redis-7.0'];
 
 export function crashToDocument(crash: CrashFile): Record<string, unknown> {
   const v = crash.violation;

@@ -3,7 +3,7 @@
  * timeline (plus valkey-fuzzer operations), targets checked against the cluster, steps sorted
  * stably by time. Records every problem in the Reader; returns undefined if there was any.
  */
-import type { Protocol, Scenario, Step } from '../scenario/types.ts';
+import { PROTOCOLS, type Scenario, type Step } from '../scenario/types.ts';
 import { readChaos, readCluster, readValidation, readWorkload } from './block-fields.ts';
 import { indexPath } from './paths.ts';
 import { isFields, type Fields, type Reader } from './reader.ts';
@@ -23,7 +23,6 @@ export const TOP_LEVEL_KEYS = [
   'operations',
   'validation',
 ] as const;
-const PROTOCOLS: readonly Protocol[] = ['valkey-8.0', 'redis-7.0'];
 const SCENARIO_ID = /^[a-z0-9._-]+$/;
 
 export function readScenario(reader: Reader, doc: unknown): Scenario | undefined {

@@ -9,6 +9,7 @@
  *     reason: valkey 8.0.1 <what happens and the rule behind it>
  *     upstream: valkey-io/valkey#1234      # the issue or PR that reports or fixes it (required)
  *     fixed_in: "8.1.0"                    # the first fixed release, when there is one
+ *     profiles: [valkey-8.0]               # the protocols whose rules have it (default: all)
  *
  * An entry excuses a finding only with its reason and an upstream reference (the guide's rule:
  * never weaken an invariant to silence a finding). Problems are InputErrors (exit 2) naming the
@@ -19,6 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { InputError } from '../backend.ts';
+import { PROTOCOLS, type Protocol } from '../scenario/types.ts';
 
 export interface KnownIssue {
   reason: string;
@@ -26,6 +28,11 @@ export interface KnownIssue {
   upstream: string;
   /** The first release that fixed it, or null (still open, or Valkey's design). */
   fixedIn: string | null;
+  /**
+   * The protocols (profiles) whose rules have this flaw (`profiles: [valkey-8.0]`): under any other
+   * the finding is not known, so it is NEW if it happens. Absent (no `profiles:`): every protocol.
+   */
+  profiles?: readonly Protocol[];
 }
 
 /** fingerprint -> why it is known */
@@ -85,7 +92,20 @@ export function parseKnownFile(text: string, path: string): KnownFingerprints {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       fail(node, `[${index}]`, 'expected an entry with fingerprint, reason and upstream');
     }
-    const { fingerprint, reason, upstream, fixed_in: fixedIn, ...rest } = entry as Record<string, unknown>;
+    const { fingerprint, reason, upstream, fixed_in: fixedIn, profiles, ...rest } = entry as Record<string, unknown>;
+    if (
+      profiles !== undefined &&
+      profiles !== null &&
+      (!Array.isArray(profiles) ||
+        profiles.length === 0 ||
+        profiles.some((name) => !(PROTOCOLS as readonly unknown[]).includes(name)))
+    ) {
+      fail(
+        field('profiles'),
+        `[${index}].profiles`,
+        `expected a list of protocols (${PROTOCOLS.join(', ')}), found ${JSON.stringify(profiles)}`,
+      );
+    }
     if (typeof fingerprint !== 'string' || !/^[a-z-]+\/./.test(fingerprint)) {
       fail(
         field('fingerprint'),
@@ -119,7 +139,7 @@ export function parseKnownFile(text: string, path: string): KnownFingerprints {
       fail(
         field(unknownKey),
         `[${index}].${unknownKey}`,
-        'unknown field (expected fingerprint, reason, upstream, fixed_in)',
+        'unknown field (expected fingerprint, reason, upstream, fixed_in, profiles)',
       );
     if (known.has(fingerprint as string))
       fail(field('fingerprint'), `[${index}].fingerprint`, `${fingerprint} is listed twice`);
@@ -127,9 +147,18 @@ export function parseKnownFile(text: string, path: string): KnownFingerprints {
       reason: reason as string,
       upstream: (upstream as string).trim(),
       fixedIn: (fixedIn as string | null | undefined) ?? null,
+      ...(Array.isArray(profiles) ? { profiles: profiles as Protocol[] } : {}),
     });
   });
   return known;
+}
+
+/** The entries that apply under a protocol: a flaw its rules fixed is not known there. */
+export function knownFor(known: KnownFingerprints, protocol: Protocol): KnownFingerprints {
+  const applying: KnownFingerprints = new Map();
+  for (const [fingerprint, issue] of known)
+    if (issue.profiles === undefined || issue.profiles.includes(protocol)) applying.set(fingerprint, issue);
+  return applying;
 }
 
 /** `KNOWN <fingerprint>: <upstream>` and, when fixed, the release. */

@@ -121,7 +121,13 @@ export class StatusLine {
 }
 
 /** The end-of-run summary: what ran, how fast, and every fingerprint with its file or reason. */
-export function formatSummary(summary: FuzzSummary, replayCommand: (file: string) => string): string[] {
+/** `protocol`: the profile the campaign ran under, shown per fingerprint ("seen under valkey-8.1"). */
+export function formatSummary(
+  summary: FuzzSummary,
+  replayCommand: (file: string) => string,
+  protocol?: string,
+): string[] {
+  const under = protocol === undefined ? '' : `, under ${protocol}`;
   const rates = ratesOf(summary);
   const lines = [
     `fuzz stopped (${describeStop(summary)}) after ${formatElapsed(summary.elapsedMs)}: ` +
@@ -139,11 +145,11 @@ export function formatSummary(summary: FuzzSummary, replayCommand: (file: string
   for (const tally of summary.tallies) {
     const seeds = `seed${tally.count > 1 ? 's' : ''} ${tally.seeds.join(', ')}${tally.count > tally.seeds.length ? ', ...' : ''}`;
     if (tally.known !== null) {
-      lines.push(`  ${knownLine(tally.fingerprint, tally.known)} x${tally.count} (${seeds})`);
+      lines.push(`  ${knownLine(tally.fingerprint, tally.known)} x${tally.count} (${seeds}${under})`);
       lines.push(`           ${tally.known.reason}`);
       continue;
     }
-    lines.push(`  ${tally.status.toUpperCase().padEnd(8)} ${tally.fingerprint} x${tally.count} (${seeds})`);
+    lines.push(`  ${tally.status.toUpperCase().padEnd(8)} ${tally.fingerprint} x${tally.count} (${seeds}${under})`);
     if (tally.crashFile !== null) lines.push(`           ${replayCommand(tally.crashFile)}`);
   }
   for (const error of summary.errors) {

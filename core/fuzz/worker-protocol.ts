@@ -9,6 +9,7 @@
 import type { BackendName } from '../backend.ts';
 import type { BackendOptions } from '../cli/context.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
+import type { Protocol } from '../scenario/types.ts';
 
 /** The environment variable that carries a worker process's WorkerConfig (JSON). */
 export const WORKER_CONFIG_ENV = 'BUSFUZZ_WORKER_CONFIG';
@@ -21,6 +22,8 @@ export interface WorkerConfig {
   backendOptions: BackendOptions;
   maxSteps: number;
   workerIndex: number;
+  /** fuzz --protocol: generated scenarios run under this protocol (default: the generator's, valkey-8.0). */
+  protocol?: Protocol;
 }
 
 /** `close`: free the backend (stop and reap the real backend's spare servers), then say `closed`. */

@@ -206,7 +206,13 @@ export interface Validation {
   invariants: InvariantName[];
 }
 
-export type Protocol = 'valkey-8.0' | 'redis-7.0';
+/**
+ * Whose cluster-bus rules a scenario runs under: the simulator models valkey-8.0 (Valkey 8.0.1,
+ * the default) and valkey-8.1 (sim/valkey/profiles.ts) and refuses redis-7.0; the real backend
+ * checks its binary's version against the protocol.
+ */
+export const PROTOCOLS = ['valkey-8.0', 'valkey-8.1', 'redis-7.0'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
 
 export interface Scenario {
   scenarioId: string;

@@ -51,6 +51,9 @@ export class ClusterNode {
   dataReceivedAtMs = NEVER_MS;
   failTimeAtMs = NEVER_MS;
   votedTimeAtMs = NEVER_MS;
+  /** When I last sent it a MEET, and when its inbound link to me was last freed (8.1's #1307 rule). */
+  meetSentAtMs = NEVER_MS;
+  inboundLinkFreedAtMs = NEVER_MS;
   replOffset = 0;
   orphanedTimeAtMs = NEVER_MS;
   /** Failure reports: who reported this node PFAIL/FAIL, and when. */
@@ -71,6 +74,7 @@ export class ClusterNode {
     this.identity = identity;
     this.name = name;
     this.ctimeAtMs = ctimeAtMs;
+    this.inboundLinkFreedAtMs = ctimeAtMs;
     this.flags = flags;
     this.address = address;
     this.shardId = shardId;

@@ -7,9 +7,9 @@ import { assertConfigEpoch } from './beliefs.ts';
 import { ClusterNode, inHandshake, isPrimary, isReplica } from './cluster-node.ts';
 import { NODE_HANDSHAKE, NODE_MEET, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
 import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
-import { BROADCAST_ALL, broadcastPong } from './gossip.ts';
 import { freeLink } from './links.ts';
 import { setPrimary } from './roles.ts';
+import { broadcastConfig } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 
 /** CLUSTER ADDSLOTSRANGE start end: refused if any slot is already assigned. */
@@ -70,7 +70,7 @@ export function replicate(server: ValkeyServer, identity: number): string | null
   }
   if (server.myself.replicaOf === node) return null;
   setPrimary(server, node, true, true);
-  broadcastPong(server, BROADCAST_ALL);
+  broadcastConfig(server);
   server.doBeforeSleep(TODO_UPDATE_STATE | TODO_SAVE_CONFIG);
   return null;
 }

@@ -42,6 +42,7 @@ import { handleManualFailover, manualFailoverCheckTimeout } from './manual-failo
 import { saveConfig } from './nodes-conf.ts';
 import { handleReplicaMigration } from './replica-migration.ts';
 import { setPrimary as replicationSetPrimary } from './replication.ts';
+import { meetIfNoInboundLink, runConfigBroadcast } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 
 export function clusterCron(server: ValkeyServer): void {
@@ -111,9 +112,13 @@ function clusterBeforeSleep(server: ValkeyServer): number {
   if ((flags & TODO_UPDATE_STATE) !== 0) updateState(server);
   // Work flagged while handling the flags above waits for the next beforeSleep, as in Valkey
   // (which comes at once if bus writes are pending: see beforeSleep).
-  if ((flags & TODO_SAVE_CONFIG) === 0) return 0;
-  saveConfig(server);
-  return (flags & TODO_FSYNC_CONFIG) !== 0 ? 1 : 0;
+  let fsyncs = 0;
+  if ((flags & TODO_SAVE_CONFIG) !== 0) {
+    saveConfig(server);
+    fsyncs = (flags & TODO_FSYNC_CONFIG) !== 0 ? 1 : 0;
+  }
+  runConfigBroadcast(server, flags); // 8.1's BROADCAST_ALL (profile-rules.ts); never set under 8.0
+  return fsyncs;
 }
 
 /** clusterNodeCronHandleReconnect for every node, counting PFAIL nodes on the way. */
@@ -131,6 +136,7 @@ function reconnectLinks(server: ValkeyServer): void {
       i--;
       continue;
     }
+    meetIfNoInboundLink(server, node);
     if (node.link === null) createLink(server, node);
   }
 }
@@ -193,8 +199,10 @@ function checkNodes(server: ValkeyServer): boolean {
     if (nodeDelayMs > nodeTimeoutMs && (node.flags & (NODE_PFAIL | NODE_FAIL)) === 0) {
       node.flags |= NODE_PFAIL;
       updateStateNeeded = true;
-      // 8.0.1 single-shard fix: with one voting primary it may mark FAIL on its own.
-      if (server.size === 1 && isVotingPrimary(myself)) markNodeAsFailingIfNeeded(server, node);
+      // 8.0.1 single-shard fix: with one voting primary it may mark FAIL on its own; 8.1 checks
+      // whatever the size (cronMarksFailAnySize, valkey-io/valkey#1061).
+      if ((server.size === 1 || server.env.profile.cronMarksFailAnySize) && isVotingPrimary(myself))
+        markNodeAsFailingIfNeeded(server, node);
     }
   }
   return updateStateNeeded;

@@ -39,6 +39,7 @@ import { resetManualFailover } from './manual-failover.ts';
 import { saveConfig } from './nodes-conf.ts';
 import { dataAgeMs, replicaOffset, unsetPrimary } from './replication.ts';
 import { setNodeAsPrimary } from './roles.ts';
+import { TODO_BROADCAST_ALL, failedPrimaryRank, flagConfigBroadcast } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 
 /** clusterGetReplicaRank: siblings with a better offset, or an equal one and a smaller id. */
@@ -60,7 +61,7 @@ export function replicaRank(server: ValkeyServer): number {
 export function handleReplicaFailover(server: ValkeyServer): void {
   const myself = server.myself;
   const nowMs = server.nowMs;
-  const authAgeMs = nowMs - server.failoverAuthTimeAtMs;
+  let authAgeMs = nowMs - server.failoverAuthTimeAtMs;
   const manual = server.mfEndAtMs !== 0 && server.mfCanStart;
   const nodeTimeoutMs = server.nodeTimeoutMs;
   server.todoBeforeSleep &= ~TODO_HANDLE_FAILOVER;
@@ -76,13 +77,21 @@ export function handleReplicaFailover(server: ValkeyServer): void {
 
   if (authAgeMs > authRetryMs(nodeTimeoutMs)) {
     scheduleElection(server);
-    return;
+    // 8.1 (manualElectionStartsAtOnce, valkey-io/valkey#1081): a manual failover goes on at once.
+    if (!server.env.profile.manualElectionStartsAtOnce || nowMs < server.failoverAuthTimeAtMs) return;
+    authAgeMs = 0;
   }
   if (!server.failoverAuthSent && server.mfEndAtMs === 0) {
     const rank = replicaRank(server);
     if (rank !== server.failoverAuthRank) {
       server.failoverAuthTimeAtMs += (rank - server.failoverAuthRank) * ELECTION_RANK_DELAY_MS;
       server.failoverAuthRank = rank;
+    }
+    const failedRankDelayMs = server.env.profile.failedPrimaryRankDelayMs;
+    if (failedRankDelayMs !== 0) {
+      const failedRank = failedPrimaryRank(server);
+      server.failoverAuthTimeAtMs += (failedRank - server.failoverFailedPrimaryRank) * failedRankDelayMs;
+      server.failoverFailedPrimaryRank = failedRank;
     }
   }
   if (nowMs < server.failoverAuthTimeAtMs) return;
@@ -96,7 +105,10 @@ export function handleReplicaFailover(server: ValkeyServer): void {
     return;
   }
   if (server.failoverAuthCount >= quorum(server)) {
-    if (myself.configEpoch < server.failoverAuthEpoch) myself.configEpoch = server.failoverAuthEpoch;
+    if (myself.configEpoch < server.failoverAuthEpoch) {
+      myself.configEpoch = server.failoverAuthEpoch;
+      flagConfigBroadcast(server);
+    }
     assertConfigEpoch(server, myself);
     server.env.electionWon(server.processIndex, server.failoverAuthEpoch, true);
     failoverReplaceYourPrimary(server);
@@ -111,10 +123,15 @@ function scheduleElection(server: ValkeyServer): void {
   server.failoverAuthSent = false;
   server.failoverAuthRank = replicaRank(server);
   server.failoverAuthTimeAtMs += server.failoverAuthRank * ELECTION_RANK_DELAY_MS;
+  const failedRankDelayMs = server.env.profile.failedPrimaryRankDelayMs;
+  if (failedRankDelayMs !== 0) {
+    server.failoverFailedPrimaryRank = failedPrimaryRank(server);
+    server.failoverAuthTimeAtMs += server.failoverFailedPrimaryRank * failedRankDelayMs;
+  }
   if (server.mfEndAtMs !== 0) {
     server.failoverAuthTimeAtMs = nowMs;
     server.failoverAuthRank = 0;
-    server.doBeforeSleep(TODO_HANDLE_FAILOVER);
+    if (!server.env.profile.manualElectionStartsAtOnce) server.doBeforeSleep(TODO_HANDLE_FAILOVER);
   }
   broadcastPong(server, BROADCAST_LOCAL_REPLICAS);
 }
@@ -141,8 +158,14 @@ export function failoverReplaceYourPrimary(server: ValkeyServer): void {
     for (let i = 0; i < owned.length; i += 2) server.bindRange(myself, owned[i]!, owned[i + 1]!);
   }
   updateState(server);
-  saveConfig(server);
-  broadcastPong(server, BROADCAST_ALL);
+  if (server.env.profile.broadcastOnConfigChange) {
+    // 8.1 (valkey-io/valkey#1813): the save and the PONG to everyone move to beforeSleep.
+    server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG | TODO_BROADCAST_ALL);
+  } else {
+    saveConfig(server);
+    broadcastPong(server, BROADCAST_ALL);
+  }
+  if (server.env.profile.winnerResetsElection) server.failoverAuthTimeAtMs = 0;
   resetManualFailover(server);
 }
 
@@ -155,7 +178,8 @@ export function sendFailoverAuthIfNeeded(server: ValkeyServer, node: ClusterNode
   const primary = node.replicaOf;
   const forceAck = (request.mflags & MFLAG_FORCEACK) !== 0;
   if (isPrimary(node) || primary === null || (!failed(primary) && !forceAck)) return;
-  if (server.nowMs - primary.votedTimeAtMs < server.nodeTimeoutMs * 2) return; // the 8.0.1 throttle
+  // The 8.0.1 throttle; gone in 8.1 (voteThrottle, valkey-io/valkey#1305, #1356).
+  if (server.env.profile.voteThrottle && server.nowMs - primary.votedTimeAtMs < server.nodeTimeoutMs * 2) return;
   if (slotEpochNewer(server, request)) return;
 
   assert(

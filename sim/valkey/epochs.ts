@@ -7,6 +7,7 @@ import { assertConfigEpoch } from './beliefs.ts';
 import { isPrimary, type ClusterNode } from './cluster-node.ts';
 import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG } from './constants.ts';
 import { saveConfig } from './nodes-conf.ts';
+import { flagConfigBroadcast } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 
 /** clusterGetMaxEpoch: the largest configEpoch I know, or currentEpoch if larger. */
@@ -27,7 +28,10 @@ export function handleConfigEpochCollision(server: ValkeyServer, sender: Cluster
   server.currentEpoch++;
   myself.configEpoch = server.currentEpoch;
   assertConfigEpoch(server, myself);
-  saveConfig(server);
+  // 8.1 (broadcastOnConfigChange, valkey-io/valkey#1813): saved at beforeSleep and broadcast.
+  if (server.env.profile.broadcastOnConfigChange) server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  else saveConfig(server);
+  flagConfigBroadcast(server);
   return true;
 }
 
@@ -43,5 +47,6 @@ export function bumpConfigEpochWithoutConsensus(server: ValkeyServer): boolean {
   myself.configEpoch = server.currentEpoch;
   assertConfigEpoch(server, myself);
   server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+  flagConfigBroadcast(server);
   return true;
 }

@@ -80,7 +80,7 @@ export function markNodeAsFailingIfNeeded(server: ValkeyServer, node: ClusterNod
 }
 
 /** clusterSendFail: broadcast FAIL about the node. */
-function sendFail(server: ValkeyServer, node: ClusterNode): void {
+export function sendFail(server: ValkeyServer, node: ClusterNode): void {
   for (const link of broadcastTargets(server)) {
     const message = server.env.network.pool.acquire(MSG_FAIL);
     fillHeader(server, message);

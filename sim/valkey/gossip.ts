@@ -4,7 +4,7 @@
  * entries appended, the broadcasts, and clusterProcessGossipSection plus the shard-id extension
  * on the receiving side.
  */
-import { MFLAG_EXT_DATA, MFLAG_PAUSED, MSG_PONG, type Message, MSG_PING } from '../message.ts';
+import { MFLAG_EXT_DATA, MFLAG_PAUSED, MSG_MEET, MSG_PONG, type Message, MSG_PING } from '../message.ts';
 import {
   ClusterNode,
   inHandshake,
@@ -81,6 +81,7 @@ export function sendPing(server: ValkeyServer, link: ClusterLink, type: number):
   fillHeader(server, message);
   message.ensureGossipCapacity(Math.max(0, wanted) + pfailWanted);
   if (!link.inbound && type === MSG_PING) link.node!.pingSentAtMs = server.nowMs;
+  else if (!link.inbound && type === MSG_MEET) link.node!.meetSentAtMs = server.nowMs;
 
   const myself = server.myself;
   const receiver = link.node;

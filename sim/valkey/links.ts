@@ -42,7 +42,10 @@ export function freeLink(server: ValkeyServer, link: ClusterLink): void {
   const node = link.node;
   if (node !== null) {
     if (node.link === link) node.link = null;
-    if (node.inboundLink === link) node.inboundLink = null;
+    if (node.inboundLink === link) {
+      node.inboundLink = null;
+      node.inboundLinkFreedAtMs = server.nowMs;
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import { failoverReplaceYourPrimary } from './election.ts';
 import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
 import { fillHeader, sendOnLink, sendPing } from './gossip.ts';
 import { replicaOffset } from './replication.ts';
+import { manualFailoverCanStart } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 
 export type FailoverMode = 'default' | 'force' | 'takeover';
@@ -33,7 +34,7 @@ export function manualFailoverCheckTimeout(server: ValkeyServer): void {
 export function handleManualFailover(server: ValkeyServer): void {
   if (server.mfEndAtMs === 0 || server.mfCanStart || server.mfPrimaryOffset === -1) return;
   if (server.mfPrimaryOffset === replicaOffset(server)) {
-    server.mfCanStart = true;
+    manualFailoverCanStart(server);
     server.doBeforeSleep(TODO_HANDLE_FAILOVER);
     return;
   }
@@ -62,7 +63,9 @@ export function clusterFailoverCommand(server: ValkeyServer, mode: FailoverMode)
     return null;
   }
   if (mode === 'force') {
-    server.mfCanStart = true;
+    manualFailoverCanStart(server);
+    // 8.1 (manualElectionStartsAtOnce, valkey-io/valkey#1067): no wait for the cron.
+    if (server.env.profile.manualElectionStartsAtOnce) server.doBeforeSleep(TODO_HANDLE_MANUALFAILOVER);
     return null;
   }
   sendMfStart(server, primary);

@@ -54,6 +54,7 @@ import { delNode, freeLink, setInboundLink } from './links.ts';
 import { onMfStart } from './manual-failover.ts';
 import { setPrimary as replicationSetPrimary } from './replication.ts';
 import { setNodeAsPrimary, setPrimary } from './roles.ts';
+import { markNoaddrFailed, meetReceived, resetElectionOnEpochClaim } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 import { processUpdate, sendUpdateIfStale, updateSlotsConfigWith } from './slots.ts';
 
@@ -76,8 +77,11 @@ export function processPacket(server: ValkeyServer, link: ClusterLink, message: 
   }
 
   if (type === MSG_PING || type === MSG_MEET) {
+    // 8.1's meetOnMissingInbound (valkey-io/valkey#1307) may free my link to a known sender or
+    // make a re-sent MEET a no-op; under valkey-8.0 it returns false and does nothing.
+    const meetIgnored = type === MSG_MEET && meetReceived(server, link, sender);
     if (sender === null && type === MSG_MEET) {
-      addMeetingNode(server, link, message, remoteProcess);
+      if (!meetIgnored) addMeetingNode(server, link, message, remoteProcess);
       processGossipSection(server, message, link);
     }
     sendPing(server, link, MSG_PONG);
@@ -168,6 +172,7 @@ function processHeaderEpochs(
     sender.configEpoch = message.configEpoch;
     assertConfigEpoch(server, sender);
     server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
+    resetElectionOnEpochClaim(server, sender);
   }
   sender.replOffset = message.offset;
   if (
@@ -229,6 +234,7 @@ function outboundIdentityOk(
     node.address = -1;
     freeLink(server, link);
     server.doBeforeSleep(TODO_SAVE_CONFIG);
+    markNoaddrFailed(server, node);
     return false;
   }
   return true;

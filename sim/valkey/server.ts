@@ -18,6 +18,7 @@ import { CLUSTER_FAIL, NEVER_MS, NODE_MIGRATE_TO, NODE_REPLICA, VALKEY_CLOCK_OFF
 import type { Identities } from './identities.ts';
 import type { NodesConf } from './nodes-conf-snapshot.ts';
 import type { DataKeyspace } from './data-keyspace.ts';
+import type { ProtocolProfile } from './profiles.ts';
 import { ReplicationState } from './replication-state.ts';
 import type { SetSlotWait } from './blocked-clients.ts';
 import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
@@ -29,6 +30,8 @@ export interface ServerEnv {
   readonly identities: Identities;
   readonly slotSets: SlotSetTable;
   readonly cluster: ClusterConfig;
+  /** Which release's rules the server follows (profiles.ts; valkey-8.0 unless the scenario names another). */
+  readonly profile: ProtocolProfile;
   /** A new replication id (runs draw them in order, so they are deterministic). */
   nextReplId(): number;
   /** Writes nodes.conf for a process (atomic rename: a later kill keeps it). */
@@ -102,6 +105,8 @@ export class ValkeyServer {
   failoverAuthSent = false;
   failoverAuthRank = 0;
   failoverAuthEpoch = 0;
+  /** clusterGetFailedPrimaryRank at scheduling (8.1's #1018 rule; stays 0 under valkey-8.0). */
+  failoverFailedPrimaryRank = 0;
   /** Manual failover: deadline (0 = none), can-start, the replica (on the primary), offset. */
   mfEndAtMs = NEVER_MS;
   mfCanStart = false;

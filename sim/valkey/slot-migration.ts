@@ -19,7 +19,6 @@ import { MSG_REPL_ACK, MSG_REPL_COMMAND, type Message } from '../message.ts';
 import { isPrimary, isReplica, type ClusterNode } from './cluster-node.ts';
 import { OPERATION_TIMEOUT_MS, TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './constants.ts';
 import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
-import { BROADCAST_ALL, broadcastPong } from './gossip.ts';
 import { feedStream } from './replication.ts';
 import { setPrimary } from './roles.ts';
 import {
@@ -30,6 +29,7 @@ import {
   type SetSlotOp,
   type SetSlotWait,
 } from './blocked-clients.ts';
+import { broadcastConfig } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 
 export {
@@ -232,7 +232,7 @@ function assignSlot(server: ValkeyServer, slot: number, node: ClusterNode): void
     server.importingSlotsFrom.delete(slot);
     if (node === myself) {
       bumpConfigEpochWithoutConsensus(server);
-      broadcastPong(server, BROADCAST_ALL);
+      broadcastConfig(server);
     }
   }
 }

@@ -17,6 +17,7 @@ import { TODO_FSYNC_CONFIG, TODO_SAVE_CONFIG, TODO_UPDATE_STATE } from './consta
 import { fillHeader, sendOnLink } from './gossip.ts';
 import { bumpConfigEpochWithoutConsensus } from './epochs.ts';
 import { setNodeAsPrimary, setPrimary } from './roles.ts';
+import { flagConfigBroadcast } from './profile-rules.ts';
 import type { ValkeyServer } from './server.ts';
 import { rangesSplit, type SlotSet } from './slot-set.ts';
 
@@ -123,6 +124,7 @@ export function updateSlotsConfigWith(
     if (server.env.cluster.allowReplicaMigration || sameShard) {
       setPrimary(server, sender, !sameShard, !sameShard);
       server.doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+      flagConfigBroadcast(server); // 8.1: valkey-io/valkey#1295
     }
     // Otherwise I stay an empty primary ("My last slot was migrated ...").
   } else {

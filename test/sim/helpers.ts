@@ -9,6 +9,7 @@ import { FORMATION_POLL_MS, Formation, shardLayouts } from '../../sim/formation.
 import { SimRun } from '../../sim/runner.ts';
 import { statusLines } from '../../sim/status.ts';
 import * as valkey from '../../sim/valkey/index.ts';
+import type { ProtocolProfile } from '../../sim/valkey/profiles.ts';
 import { World } from '../../sim/world.ts';
 
 export const SCENARIOS = new URL('../../scenarios/', import.meta.url);
@@ -60,11 +61,11 @@ export function flagsSeen(world: World, observer: string, subject: string): stri
 }
 
 /** A formed cluster (the same formation as every run) with its world, for direct pokes. */
-export function formedWorld(seed: number, cluster: Partial<ClusterConfig> = {}): World {
+export function formedWorld(seed: number, cluster: Partial<ClusterConfig> = {}, profile?: ProtocolProfile): World {
   const config: ClusterConfig = { ...DEFAULT_CLUSTER, nodeTimeoutMs: 1000, pingIntervalMs: 100, ...cluster };
   const layouts = shardLayouts(config.numShards, config.replicasPerShard);
   const createdShards = layouts.flatMap((layout, shard) => [layout.primary, ...layout.replicas].map(() => shard));
-  const world = new World({ seed, cluster: config, createdShards });
+  const world = new World({ seed, cluster: config, createdShards, ...(profile === undefined ? {} : { profile }) });
   const formation = new Formation(world, layouts);
   world.observer = {
     onEvent: () => {},

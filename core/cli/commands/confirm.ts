@@ -41,6 +41,7 @@ export const confirmCommand: Command = async (args, context) => {
         signal: stop.signal,
         say,
         record,
+        ...(args.flags.protocol === undefined ? {} : { protocol: args.flags.protocol }),
       });
       outcomes.push(outcome);
       const confirmation = confirmationOf(outcome);

@@ -17,7 +17,7 @@ import { openCampaign, recordedForResume, type Campaign } from '../../fuzz/campa
 import { confirmQueue, FUZZ_CONFIRM_TRIES } from '../../confirm/queue.ts';
 import type { ConfirmOutcome } from '../../confirm/confirm.ts';
 import { loadCorpus } from '../../fuzz/corpus.ts';
-import { knownLine, loadKnown, type KnownFingerprints } from '../../fuzz/known.ts';
+import { knownFor, knownLine, loadKnown, type KnownFingerprints } from '../../fuzz/known.ts';
 import { FuzzLoop, type FuzzEvent, type FuzzSummary, type StopReason } from '../../fuzz/loop.ts';
 import { shardFrom } from '../../fuzz/schedule.ts';
 import type { StatsState } from '../../fuzz/stats-file.ts';
@@ -61,8 +61,16 @@ export const fuzzCommand: Command = async (args, context) => {
   if (args.positionals.length > 0)
     throw new InputError(`fuzz: unexpected argument '${args.positionals[0]}'. Hint: busfuzz --help`);
   const { flags } = args;
+  // Every seed would fail the same way (sim/valkey/profiles.ts refuses redis-7.0): say it once.
+  if (flags.backend === 'sim' && flags.protocol === 'redis-7.0')
+    throw new InputError(
+      'fuzz: --protocol redis-7.0: the simulator does not model redis-7.0; use --backend real with a redis-server 7.0 binary, or valkey-8.0 / valkey-8.1',
+    );
   const plan = planFrom(flags);
-  const { known, source: knownSource } = await loadKnown(flags);
+  const loadedKnown = await loadKnown(flags);
+  // Under --protocol only the known-issues entries of that profile apply (known.ts, knownFor).
+  const known = knownFor(loadedKnown.known, flags.protocol ?? 'valkey-8.0');
+  const knownSource = loadedKnown.source;
   await assertCrashDirUsable(flags.crashDir);
   const campaign = await openCampaign({
     crashDir: flags.crashDir,
@@ -98,6 +106,7 @@ export const fuzzCommand: Command = async (args, context) => {
       backend: flags.backend,
       backendOptions: flags.valkeyServer === undefined ? {} : { valkeyServer: flags.valkeyServer },
       maxSteps: plan.maxSteps,
+      ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }),
     });
     const loop = new FuzzLoop({
       executor: pool,
@@ -135,7 +144,8 @@ export const fuzzCommand: Command = async (args, context) => {
   }
   logFuzzSummary(context.log, summary);
   const confirmed = flags.confirm ? await confirmNew(summary, args.flags, context) : new Map<string, ConfirmOutcome>();
-  for (const line of formatSummary(summary, replayCommand)) say(confirmedLine(line, confirmed));
+  for (const line of formatSummary(summary, replayCommand, flags.protocol ?? 'valkey-8.0'))
+    say(confirmedLine(line, confirmed));
   try {
     await campaign.stats.finish(statsStateOf(summary.stopReason), summary.tallies);
   } catch (error) {

@@ -15,8 +15,8 @@ import {
   type ReplayComparison,
 } from '../../crash/index.ts';
 import type { RunResult } from '../../backend.ts';
-import { knownLine, loadKnown } from '../../fuzz/known.ts';
-import type { Command } from '../context.ts';
+import { knownFor, knownLine, loadKnown } from '../../fuzz/known.ts';
+import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
 import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, reportJson, resultJson } from '../report.ts';
 import { readFile } from 'node:fs/promises';
@@ -35,6 +35,9 @@ export const reproduceCommand: Command = async (args, context) => {
     );
   if (extra.length > 0) throw new InputError(`reproduce: unexpected argument '${extra[0]}'`);
   const crash = await readCrashFile(file);
+  // --protocol: "is it fixed in 8.1?" replays the scenario under another protocol's rules.
+  const scenario =
+    args.flags.protocol === undefined ? crash.scenario : { ...crash.scenario, protocol: args.flags.protocol };
   const say = (line: string) => context.stderr.write(`${line}\n`);
   // The real backend keeps a violation's node folders in CRASH_DIR: check it before the run.
   if (args.flags.backend === 'real') await assertCrashDirUsable(args.flags.crashDir);
@@ -42,9 +45,13 @@ export const reproduceCommand: Command = async (args, context) => {
     valkeyServer: args.flags.valkeyServer,
     oneRun: true,
   });
-  const maxSteps = args.flags.maxSteps ?? crash.maxSteps;
+  // A shrunk crash file's step bound ends at its violation; under another protocol the run takes
+  // other steps, so it gets the default bound at least.
+  const maxSteps =
+    args.flags.maxSteps ??
+    (scenario.protocol === crash.protocol ? crash.maxSteps : Math.max(crash.maxSteps, DEFAULT_MAX_STEPS));
   say(
-    `replaying ${file}: ${crash.violation.fingerprint} found at step ${crash.violation.step} (seed ${crash.seed}, ${crash.backend}), on ${backend.name} with max ${maxSteps} steps`,
+    `replaying ${file}: ${crash.violation.fingerprint} found at step ${crash.violation.step} (seed ${crash.seed}, ${crash.backend}, ${crash.protocol}), on ${backend.name}${scenario.protocol === crash.protocol ? '' : ` under ${scenario.protocol}`} with max ${maxSteps} steps`,
   );
 
   const window = args.flags.trace ? new LineWindow(TRACE_WINDOW_LINES) : null;
@@ -52,7 +59,7 @@ export const reproduceCommand: Command = async (args, context) => {
   const story = new RunStory(context.log);
   let result: RunResult;
   try {
-    result = await backend.run(crash.scenario, {
+    result = await backend.run(scenario, {
       maxSteps,
       signal: stop.signal,
       onEvent: story.onEvent,
@@ -68,10 +75,17 @@ export const reproduceCommand: Command = async (args, context) => {
   if (window !== null) printTrace(window, result, say);
   logOutcome(context.log, result);
   for (const line of describeResult(result, null, story)) say(line);
-  const comparison = compareReplay(crash, result);
+  const comparison = compareReplay(crash, result, scenario.protocol);
   for (const line of verdictLines(crash, result, comparison)) say(line);
+  if (scenario.protocol !== crash.protocol)
+    say(
+      comparison.reproduced
+        ? `under ${scenario.protocol}: the finding still happens`
+        : `under ${scenario.protocol}: the finding does not happen (${result.verdict === 'violation' ? `another one does: ${result.violation!.fingerprint}` : result.verdict})`,
+    );
   // A reproduced finding still exits 1; known-issues only says why it is Valkey's behaviour.
-  const knownIssue = (await loadKnown(args.flags)).known.get(crash.violation.fingerprint) ?? null;
+  const knownIssue =
+    knownFor((await loadKnown(args.flags)).known, scenario.protocol).get(crash.violation.fingerprint) ?? null;
   if (knownIssue !== null) say(`${knownLine(crash.violation.fingerprint, knownIssue)}\n  ${knownIssue.reason}`);
   let report: WrittenReport | null = null;
   if (args.flags.report !== undefined) {
@@ -117,7 +131,9 @@ export const reproduceCommand: Command = async (args, context) => {
 function verdictLines(crash: CrashFile, result: RunResult, comparison: ReplayComparison): string[] {
   const rule = comparison.exact
     ? 'same invariant, step and trace hash'
-    : 'same invariant (real processes: step and timing vary)';
+    : result.backend === 'sim' && crash.backend === 'sim'
+      ? 'same invariant (another protocol: step and trace differ by design)'
+      : 'same invariant (real processes: step and timing vary)';
   if (comparison.reproduced) {
     const notes = comparison.differences.map((difference) => `  differs (allowed here): ${difference}`);
     return [`REPRODUCED: ${crash.violation.invariant} at step ${result.violation!.step} (${rule})`, ...notes];

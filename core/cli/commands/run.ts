@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { asRunBug, InputError, type RunResult } from '../../backend.ts';
 import { assertCrashDirUsable, buildCrashFile, crashFileGivenToRun, writeCrashFile } from '../../crash/index.ts';
 import { loadScenarioFile } from '../../dsl/index.ts';
-import { knownLine, loadKnown } from '../../fuzz/known.ts';
+import { knownFor, knownLine, loadKnown } from '../../fuzz/known.ts';
 import { DEFAULT_MAX_STEPS, type Command } from '../context.ts';
 import { RunStory } from '../../run-story.ts';
 import { EXIT_INCONCLUSIVE, abortOnSignals, describeResult, logOutcome, reportJson, resultJson } from '../report.ts';
@@ -20,9 +20,10 @@ export const runCommand: Command = async (args, context) => {
   const crashGiven = await crashFileGivenToRun(file);
   if (crashGiven !== null) throw crashGiven;
   const loaded = loadScenarioFile(file);
-  const scenario = args.flags.seed === undefined ? loaded : { ...loaded, seed: args.flags.seed };
+  const seeded = args.flags.seed === undefined ? loaded : { ...loaded, seed: args.flags.seed };
+  const scenario = args.flags.protocol === undefined ? seeded : { ...seeded, protocol: args.flags.protocol };
   const maxSteps = args.flags.maxSteps ?? DEFAULT_MAX_STEPS;
-  const { known } = await loadKnown(args.flags);
+  const known = knownFor((await loadKnown(args.flags)).known, scenario.protocol);
   await assertCrashDirUsable(args.flags.crashDir);
   const backend = context.deps.createBackend(args.flags.backend, {
     valkeyServer: args.flags.valkeyServer,

@@ -89,7 +89,7 @@ class Backends {
 
 function sideNames(side: StepOf<'latency'>['from']): string[] {
   if (side === 'rest') throw new Error('test timelines name their nodes');
-  return side.map((target) => (target === 'all' ? NAMES : [target])).flat();
+  return side.flatMap((target) => (target === 'all' ? NAMES : [target]));
 }
 
 function proxyRule(step: StepOf<'latency' | 'drop' | 'hold'>): NetworkRule {
