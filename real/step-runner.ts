@@ -112,6 +112,9 @@ export class StepRunner {
         emitFault(context, 'wait', [], converged ? 'converged' : `not converged within ${step.timeoutMs} ms, going on`);
         return;
       }
+      case 'clock':
+      case 'slow':
+        throw new Error(`real backend: no handler for action ${step.action} yet`);
       default: {
         const unknown: never = step;
         throw new Error(`real backend: no handler for action ${(unknown as Step).action}`);

@@ -136,6 +136,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   readonly slotSets = new SlotSetTable();
   readonly trace: Trace;
   readonly processes: SimProcess[] = [];
+  /** Each node's wall clock (clock faults move it; node-clock.ts), by process index. */
+  readonly clocks: valkey.NodeClock[] = [];
   readonly cluster: ClusterConfig;
   /** How many processes the world can hold (created plus spares for add_node). */
   readonly capacity: number;
@@ -331,11 +333,21 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     this.start(index);
   }
 
-  /** SIGSTOP. */
-  pause(index: number): void {
+  /** ServerEnv: the node's wall clock (one per machine: it outlives restarts). */
+  clockOf(index: number): valkey.NodeClock {
+    let clock = this.clocks[index];
+    if (clock === undefined) {
+      clock = new valkey.NodeClock();
+      this.clocks[index] = clock;
+    }
+    return clock;
+  }
+
+  /** SIGSTOP. `observed` false: a slow node's duty cycle (sim/slow.ts), no node-down event. */
+  pause(index: number, observed = true): void {
     const process = this.processes[index]!;
     if (process.state !== PROCESS_RUNNING) return;
-    this.emit(this.nodeDownEvent(index, 'pause'));
+    if (observed) this.emit(this.nodeDownEvent(index, 'pause'));
     process.state = PROCESS_PAUSED;
     this.trace.record(this.clockMs, T_PROCESS, index, PROCESS_PAUSED, 0);
   }
@@ -347,7 +359,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
    * reads its registered sockets, and reads the accepted connections a pass later: replies to
    * those PINGs that arrive while that pass runs are read before them (resumeDrained).
    */
-  resume(index: number): void {
+  resume(index: number, observed = true): void {
     const process = this.processes[index]!;
     if (process.state !== PROCESS_PAUSED) return;
     process.state = PROCESS_RUNNING;
@@ -360,7 +372,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
       PROCESS_RUNNING,
       process.stoppedMidPass ? RESUMED_MID_PASS : RESUMED_IDLE,
     );
-    this.emit({ kind: 'node-up', atMs: this.clockMs, node: process.name });
+    if (observed) this.emit({ kind: 'node-up', atMs: this.clockMs, node: process.name });
     if (process.stoppedMidPass) this.runDueCron(process);
     this.network.processResumed(index);
   }

@@ -18,6 +18,7 @@ import type { Identities } from './identities.ts';
 import type { NodesConf } from './nodes-conf.ts';
 import { DataKeyspace } from './data-keyspace.ts';
 import { ReplicationState } from './replication-state.ts';
+import type { NodeClock } from './node-clock.ts';
 import type { SetSlotWait } from './slot-migration.ts';
 import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
 
@@ -40,6 +41,8 @@ export interface ServerEnv {
   /** The node lost data through an injected fault that reached it indirectly (replication.ts). */
   dataLost(processIndex: number, cause: string): void;
   electionWon(processIndex: number, epoch: number, consensus: boolean): void;
+  /** The node's own wall clock (clock faults); absent: every node reads the world's clock. */
+  clockOf?(processIndex: number): NodeClock;
 }
 
 /** Slot owner tables of servers that are gone (their process died, their run ended), for new servers to reuse. */
@@ -122,6 +125,8 @@ export class ValkeyServer {
   readonly replication: ReplicationState;
   /** env.scheduler, one load closer: the clock is read many times per message. */
   private readonly scheduler: Scheduler;
+  /** The node's wall clock when a clock fault moved it (node-clock.ts); null: the world's. */
+  private readonly clock: NodeClock | null;
 
   readonly env: ServerEnv;
   readonly processIndex: number = 0;
@@ -132,6 +137,7 @@ export class ValkeyServer {
     this.processIndex = processIndex;
     this.rng = rng;
     this.scheduler = env.scheduler;
+    this.clock = env.clockOf?.(processIndex) ?? null;
     this.myself = myself;
     this.addNode(myself);
     this.replication = new ReplicationState(env.nextReplId());
@@ -143,7 +149,9 @@ export class ValkeyServer {
    * milliseconds as Valkey reads it; the simulated clock itself runs in fractions (network hops).
    */
   get nowMs(): number {
-    return Math.floor(this.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
+    const worldMs = Math.floor(this.scheduler.nowMs);
+    const clock = this.clock;
+    return (clock === null || clock.exact ? worldMs : clock.wallMs(worldMs)) + VALKEY_CLOCK_OFFSET_MS;
   }
 
   get nodeTimeoutMs(): number {
