@@ -66,6 +66,8 @@ export type ObservedEvent =
       untilMs?: number;
       /** A `clock` step or its end: how far the node's wall clock is then off true time (ms, signed). */
       skewMs?: number;
+      /** A `clock` step with a jump: the jump (ms, signed); skewMs already counts it. */
+      jumpMs?: number;
     })
   /**
    * A node became unavailable (killed, terminated, paused). `wasPrimary`: it owned slots then.

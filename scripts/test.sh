@@ -7,6 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-valkey.sh || { echo "busfuzz: could not install valkey-server (see above)"; echo "0 passed, 1 failed"; exit 3; }
+bash scripts/install-clock-shim.sh || { echo "busfuzz: could not build the clock shim (see above)"; echo "0 passed, 1 failed"; exit 3; }
 bash scripts/install-chromium.sh || { echo "busfuzz: could not install chromium for the browser tests (see above)"; echo "0 passed, 1 failed"; exit 3; }
 
 echo "== typecheck"

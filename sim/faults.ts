@@ -239,7 +239,10 @@ export class FaultApplier {
     else this.time.slow(faultId, step, index);
     this.records.set(faultId, { kind: 'time', index });
     const until = step.durationMs === undefined ? {} : { untilMs: this.world.clockMs + step.durationMs };
-    const skew = step.action === 'clock' ? { skewMs: this.time.skewOf(index) } : {};
+    const skew =
+      step.action === 'clock'
+        ? { skewMs: this.time.skewOf(index), ...(step.jumpMs === undefined ? {} : { jumpMs: step.jumpMs }) }
+        : {};
     const nodes = [this.name(index)];
     this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes, detail, ...until, ...skew });
   }

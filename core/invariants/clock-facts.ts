@@ -32,3 +32,22 @@ export function writableDelayHeld(events: readonly ObservedEvent[], node: string
   }
   return skewMs < startSkewMs && atMs + skewMs < startAtMs + startSkewMs + WRITABLE_DELAY_MS;
 }
+
+/**
+ * Whether the node's wall clock at `atMs` reads earlier than it read at some moment before (a
+ * jump back not yet caught up): every timestamp the node took before then lies in its future.
+ * 8.0.1's clusterCron pings a peer only when now - pong_received > ping interval and judges it
+ * only while a PING is pending, so a peer whose last PONG came before the jump and that died
+ * after it is never pinged and never suspected by this node.
+ */
+export function clockBehindPast(events: readonly ObservedEvent[], node: string, atMs: number): boolean {
+  let skewMs = 0;
+  let highestWallMs = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    if (event.atMs > atMs) break;
+    if (event.kind !== 'fault' || event.skewMs === undefined || !event.nodes.includes(node)) continue;
+    highestWallMs = Math.max(highestWallMs, event.atMs + event.skewMs - (event.jumpMs ?? 0));
+    skewMs = event.skewMs;
+  }
+  return atMs + skewMs < highestWallMs;
+}
