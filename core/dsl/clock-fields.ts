@@ -1,6 +1,6 @@
 /**
  * The time and resource fault parameters of the DSL: a clock `jump` is a signed duration
- * (`-1h`, `+30s`, `1500ms`), a `drift` a signed rate (`+500ppm`, `-2%`), a `slow` factor a
+ * (`-60m`, `+30s`, `1500ms`), a `drift` a signed rate (`+500ppm`, `-2%`), a `slow` factor a
  * number above 1. Resolved: `jumpMs` (whole ms), `driftPpm` (whole parts per million).
  */
 import { formatDuration, parseDuration } from './duration.ts';
@@ -13,7 +13,7 @@ export const MAX_SLOW_FACTOR = 1000;
 
 const DRIFT_PATTERN = /^([+-])?([0-9]+(?:\.[0-9]+)?)\s*(ppm|%)$/;
 
-/** `-1h` → -3600000; a bare number is milliseconds. */
+/** `-60m` → -3600000; a bare number is milliseconds. */
 export function readJump(reader: Reader, path: string, value: unknown): number | undefined {
   let sign = 1;
   let rest: unknown = value;
@@ -29,7 +29,7 @@ export function readJump(reader: Reader, path: string, value: unknown): number |
   }
   const result = parseDuration(rest);
   if (!result.ok) {
-    reader.problem(path, `expected a signed duration like '-1h', '+30s' or '1500ms', found ${describe(value)}`);
+    reader.problem(path, `expected a signed duration like '-60m', '+30s' or '1500ms', found ${describe(value)}`);
     return undefined;
   }
   return sign * result.ms;

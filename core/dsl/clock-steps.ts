@@ -19,7 +19,7 @@ export function readClockParams(p: ParamReader, r: Reader): Record<string, unkno
   if (!hasJump && !hasDrift) {
     r.problem(
       childPath(p.path, 'jump'),
-      "missing required field; expected 'jump' (like -1h), 'drift' (like +500ppm) or both",
+      "missing required field; expected 'jump' (like -60m), 'drift' (like +500ppm) or both",
     );
     p.ok = false;
   }

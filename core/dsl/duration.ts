@@ -10,8 +10,8 @@
  */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_PATTERN = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const DURATION_PATTERN = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m)?$/;
 
 export type DurationResult = { ok: true; ms: number } | { ok: false; expected: string };
 

@@ -29,7 +29,7 @@ export function timeFaultStep(
   shape: FaultShape & { action: 'clock' | 'slow' },
   base: Base,
 ): StepOf<'clock'> | StepOf<'slow'> {
-  const durationMs = Math.max(1, shape.durationMs);
+  const durationMs = shape.durationMs;
   if (shape.action === 'slow') {
     return { ...base, action: 'slow', target: shape.target, factor: rng.pick(SLOW_FACTORS), durationMs };
   }
