@@ -84,6 +84,11 @@ export interface RunResult {
   artifactsDir?: string | null;
   /** The run's event record, when RunOptions.record asked for it (core/report/record.ts). */
   record?: RecordBuilder;
+  /**
+   * Nodes whose wall clock a clock fault left off true time at the end (ms, signed), by node name:
+   * reported as such, never as a violation. Absent when every clock is true.
+   */
+  clockSkews?: Record<string, number>;
 }
 
 export interface Backend {

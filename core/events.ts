@@ -58,7 +58,17 @@ export type ObservedEvent =
    * with a duration (partition, latency, drop): when it ends by itself; absent when it lasts until
    * a heal (or, for hold, a release).
    */
-  | (EventBase & { kind: 'fault'; action: string; nodes: string[]; detail: string; untilMs?: number })
+  | (EventBase & {
+      kind: 'fault';
+      action: string;
+      nodes: string[];
+      detail: string;
+      untilMs?: number;
+      /** A `clock` step or its end: how far the node's wall clock is then off true time (ms, signed). */
+      skewMs?: number;
+      /** A `clock` step with a jump: the jump (ms, signed); skewMs already counts it. */
+      jumpMs?: number;
+    })
   /**
    * A node became unavailable (killed, terminated, paused). `wasPrimary`: it owned slots then.
    * `eligibleReplicas`: its replicas that were running with their replication link up then.

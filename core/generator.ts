@@ -19,6 +19,7 @@ import { adminSteps } from './generator/admin-steps.ts';
 import { pickCluster, pickWorkload } from './generator/cluster-shape.ts';
 import { faultMix, pickChaos } from './generator/fault-mix.ts';
 import { Layout } from './generator/layout.ts';
+import { timeMix } from './generator/time-mix.ts';
 import { roundMs } from './generator/weighted.ts';
 
 /** CLUSTER_REPLICA_MIGRATION_DELAY: an orphaned primary waits this long for a migrating replica. */
@@ -53,9 +54,13 @@ export function generateScenario(seed: number): Scenario {
   const faultsEndMs = warmupMs + roundMs(rng.range(10_000, 60_000), 1000);
   const admin = rng.chance(1, 2) ? adminSteps(rng, layout, rng.range(1, 4), warmupMs, faultsEndMs) : [];
   const faults = faultMix(rng, layout, warmupMs, faultsEndMs);
-  const chaos = pickChaos(rng, cluster, faultsEndMs);
+  const drawnChaos = pickChaos(rng, cluster, faultsEndMs);
   const timeoutMs = convergenceTimeoutMs(layout);
-  const timeline = stepsByTime([...admin, ...faults, ...maybeWait(rng, warmupMs, faultsEndMs, timeoutMs)]);
+  const wait = maybeWait(rng, warmupMs, faultsEndMs, timeoutMs);
+  // Last, from its own stream: the draws above are the same whether or not time faults follow.
+  const time = timeMix(rngFor(seed).fork('generate-time'), layout, warmupMs, faultsEndMs, drawnChaos);
+  const chaos = time.chaos;
+  const timeline = stepsByTime([...admin, ...faults, ...wait, ...time.steps]);
 
   const scenario: Scenario = {
     scenarioId: `gen-${seed}`,

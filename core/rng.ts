@@ -14,7 +14,8 @@ import seedrandom from 'seedrandom';
  * stream's name is part of its seed, so renaming one changes every run that draws from it (the
  * behaviour hashes and the committed crash files say so).
  * - generate: the scenario generator (core/generator.ts); interrupted: its crash-interrupted
- *   admin steps (core/generator/admin-steps.ts); chaos: a chaos block's expansion
+ *   admin steps (core/generator/admin-steps.ts); generate-time: its clock and slow faults, drawn
+ *   apart so that adding them left the other draws of existing seeds as they were; chaos: a chaos block's expansion
  *   (core/scenario/chaos.ts);
  * - targets: random targets resolved when a step runs; workload: the client's keys and pacing;
  *   network: the simulated network's latency and drops, or the fault proxy's;
@@ -26,6 +27,7 @@ import seedrandom from 'seedrandom';
 export const RNG_STREAMS = [
   'generate',
   'interrupted',
+  'generate-time',
   'chaos',
   'targets',
   'workload',

@@ -24,6 +24,7 @@ import { buildNodeConfig, runtimeSettings, type NodePorts } from './node-config.
 import { NodeProxy } from './proxy/node-proxy.ts';
 import type { FoundServer } from './server-binary.ts';
 import { PortInUseError, ServerProcess } from './server-process.ts';
+import { NodeClockControl, clockShimEnv } from './node-clock.ts';
 
 /** How many times a start is retried when its probed ports were taken meanwhile. */
 const PORT_RETRIES = 5;
@@ -36,6 +37,8 @@ export class NodeHost {
     readonly process: ServerProcess,
     readonly busProxy: NodeProxy,
     readonly clientProxy: NodeProxy,
+    /** The node's wall clock (clock faults), through the clock shim when it is installed. */
+    readonly clock: NodeClockControl,
   ) {}
 
   private adminClient: Redis | null = null;
@@ -77,6 +80,7 @@ export class NodeHost {
     const { host, folder, server, cluster } = input;
     const busProxy = new NodeProxy({ host, bus: true });
     const clientProxy = new NodeProxy({ host, bus: false });
+    const clock = new NodeClockControl(folder);
     try {
       const [busProxyPort, clientProxyPort] = await Promise.all([busProxy.listen(), clientProxy.listen()]);
       for (let attempt = 1; ; attempt++) {
@@ -91,6 +95,7 @@ export class NodeHost {
           folder,
           host,
           clientPort: ports.clientPort,
+          env: clockShimEnv(folder),
         });
         try {
           await process.start();
@@ -98,7 +103,7 @@ export class NodeHost {
           if (error instanceof PortInUseError && attempt < PORT_RETRIES) continue;
           throw error;
         }
-        const started = new NodeHost(host, folder, ports, process, busProxy, clientProxy);
+        const started = new NodeHost(host, folder, ports, process, busProxy, clientProxy, clock);
         started.setHeld(input.held);
         return started;
       }

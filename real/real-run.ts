@@ -61,6 +61,8 @@ export class RealRun {
   private readonly observer: Observer;
   private readonly trace: RunTrace;
   private readonly monitor: SafetyMonitor;
+  /** The plan walker, once the plan runs (its time faults are stopped and read at the end). */
+  private runner: StepRunner | null = null;
   private readonly plan: Plan;
   private readonly events: ObservedEvent[] = [];
   private readonly poller: RunPoller;
@@ -114,6 +116,7 @@ export class RealRun {
       return this.result(keepTo ?? null);
     } finally {
       this.controller.abort();
+      this.runner?.time.stopAll();
       this.workload?.close();
       await this.pollLoop?.catch(() => {});
       await this.cluster.teardown(keepTo === undefined ? {} : { keepTo });
@@ -191,6 +194,7 @@ export class RealRun {
    */
   private async walkPlan(): Promise<void> {
     const runner = new StepRunner(this.stepContext());
+    this.runner = runner;
     // Offsets count from ready (nowMs() is 0 there).
     const clock = new PlanClock(0);
     let previousEndMs = 0;
@@ -409,6 +413,7 @@ export class RealRun {
       },
       artifactsDir,
       ...(this.recorder === null ? {} : { record: this.recorder.builder }),
+      ...this.runner?.time.skewReport(),
     };
   }
 }

@@ -20,6 +20,8 @@ export interface ServerProcessSpec {
   folder: string;
   host: string;
   clientPort: number;
+  /** Extra environment (the clock shim's preload, real/node-clock.ts). */
+  env?: Record<string, string>;
 }
 
 /** The server could not bind its ports (another process took them between probe and start). */
@@ -71,6 +73,7 @@ export class ServerProcess {
       child = spawn(this.spec.binary, [join(this.spec.folder, 'server.conf')], {
         cwd: this.spec.folder,
         stdio: ['ignore', 'ignore', stderrFd],
+        ...(this.spec.env === undefined ? {} : { env: { ...process.env, ...this.spec.env } }),
       });
     } finally {
       closeSync(stderrFd);

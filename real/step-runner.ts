@@ -13,18 +13,24 @@ import * as admin from './admin-actions.ts';
 import type { RealNode } from './cluster.ts';
 import * as faults from './fault-actions.ts';
 import { quorumSurvives } from './quorum.ts';
+import { RealTimeFaults } from './time-faults.ts';
 import { emitFault, resolveNode, topologyOf, type StepContext } from './step-context.ts';
 
 /** What a started fault did, for its end. */
 type FaultRecord =
   | { kind: 'process'; node: RealNode }
   /** `isolated`: nodes a partition cut off from the side with most slot-owning primaries. */
-  | { kind: 'network'; isolated: RealNode[] };
+  | { kind: 'network'; isolated: RealNode[] }
+  /** clock and slow (time-faults.ts): not network faults, so a heal leaves them running. */
+  | { kind: 'time'; node: RealNode };
 
 export class StepRunner {
   private readonly records = new Map<number, FaultRecord>();
+  readonly time: RealTimeFaults;
 
-  constructor(private readonly context: StepContext) {}
+  constructor(private readonly context: StepContext) {
+    this.time = new RealTimeFaults(context);
+  }
 
   async apply(phase: PlannedPhase): Promise<void> {
     if (phase.phase === 'start') {
@@ -112,6 +118,12 @@ export class StepRunner {
         emitFault(context, 'wait', [], converged ? 'converged' : `not converged within ${step.timeoutMs} ms, going on`);
         return;
       }
+      case 'clock':
+      case 'slow': {
+        const node = step.action === 'clock' ? this.time.clock(step, faultId) : this.time.slow(step, faultId);
+        if (node !== null) this.records.set(faultId, { kind: 'time', node });
+        return;
+      }
       default: {
         const unknown: never = step;
         throw new Error(`real backend: no handler for action ${(unknown as Step).action}`);
@@ -120,6 +132,11 @@ export class StepRunner {
   }
 
   private async end(step: Step, faultId: number, record: FaultRecord): Promise<void> {
+    if (record.kind === 'time') {
+      if (step.action === 'clock') this.time.clockEnd(record.node, faultId);
+      else this.time.slowEnd(faultId);
+      return;
+    }
     if (record.kind === 'process') {
       await faults.bringUp(
         this.context,

@@ -13,6 +13,7 @@ bash scripts/install-valkey.sh || { echo "busfuzz: could not install valkey-serv
 # package into /var/cache/busfuzz (about 4-5 min on 2 cores; a no-op when cached).
 VALKEY_81_SERVER=$(bash scripts/install-valkey-8.1.sh) || { echo "busfuzz: could not build valkey-server 8.1.1 (see above)"; echo "0 passed, 1 failed"; exit 3; }
 export VALKEY_81_SERVER
+bash scripts/install-clock-shim.sh || { echo "busfuzz: could not build the clock shim (see above)"; echo "0 passed, 1 failed"; exit 3; }
 bash scripts/install-chromium.sh || { echo "busfuzz: could not install chromium for the browser tests (see above)"; echo "0 passed, 1 failed"; exit 3; }
 
 echo "== typecheck"

@@ -12,6 +12,7 @@
 import type { Rng } from '../core/rng.ts';
 import { AdminActions } from './admin-actions.ts';
 import { minoritySides, partitionPairs, quorumSurvives } from '../core/scenario/semantics/partition.ts';
+import { TimeFaults } from './time-faults.ts';
 import { resolveGroups, resolvePairs, resolveTarget, type TopologyEntry } from '../core/scenario/targets.ts';
 import type { Group, Step } from '../core/scenario/types.ts';
 import { messageTypeByName } from './message.ts';
@@ -22,18 +23,21 @@ import type { Pairs, World } from './world.ts';
 /** What a started fault did, kept until its end phase (or a heal) undoes it. */
 type FaultRecord =
   | { kind: 'process'; index: number }
+  | { kind: 'time'; index: number }
   | { kind: 'partition'; pairs: Pairs; isolated: number[] }
   | { kind: 'rule' };
 
 export class FaultApplier {
   private readonly records = new Map<number, FaultRecord>();
   private readonly admin: AdminActions;
+  readonly time: TimeFaults;
 
   constructor(
     private readonly world: World,
     private readonly topology: TopologyTracker,
     private readonly rng: Rng,
   ) {
+    this.time = new TimeFaults(world);
     this.admin = new AdminActions({ world, resolve: (target) => this.resolveOne(target, this.topology.entries()) });
   }
 
@@ -128,6 +132,10 @@ export class FaultApplier {
       case 'migrate_slots':
         this.admin.migrateSlots(step);
         return;
+      case 'clock':
+      case 'slow':
+        this.timeFault(faultId, step, entries);
+        return;
       case 'wait':
         throw new Error("FaultApplier: wait steps are the runner's");
       default: {
@@ -142,7 +150,21 @@ export class FaultApplier {
     const record = this.records.get(faultId);
     if (record === undefined) return;
     this.records.delete(faultId);
-    if (record.kind === 'process') {
+    if (record.kind === 'time') {
+      let detail = '';
+      if (step.action === 'clock') detail = this.time.clockEnd(faultId, record.index);
+      else this.time.slowEnd(faultId);
+      const nodes = [this.name(record.index)];
+      const skew = step.action === 'clock' ? { skewMs: this.time.skewOf(record.index) } : {};
+      this.world.emit({
+        kind: 'fault',
+        atMs: this.world.clockMs,
+        action: `${step.action}-end`,
+        nodes,
+        detail,
+        ...skew,
+      });
+    } else if (record.kind === 'process') {
       if (step.action === 'pause') this.world.resume(record.index);
       else this.world.start(record.index);
       this.world.emit({
@@ -171,7 +193,8 @@ export class FaultApplier {
   heal(): void {
     this.world.heal();
     // Lifted now: their end phases find no record and do nothing.
-    for (const [faultId, record] of this.records) if (record.kind !== 'process') this.records.delete(faultId);
+    for (const [faultId, record] of this.records)
+      if (record.kind !== 'process' && record.kind !== 'time') this.records.delete(faultId);
     this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: 'heal', nodes: [], detail: '' });
   }
 
@@ -209,6 +232,30 @@ export class FaultApplier {
       nodes: [this.name(index)],
       detail: '',
     });
+  }
+
+  /** clock and slow (sim/time-faults.ts): not network faults, so a heal leaves them running. */
+  private timeFault(
+    faultId: number,
+    step: Extract<Step, { action: 'clock' | 'slow' }>,
+    entries: TopologyEntry[],
+  ): void {
+    const index = this.resolveOne(step.target, entries);
+    if (index < 0) {
+      this.skip(step, `${step.target} names no node`);
+      return;
+    }
+    let detail = `x${step.action === 'slow' ? step.factor : ''}`;
+    if (step.action === 'clock') detail = this.time.clock(faultId, step, index);
+    else this.time.slow(faultId, step, index);
+    this.records.set(faultId, { kind: 'time', index });
+    const until = step.durationMs === undefined ? {} : { untilMs: this.world.clockMs + step.durationMs };
+    const skew =
+      step.action === 'clock'
+        ? { skewMs: this.time.skewOf(index), ...(step.jumpMs === undefined ? {} : { jumpMs: step.jumpMs }) }
+        : {};
+    const nodes = [this.name(index)];
+    this.world.emit({ kind: 'fault', atMs: this.world.clockMs, action: step.action, nodes, detail, ...until, ...skew });
   }
 
   private partition(faultId: number, step: Extract<Step, { action: 'partition' }>, entries: TopologyEntry[]): void {

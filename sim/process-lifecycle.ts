@@ -50,11 +50,11 @@ export class ProcessLifecycle {
     this.down(index, 'terminate');
   }
 
-  /** SIGSTOP. */
-  pause(index: number): void {
+  /** SIGSTOP. `observed` false: a slow node's duty cycle (sim/slow.ts), no node-down event. */
+  pause(index: number, observed = true): void {
     const process = this.world.processes[index]!;
     if (process.state !== PROCESS_RUNNING) return;
-    this.world.emit(nodeDownEvent(this.world.processes, index, 'pause', this.world.clockMs));
+    if (observed) this.world.emit(nodeDownEvent(this.world.processes, index, 'pause', this.world.clockMs));
     process.state = PROCESS_PAUSED;
     this.world.trace.record(this.world.clockMs, T_PROCESS, index, PROCESS_PAUSED, 0);
   }
@@ -66,7 +66,7 @@ export class ProcessLifecycle {
    * reads its registered sockets, and reads the accepted connections a pass later: replies to
    * those PINGs that arrive while that pass runs are read before them (resumeDrained).
    */
-  resume(index: number): void {
+  resume(index: number, observed = true): void {
     const process = this.world.processes[index]!;
     if (process.state !== PROCESS_PAUSED) return;
     process.state = PROCESS_RUNNING;
@@ -79,7 +79,7 @@ export class ProcessLifecycle {
       PROCESS_RUNNING,
       process.stoppedMidPass ? RESUMED_MID_PASS : RESUMED_IDLE,
     );
-    this.world.emit({ kind: 'node-up', atMs: this.world.clockMs, node: process.name });
+    if (observed) this.world.emit({ kind: 'node-up', atMs: this.world.clockMs, node: process.name });
     if (process.stoppedMidPass) this.runDueCron(process);
     this.world.network.processResumed(index);
   }

@@ -171,6 +171,16 @@ export class SimRun implements WorldObserver {
         trace_records: world.trace.records,
       },
       ...(this.recorder === null ? {} : { record: this.recorder.builder }),
+      ...this.clockSkews(),
+    };
+  }
+
+  /** Clocks a clock fault left skewed (sim/time-faults.ts): reported, not judged. */
+  private clockSkews(): { clockSkews?: Record<string, number> } {
+    const skews = this.faults.time.skews();
+    if (skews.length === 0) return {};
+    return {
+      clockSkews: Object.fromEntries(skews.map(({ index, skewMs }) => [this.world.processes[index]!.name, skewMs])),
     };
   }
 

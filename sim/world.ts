@@ -62,6 +62,8 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
   readonly slotSets = new SlotSetTable();
   readonly trace: Trace;
   readonly processes: SimProcess[] = [];
+  /** Each node's wall clock (clock faults move it; node-clock.ts), by process index. */
+  readonly clocks: valkey.NodeClock[] = [];
   readonly cluster: ClusterConfig;
   readonly profile: ProtocolProfile;
   /** How many processes the world can hold (created plus spares for add_node). */
@@ -239,20 +241,30 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     this.lifecycle.terminate(index);
   }
 
-  /** SIGSTOP. */
-  pause(index: number): void {
-    this.lifecycle.pause(index);
+  /** SIGSTOP. `observed` false: a slow node's duty cycle (sim/slow.ts), no node-down event. */
+  pause(index: number, observed = true): void {
+    this.lifecycle.pause(index, observed);
   }
 
-  /** SIGCONT. */
-  resume(index: number): void {
-    this.lifecycle.resume(index);
+  /** SIGCONT. `observed` false: a slow node's duty cycle, no node-up event. */
+  resume(index: number, observed = true): void {
+    this.lifecycle.resume(index, observed);
   }
 
   /** Kill and start again at once (turmoil's bounce). */
   bounce(index: number): void {
     this.crash(index);
     this.start(index);
+  }
+
+  /** ServerEnv: the node's wall clock (one per machine: it outlives restarts). */
+  clockOf(index: number): valkey.NodeClock {
+    let clock = this.clocks[index];
+    if (clock === undefined) {
+      clock = new valkey.NodeClock();
+      this.clocks[index] = clock;
+    }
+    return clock;
   }
 
   // --- network faults (turmoil-like) ---------------------------------------------------------

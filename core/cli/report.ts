@@ -36,6 +36,7 @@ export function resultJson(result: RunResult, crashFile: string | null, extra: R
     server: result.server,
     messages: result.messages,
     stats: result.stats,
+    ...(result.clockSkews === undefined ? {} : { clock_skews_ms: result.clockSkews }),
     ...extra,
   };
 }
@@ -76,6 +77,10 @@ export function describeResult(result: RunResult, crashFile: string | null, stor
       lines.push(`  replay:     npx busfuzz reproduce ${crashFile}`);
     }
     if (result.artifactsDir) lines.push(`  node logs:  ${result.artifactsDir}`);
+  }
+  if (result.clockSkews !== undefined) {
+    const skews = Object.entries(result.clockSkews).map(([node, ms]) => `${node} ${ms > 0 ? '+' : ''}${ms}ms`);
+    lines.push(`  clocks still skewed at the end (left by clock faults; not a violation): ${skews.join(', ')}`);
   }
   lines.push(`  trace hash: ${result.traceHash}`);
   return lines;

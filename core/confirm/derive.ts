@@ -102,7 +102,17 @@ export function readTrace(lines: readonly string[]): TraceFacts {
   return { phases, deliveries, states, nodes: [...nodes] };
 }
 
-const SINGLE_TARGET = new Set(['kill', 'terminate', 'pause', 'restart', 'bump_epoch', 'failover', 'kill_links']);
+const SINGLE_TARGET = new Set([
+  'kill',
+  'terminate',
+  'pause',
+  'restart',
+  'bump_epoch',
+  'failover',
+  'kill_links',
+  'clock',
+  'slow',
+]);
 
 /**
  * The scenario with each single-target step that names a shard's primary or replica

@@ -17,6 +17,7 @@ import {
   type Workload,
 } from '../scenario/types.ts';
 import { formatDuration } from './duration.ts';
+import { formatDrift, formatJump } from './clock-fields.ts';
 
 type Doc = Record<string, unknown>;
 
@@ -147,6 +148,15 @@ function stepParams(step: Step): Doc {
       return { from: step.from, to: step.to, count: step.count };
     case 'wait':
       return { until: step.until, timeout: formatDuration(step.timeoutMs) };
+    case 'clock':
+      return {
+        target: step.target,
+        ...(step.jumpMs === undefined ? {} : { jump: formatJump(step.jumpMs) }),
+        ...(step.driftPpm === undefined ? {} : { drift: formatDrift(step.driftPpm) }),
+        ...maybe('duration', step.durationMs),
+      };
+    case 'slow':
+      return { target: step.target, factor: step.factor, duration: formatDuration(step.durationMs) };
     default: {
       const never: never = step;
       throw new Error(`scenarioToDocument: unknown action in ${JSON.stringify(never)}`);

@@ -4,6 +4,7 @@
  * stably by time. Records every problem in the Reader; returns undefined if there was any.
  */
 import { PROTOCOLS, type Scenario, type Step } from '../scenario/types.ts';
+import { CHAOS_PRESETS } from './chaos-presets.ts';
 import { readChaos, readCluster, readValidation, readWorkload } from './block-fields.ts';
 import { indexPath } from './paths.ts';
 import { isFields, type Fields, type Reader } from './reader.ts';
@@ -102,6 +103,15 @@ function readScenarioId(reader: Reader, fields: Fields): string | undefined {
 /** Our chaos form; null when absent or when the block is valkey-fuzzer's (expanded into steps). */
 function readOurChaos(reader: Reader, value: unknown, isFuzzerForm: boolean) {
   if (value === undefined || value === null || isFuzzerForm) return null;
+  if (typeof value === 'string') {
+    const preset = CHAOS_PRESETS[value];
+    if (preset !== undefined) return readChaos(reader, 'chaos', { ...preset });
+    reader.problem(
+      'chaos',
+      `expected a map of fields or a preset (${Object.keys(CHAOS_PRESETS).join(', ')}), found '${value}'`,
+    );
+    return undefined;
+  }
   const fields = reader.map('chaos', value);
   return fields === undefined ? undefined : readChaos(reader, 'chaos', fields);
 }

@@ -9,6 +9,7 @@ import { DEFAULT_WAIT_TIMEOUT_MS } from './defaults.ts';
 import { childPath } from './paths.ts';
 import { describe, type Fields, type Reader } from './reader.ts';
 import { closest } from './suggest.ts';
+import { readClockParams, readSlowParams } from './clock-steps.ts';
 import { readGroups, readSide, readTarget, type TargetLimits } from './target-fields.ts';
 
 /** The parameters of each action, as the DSL spells them. */
@@ -33,6 +34,8 @@ export const ACTION_PARAMS: Record<Action, readonly string[]> = {
   add_node: ['shard'],
   migrate_slots: ['from', 'to', 'count'],
   wait: ['until', 'timeout'],
+  clock: ['target', 'jump', 'drift', 'duration'],
+  slow: ['target', 'factor', 'duration'],
 };
 
 // `keep_quorum` marks a chaos-expanded fault the backend skips when it would take down a majority
@@ -97,7 +100,7 @@ function readAction(reader: Reader, path: string, value: unknown): Action | unde
  * Reads the parameters of one action: `required` and `optional` read a field with a given
  * reader; the rest are those two with the reader filled in. `ok` turns false on any problem.
  */
-class ParamReader {
+export class ParamReader {
   ok = true;
   constructor(
     readonly ctx: StepContext,
@@ -258,5 +261,9 @@ function paramsOf(p: ParamReader, ctx: StepContext, action: Action): Record<stri
         until: p.optional('until', 'converged' as const, (path, value) => r.oneOf(path, value, ['converged'] as const)),
         timeoutMs: p.durationDefault('timeout', DEFAULT_WAIT_TIMEOUT_MS),
       };
+    case 'clock':
+      return readClockParams(p, r);
+    case 'slow':
+      return readSlowParams(p, r);
   }
 }

@@ -7,7 +7,7 @@
 import type { Rng } from '../rng.ts';
 import { faultSteps, nextArrivalGapMs } from '../scenario/fault-steps.ts';
 import {
-  FAULT_ACTIONS,
+  NETWORK_PROCESS_FAULTS,
   type Chaos,
   type ChaosTargets,
   type ClusterConfig,
@@ -69,7 +69,7 @@ function permanentKill(rng: Rng, steps: Step[], endMs: number): Step[] {
 }
 
 /** Poisson arrivals of one kind in [startMs, endMs); each fault ends by endMs. */
-function kindFaults(rng: Rng, layout: Layout, action: FaultAction, startMs: number, endMs: number): Step[] {
+export function kindFaults(rng: Rng, layout: Layout, action: FaultAction, startMs: number, endMs: number): Step[] {
   const rate = rng.pick(KIND_RATES_PER_MINUTE);
   const steps: Step[] = [];
   for (let atMs = startMs + nextArrivalGapMs(rng, rate); atMs < endMs - 100; atMs += nextArrivalGapMs(rng, rate)) {
@@ -90,15 +90,15 @@ function kindFaults(rng: Rng, layout: Layout, action: FaultAction, startMs: numb
 
 /** The explicit faults: a random subset of kinds, each with its own rate. */
 export function faultMix(rng: Rng, layout: Layout, startMs: number, endMs: number): Step[] {
-  const kinds = subset(rng, FAULT_ACTIONS);
+  const kinds = subset(rng, NETWORK_PROCESS_FAULTS);
   return kinds.flatMap((action) => kindFaults(rng, layout, action, startMs, endMs));
 }
 
 /** A chaos block half the time: a random non-empty subset of kinds, until the fault window ends. */
 export function pickChaos(rng: Rng, cluster: ClusterConfig, untilMs: number): Chaos | null {
   if (rng.chance(1, 2)) return null;
-  const picked = subset(rng, FAULT_ACTIONS);
-  const types = picked.length > 0 ? picked : [rng.pick(FAULT_ACTIONS)];
+  const picked = subset(rng, NETWORK_PROCESS_FAULTS);
+  const types = picked.length > 0 ? picked : [rng.pick(NETWORK_PROCESS_FAULTS)];
   const faultDurationMsMin = roundMs(rng.range(200, cluster.nodeTimeoutMs));
   const faultDurationMsMax = roundMs(rng.range(faultDurationMsMin, 3 * cluster.nodeTimeoutMs + 3000));
   return {

@@ -11,6 +11,7 @@
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { unreplaceablePrimaries } from './failover-bound.ts';
+import { writableDelayHeld } from './clock-facts.ts';
 import { deadSlotOwningShards, failoverQuorumLost } from './dead-owners.ts';
 import { NodeDirectory, lastView, liveNodes, type LiveNode } from './view-facts.ts';
 
@@ -59,12 +60,18 @@ function check(context: InvariantContext): Finding | null {
   if (stateFailExpected(context, live)) return null;
   const failing = live.filter((node) => node.report.clusterState !== 'ok');
   if (failing.length === 0) return null;
-  const first = failing[0]!;
+  // A primary whose wall clock was set back behind its writable delay (clock-facts.ts) is named
+  // apart, and only when every failing node is one: anything else is reported first.
+  const heldByClock = (node: LiveNode) =>
+    node.report.role === 'primary' && writableDelayHeld(context.events, node.name, view.atMs);
+  const first = failing.find((node) => !heldByClock(node)) ?? failing[0]!;
+  const clock = heldByClock(first) ? ',clock=back' : '';
   return finding(
     'cluster-state-ok',
-    `state=fail,role=${first.report.role}`,
+    `state=fail,role=${first.report.role}${clock}`,
     `${failing.map((node) => `${node.name} (${node.report.role})`).join(', ')} report cluster_state:fail at ` +
-      `${view.atMs} ms; every shard has a live node, so after healing every live node should report ok`,
+      `${view.atMs} ms; every shard has a live node, so after healing every live node should report ok` +
+      (clock === '' ? '' : `; ${first.name}'s wall clock was set back behind its writable delay (redis/redis#6416)`),
     failing.map((node) => node.name),
   );
 }

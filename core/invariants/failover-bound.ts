@@ -15,6 +15,7 @@
  *   sender it does not know (§1.8 step 1), so no such replica can gather a quorum.
  * Not judged before the deadline: a failover still under way is not a violation.
  */
+import { clockBehindPast } from './clock-facts.ts';
 import type { ObservedEvent } from '../events.ts';
 import type { ClusterConfig } from '../scenario/types.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -235,13 +236,19 @@ function judge(
   const primary = down.event.node;
   const outcome =
     win === null ? `no node of its shard has won an election by ${nowMs} ms` : `${win.node} won only at ${win.atMs} ms`;
+  // A live node whose clock was set back past then never suspects a primary it last heard before.
+  const behind = [...running].filter((name) => clockBehindPast(context.events, name, deadlineMs));
+  const clock = behind.length > 0 ? `,clock=back` : '';
   return finding(
     'failover-bound',
-    `${win === null ? 'no-election' : 'late-election'},down-by=${down.event.cause}`,
+    `${win === null ? 'no-election' : 'late-election'},down-by=${down.event.cause}${clock}`,
     `Primary ${primary} went down (${down.event.cause}) at ${down.event.atMs} ms and stayed down; its replicas ` +
       `${replicas.join(', ')} were eligible and still run, and ${quorum.alive} of ${quorum.size} voting primaries ` +
       `were up, but ${outcome}. The failover was due within ${boundMs} ms of ${startMs} ms (max of down and ` +
-      `healed), that is by ${deadlineMs} ms.`,
+      `healed), that is by ${deadlineMs} ms.` +
+      (clock === ''
+        ? ''
+        : ` The wall clocks of ${behind.join(', ')} were set back and still read earlier than before.`),
     [primary, ...replicas, ...(win === null ? [] : [win.node])],
   );
 }

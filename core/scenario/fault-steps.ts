@@ -6,6 +6,7 @@
  */
 import type { Rng } from '../rng.ts';
 import { parseTarget } from './targets.ts';
+import { timeFaultStep } from './time-fault-steps.ts';
 import {
   MESSAGE_TYPES,
   type FaultAction,
@@ -88,6 +89,9 @@ export function faultSteps(rng: Rng, shape: FaultShape): Step[] {
         { atMs: atMs + durationMs, source, action: 'release', ...released },
       ];
     }
+    case 'clock':
+    case 'slow':
+      return [timeFaultStep(rng, { ...shape, action }, base)];
     default: {
       const unknown: never = action;
       throw new Error(`faultSteps: unknown fault ${String(unknown)}`);

@@ -35,7 +35,10 @@ export function stepEndAfterMs(step: Step): number | null {
     case 'terminate':
       return step.restartAfterMs ?? null;
     case 'pause':
+    case 'slow':
       return step.durationMs;
+    case 'clock':
+      return step.durationMs ?? null;
     case 'partition':
     case 'latency':
     case 'drop':

@@ -44,6 +44,8 @@ export const ACTIONS = [
   'add_node',
   'migrate_slots',
   'wait',
+  'clock',
+  'slow',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -57,8 +59,21 @@ export const FAULT_ACTIONS = [
   'drop',
   'hold',
   'kill_links',
+  'clock',
+  'slow',
 ] as const satisfies readonly Action[];
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
+
+/**
+ * The fault kinds that existed before the time and resource faults (clock, slow): the default
+ * `chaos: {}` block and the generator's original draws use exactly these, so existing scenarios
+ * and seeds keep their faults.
+ */
+export const NETWORK_PROCESS_FAULTS = FAULT_ACTIONS.filter(
+  (action) => action !== 'clock' && action !== 'slow',
+) as readonly FaultAction[];
+/** The time and resource faults. */
+export const TIME_FAULTS = ['clock', 'slow'] as const satisfies readonly FaultAction[];
 
 export const ADMIN_ACTIONS = [
   'failover',
@@ -119,7 +134,15 @@ export type Step =
   | (StepBase & { action: 'replicate'; target: Target; primary: Target })
   | (StepBase & { action: 'add_node'; shard?: number })
   | (StepBase & { action: 'migrate_slots'; from: Target; to: Target; count: number })
-  | (StepBase & { action: 'wait'; until: 'converged'; timeoutMs: number });
+  | (StepBase & { action: 'wait'; until: 'converged'; timeoutMs: number })
+  /**
+   * The node's wall clock (mstime/ustime/time) moves by `jumpMs` (signed, once, at the step) and/or
+   * runs `driftPpm` parts per million fast (+) or slow (-) for `durationMs`. Its monotonic clock is
+   * untouched. Neither is undone: the skew stays until a later clock step moves it back.
+   */
+  | (StepBase & { action: 'clock'; target: Target; jumpMs?: number; driftPpm?: number; durationMs?: number })
+  /** The node gets 1/factor of the time it needs for `durationMs` (CPU starved). */
+  | (StepBase & { action: 'slow'; target: Target; factor: number; durationMs: number });
 
 export type StepOf<A extends Action> = Extract<Step, { action: A }>;
 

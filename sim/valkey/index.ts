@@ -30,6 +30,7 @@ export {
 } from './nodes-conf.ts';
 export { ValkeyServer, retireServer, type ServerEnv } from './server.ts';
 export { Identities } from './identities.ts';
+export { NodeClock } from './node-clock.ts';
 export { SlotSet, SlotSetTable, CLUSTER_SLOTS } from './slot-set.ts';
 export { addSlotsRange, setConfigEpoch, meet, replicate, bumpEpoch, killLinks } from './commands.ts';
 export { forget, clusterReset, BLACKLIST_TTL_SEC } from './membership.ts';

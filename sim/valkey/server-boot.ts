@@ -50,18 +50,24 @@ export function freshServer(env: ServerEnv, processIndex: number, rng: Rng): Val
     NODE_MYSELF | NODE_PRIMARY,
     processIndex,
     shardId,
-    Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS,
+    wallNowMs(env, processIndex),
   );
   const server = new ValkeyServer(env, processIndex, rng, myself, keyspaceOf);
   saveConfig(server);
   return server;
 }
 
+/** mstime() on that node before its server exists (its own clock: node-clock.ts). */
+function wallNowMs(env: ServerEnv, processIndex: number): number {
+  const worldMs = Math.floor(env.scheduler.nowMs);
+  return (env.clockOf?.(processIndex).wallMs(worldMs) ?? worldMs) + VALKEY_CLOCK_OFFSET_MS;
+}
+
 /** clusterLoadConfig. */
 export function loadServer(env: ServerEnv, processIndex: number, rng: Rng, conf: NodesConf): ValkeyServer {
   const mine = conf.entries.find((entry) => (entry.flags & NODE_MYSELF) !== 0);
   if (mine === undefined) throw new Error(`nodes.conf of process ${processIndex} has no myself line`);
-  const nowMs = Math.floor(env.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
+  const nowMs = wallNowMs(env, processIndex);
   const names = env.identities.nodes;
   const myself = new ClusterNode(names.intern(mine.name), mine.name, 0, processIndex, mine.shardId, nowMs);
   const server = new ValkeyServer(env, processIndex, rng, myself, keyspaceOf);

@@ -20,6 +20,7 @@ import type { NodesConf } from './nodes-conf-snapshot.ts';
 import type { DataKeyspace } from './data-keyspace.ts';
 import type { ProtocolProfile } from './profiles.ts';
 import { ReplicationState } from './replication-state.ts';
+import type { NodeClock } from './node-clock.ts';
 import type { SetSlotWait } from './blocked-clients.ts';
 import { CLUSTER_SLOTS, type SlotSet, type SlotSetTable } from './slot-set.ts';
 
@@ -44,6 +45,8 @@ export interface ServerEnv {
   /** The node lost data through an injected fault that reached it indirectly (replication.ts). */
   dataLost(processIndex: number, cause: string): void;
   electionWon(processIndex: number, epoch: number, consensus: boolean): void;
+  /** The node's own wall clock (clock faults); absent: every node reads the world's clock. */
+  clockOf?(processIndex: number): NodeClock;
 }
 
 /** Slot owner tables of servers that are gone (their process died, their run ended), for new servers to reuse. */
@@ -128,6 +131,8 @@ export class ValkeyServer {
   readonly replication: ReplicationState;
   /** env.scheduler, one load closer: the clock is read many times per message. */
   private readonly scheduler: Scheduler;
+  /** The node's wall clock when a clock fault moved it (node-clock.ts); null: the world's. */
+  private readonly clock: NodeClock | null;
 
   readonly env: ServerEnv;
   readonly processIndex: number = 0;
@@ -148,6 +153,7 @@ export class ValkeyServer {
     this.processIndex = processIndex;
     this.rng = rng;
     this.scheduler = env.scheduler;
+    this.clock = env.clockOf?.(processIndex) ?? null;
     this.myself = myself;
     this.addNode(myself);
     this.replication = new ReplicationState(env.nextReplId());
@@ -159,7 +165,9 @@ export class ValkeyServer {
    * milliseconds as Valkey reads it; the simulated clock itself runs in fractions (network hops).
    */
   get nowMs(): number {
-    return Math.floor(this.scheduler.nowMs) + VALKEY_CLOCK_OFFSET_MS;
+    const worldMs = Math.floor(this.scheduler.nowMs);
+    const clock = this.clock;
+    return (clock === null || clock.exact ? worldMs : clock.wallMs(worldMs)) + VALKEY_CLOCK_OFFSET_MS;
   }
 
   get nodeTimeoutMs(): number {
