@@ -10,16 +10,18 @@
  * Prints the agreement rate and, for every disagreement, both runs' key events (faults, elections,
  * role changes, the violation).
  *
- *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12]
+ *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12] [--keep DIR]
+ *   npx tsx bench/agreement.ts --reanalyse DIR
  *
  * Generated scenarios larger than --max-nodes are skipped (and counted): each real node is a
  * process, and the machine is shared. Real runs go one at a time. A run takes the scenario's own
  * length in wall time on the real backend (tens of seconds), so 50 scenarios take most of an hour.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../core/backend.ts';
+import { simulatorSettleMs } from '../core/confirm/confirm.ts';
 import { generateScenario } from '../core/generator.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { createRealBackend } from '../real/index.ts';
@@ -29,6 +31,8 @@ const args = process.argv.slice(2);
 const count = Number(valueOf('--n') ?? 50);
 const firstSeed = Number(valueOf('--seed') ?? 1);
 const maxNodes = Number(valueOf('--max-nodes') ?? 12);
+/** With --keep DIR, both runs' full traces go to DIR/seed-N.sim.txt and DIR/seed-N.real.txt. */
+const keepDir = valueOf('--keep');
 const MAX_STEPS = 1_000_000;
 
 function valueOf(flag: string): string | undefined {
@@ -48,7 +52,7 @@ interface Outcome {
 }
 
 const STATE =
-  /^(\d+(?:\.\d+)?)ms node-state node=(node-\d+) role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+) slotCount=(\d+)/;
+  /^(\d+(?:\.\d+)?)ms node-state node=(node-\d+) (?:id=\S+ )?role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+) slotCount=(\d+)/;
 const KEY = /(fault action=|election-won|violation|node-state .*role=primary .*slotCount=[1-9]|ready:|converged)/;
 
 function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outcome {
@@ -59,6 +63,8 @@ function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outc
     if (match) last.set(match[2]!, { role: match[3]!, configEpoch: Number(match[4]), slots: Number(match[5]) });
     if (line.includes(' election-won ')) failovers++;
   }
+  // A trace format this reader does not know would make every run agree on nothing: stop instead.
+  if (last.size === 0) throw new Error(`${scenario.scenarioId}: no node-state line matched in the trace`);
   const { numShards, replicasPerShard } = scenario.cluster;
   const primaries: string[] = [];
   const slots: number[] = [];
@@ -100,7 +106,56 @@ function differences(sim: Outcome, real: Outcome): string[] {
   return out;
 }
 
+/** What --reanalyse needs of a result besides the trace. */
+function brief(result: RunResult): Pick<RunResult, 'verdict' | 'violation' | 'stats'> {
+  return { verdict: result.verdict, violation: result.violation, stats: result.stats };
+}
+
+/**
+ * --reanalyse DIR: the comparison again, over the traces a --keep run left (no run at all), for
+ * when the comparison itself changed.
+ */
+function reanalyse(dir: string): void {
+  let compared = 0;
+  let agreed = 0;
+  const seedsKept = readdirSync(dir)
+    .map((name) => /^seed-(\d+)\.json$/.exec(name)?.[1])
+    .filter((seed) => seed !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const seed of seedsKept) {
+    const scenario = generateScenario(seed);
+    const verdicts = JSON.parse(readFileSync(join(dir, `seed-${seed}.json`), 'utf8'));
+    const lines = (side: string) => readFileSync(join(dir, `seed-${seed}.${side}.txt`), 'utf8').split('\n');
+    const simOutcome = outcomeOf(scenario, verdicts.sim, lines('sim'));
+    const realOutcome = outcomeOf(scenario, verdicts.real, lines('real'));
+    compared++;
+    if (report(seed, simOutcome, realOutcome, '')) agreed++;
+  }
+  console.log(`agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%)`);
+}
+
+/** Prints one comparison; true when the runs agree. */
+function report(seed: number, simOutcome: Outcome, realOutcome: Outcome, note: string): boolean {
+  const diff = differences(simOutcome, realOutcome);
+  console.log(
+    `seed ${seed}${note}: ${diff.length === 0 ? 'agree' : 'DISAGREE'}` +
+      ` (sim ${simOutcome.verdict}${simOutcome.fingerprint ? ` ${simOutcome.fingerprint}` : ''}, real ${realOutcome.verdict}${realOutcome.fingerprint ? ` ${realOutcome.fingerprint}` : ''};` +
+      ` primaries sim [${simOutcome.primaries.join(',')}] real [${realOutcome.primaries.join(',')}], failovers ${simOutcome.failovers}/${realOutcome.failovers})`,
+  );
+  if (diff.length > 0) {
+    for (const line of diff) console.log(`  ${line}`);
+    console.log('  sim key events:');
+    for (const line of simOutcome.keyEvents) console.log(`    ${line}`);
+    console.log('  real key events:');
+    for (const line of realOutcome.keyEvents) console.log(`    ${line}`);
+  }
+  return diff.length === 0;
+}
+
 async function main(): Promise<void> {
+  const reanalyseDir = valueOf('--reanalyse');
+  if (reanalyseDir !== undefined) return reanalyse(reanalyseDir);
   const sim = createSimBackend();
   const real = createRealBackend({ spares: 'never' });
   // Node logs of real violations land here and go with the process: the key events are printed.
@@ -120,27 +175,26 @@ async function main(): Promise<void> {
       const simResult = await sim.run(scenario, { maxSteps: MAX_STEPS, onTraceLine: (line) => simLines.push(line) });
       const realLines: string[] = [];
       const startedMs = Date.now();
+      // Fair comparison: the simulator's first convergence check comes a settle time (two node
+      // timeouts) after the final heal; the real backend checks at once unless told to wait as long.
       const realResult = await real.run(scenario, {
         maxSteps: MAX_STEPS,
         onTraceLine: (line) => realLines.push(line),
         artifactsDir,
+        steering: { rules: [], jitterMs: 0, seed, settleMs: simulatorSettleMs(scenario) },
       });
+      if (keepDir !== undefined) {
+        mkdirSync(keepDir, { recursive: true });
+        writeFileSync(join(keepDir, `seed-${seed}.sim.txt`), `${simLines.join('\n')}\n`);
+        writeFileSync(join(keepDir, `seed-${seed}.real.txt`), `${realLines.join('\n')}\n`);
+        const verdicts = { sim: brief(simResult), real: brief(realResult) };
+        writeFileSync(join(keepDir, `seed-${seed}.json`), `${JSON.stringify(verdicts)}\n`);
+      }
       const simOutcome = outcomeOf(scenario, simResult, simLines);
       const realOutcome = outcomeOf(scenario, realResult, realLines);
-      const diff = differences(simOutcome, realOutcome);
       compared++;
-      if (diff.length === 0) agreed++;
-      console.log(
-        `seed ${seed} (${nodes} nodes, real ${((Date.now() - startedMs) / 1000).toFixed(0)} s): ${diff.length === 0 ? 'agree' : 'DISAGREE'}` +
-          ` (sim ${simOutcome.verdict}${simOutcome.fingerprint ? ` ${simOutcome.fingerprint}` : ''}, real ${realOutcome.verdict}${realOutcome.fingerprint ? ` ${realOutcome.fingerprint}` : ''})`,
-      );
-      if (diff.length > 0) {
-        for (const line of diff) console.log(`  ${line}`);
-        console.log('  sim key events:');
-        for (const line of simOutcome.keyEvents) console.log(`    ${line}`);
-        console.log('  real key events:');
-        for (const line of realOutcome.keyEvents) console.log(`    ${line}`);
-      }
+      const note = ` (${nodes} nodes, real ${((Date.now() - startedMs) / 1000).toFixed(0)} s)`;
+      if (report(seed, simOutcome, realOutcome, note)) agreed++;
     }
   } finally {
     await real.close();
