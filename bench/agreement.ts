@@ -49,6 +49,8 @@ interface Outcome {
   verdict: string;
   fingerprint: string | null;
   keyEvents: string[];
+  /** Faults (action and nodes) and election wins, in order, without times: where the runs part. */
+  story: Array<{ step: string; line: string }>;
 }
 
 const STATE =
@@ -89,7 +91,31 @@ function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outc
     verdict: result.verdict,
     fingerprint: result.violation?.fingerprint ?? null,
     keyEvents: lines.filter((line) => KEY.test(line) && !line.includes('formation step')).slice(-40),
+    story: storyOf(lines),
   };
+}
+
+const STORY = /^\S+ (?:fault action=(\S+) nodes=(\S+)|election-won node=(\S+))/;
+
+function storyOf(lines: readonly string[]): Array<{ step: string; line: string }> {
+  const story: Array<{ step: string; line: string }> = [];
+  for (const line of lines) {
+    const match = STORY.exec(line);
+    if (match === null) continue;
+    const nodes = match[2]?.replace(/[[\]]/g, '').split(',').sort().join(',');
+    story.push({ step: match[3] === undefined ? `${match[1]} ${nodes}` : `won ${match[3]}`, line: line.slice(0, 160) });
+  }
+  return story;
+}
+
+/** The first fault or election where the two runs differ (its line on each side), or null. */
+function firstParting(sim: Outcome, real: Outcome): string | null {
+  const length = Math.max(sim.story.length, real.story.length);
+  for (let i = 0; i < length; i++) {
+    if (sim.story[i]?.step === real.story[i]?.step) continue;
+    return `event ${i + 1}: sim ${sim.story[i]?.line ?? '(none)'} | real ${real.story[i]?.line ?? '(none)'}`;
+  }
+  return null;
 }
 
 function differences(sim: Outcome, real: Outcome): string[] {
@@ -145,6 +171,7 @@ function report(seed: number, simOutcome: Outcome, realOutcome: Outcome, note: s
   );
   if (diff.length > 0) {
     for (const line of diff) console.log(`  ${line}`);
+    console.log(`  first parting: ${firstParting(simOutcome, realOutcome) ?? 'none (same faults and wins)'}`);
     console.log('  sim key events:');
     for (const line of simOutcome.keyEvents) console.log(`    ${line}`);
     console.log('  real key events:');
@@ -177,7 +204,15 @@ async function main(): Promise<void> {
       const startedMs = Date.now();
       // Fair comparison: the simulator's first convergence check comes a settle time (two node
       // timeouts) after the final heal; the real backend checks at once unless told to wait as long.
+      // A real run that outlives its plan, settle and convergence budget by a minute and a half
+      // (formation included) is stuck: abort it (verdict aborted), and say so.
+      const lastStepMs = Math.max(
+        0,
+        ...scenario.timeline.map((step) => step.atMs + ('durationMs' in step ? (step.durationMs ?? 0) : 0)),
+      );
+      const budgetMs = lastStepMs + scenario.validation.convergenceTimeoutMs + 90_000;
       const realResult = await real.run(scenario, {
+        signal: AbortSignal.timeout(budgetMs),
         maxSteps: MAX_STEPS,
         onTraceLine: (line) => realLines.push(line),
         artifactsDir,
