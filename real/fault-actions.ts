@@ -20,7 +20,9 @@ export async function takeDown(
   step: StepOf<'kill' | 'terminate' | 'pause'>,
   node: RealNode | null,
 ): Promise<RealNode | null> {
-  if (node === null || node.host.process.state !== 'running') {
+  // As the simulator: SIGKILL or SIGTERM ends a paused (SIGSTOPped) node too; a pause needs a running one.
+  const state = node?.host.process.state;
+  if (node === null || state === 'down' || (state === 'paused' && step.action === 'pause')) {
     emitFault(context, step.action, [], `skipped: ${step.target} names no running node`);
     return null;
   }
@@ -66,6 +68,11 @@ export async function bringUp(
   const state = node.host.process.state;
   if (state === 'running') {
     emitFault(context, action, [node], `${detail}: already running`);
+    return;
+  }
+  if (state === 'down' && action === 'resume') {
+    // Killed while paused: the end of the pause does not start it (the kill's own restart does).
+    emitFault(context, action, [node], `${detail}: skipped, the node is down`);
     return;
   }
   if (state === 'paused') node.host.process.resume();
