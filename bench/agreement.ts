@@ -42,7 +42,7 @@ function valueOf(flag: string): string | undefined {
 
 interface Outcome {
   formed: boolean;
-  /** Per shard (by the shard its first primary was created in): final primary and its slots. */
+  /** The live slot-owning primaries at the end, by creation name, and their slot counts. */
   primaries: string[];
   slots: number[];
   failovers: number;
@@ -55,32 +55,31 @@ interface Outcome {
 
 const STATE =
   /^(\d+(?:\.\d+)?)ms node-state node=(node-\d+) (?:id=\S+ )?role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+) slotCount=(\d+)/;
+const LIVENESS = /^\S+ node-(down|up) node=(node-\d+)/;
 const KEY = /(fault action=|election-won|violation|node-state .*role=primary .*slotCount=[1-9]|ready:|converged)/;
 
 function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outcome {
   const last = new Map<string, { role: string; configEpoch: number; slots: number }>();
+  const down = new Set<string>();
   let failovers = 0;
   for (const line of lines) {
     const match = STATE.exec(line);
     if (match) last.set(match[2]!, { role: match[3]!, configEpoch: Number(match[4]), slots: Number(match[5]) });
     if (line.includes(' election-won ')) failovers++;
+    const liveness = LIVENESS.exec(line);
+    if (liveness?.[1] === 'down') down.add(liveness[2]!);
+    else if (liveness?.[1] === 'up') down.delete(liveness[2]!);
   }
   // A trace format this reader does not know would make every run agree on nothing: stop instead.
   if (last.size === 0) throw new Error(`${scenario.scenarioId}: no node-state line matched in the trace`);
-  const { numShards, replicasPerShard } = scenario.cluster;
-  const primaries: string[] = [];
-  const slots: number[] = [];
-  for (let shard = 0; shard < numShards; shard++) {
-    // The shard's nodes by creation: its first primary and the replicas created after it.
-    const members = Array.from(
-      { length: 1 + replicasPerShard },
-      (_, k) => `node-${shard * (1 + replicasPerShard) + k}`,
-    );
-    const owners = members.filter((name) => last.get(name)?.role === 'primary' && (last.get(name)?.slots ?? 0) > 0);
-    owners.sort((a, b) => last.get(b)!.configEpoch - last.get(a)!.configEpoch);
-    primaries.push(owners[0] ?? '-');
-    slots.push(owners[0] === undefined ? 0 : last.get(owners[0])!.slots);
-  }
+  // The slot owners at the end: every node still up whose last state is a primary with slots,
+  // in creation order (a replica may have migrated to another shard before it was promoted, so
+  // the shard a node was created in does not say which slots it ends up with).
+  const owners = [...last.entries()]
+    .filter(([name, state]) => state.role === 'primary' && state.slots > 0 && !down.has(name))
+    .sort((a, b) => Number(a[0].slice(5)) - Number(b[0].slice(5)));
+  const primaries = owners.map(([name]) => name);
+  const slots = owners.map(([, state]) => state.slots);
   return {
     formed:
       lines.some((line) => / ready: |formation step|process running/.test(line)) &&
