@@ -131,6 +131,11 @@ function differences(sim: Outcome, real: Outcome): string[] {
   return out;
 }
 
+/** Stands for a real run that never ended. */
+function hungResult(like: RunResult): RunResult {
+  return { ...like, verdict: 'hung' as RunResult['verdict'], violation: null };
+}
+
 /** What --reanalyse needs of a result besides the trace. */
 function brief(result: RunResult): Pick<RunResult, 'verdict' | 'violation' | 'stats'> {
   return { verdict: result.verdict, violation: result.violation, stats: result.stats };
@@ -189,6 +194,7 @@ async function main(): Promise<void> {
   let compared = 0;
   let agreed = 0;
   let skipped = 0;
+  let hung = 0;
   try {
     for (let seed = firstSeed; compared < count; seed++) {
       const scenario = generateScenario(seed);
@@ -210,13 +216,24 @@ async function main(): Promise<void> {
         ...scenario.timeline.map((step) => step.atMs + ('durationMs' in step ? (step.durationMs ?? 0) : 0)),
       );
       const budgetMs = lastStepMs + scenario.validation.convergenceTimeoutMs + 90_000;
-      const realResult = await real.run(scenario, {
+      const running = real.run(scenario, {
         signal: AbortSignal.timeout(budgetMs),
         maxSteps: MAX_STEPS,
         onTraceLine: (line) => realLines.push(line),
         artifactsDir,
         steering: { rules: [], jitterMs: 0, seed, settleMs: simulatorSettleMs(scenario) },
       });
+      // A run that ignores the abort too (seed 15 did) is left behind: verdict 'hung', and the
+      // process exits at the end without waiting for its servers (the exit handler stops them).
+      let timer: NodeJS.Timeout | undefined;
+      const realResult = await Promise.race([
+        running,
+        new Promise<RunResult>((resolveHung) => {
+          timer = setTimeout(() => resolveHung(hungResult(simResult)), budgetMs + 30_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (realResult.verdict === ('hung' as RunResult['verdict'])) hung++;
       if (keepDir !== undefined) {
         mkdirSync(keepDir, { recursive: true });
         writeFileSync(join(keepDir, `seed-${seed}.sim.txt`), `${simLines.join('\n')}\n`);
@@ -231,12 +248,13 @@ async function main(): Promise<void> {
       if (report(seed, simOutcome, realOutcome, note)) agreed++;
     }
   } finally {
-    await real.close();
+    if (hung === 0) await real.close();
     rmSync(artifactsDir, { recursive: true, force: true });
   }
   console.log(
-    `agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%), ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes)`,
+    `agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%), ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes), ${hung} real runs hung`,
   );
+  if (hung > 0) process.exit(0);
 }
 
 await main();
