@@ -10,8 +10,9 @@
  * - `bare` (the comparison): plain servers formed by valkey-cli --cluster create, nothing between
  *   them. A killed node's port refuses connections, as the simulator models it.
  * - `proxied`: the real backend's own formation (real/formation.ts) with its fault proxies in
- *   front of every port (no fault set: they only forward). A proxy outlives its node and accepts
- *   connections for a dead one, which changes failure detection (see fidelity.ts --proxied).
+ *   front of every port (no fault set: they only forward), and its kill (the dead node's proxies
+ *   stop listening: a proxy that accepted connections for a dead node sped up failure detection,
+ *   see NodeProxy.refuse).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,8 +85,12 @@ async function oneTrial(farm: ServerFarm, config: ClusterConfig, action: 'kill' 
     const replicaId = cluster.nodeByName('node-1').id;
     const observer = cluster.nodeByName('node-4').host.admin;
     const faultAtMs = Date.now();
-    if (action === 'kill') await victim.host.process.kill();
-    else victim.host.process.pause();
+    if (action === 'kill') {
+      await victim.host.process.kill();
+      // As the real backend's kill does (real/fault-actions.ts): the dead node's ports refuse.
+      victim.host.busProxy.refuse();
+      victim.host.clientProxy.refuse();
+    } else victim.host.process.pause();
     while (Date.now() - faultAtMs < GIVE_UP_MS) {
       const nodes = String(await observer.call('CLUSTER', 'NODES'));
       if (replicaId !== null && ownsSlotZero(nodes, replicaId)) return Date.now() - faultAtMs;

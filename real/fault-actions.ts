@@ -35,6 +35,9 @@ export async function takeDown(
     if (!context.keepsDataAcrossKill)
       context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
     await (cause === 'kill' ? node.host.process.kill() : node.host.process.terminate());
+    // A dead node's ports refuse connections: so do its proxies until it restarts.
+    node.host.busProxy.refuse();
+    node.host.clientProxy.refuse();
   }
   return node;
 }
@@ -76,7 +79,10 @@ export async function bringUp(
     return;
   }
   if (state === 'paused') node.host.process.resume();
-  else await node.host.process.start();
+  else {
+    await node.host.process.start();
+    await Promise.all([node.host.busProxy.reopen(), node.host.clientProxy.reopen()]);
+  }
   emitFault(context, action, [node], detail);
   context.emit({ kind: 'node-up', atMs: context.nowMs(), node: node.name });
 }
