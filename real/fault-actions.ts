@@ -34,10 +34,14 @@ export async function takeDown(
   } else {
     if (!context.keepsDataAcrossKill)
       context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
+    const exited = node.host.process.whenExited;
     await (cause === 'kill' ? node.host.process.kill() : node.host.process.terminate());
-    // A dead node's ports refuse connections: so do its proxies until it restarts.
-    node.host.busProxy.refuse();
-    node.host.clientProxy.refuse();
+    // A dead node's ports refuse connections: so do its proxies, from its exit (a SIGTERM takes
+    // effect in a later serverCron) until it restarts (bringUp reopens them).
+    void exited.then(() => {
+      node.host.busProxy.refuse();
+      node.host.clientProxy.refuse();
+    });
   }
   return node;
 }
