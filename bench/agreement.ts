@@ -11,16 +11,18 @@
  * Prints the agreement rate and, for every disagreement, both runs' key events (faults, elections,
  * role changes, the violation).
  *
- *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12]
+ *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12] [--keep DIR]
+ *   npx tsx bench/agreement.ts --reanalyse DIR
  *
  * Generated scenarios larger than --max-nodes are skipped (and counted): each real node is a
  * process, and the machine is shared. Real runs go one at a time. A run takes the scenario's own
  * length in wall time on the real backend (tens of seconds), so 50 scenarios take most of an hour.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../core/backend.ts';
+import { simulatorSettleMs } from '../core/confirm/confirm.ts';
 import { generateScenario } from '../core/generator.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { createRealBackend } from '../real/index.ts';
@@ -30,6 +32,8 @@ const args = process.argv.slice(2);
 const count = Number(flagValue('--n') ?? 50);
 const firstSeed = Number(flagValue('--seed') ?? 1);
 const maxNodes = Number(flagValue('--max-nodes') ?? 12);
+/** With --keep DIR, both runs' full traces go to DIR/seed-N.sim.txt and DIR/seed-N.real.txt. */
+const keepDir = flagValue('--keep');
 const MAX_STEPS = 1_000_000;
 
 function flagValue(flag: string): string | undefined {
@@ -39,41 +43,44 @@ function flagValue(flag: string): string | undefined {
 
 interface Outcome {
   formed: boolean;
-  /** Per shard (by the shard its first primary was created in): final primary and its slots. */
+  /** The live slot-owning primaries at the end, by creation name, and their slot counts. */
   primaries: string[];
   slots: number[];
   failovers: number;
   verdict: string;
   fingerprint: string | null;
   keyEvents: string[];
+  /** Faults (action and nodes) and election wins, in order, without times: where the runs part. */
+  story: Array<{ step: string; line: string }>;
 }
 
 const STATE =
-  /^(\d+(?:\.\d+)?)ms node-state node=(node-\d+) role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+) slotCount=(\d+)/;
+  /^(\d+(?:\.\d+)?)ms node-state node=(node-\d+) (?:id=\S+ )?role=(\S+) primary=\S+ currentEpoch=\d+ configEpoch=(\d+) slotCount=(\d+)/;
+const LIVENESS = /^\S+ node-(down|up) node=(node-\d+)/;
 const KEY = /(fault action=|election-won|violation|node-state .*role=primary .*slotCount=[1-9]|ready:|converged)/;
 
 function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outcome {
   const last = new Map<string, { role: string; configEpoch: number; slots: number }>();
+  const down = new Set<string>();
   let failovers = 0;
   for (const line of lines) {
     const match = STATE.exec(line);
     if (match) last.set(match[2]!, { role: match[3]!, configEpoch: Number(match[4]), slots: Number(match[5]) });
     if (line.includes(' election-won ')) failovers++;
+    const liveness = LIVENESS.exec(line);
+    if (liveness?.[1] === 'down') down.add(liveness[2]!);
+    else if (liveness?.[1] === 'up') down.delete(liveness[2]!);
   }
-  const { numShards, replicasPerShard } = scenario.cluster;
-  const primaries: string[] = [];
-  const slots: number[] = [];
-  for (let shard = 0; shard < numShards; shard++) {
-    // The shard's nodes by creation: its first primary and the replicas created after it.
-    const members = Array.from(
-      { length: 1 + replicasPerShard },
-      (_, k) => `node-${shard * (1 + replicasPerShard) + k}`,
-    );
-    const owners = members.filter((name) => last.get(name)?.role === 'primary' && (last.get(name)?.slots ?? 0) > 0);
-    owners.sort((a, b) => last.get(b)!.configEpoch - last.get(a)!.configEpoch);
-    primaries.push(owners[0] ?? '-');
-    slots.push(owners[0] === undefined ? 0 : last.get(owners[0])!.slots);
-  }
+  // A trace format this reader does not know would make every run agree on nothing: stop instead.
+  if (last.size === 0) throw new Error(`${scenario.scenarioId}: no node-state line matched in the trace`);
+  // The slot owners at the end: every node still up whose last state is a primary with slots,
+  // in creation order (a replica may have migrated to another shard before it was promoted, so
+  // the shard a node was created in does not say which slots it ends up with).
+  const owners = [...last.entries()]
+    .filter(([name, state]) => state.role === 'primary' && state.slots > 0 && !down.has(name))
+    .sort((a, b) => Number(a[0].slice(5)) - Number(b[0].slice(5)));
+  const primaries = owners.map(([name]) => name);
+  const slots = owners.map(([, state]) => state.slots);
   return {
     formed:
       lines.some((line) => / ready: |formation step|process running/.test(line)) &&
@@ -84,7 +91,31 @@ function outcomeOf(scenario: Scenario, result: RunResult, lines: string[]): Outc
     verdict: result.verdict,
     fingerprint: result.violation?.fingerprint ?? null,
     keyEvents: lines.filter((line) => KEY.test(line) && !line.includes('formation step')).slice(-40),
+    story: storyOf(lines),
   };
+}
+
+const STORY = /^\S+ (?:fault action=(\S+) nodes=(\S+)|election-won node=(\S+))/;
+
+function storyOf(lines: readonly string[]): Array<{ step: string; line: string }> {
+  const story: Array<{ step: string; line: string }> = [];
+  for (const line of lines) {
+    const match = STORY.exec(line);
+    if (match === null) continue;
+    const nodes = match[2]?.replace(/[[\]]/g, '').split(',').sort().join(',');
+    story.push({ step: match[3] === undefined ? `${match[1]} ${nodes}` : `won ${match[3]}`, line: line.slice(0, 160) });
+  }
+  return story;
+}
+
+/** The first fault or election where the two runs differ (its line on each side), or null. */
+function firstParting(sim: Outcome, real: Outcome): string | null {
+  const length = Math.max(sim.story.length, real.story.length);
+  for (let i = 0; i < length; i++) {
+    if (sim.story[i]?.step === real.story[i]?.step) continue;
+    return `event ${i + 1}: sim ${sim.story[i]?.line ?? '(none)'} | real ${real.story[i]?.line ?? '(none)'}`;
+  }
+  return null;
 }
 
 function differences(sim: Outcome, real: Outcome): string[] {
@@ -101,7 +132,62 @@ function differences(sim: Outcome, real: Outcome): string[] {
   return out;
 }
 
+/** Stands for a real run that never ended. */
+function hungResult(like: RunResult): RunResult {
+  return { ...like, verdict: 'hung' as RunResult['verdict'], violation: null };
+}
+
+/** What --reanalyse needs of a result besides the trace. */
+function brief(result: RunResult): Pick<RunResult, 'verdict' | 'violation' | 'stats'> {
+  return { verdict: result.verdict, violation: result.violation, stats: result.stats };
+}
+
+/**
+ * --reanalyse DIR: the comparison again, over the traces a --keep run left (no run at all), for
+ * when the comparison itself changed.
+ */
+function reanalyse(dir: string): void {
+  let compared = 0;
+  let agreed = 0;
+  const seedsKept = readdirSync(dir)
+    .map((name) => /^seed-(\d+)\.json$/.exec(name)?.[1])
+    .filter((seed) => seed !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const seed of seedsKept) {
+    const scenario = generateScenario(seed);
+    const verdicts = JSON.parse(readFileSync(join(dir, `seed-${seed}.json`), 'utf8'));
+    const lines = (side: string) => readFileSync(join(dir, `seed-${seed}.${side}.txt`), 'utf8').split('\n');
+    const simOutcome = outcomeOf(scenario, verdicts.sim, lines('sim'));
+    const realOutcome = outcomeOf(scenario, verdicts.real, lines('real'));
+    compared++;
+    if (report(seed, simOutcome, realOutcome, '')) agreed++;
+  }
+  console.log(`agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%)`);
+}
+
+/** Prints one comparison; true when the runs agree. */
+function report(seed: number, simOutcome: Outcome, realOutcome: Outcome, note: string): boolean {
+  const diff = differences(simOutcome, realOutcome);
+  console.log(
+    `seed ${seed}${note}: ${diff.length === 0 ? 'agree' : 'DISAGREE'}` +
+      ` (sim ${simOutcome.verdict}${simOutcome.fingerprint ? ` ${simOutcome.fingerprint}` : ''}, real ${realOutcome.verdict}${realOutcome.fingerprint ? ` ${realOutcome.fingerprint}` : ''};` +
+      ` primaries sim [${simOutcome.primaries.join(',')}] real [${realOutcome.primaries.join(',')}], failovers ${simOutcome.failovers}/${realOutcome.failovers})`,
+  );
+  if (diff.length > 0) {
+    for (const line of diff) console.log(`  ${line}`);
+    console.log(`  first parting: ${firstParting(simOutcome, realOutcome) ?? 'none (same faults and wins)'}`);
+    console.log('  sim key events:');
+    for (const line of simOutcome.keyEvents) console.log(`    ${line}`);
+    console.log('  real key events:');
+    for (const line of realOutcome.keyEvents) console.log(`    ${line}`);
+  }
+  return diff.length === 0;
+}
+
 async function main(): Promise<void> {
+  const reanalyseDir = flagValue('--reanalyse');
+  if (reanalyseDir !== undefined) return reanalyse(reanalyseDir);
   const sim = createSimBackend();
   const real = createRealBackend({ spares: 'never' });
   // Node logs of real violations land here and go with the process: the key events are printed.
@@ -109,6 +195,7 @@ async function main(): Promise<void> {
   let compared = 0;
   let agreed = 0;
   let skipped = 0;
+  let hung = 0;
   try {
     for (let seed = firstSeed; compared < count; seed++) {
       const scenario = generateScenario(seed);
@@ -121,35 +208,54 @@ async function main(): Promise<void> {
       const simResult = await sim.run(scenario, { maxSteps: MAX_STEPS, onTraceLine: (line) => simLines.push(line) });
       const realLines: string[] = [];
       const startedMs = Date.now();
-      const realResult = await real.run(scenario, {
+      // Fair comparison: the simulator's first convergence check comes a settle time (two node
+      // timeouts) after the final heal; the real backend checks at once unless told to wait as long.
+      // A real run that outlives its plan, settle and convergence budget by a minute and a half
+      // (formation included) is stuck: abort it (verdict aborted), and say so.
+      const lastStepMs = Math.max(
+        0,
+        ...scenario.timeline.map((step) => step.atMs + ('durationMs' in step ? (step.durationMs ?? 0) : 0)),
+      );
+      const budgetMs = lastStepMs + scenario.validation.convergenceTimeoutMs + 90_000;
+      const running = real.run(scenario, {
+        signal: AbortSignal.timeout(budgetMs),
         maxSteps: MAX_STEPS,
         onTraceLine: (line) => realLines.push(line),
         artifactsDir,
+        steering: { rules: [], jitterMs: 0, seed, settleMs: simulatorSettleMs(scenario) },
       });
+      // A run that ignores the abort too (seed 15 did) is left behind: verdict 'hung', and the
+      // process exits at the end without waiting for its servers (the exit handler stops them).
+      let timer: NodeJS.Timeout | undefined;
+      const realResult = await Promise.race([
+        running,
+        new Promise<RunResult>((resolveHung) => {
+          timer = setTimeout(() => resolveHung(hungResult(simResult)), budgetMs + 30_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (realResult.verdict === ('hung' as RunResult['verdict'])) hung++;
+      if (keepDir !== undefined) {
+        mkdirSync(keepDir, { recursive: true });
+        writeFileSync(join(keepDir, `seed-${seed}.sim.txt`), `${simLines.join('\n')}\n`);
+        writeFileSync(join(keepDir, `seed-${seed}.real.txt`), `${realLines.join('\n')}\n`);
+        const verdicts = { sim: brief(simResult), real: brief(realResult) };
+        writeFileSync(join(keepDir, `seed-${seed}.json`), `${JSON.stringify(verdicts)}\n`);
+      }
       const simOutcome = outcomeOf(scenario, simResult, simLines);
       const realOutcome = outcomeOf(scenario, realResult, realLines);
-      const diff = differences(simOutcome, realOutcome);
       compared++;
-      if (diff.length === 0) agreed++;
-      console.log(
-        `seed ${seed} (${nodes} nodes, real ${((Date.now() - startedMs) / 1000).toFixed(0)} s): ${diff.length === 0 ? 'agree' : 'DISAGREE'}` +
-          ` (sim ${simOutcome.verdict}${simOutcome.fingerprint ? ` ${simOutcome.fingerprint}` : ''}, real ${realOutcome.verdict}${realOutcome.fingerprint ? ` ${realOutcome.fingerprint}` : ''})`,
-      );
-      if (diff.length > 0) {
-        for (const line of diff) console.log(`  ${line}`);
-        console.log('  sim key events:');
-        for (const line of simOutcome.keyEvents) console.log(`    ${line}`);
-        console.log('  real key events:');
-        for (const line of realOutcome.keyEvents) console.log(`    ${line}`);
-      }
+      const note = ` (${nodes} nodes, real ${((Date.now() - startedMs) / 1000).toFixed(0)} s)`;
+      if (report(seed, simOutcome, realOutcome, note)) agreed++;
     }
   } finally {
-    await real.close();
+    if (hung === 0) await real.close();
     rmSync(artifactsDir, { recursive: true, force: true });
   }
   console.log(
-    `agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%), ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes)`,
+    `agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%), ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes), ${hung} real runs hung`,
   );
+  if (hung > 0) process.exit(0);
 }
 
 await main();

@@ -9,10 +9,20 @@
  * - SIGSTOP of shard 0's primary (1000 / default), same end point;
  * - CLUSTER FAILOVER (default mode, 1000 / 100, clients writing) until the replica won.
  *
- *   npx tsx bench/fidelity.ts [--seeds N] [--real [TRIALS]]
+ *   npx tsx bench/fidelity.ts [--seeds N] [--real [TRIALS]] [--proxied]
  *
- * With --real, the manual failover and kill-primary are also run TRIALS times (default 5) on the
- * real backend (valkey-server must be installed), and their figures replace the recorded ones.
+ * With --real, every row is also run TRIALS times (default 5) on live valkey-server processes in the
+ * same run, and those figures replace the recorded ones: the kill and pause rows as
+ * bench/fidelity-real.ts measures them (plain servers formed by valkey-cli, then the fault and a
+ * 10 ms poll of a third node's CLUSTER NODES; with --proxied, the real backend's formation and
+ * fault proxies instead), the manual failover on the real backend.
+ *
+ * Why bare by default: the real backend's bus proxy outlives its node and accepts a connection to
+ * a dead one (then closes it), so Valkey's clusterLinkConnectHandler sends a PING on it and sets
+ * ping_sent at the first reconnect, ~100 ms after a SIGKILL. On bare loopback the connect is
+ * refused (asynchronously: EINPROGRESS, then the RST), the handler frees the link without a PING,
+ * and ping_sent is set only when the cron's ping-interval loop pings the connecting link. With the
+ * default ping interval (node_timeout/2) that is up to 500 ms later, and so is PFAIL.
  * The real manual failover is timed on the replica's own log, from "Manual failover user request
  * accepted" (logged by the command, whose reply is written in the same event-loop pass) to
  * "Failover election won": the backend's trace times log events no earlier than the events it
@@ -25,6 +35,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLogLine } from '../real/log-watcher.ts';
+import { measureRealFailover, type RealFailoverRow, type RealSetup } from './fidelity-real.ts';
 import { summarize } from '../sim/failover-timing.ts';
 import { SimRun } from '../sim/runner.ts';
 import * as valkey from '../sim/valkey/index.ts';
@@ -36,12 +47,16 @@ interface Row {
   endPoint: 'third-node-sees-owner' | 'election-won';
   /** Real valkey-server 8.0.1 trials, in seconds; empty when not measured. */
   real: number[];
+  /** How `--real` measures the row on live servers (kill/pause rows; the manual failover has its own). */
+  live?: RealFailoverRow;
   realSource: string;
 }
 
 const args = process.argv.slice(2);
 const seeds = Number(flagValue('--seeds') ?? 50);
 const realTrials = args.includes('--real') ? Number(flagValue('--real') ?? 5) : 0;
+/** Kill and pause rows on plain servers (the comparison), or with --proxied through the real backend's proxies. */
+const realSetup: RealSetup = args.includes('--proxied') ? 'proxied' : 'bare';
 
 function flagValue(flag: string): string | undefined {
   const index = args.indexOf(flag);
@@ -100,6 +115,7 @@ const ROWS: Row[] = [
   {
     title: 'SIGKILL, node_timeout 1000, ping 100',
     scenario: killPrimary(1000, 100, 'kill'),
+    live: { nodeTimeoutMs: 1000, pingIntervalMs: 100, action: 'kill' },
     endPoint: 'third-node-sees-owner',
     real: [2.3, 2.0, 2.24, 2.32, 2.28],
     realSource: 'real-timings.md',
@@ -107,6 +123,7 @@ const ROWS: Row[] = [
   {
     title: 'SIGKILL, node_timeout 1000, ping default',
     scenario: killPrimary(1000, 0, 'kill'),
+    live: { nodeTimeoutMs: 1000, pingIntervalMs: 0, action: 'kill' },
     endPoint: 'third-node-sees-owner',
     real: [2.24, 2.63, 2.85],
     realSource: 'real-timings.md',
@@ -114,6 +131,7 @@ const ROWS: Row[] = [
   {
     title: 'SIGKILL, node_timeout 3000, ping 100',
     scenario: killPrimary(3000, 100, 'kill'),
+    live: { nodeTimeoutMs: 3000, pingIntervalMs: 100, action: 'kill' },
     endPoint: 'third-node-sees-owner',
     real: [3.99, 4.28],
     realSource: 'real-timings.md',
@@ -121,6 +139,7 @@ const ROWS: Row[] = [
   {
     title: 'SIGSTOP, node_timeout 1000, ping default',
     scenario: killPrimary(1000, 0, 'pause'),
+    live: { nodeTimeoutMs: 1000, pingIntervalMs: 0, action: 'pause' },
     endPoint: 'third-node-sees-owner',
     real: [2.5],
     realSource: 'real-timings.md (one trial, ~2.5 s)',
@@ -182,16 +201,20 @@ async function measureReal(trials: number): Promise<{ manualFailoverS: number[];
   const manualFailoverS: number[] = [];
   let topology: string[] = [];
   try {
-    for (let trial = 0; trial < trials; trial++) {
-      let trialS: number | null = null;
-      await backend.run(manualFailover(trial + 1), {
+    for (let index = 0; index < trials; index++) {
+      let trial: { seconds: number; steps: string } | null = null;
+      await backend.run(manualFailover(index + 1), {
         maxSteps: 1_000_000,
         // The run's folders are gone after it: read the logs while it runs, at the win.
         onTraceLine: (line) => {
-          if (trialS === null && / election-won /.test(line)) trialS = manualFailoverFromLogs();
+          if (trial === null && / election-won /.test(line)) trial = manualFailoverFromLogs();
         },
       });
-      if (trialS !== null) manualFailoverS.push(trialS);
+      const measured = trial as { seconds: number; steps: string } | null;
+      if (measured !== null) manualFailoverS.push(measured.seconds);
+      console.log(
+        `  real manual failover, trial ${index + 1}: ${measured === null ? 'not seen in the logs' : `${measured.seconds.toFixed(3)} s (replica log, ms: ${measured.steps})`}`,
+      );
     }
     const lines: string[] = [];
     const scenario = loadScenarioFile(new URL('../scenarios/kill-primary.yaml', import.meta.url).pathname);
@@ -209,8 +232,8 @@ async function measureReal(trials: number): Promise<{ manualFailoverS: number[];
  * this process's farm shows both. The farm folders are busfuzz-real-* in the temporary directory,
  * each with owner.pid and host-N/server.log.
  */
-function manualFailoverFromLogs(): number | null {
-  let latest: { wonAtMs: number; seconds: number } | null = null;
+function manualFailoverFromLogs(): { seconds: number; steps: string } | null {
+  let latest: { wonAtMs: number; seconds: number; steps: string } | null = null;
   for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith('busfuzz-real-')) continue;
     const root = join(tmpdir(), name);
@@ -227,28 +250,42 @@ function manualFailoverFromLogs(): number | null {
         continue;
       }
       let acceptedAtMs: number | null = null;
+      let steps: string[] = [];
       for (const raw of text.split('\n')) {
         const line = parseLogLine(raw);
         if (line === null) continue;
-        if (line.message.startsWith('Manual failover user request accepted')) acceptedAtMs = line.wallMs;
-        else if (
+        if (line.message.startsWith('Manual failover user request accepted')) {
+          acceptedAtMs = line.wallMs;
+          steps = [];
+        } else if (acceptedAtMs !== null && MF_STEPS.some((step) => line.message.startsWith(step))) {
+          steps.push(`+${line.wallMs - acceptedAtMs} ${line.message.slice(0, 40)}`);
+        }
+        if (
           acceptedAtMs !== null &&
           line.message.startsWith('Failover election won') &&
           (latest === null || line.wallMs > latest.wonAtMs)
         ) {
-          latest = { wonAtMs: line.wallMs, seconds: (line.wallMs - acceptedAtMs) / 1000 };
+          latest = { wonAtMs: line.wallMs, seconds: (line.wallMs - acceptedAtMs) / 1000, steps: steps.join('; ') };
         }
       }
     }
   }
-  return latest?.seconds ?? null;
+  return latest === null ? null : { seconds: latest.seconds, steps: latest.steps };
 }
+
+/** The replica's log lines of a default manual failover, in order, after the command. */
+const MF_STEPS = [
+  'Received replication offset for paused',
+  'All primary replication stream processed',
+  'Starting a failover election',
+  'Failover election won',
+];
 
 /** Each node's last node-state in a real trace: `node-K role primary slots`. */
 function finalTopologyFromLines(lines: readonly string[]): string[] {
   const last = new Map<string, string>();
   for (const line of lines) {
-    const match = / node-state node=(\S+) role=(\S+) primary=(\S+) .*slotCount=(\d+)/.exec(line);
+    const match = / node-state node=(\S+) (?:id=\S+ )?role=(\S+) primary=(\S+) .*slotCount=(\d+)/.exec(line);
     if (match) last.set(match[1]!, `${match[1]} ${match[2]} of=${match[3]} slots=${match[4]}`);
   }
   return [...last.keys()].sort().map((name) => last.get(name)!);
@@ -270,11 +307,18 @@ async function main(): Promise<void> {
     REAL_MANUAL_FAILOVER_S.splice(0, REAL_MANUAL_FAILOVER_S.length, ...measured.manualFailoverS);
     ROWS[ROWS.length - 1]!.realSource = `measured now, ${measured.manualFailoverS.length} trials`;
     realTopology = measured.topology;
+    for (const row of ROWS) {
+      if (row.live === undefined) continue;
+      const live = await measureRealFailover(row.live, realTrials, realSetup, (line) => console.log(line));
+      row.real = live.seconds;
+      row.realSource = `measured now (${realSetup}), ${live.seconds.length} trials${live.missed > 0 ? `, ${live.missed} without failover` : ''}`;
+    }
   }
   console.log(`fault -> failover on the simulator (${seeds} seeds) next to real valkey-server 8.0.1`);
   console.log(
     `${'row'.padEnd(48)} ${'sim min'.padStart(8)} ${'p10'.padStart(6)} ${'p50'.padStart(6)} ${'p90'.padStart(6)} ${'max'.padStart(6)}   real`,
   );
+  const outside: string[] = [];
   for (const row of ROWS) {
     const times: number[] = [];
     let missed = 0;
@@ -294,7 +338,14 @@ async function main(): Promise<void> {
     console.log(
       `${row.title.padEnd(48)} ${cells}   ${realSummary(row.real)} [${row.realSource}]${off}${missed > 0 ? `  (no failover in ${missed} runs)` : ''}`,
     );
+    if (realMid !== null && Math.abs(stats.p50 - realMid) > 0.2 * realMid) outside.push(row.title);
   }
+  console.log(
+    outside.length === 0
+      ? `every row's sim p50 within 20% of the real median`
+      : `outside 20% of the real median: ${outside.join('; ')}`,
+  );
+  if (outside.length > 0) process.exitCode = 1;
   const simRun = new SimRun(loadScenarioFile(new URL('../scenarios/kill-primary.yaml', import.meta.url).pathname));
   simRun.runSteps(5_000_000);
   console.log('\nkill-primary, final topology (last node-state of each node):');

@@ -13,27 +13,20 @@
  *
  * Run: npx tsx bench/formation.ts [--trials N] [--json]
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DEFAULT_CLUSTER, type ClusterConfig } from '../core/scenario/types.ts';
-import { createAdminClient } from '../real/admin-client.ts';
 import { RealCluster } from '../real/cluster.ts';
 import { formCluster } from '../real/formation.ts';
-import { findFreePort } from '../real/loopback.ts';
-import { parseInfo } from '../real/node-report.ts';
 import { findServer, type FoundServer } from '../real/server-binary.ts';
 import { ServerFarm } from '../real/server-farm.ts';
-import { delay, ServerProcess } from '../real/server-process.ts';
+import { delay } from '../real/server-process.ts';
+import { createWithCli, startPlainServers, waitPlainReady } from './plain-cluster.ts';
 
 const SHAPE = { numShards: 3, replicasPerShard: 1 };
 const NODE_COUNT = SHAPE.numShards * (1 + SHAPE.replicasPerShard);
 const CLUSTER: ClusterConfig = { ...DEFAULT_CLUSTER, ...SHAPE, nodeTimeoutMs: 1000, pingIntervalMs: 100 };
-
-const execFileAsync = promisify(execFile);
 
 async function oursOnce(farm: ServerFarm, useSpares: boolean): Promise<number> {
   if (useSpares) {
@@ -51,96 +44,22 @@ async function oursOnce(farm: ServerFarm, useSpares: boolean): Promise<number> {
   }
 }
 
-/** Plain servers on 127.0.0.1 as valkey-cli expects them (bus port = port + 10000). */
-async function startPlainServers(
-  server: FoundServer,
-  root: string,
-): Promise<{ processes: ServerProcess[]; ports: number[] }> {
-  const ports: number[] = [];
-  while (ports.length < NODE_COUNT) {
-    const port = await findFreePort('127.0.0.1');
-    if (port + 10000 > 65535 || ports.includes(port)) continue;
-    // valkey-cli's servers put the bus on port + 10000: that one must be free too.
-    if (await isPortFree('127.0.0.1', port + 10000)) ports.push(port);
-  }
-  const processes = ports.map((port, index) => {
-    const folder = join(root, `node-${index}`);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(
-      join(folder, 'server.conf'),
-      [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        'cluster-enabled yes',
-        'cluster-config-file nodes.conf',
-        `dir "${folder}"`,
-        'logfile "server.log"',
-        'save ""',
-        'appendonly no',
-        'repl-diskless-sync yes',
-        'repl-diskless-sync-delay 0',
-        'cluster-node-timeout 1000',
-        ...(server.flavor === 'valkey' ? ['cluster-ping-interval 100'] : []),
-      ].join('\n'),
-    );
-    return new ServerProcess({
-      name: `cli-node-${index}`,
-      binary: server.binary,
-      folder,
-      host: '127.0.0.1',
-      clientPort: port,
-    });
-  });
-  return { processes, ports };
-}
-
-function isPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const probe = createServer();
-    probe.once('error', () => resolveFree(false));
-    probe.listen(port, host, () => probe.close(() => resolveFree(true)));
-  });
-}
-
 async function valkeyCliOnce(server: FoundServer, cli: string): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'busfuzz-bench-'));
-  const { processes, ports } = await startPlainServers(server, root);
+  const { processes, ports } = await startPlainServers(server, root, {
+    nodeCount: NODE_COUNT,
+    nodeTimeoutMs: 1000,
+    pingIntervalMs: 100,
+  });
   const startedAtMs = Date.now();
   try {
     await Promise.all(processes.map((process) => process.start()));
-    await execFileAsync(
-      cli,
-      ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'],
-      { timeout: 60_000 },
-    );
+    await createWithCli(cli, ports);
     await waitPlainReady(ports);
     return Date.now() - startedAtMs;
   } finally {
     await Promise.all(processes.map((process) => process.kill()));
     rmSync(root, { recursive: true, force: true });
-  }
-}
-
-/** cluster_state ok everywhere and every replica's link up and synced. */
-async function waitPlainReady(ports: number[]): Promise<void> {
-  const clients = ports.map((port) => createAdminClient({ host: '127.0.0.1', port }));
-  try {
-    for (;;) {
-      const states = await Promise.all(
-        clients.map(async (client) => {
-          const cluster = parseInfo(String(await client.call('CLUSTER', 'INFO')));
-          const replication = parseInfo(String(await client.call('INFO', 'replication')));
-          const replicaReady =
-            replication.get('role') !== 'slave' ||
-            (replication.get('master_link_status') === 'up' && replication.get('master_sync_in_progress') === '0');
-          return cluster.get('cluster_state') === 'ok' && replicaReady;
-        }),
-      );
-      if (states.every(Boolean)) return;
-      await delay(15);
-    }
-  } finally {
-    for (const client of clients) client.disconnect();
   }
 }
 

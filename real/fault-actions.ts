@@ -21,7 +21,9 @@ export async function takeDown(
   step: StepOf<'kill' | 'terminate' | 'pause'>,
   node: RealNode | null,
 ): Promise<RealNode | null> {
-  if (node === null || node.host.process.state !== 'running') {
+  // As the simulator: SIGKILL or SIGTERM ends a paused (SIGSTOPped) node too; a pause needs a running one.
+  const state = node?.host.process.state;
+  if (node === null || state === 'down' || (state === 'paused' && step.action === 'pause')) {
     emitFault(context, step.action, [], `skipped: ${step.target} names no running node`);
     return null;
   }
@@ -33,7 +35,14 @@ export async function takeDown(
   } else {
     if (!context.keepsDataAcrossKill)
       context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
+    const exited = node.host.process.whenExited;
     await (cause === 'kill' ? node.host.process.kill() : node.host.process.terminate());
+    // A dead node's ports refuse connections: so do its proxies, from its exit (a SIGTERM takes
+    // effect in a later serverCron) until it restarts (bringUp reopens them).
+    void exited.then(() => {
+      node.host.busProxy.refuse();
+      node.host.clientProxy.refuse();
+    });
   }
   return node;
 }
@@ -69,8 +78,16 @@ export async function bringUp(
     emitFault(context, action, [node], `${detail}: already running`);
     return;
   }
+  if (state === 'down' && action === 'resume') {
+    // Killed while paused: the end of the pause does not start it (the kill's own restart does).
+    emitFault(context, action, [node], `${detail}: skipped, the node is down`);
+    return;
+  }
   if (state === 'paused') node.host.process.resume();
-  else await node.host.process.start();
+  else {
+    await node.host.process.start();
+    await Promise.all([node.host.busProxy.reopen(), node.host.clientProxy.reopen()]);
+  }
   emitFault(context, action, [node], detail);
   context.emit({ kind: 'node-up', atMs: context.nowMs(), node: node.name });
 }

@@ -51,6 +51,11 @@ export class ServerProcess {
     return join(this.spec.folder, 'stderr.log');
   }
 
+  /** Resolves when the current server process has exited (at once if none runs). */
+  get whenExited(): Promise<void> {
+    return this.exited;
+  }
+
   get pid(): number | null {
     return this.child?.pid ?? null;
   }

@@ -51,12 +51,12 @@ export class NodeProxy {
 
   constructor(private readonly options: NodeProxyOptions) {}
 
-  /** Listens on a free port of the node's address; resolves with it. */
-  listen(): Promise<number> {
+  /** Listens on a free port of the node's address (or on `port`); resolves with it. */
+  listen(port = 0): Promise<number> {
     return new Promise((resolveListen, reject) => {
       const server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => this.accept(client));
       server.once('error', reject);
-      server.listen(0, this.options.host, () => {
+      server.listen(port, this.options.host, () => {
         const address = server.address();
         this.port = typeof address === 'object' && address !== null ? address.port : 0;
         this.server = server;
@@ -64,6 +64,25 @@ export class NodeProxy {
         resolveListen(this.port);
       });
     });
+  }
+
+  /**
+   * While the server behind is down, refuse connections as its own closed port would: a proxy
+   * that accepts them (and closes each once the server refuses it) makes a peer's
+   * clusterLinkConnectHandler send a PING and set ping_sent at its first reconnect after a kill;
+   * on bare loopback the connect is refused and ping_sent waits for the cron's ping-interval
+   * loop, up to node_timeout/2 later, and so does the node's PFAIL (bench/fidelity.ts --proxied).
+   * Connections already open are left to end as the server's sockets do.
+   */
+  refuse(): void {
+    // close() stops listening at once; its callback would wait for the open connections too.
+    this.server?.close();
+    this.server = null;
+  }
+
+  /** Listens again on the same port once the server behind is back (after `refuse`). */
+  async reopen(): Promise<void> {
+    if (this.server === null && this.port !== 0) await this.listen(this.port);
   }
 
   /** Whether the listening socket keeps Node's event loop alive (not while a spare waits). */

@@ -217,3 +217,29 @@ describe('NodeProxy', () => {
     expect(node.received.tags).toEqual([3]);
   });
 });
+
+describe('a proxy whose node is down', () => {
+  /** 'refused' or 'connected', for a connect from node-b to the proxy's port. */
+  function tryConnect(port: number): Promise<'refused' | 'connected'> {
+    return new Promise((resolveTry) => {
+      const socket = connect({ host: NODE_A, port, localAddress: NODE_B });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolveTry('connected');
+      });
+      socket.once('error', () => resolveTry('refused'));
+    });
+  }
+
+  it('refuses connections as the dead node would, and takes them on the same port again after reopen', async () => {
+    const proxy = new NodeProxy({ host: NODE_A, bus: true });
+    opened.push(proxy);
+    const port = await proxy.listen();
+    expect(await tryConnect(port)).toBe('connected');
+    proxy.refuse();
+    expect(await tryConnect(port)).toBe('refused');
+    await proxy.reopen();
+    expect(proxy.port).toBe(port);
+    expect(await tryConnect(port)).toBe('connected');
+  });
+});

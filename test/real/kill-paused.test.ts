@@ -1,0 +1,57 @@
+/**
+ * A kill aimed at a paused node, on both backends (bench/agreement.ts, seed 8: the real backend
+ * skipped it as "no running node" while the simulator killed the node, and the runs parted from
+ * there). SIGKILL ends a SIGSTOPped process; the end of the pause then finds it down and leaves
+ * it so, and the kill's own restart brings it back.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRealBackend } from '../../real/index.ts';
+import { createSimBackend } from '../../sim/index.ts';
+import { cluster, eventLines, runYaml } from './helpers.ts';
+
+const backend = createRealBackend();
+afterAll(() => backend.close());
+
+const SCENARIO = `
+scenario_id: kill-paused
+seed: 3
+${cluster()}timeline:
+  - at: 300ms
+    action: pause
+    target: node-0
+    duration: 2s
+  - at: 1s
+    action: kill
+    target: node-0
+    restart_after: 4s
+validation:
+  convergence_timeout: 20s
+`;
+
+/** Fault actions and their nodes, in order, without times or details. */
+function faults(lines: readonly string[]): string[] {
+  return eventLines(lines, 'fault').map((line) => {
+    const match = / fault action=(\S+) nodes=(\S+)/.exec(line);
+    return `${match?.[1]} ${match?.[2]}`;
+  });
+}
+
+describe('a kill aimed at a paused node', () => {
+  it('kills it on both backends; the end of the pause does not start it, the restart does', async () => {
+    const real = await runYaml(backend, SCENARIO);
+    const simLines: string[] = [];
+    const { loadScenarioText } = await import('../../core/dsl/index.ts');
+    await createSimBackend().run(loadScenarioText(SCENARIO, 'test scenario'), {
+      maxSteps: 5_000_000,
+      onTraceLine: (line) => simLines.push(line),
+    });
+    expect(faults(real.lines)).toEqual(['pause [node-0]', 'kill [node-0]', 'resume [node-0]', 'restart [node-0]']);
+    expect(faults(real.lines)).toEqual(faults(simLines));
+    expect(eventLines(real.lines, 'fault', { action: 'resume' })[0]).toContain('skipped, the node is down');
+    // Up once: by the restart 5 s in, not by the end of the pause at 2.3 s.
+    const ups = eventLines(real.lines, 'node-up', { node: 'node-0' });
+    expect(ups).toHaveLength(1);
+    expect(Number.parseInt(ups[0]!, 10)).toBeGreaterThanOrEqual(5000);
+    expect(real.result.verdict).toBe('pass');
+  });
+});
