@@ -122,17 +122,18 @@ describe('fleet rehearsal: Indexed Job shards as local processes, then merge', (
   });
 
   it('2 shards of the installed entry point on the simulator merge into the unsharded run', async () => {
-    // Seeds 60..71 at 60,000 steps find membership-symmetric/isolated and two no-failure-flags
-    // fingerprints on the simulator; a known list of one of them makes it known, the others new.
+    // Seeds 60..71 at 60,000 steps find membership-symmetric/isolated (seed 62) and
+    // no-failure-flags/flag=pfail,on=primary (seed 71) on the simulator (since the generator draws
+    // clock and slow faults, issue 20); a known list of the second makes it known, the first new.
     const knownFile = join(mkdtempSync(join(tmpdir(), 'busfuzz-fleet-known-')), 'known.yaml');
     writeFileSync(
       knownFile,
-      '- fingerprint: no-failure-flags/flag=pfail,on=replica\n  reason: valkey 8.0.1 stuck ping_sent\n  upstream: valkey-io/valkey#4171\n',
+      '- fingerprint: no-failure-flags/flag=pfail,on=primary\n  reason: valkey 8.0.1 stuck ping_sent\n  upstream: valkey-io/valkey#4171\n',
     );
     const args = ['--seed', '60', '--runs', '12', '--max-steps', '60000', '--workers', '1', '--known', knownFile];
     const { single, merged, mergedStats } = await rehearse('sim', realCli, args, {}, 2);
     expect(single.runs).toBe(12);
-    expect(single.findings.filter((finding) => finding.status === 'new').length).toBeGreaterThanOrEqual(2);
+    expect(single.findings.filter((finding) => finding.status === 'new').length).toBeGreaterThanOrEqual(1);
     expect(single.findings.filter((finding) => finding.status === 'known').length).toBeGreaterThanOrEqual(1);
     expect(mergedStats.workers).toBe(2);
     expect(merged).toEqual(single);
