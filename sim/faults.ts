@@ -215,7 +215,10 @@ export class FaultApplier {
     if (step.keepQuorum === true && this.breaksQuorum(entries, [index])) return this.skip(step, 'keep_quorum');
     if (step.action === 'kill') this.world.crash(index);
     else if (step.action === 'terminate') this.world.terminate(index);
-    else this.world.pause(index);
+    else {
+      this.time.yieldTo(index);
+      this.world.pause(index);
+    }
     this.records.set(faultId, { kind: 'process', index });
     this.world.emit({
       kind: 'fault',
