@@ -223,7 +223,10 @@ export class FaultApplier {
     }
     if (step.action === 'kill') this.world.crash(index);
     else if (step.action === 'terminate') this.world.terminate(index);
-    else this.world.pause(index);
+    else {
+      this.time.yieldTo(index);
+      this.world.pause(index);
+    }
     this.records.set(faultId, { kind: 'process', index });
     this.world.emit({
       kind: 'fault',

@@ -9,8 +9,9 @@
  * for period/factor and is stopped for the rest, so what it does in a period's running slice
  * waits for the next slice, and its overdue cron tick runs when the slice begins. The stops are
  * not a `pause` fault: no node-down event, so failover-bound and the views do not count the node
- * as gone. A `pause` landing while the node is in a stopped slice finds it stopped already and is
- * lost at the next slice (the real backend's SIGCONT would resume it the same way).
+ * as gone. A `pause` fault takes the node over from the cycle (yieldTo): the cycle neither stops
+ * nor resumes it while it is paused, as on the real backend, where the cycle leaves a node the
+ * pause fault stopped alone.
  */
 import type { Step } from '../core/scenario/types.ts';
 import type { World } from './world.ts';
@@ -70,6 +71,15 @@ export class TimeFaults {
       this.world.after(runMs, stop);
     };
     this.world.after(runMs, stop);
+  }
+
+  /** A pause fault is about to stop the node: a slice we hold it stopped in ends now. */
+  yieldTo(index: number): void {
+    for (const cycle of this.slowed.values()) {
+      if (cycle.index !== index || !cycle.stopped) continue;
+      cycle.stopped = false;
+      this.world.resume(index, false);
+    }
   }
 
   slowEnd(faultId: number): void {

@@ -123,9 +123,8 @@ describe('fleet rehearsal: Indexed Job shards as local processes, then merge', (
 
   it('2 shards of the installed entry point on the simulator merge into the unsharded run', async () => {
     // Seeds 60..71 at 60,000 steps find membership-symmetric/isolated (seed 62) and
-    // no-failure-flags/flag=pfail,on=primary (seed 71) on the simulator (seed 70's pfail-on-replica
-    // went when the generator began to draw clock and slow faults); a known list of one of them makes
-    // it known, the other new.
+    // no-failure-flags/flag=pfail,on=primary (seed 71) on the simulator (since the generator draws
+    // clock and slow faults, issue 20); a known list of the second makes it known, the first new.
     const knownFile = join(mkdtempSync(join(tmpdir(), 'busfuzz-fleet-known-')), 'known.yaml');
     writeFileSync(
       knownFile,

@@ -3,8 +3,8 @@
  * the states 8.0.1's rules predict, and a node's wall clock moves only the timers that read it.
  */
 import { describe, expect, it } from 'vitest';
-import { runSimScenario } from '../../sim/runner.ts';
-import { loadScenarioFile } from '../../core/dsl/load.ts';
+import { SimRun, runSimScenario } from '../../sim/runner.ts';
+import { loadScenarioFile, loadScenarioText } from '../../core/dsl/load.ts';
 import { CLUSTER_OK, NodeClock, VALKEY_CLOCK_OFFSET_MS } from '../../sim/valkey/index.ts';
 import { eventsOf, finish, flagsSeen, roleOf, scenarioPath, serverOf, simRunOf, untilReady } from './helpers.ts';
 
@@ -85,6 +85,22 @@ describe('clock and slow scenarios on the simulator', () => {
     expect(eventsOf(run, 'election-won')).toEqual([]);
     expect(eventsOf(run, 'node-down')).toEqual([]);
     expect(run.result(false).verdict).toBe('pass');
+  });
+
+  it('a pause landing in a stopped slice of a slow node still pauses it (the cycle yields), and it is failed over', () => {
+    const scenario = loadScenarioText(
+      'scenario_id: t\nseed: 5\ncluster:\n  num_shards: 3\n  replicas_per_shard: 1\n  node_timeout: 1000ms\n' +
+        '  ping_interval: 100ms\ntimeline:\n' +
+        '  - { at: 1s, action: slow, target: node-0, factor: 50, duration: 6s }\n' +
+        '  - { at: 2005ms, action: pause, target: node-0, duration: 3s }\n',
+    );
+    const result = runSimScenario(scenario, { maxSteps: 1_000_000 });
+    expect(result.verdict).toBe('pass');
+    expect(result.stats.converged_at_ms).toBeGreaterThan(0);
+    const run = new SimRun(scenario, {});
+    run.runSteps(1_000_000);
+    expect(eventsOf(run, 'node-down').map((e) => [e.node, e.cause])).toEqual([['node-0', 'pause']]);
+    expect(eventsOf(run, 'election-won').map((e) => e.node)).toEqual(['node-1']);
   });
 
   it('same seed, same trace: a clock and slow scenario replays to the same hash', () => {
