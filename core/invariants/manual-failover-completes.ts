@@ -12,7 +12,11 @@
  * - no quorum: fewer voting primaries up and outside network faults than size/2+1;
  * - the replica itself down, paused, in a network fault or its links killed;
  * - overtaken: the replica moved to another primary, was reset or re-pointed, or another node of
- *   the shard won an election.
+ *   the shard won an election;
+ * - forgotten: the replica or its primary was CLUSTER FORGOTten before the command and not met
+ *   again. Nodes that forgot it drop its packets (an unknown sender's FAILOVER_AUTH_REQUEST, MFSTART
+ *   and PINGs are ignored; only a MEET adds a node back) for the 60 s ban at least, and for good
+ *   when every node it was sent to forgot it, since then no node gossips it back.
  * What is left is a refused or never-started election: 8.0.1's vote throttle (a voter that voted
  * for a replica of the same primary within 2 × node_timeout refuses, valkey-io/valkey#1305), the
  * retry window (no new election within 4 × node_timeout of the last, #1356), a stale configEpoch.
@@ -31,6 +35,9 @@ type FaultEvent = Extract<ObservedEvent, { kind: 'fault' }>;
 type NodeState = Extract<ObservedEvent, { kind: 'node-state' }>;
 
 const NETWORK_FAULTS = new Set(['partition', 'latency', 'drop', 'hold']);
+/** CLUSTER FORGET's ban (CLUSTER_BLACKLIST_TTL): no node that forgot a node re-learns it by gossip sooner. */
+const FORGET_BAN_MS = 60_000;
+
 /** Admin actions on the replica or its primary that overtake a manual failover. */
 const OVERTAKING = new Set(['reset', 'replicate', 'forget', 'failover', 'kill_links']);
 
@@ -92,6 +99,29 @@ function lastStateBefore(events: readonly ObservedEvent[], atMs: number): Map<st
   return states;
 }
 
+/**
+ * Whether the replica or its primary was forgotten before the window and not met again: within the
+ * ban the nodes that forgot it ignore it; after it, only if some node kept it (a FORGET that failed
+ * somewhere) can gossip bring it back.
+ */
+function forgottenBefore(
+  events: readonly ObservedEvent[],
+  touches: (nodes: readonly string[]) => boolean,
+  window: Window,
+): boolean {
+  let forget: FaultEvent | null = null;
+  for (const event of events) {
+    if (event.atMs >= window.from) break;
+    if (event.kind !== 'fault' || !touches(event.nodes)) continue;
+    if (event.action === 'forget') forget = event;
+    else if (event.action === 'meet' && forget !== null && / OK$/.test(event.detail)) forget = null;
+  }
+  if (forget === null) return false;
+  if (window.from - forget.atMs < FORGET_BAN_MS) return true;
+  const outcomes = forget.detail.replace(/^CLUSTER FORGET \S+ on /, '').split('; ');
+  return outcomes.length > 0 && outcomes.every((outcome) => / OK$/.test(outcome));
+}
+
 /** Why the failover of `replica` (primary `primary`) needs no judging, or null. */
 function excuse(
   context: InvariantContext,
@@ -123,6 +153,7 @@ function excuse(
       if (winner?.primary === primary) return 'a sibling won';
     }
   }
+  if (forgottenBefore(events, touches, window)) return 'candidate forgotten';
   // Quorum: the slot-owning primaries then (the size), of which those up and outside network faults.
   const states = lastStateBefore(events, request.atMs);
   const owners = [...states.values()]

@@ -62,4 +62,29 @@ describe('manual-failover-completes (simulator)', () => {
 `);
     expect(run.violation?.invariant ?? 'none').not.toBe('manual-failover-completes');
   });
+
+  it('a replica every other node forgot cannot be promoted: its vote requests are dropped, not a finding', () => {
+    // Seeds 2334 and 10519 of the swarm: CLUSTER FORGET of a live replica on every other node, then a
+    // CLUSTER FAILOVER on it; the nodes that forgot it ignore an unknown sender's packets.
+    for (const mode of ['default', 'force']) {
+      const run = runText(`scenario_id: mf-forgotten\nseed: 1\n${CLUSTER}timeline:
+  - at: 2s
+    action: forget
+    target: node-0
+    other: node-1
+  - at: 4s
+    action: failover
+    target: node-1
+    mode: ${mode}
+`);
+      const forget = eventsOf(run, 'fault').find((event) => event.action === 'forget')!;
+      expect(forget.detail, mode).toMatch(/^CLUSTER FORGET node-1 on .*: OK$/);
+      expect(eventsOf(run, 'fault').find((event) => event.action === 'failover')?.detail, mode).toBe(`${mode}: OK`);
+      expect(
+        eventsOf(run, 'election-won').filter((event) => event.node === 'node-1'),
+        mode,
+      ).toEqual([]);
+      expect(run.violation?.invariant ?? 'none', mode).not.toBe('manual-failover-completes');
+    }
+  });
 });
