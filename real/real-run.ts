@@ -179,6 +179,7 @@ export class RealRun {
               ),
               this.nowMs(),
             ),
+          signal: this.controller.signal,
         },
         waitTimeoutMs,
       );
