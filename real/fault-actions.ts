@@ -7,15 +7,17 @@
 import { minoritySides as minorityOf, partitionPairs } from '../core/scenario/semantics/partition.ts';
 import { resolvePairs } from '../core/scenario/targets.ts';
 import type { StepOf } from '../core/scenario/types.ts';
-import { countSlots } from '../core/cluster-nodes.ts';
 import type { RealNode } from './cluster.ts';
+import { roleAtDown, stopAndMarkAtExit, whenMarkedDown } from './down-at-exit.ts';
 import type { NetworkRule } from './proxy/network-faults.ts';
 import { votingPrimaries } from './quorum.ts';
 import { emitFault, errorText, resolveNode, topologyOf, type StepContext } from './step-context.ts';
 
-type DownCause = 'kill' | 'terminate' | 'pause';
-
-/** SIGKILL / SIGTERM / SIGSTOP of the target; the node-down event records what it was then. */
+/**
+ * SIGKILL / SIGTERM / SIGSTOP of the target. A pause is down at once; a kill or terminate when
+ * the server has exited (down-at-exit.ts): a SIGTERM takes effect in a later serverCron, and the
+ * node serves and acknowledges writes until then.
+ */
 export async function takeDown(
   context: StepContext,
   step: StepOf<'kill' | 'terminate' | 'pause'>,
@@ -27,43 +29,36 @@ export async function takeDown(
     emitFault(context, step.action, [], `skipped: ${step.target} names no running node`);
     return null;
   }
-  const cause: DownCause = step.action;
-  context.emit({ kind: 'node-down', atMs: context.nowMs(), node: node.name, cause, ...roleAtDown(context, node) });
-  emitFault(context, step.action, [node], '');
-  if (cause === 'pause') {
+  if (step.action === 'pause') {
+    context.emit({
+      kind: 'node-down',
+      atMs: context.nowMs(),
+      node: node.name,
+      cause: 'pause',
+      ...roleAtDown(context, node),
+    });
+    emitFault(context, step.action, [node], '');
     node.host.process.pause();
-  } else {
-    if (!context.keepsDataAcrossKill)
-      context.emit({ kind: 'data-lost', atMs: context.nowMs(), node: node.name, cause });
-    const exited = node.host.process.whenExited;
-    await (cause === 'kill' ? node.host.process.kill() : node.host.process.terminate());
-    // A dead node's ports refuse connections: so do its proxies, from its exit (a SIGTERM takes
-    // effect in a later serverCron) until it restarts (bringUp reopens them).
-    void exited.then(() => {
+    return node;
+  }
+  emitFault(context, step.action, [node], '');
+  const server = node.host.process;
+  const marked = stopAndMarkAtExit(
+    context,
+    node,
+    step.action,
+    () => (step.action === 'kill' ? server.kill() : server.terminate()),
+    // A dead node's ports refuse connections: so do its proxies, from its exit until it restarts
+    // (bringUp reopens them).
+    () => {
       node.host.busProxy.refuse();
       node.host.clientProxy.refuse();
-    });
-  }
+    },
+  );
+  // SIGKILL ends the process at once: the next step sees the node down. A SIGTERM's shutdown may
+  // take up to shutdown-timeout; the plan goes on meanwhile.
+  if (step.action === 'kill') await marked;
   return node;
-}
-
-/** What node-down records: whether it owned slots, and which replicas could take over. */
-function roleAtDown(context: StepContext, node: RealNode): { wasPrimary: boolean; eligibleReplicas: string[] } {
-  const report = context.observer.lastReportOf(node.name);
-  if (report === undefined || report.role !== 'primary' || countSlots(report.slots) === 0) {
-    return { wasPrimary: false, eligibleReplicas: [] };
-  }
-  const eligibleReplicas = context.cluster.nodes
-    .filter((other) => {
-      const otherReport = context.observer.lastReportOf(other.name);
-      return (
-        other.host.process.state === 'running' &&
-        otherReport?.replicaOf === report.id &&
-        otherReport.replLinkUp === true
-      );
-    })
-    .map((other) => other.name);
-  return { wasPrimary: true, eligibleReplicas };
 }
 
 /** Restart (after kill/terminate) or resume (after pause) a node a fault took down. */
@@ -85,6 +80,7 @@ export async function bringUp(
   }
   if (state === 'paused') node.host.process.resume();
   else {
+    await whenMarkedDown(node);
     await node.host.process.start();
     await Promise.all([node.host.busProxy.reopen(), node.host.clientProxy.reopen()]);
   }

@@ -22,6 +22,7 @@ import type { Scenario, Step } from '../core/scenario/types.ts';
 import { finding, type Finding, type Violation } from '../core/violation.ts';
 import { RealCluster } from './cluster.ts';
 import { formCluster, type FormationTimings } from './formation.ts';
+import { keyOwnerIsDown } from './key-owner.ts';
 import { keepsDataAcrossKill } from './node-config.ts';
 import { statusLines } from './node-status.ts';
 import { Observer } from './observer.ts';
@@ -179,6 +180,8 @@ export class RealRun {
               ),
               this.nowMs(),
             ),
+          ownerDown: (key) => keyOwnerIsDown(this.cluster, this.observer, key),
+          signal: this.controller.signal,
         },
         waitTimeoutMs,
       );

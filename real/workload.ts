@@ -10,12 +10,14 @@
  * after a later one and look like a lost write. The client talks to the announced ports (through
  * the proxies, from 127.0.0.1, which no fault touches), as any cluster client would.
  */
+import { setMaxListeners } from 'node:events';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import type { ObservedEvent } from '../core/events.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Workload } from '../core/scenario/types.ts';
 import { DISCONNECT_TIMEOUT_MS } from './admin-client.ts';
 import type { RealCluster } from './cluster.ts';
+import { allSettledWithin, settleWithin } from './settle-within.ts';
 
 export interface WorkloadHooks {
   /** Run time now (ms since ready). */
@@ -30,6 +32,10 @@ export interface WorkloadHooks {
    * serve it after it converged, which is a finding about the cluster, not a busfuzz error.
    */
   unreadable: (key: string, message: string) => void;
+  /** Whether the key's owner is down at the end (a kill without restart): its read-back is skipped. */
+  ownerDown?: (key: string) => boolean;
+  /** The run's abort: `stop()` stops waiting for writes in flight when it fires. */
+  signal?: AbortSignal;
 }
 
 /** Writes in flight at once (the rate decides how many are issued). */
@@ -37,6 +43,10 @@ const MAX_IN_FLIGHT = 16;
 const TICK_MS = 10;
 const KEY_PREFIX = 'busfuzz:';
 const READ_ATTEMPTS = 5;
+/** Keys read back at once. */
+const READ_BATCH = 50;
+/** Beyond the command timeout, what a write or read may take (redirections, retries, a slow box). */
+const DEADLINE_SLACK_MS = 3000;
 
 export class WorkloadClient {
   private readonly client: Cluster;
@@ -51,6 +61,8 @@ export class WorkloadClient {
   private issued = 0;
   /** A key could not be read back: the run has its finding, the rest of the read-back stops. */
   private unreadableSeen = false;
+  /** How long a write or read waits for its pipeline before it counts as failed. */
+  private readonly deadlineMs: number;
   /** `lost`: keys whose read-back missed their last acknowledged write (a figure, not a verdict). */
   readonly counts = { attempted: 0, acked: 0, failed: 0, lost: 0 };
 
@@ -61,6 +73,10 @@ export class WorkloadClient {
     private readonly hooks: WorkloadHooks,
     private readonly waitTimeoutMs: number,
   ) {
+    // settleWithin listens on the run's abort once per write and read in flight.
+    if (hooks.signal !== undefined) setMaxListeners(MAX_IN_FLIGHT + READ_BATCH + 64, hooks.signal);
+    const commandTimeoutMs = Math.max(1000, waitTimeoutMs + 500);
+    this.deadlineMs = 2 * commandTimeoutMs + DEADLINE_SLACK_MS;
     const startupNodes = cluster.nodes.map((node) => ({ host: node.host.host, port: node.host.ports.clientProxyPort }));
     this.client = new Cluster(startupNodes, {
       scaleReads: 'master',
@@ -73,7 +89,7 @@ export class WorkloadClient {
       redisOptions: {
         disconnectTimeout: DISCONNECT_TIMEOUT_MS,
         disableClientInfo: true,
-        commandTimeout: Math.max(1000, waitTimeoutMs + 500),
+        commandTimeout: commandTimeoutMs,
         connectTimeout: 1000,
         maxRetriesPerRequest: 0,
       } as NonNullable<ClusterOptions['redisOptions']>,
@@ -88,18 +104,28 @@ export class WorkloadClient {
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
-  /** Stops issuing writes and waits for those in flight. */
+  /**
+   * Stops issuing writes and waits for those in flight: each settles within its deadline, and
+   * the run's abort ends the wait at once.
+   */
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await Promise.allSettled([...this.inFlight]);
+    await allSettledWithin([...this.inFlight], this.deadlineMs + 1000, this.hooks.signal);
   }
 
-  /** Reads every acknowledged key back from the primary that owns it now. */
+  /**
+   * Reads every acknowledged key back from the primary that owns it now; a key whose owner is down
+   * is not read, as on the simulator (nothing could answer for it).
+   */
   async readBack(): Promise<void> {
-    const keys = [...this.ackedKeys].sort();
-    for (let index = 0; index < keys.length && !this.unreadableSeen; index += 50) {
-      await Promise.all(keys.slice(index, index + 50).map((key) => this.readOne(key)));
+    const keys = [...this.ackedKeys].sort().filter((key) => this.hooks.ownerDown?.(key) !== true);
+    for (
+      let index = 0;
+      index < keys.length && !this.unreadableSeen && this.hooks.signal?.aborted !== true;
+      index += READ_BATCH
+    ) {
+      await Promise.all(keys.slice(index, index + READ_BATCH).map((key) => this.readOne(key)));
     }
   }
 
@@ -136,13 +162,21 @@ export class WorkloadClient {
     this.lastSeq.set(key, seq);
     this.inFlightKeys.add(key);
     this.counts.attempted++;
+    const exec = this.client
+      .pipeline()
+      .set(key, String(seq))
+      .call('WAIT', String(this.workload.waitReplicas), String(this.waitTimeoutMs))
+      .call('CLUSTER', 'MYID')
+      .exec();
+    // The key stays busy until the client gives up on the write itself: a write past its deadline
+    // may still land, and must not land after a later write of the key.
+    void exec.then(
+      () => this.inFlightKeys.delete(key),
+      () => this.inFlightKeys.delete(key),
+    );
     try {
-      const replies = await this.client
-        .pipeline()
-        .set(key, String(seq))
-        .call('WAIT', String(this.workload.waitReplicas), String(this.waitTimeoutMs))
-        .call('CLUSTER', 'MYID')
-        .exec();
+      // Past the deadline the write counts as failed (not acknowledged), whatever comes later.
+      const replies = await settleWithin(exec, this.deadlineMs, this.hooks.signal);
       if (replies !== null) await this.refreshIfRedirected(replies);
       const acked = replies?.every(([error]) => error === null) === true && replies[0]![1] === 'OK';
       const replicasReached = acked ? Number(replies[1]![1]) : -1;
@@ -165,8 +199,6 @@ export class WorkloadClient {
       });
     } catch {
       this.counts.failed++;
-    } finally {
-      this.inFlightKeys.delete(key);
     }
   }
 
@@ -185,8 +217,14 @@ export class WorkloadClient {
   private async readOne(key: string): Promise<void> {
     let lastError: unknown = null;
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      // An aborted run reads nothing more (and finds nothing unreadable).
+      if (this.hooks.signal?.aborted === true) return;
       try {
-        const replies = await this.client.pipeline().get(key).call('CLUSTER', 'MYID').exec();
+        const replies = await settleWithin(
+          this.client.pipeline().get(key).call('CLUSTER', 'MYID').exec(),
+          this.deadlineMs,
+          this.hooks.signal,
+        );
         if (replies !== null) await this.refreshIfRedirected(replies);
         const failed = replies?.find(([error]) => error !== null);
         if (replies === null || failed !== undefined) throw failed?.[0] ?? new Error('pipeline aborted');
