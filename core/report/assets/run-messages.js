@@ -166,3 +166,58 @@ class MessageView {
     this.note.textContent = `window ${fmtMs(w0)} .. ${fmtMs(w1)}: ${inWindow} messages${drawn < inWindow ? `, ${drawn} drawn (every marked one, 1 in ${keepEvery} of the rest)` : ''}, ${stale} stale. ${kept}.`;
   }
 }
+
+/** The whole run's message counts per type (bars per bucket), as one small SVG. */
+function histogramSvg(model, width) {
+  const h = model.data.histogram,
+    types = model.data.messageTypes;
+  const buckets = h.counts.length === 0 ? 0 : h.counts[0].length;
+  if (buckets === 0) return '<p class="note">no bus messages recorded</p>';
+  const totals = new Array(buckets).fill(0);
+  for (const row of h.counts)
+    row.forEach((c, b) => {
+      totals[b] += c;
+    });
+  const max = Math.max(1, ...totals),
+    H = 70,
+    barW = (width - LABEL_W - 10) / buckets;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 16}" data-histogram="1"><text class="lane-label" x="4" y="14">msgs / ${esc(fmtMs(h.bucketMs))}</text><text class="lane-label" x="4" y="28">max ${max}</text>`,
+  ];
+  for (let b = 0; b < buckets; b++) {
+    let y = H;
+    types.forEach((type, t) => {
+      const c = h.counts[t][b];
+      if (!c) return;
+      const bh = (c / max) * (H - 4);
+      y -= bh;
+      parts.push(
+        `<rect x="${LABEL_W + b * barW}" y="${y}" width="${Math.max(0.5, barW - 0.3)}" height="${bh}" fill="${typeColor(type)}"/>`,
+      );
+    });
+  }
+  parts.push(
+    `<text class="lane-label" x="${LABEL_W}" y="${H + 13}">${esc(fmtMs(0))}</text><text class="lane-label" x="${width - 80}" y="${H + 13}">${esc(fmtMs(buckets * h.bucketMs))}</text></svg>`,
+  );
+  // Acked writes over the whole run (one by one they are drawn only where messages are kept).
+  const acks = new Array(buckets).fill(0);
+  for (const row of model.data.ackHistogram)
+    row.forEach((c, b) => {
+      if (b < buckets) acks[b] += c;
+    });
+  const ackMax = Math.max(0, ...acks);
+  if (ackMax > 0) {
+    const AH = 30;
+    parts.push(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${AH + 4}" data-ack-histogram="1"><text class="lane-label" x="4" y="14">acked writes</text><text class="lane-label" x="4" y="28">max ${ackMax}</text>`,
+    );
+    acks.forEach((c, b) => {
+      if (c > 0)
+        parts.push(
+          `<rect x="${LABEL_W + b * barW}" y="${AH - (c / ackMax) * (AH - 2)}" width="${Math.max(0.5, barW - 0.3)}" height="${(c / ackMax) * (AH - 2)}" fill="#555"/>`,
+        );
+    });
+    parts.push('</svg>');
+  }
+  return parts.join('');
+}

@@ -167,7 +167,7 @@ function majorityFlags(lanes, beliefs, endMs) {
     code.set(observer * 4096 + subject, c);
     const now = level(subject);
     const was = open[subject];
-    if ((was === null ? null : was[2]) === now) continue;
+    if ((was ? was[2] : was) === now) continue;
     if (was) {
       was[1] = t;
       out[subject].push(was);
