@@ -11,7 +11,7 @@
  * fewer workers than cores). From those, a CPU-model ratio: what the ratio is on otherwise idle
  * cores, which other load on a shared machine does not move the way it moves wall times.
  *
- *   npx tsx bench/fuzz-scaling.ts [--runs 400] [--warmup 100] [--max-steps 100000] [--seed 1] [--workers 2] [--repeat 3] [--json]
+ *   npx tsx bench/fuzz-scaling.ts [--runs 400] [--warmup 500] [--max-steps 100000] [--seed 1] [--workers 2] [--repeat 3] [--json]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -36,12 +36,15 @@ interface Measurement {
 
 /**
  * Warm-up seeds per worker, outside the measured range: each worker is its own V8 and JIT-compiles
- * the simulator itself. The compiling settles only after about a hundred generated scenarios
- * (measured: 2.1 s of optimising in a worker's first 100 runs, 0.2 s in each 100 after), and a
- * single-threaded worker (every core busy) does it on its own thread, so an unwarmed measurement
- * is mostly start-up cost, not what a fuzz run of hours sees. `--warmup` changes it.
+ * the simulator itself, and a single-threaded worker (every core busy) does it on its own thread,
+ * while a lone worker does it on the idle core. So a measurement inside the compiling compares
+ * start-up costs, not what a fuzz run of hours sees. With the protocol profiles, time faults and
+ * more invariants the compiling settles later than it did: TurboFan compiles per 100 runs of
+ * seeds 1..1000 in one process were 786, 122, 89, 32, 40, 20, 8, 12, 44, 19 (--trace-opt), and
+ * the CPU per run fell from 91 to 49, 42, then 36-41 ms from the fourth hundred on. Hence 500.
+ * `--warmup` changes it.
  */
-const DEFAULT_WARMUP_RUNS_PER_WORKER = 100;
+const DEFAULT_WARMUP_RUNS_PER_WORKER = 500;
 
 async function warmUp(pool: WorkerPool, workers: number, firstSeed: number, runsPerWorker: number): Promise<void> {
   await Promise.all(
