@@ -12,8 +12,8 @@ class Stop extends Error {
 
 export function jsonErrorOffset(text: string): number | null {
   let at = 0;
-  const fail = (): never => {
-    throw new Stop(at);
+  const fail = (offset = at): never => {
+    throw new Stop(offset);
   };
   const space = () => {
     while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++;
@@ -93,10 +93,11 @@ export function jsonErrorOffset(text: string): number | null {
       return;
     }
     for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, at)) {
-        at += word.length;
-        return;
-      }
+      if (char !== word[0]) continue;
+      // As V8 does: a broken literal goes wrong at its first character that differs, not where it starts.
+      for (let i = 1; i < word.length; i++) if (text[at + i] !== word[i]) fail(at + i);
+      at += word.length;
+      return;
     }
     number();
   };
