@@ -74,5 +74,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     merge: lazyCommand(() => import('../core/cli/commands/merge.ts'), 'mergeCommand'),
     fleet: lazyCommand(() => import('../core/cli/commands/fleet.ts'), 'fleetCommand'),
     confirm: lazyCommand(() => import('../core/cli/commands/confirm.ts'), 'confirmCommand'),
+    corpus: lazyCommand(() => import('../core/cli/commands/corpus.ts'), 'corpusCommand'),
   });
 }

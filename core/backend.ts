@@ -35,6 +35,8 @@ export interface RunOptions {
    * jitter (core/confirm/steering.ts). The real backend applies it; the simulator ignores it.
    */
   steering?: Steering;
+  /** Guided fuzzing: report the run's features (RunResult.features). The simulator only. @defaultValue false */
+  features?: boolean;
 }
 
 /** What RunOptions.onEvent hears: observed events and the run's milestones. */
@@ -89,6 +91,8 @@ export interface RunResult {
    * reported as such, never as a violation. Absent when every clock is true.
    */
   clockSkews?: Record<string, number>;
+  /** The run's distinct features (core/features.ts), sorted, when RunOptions.features asked for them. */
+  features?: number[];
 }
 
 export interface Backend {

@@ -22,7 +22,9 @@ import seedrandom from 'seedrandom';
  * - stops: where a SIGSTOP lands in the event loop (sim/world.ts); node-K: process K's own draws
  *   (its node id, cron phase, start-up delay);
  * - confirm-jitter: confirm's steered timings (real/steering.ts);
- * - fake-generator: the fake backend of the CLI tests.
+ * - fake-generator: the fake backend of the CLI tests;
+ * - guided: guided fuzzing's choices for one campaign seed (fresh or mutant, parent, mutations;
+ *   core/fuzz/guided/source.ts).
  */
 export const RNG_STREAMS = [
   'generate',
@@ -35,6 +37,7 @@ export const RNG_STREAMS = [
   'stops',
   'confirm-jitter',
   'fake-generator',
+  'guided',
 ] as const;
 export type RngStream = (typeof RNG_STREAMS)[number] | `node-${number}`;
 

@@ -26,6 +26,7 @@ import { FaultApplier } from './faults.ts';
 import { FORMATION_POLL_MS, Formation, shardLayouts } from './formation.ts';
 import { PROCESS_PAUSED, PROCESS_STARTING } from './process.ts';
 import { SimRecorder } from './recorder.ts';
+import { attachCollector, type FeatureCollector } from './coverage/index.ts';
 import { statusLines } from './status.ts';
 import { TopologyTracker } from './topology-entries.ts';
 import { T_CHECK, T_PLAN } from './trace.ts';
@@ -62,6 +63,8 @@ export interface SimRunOptions {
   onEvent?: (event: RunNote) => void;
   /** Keep the run's event record for the HTML report (sim/recorder.ts). @defaultValue false */
   record?: boolean;
+  /** Collect the run's features for guided fuzzing (sim/coverage/). @defaultValue false */
+  features?: boolean;
 }
 
 export class SimRun implements WorldObserver {
@@ -89,6 +92,8 @@ export class SimRun implements WorldObserver {
   private readonly onNote: ((event: RunNote) => void) | null;
   /** The report's recorder, when asked for. */
   readonly recorder: SimRecorder | null;
+  /** The feature collector, when features are asked for. */
+  readonly coverage: FeatureCollector | null;
 
   constructor(
     readonly scenario: Scenario,
@@ -120,6 +125,7 @@ export class SimRun implements WorldObserver {
         : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
     this.world.observer = this;
     this.recorder = options.record === true ? new SimRecorder(this.world) : null;
+    this.coverage = options.features === true ? attachCollector(this.world) : null;
     this.formation.begin();
     this.world.scheduleRunner(FORMATION_POLL_MS, R_FORMATION);
   }
@@ -171,6 +177,7 @@ export class SimRun implements WorldObserver {
         trace_records: world.trace.records,
       },
       ...(this.recorder === null ? {} : { record: this.recorder.builder }),
+      ...(this.coverage === null ? {} : { features: this.coverage.features() }),
       ...this.clockSkews(),
     };
   }
@@ -189,6 +196,7 @@ export class SimRun implements WorldObserver {
     if (this.keepEvents) this.events.push(event);
     // Acks never come here (onWriteAckedEvent), so the story costs nothing per write.
     if (this.onNote !== null && event.kind !== 'write-acked') this.onNote(event);
+    if (this.coverage !== null) this.coverage.observe(event);
     if (this.violation !== null) return;
     const found = this.monitor.observe(event);
     if (found !== null) this.fail(found);
@@ -357,6 +365,7 @@ export function runSimScenario(scenario: Scenario, options: RunOptions, profile?
     keepAckEvents: false,
     onEvent: options.onEvent,
     record: options.record === true,
+    features: options.features === true,
   });
   run.runSteps(options.maxSteps, options.signal);
   const result = run.result(options.signal?.aborted === true && !run.done);

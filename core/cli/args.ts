@@ -19,6 +19,7 @@ export const COMMANDS = [
   'merge',
   'fleet',
   'confirm',
+  'corpus',
 ] as const;
 
 const OPTIONS = {
@@ -44,6 +45,8 @@ const OPTIONS = {
   all: { type: 'boolean' },
   confirm: { type: 'boolean' },
   protocol: { type: 'string' },
+  guided: { type: 'boolean' },
+  corpus: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -57,7 +60,9 @@ const FLAG_COMMANDS: Record<string, readonly string[]> = {
   backend: ['run', 'fuzz', 'reproduce', 'shrink', 'fleet'],
   seed: ['run', 'fuzz', 'export', 'fleet'],
   'max-steps': ['run', 'fuzz', 'reproduce', 'bench', 'fleet'],
-  json: ['run', 'fuzz', 'reproduce', 'shrink', 'bench', 'merge', 'confirm'],
+  json: ['run', 'fuzz', 'reproduce', 'shrink', 'bench', 'merge', 'confirm', 'corpus'],
+  guided: ['fuzz'],
+  corpus: ['fuzz'],
   runs: ['fuzz', 'fleet'],
   forever: ['fuzz', 'fleet'],
   workers: ['fuzz', 'fleet'],
@@ -187,6 +192,8 @@ export function parseCommandLine(
     all: values.all ?? false,
     confirm: values.confirm ?? false,
     protocol: protocolName(values.protocol),
+    guided: values.guided ?? false,
+    corpusDir: values.corpus,
   };
   if (flags.noKnown && values.known !== undefined)
     throw new InputError('--known and --no-known: pick one (--no-known turns the known-issues list off)');

@@ -98,6 +98,10 @@ export interface Flags {
   confirm: boolean;
   /** --protocol: run the scenario (or crash file, or generated scenarios) under this protocol's rules. */
   protocol?: Protocol;
+  /** fuzz --guided: mutate a corpus of scenarios that reached new features (core/fuzz/guided/). */
+  guided: boolean;
+  /** fuzz --guided --corpus DIR: where the corpus entries go (default <crash dir>/corpus). */
+  corpusDir?: string;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;

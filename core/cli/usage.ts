@@ -6,6 +6,7 @@ Usage:
   busfuzz fuzz [--backend sim|real] [--seed N] [--runs N | --forever] [--max-steps N]
                [--workers N] [--time-limit SECONDS] [--crash-dir DIR] [--known FILE | --no-known] [--report DIR]
                [--shard I/N]   (or JOB_COMPLETION_INDEX and JOB_COMPLETION_COUNT)  [--confirm [--tries N]]
+               [--guided [--corpus DIR]]
   busfuzz reproduce <crash.json> [--backend sim|real] [--trace] [--json] [--report DIR]
   busfuzz shrink <crash.json> [-o OUT]
   busfuzz validate <file.yaml>...
@@ -14,6 +15,7 @@ Usage:
   busfuzz confirm <crash.json>... [--tries N] [--all] [--json] [--report DIR]
   busfuzz report <crash.json | run.json | campaign-dir> [-o DIR]
   busfuzz merge <dir>... -o DIR
+  busfuzz corpus <dir> [--json]
   busfuzz fleet k8s --shards N --image IMAGE [--time-limit S] [--backend sim|real]
   busfuzz <command> --help   that command's options and an example
 
@@ -83,9 +85,19 @@ by --max-steps) are counted apart.
   --report DIR           the campaign page at the end (plots, fingerprints, a page per finding)
   --protocol P           generate scenarios under valkey-8.0 (default) or valkey-8.1's rules; the
                          known-issues list then applies the entries of that profile only
+  --guided               guided fuzzing: keep a corpus of scenarios whose runs reached new
+                         features (protocol states, message orders across faults) and run
+                         mutants of them (a quarter stay fresh swarm seeds); same seed and
+                         --runs, same findings, whatever --workers. Crash files hold the
+                         mutant, so they replay without the corpus
+  --corpus DIR           with --guided: the corpus folder (default <crash dir>/corpus; entries an
+                         earlier campaign left there are removed); list it with busfuzz corpus
+
+Every run's distinct features are counted (fuzzer_stats.json: features, series[].features).
 
 Example:
   busfuzz fuzz --runs 40 --workers 2
+  busfuzz fuzz --guided --time-limit 600 --workers 2 --crash-dir crashes/guided
 `,
   reproduce: `busfuzz reproduce <crash.json> [--backend sim|real] [--max-steps N] [--trace] [--json] [--report DIR]
                   [--protocol P]
@@ -147,6 +159,19 @@ scripts/install-valkey-8.1.sh builds 8.1.1): the binary's version must match the
 
 Example:
   busfuzz confirm crashes/crash-08d4abf33d70-1.min.json --tries 5
+`,
+  corpus: `busfuzz corpus <dir> [--json]
+
+Lists a guided campaign's corpus (fuzz --guided; the folder is <crash dir>/corpus unless --corpus
+named another): one line per entry with its id, the campaign seed whose run added it, the entry
+it was mutated from (- for a fresh swarm seed), how many features it added and reached, its
+cluster shape, its timeline's length and its mutations. Exit 0; a bad entry file is exit 2.
+
+  --json                 the entries (without their scenarios) as one JSON line on stdout
+
+Example:
+  busfuzz fuzz --guided --runs 400 --crash-dir crashes/guided
+  busfuzz corpus crashes/guided/corpus
 `,
   merge: `busfuzz merge <dir>... -o DIR
 

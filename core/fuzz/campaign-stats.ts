@@ -21,6 +21,7 @@ import type { KnownFingerprints } from './known.ts';
 import type { FingerprintTally } from './loop.ts';
 import type { FuzzShard } from './schedule.ts';
 import type { SeedOutcome } from './seed-run.ts';
+import { FeatureTally } from './guided/feature-tally.ts';
 import {
   STATS_FILE_NAME,
   STATS_FORMAT,
@@ -60,6 +61,8 @@ export class CampaignStats {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private writeError: Error | null = null;
+  /** Distinct features of the runs counted (guided and plain campaigns alike). */
+  private readonly features = new FeatureTally();
 
   constructor(
     private readonly info: CampaignInfo,
@@ -95,6 +98,11 @@ export class CampaignStats {
       this.findings.set(finding.fingerprint, { ...finding, seeds: [...finding.seeds] });
   }
 
+  /** A guided campaign (fuzz --guided) says so in its file. */
+  markGuided(): void {
+    this.stats.guided = true;
+  }
+
   /** The loop's onSettled: counts a seed that finished, or freezes at the first one that did not. */
   settled(seed: number, outcome: SeedOutcome | null): void {
     if (this.frozen) return;
@@ -110,6 +118,7 @@ export class CampaignStats {
     }
     this.stats.runs++;
     this.stats.steps += result.steps;
+    if (result.features !== undefined) this.stats.features = this.features.add(result.features);
     // The interface page's verdicts include `inconclusive` (MAX_STEPS before the checks ran); count it when a backend reports it.
     if ((result.verdict as string) === 'inconclusive') this.stats.inconclusive++;
     if (outcome.scenario !== null) this.stats.protocol = outcome.scenario.protocol;
@@ -187,6 +196,7 @@ export class CampaignStats {
       steps: file.steps,
       findings: file.findings.length,
       new: file.findings.filter((finding) => finding.status === 'new').length,
+      ...(file.features === undefined ? {} : { features: file.features }),
     };
     this.stats.series.push(point);
     if (this.stats.series.length > SERIES_CAP)

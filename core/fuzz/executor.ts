@@ -5,6 +5,7 @@
  * that must not start threads could too).
  */
 import { runSeed, type FuzzTarget, type SeedOutcome } from './seed-run.ts';
+import type { Scenario } from '../scenario/types.ts';
 
 /** The executor was closed while this run was in flight (its thread ended); the loop ignores it. */
 export class RunCancelledError extends Error {
@@ -18,7 +19,7 @@ export interface SeedExecutor {
   /** How many seeds may be in flight at once (the loop never asks for more). */
   readonly capacity: number;
   /** Runs one seed. Rejects only if the executor itself broke (a worker died). */
-  run(seed: number): Promise<SeedOutcome>;
+  run(seed: number, scenario?: Scenario): Promise<SeedOutcome>;
   /** Asks every in-flight run to stop; their outcomes come back with verdict `aborted`. */
   abort(): void;
   /** Waits up to `graceMs` for in-flight runs, then ends them and frees the workers. */
@@ -34,14 +35,18 @@ export class InProcessExecutor implements SeedExecutor {
     private readonly target: FuzzTarget,
     private readonly maxSteps: number,
     readonly capacity = 1,
+    private readonly features = false,
   ) {
     if (!(capacity >= 1)) throw new Error(`InProcessExecutor: capacity must be >= 1, got ${capacity}`);
   }
 
-  run(seed: number): Promise<SeedOutcome> {
+  run(seed: number, scenario?: Scenario): Promise<SeedOutcome> {
     if (this.inFlight.size >= this.capacity)
       throw new Error(`InProcessExecutor: more than ${this.capacity} runs in flight`);
-    const promise = runSeed(this.target, seed, this.maxSteps, this.controller.signal);
+    const promise = runSeed(this.target, seed, this.maxSteps, this.controller.signal, {
+      features: this.features,
+      ...(scenario === undefined ? {} : { scenario }),
+    });
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));
     return promise;

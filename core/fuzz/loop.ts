@@ -15,6 +15,7 @@ import { RunCancelledError, type SeedExecutor } from './executor.ts';
 import type { KnownFingerprints, KnownIssue } from './known.ts';
 import { SeedSchedule } from './schedule.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
+import type { ScenarioSource } from './guided/source.ts';
 
 /** How many seeds of one fingerprint are remembered (the count goes on). */
 const SEEDS_KEPT = 10;
@@ -48,6 +49,11 @@ export interface FuzzLoopOptions {
    * run was cancelled), before it is tallied: the campaign stats file follows the loop with it.
    */
   onSettled?: (seed: number, outcome: SeedOutcome | null) => void;
+  /**
+   * Guided fuzzing (core/fuzz/guided/source.ts): the scenario of each position, and each outcome in
+   * schedule order; dispatch stays within `source.lag` of the lowest unhandled position.
+   */
+  source?: ScenarioSource;
   /** Stop request (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
   /** How long in-flight runs may take to stop before their workers are ended. @defaultValue 2000 */
@@ -194,19 +200,21 @@ export class FuzzLoop {
 
   /** Keeps the executor full while seeds remain; finishes when nothing is left in flight. */
   private fill(): void {
-    const { executor } = this.options;
+    const { executor, source } = this.options;
     const runs = this.schedule.size;
     const windowEnd = this.nextToHandle + REORDER_WINDOW_PER_WORKER * executor.capacity;
     while (
       this.stopReason === null &&
       this.inFlight < executor.capacity &&
       (runs === null || this.dispatched < runs) &&
-      this.nextPosition < windowEnd
+      this.nextPosition < windowEnd &&
+      (source === undefined || this.nextPosition < this.nextToHandle + source.lag)
     ) {
-      const seed = this.schedule.seedAt(this.nextPosition++);
+      const position = this.nextPosition++;
+      const seed = this.schedule.seedAt(position);
       this.dispatched++;
       this.inFlight++;
-      executor.run(seed).then(
+      executor.run(seed, source?.scenarioAt(position, seed)).then(
         (outcome) => this.settle(seed, outcome),
         (error: Error) => {
           if (!(error instanceof RunCancelledError)) this.fail(error);
@@ -223,7 +231,9 @@ export class FuzzLoop {
     while (this.arrived.has(this.nextToHandle)) {
       const next = this.arrived.get(this.nextToHandle)!;
       this.arrived.delete(this.nextToHandle);
-      const nextSeed = this.schedule.seedAt(this.nextToHandle++);
+      const position = this.nextToHandle++;
+      const nextSeed = this.schedule.seedAt(position);
+      this.options.source?.settled(position, nextSeed, next);
       if (next === null || next.result?.verdict === 'aborted') this.firstUnfinished ??= nextSeed;
       this.options.onSettled?.(nextSeed, next);
       if (next !== null) this.handle(next);

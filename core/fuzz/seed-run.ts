@@ -32,16 +32,23 @@ export interface SeedOutcome {
   error: SeedError | null;
 }
 
+/** How a seed runs: its features asked for, and a given scenario (guided fuzzing) instead of the generated one. */
+export interface SeedRunOptions {
+  features?: boolean;
+  scenario?: Scenario;
+}
+
 export async function runSeed(
   target: FuzzTarget,
   seed: number,
   maxSteps: number,
   signal?: AbortSignal,
+  options: SeedRunOptions = {},
 ): Promise<SeedOutcome> {
   const startedAtMs = performance.now();
   try {
-    const scenario = target.generate(seed);
-    const result = await target.backend.run(scenario, { maxSteps, signal });
+    const scenario = options.scenario ?? target.generate(seed);
+    const result = await target.backend.run(scenario, { maxSteps, signal, features: options.features === true });
     const wallMs = performance.now() - startedAtMs;
     return { seed, wallMs, result, scenario: result.violation === null ? null : scenario, error: null };
   } catch (error) {

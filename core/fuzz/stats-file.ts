@@ -38,6 +38,8 @@ export interface StatsPoint {
   findings: number;
   /** Of those, status new. */
   new: number;
+  /** Distinct features reached so far (core/features.ts); absent when runs reported none. */
+  features?: number;
 }
 
 export interface StatsFile {
@@ -64,6 +66,13 @@ export interface StatsFile {
   state: StatsState;
   findings: StatsFinding[];
   series: StatsPoint[];
+  /** `fuzz --guided`: the campaign drew mutants from a corpus (core/fuzz/guided/). Absent: plain swarm. */
+  guided?: boolean;
+  /**
+   * Distinct features the campaign's runs reached (this life of the shard: the map is not kept
+   * across restarts); absent when its runs reported none.
+   */
+  features?: number;
 }
 
 /** Reads a stats file; null when there is none. Anything else wrong is an InputError (exit 2). */

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { EnvironmentError, InputError } from '../backend.ts';
 import { RunCancelledError, type SeedExecutor } from './executor.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
+import type { Scenario } from '../scenario/types.ts';
 import { WORKER_CONFIG_ENV, type FromWorker, type ToWorker, type WorkerConfig } from './worker-protocol.ts';
 
 const ENTRY_URL = new URL('./worker-entry.js', import.meta.url);
@@ -142,14 +143,14 @@ export class WorkerPool implements SeedExecutor {
     return pool;
   }
 
-  run(seed: number): Promise<SeedOutcome> {
+  run(seed: number, scenario?: Scenario): Promise<SeedOutcome> {
     const slot = this.slots.find((candidate) => candidate.pending === null && !candidate.exited);
     // No idle live worker: one died between runs. The loop stops on this error.
     if (slot === undefined)
       return Promise.reject(new Error(`fuzz: no live idle worker for seed ${seed} (a worker thread exited)`));
     return new Promise<SeedOutcome>((resolve, reject) => {
       slot.pending = { seed, resolve, reject };
-      slot.worker.post({ type: 'run', seed });
+      slot.worker.post(scenario === undefined ? { type: 'run', seed } : { type: 'run', seed, scenario });
     });
   }
 

@@ -9,7 +9,7 @@
 import type { BackendName } from '../backend.ts';
 import type { BackendOptions } from '../cli/context.ts';
 import type { SeedError, SeedOutcome } from './seed-run.ts';
-import type { Protocol } from '../scenario/types.ts';
+import type { Protocol, Scenario } from '../scenario/types.ts';
 
 /** The environment variable that carries a worker process's WorkerConfig (JSON). */
 export const WORKER_CONFIG_ENV = 'BUSFUZZ_WORKER_CONFIG';
@@ -24,10 +24,13 @@ export interface WorkerConfig {
   workerIndex: number;
   /** fuzz --protocol: generated scenarios run under this protocol (default: the generator's, valkey-8.0). */
   protocol?: Protocol;
+  /** Report each run's features (guided fuzzing, and the feature count of a plain campaign). */
+  features?: boolean;
 }
 
 /** `close`: free the backend (stop and reap the real backend's spare servers), then say `closed`. */
-export type ToWorker = { type: 'run'; seed: number } | { type: 'abort' } | { type: 'close' };
+/** `run` with a scenario: run that (guided fuzzing's mutants) instead of generating the seed's. */
+export type ToWorker = { type: 'run'; seed: number; scenario?: Scenario } | { type: 'abort' } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }

@@ -60,7 +60,11 @@ export function serveFuzzWorker(createTarget: (config: WorkerConfig) => FuzzTarg
     if (controller !== null) throw new Error('fuzz worker: a second run while one is in flight');
     const current = new AbortController();
     controller = current;
-    void runSeed(target, message.seed, config.maxSteps, current.signal).then((outcome) => {
+    const options = {
+      features: config.features === true,
+      ...(message.scenario === undefined ? {} : { scenario: message.scenario }),
+    };
+    void runSeed(target, message.seed, config.maxSteps, current.signal, options).then((outcome) => {
       controller = null;
       post({ type: 'outcome', outcome });
     });

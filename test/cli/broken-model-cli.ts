@@ -35,4 +35,5 @@ process.exitCode = await runCli(process.argv.slice(2), process.env, deps, {
   merge: unsupported,
   fleet: unsupported,
   confirm: unsupported,
+  corpus: unsupported,
 });

@@ -8,6 +8,7 @@
 import { InputError } from '../../core/backend.ts';
 import { fuzzCommand } from '../../core/cli/commands/fuzz.ts';
 import { mergeCommand } from '../../core/cli/commands/merge.ts';
+import { corpusCommand } from '../../core/cli/commands/corpus.ts';
 import { reproduceCommand } from '../../core/cli/commands/reproduce.ts';
 import { shrinkCommand } from '../../core/cli/commands/shrink.ts';
 import type { CliDeps, Command } from '../../core/cli/context.ts';
@@ -38,4 +39,5 @@ process.exitCode = await runCli(process.argv.slice(2), process.env, deps, {
   merge: mergeCommand,
   fleet: unsupported,
   confirm: unsupported,
+  corpus: corpusCommand,
 });

@@ -28,6 +28,7 @@ import { EXIT_INTERNAL } from '../main.ts';
 import { logFuzzEvent, logFuzzSummary } from '../fuzz-log.ts';
 import { EnvironmentError } from '../../backend.ts';
 import { abortOnSignals } from '../report.ts';
+import { openGuidedCampaign, type GuidedCampaign } from '../../fuzz/guided/campaign.ts';
 
 /** Runs when neither --runs, --forever nor --time-limit says how long. */
 export const DEFAULT_RUNS = 100;
@@ -93,6 +94,7 @@ export const fuzzCommand: Command = async (args, context) => {
     );
   }
   say(startLine(flags, plan, known, knownSource, corpus.recorded.size, campaign));
+  const guided = flags.guided ? await openGuided(flags, campaign, say) : null;
 
   const stop = abortOnSignals();
   const status = new StatusLine(context.stderr, context.isTty);
@@ -107,6 +109,8 @@ export const fuzzCommand: Command = async (args, context) => {
       backendOptions: flags.valkeyServer === undefined ? {} : { valkeyServer: flags.valkeyServer },
       maxSteps: plan.maxSteps,
       ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }),
+      // Every run reports its features (the stats file counts them, guided or not).
+      features: true,
     });
     const loop = new FuzzLoop({
       executor: pool,
@@ -119,6 +123,7 @@ export const fuzzCommand: Command = async (args, context) => {
       recorded: recordedForResume(corpus.recorded, campaign),
       schedule: campaign.schedule,
       onSettled: (seed, outcome) => campaign.stats.settled(seed, outcome),
+      ...(guided === null ? {} : { source: guided.source }),
       signal: stop.signal,
       // The real backend tears processes down when aborted; give it time before ending threads.
       graceMs: flags.backend === 'real' ? 30_000 : 2_000,
@@ -143,6 +148,7 @@ export const fuzzCommand: Command = async (args, context) => {
     stop.dispose();
   }
   logFuzzSummary(context.log, summary);
+  if (guided !== null) await finishGuided(guided, say);
   const confirmed = flags.confirm ? await confirmNew(summary, args.flags, context) : new Map<string, ConfirmOutcome>();
   for (const line of formatSummary(summary, replayCommand, flags.protocol ?? 'valkey-8.0'))
     say(confirmedLine(line, confirmed));
@@ -188,6 +194,41 @@ async function writeFuzzReport(
   say(
     `campaign page: ${written.page} (${campaign.findings.length} fingerprints, ${written.findingPages} finding pages)`,
   );
+}
+
+/** --guided: the corpus folder made ready, and the campaign's stats file marked guided. */
+async function openGuided(flags: Flags, campaign: Campaign, say: (line: string) => void): Promise<GuidedCampaign> {
+  const corpusDir = flags.corpusDir ?? join(campaign.dir, 'corpus');
+  let guided: GuidedCampaign;
+  try {
+    guided = await openGuidedCampaign({
+      corpusDir,
+      schedule: campaign.schedule,
+      ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }),
+    });
+  } catch (error) {
+    throw new EnvironmentError(
+      `cannot use the corpus folder ${corpusDir}: ${(error as Error).message}`,
+      'pick another with --corpus DIR',
+    );
+  }
+  campaign.stats.markGuided();
+  say(
+    `guided: corpus in ${corpusDir}/${guided.removed > 0 ? ` (${guided.removed} entries of an earlier campaign removed)` : ''}; the first ${guided.source.lag} seeds are fresh, then mutants and a share of fresh seeds`,
+  );
+  return guided;
+}
+
+async function finishGuided(guided: GuidedCampaign, say: (line: string) => void): Promise<void> {
+  try {
+    await guided.finish();
+  } catch (error) {
+    throw new EnvironmentError(
+      `cannot write a corpus entry in ${guided.corpusDir}: ${(error as Error).message}`,
+      'check that the folder is writable and the disk is not full, or pick another with --corpus',
+    );
+  }
+  say(guided.summaryLine());
 }
 
 /** The stats file's state for how the loop stopped. */
@@ -237,7 +278,9 @@ function describeEvent(event: FuzzEvent): string[] {
         `  ${violation.message}`,
         `  crash file: ${event.crashFile}`,
         `  replay:     ${replayCommand(event.crashFile)}`,
-        `  seed:       ${event.outcome.seed} (npx busfuzz export --seed ${event.outcome.seed} prints its scenario)`,
+        event.outcome.scenario?.scenarioId.startsWith('guided-') === true
+          ? `  seed:       ${event.outcome.seed} (a guided mutant: the crash file holds its scenario)`
+          : `  seed:       ${event.outcome.seed} (npx busfuzz export --seed ${event.outcome.seed} prints its scenario)`,
       ];
     }
     case 'known-finding': {
