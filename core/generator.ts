@@ -29,7 +29,7 @@ const CONVERGENCE_SLACK_MS = 5000;
 const MIN_CONVERGENCE_TIMEOUT_MS = 30_000;
 
 /** ≥ 2 × failover bound + the replica-migration delay (§9.3's settle time), in whole seconds. */
-function convergenceTimeoutMs(layout: Layout): number {
+export function convergenceTimeoutMs(layout: Layout): number {
   const settleMs =
     2 * failoverBoundMs(layout.cluster, layout.maxReplicasInShard()) +
     REPLICA_MIGRATION_DELAY_MS +

@@ -170,8 +170,8 @@ cluster shape, its timeline's length and its mutations. Exit 0; a bad entry file
   --json                 the entries (without their scenarios) as one JSON line on stdout
 
 Example:
-  busfuzz fuzz --guided --runs 400 --crash-dir crashes/guided
   busfuzz corpus crashes/guided/corpus
+  (after busfuzz fuzz --guided --runs 400 --crash-dir crashes/guided)
 `,
   merge: `busfuzz merge <dir>... -o DIR
 

@@ -56,6 +56,14 @@ export interface CoverageWorld {
   readonly identities: { processOf(identity: number): number };
 }
 
+/** `count` of `total` as none, one, under half, half or more, all: 0..4. */
+function shareOf(count: number, total: number): number {
+  if (count <= 0) return 0;
+  if (count >= total) return 4;
+  if (count === 1) return 1;
+  return 2 * count < total ? 2 : 3;
+}
+
 export class FeatureCollector implements NetworkTap {
   private readonly counts = new Uint32Array(FEATURE_MAP_SIZE);
   private readonly touched: number[] = [];
@@ -226,14 +234,18 @@ export class FeatureCollector implements NetworkTap {
         else pfailSeen[subject] = pfailSeen[subject]! + 1;
       }
     }
+    let viewers = 0;
+    for (const process of processes) if (process.server !== null && process.state !== PROCESS_DOWN) viewers++;
     for (const process of processes) {
       const state = process.state === PROCESS_RUNNING ? 0 : process.state === PROCESS_PAUSED ? 1 : 2;
       const server = process.server;
       const owner = server !== null && valkey.isVotingPrimary(server.myself) ? 1 : 0;
       const pfail = pfailSeen[process.index]!;
       const fail = failSeen[process.index]!;
+      // As a share of the nodes that could see it (quorums count shares, not absolute numbers).
+      const others = Math.max(1, viewers - (state === 2 ? 0 : 1));
       if (pfail > 0 || fail > 0 || state !== 0)
-        this.hit(featureIndex(K_FLAGS, state * 2 + owner, bucketOf(pfail), bucketOf(fail)));
+        this.hit(featureIndex(K_FLAGS, state * 2 + owner, shareOf(pfail, others), shareOf(fail, others)));
     }
     for (let shard = 0; shard < shards; shard++) this.sampleShard(shard);
   }
@@ -245,6 +257,7 @@ export class FeatureCollector implements NetworkTap {
     let manual = 0;
     let maxVoterEpoch = 0;
     let votedAlready = 0;
+    let voters = 0;
     const processes = this.world.processes;
     for (const process of processes) {
       const server = process.server;
@@ -260,13 +273,20 @@ export class FeatureCollector implements NetworkTap {
       for (const process of processes) {
         const server = process.server;
         if (server === null || process.state === PROCESS_DOWN || !valkey.isVotingPrimary(server.myself)) continue;
+        voters++;
         maxVoterEpoch = Math.max(maxVoterEpoch, server.currentEpoch);
         if (server.lastVoteEpoch >= candidateEpoch) votedAlready++;
       }
     }
     const order = candidates === 0 ? 0 : Math.sign(candidateEpoch - maxVoterEpoch) + 2;
     this.hit(
-      featureIndex(K_SHARD, Math.min(claimed, 3), Math.min(candidates, 3), order * 2 + manual, bucketOf(votedAlready)),
+      featureIndex(
+        K_SHARD,
+        Math.min(claimed, 3),
+        Math.min(candidates, 3),
+        order * 2 + manual,
+        shareOf(votedAlready, voters),
+      ),
     );
   }
 

@@ -53,7 +53,7 @@ export class GuidedSource implements ScenarioSource {
   readonly corpus = new GuidedCorpus();
   readonly lag: number;
   private readonly pending = new Map<number, Pending>();
-  /** Runs so far that were mutants, and mutants that could not be made (a fresh seed ran instead). */
+  /** Runs handed over so far that were mutants, and draws where no valid mutant came (a fresh seed ran instead). */
   mutants = 0;
   refused = 0;
 
@@ -76,6 +76,8 @@ export class GuidedSource implements ScenarioSource {
   settled(position: number, seed: number, outcome: SeedOutcome | null): void {
     const ran = this.pending.get(position);
     this.pending.delete(position);
+    if (ran !== undefined && ran.origin.parent !== null && outcome !== null) this.mutants++;
+    if (ran !== undefined && ran.origin.mutation === 'fresh (no valid mutant)' && outcome !== null) this.refused++;
     const features = outcome?.result?.features;
     if (ran !== undefined && features !== undefined && outcome?.result?.verdict !== 'aborted') {
       const entry = this.corpus.consider(seed, ran.scenario, features, ran.origin);
@@ -93,11 +95,7 @@ export class GuidedSource implements ScenarioSource {
     const parent = pickParent(rng, entries, this.corpus.hits)!;
     const other = entries.length > 1 ? rng.pick(entries).scenario : null;
     const mutant = mutateScenario(rng, parent.scenario, other, `guided-${seed}`);
-    if (mutant === null) {
-      this.refused++;
-      return this.fresh(seed);
-    }
-    this.mutants++;
+    if (mutant === null) return { ...this.fresh(seed), origin: { parent: null, mutation: 'fresh (no valid mutant)' } };
     return { scenario: mutant.scenario, origin: { parent: parent.id, mutation: mutant.mutations.join('+') } };
   }
 
