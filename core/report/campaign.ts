@@ -35,6 +35,8 @@ export interface SeriesPoint {
   steps: number;
   findings: number;
   new: number;
+  /** Distinct features so far (core/features.ts), when the stats file counts them. */
+  features?: number;
 }
 
 export interface CampaignDoc {
@@ -52,6 +54,9 @@ export interface CampaignDoc {
   series: SeriesPoint[];
   findings: CampaignFinding[];
   notes: string[];
+  /** Distinct features the campaign reached (null: not counted); `fuzz --guided` or plain swarm. */
+  features?: number | null;
+  guided?: boolean;
 }
 
 /** Reads a campaign folder: its stats file when there is one, else its crash files. */
@@ -106,6 +111,8 @@ export function campaignFromStats(doc: unknown, file: string, dir: string): Camp
     wallMs: num(root.wall_ms, 'wall_ms'),
     workers: root.workers === undefined ? null : num(root.workers, 'workers'),
     inconclusive: root.inconclusive === undefined ? null : num(root.inconclusive, 'inconclusive'),
+    features: root.features === undefined ? null : num(root.features, 'features'),
+    guided: root.guided === true,
     series: series.map((point, i) => {
       const p =
         typeof point === 'object' && point !== null
@@ -117,6 +124,7 @@ export function campaignFromStats(doc: unknown, file: string, dir: string): Camp
         steps: num(p.steps, `series[${i}].steps`),
         findings: num(p.findings ?? 0, `series[${i}].findings`),
         new: num(p.new ?? 0, `series[${i}].new`),
+        ...(p.features === undefined ? {} : { features: num(p.features, `series[${i}].features`) }),
       };
     }),
     findings: findings.map((finding, i) => {

@@ -90,6 +90,15 @@ describe('fuzz --guided on the simulator', () => {
     expect(fuzz.stderr()).not.toMatch(/corpus/);
   });
 
+  it('--guided on the real backend, and --corpus without --guided, are bad input (exit 2)', async () => {
+    const real = realCli(['fuzz', '--guided', '--backend', 'real', '--runs', '1']);
+    expect((await real.exit).code).toBe(2);
+    expect(real.stderr()).toMatch(/--guided needs --backend sim/);
+    const corpus = realCli(['fuzz', '--corpus', join(dir, 'c'), '--runs', '1']);
+    expect((await corpus.exit).code).toBe(2);
+    expect(corpus.stderr()).toMatch(/--corpus DIR is the corpus of --guided/);
+  });
+
   it('corpus: a folder that is not one is bad input (exit 2, one line)', async () => {
     const corpus = realCli(['corpus', join(dir, 'missing')]);
     expect((await corpus.exit).code).toBe(2);

@@ -67,6 +67,10 @@ export const fuzzCommand: Command = async (args, context) => {
     throw new InputError(
       'fuzz: --protocol redis-7.0: the simulator does not model redis-7.0; use --backend real with a redis-server 7.0 binary, or valkey-8.0 / valkey-8.1',
     );
+  if (flags.guided && flags.backend !== 'sim')
+    throw new InputError('fuzz: --guided needs --backend sim: only the simulator reports the features it learns from');
+  if (flags.corpusDir !== undefined && !flags.guided)
+    throw new InputError('fuzz: --corpus DIR is the corpus of --guided; add --guided or leave --corpus out');
   const plan = planFrom(flags);
   const loadedKnown = await loadKnown(flags);
   // Under --protocol only the known-issues entries of that profile apply (known.ts, knownFor).
@@ -153,7 +157,11 @@ export const fuzzCommand: Command = async (args, context) => {
   for (const line of formatSummary(summary, replayCommand, flags.protocol ?? 'valkey-8.0'))
     say(confirmedLine(line, confirmed));
   try {
-    await campaign.stats.finish(statsStateOf(summary.stopReason), summary.tallies);
+    const stats = await campaign.stats.finish(statsStateOf(summary.stopReason), summary.tallies);
+    if (stats.features !== undefined)
+      say(
+        `features: ${stats.features.toLocaleString('en-US')} distinct (${campaign.dir}/fuzzer_stats.json has them over time)`,
+      );
   } catch (error) {
     throw new EnvironmentError(
       `cannot write the stats file in ${campaign.dir}: ${(error as Error).message}`,

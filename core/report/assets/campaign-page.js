@@ -1,5 +1,6 @@
-/* busfuzz campaign page: the header, three uPlot plots (runs per second, steps per second,
- * findings over time) from the stats series, and the fingerprint table linking to each finding's page. */
+/* busfuzz campaign page: the header, uPlot plots (runs per second, steps per second, findings over
+ * time, distinct features over time when the stats file counts them) from the stats series, and the
+ * fingerprint table linking to each finding's page. */
 'use strict';
 
 function esc(text) {
@@ -85,6 +86,9 @@ function campaignPage() {
       ]);
   }
   if (data.workers !== null) rows.push(['workers', String(data.workers)]);
+  if (data.guided) rows.push(['mode', 'guided (fuzz --guided)']);
+  if (data.features !== null && data.features !== undefined)
+    rows.push(['features', `${data.features.toLocaleString('en-US')} distinct`]);
   rows.push([
     'findings',
     `${data.findings.length} fingerprints, ${data.findings.filter((f) => f.status === 'new').length} new`,
@@ -112,6 +116,17 @@ function campaignPage() {
       [0, ...series.map((p) => p.findings)],
       'fingerprints',
       '#d93025',
+      true,
+    );
+
+  if (series.some((p) => p.features !== undefined))
+    plot(
+      plots,
+      'distinct features over time',
+      [0, ...xs],
+      [0, ...series.map((p) => p.features ?? null)],
+      'features',
+      '#8e24aa',
       true,
     );
 
