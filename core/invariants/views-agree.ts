@@ -4,10 +4,13 @@
  * the first live node's; a live node missing from a view is membership-symmetric's finding.
  * Slots whose every claimed owner is a dead primary that cannot be replaced are excused, as in
  * slot-coverage (dead-owners.ts): a node that joined after the owner died sees them unassigned.
+ * Slots split between a down owner and a live one at the same configEpoch, which no 8.0.1 rule
+ * can reunite, are still reported, under their own tag (dead-owner-tie.ts).
  */
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
+import { DeadOwnerTie } from './dead-owner-tie.ts';
 import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
   NodeDirectory,
@@ -35,25 +38,40 @@ function slotOwnersFinding(
   const theirs = slotOwnerTable(other.report);
   const differing: number[] = [];
   let oneSideUnassigned = false;
+  let deadOwnerTie: DeadOwnerTie | null = null;
+  let allDeadOwnerTies = true;
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const a = ownerIdOf(mine, slot);
     const b = ownerIdOf(theirs, slot);
     if (a === b || (excused !== null && excused[slot] === 1)) continue;
     differing.push(slot);
     if (a === null || b === null) oneSideUnassigned = true;
+    else if (allDeadOwnerTies) {
+      deadOwnerTie ??= new DeadOwnerTie(lastView(context.views)!, new NodeDirectory(context));
+      allDeadOwnerTies = deadOwnerTie.holds(a, reference.report, b, other.report);
+    }
   }
   if (differing.length === 0) return null;
   const directory = new NodeDirectory(context);
+  const shape = oneSideUnassigned
+    ? 'one-side-unassigned'
+    : allDeadOwnerTies
+      ? 'both-assigned,epoch-tie-with-down-owner'
+      : 'both-assigned';
   const first = differing[0]!;
   const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
   const ownerB = ownerIdOf(theirs, first);
   return finding(
     'views-agree',
-    `slot-owners,${oneSideUnassigned ? 'one-side-unassigned' : 'both-assigned'}`,
+    `slot-owners,${shape}`,
     `${reference.name} and ${other.name} disagree on the owner of ${differing.length} slots ` +
       `(${describeSlots(differing)}) at ${atMs} ms: slot ${first} is ${ownerWord(ownerA)} for ${reference.name} ` +
-      `and ${ownerWord(ownerB)} for ${other.name}; converged views name the same owner for every slot`,
+      `and ${ownerWord(ownerB)} for ${other.name}` +
+      (shape === 'one-side-unassigned' || shape === 'both-assigned'
+        ? ''
+        : ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)') +
+      '; converged views name the same owner for every slot',
     [
       reference.name,
       other.name,

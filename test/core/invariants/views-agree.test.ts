@@ -1,6 +1,47 @@
 import { describe, expect, it } from 'vitest';
 import { viewsAgree } from '../../../core/invariants/views-agree.ts';
-import { context, downNode, editPeer, expectCleanFingerprint, healthyCluster } from './builders.ts';
+import type { ClusterView } from '../../../core/view.ts';
+import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster } from './builders.ts';
+
+const SHARD_1: [number, number][] = [[5461, 10921]];
+
+/**
+ * healthyCluster(3, 1) after node-3 took shard 1 from node-2 at configEpoch 5, as every live view
+ * but node-5's has it: node-5 still binds shard 1 to node-2, whose configEpoch it holds as
+ * `staleEpoch`, and holds node-3 as a slotless primary at configEpoch 5 (node-3's own claim lost
+ * to node-2's in node-5's view).
+ */
+/** An earlier view in which node-2 still reported (so its id has a name), then node-2 down. */
+function withDown(view: ClusterView): ClusterView[] {
+  return [healthyCluster(3, 1, 30000), downNode(view, 'node-2')];
+}
+
+function splitAfterFailover(staleEpoch: number): ClusterView {
+  let view = healthyCluster(3, 1);
+  view = editNode(view, 'node-3', (node) => {
+    const report = node.report!;
+    report.role = 'primary';
+    report.replicaOf = null;
+    report.flags = ['myself', 'master'];
+    report.configEpoch = 5;
+    report.slots = SHARD_1;
+  });
+  for (const observer of ['node-0', 'node-1', 'node-3', 'node-4', 'node-5']) {
+    view = editPeer(view, observer, 'node-3', (peer) => {
+      peer.role = 'primary';
+      peer.replicaOf = null;
+      peer.flags = observer === 'node-3' ? ['myself', 'master'] : ['master'];
+      peer.configEpoch = 5;
+      peer.slots = observer === 'node-5' ? [] : SHARD_1;
+    });
+    view = editPeer(view, observer, 'node-2', (peer) => {
+      peer.flags = ['master', 'fail'];
+      peer.configEpoch = observer === 'node-5' ? staleEpoch : 2;
+      peer.slots = observer === 'node-5' ? SHARD_1 : [];
+    });
+  }
+  return view;
+}
 
 describe('views-agree', () => {
   it('passes when every live node sees the same owners and roles (down nodes ignored)', () => {
@@ -38,5 +79,31 @@ describe('views-agree', () => {
     const found = expectCleanFingerprint(viewsAgree.check(context([view])), 'views-agree');
     expect(found.fingerprint).toBe('views-agree/roles,seen=primary,own=replica');
     expect(found.nodes).toEqual(['node-1', 'node-2']);
+  });
+
+  it('tags a split between a down owner and a live one at the same configEpoch (no 8.0.1 rule orders them)', () => {
+    const found = expectCleanFingerprint(viewsAgree.check(context(withDown(splitAfterFailover(5)))), 'views-agree');
+    expect(found.fingerprint).toBe('views-agree/slot-owners,both-assigned,epoch-tie-with-down-owner');
+    expect(found.nodes).toEqual(['node-0', 'node-2', 'node-3', 'node-5']);
+    expect(found.message).toContain('5461-10921');
+    expect(found.message).toContain('same configEpoch');
+  });
+
+  it('keeps the plain tag when the epochs differ, the stale owner is alive or only paused', () => {
+    // The down owner's epoch is lower in node-5's view: node-3's claim should have won (§4.3).
+    const lower = viewsAgree.check(context(withDown(splitAfterFailover(4))));
+    expect(lower?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // Both owners alive (node-2 still reports, and claims shard 1): the collision rule can still
+    // run between them.
+    const alive = viewsAgree.check(context([healthyCluster(3, 1), splitAfterFailover(5)]));
+    expect(alive?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // A paused owner comes back and its packets reach node-3 again.
+    const paused = editNode(splitAfterFailover(5), 'node-2', (node) => {
+      node.process = 'paused';
+      node.report = null;
+    });
+    expect(viewsAgree.check(context([healthyCluster(3, 1), paused]))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned',
+    );
   });
 });
