@@ -11,6 +11,7 @@ import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { DeadOwnerTie } from './dead-owner-tie.ts';
+import { linkCtimeAhead } from './stuck-links.ts';
 import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
   NodeDirectory,
@@ -86,21 +87,50 @@ function seenRole(observer: LiveNode, subject: LiveNode): Role | null {
   return peerById(observer.report, subject.report.id)?.role ?? null;
 }
 
-function rolesFinding(live: readonly LiveNode[], atMs: number): Finding | null {
+/** Whether `observer` flags `subject` fail? or fail: no PONG from it for node_timeout. */
+function hearsNothingFrom(observer: LiveNode, subject: LiveNode): boolean {
+  const flags = peerById(observer.report, subject.report.id)?.flags ?? [];
+  return flags.includes('fail?') || flags.includes('fail');
+}
+
+/**
+ * Whether neither node can send the other a packet, so neither learns the other's role: each flags
+ * the other failing (its PING went unanswered) and its outbound link to the other was created at a
+ * wall reading its clock, set back since, has not reached again (stuck-links.ts).
+ */
+function linksStuckByClock(context: InvariantContext, observer: LiveNode, subject: LiveNode, atMs: number): boolean {
+  return (
+    hearsNothingFrom(observer, subject) &&
+    hearsNothingFrom(subject, observer) &&
+    linkCtimeAhead(context.events, observer.name, subject.name, atMs) &&
+    linkCtimeAhead(context.events, subject.name, observer.name, atMs)
+  );
+}
+
+/** The first disagreement on a role; one the clock explains only if no other is found. */
+function rolesFinding(context: InvariantContext, live: readonly LiveNode[], atMs: number): Finding | null {
+  let explained: Finding | null = null;
   for (const subject of live) {
     for (const observer of live) {
       const role = seenRole(observer, subject);
       if (role === null || role === subject.report.role) continue;
-      return finding(
+      const stuck = linksStuckByClock(context, observer, subject, atMs);
+      const found = finding(
         'views-agree',
-        `roles,seen=${role},own=${subject.report.role}`,
+        `roles,seen=${role},own=${subject.report.role}${stuck ? ',clock=back' : ''}`,
         `${observer.name} sees ${subject.name} as ${role} at ${atMs} ms, but ${subject.name} reports itself ` +
-          `as ${subject.report.role}; converged views agree on every live node's role`,
+          `as ${subject.report.role}; converged views agree on every live node's role` +
+          (stuck
+            ? ` (neither hears the other: each one's PING is unanswered on a link created before its wall clock ` +
+              `was set back, which 8.0.1 does not reconnect until the clock catches up; redis/redis#6416)`
+            : ''),
         [observer.name, subject.name],
       );
+      if (!stuck) return found;
+      explained ??= found;
     }
   }
-  return null;
+  return explained;
 }
 
 function check(context: InvariantContext): Finding | null {
@@ -124,7 +154,7 @@ function check(context: InvariantContext): Finding | null {
     const found = slotOwnersFinding(reference, referenceTable, other, excused, context, view.atMs);
     if (found !== null) return found;
   }
-  return rolesFinding(live, view.atMs);
+  return rolesFinding(context, live, view.atMs);
 }
 
 export const viewsAgree: Invariant = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { viewsAgree } from '../../../core/invariants/views-agree.ts';
+import type { ObservedEvent } from '../../../core/events.ts';
 import type { ClusterView } from '../../../core/view.ts';
 import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster } from './builders.ts';
 
@@ -79,6 +80,54 @@ describe('views-agree', () => {
     const found = expectCleanFingerprint(viewsAgree.check(context([view])), 'views-agree');
     expect(found.fingerprint).toBe('views-agree/roles,seen=primary,own=replica');
     expect(found.nodes).toEqual(['node-1', 'node-2']);
+  });
+
+  it('tags a role never heard because both nodes set their clocks back over links that cannot reconnect', () => {
+    // Seed 106990: node-2 was demoted; node-3 still holds it as primary, flagged failing, and
+    // node-2 flags node-3 failing too; both clocks went back an hour after their links were made.
+    const stale = (view: ClusterView) =>
+      editPeer(view, 'node-3', 'node-1', (peer) => {
+        peer.role = 'primary';
+        peer.flags = ['master', 'fail'];
+        peer.replicaOf = null;
+      });
+    const bothFlagged = editPeer(stale(healthyCluster(3, 1, 103_660)), 'node-1', 'node-3', (peer) => {
+      peer.flags = ['slave', 'fail?'];
+    });
+    const back = (node: string, atMs: number): ObservedEvent => ({
+      kind: 'fault',
+      atMs,
+      action: 'clock',
+      nodes: [node],
+      detail: '',
+      skewMs: -3_600_000,
+      jumpMs: -3_600_000,
+    });
+    const clocks = [back('node-1', 16_160), back('node-3', 25_860)];
+    const fingerprint = (view: ClusterView, events: ObservedEvent[]) =>
+      viewsAgree.check(context([view], events))?.fingerprint;
+    const tagged = viewsAgree.check(context([bothFlagged], clocks));
+    expect(expectCleanFingerprint(tagged, 'views-agree').fingerprint).toBe(
+      'views-agree/roles,seen=primary,own=replica,clock=back',
+    );
+    expect(tagged?.nodes).toEqual(['node-1', 'node-3']);
+    const plain = 'views-agree/roles,seen=primary,own=replica';
+    // Only one clock back: the other node's watchdog reconnects and its PING carries its role.
+    expect(fingerprint(bothFlagged, clocks.slice(0, 1))).toBe(plain);
+    expect(fingerprint(bothFlagged, clocks.slice(1))).toBe(plain);
+    // node-1 hears node-3 (no failure flag): its PINGs reach node-3 and should have told it.
+    expect(fingerprint(stale(healthyCluster(3, 1, 103_660)), clocks)).toBe(plain);
+    // Links killed after the jumps: new links, and the watchdog works on them.
+    const kill: ObservedEvent = { kind: 'fault', atMs: 30_000, action: 'kill_links', nodes: ['node-1'], detail: '' };
+    expect(fingerprint(bothFlagged, [...clocks, kill])).toBe(plain);
+    // An unexplained disagreement elsewhere is reported first.
+    const other = editPeer(bothFlagged, 'node-0', 'node-5', (peer) => {
+      peer.role = 'primary';
+      peer.flags = ['master'];
+      peer.replicaOf = null;
+    });
+    expect(fingerprint(other, clocks)).toBe(plain);
+    expect(viewsAgree.check(context([other], clocks))?.nodes).toEqual(['node-0', 'node-5']);
   });
 
   it('tags a split between a down owner and a live one at the same configEpoch (no 8.0.1 rule orders them)', () => {
