@@ -5,12 +5,14 @@
  * Slots whose every claimed owner is a dead primary that cannot be replaced are excused, as in
  * slot-coverage (dead-owners.ts): a node that joined after the owner died sees them unassigned.
  * Slots split between a down owner and a live one at the same configEpoch, which no 8.0.1 rule
- * can reunite, are still reported, under their own tag (dead-owner-tie.ts).
+ * can reunite, are still reported, under their own tag (dead-owner-tie.ts); so are slots a live
+ * owner gave to a down one that some views never heard claim them (given-to-down-owner.ts).
  */
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { DeadOwnerTie } from './dead-owner-tie.ts';
+import { GivenToDownOwner } from './given-to-down-owner.ts';
 import { linkCtimeAhead } from './stuck-links.ts';
 import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
@@ -41,6 +43,8 @@ function slotOwnersFinding(
   let oneSideUnassigned = false;
   let deadOwnerTie: DeadOwnerTie | null = null;
   let allDeadOwnerTies = true;
+  let givenToDownOwner: GivenToDownOwner | null = null;
+  let allGivenToDownOwner = true;
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const a = ownerIdOf(mine, slot);
     const b = ownerIdOf(theirs, slot);
@@ -51,6 +55,10 @@ function slotOwnersFinding(
       deadOwnerTie ??= new DeadOwnerTie(lastView(context.views)!, new NodeDirectory(context));
       allDeadOwnerTies = deadOwnerTie.holds(a, reference.report, b, other.report);
     }
+    if (a !== null && b !== null && allGivenToDownOwner) {
+      givenToDownOwner ??= new GivenToDownOwner(lastView(context.views)!, new NodeDirectory(context));
+      allGivenToDownOwner = givenToDownOwner.holds(slot, a, b);
+    }
   }
   if (differing.length === 0) return null;
   const directory = new NodeDirectory(context);
@@ -58,7 +66,9 @@ function slotOwnersFinding(
     ? 'one-side-unassigned'
     : allDeadOwnerTies
       ? 'both-assigned,epoch-tie-with-down-owner'
-      : 'both-assigned';
+      : allGivenToDownOwner
+        ? 'both-assigned,given-to-down-owner'
+        : 'both-assigned';
   const first = differing[0]!;
   const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
@@ -71,7 +81,9 @@ function slotOwnersFinding(
       `and ${ownerWord(ownerB)} for ${other.name}` +
       (shape === 'one-side-unassigned' || shape === 'both-assigned'
         ? ''
-        : ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)') +
+        : allDeadOwnerTies
+          ? ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)'
+          : ' (one owner is down, the live owner gave the slots to it, and no live node claims them)') +
       '; converged views name the same owner for every slot',
     [
       reference.name,

@@ -44,6 +44,37 @@ function splitAfterFailover(staleEpoch: number): ClusterView {
   return view;
 }
 
+const MOVED: [number, number] = [12288, 12447];
+
+/**
+ * healthyCluster(4, 0) after node-3 gave slots 12288-12447 to node-1 (SETSLOT NODE on both) and
+ * node-1 died: node-0 and node-3 heard node-1's claim, node-2 missed it and still binds them to
+ * node-3, which no longer claims them. `sourceKeeps`: node-3 still claims them itself instead.
+ */
+function givenToDownOwner(sourceKeeps = false): ClusterView[] {
+  let view = healthyCluster(4, 0);
+  const source: [number, number][] = sourceKeeps ? [[12288, 16383]] : [[12448, 16383]];
+  const target: [number, number][] = [[4096, 8191], MOVED];
+  view = editNode(view, 'node-3', (node) => {
+    node.report!.slots = source;
+  });
+  for (const observer of ['node-0', 'node-1', 'node-3']) {
+    view = editPeer(view, observer, 'node-3', (peer) => {
+      peer.slots = observer === 'node-3' ? source : [[12448, 16383]];
+      peer.configEpoch = 4;
+    });
+    view = editPeer(view, observer, 'node-1', (peer) => {
+      peer.slots = observer === 'node-3' && sourceKeeps ? [[4096, 8191]] : target;
+      peer.configEpoch = 9;
+    });
+  }
+  view = editNode(view, 'node-1', (node) => {
+    node.report!.slots = target;
+    node.report!.configEpoch = 9;
+  });
+  return [view, downNode(view, 'node-1')];
+}
+
 describe('views-agree', () => {
   it('passes when every live node sees the same owners and roles (down nodes ignored)', () => {
     expect(viewsAgree.check(context([healthyCluster(3, 1)]))).toBeNull();
@@ -153,6 +184,80 @@ describe('views-agree', () => {
     });
     expect(viewsAgree.check(context([healthyCluster(3, 1), paused]))?.fingerprint).toBe(
       'views-agree/slot-owners,both-assigned',
+    );
+  });
+
+  it('tags slots a live owner gave to a down node that one view never heard claim them', () => {
+    const found = expectCleanFingerprint(viewsAgree.check(context(givenToDownOwner())), 'views-agree');
+    expect(found.fingerprint).toBe('views-agree/slot-owners,both-assigned,given-to-down-owner');
+    expect(found.nodes).toEqual(['node-0', 'node-1', 'node-2', 'node-3']);
+    expect(found.message).toContain('12288-12447');
+    expect(found.message).toContain('no live node claims them');
+  });
+
+  it('keeps the plain tag when a live node claims the slots, they went elsewhere, the new owner is up, or a node did not answer', () => {
+    // node-3 still claims the slots: its PINGs draw an UPDATE about node-1 from node-0 (§4.4).
+    const [claimed, claimedDown] = givenToDownOwner(true);
+    expect(viewsAgree.check(context([claimed!, claimedDown!]))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned',
+    );
+    // node-1 is up: its own PINGs carry the claim to node-2.
+    const [up] = givenToDownOwner();
+    expect(viewsAgree.check(context([up!]))?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // node-3 gave the slots to node-0 in its own view (which does not claim them): not the down owner.
+    const [elsewhere, elsewhereDown] = givenToDownOwner().map((one) =>
+      editPeer(
+        editPeer(one, 'node-3', 'node-1', (peer) => {
+          peer.slots = [[4096, 8191]];
+        }),
+        'node-3',
+        'node-0',
+        (peer) => {
+          peer.slots = [[0, 4095], MOVED];
+        },
+      ),
+    );
+    expect(viewsAgree.check(context([elsewhere!, elsewhereDown!]))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned',
+    );
+    // A paused node gave no report: its claims are unknown.
+    const [before, down] = givenToDownOwner();
+    const paused = editNode(down!, 'node-0', (node) => {
+      node.process = 'paused';
+      node.report = null;
+    });
+    expect(viewsAgree.check(context([before!, paused]))?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+  });
+
+  it('keeps the plain tag when a third live node claims the slots (its claim reaches every view)', () => {
+    // healthyCluster(5, 0): node-3 (9830-13106) gave 9830-9839 to node-1, which died; node-0 names
+    // node-1, node-2 still node-3, and node-4 claims them itself.
+    const moved: [number, number] = [9830, 9839];
+    let view = healthyCluster(5, 0);
+    view = editNode(view, 'node-3', (node) => {
+      node.report!.slots = [[9840, 13106]];
+    });
+    view = editNode(view, 'node-4', (node) => {
+      node.report!.slots = [moved, [13107, 16383]];
+    });
+    for (const observer of ['node-0', 'node-3']) {
+      view = editPeer(view, observer, 'node-3', (peer) => {
+        peer.slots = [[9840, 13106]];
+      });
+      view = editPeer(view, observer, 'node-1', (peer) => {
+        peer.slots = [[3276, 6552], moved];
+      });
+    }
+    const views = [view, downNode(view, 'node-1')];
+    expect(viewsAgree.check(context(views))?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // Without node-4's claim the same split is the tagged class.
+    const unclaimed = views.map((one) =>
+      editNode(one, 'node-4', (node) => {
+        node.report!.slots = [[13107, 16383]];
+      }),
+    );
+    expect(viewsAgree.check(context(unclaimed))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned,given-to-down-owner',
     );
   });
 });
