@@ -24,7 +24,11 @@
  * one with the highest seq that has no excuse. The fingerprint says what happened after the ack:
  * a failover in the shard, the acking primary demoted, it lost some slots (e.g. to a migration run
  * from a stale primary), some (too few) holders lost data, one went down, or nothing at all; and
- * whether the key was missing or held another value.
+ * whether the key was missing or held another value. A 'failover' is a sure holder promoted while it
+ * still held the write: one that won as a replica of a node outside the holders had synced from that
+ * primary, which replaced its data (e.g. the acking successor demoted by a configEpoch collision and
+ * failed over back later, §4.2), so it had lost the write before it won and its win names nothing,
+ * neither cause nor excuse: what took the write is named instead (here: demoted).
  */
 import type { ObservedEvent } from '../events.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -93,6 +97,14 @@ export function lossCause(
 }
 
 /**
+ * Whether a holder that wins an election as a replica of `former` had lost the write before it won:
+ * its primary was then a node outside the holders, whose data its sync took (see the header).
+ */
+export function syncedFromNonHolder(holders: ReadonlySet<string>, former: string | null): boolean {
+  return former !== null && !holders.has(former);
+}
+
+/**
  * Whether an election won by `winner` (a replica of `former` then) happened in the shard of a
  * write acked by `ackedBy`.
  */
@@ -148,8 +160,9 @@ function judge(events: readonly ObservedEvent[], ackIndex: number, readIndex: nu
       if (former !== null && former !== event.node)
         supersededAt.set(former, Math.max(supersededAt.get(former) ?? -1, event.epoch));
       if (after && winInShard(ack.node, holders, event.node, former)) {
-        if (holders.has(event.node) && allSure && !lost.has(event.node)) failoverAfter = true;
-        else excusedByFailover = true;
+        if (holders.has(event.node) && allSure && !lost.has(event.node)) {
+          if (!syncedFromNonHolder(holders, former)) failoverAfter = true;
+        } else excusedByFailover = true;
       }
     } else if (after && event.kind === 'data-lost' && holders.has(event.node)) {
       lost.add(event.node);

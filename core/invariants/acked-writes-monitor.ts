@@ -18,6 +18,7 @@ import {
   lossCause,
   lostWriteFinding,
   readHolds,
+  syncedFromNonHolder,
   winInShard,
   type LossCause,
   type ReadBack,
@@ -418,8 +419,9 @@ export class AckedWritesMonitor {
     for (let i = this.wins.length - 1; i >= 0 && this.wins[i]!.index > ack.index; i--) {
       const win = this.wins[i]!;
       if (!winInShard(ack.node, holderSet, win.node, win.former)) continue;
-      if (holderSet.has(win.node) && allSure && !this.lostBetween(win.node, ack.index, win.index)) failoverAfter = true;
-      else excusedByFailover = true;
+      if (holderSet.has(win.node) && allSure && !this.lostBetween(win.node, ack.index, win.index)) {
+        if (!syncedFromNonHolder(holderSet, win.former)) failoverAfter = true;
+      } else excusedByFailover = true;
     }
     const migrated = (this.lastMigrated.get(ack.key) ?? -1) > ack.index;
     const primaryLost = holders.some((holder) => this.after(holder, (facts) => facts.lastPrimaryLoss, ack.index));

@@ -51,3 +51,39 @@ export function clockBehindPast(events: readonly ObservedEvent[], node: string, 
   }
   return atMs + skewMs < highestWallMs;
 }
+
+/**
+ * Whether some of `nodes` tick their whole seconds at different instants at `atMs`: their clock
+ * skews differ by other than whole seconds, or one's clock is still drifting. 8.0.1 gossips a FORGET
+ * ban as its remaining whole seconds (server.unixtime based) and a receiver that knows the banned
+ * node re-arms the ban as its own server.unixtime + that TTL (clusterProcessPingExtensions,
+ * FORGOTTEN_NODE): a ban with 0 s left lives on to the end of the receiver's current second. Between
+ * nodes whose seconds turn over at different instants it passes back and forth, each hop extending
+ * it, so it never expires and deletes the banned node from each node that learns it again.
+ */
+export function secondPhasesDiffer(events: readonly ObservedEvent[], nodes: readonly string[], atMs: number): boolean {
+  const skews = new Map<string, number>(nodes.map((node) => [node, 0]));
+  const drifting = new Set<string>();
+  for (const event of events) {
+    if (event.atMs > atMs) break;
+    if (event.kind !== 'fault' || event.skewMs === undefined) continue;
+    for (const node of event.nodes) {
+      if (!skews.has(node)) continue;
+      skews.set(node, event.skewMs);
+      if (event.action === 'clock' && event.untilMs !== undefined && event.untilMs > atMs) drifting.add(node);
+      else drifting.delete(node);
+    }
+  }
+  if (drifting.size > 0) return true;
+  const phases = new Set([...skews.values()].map((skewMs) => ((skewMs % 1000) + 1000) % 1000));
+  return phases.size > 1;
+}
+
+/** Whether a CLUSTER FORGET of `node` ran before `atMs` (a `forget` fault naming it). */
+export function wasForgotten(events: readonly ObservedEvent[], node: string, atMs: number): boolean {
+  for (const event of events) {
+    if (event.atMs > atMs) break;
+    if (event.kind === 'fault' && event.action === 'forget' && event.nodes.includes(node)) return true;
+  }
+  return false;
+}

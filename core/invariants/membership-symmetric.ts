@@ -10,16 +10,26 @@
 import type { PeerView } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
+import { secondPhasesDiffer, wasForgotten } from './clock-facts.ts';
 import { lastView, liveNodes, outsiders, peerById, type LiveNode } from './view-facts.ts';
 
-function peerFinding(observer: LiveNode, subject: LiveNode, peer: PeerView | undefined, atMs: number): Finding | null {
+function peerFinding(
+  observer: LiveNode,
+  subject: LiveNode,
+  peer: PeerView | undefined,
+  atMs: number,
+  banRecirculates: (a: string, b: string) => boolean,
+): Finding | null {
   if (peer === undefined) {
     // One-sided: the subject knows the observer, so it PINGs it, but 8.0.1 ignores the gossip of an
     // unknown sender and only a MEET adds it (valkey-io/valkey#1307 sends that MEET in 8.1).
     const oneSided = peerById(subject.report, observer.report.id) !== undefined;
+    // Mutual, with one of the two forgotten earlier and clocks whose seconds turn over at different
+    // instants: 8.0.1's FORGET ban may be circulating for good (clock-facts.ts secondPhasesDiffer).
+    const ban = !oneSided && banRecirculates(observer.name, subject.name) ? ',ban=clock-phase' : '';
     return finding(
       'membership-symmetric',
-      `missing-peer,${oneSided ? 'one-sided' : 'mutual'}`,
+      `missing-peer,${oneSided ? 'one-sided' : 'mutual'}${ban}`,
       `${observer.name} does not know ${subject.name} (id ${subject.report.id.slice(0, 8)}) at ${atMs} ms, although ` +
         `both are live${oneSided ? ` and ${subject.name} knows ${observer.name}` : ''}; after healing every live node knows every other`,
       [observer.name, subject.name],
@@ -79,10 +89,21 @@ function check(context: InvariantContext): Finding | null {
       island.map((other) => other.name),
     );
   }
+  const events = context.events;
+  const names = live.map((node) => node.name);
+  const banRecirculates = (a: string, b: string): boolean =>
+    (wasForgotten(events, a, view.atMs) || wasForgotten(events, b, view.atMs)) &&
+    secondPhasesDiffer(events, names, view.atMs);
   for (const observer of live) {
     for (const subject of live) {
       if (subject === observer) continue;
-      const found = peerFinding(observer, subject, peerById(observer.report, subject.report.id), view.atMs);
+      const found = peerFinding(
+        observer,
+        subject,
+        peerById(observer.report, subject.report.id),
+        view.atMs,
+        banRecirculates,
+      );
       if (found !== null) return found;
     }
     const leftover = handshakeLeftover(observer, live, view.atMs);

@@ -4,10 +4,16 @@
  * the first live node's; a live node missing from a view is membership-symmetric's finding.
  * Slots whose every claimed owner is a dead primary that cannot be replaced are excused, as in
  * slot-coverage (dead-owners.ts): a node that joined after the owner died sees them unassigned.
+ * Slots split between a down owner and a live one at the same configEpoch, which no 8.0.1 rule
+ * can reunite, are still reported, under their own tag (dead-owner-tie.ts); so are slots a live
+ * owner gave to a down one that some views never heard claim them (given-to-down-owner.ts).
  */
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
+import { DeadOwnerTie } from './dead-owner-tie.ts';
+import { GivenToDownOwner } from './given-to-down-owner.ts';
+import { linkCtimeAhead } from './stuck-links.ts';
 import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
   NodeDirectory,
@@ -35,25 +41,50 @@ function slotOwnersFinding(
   const theirs = slotOwnerTable(other.report);
   const differing: number[] = [];
   let oneSideUnassigned = false;
+  let deadOwnerTie: DeadOwnerTie | null = null;
+  let allDeadOwnerTies = true;
+  let givenToDownOwner: GivenToDownOwner | null = null;
+  let allGivenToDownOwner = true;
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const a = ownerIdOf(mine, slot);
     const b = ownerIdOf(theirs, slot);
     if (a === b || (excused !== null && excused[slot] === 1)) continue;
     differing.push(slot);
     if (a === null || b === null) oneSideUnassigned = true;
+    else if (allDeadOwnerTies) {
+      deadOwnerTie ??= new DeadOwnerTie(lastView(context.views)!, new NodeDirectory(context));
+      allDeadOwnerTies = deadOwnerTie.holds(a, reference.report, b, other.report);
+    }
+    if (a !== null && b !== null && allGivenToDownOwner) {
+      givenToDownOwner ??= new GivenToDownOwner(lastView(context.views)!, new NodeDirectory(context));
+      allGivenToDownOwner = givenToDownOwner.holds(slot, a, b);
+    }
   }
   if (differing.length === 0) return null;
   const directory = new NodeDirectory(context);
+  const shape = oneSideUnassigned
+    ? 'one-side-unassigned'
+    : allDeadOwnerTies
+      ? 'both-assigned,epoch-tie-with-down-owner'
+      : allGivenToDownOwner
+        ? 'both-assigned,given-to-down-owner'
+        : 'both-assigned';
   const first = differing[0]!;
   const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
   const ownerB = ownerIdOf(theirs, first);
   return finding(
     'views-agree',
-    `slot-owners,${oneSideUnassigned ? 'one-side-unassigned' : 'both-assigned'}`,
+    `slot-owners,${shape}`,
     `${reference.name} and ${other.name} disagree on the owner of ${differing.length} slots ` +
       `(${describeSlots(differing)}) at ${atMs} ms: slot ${first} is ${ownerWord(ownerA)} for ${reference.name} ` +
-      `and ${ownerWord(ownerB)} for ${other.name}; converged views name the same owner for every slot`,
+      `and ${ownerWord(ownerB)} for ${other.name}` +
+      (shape === 'one-side-unassigned' || shape === 'both-assigned'
+        ? ''
+        : allDeadOwnerTies
+          ? ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)'
+          : ' (one owner is down, the live owner gave the slots to it, and no live node claims them)') +
+      '; converged views name the same owner for every slot',
     [
       reference.name,
       other.name,
@@ -68,21 +99,50 @@ function seenRole(observer: LiveNode, subject: LiveNode): Role | null {
   return peerById(observer.report, subject.report.id)?.role ?? null;
 }
 
-function rolesFinding(live: readonly LiveNode[], atMs: number): Finding | null {
+/** Whether `observer` flags `subject` fail? or fail: no PONG from it for node_timeout. */
+function hearsNothingFrom(observer: LiveNode, subject: LiveNode): boolean {
+  const flags = peerById(observer.report, subject.report.id)?.flags ?? [];
+  return flags.includes('fail?') || flags.includes('fail');
+}
+
+/**
+ * Whether neither node can send the other a packet, so neither learns the other's role: each flags
+ * the other failing (its PING went unanswered) and its outbound link to the other was created at a
+ * wall reading its clock, set back since, has not reached again (stuck-links.ts).
+ */
+function linksStuckByClock(context: InvariantContext, observer: LiveNode, subject: LiveNode, atMs: number): boolean {
+  return (
+    hearsNothingFrom(observer, subject) &&
+    hearsNothingFrom(subject, observer) &&
+    linkCtimeAhead(context.events, observer.name, subject.name, atMs) &&
+    linkCtimeAhead(context.events, subject.name, observer.name, atMs)
+  );
+}
+
+/** The first disagreement on a role; one the clock explains only if no other is found. */
+function rolesFinding(context: InvariantContext, live: readonly LiveNode[], atMs: number): Finding | null {
+  let explained: Finding | null = null;
   for (const subject of live) {
     for (const observer of live) {
       const role = seenRole(observer, subject);
       if (role === null || role === subject.report.role) continue;
-      return finding(
+      const stuck = linksStuckByClock(context, observer, subject, atMs);
+      const found = finding(
         'views-agree',
-        `roles,seen=${role},own=${subject.report.role}`,
+        `roles,seen=${role},own=${subject.report.role}${stuck ? ',clock=back' : ''}`,
         `${observer.name} sees ${subject.name} as ${role} at ${atMs} ms, but ${subject.name} reports itself ` +
-          `as ${subject.report.role}; converged views agree on every live node's role`,
+          `as ${subject.report.role}; converged views agree on every live node's role` +
+          (stuck
+            ? ` (neither hears the other: each one's PING is unanswered on a link created before its wall clock ` +
+              `was set back, which 8.0.1 does not reconnect until the clock catches up; redis/redis#6416)`
+            : ''),
         [observer.name, subject.name],
       );
+      if (!stuck) return found;
+      explained ??= found;
     }
   }
-  return null;
+  return explained;
 }
 
 function check(context: InvariantContext): Finding | null {
@@ -106,7 +166,7 @@ function check(context: InvariantContext): Finding | null {
     const found = slotOwnersFinding(reference, referenceTable, other, excused, context, view.atMs);
     if (found !== null) return found;
   }
-  return rolesFinding(live, view.atMs);
+  return rolesFinding(context, live, view.atMs);
 }
 
 export const viewsAgree: Invariant = {

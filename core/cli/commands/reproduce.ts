@@ -83,10 +83,12 @@ export const reproduceCommand: Command = async (args, context) => {
         ? `under ${scenario.protocol}: the finding still happens`
         : `under ${scenario.protocol}: the finding does not happen (${result.verdict === 'violation' ? `another one does: ${result.violation!.fingerprint}` : result.verdict})`,
     );
-  // A reproduced finding still exits 1; known-issues only says why it is Valkey's behaviour.
-  const knownIssue =
-    knownFor((await loadKnown(args.flags)).known, scenario.protocol).get(crash.violation.fingerprint) ?? null;
-  if (knownIssue !== null) say(`${knownLine(crash.violation.fingerprint, knownIssue)}\n  ${knownIssue.reason}`);
+  // A reproduced finding still exits 1; known-issues only says why it is Valkey's behaviour. A
+  // replay judged under a refined tag is looked up by the fingerprint it has now.
+  const fingerprint =
+    comparison.reproduced && result.violation !== null ? result.violation.fingerprint : crash.violation.fingerprint;
+  const knownIssue = knownFor((await loadKnown(args.flags)).known, scenario.protocol).get(fingerprint) ?? null;
+  if (knownIssue !== null) say(`${knownLine(fingerprint, knownIssue)}\n  ${knownIssue.reason}`);
   let report: WrittenReport | null = null;
   if (args.flags.report !== undefined) {
     const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;

@@ -142,6 +142,46 @@ describe('acked-writes-durable', () => {
     expect(found.fingerprint).toBe('acked-writes-durable/lost-after=demoted,read=other');
   });
 
+  it('names the demotion, not a later failover, when the demoted holder won back after syncing from a non-holder', () => {
+    // Seed 42820's shape: node-5 won with epoch 7 while node-4 (smaller id) had bumped to 7 unheard;
+    // node-4 bumped to 8, took the slots back, node-5 synced from it and lost seq 61, and a later
+    // CLUSTER FAILOVER FORCE promoted node-5 again (as a replica of node-4, a non-holder).
+    const events: ObservedEvent[] = [
+      state(0, 'node-5', 'replica', 'node-4', 5),
+      won(1, 'node-5', 7),
+      state(1, 'node-5', 'primary', null, 7),
+      ack(2, 'k1', 61, 1, 'node-5', ['node-5']),
+      state(3, 'node-4', 'primary', null, 8),
+      state(3, 'node-5', 'replica', 'node-4', 8),
+      won(7, 'node-5', 9),
+      state(7, 'node-5', 'primary', null, 9),
+      readBack(9, 'k1', 451, [451, 116, 0]),
+    ];
+    const found = expectCleanFingerprint(verdicts(events), 'acked-writes-durable');
+    expect(found.fingerprint).toBe('acked-writes-durable/lost-after=demoted,read=other');
+    // Seed 49046's shape: every sure holder synced from the returning stale primary, then one won.
+    const shard: ObservedEvent[] = [
+      state(0, 'node-17', 'primary', null, 21),
+      state(0, 'node-18', 'replica', 'node-17', 21),
+      ack(1, 'k1', 1850, 2, 'node-17', ['node-17', 'node-18']),
+      state(2, 'node-17', 'replica', 'node-16', 22),
+      state(2, 'node-18', 'replica', 'node-16', 22),
+      won(5, 'node-18', 27),
+      readBack(9, 'k1', null),
+    ];
+    expect(expectCleanFingerprint(verdicts(shard), 'acked-writes-durable').fingerprint).toBe(
+      'acked-writes-durable/lost-after=demoted,read=missing',
+    );
+    // A sure holder still a replica of a holder when it won: the failover stays the named cause (and
+    // in every case here the win excuses nothing: each loss is still reported).
+    const kept = shard.map((event) =>
+      event.kind === 'node-state' && event.node === 'node-18' && event.atMs === 2
+        ? { ...event, primary: 'node-17' }
+        : event,
+    );
+    expect(verdicts(kept)?.fingerprint).toBe('acked-writes-durable/lost-after=failover,read=missing');
+  });
+
   it('reads history: a larger seq from another branch does not hold the write', () => {
     const lineOf = (history: number[]) => [ack(1, 'k1', 5, 1, 'node-0', ['node-0']), readBack(9, 'k1', 8, history)];
     expect(verdicts(lineOf([8, 6, 5, 3, 0]))).toBeNull();

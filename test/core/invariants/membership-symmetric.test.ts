@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ObservedEvent } from '../../../core/events.ts';
 import { membershipSymmetric } from '../../../core/invariants/membership-symmetric.ts';
 import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster, idOf } from './builders.ts';
 
@@ -23,6 +24,39 @@ describe('membership-symmetric', () => {
       node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-3'));
     });
     expect(membershipSymmetric.check(context([mutual]))?.fingerprint).toBe('membership-symmetric/missing-peer,mutual');
+  });
+
+  it('tags a mutual loss ban=clock-phase only when one of the pair was forgotten and clocks tick at different phases', () => {
+    const view = editNode(
+      editNode(healthyCluster(3, 1), 'node-3', (node) => {
+        node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-4'));
+      }),
+      'node-4',
+      (node) => {
+        node.report!.peers = node.report!.peers.filter((peer) => peer.id !== idOf('node-3'));
+      },
+    );
+    const forget: ObservedEvent = { kind: 'fault', atMs: 1000, action: 'forget', nodes: ['node-4'], detail: '' };
+    const clock = (node: string, skewMs: number, atMs = 2000, untilMs?: number): ObservedEvent => ({
+      kind: 'fault',
+      atMs,
+      action: 'clock',
+      nodes: [node],
+      detail: '',
+      skewMs,
+      ...(untilMs === undefined ? {} : { untilMs }),
+    });
+    const fingerprint = (events: ObservedEvent[]) => membershipSymmetric.check(context([view], events))?.fingerprint;
+    const tagged = 'membership-symmetric/missing-peer,mutual,ban=clock-phase';
+    const plain = 'membership-symmetric/missing-peer,mutual';
+    expect(fingerprint([forget, clock('node-1', 1460)])).toBe(tagged);
+    // Still drifting at the check: its seconds move against the others'.
+    expect(fingerprint([forget, clock('node-1', 0, 2000, 90_000)])).toBe(tagged);
+    // Whole seconds apart, or no skew at all: every clock turns its second at the same instant.
+    expect(fingerprint([forget, clock('node-1', -3000)])).toBe(plain);
+    expect(fingerprint([forget])).toBe(plain);
+    // Skewed clocks but nobody forgotten: nothing to circulate.
+    expect(fingerprint([clock('node-1', 1460)])).toBe(plain);
   });
 
   it('flags a noaddr entry for a live node', () => {

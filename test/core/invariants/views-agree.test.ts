@@ -1,6 +1,79 @@
 import { describe, expect, it } from 'vitest';
 import { viewsAgree } from '../../../core/invariants/views-agree.ts';
-import { context, downNode, editPeer, expectCleanFingerprint, healthyCluster } from './builders.ts';
+import type { ObservedEvent } from '../../../core/events.ts';
+import type { ClusterView } from '../../../core/view.ts';
+import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster } from './builders.ts';
+
+const SHARD_1: [number, number][] = [[5461, 10921]];
+
+/**
+ * healthyCluster(3, 1) after node-3 took shard 1 from node-2 at configEpoch 5, as every live view
+ * but node-5's has it: node-5 still binds shard 1 to node-2, whose configEpoch it holds as
+ * `staleEpoch`, and holds node-3 as a slotless primary at configEpoch 5 (node-3's own claim lost
+ * to node-2's in node-5's view).
+ */
+/** An earlier view in which node-2 still reported (so its id has a name), then node-2 down. */
+function withDown(view: ClusterView): ClusterView[] {
+  return [healthyCluster(3, 1, 30000), downNode(view, 'node-2')];
+}
+
+function splitAfterFailover(staleEpoch: number): ClusterView {
+  let view = healthyCluster(3, 1);
+  view = editNode(view, 'node-3', (node) => {
+    const report = node.report!;
+    report.role = 'primary';
+    report.replicaOf = null;
+    report.flags = ['myself', 'master'];
+    report.configEpoch = 5;
+    report.slots = SHARD_1;
+  });
+  for (const observer of ['node-0', 'node-1', 'node-3', 'node-4', 'node-5']) {
+    view = editPeer(view, observer, 'node-3', (peer) => {
+      peer.role = 'primary';
+      peer.replicaOf = null;
+      peer.flags = observer === 'node-3' ? ['myself', 'master'] : ['master'];
+      peer.configEpoch = 5;
+      peer.slots = observer === 'node-5' ? [] : SHARD_1;
+    });
+    view = editPeer(view, observer, 'node-2', (peer) => {
+      peer.flags = ['master', 'fail'];
+      peer.configEpoch = observer === 'node-5' ? staleEpoch : 2;
+      peer.slots = observer === 'node-5' ? SHARD_1 : [];
+    });
+  }
+  return view;
+}
+
+const MOVED: [number, number] = [12288, 12447];
+
+/**
+ * healthyCluster(4, 0) after node-3 gave slots 12288-12447 to node-1 (SETSLOT NODE on both) and
+ * node-1 died: node-0 and node-3 heard node-1's claim, node-2 missed it and still binds them to
+ * node-3, which no longer claims them. `sourceKeeps`: node-3 still claims them itself instead.
+ */
+function givenToDownOwner(sourceKeeps = false): ClusterView[] {
+  let view = healthyCluster(4, 0);
+  const source: [number, number][] = sourceKeeps ? [[12288, 16383]] : [[12448, 16383]];
+  const target: [number, number][] = [[4096, 8191], MOVED];
+  view = editNode(view, 'node-3', (node) => {
+    node.report!.slots = source;
+  });
+  for (const observer of ['node-0', 'node-1', 'node-3']) {
+    view = editPeer(view, observer, 'node-3', (peer) => {
+      peer.slots = observer === 'node-3' ? source : [[12448, 16383]];
+      peer.configEpoch = 4;
+    });
+    view = editPeer(view, observer, 'node-1', (peer) => {
+      peer.slots = observer === 'node-3' && sourceKeeps ? [[4096, 8191]] : target;
+      peer.configEpoch = 9;
+    });
+  }
+  view = editNode(view, 'node-1', (node) => {
+    node.report!.slots = target;
+    node.report!.configEpoch = 9;
+  });
+  return [view, downNode(view, 'node-1')];
+}
 
 describe('views-agree', () => {
   it('passes when every live node sees the same owners and roles (down nodes ignored)', () => {
@@ -38,5 +111,153 @@ describe('views-agree', () => {
     const found = expectCleanFingerprint(viewsAgree.check(context([view])), 'views-agree');
     expect(found.fingerprint).toBe('views-agree/roles,seen=primary,own=replica');
     expect(found.nodes).toEqual(['node-1', 'node-2']);
+  });
+
+  it('tags a role never heard because both nodes set their clocks back over links that cannot reconnect', () => {
+    // Seed 106990: node-2 was demoted; node-3 still holds it as primary, flagged failing, and
+    // node-2 flags node-3 failing too; both clocks went back an hour after their links were made.
+    const stale = (view: ClusterView) =>
+      editPeer(view, 'node-3', 'node-1', (peer) => {
+        peer.role = 'primary';
+        peer.flags = ['master', 'fail'];
+        peer.replicaOf = null;
+      });
+    const bothFlagged = editPeer(stale(healthyCluster(3, 1, 103_660)), 'node-1', 'node-3', (peer) => {
+      peer.flags = ['slave', 'fail?'];
+    });
+    const back = (node: string, atMs: number): ObservedEvent => ({
+      kind: 'fault',
+      atMs,
+      action: 'clock',
+      nodes: [node],
+      detail: '',
+      skewMs: -3_600_000,
+      jumpMs: -3_600_000,
+    });
+    const clocks = [back('node-1', 16_160), back('node-3', 25_860)];
+    const fingerprint = (view: ClusterView, events: ObservedEvent[]) =>
+      viewsAgree.check(context([view], events))?.fingerprint;
+    const tagged = viewsAgree.check(context([bothFlagged], clocks));
+    expect(expectCleanFingerprint(tagged, 'views-agree').fingerprint).toBe(
+      'views-agree/roles,seen=primary,own=replica,clock=back',
+    );
+    expect(tagged?.nodes).toEqual(['node-1', 'node-3']);
+    const plain = 'views-agree/roles,seen=primary,own=replica';
+    // Only one clock back: the other node's watchdog reconnects and its PING carries its role.
+    expect(fingerprint(bothFlagged, clocks.slice(0, 1))).toBe(plain);
+    expect(fingerprint(bothFlagged, clocks.slice(1))).toBe(plain);
+    // node-1 hears node-3 (no failure flag): its PINGs reach node-3 and should have told it.
+    expect(fingerprint(stale(healthyCluster(3, 1, 103_660)), clocks)).toBe(plain);
+    // Links killed after the jumps: new links, and the watchdog works on them.
+    const kill: ObservedEvent = { kind: 'fault', atMs: 30_000, action: 'kill_links', nodes: ['node-1'], detail: '' };
+    expect(fingerprint(bothFlagged, [...clocks, kill])).toBe(plain);
+    // An unexplained disagreement elsewhere is reported first.
+    const other = editPeer(bothFlagged, 'node-0', 'node-5', (peer) => {
+      peer.role = 'primary';
+      peer.flags = ['master'];
+      peer.replicaOf = null;
+    });
+    expect(fingerprint(other, clocks)).toBe(plain);
+    expect(viewsAgree.check(context([other], clocks))?.nodes).toEqual(['node-0', 'node-5']);
+  });
+
+  it('tags a split between a down owner and a live one at the same configEpoch (no 8.0.1 rule orders them)', () => {
+    const found = expectCleanFingerprint(viewsAgree.check(context(withDown(splitAfterFailover(5)))), 'views-agree');
+    expect(found.fingerprint).toBe('views-agree/slot-owners,both-assigned,epoch-tie-with-down-owner');
+    expect(found.nodes).toEqual(['node-0', 'node-2', 'node-3', 'node-5']);
+    expect(found.message).toContain('5461-10921');
+    expect(found.message).toContain('same configEpoch');
+  });
+
+  it('keeps the plain tag when the epochs differ, the stale owner is alive or only paused', () => {
+    // The down owner's epoch is lower in node-5's view: node-3's claim should have won (§4.3).
+    const lower = viewsAgree.check(context(withDown(splitAfterFailover(4))));
+    expect(lower?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // Both owners alive (node-2 still reports, and claims shard 1): the collision rule can still
+    // run between them.
+    const alive = viewsAgree.check(context([healthyCluster(3, 1), splitAfterFailover(5)]));
+    expect(alive?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // A paused owner comes back and its packets reach node-3 again.
+    const paused = editNode(splitAfterFailover(5), 'node-2', (node) => {
+      node.process = 'paused';
+      node.report = null;
+    });
+    expect(viewsAgree.check(context([healthyCluster(3, 1), paused]))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned',
+    );
+  });
+
+  it('tags slots a live owner gave to a down node that one view never heard claim them', () => {
+    const found = expectCleanFingerprint(viewsAgree.check(context(givenToDownOwner())), 'views-agree');
+    expect(found.fingerprint).toBe('views-agree/slot-owners,both-assigned,given-to-down-owner');
+    expect(found.nodes).toEqual(['node-0', 'node-1', 'node-2', 'node-3']);
+    expect(found.message).toContain('12288-12447');
+    expect(found.message).toContain('no live node claims them');
+  });
+
+  it('keeps the plain tag when a live node claims the slots, they went elsewhere, the new owner is up, or a node did not answer', () => {
+    // node-3 still claims the slots: its PINGs draw an UPDATE about node-1 from node-0 (§4.4).
+    const [claimed, claimedDown] = givenToDownOwner(true);
+    expect(viewsAgree.check(context([claimed!, claimedDown!]))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned',
+    );
+    // node-1 is up: its own PINGs carry the claim to node-2.
+    const [up] = givenToDownOwner();
+    expect(viewsAgree.check(context([up!]))?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // node-3 gave the slots to node-0 in its own view (which does not claim them): not the down owner.
+    const [elsewhere, elsewhereDown] = givenToDownOwner().map((one) =>
+      editPeer(
+        editPeer(one, 'node-3', 'node-1', (peer) => {
+          peer.slots = [[4096, 8191]];
+        }),
+        'node-3',
+        'node-0',
+        (peer) => {
+          peer.slots = [[0, 4095], MOVED];
+        },
+      ),
+    );
+    expect(viewsAgree.check(context([elsewhere!, elsewhereDown!]))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned',
+    );
+    // A paused node gave no report: its claims are unknown.
+    const [before, down] = givenToDownOwner();
+    const paused = editNode(down!, 'node-0', (node) => {
+      node.process = 'paused';
+      node.report = null;
+    });
+    expect(viewsAgree.check(context([before!, paused]))?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+  });
+
+  it('keeps the plain tag when a third live node claims the slots (its claim reaches every view)', () => {
+    // healthyCluster(5, 0): node-3 (9830-13106) gave 9830-9839 to node-1, which died; node-0 names
+    // node-1, node-2 still node-3, and node-4 claims them itself.
+    const moved: [number, number] = [9830, 9839];
+    let view = healthyCluster(5, 0);
+    view = editNode(view, 'node-3', (node) => {
+      node.report!.slots = [[9840, 13106]];
+    });
+    view = editNode(view, 'node-4', (node) => {
+      node.report!.slots = [moved, [13107, 16383]];
+    });
+    for (const observer of ['node-0', 'node-3']) {
+      view = editPeer(view, observer, 'node-3', (peer) => {
+        peer.slots = [[9840, 13106]];
+      });
+      view = editPeer(view, observer, 'node-1', (peer) => {
+        peer.slots = [[3276, 6552], moved];
+      });
+    }
+    const views = [view, downNode(view, 'node-1')];
+    expect(viewsAgree.check(context(views))?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
+    // Without node-4's claim the same split is the tagged class.
+    const unclaimed = views.map((one) =>
+      editNode(one, 'node-4', (node) => {
+        node.report!.slots = [[13107, 16383]];
+      }),
+    );
+    expect(viewsAgree.check(context(unclaimed))?.fingerprint).toBe(
+      'views-agree/slot-owners,both-assigned,given-to-down-owner',
+    );
   });
 });
