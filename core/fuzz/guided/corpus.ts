@@ -23,6 +23,8 @@ export interface CorpusEntry {
   added: number;
   /** Times picked as a parent so far. */
   picks: number;
+  /** What its run cost (simulator steps): the schedule favours cheap entries, as AFL's perf score. */
+  steps: number;
 }
 
 /** Where a run's scenario came from. */
@@ -42,7 +44,13 @@ export class GuidedCorpus {
    * Counts a run's features; keeps its scenario as an entry if any feature is new. Returns the
    * entry, or null.
    */
-  consider(campaignSeed: number, scenario: Scenario, features: readonly number[], origin: Origin): CorpusEntry | null {
+  consider(
+    campaignSeed: number,
+    scenario: Scenario,
+    features: readonly number[],
+    origin: Origin,
+    steps = 1,
+  ): CorpusEntry | null {
     let added = 0;
     for (const feature of features) {
       if (this.hits[feature] === 0) added++;
@@ -59,6 +67,7 @@ export class GuidedCorpus {
       features: [...features],
       added,
       picks: 0,
+      steps: Math.max(1, steps),
     };
     this.entries.push(entry);
     return entry;

@@ -80,7 +80,7 @@ export class GuidedSource implements ScenarioSource {
     if (ran !== undefined && ran.origin.mutation === 'fresh (no valid mutant)' && outcome !== null) this.refused++;
     const features = outcome?.result?.features;
     if (ran !== undefined && features !== undefined && outcome?.result?.verdict !== 'aborted') {
-      const entry = this.corpus.consider(seed, ran.scenario, features, ran.origin);
+      const entry = this.corpus.consider(seed, ran.scenario, features, ran.origin, outcome?.result?.steps ?? 1);
       if (entry !== null) this.options.onEntry?.(entry);
     }
     const next = position + this.lag;

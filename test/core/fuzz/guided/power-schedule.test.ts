@@ -42,6 +42,13 @@ describe('the power schedule', () => {
     expect(energyOf(rare, corpus.hits)).toBeGreaterThanOrEqual(1);
   });
 
+  it('gives a costly entry less energy than a cheap one with the same features', () => {
+    const { corpus, rare } = corpusOf();
+    const cheap = energyOf({ ...rare, steps: 1000 }, corpus.hits, 4000);
+    const costly = energyOf({ ...rare, steps: 16_000 }, corpus.hits, 4000);
+    expect(cheap).toBeGreaterThan(3.5 * costly);
+  });
+
   it('picks by energy, counts the picks, and is the same for the same Rng', () => {
     const { corpus, rare } = corpusOf();
     const rng = rngFor('schedule').fork('guided');
