@@ -11,26 +11,19 @@
  * disagreement keeps the plain tag.
  */
 import type { ClusterView, NodeReport } from '../view.ts';
-import { type NodeDirectory, peerById } from './view-facts.ts';
+import { DownNodes, type NodeDirectory, peerById } from './view-facts.ts';
 
 export class DeadOwnerTie {
-  private readonly down = new Map<string, boolean>();
+  private readonly down: DownNodes;
   private readonly pairs = new Map<string, boolean>();
 
-  constructor(
-    private readonly view: ClusterView,
-    private readonly directory: NodeDirectory,
-  ) {}
+  constructor(view: ClusterView, directory: NodeDirectory) {
+    this.down = new DownNodes(view, directory);
+  }
 
   /** Whether `id` names a node whose process is down in the view (a paused node comes back). */
   isDown(id: string): boolean {
-    let down = this.down.get(id);
-    if (down === undefined) {
-      const name = this.directory.nameOf(id);
-      down = name !== undefined && this.view.nodes.some((node) => node.name === name && node.process === 'down');
-      this.down.set(id, down);
-    }
-    return down;
+    return this.down.has(id);
   }
 
   /**

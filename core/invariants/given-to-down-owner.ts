@@ -14,18 +14,27 @@
  * views-agree gives such slots their own tag; every other disagreement keeps the plain tag.
  */
 import type { ClusterView, NodeReport } from '../view.ts';
-import { type NodeDirectory, SLOT_COUNT, ownerIdOf, slotOwnerTable, type SlotOwnerTable } from './view-facts.ts';
+import {
+  DownNodes,
+  type NodeDirectory,
+  SLOT_COUNT,
+  ownerIdOf,
+  slotOwnerTable,
+  type SlotOwnerTable,
+} from './view-facts.ts';
 
 export class GivenToDownOwner {
-  private readonly down = new Map<string, boolean>();
+  private readonly down: DownNodes;
   private readonly ownViews = new Map<string, SlotOwnerTable | null>();
   /** Slots some node that is not down claims in its own report; null when one such node did not answer. */
   private claimedByUp: Uint8Array | null | undefined;
 
   constructor(
     private readonly view: ClusterView,
-    private readonly directory: NodeDirectory,
-  ) {}
+    directory: NodeDirectory,
+  ) {
+    this.down = new DownNodes(view, directory);
+  }
 
   /** Whether `ownerA` (one view's owner of `slot`) against `ownerB` (the other's) is this class. */
   holds(slot: number, ownerA: string, ownerB: string): boolean {
@@ -40,13 +49,7 @@ export class GivenToDownOwner {
 
   /** Whether `id` names a node whose process is down in the view (a paused node comes back). */
   private isDown(id: string): boolean {
-    let down = this.down.get(id);
-    if (down === undefined) {
-      const name = this.directory.nameOf(id);
-      down = name !== undefined && this.view.nodes.some((node) => node.name === name && node.process === 'down');
-      this.down.set(id, down);
-    }
-    return down;
+    return this.down.has(id);
   }
 
   /** The slot owners in the view of the running node with id `id`, or null if it did not answer. */

@@ -292,3 +292,26 @@ export function describeRanges(ranges: ReadonlyArray<readonly [number, number]>,
 export function countShape(count: number): string {
   return count >= 3 ? '3+' : String(count);
 }
+
+/**
+ * Which node ids name a node whose process is down in one view (a paused node is not: it comes
+ * back with its state), by the directory's names; cached, since a slot check asks per slot.
+ */
+export class DownNodes {
+  private readonly cache = new Map<string, boolean>();
+
+  constructor(
+    private readonly view: ClusterView,
+    private readonly directory: NodeDirectory,
+  ) {}
+
+  has(id: string): boolean {
+    let down = this.cache.get(id);
+    if (down === undefined) {
+      const name = this.directory.nameOf(id);
+      down = name !== undefined && this.view.nodes.some((node) => node.name === name && node.process === 'down');
+      this.cache.set(id, down);
+    }
+    return down;
+  }
+}
