@@ -12,9 +12,12 @@
  * A slot the observer sees unassigned is excused too when the only owners other live views name
  * for it are such dead primaries (a node that joined after the owner died never learns its slots;
  * dead-owners.ts).
+ * Unassigned slots that a migration handed back and forth between two live nodes, so that no node
+ * claims them (handed-back.ts), are still reported, under the tag `owner=unassigned,handed-back`.
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
+import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
 import { deadSlotOwningShards, failoverQuorumLost, unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
   NodeDirectory,
@@ -99,6 +102,10 @@ function uncoveredSlots(
   return { count, ranges: gaps, kind, ownerIds: [...ownerIds] };
 }
 
+function* slotsOf(ranges: ReadonlyArray<[number, number]>): Generator<number> {
+  for (const [start, end] of ranges) for (let slot = start; slot <= end; slot++) yield slot;
+}
+
 function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
   if (view === null) return null;
@@ -127,12 +134,15 @@ function check(context: InvariantContext): Finding | null {
     if (gap === null) continue;
     const owners = gap.ownerIds.map((id) => directory.label(id));
     const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;
+    const handedBack =
+      gap.ownerIds.length === 0 && allHandedBack(handedBackSlots(view, live, context.events), slotsOf(gap.ranges));
     return finding(
       'slot-coverage',
-      `owner=${gap.kind}`,
+      `owner=${gap.kind}${handedBack ? ',handed-back' : ''}`,
       `${observer.name} sees ${gap.count} of ${SLOT_COUNT} slots not served by a live node ` +
         `(${describeRanges(gap.ranges)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
-        'so after the faults healed all slots should be covered',
+        'so after the faults healed all slots should be covered' +
+        (handedBack ? HANDED_BACK_WHY : ''),
       [observer.name, ...gap.ownerIds.flatMap((id) => directory.nameOf(id) ?? [])],
     );
   }

@@ -15,7 +15,10 @@
  * after the pair's last link reset (a restart of either, or an admin action naming either that may
  * free links) and, as the watchdog cannot free a link whose ctime is ahead of the clock, before the
  * node's last jump back; its ctime is at least the lowest reading of the node's clock between that
- * reset and that jump. A clock still drifting is never judged.
+ * reset and that jump. Any jump back since the reset will do, not only the last: a link whose
+ * ctime is ahead of every reading since a jump cannot have been freed by the watchdog meanwhile, so
+ * a later small jump back does not hide an earlier hour (seed 232319: node-6 set back an hour at
+ * 20 s, then 600 ms more at 47 s). A clock still drifting is never judged.
  */
 import type { ObservedEvent } from '../events.ts';
 
@@ -49,15 +52,22 @@ export function linkCtimeAhead(events: readonly ObservedEvent[], node: string, p
   let skewMs = 0;
   let drifting = false;
   const restarting = new Set<string>();
-  // Lowest reading of the clock since the last link reset; the same just before the last jump back.
+  // Lowest reading of the clock since the last link reset.
   let lowestMs = 0;
-  let lowestBeforeJumpMs: number | null = null;
+  // Per jump back since the last reset: the lowest reading before it (a lower bound of the ctime of
+  // a link that existed then) and the highest reading since. While every reading since stays below
+  // that bound the watchdog cannot free the link (now - ctime is negative), so it is still there.
+  let jumpsBack: Array<{ boundMs: number; highestSinceMs: number }> = [];
   for (const event of events) {
     if (event.atMs > atMs) break;
     let reset = false;
     if (event.kind === 'fault' && event.skewMs !== undefined && event.nodes.includes(node)) {
       const jumpMs = event.jumpMs ?? 0;
-      if (jumpMs < 0) lowestBeforeJumpMs = lowestMs;
+      if (jumpMs < 0) {
+        const beforeMs = event.atMs + skewMs;
+        for (const jump of jumpsBack) jump.highestSinceMs = Math.max(jump.highestSinceMs, beforeMs);
+        jumpsBack.push({ boundMs: lowestMs, highestSinceMs: -Infinity });
+      }
       skewMs = event.skewMs;
       lowestMs = Math.min(lowestMs, event.atMs + skewMs);
       drifting = event.action === 'clock' && event.untilMs !== undefined && event.untilMs > atMs;
@@ -69,9 +79,10 @@ export function linkCtimeAhead(events: readonly ObservedEvent[], node: string, p
     } else reset = resetsLinks(event, pair);
     if (reset) {
       lowestMs = event.atMs + skewMs;
-      lowestBeforeJumpMs = null;
+      jumpsBack = [];
     }
   }
-  if (drifting || lowestBeforeJumpMs === null) return false;
-  return atMs + skewMs < lowestBeforeJumpMs;
+  if (drifting) return false;
+  const nowMs = atMs + skewMs;
+  return jumpsBack.some((jump) => Math.max(jump.highestSinceMs, nowMs) < jump.boundMs);
 }

@@ -6,13 +6,16 @@
  * slot-coverage (dead-owners.ts): a node that joined after the owner died sees them unassigned.
  * Slots split between a down owner and a live one at the same configEpoch, which no 8.0.1 rule
  * can reunite, are still reported, under their own tag (dead-owner-tie.ts); so are slots a live
- * owner gave to a down one that some views never heard claim them (given-to-down-owner.ts).
+ * owner gave to a down one that some views never heard claim them (given-to-down-owner.ts), and
+ * slots a migration handed back and forth between two live nodes that no node claims
+ * (handed-back.ts).
  */
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { DeadOwnerTie } from './dead-owner-tie.ts';
 import { GivenToDownOwner } from './given-to-down-owner.ts';
+import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
 import { linkCtimeAhead } from './stuck-links.ts';
 import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
@@ -62,13 +65,17 @@ function slotOwnersFinding(
   }
   if (differing.length === 0) return null;
   const directory = new NodeDirectory(context);
-  const shape = oneSideUnassigned
-    ? 'one-side-unassigned'
-    : allDeadOwnerTies
-      ? 'both-assigned,epoch-tie-with-down-owner'
-      : allGivenToDownOwner
-        ? 'both-assigned,given-to-down-owner'
-        : 'both-assigned';
+  const view = lastView(context.views)!;
+  const handedBack = allHandedBack(handedBackSlots(view, clusterMembers(view), context.events), differing);
+  const shape = handedBack
+    ? `${oneSideUnassigned ? 'one-side-unassigned' : 'both-assigned'},handed-back`
+    : oneSideUnassigned
+      ? 'one-side-unassigned'
+      : allDeadOwnerTies
+        ? 'both-assigned,epoch-tie-with-down-owner'
+        : allGivenToDownOwner
+          ? 'both-assigned,given-to-down-owner'
+          : 'both-assigned';
   const first = differing[0]!;
   const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
@@ -81,9 +88,11 @@ function slotOwnersFinding(
       `and ${ownerWord(ownerB)} for ${other.name}` +
       (shape === 'one-side-unassigned' || shape === 'both-assigned'
         ? ''
-        : allDeadOwnerTies
-          ? ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)'
-          : ' (one owner is down, the live owner gave the slots to it, and no live node claims them)') +
+        : handedBack
+          ? HANDED_BACK_WHY
+          : allDeadOwnerTies
+            ? ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)'
+            : ' (one owner is down, the live owner gave the slots to it, and no live node claims them)') +
       '; converged views name the same owner for every slot',
     [
       reference.name,

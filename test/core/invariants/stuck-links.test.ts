@@ -62,6 +62,23 @@ describe('linkCtimeAhead', () => {
     expect(linkCtimeAhead([fault('kill_links', 20_000, ['node-6']), back], 'node-4', 'node-6', 103_660)).toBe(true);
   });
 
+  it('holds after an earlier jump back of an hour that a later small jump back follows (seed 232319)', () => {
+    // node-6: back 2.9 s, forward 2.6 s, back an hour at 20.36 s, back 600 ms more at 47.52 s. A
+    // link made before 20.36 s has a ctime of 0 or later and every reading since lies an hour
+    // earlier, so the watchdog never freed it; judging by the last jump alone cannot see that.
+    const node6 = [
+      clock('node-6', 7202, -2900, -2900),
+      clock('node-6', 13_335, -300, 2600),
+      clock('node-6', 20_359, -3_600_300, -HOUR_MS),
+      clock('node-6', 47_520, -3_600_900, -600),
+    ];
+    expect(linkCtimeAhead(node6, 'node-6', 'node-4', 84_620)).toBe(true);
+    // The same, but the clock caught up (forward an hour) between the two jumps back: the old link
+    // could be freed and a new one made at a reading the last jump back has passed since.
+    const caughtUp = [...node6.slice(0, 3), clock('node-6', 30_000, 0, 3_600_300), clock('node-6', 47_520, -600, -600)];
+    expect(linkCtimeAhead(caughtUp, 'node-6', 'node-4', 84_620)).toBe(false);
+  });
+
   it('does not judge a clock still drifting', () => {
     const drifting = clock('node-4', 25_860, -HOUR_MS, -HOUR_MS, 200_000);
     expect(linkCtimeAhead([drifting], 'node-4', 'node-6', 103_660)).toBe(false);
