@@ -161,3 +161,23 @@ export function expectCleanFingerprint(found: Finding | null, invariant: Invaria
   expect(found!.message.length).toBeGreaterThan(20);
   return found!;
 }
+
+/** A `clock` fault event: the node's skew from then on, and the jump or the drift's end if any. */
+export function clockEvent(
+  node: string,
+  atMs: number,
+  skewMs: number,
+  jumpMs?: number,
+  untilMs?: number,
+): ObservedEvent {
+  return {
+    kind: 'fault',
+    atMs,
+    action: 'clock',
+    nodes: [node],
+    detail: '',
+    skewMs,
+    ...(jumpMs === undefined ? {} : { jumpMs }),
+    ...(untilMs === undefined ? {} : { untilMs }),
+  };
+}

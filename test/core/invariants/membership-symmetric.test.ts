@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedEvent } from '../../../core/events.ts';
 import { membershipSymmetric } from '../../../core/invariants/membership-symmetric.ts';
-import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster, idOf } from './builders.ts';
+import {
+  clockEvent,
+  context,
+  downNode,
+  editNode,
+  editPeer,
+  expectCleanFingerprint,
+  healthyCluster,
+  idOf,
+} from './builders.ts';
 
 describe('membership-symmetric', () => {
   it('passes when every live node knows every other (a forgotten dead node is fine)', () => {
@@ -37,15 +46,8 @@ describe('membership-symmetric', () => {
       },
     );
     const forget: ObservedEvent = { kind: 'fault', atMs: 1000, action: 'forget', nodes: ['node-4'], detail: '' };
-    const clock = (node: string, skewMs: number, atMs = 2000, untilMs?: number): ObservedEvent => ({
-      kind: 'fault',
-      atMs,
-      action: 'clock',
-      nodes: [node],
-      detail: '',
-      skewMs,
-      ...(untilMs === undefined ? {} : { untilMs }),
-    });
+    const clock = (node: string, skewMs: number, atMs = 2000, untilMs?: number): ObservedEvent =>
+      clockEvent(node, atMs, skewMs, undefined, untilMs);
     const fingerprint = (events: ObservedEvent[]) => membershipSymmetric.check(context([view], events))?.fingerprint;
     const tagged = 'membership-symmetric/missing-peer,mutual,ban=clock-phase';
     const plain = 'membership-symmetric/missing-peer,mutual';

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedEvent } from '../../../core/events.ts';
 import { linkCtimeAhead } from '../../../core/invariants/stuck-links.ts';
+import { clockEvent } from './builders.ts';
 
 const HOUR_MS = 3_600_000;
 
-function clock(node: string, atMs: number, skewMs: number, jumpMs?: number, untilMs?: number): ObservedEvent {
-  return {
-    kind: 'fault',
-    atMs,
-    action: 'clock',
-    nodes: [node],
-    detail: '',
-    skewMs,
-    ...(jumpMs === undefined ? {} : { jumpMs }),
-    ...(untilMs === undefined ? {} : { untilMs }),
-  };
-}
+const clock = clockEvent;
 
 function fault(action: string, atMs: number, nodes: string[]): ObservedEvent {
   return { kind: 'fault', atMs, action, nodes, detail: '' };
