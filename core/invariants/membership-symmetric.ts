@@ -6,6 +6,13 @@
  * no other live node knows by its current id and that knows none of them, or an island of such
  * nodes that know only one another, is reported first, as `isolated` (one finding, not one per
  * peer): they are outside the cluster, and the slot and view invariants judge members only.
+ *
+ * A missing peer is tagged by what keeps it missing under 8.0.1: `one-sided` when the unknown node
+ * knows the observer (it PINGs it, but clusterProcessPacket adds an unknown sender only on a MEET);
+ * `mutual,ban=clock-phase` when a FORGET ban may be circulating (clock-facts.ts); and
+ * `mutual,via=one-sided` when neither of the pair is known by any other live node: each is
+ * one-sided against every peer it knows, so no live node can name either in gossip
+ * (clusterProcessGossipSection adds only nodes a known sender names) and the two never meet.
  */
 import type { PeerView } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -13,11 +20,23 @@ import type { Invariant, InvariantContext } from './api.ts';
 import { secondPhasesDiffer, wasForgotten } from './clock-facts.ts';
 import { lastView, liveNodes, outsiders, peerById, type LiveNode } from './view-facts.ts';
 
+/**
+ * Whether no live node but `node` itself knows its current id. Such a node PINGs the peers it
+ * knows and they answer, but 8.0.1 adds an unknown sender only on a MEET (clusterProcessPacket),
+ * and clusterProcessGossipSection adds only nodes that a known sender names: nobody live can name
+ * it, so it stays unknown to all of them (and to any node they introduce) until an operator MEETs
+ * it again. valkey-io/valkey#1307 (8.1.0) has a node MEET a peer it has no inbound link from.
+ */
+function unknownToAll(node: LiveNode, live: readonly LiveNode[]): boolean {
+  return live.every((other) => other === node || peerById(other.report, node.report.id) === undefined);
+}
+
 function peerFinding(
   observer: LiveNode,
   subject: LiveNode,
   peer: PeerView | undefined,
   atMs: number,
+  live: readonly LiveNode[],
   banRecirculates: (a: string, b: string) => boolean,
 ): Finding | null {
   if (peer === undefined) {
@@ -26,12 +45,17 @@ function peerFinding(
     const oneSided = peerById(subject.report, observer.report.id) !== undefined;
     // Mutual, with one of the two forgotten earlier and clocks whose seconds turn over at different
     // instants: 8.0.1's FORGET ban may be circulating for good (clock-facts.ts secondPhasesDiffer).
-    const ban = !oneSided && banRecirculates(observer.name, subject.name) ? ',ban=clock-phase' : '';
+    const ban = !oneSided && banRecirculates(observer.name, subject.name);
+    // Mutual between two nodes that no other live node knows: two one-sided members that no
+    // gossip can introduce to each other (unknownToAll).
+    const strangers = !oneSided && !ban && unknownToAll(observer, live) && unknownToAll(subject, live);
+    const tag = ban ? ',ban=clock-phase' : strangers ? ',via=one-sided' : '';
     return finding(
       'membership-symmetric',
-      `missing-peer,${oneSided ? 'one-sided' : 'mutual'}${ban}`,
+      `missing-peer,${oneSided ? 'one-sided' : 'mutual'}${tag}`,
       `${observer.name} does not know ${subject.name} (id ${subject.report.id.slice(0, 8)}) at ${atMs} ms, although ` +
-        `both are live${oneSided ? ` and ${subject.name} knows ${observer.name}` : ''}; after healing every live node knows every other`,
+        `both are live${oneSided ? ` and ${subject.name} knows ${observer.name}` : ''}` +
+        `${strangers ? ', and no other live node knows either of them' : ''}; after healing every live node knows every other`,
       [observer.name, subject.name],
     );
   }
@@ -102,6 +126,7 @@ function check(context: InvariantContext): Finding | null {
         subject,
         peerById(observer.report, subject.report.id),
         view.atMs,
+        live,
         banRecirculates,
       );
       if (found !== null) return found;

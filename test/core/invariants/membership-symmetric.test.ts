@@ -61,6 +61,35 @@ describe('membership-symmetric', () => {
     expect(fingerprint([clock('node-1', 1460)])).toBe(plain);
   });
 
+  it('tags a mutual loss via=one-sided only when no other live node knows either of the pair', () => {
+    // Seed 1690737795: node-1 forgotten (its MEET undone by the ban's gossip), node-10 added through
+    // a primary held away from the rest that then died; each knows live peers, no live node knows it.
+    const strangers = ['node-0', 'node-5'];
+    const view = healthyCluster(3, 1);
+    for (const node of view.nodes) {
+      node.report!.peers = node.report!.peers.filter(
+        (peer) => peer.id === node.report!.id || !strangers.some((name) => peer.id === idOf(name)),
+      );
+    }
+    const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
+    expect(found.fingerprint).toBe('membership-symmetric/missing-peer,mutual,via=one-sided');
+    expect(found.nodes).toEqual(['node-0', 'node-5']);
+    expect(found.message).toContain('no other live node knows either of them');
+    // A third live node still knows node-5 and can name it in gossip: plain mutual.
+    const named = editNode(view, 'node-2', (node) => {
+      node.report!.peers.push({
+        ...node.report!.peers.find((peer) => peer.id === idOf('node-3'))!,
+        id: idOf('node-5'),
+      });
+    });
+    expect(membershipSymmetric.check(context([named]))?.fingerprint).toBe('membership-symmetric/missing-peer,mutual');
+    // The same node down (as node-0, node-10's introducer, in that run): it names nobody.
+    const deadKnows = downNode(named, 'node-2');
+    expect(membershipSymmetric.check(context([deadKnows]))?.fingerprint).toBe(
+      'membership-symmetric/missing-peer,mutual,via=one-sided',
+    );
+  });
+
   it('flags a noaddr entry for a live node', () => {
     const view = editPeer(healthyCluster(3, 1), 'node-1', 'node-2', (peer) => {
       peer.flags = ['master', 'noaddr'];
