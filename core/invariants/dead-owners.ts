@@ -8,6 +8,13 @@
  * reset and met again) after the owner died never hears the owner's own PING, the only message
  * that carries its slots (gossip entries carry none, §1.2), so it sees them unassigned while older
  * nodes still name the dead owner. slot-coverage and views-agree both excuse such slots.
+ *
+ * For the same reason a node that was down while such an owner won its slots in an election, and
+ * came back after it died, still names the owner it replaced (its nodes.conf), and nothing will
+ * correct it: only the dead winner's own PING would. When that replaced owner cannot serve either
+ * (no running node answers to its id: it is down, or a RESET HARD gave it a new id and left a
+ * noaddr ghost), its claim is as unservable as the winner's (supersededOwnerIds). A replaced owner
+ * that is still live keeps its claim a finding: it could serve.
  */
 import type { InvariantContext } from './api.ts';
 import { unreplaceablePrimaries } from './failover-bound.ts';
@@ -85,7 +92,40 @@ export function unservableOwnerIds(
         ids.add(peer.id);
     }
   }
+  for (const id of supersededOwnerIds(context, liveIds, ids)) ids.add(id);
   return ids;
+}
+
+/**
+ * The ids of owners that one of the `unservable` dead owners replaced by an election (it won while
+ * it replicated the node that had the id then), that no live node answers to any more. A view that
+ * still names such an id missed the winner's claim, and no live node will ever make that claim.
+ */
+export function supersededOwnerIds(
+  context: InvariantContext,
+  liveIds: ReadonlySet<string>,
+  unservable: ReadonlySet<string>,
+): Set<string> {
+  const superseded = new Set<string>();
+  if (unservable.size === 0) return superseded;
+  // In event order: each node's id so far, and the primary it last replicated (a backend may report
+  // the winner's new role before or after its election-won event).
+  const idOf = new Map<string, string>();
+  const replicated = new Map<string, string>();
+  for (const event of context.events) {
+    if (event.kind === 'node-state') {
+      if (event.id !== undefined) idOf.set(event.node, event.id);
+      if (event.role === 'replica' && event.primary !== null) replicated.set(event.node, event.primary);
+      continue;
+    }
+    if (event.kind !== 'election-won') continue;
+    const winnerId = idOf.get(event.node);
+    const replaced = replicated.get(event.node);
+    if (winnerId === undefined || !unservable.has(winnerId) || replaced === undefined) continue;
+    const replacedId = idOf.get(replaced);
+    if (replacedId !== undefined && !liveIds.has(replacedId) && !unservable.has(replacedId)) superseded.add(replacedId);
+  }
+  return superseded;
 }
 
 /**

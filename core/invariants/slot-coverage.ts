@@ -13,11 +13,14 @@
  * for it are such dead primaries (a node that joined after the owner died never learns its slots;
  * dead-owners.ts).
  * Unassigned slots that a migration handed back and forth between two live nodes, so that no node
- * claims them (handed-back.ts), are still reported, under the tag `owner=unassigned,handed-back`.
+ * claims them (handed-back.ts), are still reported, under the tag `owner=unassigned,handed-back`;
+ * so are unassigned slots whose owner, a node banned by CLUSTER FORGET and now down, the observer
+ * deleted with them after it had taken them (forgotten-owner.ts), under `owner=unassigned,forgotten-owner`.
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
+import { FORGOTTEN_OWNER_WHY, forgottenOwnerHolds } from './forgotten-owner.ts';
 import { deadSlotOwningShards, failoverQuorumLost, unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
   NodeDirectory,
@@ -136,13 +139,18 @@ function check(context: InvariantContext): Finding | null {
     const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;
     const handedBack =
       gap.ownerIds.length === 0 && allHandedBack(handedBackSlots(view, live, context.events), slotsOf(gap.ranges));
+    const forgottenOwner =
+      !handedBack &&
+      gap.ownerIds.length === 0 &&
+      forgottenOwnerHolds(view, observer, context.events, directory, gap.ranges, gap.count);
+    const tag = handedBack ? ',handed-back' : forgottenOwner ? ',forgotten-owner' : '';
     return finding(
       'slot-coverage',
-      `owner=${gap.kind}${handedBack ? ',handed-back' : ''}`,
+      `owner=${gap.kind}${tag}`,
       `${observer.name} sees ${gap.count} of ${SLOT_COUNT} slots not served by a live node ` +
         `(${describeRanges(gap.ranges)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
         'so after the faults healed all slots should be covered' +
-        (handedBack ? HANDED_BACK_WHY : ''),
+        (handedBack ? HANDED_BACK_WHY : forgottenOwner ? FORGOTTEN_OWNER_WHY : ''),
       [observer.name, ...gap.ownerIds.flatMap((id) => directory.nameOf(id) ?? [])],
     );
   }
