@@ -52,6 +52,68 @@ export function clockBehindPast(events: readonly ObservedEvent[], node: string, 
   return atMs + skewMs < highestWallMs;
 }
 
+/** Admin actions after which a replica's election state starts afresh or it follows another node. */
+const ELECTION_RESETTING_ACTIONS = new Set(['failover', 'reset', 'replicate']);
+
+/**
+ * Whether `replica`'s election for `primary`, which went down and has not come back, is held by
+ * the replica's own wall clock at `atMs`. 8.0.1's clusterHandleReplicaFailover measures the retry
+ * window on the wall clock: it schedules a new attempt only when mstime() - failover_auth_time >
+ * auth_retry_time (2 x the auth timeout), and sends a request only when mstime() reaches
+ * failover_auth_time. An attempt's request goes out while mstime() - failover_auth_time <= the auth
+ * timeout, and failover_auth_time only grows afterwards (a reschedule sets it to now + delay), until
+ * the process restarts or the node's role changes. So once the replica asked for votes at wall time
+ * W, failover_auth_time >= W - auth timeout for good, and while its wall clock reads no later than
+ * W + auth timeout it neither reschedules nor asks again: a clock set back past W (an hour, in
+ * redis/redis#6416's recipe) holds the election until the clock catches up.
+ *
+ * One-sided: true only when a vote was granted to the replica in an epoch above every epoch it had
+ * reached when the primary went down (so it asked after that), with no restart, reset, replicate,
+ * failover or change of its primary since, and its wall clock now reads earlier than the lowest it
+ * read from the primary's going down to that vote (the auth timeout, at least 2 s, is the margin
+ * for drifts between clock events).
+ */
+export function electionHeldByClock(
+  events: readonly ObservedEvent[],
+  replica: string,
+  primary: string,
+  atMs: number,
+): boolean {
+  let skewMs = 0;
+  let replicaEpoch = 0;
+  let downAtMs: number | null = null;
+  let epochAtDown = 0;
+  let lowestWallMs = Number.POSITIVE_INFINITY;
+  let asked = false;
+  let harmed = false;
+  for (const event of events) {
+    if (event.atMs > atMs) break;
+    if (event.kind === 'node-down' && event.node === primary) {
+      downAtMs = event.atMs;
+      epochAtDown = replicaEpoch;
+      lowestWallMs = event.atMs + skewMs;
+      asked = false;
+      harmed = false;
+    } else if (event.kind === 'node-up' && event.node === primary) {
+      downAtMs = null;
+    } else if (event.kind === 'fault' && event.nodes.includes(replica)) {
+      if (event.skewMs !== undefined) {
+        skewMs = event.skewMs;
+        if (downAtMs !== null && !asked) lowestWallMs = Math.min(lowestWallMs, event.atMs + skewMs);
+      }
+      if (ELECTION_RESETTING_ACTIONS.has(event.action)) harmed = true;
+    } else if (event.kind === 'node-state' && event.node === replica) {
+      replicaEpoch = event.currentEpoch;
+      if (event.role !== 'replica' || event.primary !== primary) harmed = true;
+    } else if (event.kind === 'node-down' && event.node === replica && event.cause !== 'pause') {
+      harmed = true;
+    } else if (event.kind === 'vote-granted' && event.candidate === replica) {
+      if (downAtMs !== null && event.epoch > epochAtDown) asked = true;
+    }
+  }
+  return downAtMs !== null && asked && !harmed && atMs + skewMs < lowestWallMs;
+}
+
 /**
  * Whether some of `nodes` tick their whole seconds at different instants at `atMs`: their clock
  * skews differ by other than whole seconds, or one's clock is still drifting. 8.0.1 gossips a FORGET

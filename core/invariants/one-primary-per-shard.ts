@@ -10,7 +10,14 @@
  * was a replica and turned primary without winning anything: in 8.0.1 a stale packet from a node
  * that claims to replicate it does that, §1.8 step 7f promotes the claimed primary, itself),
  * `via=reset` (CLUSTER RESET left it an empty primary that keeps its shard id, as 8.0.1 does) or
- * `via=stale-demotion` (a primary that was never turned into a replica).
+ * `via=stale-demotion` (a primary that was never turned into a replica). An election won as the
+ * replica of a primary that owned no slots by its own last state is `via=empty-primary-election`:
+ * 8.0.1 runs elections for primaries without slots (clusterHandleReplicaFailover lost Redis's
+ * "serving slots" precondition in valkey-io/valkey#445), so a replica that follows a slotless
+ * primary of its shard (the empty-shard rule of clusterUpdateSlotsConfigWith makes an empty primary
+ * follow one with a greater configEpoch) fails it over when it is flagged FAIL. With several slotless
+ * primaries the tag names each path once, sorted and joined by `+`, so a shape of two different
+ * paths is not taken for one path twice.
  */
 import type { ObservedEvent } from '../events.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -27,14 +34,32 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
   return shards;
 }
 
+type SlotlessVia = 'slotless-election' | 'empty-primary-election' | 'no-election' | 'reset' | 'stale-demotion';
+
+/**
+ * Whether the election `node` won at event `wonAt` replaced a primary that owned no slots by its own
+ * last state then: the primary of `node`'s last state as a replica, and that primary's last state.
+ */
+function replacedEmptyPrimary(events: readonly ObservedEvent[], node: string, wonAt: number): boolean {
+  let primary: string | null = null;
+  for (let index = wonAt - 1; index >= 0 && primary === null; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.node === node && event.role === 'replica') primary = event.primary;
+  }
+  if (primary === null) return false;
+  for (let index = wonAt - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.node === primary) return event.role === 'primary' && event.slotCount === 0;
+  }
+  return false;
+}
+
 /** What last made `node` a primary without slots: an election it won, a reset, none while a replica, or neither. */
-function slotlessVia(
-  events: readonly ObservedEvent[],
-  node: string,
-): 'slotless-election' | 'no-election' | 'reset' | 'stale-demotion' {
+function slotlessVia(events: readonly ObservedEvent[], node: string): SlotlessVia {
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
-    if (event.kind === 'election-won' && event.node === node) return 'slotless-election';
+    if (event.kind === 'election-won' && event.node === node)
+      return replacedEmptyPrimary(events, node, index) ? 'empty-primary-election' : 'slotless-election';
     if (event.kind === 'fault' && event.action === 'reset' && event.nodes.includes(node)) return 'reset';
     if (event.kind !== 'node-state' || event.node !== node) continue;
     if (event.role === 'replica') return 'no-election';
@@ -50,9 +75,11 @@ function check(context: InvariantContext): Finding | null {
     const primaries = members.filter((node) => node.report.role === 'primary');
     const owning = primaries.filter((node) => node.report.slots.length > 0);
     if (owning.length === 0 || primaries.length < 2) continue;
-    const slotless = primaries.find((node) => node.report.slots.length === 0);
+    const slotless = primaries.filter((node) => node.report.slots.length === 0);
     const via =
-      owning.length >= 2 || slotless === undefined ? 'split-slots' : slotlessVia(context.events, slotless.name);
+      owning.length >= 2 || slotless.length === 0
+        ? 'split-slots'
+        : [...new Set(slotless.map((node) => slotlessVia(context.events, node.name)))].sort().join('+');
     const describe = (node: LiveNode): string =>
       `${node.name} (configEpoch ${node.report.configEpoch}, ${node.report.slots.length > 0 ? 'owns slots' : 'no slots'})`;
     return finding(

@@ -16,11 +16,15 @@
  * claims them (handed-back.ts), are still reported, under the tag `owner=unassigned,handed-back`;
  * so are unassigned slots whose owner, a node banned by CLUSTER FORGET and now down, the observer
  * deleted with them after it had taken them (forgotten-owner.ts), under `owner=unassigned,forgotten-owner`.
+ * Slots of dead owners whose every replica has its election held by its own wall clock, set back
+ * after it asked for votes (clock-facts.ts electionHeldByClock: 8.0.1 times the retry on the wall
+ * clock), are still reported, under the tag `owner=not-live,clock=back`.
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
 import { FORGOTTEN_OWNER_WHY, forgottenOwnerHolds } from './forgotten-owner.ts';
+import { electionHeldByClock } from './clock-facts.ts';
 import { deadSlotOwningShards, failoverQuorumLost, unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
   NodeDirectory,
@@ -31,6 +35,7 @@ import {
   ownedRanges,
   type OwnedRange,
 } from './view-facts.ts';
+import type { ClusterView } from '../view.ts';
 
 /**
  * What serves the uncovered slots: nothing (`unassigned`), a node that is not live (`not-live`), a
@@ -109,6 +114,37 @@ function* slotsOf(ranges: ReadonlyArray<[number, number]>): Generator<number> {
   for (const [start, end] of ranges) for (let slot = start; slot <= end; slot++) yield slot;
 }
 
+/**
+ * The replicas (running, by their own report) of each of `ownerIds`, when every owner has at least
+ * one and each one's election for it is held by its own wall clock (clock-facts.ts); null otherwise,
+ * or when some node is paused or running without a report (it might be a replica that is not held).
+ */
+function clockHeldReplicas(
+  context: InvariantContext,
+  view: ClusterView,
+  ownerIds: readonly string[],
+  directory: NodeDirectory,
+): string[] | null {
+  const unknown = view.nodes.some(
+    (node) => node.process === 'paused' || (node.process === 'running' && node.report === null),
+  );
+  if (ownerIds.length === 0 || unknown) return null;
+  const held: string[] = [];
+  for (const ownerId of ownerIds) {
+    const owner = directory.nameOf(ownerId);
+    if (owner === undefined) return null;
+    const replicas = view.nodes.filter(
+      (node) => node.process === 'running' && node.report!.role === 'replica' && node.report!.replicaOf === ownerId,
+    );
+    if (replicas.length === 0) return null;
+    for (const replica of replicas) {
+      if (!electionHeldByClock(context.events, replica.name, owner, view.atMs)) return null;
+      held.push(replica.name);
+    }
+  }
+  return held;
+}
+
 function check(context: InvariantContext): Finding | null {
   const view = lastView(context.views);
   if (view === null) return null;
@@ -143,14 +179,19 @@ function check(context: InvariantContext): Finding | null {
       !handedBack &&
       gap.ownerIds.length === 0 &&
       forgottenOwnerHolds(view, observer, context.events, directory, gap.ranges, gap.count);
-    const tag = handedBack ? ',handed-back' : forgottenOwner ? ',forgotten-owner' : '';
+    const held = gap.kind === 'not-live' ? clockHeldReplicas(context, view, gap.ownerIds, directory) : null;
+    const tag = handedBack ? ',handed-back' : forgottenOwner ? ',forgotten-owner' : held !== null ? ',clock=back' : '';
     return finding(
       'slot-coverage',
       `owner=${gap.kind}${tag}`,
       `${observer.name} sees ${gap.count} of ${SLOT_COUNT} slots not served by a live node ` +
         `(${describeRanges(gap.ranges)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
         'so after the faults healed all slots should be covered' +
-        (handedBack ? HANDED_BACK_WHY : forgottenOwner ? FORGOTTEN_OWNER_WHY : ''),
+        (handedBack ? HANDED_BACK_WHY : forgottenOwner ? FORGOTTEN_OWNER_WHY : '') +
+        (held === null
+          ? ''
+          : ` (the wall clocks of their replicas ${held.join(', ')} were set back after they asked for votes, ` +
+            'and still read earlier than then: no new election until they catch up)'),
       [observer.name, ...gap.ownerIds.flatMap((id) => directory.nameOf(id) ?? [])],
     );
   }

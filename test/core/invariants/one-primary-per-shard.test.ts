@@ -101,4 +101,70 @@ describe('one-primary-per-shard', () => {
     const found = expectCleanFingerprint(onePrimaryPerShard.check(context([view])), 'one-primary-per-shard');
     expect(found.fingerprint).toBe('one-primary-per-shard/primaries=2,via=split-slots');
   });
+
+  it('names each slotless primary of 3+ by its own path, and an election that replaced an empty primary apart', () => {
+    // Seed 1765934982's shape: node-1 re-pointed to the dead node-0 (which still owned slots by its
+    // own state) and won an election with no slots; node-2 followed the slotless node-1 and won
+    // again, replacing a primary that owned nothing itself.
+    const view = editNode(
+      editNode(healthyCluster(3, 2), 'node-1', (node) => {
+        node.report!.role = 'primary';
+        node.report!.replicaOf = null;
+      }),
+      'node-2',
+      (node) => {
+        node.report!.role = 'primary';
+        node.report!.replicaOf = null;
+      },
+    );
+    const state = (
+      atMs: number,
+      node: string,
+      role: 'primary' | 'replica',
+      primary: string | null,
+      slotCount: number,
+    ): ObservedEvent => ({
+      kind: 'node-state',
+      atMs,
+      node,
+      role,
+      primary,
+      currentEpoch: 9,
+      configEpoch: 9,
+      slotCount,
+    });
+    const firstWin: ObservedEvent[] = [
+      state(1, 'node-0', 'primary', null, 5461),
+      state(2, 'node-1', 'replica', 'node-0', 0),
+      { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 8, consensus: true },
+      state(3, 'node-1', 'primary', null, 0),
+    ];
+    const chained: ObservedEvent[] = [
+      ...firstWin,
+      state(4, 'node-2', 'replica', 'node-1', 0),
+      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 9, consensus: true },
+      state(5, 'node-2', 'primary', null, 0),
+    ];
+    const found = expectCleanFingerprint(onePrimaryPerShard.check(context([view], chained)), 'one-primary-per-shard');
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=3+,via=empty-primary-election+slotless-election');
+    expect(found.nodes).toEqual(['node-0', 'node-1', 'node-2']);
+    // The same path twice: both replaced the dead owner.
+    const twice: ObservedEvent[] = [
+      ...firstWin,
+      state(4, 'node-2', 'replica', 'node-0', 0),
+      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 9, consensus: true },
+      state(5, 'node-2', 'primary', null, 0),
+    ];
+    expect(onePrimaryPerShard.check(context([view], twice))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=3+,via=slotless-election',
+    );
+    // Two different paths are both named: a slotless election and a reset.
+    const mixed: ObservedEvent[] = [
+      ...twice,
+      { kind: 'fault', atMs: 6, action: 'reset', nodes: ['node-2'], detail: 'OK' },
+    ];
+    expect(onePrimaryPerShard.check(context([view], mixed))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=3+,via=reset+slotless-election',
+    );
+  });
 });
