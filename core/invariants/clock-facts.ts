@@ -149,3 +149,71 @@ export function wasForgotten(events: readonly ObservedEvent[], node: string, atM
   }
   return false;
 }
+
+/** Faults after which a node may learn or hold another's address by a path other than a MEET. */
+const MEMBERSHIP_ACTIONS = new Set(['forget', 'reset', 'add_node']);
+
+/**
+ * Whether every handshake entry `observer` can hold for `subject`'s address has a ctime in the
+ * observer's future at `atMs`, so 8.0.1's clusterCron cannot time it out: clusterNodeCronHandleReconnect
+ * deletes a node in handshake only when now - node->ctime > the handshake timeout (node_timeout, at
+ * least 1 s), and createClusterNode takes ctime from mstime(), the wall clock. Nothing else ends a
+ * handshake whose MEET or PONG was lost: clusterCron sends a node in handshake no PING (neither the
+ * random ping nor the per-node pass) and its link watchdog skips it, so the MEET sent when the link
+ * connects is the only packet, and only a reply to it (clusterProcessPacket on the outbound link)
+ * would finish it. A clock set back past the entry's creation (redis/redis#6416's recipe) keeps it
+ * until the clock catches up.
+ *
+ * The lower bound of the entry's ctime comes from the observer's CLUSTER MEETs of the subject: with
+ * both nodes members since formation (neither added, reset or forgotten) and the subject's id never
+ * changed, the observer knows the subject's one id throughout and no other path makes an entry for
+ * its address (clusterProcessGossipSection starts a handshake only for an id the receiver does not
+ * know, and clusterProcessPacket adds a handshake node only for a MEET from an unknown sender). Such
+ * an entry was made by one of the observer's MEETs since its last restart (nodes.conf never holds a
+ * node in handshake), so its ctime is at least the lowest reading of the observer's clock at those
+ * MEETs. One-sided: false when the clock was drifting at a MEET (its reading then is not known
+ * exactly) or is still drifting.
+ */
+export function handshakeCtimeAhead(
+  events: readonly ObservedEvent[],
+  observer: string,
+  subject: string,
+  atMs: number,
+): boolean {
+  const pair = [observer, subject];
+  const ids = new Map<string, string>();
+  let skewMs = 0;
+  let driftUntilMs = Number.NEGATIVE_INFINITY;
+  let lowestCtimeMs = Number.POSITIVE_INFINITY;
+  let restarting = false;
+  for (const event of events) {
+    if (event.atMs > atMs) break;
+    if (event.kind === 'fault') {
+      if (MEMBERSHIP_ACTIONS.has(event.action) && event.nodes.some((name) => pair.includes(name))) return false;
+      if (event.skewMs !== undefined && event.nodes.includes(observer)) {
+        skewMs = event.skewMs;
+        driftUntilMs =
+          event.action === 'clock' && event.untilMs !== undefined ? event.untilMs : Number.NEGATIVE_INFINITY;
+      }
+      if (
+        event.action === 'meet' &&
+        event.nodes[0] === observer &&
+        event.nodes[1] === subject &&
+        event.detail.endsWith(': OK')
+      ) {
+        if (driftUntilMs > event.atMs) return false;
+        lowestCtimeMs = Math.min(lowestCtimeMs, event.atMs + skewMs);
+      }
+    } else if (event.kind === 'node-state' && event.id !== undefined && pair.includes(event.node)) {
+      const known = ids.get(event.node);
+      if (known !== undefined && known !== event.id) return false;
+      ids.set(event.node, event.id);
+    } else if (event.kind === 'node-down' && event.node === observer) {
+      if (event.cause !== 'pause') restarting = true;
+    } else if (event.kind === 'node-up' && event.node === observer && restarting) {
+      restarting = false;
+      lowestCtimeMs = Number.POSITIVE_INFINITY;
+    }
+  }
+  return driftUntilMs <= atMs && Number.isFinite(lowestCtimeMs) && atMs + skewMs < lowestCtimeMs;
+}

@@ -13,11 +13,15 @@
  * `mutual,via=one-sided` when neither of the pair is known by any other live node: each is
  * one-sided against every peer it knows, so no live node can name either in gossip
  * (clusterProcessGossipSection adds only nodes a known sender names) and the two never meet.
+ *
+ * A handshake leftover is tagged `clock=back` when the entry was made at a reading of the
+ * observer's wall clock later than it reads now: 8.0.1 times a handshake out on the wall clock
+ * (clock-facts.ts handshakeCtimeAhead), and nothing else ends one whose MEET or reply was lost.
  */
 import type { PeerView } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
-import { secondPhasesDiffer, wasForgotten } from './clock-facts.ts';
+import { handshakeCtimeAhead, secondPhasesDiffer, wasForgotten } from './clock-facts.ts';
 import { lastView, liveNodes, outsiders, peerById, type LiveNode } from './view-facts.ts';
 
 /**
@@ -72,16 +76,26 @@ function peerFinding(
   return null;
 }
 
-function handshakeLeftover(observer: LiveNode, live: readonly LiveNode[], atMs: number): Finding | null {
+function handshakeLeftover(
+  observer: LiveNode,
+  live: readonly LiveNode[],
+  atMs: number,
+  events: InvariantContext['events'],
+): Finding | null {
   for (const peer of observer.report.peers) {
     if (!peer.flags.includes('handshake')) continue;
     const subject = live.find((node) => node.report.address === peer.address && node.report.id !== peer.id);
     if (subject === undefined) continue;
+    // The entry's ctime lies in the observer's future: 8.0.1's handshake timeout cannot fire until
+    // its wall clock catches up (clock-facts.ts handshakeCtimeAhead).
+    const held = handshakeCtimeAhead(events, observer.name, subject.name, atMs);
     return finding(
       'membership-symmetric',
-      'handshake-leftover',
+      `handshake-leftover${held ? ',clock=back' : ''}`,
       `${observer.name} keeps a handshake entry (id ${peer.id.slice(0, 8)}) for the address of live node ` +
-        `${subject.name} (${peer.address}) at ${atMs} ms; the handshake should have completed or timed out`,
+        `${subject.name} (${peer.address}) at ${atMs} ms` +
+        `${held ? `, created at a reading of ${observer.name}'s wall clock later than it reads now` : ''}; ` +
+        'the handshake should have completed or timed out',
       [observer.name, subject.name],
     );
   }
@@ -131,7 +145,7 @@ function check(context: InvariantContext): Finding | null {
       );
       if (found !== null) return found;
     }
-    const leftover = handshakeLeftover(observer, live, view.atMs);
+    const leftover = handshakeLeftover(observer, live, view.atMs, events);
     if (leftover !== null) return leftover;
   }
   return null;

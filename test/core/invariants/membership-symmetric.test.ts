@@ -108,4 +108,60 @@ describe('membership-symmetric', () => {
     expect(found.fingerprint).toBe('membership-symmetric/handshake-leftover');
     expect(found.nodes).toEqual(['node-1', 'node-2']);
   });
+
+  it('tags a handshake leftover clock=back only when its MEET was made at a later reading of the clock than now', () => {
+    // Seed 1266531273: node-1 MEETs node-2 at 16780 ms (the MEET is lost to a drop), its clock goes
+    // back an hour at 16880 ms, and the entry's ctime stays in its future: no handshake timeout.
+    const view = editNode(healthyCluster(3, 0, 153_080), 'node-1', (node) => {
+      const ghost = { ...node.report!.peers[2]!, id: 'f'.repeat(40), flags: ['handshake'], slots: [] };
+      node.report!.peers.push(ghost);
+    });
+    const meet = (atMs: number, detail = 'node-1 CLUSTER MEET node-2: OK'): ObservedEvent => ({
+      kind: 'fault',
+      atMs,
+      action: 'meet',
+      nodes: ['node-1', 'node-2'],
+      detail,
+    });
+    const back = clockEvent('node-1', 16_880, -3_600_000, -3_600_000);
+    const fingerprint = (events: ObservedEvent[]) => membershipSymmetric.check(context([view], events))?.fingerprint;
+    const tagged = 'membership-symmetric/handshake-leftover,clock=back';
+    const plain = 'membership-symmetric/handshake-leftover';
+    expect(fingerprint([meet(16_780), back])).toBe(tagged);
+    // The MEET after the jump: its entry's ctime is a reading below the clock now, so it times out.
+    expect(fingerprint([back, meet(16_980)])).toBe(plain);
+    // The clock back on the subject, not the observer; no MEET at all; a refused MEET.
+    expect(fingerprint([meet(16_780), clockEvent('node-2', 16_880, -3_600_000, -3_600_000)])).toBe(plain);
+    expect(fingerprint([back])).toBe(plain);
+    expect(fingerprint([meet(16_780, 'node-1 CLUSTER MEET node-2: refused: ERR'), back])).toBe(plain);
+    // The observer restarted after the MEET (nodes.conf keeps no handshake node): the entry is not that MEET's.
+    const down: ObservedEvent = {
+      kind: 'node-down',
+      atMs: 20_000,
+      node: 'node-1',
+      cause: 'kill',
+      wasPrimary: true,
+      eligibleReplicas: [],
+    };
+    const up: ObservedEvent = { kind: 'node-up', atMs: 21_000, node: 'node-1' };
+    expect(fingerprint([meet(16_780), back, down, up])).toBe(plain);
+    // Another path may have made the entry: the subject forgotten, or its id changed.
+    const forget: ObservedEvent = { kind: 'fault', atMs: 30_000, action: 'forget', nodes: ['node-2'], detail: '' };
+    expect(fingerprint([meet(16_780), back, forget])).toBe(plain);
+    const state = (atMs: number, id: string): ObservedEvent => ({
+      kind: 'node-state',
+      atMs,
+      node: 'node-2',
+      id,
+      role: 'primary',
+      primary: null,
+      currentEpoch: 3,
+      configEpoch: 3,
+      slotCount: 5462,
+    });
+    expect(fingerprint([state(100, idOf('node-2')), meet(16_780), back, state(40_000, 'e'.repeat(40))])).toBe(plain);
+    // Drifting at the MEET or still drifting at the check: the reading is not known exactly.
+    expect(fingerprint([clockEvent('node-1', 16_000, 0, undefined, 17_000), meet(16_780), back])).toBe(plain);
+    expect(fingerprint([meet(16_780), clockEvent('node-1', 16_880, -3_600_000, -3_600_000, 200_000)])).toBe(plain);
+  });
 });
