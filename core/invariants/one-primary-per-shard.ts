@@ -15,7 +15,11 @@
  * 8.0.1 runs elections for primaries without slots (clusterHandleReplicaFailover lost Redis's
  * "serving slots" precondition in valkey-io/valkey#445), so a replica that follows a slotless
  * primary of its shard (the empty-shard rule of clusterUpdateSlotsConfigWith makes an empty primary
- * follow one with a greater configEpoch) fails it over when it is flagged FAIL. With several slotless
+ * follow one with a greater configEpoch) fails it over when it is flagged FAIL. A slotless primary
+ * that such an election replaced while it was down, and that came back from its saved config with a
+ * configEpoch not below the winner's election epoch, is `via=replaced-restart`: the empty-shard rule
+ * (strictly greater epoch) did not make it follow the winner on its one read of the winner's new
+ * claim, and nothing re-runs it (seed 338934833). With several slotless
  * primaries the tag names each path once, sorted and joined by `+`, so a shape of two different
  * paths is not taken for one path twice.
  */
@@ -34,18 +38,84 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
   return shards;
 }
 
-type SlotlessVia = 'slotless-election' | 'empty-primary-election' | 'no-election' | 'reset' | 'stale-demotion';
+type SlotlessVia =
+  | 'slotless-election'
+  | 'empty-primary-election'
+  | 'replaced-restart'
+  | 'no-election'
+  | 'reset'
+  | 'stale-demotion';
+
+/** The primary of `node`'s last state as a replica before event `before`, or null. */
+function primaryBefore(events: readonly ObservedEvent[], node: string, before: number): string | null {
+  for (let index = before - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.node === node && event.role === 'replica') return event.primary;
+  }
+  return null;
+}
+
+/**
+ * Whether `node` is a slotless primary that its replica replaced by an election while it was down,
+ * and that came back from its saved config with a configEpoch not below the winner's: the
+ * `replaced-restart` path. The returned node still lists the winner as its replica, so it reads the
+ * winner's claim once as a change (clusterProcessPacket calls clusterUpdateSlotsConfigWith for a
+ * sender last reported as a replica); neither owns slots, so only the empty-shard rule could make it
+ * follow, and that rule wants nodeEpoch(myself) < senderConfigEpoch strictly. After that read the
+ * winner is a slotless primary in its view whose claim never changes, and the winner never runs
+ * the rule for it either: 8.0.1 has no other rule that reunites two slotless primaries of a shard.
+ */
+function replacedWhileDown(events: readonly ObservedEvent[], node: string): boolean {
+  let replacedAt = -1;
+  for (let index = events.length - 1; index >= 0 && replacedAt < 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.node === node && event.role === 'replica') return false;
+    if (event.kind === 'election-won' && event.node === node) return false;
+    if (event.kind === 'fault' && event.action === 'reset' && event.nodes.includes(node)) return false;
+    if (event.kind === 'election-won' && primaryBefore(events, event.node, index) === node) replacedAt = index;
+  }
+  if (replacedAt < 0) return false;
+  // Down, and a primary without slots, when it was replaced.
+  let down = false;
+  let slotless = false;
+  for (let index = replacedAt - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-down' && event.node === node) {
+      down = true;
+      break;
+    }
+    if (event.kind === 'node-up' && event.node === node) break;
+  }
+  for (let index = replacedAt - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.node === node) {
+      slotless = event.role === 'primary' && event.slotCount === 0;
+      break;
+    }
+  }
+  if (!down || !slotless) return false;
+  const won = events[replacedAt]!;
+  if (won.kind !== 'election-won') return false;
+  // Back up: its first state after the restart holds the configEpoch it read the winner's claim with.
+  for (let index = replacedAt + 1; index < events.length; index++) {
+    const event = events[index]!;
+    if (event.kind !== 'node-up' || event.node !== node) continue;
+    for (let after = index + 1; after < events.length; after++) {
+      const state = events[after]!;
+      if (state.kind === 'node-state' && state.node === node)
+        return state.role === 'primary' && state.configEpoch >= won.epoch;
+    }
+    return false;
+  }
+  return false;
+}
 
 /**
  * Whether the election `node` won at event `wonAt` replaced a primary that owned no slots by its own
  * last state then: the primary of `node`'s last state as a replica, and that primary's last state.
  */
 function replacedEmptyPrimary(events: readonly ObservedEvent[], node: string, wonAt: number): boolean {
-  let primary: string | null = null;
-  for (let index = wonAt - 1; index >= 0 && primary === null; index--) {
-    const event = events[index]!;
-    if (event.kind === 'node-state' && event.node === node && event.role === 'replica') primary = event.primary;
-  }
+  const primary = primaryBefore(events, node, wonAt);
   if (primary === null) return false;
   for (let index = wonAt - 1; index >= 0; index--) {
     const event = events[index]!;
@@ -54,8 +124,12 @@ function replacedEmptyPrimary(events: readonly ObservedEvent[], node: string, wo
   return false;
 }
 
-/** What last made `node` a primary without slots: an election it won, a reset, none while a replica, or neither. */
+/**
+ * What last made `node` a primary without slots: a restart after its replica replaced it, an
+ * election it won, a reset, none while a replica, or neither.
+ */
 function slotlessVia(events: readonly ObservedEvent[], node: string): SlotlessVia {
+  if (replacedWhileDown(events, node)) return 'replaced-restart';
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
     if (event.kind === 'election-won' && event.node === node)

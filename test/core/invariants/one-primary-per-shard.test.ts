@@ -167,4 +167,78 @@ describe('one-primary-per-shard', () => {
       'one-primary-per-shard/primaries=3+,via=reset+slotless-election',
     );
   });
+
+  it('names a slotless primary replaced while down, back with an epoch not below the winner, replaced-restart', () => {
+    // Seed 338934833's shape: node-1, a slotless primary, is down when its replica node-2 wins an
+    // election (epoch 9) replacing it; node-1 comes back from its saved config with configEpoch 9 (a
+    // bump it made before going down), so the empty-shard rule (strictly greater epoch) does not make
+    // it follow node-2, and 8.0.1 never runs that rule again for two unchanged slotless claims.
+    const view = editNode(
+      editNode(healthyCluster(3, 2), 'node-1', (node) => {
+        node.report!.role = 'primary';
+        node.report!.replicaOf = null;
+      }),
+      'node-2',
+      (node) => {
+        node.report!.role = 'primary';
+        node.report!.replicaOf = null;
+      },
+    );
+    const state = (
+      atMs: number,
+      node: string,
+      role: 'primary' | 'replica',
+      primary: string | null,
+      slotCount: number,
+      configEpoch = 8,
+    ): ObservedEvent => ({
+      kind: 'node-state',
+      atMs,
+      node,
+      role,
+      primary,
+      currentEpoch: 9,
+      configEpoch,
+      slotCount,
+    });
+    const replaced = (backWith: number, down: boolean): ObservedEvent[] =>
+      [
+        state(1, 'node-0', 'primary', null, 5461),
+        state(2, 'node-1', 'replica', 'node-0', 0),
+        { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 8, consensus: true },
+        state(3, 'node-1', 'primary', null, 0),
+        state(4, 'node-2', 'replica', 'node-1', 0),
+        ...(down
+          ? [
+              {
+                kind: 'node-down',
+                atMs: 5,
+                node: 'node-1',
+                cause: 'terminate',
+                wasPrimary: true,
+                eligibleReplicas: ['node-2'],
+              },
+            ]
+          : []),
+        { kind: 'election-won', atMs: 6, node: 'node-2', epoch: 9, consensus: true },
+        state(6, 'node-2', 'primary', null, 0, 9),
+        ...(down ? [{ kind: 'node-up', atMs: 7, node: 'node-1' }] : []),
+        state(8, 'node-1', 'primary', null, 0, backWith),
+      ] as ObservedEvent[];
+    const found = expectCleanFingerprint(
+      onePrimaryPerShard.check(context([view], replaced(9, true))),
+      'one-primary-per-shard',
+    );
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=3+,via=empty-primary-election+replaced-restart');
+    expect(found.nodes).toEqual(['node-0', 'node-1', 'node-2']);
+    // Back with an epoch below the winner's: the empty-shard rule would have made it follow, so the
+    // restart is not what keeps it a primary; its own election is named.
+    expect(onePrimaryPerShard.check(context([view], replaced(8, true)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=3+,via=empty-primary-election+slotless-election',
+    );
+    // Replaced while running (cut off, not down): not this path.
+    expect(onePrimaryPerShard.check(context([view], replaced(9, false)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=3+,via=empty-primary-election+slotless-election',
+    );
+  });
 });
