@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { clusterStateOk } from '../../../core/invariants/cluster-state-ok.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
-import { context, downNode, editNode, expectCleanFingerprint, healthyCluster, scenarioWith } from './builders.ts';
+import {
+  clockEvent,
+  context,
+  downNode,
+  editNode,
+  editPeer,
+  expectCleanFingerprint,
+  healthyCluster,
+  scenarioWith,
+} from './builders.ts';
 
 describe('cluster-state-ok', () => {
   it('passes when every live node reports ok', () => {
@@ -60,6 +69,42 @@ describe('cluster-state-ok', () => {
     ).toBeNull();
     const ungated = scenarioWith({ nodeTimeoutMs: 1000, replicaValidityFactor: 0 });
     expect(clusterStateOk.check(context([healthy, view], events, ungated))?.fingerprint).toBe(
+      'cluster-state-ok/state=fail,role=primary',
+    );
+  });
+
+  it('tags a primary clock=back when its own view allows ok but a jump back holds its rejoin delay (seed 414934)', () => {
+    // node-2: forward an hour at 22 s (a minority then sets among_minority_time an hour ahead), back
+    // an hour at 43 s; at 124.7 s its view covers every slot with a majority reachable, yet it is fail.
+    const failing = editNode(healthyCluster(3, 1, 124_740), 'node-2', (node) => {
+      node.report!.clusterState = 'fail';
+    });
+    const jumps = [clockEvent('node-2', 22_040, 3_600_000, 3_600_000), clockEvent('node-2', 43_140, 7500, -3_592_500)];
+    const found = expectCleanFingerprint(clusterStateOk.check(context([failing], jumps)), 'cluster-state-ok');
+    expect(found.fingerprint).toBe('cluster-state-ok/state=fail,role=primary,clock=back');
+    // Without a jump back, or forward only: the plain tag.
+    expect(clusterStateOk.check(context([failing], jumps.slice(0, 1)))?.fingerprint).toBe(
+      'cluster-state-ok/state=fail,role=primary',
+    );
+    // Its own view flags another primary fail: the state may be fail for that (coverage), not the clock.
+    const seesFail = editPeer(failing, 'node-2', 'node-4', (peer) => {
+      peer.flags = [...peer.flags, 'fail'];
+    });
+    expect(clusterStateOk.check(context([seesFail], jumps))?.fingerprint).toBe(
+      'cluster-state-ok/state=fail,role=primary',
+    );
+    // A minority in its own view (two of three primaries fail?): no tag either.
+    const minority = editPeer(
+      editPeer(failing, 'node-2', 'node-4', (peer) => {
+        peer.flags = [...peer.flags, 'fail?'];
+      }),
+      'node-2',
+      'node-0',
+      (peer) => {
+        peer.flags = [...peer.flags, 'fail?'];
+      },
+    );
+    expect(clusterStateOk.check(context([minority], jumps))?.fingerprint).toBe(
       'cluster-state-ok/state=fail,role=primary',
     );
   });
