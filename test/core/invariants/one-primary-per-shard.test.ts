@@ -1,7 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedEvent } from '../../../core/events.ts';
 import { onePrimaryPerShard } from '../../../core/invariants/one-primary-per-shard.ts';
+import type { ClusterView } from '../../../core/view.ts';
 import { context, editNode, expectCleanFingerprint, healthyCluster } from './builders.ts';
+
+/** healthyCluster(3, 2) with node-1 and node-2, shard 0's replicas, reporting themselves primaries. */
+function shardOfThreePrimaries(): ClusterView {
+  return editNode(
+    editNode(healthyCluster(3, 2), 'node-1', (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    }),
+    'node-2',
+    (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    },
+  );
+}
+
+/** A node-state event maker (currentEpoch 9) whose configEpoch defaults to `defaultConfigEpoch`. */
+function nodeStateAt(defaultConfigEpoch: number) {
+  return (
+    atMs: number,
+    node: string,
+    role: 'primary' | 'replica',
+    primary: string | null,
+    slotCount: number,
+    configEpoch = defaultConfigEpoch,
+  ): ObservedEvent => ({
+    kind: 'node-state',
+    atMs,
+    node,
+    role,
+    primary,
+    currentEpoch: 9,
+    configEpoch,
+    slotCount,
+  });
+}
 
 describe('one-primary-per-shard', () => {
   it('passes with one primary per shard', () => {
@@ -106,33 +143,8 @@ describe('one-primary-per-shard', () => {
     // Seed 1765934982's shape: node-1 re-pointed to the dead node-0 (which still owned slots by its
     // own state) and won an election with no slots; node-2 followed the slotless node-1 and won
     // again, replacing a primary that owned nothing itself.
-    const view = editNode(
-      editNode(healthyCluster(3, 2), 'node-1', (node) => {
-        node.report!.role = 'primary';
-        node.report!.replicaOf = null;
-      }),
-      'node-2',
-      (node) => {
-        node.report!.role = 'primary';
-        node.report!.replicaOf = null;
-      },
-    );
-    const state = (
-      atMs: number,
-      node: string,
-      role: 'primary' | 'replica',
-      primary: string | null,
-      slotCount: number,
-    ): ObservedEvent => ({
-      kind: 'node-state',
-      atMs,
-      node,
-      role,
-      primary,
-      currentEpoch: 9,
-      configEpoch: 9,
-      slotCount,
-    });
+    const view = shardOfThreePrimaries();
+    const state = nodeStateAt(9);
     const firstWin: ObservedEvent[] = [
       state(1, 'node-0', 'primary', null, 5461),
       state(2, 'node-1', 'replica', 'node-0', 0),
@@ -173,34 +185,8 @@ describe('one-primary-per-shard', () => {
     // election (epoch 9) replacing it; node-1 comes back from its saved config with configEpoch 9 (a
     // bump it made before going down), so the empty-shard rule (strictly greater epoch) does not make
     // it follow node-2, and 8.0.1 never runs that rule again for two unchanged slotless claims.
-    const view = editNode(
-      editNode(healthyCluster(3, 2), 'node-1', (node) => {
-        node.report!.role = 'primary';
-        node.report!.replicaOf = null;
-      }),
-      'node-2',
-      (node) => {
-        node.report!.role = 'primary';
-        node.report!.replicaOf = null;
-      },
-    );
-    const state = (
-      atMs: number,
-      node: string,
-      role: 'primary' | 'replica',
-      primary: string | null,
-      slotCount: number,
-      configEpoch = 8,
-    ): ObservedEvent => ({
-      kind: 'node-state',
-      atMs,
-      node,
-      role,
-      primary,
-      currentEpoch: 9,
-      configEpoch,
-      slotCount,
-    });
+    const view = shardOfThreePrimaries();
+    const state = nodeStateAt(8);
     const replaced = (backWith: number, down: boolean): ObservedEvent[] =>
       [
         state(1, 'node-0', 'primary', null, 5461),
