@@ -13,11 +13,11 @@
  * node that is down or cut off, and the target dies before its next PING to that node.
  * views-agree gives such slots their own tag; every other disagreement keeps the plain tag.
  */
-import type { ClusterView, NodeReport } from '../view.ts';
+import type { ClusterView } from '../view.ts';
 import {
+  claimedSlotsOf,
   DownNodes,
   type NodeDirectory,
-  SLOT_COUNT,
   ownerIdOf,
   slotOwnerTable,
   type SlotOwnerTable,
@@ -68,22 +68,7 @@ export class GivenToDownOwner {
    * resumes). Null when such a node gave no report: its claims are unknown, so no slot qualifies.
    */
   private claimedSlots(): Uint8Array | null {
-    if (this.claimedByUp !== undefined) return this.claimedByUp;
-    const claimed = new Uint8Array(SLOT_COUNT);
-    let complete = true;
-    for (const node of this.view.nodes) {
-      if (node.process === 'down') continue;
-      if (node.report === null) {
-        complete = false;
-        break;
-      }
-      markClaims(claimed, node.report);
-    }
-    this.claimedByUp = complete ? claimed : null;
+    if (this.claimedByUp === undefined) this.claimedByUp = claimedSlotsOf(this.view, (node) => node.process !== 'down');
     return this.claimedByUp;
   }
-}
-
-function markClaims(claimed: Uint8Array, report: NodeReport): void {
-  for (const [start, end] of report.slots) claimed.fill(1, start, end + 1);
 }

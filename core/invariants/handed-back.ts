@@ -18,7 +18,7 @@
  */
 import type { ObservedEvent } from '../events.ts';
 import type { ClusterView } from '../view.ts';
-import { type LiveNode, ownerIdOf, SLOT_COUNT, slotOwnerTable } from './view-facts.ts';
+import { claimedSlotsOf, type LiveNode, ownerIdOf, SLOT_COUNT, slotOwnerTable } from './view-facts.ts';
 
 /**
  * The slots handed back between two running nodes that a `migrate_slots` step moved slots between
@@ -30,12 +30,8 @@ export function handedBackSlots(
   live: readonly LiveNode[],
   events: readonly ObservedEvent[],
 ): Uint8Array | null {
-  const claimed = new Uint8Array(SLOT_COUNT);
-  for (const node of view.nodes) {
-    if (node.process !== 'running') continue;
-    if (node.report === null) return null;
-    for (const [start, end] of node.report.slots) claimed.fill(1, start, end + 1);
-  }
+  const claimed = claimedSlotsOf(view, (node) => node.process === 'running');
+  if (claimed === null) return null;
   const handedBack = new Uint8Array(SLOT_COUNT);
   for (const [a, b] of migrationPairs(live, events)) {
     const mineA = slotOwnerTable(a.report);

@@ -5,7 +5,7 @@
  */
 import { compareNodeNames } from '../violation.ts';
 import type { ObservedEvent } from '../events.ts';
-import type { ClusterView, NodeReport, PeerView } from '../view.ts';
+import type { ClusterView, NodeReport, NodeView, PeerView } from '../view.ts';
 
 /** CLUSTER_SLOTS. */
 export const SLOT_COUNT = 16384;
@@ -314,4 +314,18 @@ export class DownNodes {
     }
     return down;
   }
+}
+
+/**
+ * The slots that the view's nodes `counts` keeps claim in their own reports (1 per claimed slot).
+ * Null when one of those nodes gave no report: its claims are unknown.
+ */
+export function claimedSlotsOf(view: ClusterView, counts: (node: NodeView) => boolean): Uint8Array | null {
+  const claimed = new Uint8Array(SLOT_COUNT);
+  for (const node of view.nodes) {
+    if (!counts(node)) continue;
+    if (node.report === null) return null;
+    for (const [start, end] of node.report.slots) claimed.fill(1, start, end + 1);
+  }
+  return claimed;
 }
