@@ -27,9 +27,10 @@ import type { BackendName } from '../backend.ts';
 
 /**
  * Per-worker and per-pod sizes, from measurements on a 2-core machine (README, "Run a fleet on
- * Kubernetes"): a simulator worker keeps one core busy; with its 64 MB young generation
- * (worker-pool.ts) it peaked at 193 MiB over 40 seeds at the default 1M steps and at 294 MiB over
- * 300 seeds at 100k steps, so 384 MiB leaves room for a rare long seed without an OOM kill; the
+ * Kubernetes"): a simulator worker keeps one core busy; with its 64 MB young generation and 128 MB
+ * first old-generation limit (worker-pool.ts) it peaked at 239 MiB over 40 seeds at the default 1M
+ * steps and at 301-337 MiB over 900 seeds at 100k steps, so 384 MiB leaves room for a rare long
+ * seed without an OOM kill; the
  * parent process peaked at 104 MB and used under 1% of a core (bench/fuzz-scaling.ts). A
  * real-backend worker drives a cluster of valkey-server processes plus the bus proxy: one worker's
  * whole process tree (parent included, 27 processes) peaked at 549 MiB and averaged 0.36 of a core

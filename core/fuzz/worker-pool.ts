@@ -33,8 +33,18 @@ const CLOSE_BACKEND_MS = 20_000;
  * 8.6% less CPU (median of 5 paired runs; 32 MB gave 3.8%), for ~120 MB more peak memory
  * (294 MiB instead of 175). With as many workers as cores the GC runs on the workers' own threads,
  * so this is throughput the second core gets back (bench/fuzz-scaling.ts measures it).
+ *
+ * A 128 MB first old-generation limit (V8 starts near 88 MB here): with the 64 MB young generation
+ * V8 started incremental marking from a task soon after each mark-compact, with 17 MB live against
+ * an 88 MB limit (--trace-incremental-marking: "Start (task) ... 17MB / 88MB / 71MB"), seemingly
+ * too little headroom for a 64 MB scavenge. Tasks run only when the event loop turns, i.e. between
+ * two runs; the in-process measurement above never turned it, so it missed this: a worker process
+ * ran a full mark-compact every ~11 runs
+ * (37 in 400, --trace-gc), on 4 V8 helper threads (6-7 ms a run, 12% of a second core) when alone
+ * and on its own thread (~2% of its CPU) when the cores are full. With 128 MB: none in 400 runs,
+ * helpers 1.2 ms a run, peak 301-337 MiB per worker against 289-294 (core/fleet/k8s.ts sizes 384).
  */
-const SIM_WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
+const SIM_WORKER_V8_FLAGS = ['--max-semi-space-size=64', '--initial-old-space-size=128'];
 
 /** How long a worker may take to load its modules and build its backend. */
 const START_TIMEOUT_MS = 60_000;
