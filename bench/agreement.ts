@@ -14,6 +14,9 @@
  *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12] [--keep DIR]
  *   npx tsx bench/agreement.ts --reanalyse DIR
  *
+ * The real run takes the simulator's settle time and, for each node's first start, the
+ * simulator's node id (steering.nodeIds).
+ *
  * Generated scenarios larger than --max-nodes are skipped (and counted): each real node is a
  * process, and the machine is shared. Real runs go one at a time. A run takes the scenario's own
  * length in wall time on the real backend (tens of seconds), so 50 scenarios take most of an hour.
@@ -21,8 +24,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunResult } from '../core/backend.ts';
+import { InputError, type RunResult } from '../core/backend.ts';
 import { simulatorSettleMs } from '../core/confirm/confirm.ts';
+import { firstNodeIds } from '../core/confirm/node-ids.ts';
 import { generateScenario } from '../core/generator.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { createRealBackend } from '../real/index.ts';
@@ -222,7 +226,15 @@ async function main(): Promise<void> {
         maxSteps: MAX_STEPS,
         onTraceLine: (line) => realLines.push(line),
         artifactsDir,
-        steering: { rules: [], jitterMs: 0, seed, settleMs: simulatorSettleMs(scenario) },
+        // Shared draws: each real node starts with the simulator's id for it, so replicas with equal
+        // offsets rank alike on both backends (class R1, the node-id tie).
+        steering: {
+          rules: [],
+          jitterMs: 0,
+          seed,
+          settleMs: simulatorSettleMs(scenario),
+          nodeIds: firstNodeIds(simLines),
+        },
       });
       // A run that ignores the abort too (seed 15 did) is left behind: verdict 'hung', and the
       // process exits at the end without waiting for its servers (the exit handler stops them).
@@ -258,4 +270,11 @@ async function main(): Promise<void> {
   if (hung > 0) process.exit(0);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // A refused input (the simulator's node ids, say) is one line, not a stack.
+  if (!(error instanceof InputError)) throw error;
+  console.error(`agreement: ${error.message}`);
+  process.exit(2);
+}

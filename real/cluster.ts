@@ -24,6 +24,8 @@ export interface RealNode {
   host: NodeHost;
   /** The node id, read at formation and again after RESET HARD. */
   id: string | null;
+  /** The id the node was started with (steering.nodeIds); null: it drew its own. */
+  startedWithId: string | null;
 }
 
 export class RealCluster {
@@ -40,6 +42,8 @@ export class RealCluster {
     readonly farm: ServerFarm,
     readonly cluster: ClusterConfig,
     readonly random: () => number,
+    /** Ids for nodes' first starts by name (steering.nodeIds, checked by the backend). */
+    private readonly firstIds: Readonly<Record<string, string>> = {},
   ) {}
 
   get server() {
@@ -51,8 +55,10 @@ export class RealCluster {
     if (this.tornDown) throw new Error('addNode after teardown');
     const nodeIndex = this.nextIndex++;
     const name = `node-${nodeIndex}`;
-    const taking = this.farm.take(name, this.cluster).then((host) => {
-      const node: RealNode = { name, nodeIndex, createdShard, host, id: null };
+    // Own property only: a name like `constructor` must not find Object's.
+    const startedWithId = Object.hasOwn(this.firstIds, name) ? this.firstIds[name]! : null;
+    const taking = this.farm.take(name, this.cluster, startedWithId ?? undefined).then((host) => {
+      const node: RealNode = { name, nodeIndex, createdShard, host, id: null, startedWithId };
       this.nodes.push(node);
       this.nodes.sort((a, b) => a.nodeIndex - b.nodeIndex);
       this.nameByAddress.set(host.host, name);

@@ -130,7 +130,14 @@ export async function prepareAlone(
   if (replies === null) throw new Error(`${node.name}: MULTI aborted`);
   for (const [error] of replies) if (error) throw error;
   node.host.ownsAllSlots = false;
-  cluster.setId(node, String(replies[0]![1]));
+  const id = String(replies[0]![1]);
+  // A server that ignored the nodes.conf written for it would quietly undo the id sharing.
+  if (node.startedWithId !== null && id !== node.startedWithId && node.id === null)
+    throw new EnvironmentError(
+      `${node.name} was started with node id ${node.startedWithId} but reports ${id}`,
+      `check ${node.host.folder}/nodes.conf and the server log: the server did not load the id`,
+    );
+  cluster.setId(node, id);
 }
 
 /** CLUSTER MEET through the other node's proxies (the announced ports). */

@@ -16,7 +16,9 @@
  * - `backend.prepare(scenario)` starts spares for that scenario's node count right away (a loop
  *   that knows its next scenario may call it before the first run ends);
  * - a run takes spares first (they get the scenario's settings by CONFIG SET) and starts fresh
- *   servers for the rest; spares that refuse a setting are replaced by fresh ones.
+ *   servers for the rest; spares that refuse a setting are replaced by fresh ones. A node the
+ *   steering gives an id (steering.nodeIds: the simulator's) starts fresh with it, and such a run
+ *   starts no spares for the next: a server's id is drawn at its start.
  * A run with a violation keeps every node's folder (server.log, nodes.conf, server.conf) in
  * `<artifactsDir>/crash-<fingerprint key>-<seed>/`, beside the crash file of that name; without
  * RunOptions.artifactsDir, in CRASH_DIR or crashes/.
@@ -24,7 +26,8 @@
  * Spares hold no handle on Node's event loop; `backend.close()` stops them, and so does process
  * exit (real/process-registry.ts). With spares, a 3x1 cluster is ready in ~0.35 s instead of ~2.1 s.
  */
-import { EnvironmentError, type Backend, type RunOptions, type RunResult } from '../core/backend.ts';
+import { EnvironmentError, InputError, type Backend, type RunOptions, type RunResult } from '../core/backend.ts';
+import { nodeIdsProblem } from '../core/confirm/node-ids.ts';
 import { expandChaos } from '../core/scenario/chaos.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { RealRun } from './real-run.ts';
@@ -67,6 +70,8 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
     server,
     run(scenario: Scenario, runOptions: RunOptions): Promise<RunResult> {
       assertFits(scenario);
+      const idsProblem = nodeIdsProblem(runOptions.steering?.nodeIds ?? {});
+      if (idsProblem !== null) throw new InputError(idsProblem);
       // The binary must be the release the protocol names (real/protocol-check.ts).
       const mismatch = checkProtocol(server, scenario.protocol);
       if (mismatch !== null) runOptions.onEvent?.({ kind: 'note', atMs: 0, level: 'warn', text: mismatch });
@@ -77,7 +82,8 @@ export function createRealBackend(options: RealBackendOptions = {}): RealBackend
         chaosSteps: expandChaos(scenario),
         defaultArtifactsDir,
         onReady: (nodeCount) => {
-          if (sparesWanted) farm.topUpSpares(nodeCount);
+          // A run given node ids takes no spare (each drew its own id), and confirm's next try gets the same ids.
+          if (sparesWanted && Object.keys(runOptions.steering?.nodeIds ?? {}).length === 0) farm.topUpSpares(nodeCount);
         },
       });
       return run.execute();

@@ -75,6 +75,24 @@ export function buildNodeConfig(input: NodeConfigInput): string {
 }
 
 /**
+ * A nodes.conf that makes a server's first start take `id` as its node id (steering.nodeIds): only
+ * its own ("myself") line, a primary knowing no one, without slots or epochs, and the vars line.
+ * Valkey loads an existing nodes.conf instead of drawing a random id (clusterLoadConfig). The
+ * address is the announced one (the proxies), though the server replaces it with its config's
+ * cluster-announce-ip/-port/-bus-port at start anyway: a stale address cannot linger. No
+ * shard-id field: a primary without one gets a fresh shard id, as on a first start.
+ */
+export function buildFirstNodesConf(id: string, host: string, ports: NodePorts): string {
+  // Refused here too, not only by the run's check: a malformed line makes the server exit at start.
+  if (!/^[0-9a-f]{40}$/.test(id))
+    throw new InputError(`node id ${JSON.stringify(id).slice(0, 60)} is not 40 lowercase hex characters`);
+  return (
+    `${id} ${host}:${ports.clientProxyPort}@${ports.busProxyPort} myself,master - 0 0 0 connected\n` +
+    'vars currentEpoch 0 lastVoteEpoch 0\n'
+  );
+}
+
+/**
  * The settings a scenario decides, all modifiable at runtime (CONFIG SET), in valkey.conf
  * spelling: the cluster timeouts, the fast-test settings, then the scenario's `server_config`.
  */

@@ -20,7 +20,7 @@ import type { Redis } from 'ioredis';
 import type { ClusterConfig } from '../core/scenario/types.ts';
 import { createAdminClient } from './admin-client.ts';
 import { findFreePort } from './loopback.ts';
-import { buildNodeConfig, runtimeSettings, type NodePorts } from './node-config.ts';
+import { buildFirstNodesConf, buildNodeConfig, runtimeSettings, type NodePorts } from './node-config.ts';
 import { NodeProxy } from './proxy/node-proxy.ts';
 import type { FoundServer } from './server-binary.ts';
 import { PortInUseError, ServerProcess } from './server-process.ts';
@@ -76,6 +76,8 @@ export class NodeHost {
     server: FoundServer;
     cluster: ClusterConfig;
     held: boolean;
+    /** The node id to start with (a nodes.conf written first); absent: the server draws one. */
+    nodeId?: string;
   }): Promise<NodeHost> {
     const { host, folder, server, cluster } = input;
     const busProxy = new NodeProxy({ host, bus: true });
@@ -89,6 +91,9 @@ export class NodeHost {
         busProxy.upstreamPort = ports.busPort;
         clientProxy.upstreamPort = ports.clientPort;
         writeFileSync(join(folder, 'server.conf'), buildNodeConfig({ host, ports, folder, cluster, server }));
+        // Before every attempt: a server that failed to bind may have saved a nodes.conf of its own.
+        if (input.nodeId !== undefined)
+          writeFileSync(join(folder, 'nodes.conf'), buildFirstNodesConf(input.nodeId, host, ports));
         const process = new ServerProcess({
           name: input.label,
           binary: server.binary,

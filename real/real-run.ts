@@ -89,7 +89,12 @@ export class RealRun {
     this.scenario = input.scenario;
     const rng = rngFor(this.scenario.seed);
     const proxyRng = rng.fork('network');
-    this.cluster = new RealCluster(input.farm, this.scenario.cluster, () => proxyRng.float());
+    this.cluster = new RealCluster(
+      input.farm,
+      this.scenario.cluster,
+      () => proxyRng.float(),
+      input.options.steering?.nodeIds,
+    );
     this.observer = new Observer(this.cluster);
     this.trace = new RunTrace(input.options.traceTailLines ?? 50, input.options.onTraceLine);
     this.monitor = createSafetyMonitor(this.scenario);

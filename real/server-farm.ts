@@ -85,10 +85,13 @@ export class ServerFarm {
 
   /**
    * One host for a run, as a promise per host so formation can start on each as it comes: a
-   * spare if there is one that accepts the settings, else a fresh server.
+   * spare if there is one that accepts the settings, else a fresh server. With `nodeId`, always a
+   * fresh server started with that id: a spare has drawn its own, and a server takes its id only
+   * at start (the spares stay for a later run).
    */
-  async take(name: string, cluster: ClusterConfig): Promise<NodeHost> {
+  async take(name: string, cluster: ClusterConfig, nodeId?: string): Promise<NodeHost> {
     this.assertOpen();
+    if (nodeId !== undefined) return this.startHost(name, cluster, true, nodeId);
     while (this.spares.length > 0) {
       const spare = await this.spares.shift()!;
       if (spare === null) continue;
@@ -137,10 +140,10 @@ export class ServerFarm {
     this.block = null;
   }
 
-  private async startHost(label: string, cluster: ClusterConfig, held: boolean): Promise<NodeHost> {
+  private async startHost(label: string, cluster: ClusterConfig, held: boolean, nodeId?: string): Promise<NodeHost> {
     const { host, folder, index } = this.newPlace();
     try {
-      const started = await NodeHost.start({ label, host, folder, server: this.server, cluster, held });
+      const started = await NodeHost.start({ label, host, folder, server: this.server, cluster, held, nodeId });
       if (held) this.inUse.add(started);
       if (this.closed) {
         await this.giveBack(started);

@@ -13,6 +13,7 @@ import { expandChaos } from '../scenario/chaos.ts';
 import { planRun } from '../scenario/plan.ts';
 import type { Protocol, Scenario } from '../scenario/types.ts';
 import { deriveRules, pinTargets, readTrace } from './derive.ts';
+import { firstNodeIds } from './node-ids.ts';
 import type { Confirmation } from './record.ts';
 import { describeSteering, type Steering, type SteeringRule } from './steering.ts';
 import { settleMs } from '../scenario/semantics/lifecycle.ts';
@@ -67,6 +68,8 @@ export interface Preparation {
   scenario: Scenario;
   rules: SteeringRule[];
   simReproduced: boolean;
+  /** The simulator's node ids at each node's first start (node-ids.ts), for every try. */
+  nodeIds: Record<string, string>;
 }
 
 /** The simulator replay and what it tells the real runs. */
@@ -84,10 +87,17 @@ export async function prepare(crash: CrashFile, sim: Backend, signal: AbortSigna
     scenario,
     rules: deriveRules(facts, crash.scenario.cluster.nodeTimeoutMs, crash.scenario.cluster.numShards),
     simReproduced: compareReplay(crash, result).reproduced,
+    nodeIds: firstNodeIds(lines),
   };
 }
 
-export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: number, scenario?: Scenario): Steering {
+export function steeringForTry(
+  rules: SteeringRule[],
+  seed: number,
+  tryNumber: number,
+  scenario?: Scenario,
+  nodeIds?: Record<string, string>,
+): Steering {
   // The first try keeps the simulator's times; later ones spread out to both sides of them.
   const jitterMs = tryNumber <= 1 ? 0 : Math.min(MAX_JITTER_MS, 10 * (tryNumber - 1));
   return {
@@ -95,6 +105,7 @@ export function steeringForTry(rules: SteeringRule[], seed: number, tryNumber: n
     jitterMs,
     seed: seed * 1000 + tryNumber,
     ...(scenario === undefined ? {} : { settleMs: simulatorSettleMs(scenario) }),
+    ...(nodeIds === undefined ? {} : { nodeIds }),
   };
 }
 
@@ -107,7 +118,7 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
   const { crash, file, say } = input;
   const startedMs = Date.now();
   const prep = await prepare(crash, input.sim, input.signal);
-  const base = steeringForTry(prep.rules, crash.seed, 1, prep.scenario);
+  const base = steeringForTry(prep.rules, crash.seed, 1, prep.scenario, prep.nodeIds);
   const realScenario = input.protocol === undefined ? prep.scenario : { ...prep.scenario, protocol: input.protocol };
   say(`${file}: ${crash.violation.fingerprint}; steering from the simulator's trace: ${describeSteering(base)}`);
   if (!prep.simReproduced)
@@ -132,7 +143,7 @@ export async function confirmCrash(input: ConfirmInput): Promise<ConfirmOutcome>
   try {
     for (let tryNumber = 1; tryNumber <= input.tries; tryNumber++) {
       if (input.signal.aborted) break;
-      let steering = steeringForTry(prep.rules, crash.seed, tryNumber, prep.scenario);
+      let steering = steeringForTry(prep.rules, crash.seed, tryNumber, prep.scenario, prep.nodeIds);
       const tryStartedMs = Date.now();
       let result: RunResult;
       let formations = 0;

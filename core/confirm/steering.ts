@@ -94,6 +94,12 @@ export interface Steering {
    * seconds later (crash 5846: the frozen replica's second election).
    */
   settleMs?: number;
+  /**
+   * Node ids by creation name (`node-K`), each the id the simulator's node had at its first start
+   * (node-ids.ts): the real backend starts that node with it, so replicas with equal offsets rank
+   * the same way on both backends. Nodes not named draw their own.
+   */
+  nodeIds?: Record<string, string>;
 }
 
 /** One line per rule, for the log and the crash file's `perturbation`. */
@@ -119,6 +125,8 @@ export function describeSteering(steering: Steering): string {
     }
   });
   if (steering.jitterMs > 0) parts.push(`jitter ±${steering.jitterMs}ms (seed ${steering.seed})`);
+  const shared = Object.keys(steering.nodeIds ?? {}).length;
+  if (shared > 0) parts.push(`simulator's node ids for ${shared} nodes`);
   if ((steering.settleMs ?? 0) > 0) parts.push(`first convergence check ${steering.settleMs}ms after the heal`);
   return parts.length === 0 ? 'none' : parts.join('; ');
 }
