@@ -1,7 +1,7 @@
 /**
  * Guided fuzzing's mutations of a scenario: shift a step in time, retarget it, add, remove or
  * duplicate a fault or admin action, change a fault's parameters, splice two scenarios, reseed
- * the chaos. Four to 24 of them stack (AFL's havoc), all drawn from the Rng given.
+ * the chaos. One to four of them stack (AFL's havoc), all drawn from the Rng given.
  *
  * Every mutant goes through the DSL's own validator (save, then load, as a crash file's scenario
  * is read), so what runs is a scenario `busfuzz run` would accept; a mutant the validator refuses
@@ -62,9 +62,6 @@ function pickMutation(rng: Rng): Mutation {
   return 'reseed';
 }
 
-/** How many mutations one mutant stacks, drawn uniformly from these (mutateScenario). */
-const HAVOC_DEPTHS = [4, 8, 12, 16, 24];
-
 /** Tries before giving up on a parent (the caller then runs a fresh seed). */
 const TRIES = 8;
 /** The longest timeline a mutant may have (adds and splices would grow it without end). */
@@ -82,11 +79,8 @@ export interface Mutant {
  */
 export function mutateScenario(rng: Rng, parent: Scenario, other: Scenario | null, scenarioId: string): Mutant | null {
   for (let attempt = 0; attempt < TRIES; attempt++) {
-    // Havoc depth (AFL's stacked mutations): piles, not single edits. New features per mutant run
-    // grew with the pile: after 1000 runs of a 2000-run campaign (seed 1, one process) a mutant of
-    // 1 mutation added 2.2 features, of 2-4 3.4-4.7, of 5-8 4.5-7.0, a fresh swarm seed 3.7. With
-    // 4..24 the campaign reached 16.1k-18.4k features instead of 13.6k (source.ts FRESH_SHARE).
-    const count = rng.pick(HAVOC_DEPTHS);
+    // Havoc depth: mostly one or two, now and then a pile (AFL's stacked mutations).
+    const count = rng.pick([1, 1, 2, 2, 3, 4, 6, 8]);
     const mutations: Mutation[] = [];
     let scenario = cloneScenario(parent);
     for (let i = 0; i < count; i++) {

@@ -21,16 +21,8 @@ import { pickParent } from './power-schedule.ts';
 
 /** Positions between an outcome's hand-over and the scenario drawn from it (independent of workers). */
 export const GUIDED_LAG = 32;
-/**
- * Of the positions after the first LAG, this share (numerator, denominator) are fresh swarm seeds.
- * Late in a campaign a mutant adds more new features than a fresh seed (2000-run campaigns, seed
- * 1, one process, the second 1000 runs: mutants 5.2-6.2 a run, fresh seeds 2.3), so most positions
- * mutate. Features at 2000 runs against plain swarm's 13,074 (106.7M steps): 1 in 4 fresh with
- * 1..8-deep havoc 13,616 (100.1M steps); 1 in 4 with 4..16-deep 16,149 (110.8M); 1 in 10, 17,432
- * (124.3M); 1 in 20 with 4..24-deep 18,432 (131.8M); 1 in 32 with 8..32-deep 18,971 (151.7M).
- * Plain swarm at 131.8M steps (about 2,470 runs) has ~14,100, so 1 in 20 is 1.31x at equal steps.
- */
-export const FRESH_SHARE: readonly [number, number] = [1, 20];
+/** Of the positions after the first LAG, this share (numerator, denominator) are fresh swarm seeds. */
+export const FRESH_SHARE: readonly [number, number] = [1, 4];
 
 /** What the fuzz loop asks of a scenario source (FuzzLoopOptions.source). */
 export interface ScenarioSource {
