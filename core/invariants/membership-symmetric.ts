@@ -12,7 +12,10 @@
  * `mutual,ban=clock-phase` when a FORGET ban may be circulating (clock-facts.ts); and
  * `mutual,via=one-sided` when neither of the pair is known by any other live node: each is
  * one-sided against every peer it knows, so no live node can name either in gossip
- * (clusterProcessGossipSection adds only nodes a known sender names) and the two never meet.
+ * (clusterProcessGossipSection adds only nodes a known sender names) and the two never meet; and
+ * `mutual,via=no-introducer` for the other pairs that no gossip can ever introduce: neither of the
+ * two knows, directly or through the nodes it can learn, a live node that knows the other (two nodes
+ * that know no live node, say, though a third knows both: they hear no gossip they would process).
  *
  * A handshake leftover is tagged `clock=back` when the entry was made at a reading of the
  * observer's wall clock later than it reads now: 8.0.1 times a handshake out on the wall clock
@@ -35,6 +38,49 @@ function unknownToAll(node: LiveNode, live: readonly LiveNode[]): boolean {
   return live.every((other) => other === node || peerById(other.report, node.report.id) === undefined);
 }
 
+/**
+ * For each live node, the ids of the live nodes it knows now or can come to know under 8.0.1's
+ * rules, the views as they stand. A node adds a peer in two ways only: clusterProcessPacket adds the
+ * unknown sender of a MEET (as a handshake), and clusterProcessGossipSection adds the unknown ids a
+ * known sender names in a PING or PONG (a sender is known when the receiver has its id; a PONG
+ * answers any PING, so a node hears the gossip of every live node it knows). A sender names only
+ * nodes it knows. So node O can learn S only if O knows a live X (other than S) that knows or can
+ * learn S: the closure below. It over-approximates, so a pair it leaves apart cannot be joined by
+ * gossip: gossip of nodes in handshake, noaddr, or linkless and slotless (clusterSendPing) counts
+ * too, FORGET bans are ignored, and a handshake entry for a live node's address counts both ways
+ * (its PONG would complete it, and a CLUSTER MEET it came from adds the sender at the other end).
+ * Only down nodes are left out: they send nothing.
+ */
+function learnable(live: readonly LiveNode[]): Map<LiveNode, Set<string>> {
+  const byId = new Map(live.map((node) => [node.report.id, node] as const));
+  const byAddress = new Map(live.map((node) => [node.report.address, node] as const));
+  const known = new Map(live.map((node) => [node, new Set<string>()] as const));
+  for (const node of live) {
+    for (const peer of node.report.peers) {
+      if (peer.id === node.report.id) continue;
+      if (byId.has(peer.id)) known.get(node)!.add(peer.id);
+      const subject = peer.flags.includes('handshake') ? byAddress.get(peer.address) : undefined;
+      if (subject === undefined || subject === node) continue;
+      known.get(node)!.add(subject.report.id);
+      known.get(subject)!.add(node.report.id);
+    }
+  }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const node of live) {
+      const mine = known.get(node)!;
+      for (const id of [...mine]) {
+        for (const learnt of known.get(byId.get(id)!)!) {
+          if (learnt === node.report.id || mine.has(learnt)) continue;
+          mine.add(learnt);
+          grew = true;
+        }
+      }
+    }
+  }
+  return known;
+}
+
 function peerFinding(
   observer: LiveNode,
   subject: LiveNode,
@@ -42,6 +88,7 @@ function peerFinding(
   atMs: number,
   live: readonly LiveNode[],
   banRecirculates: (a: string, b: string) => boolean,
+  canMeet: (a: LiveNode, b: LiveNode) => boolean,
 ): Finding | null {
   if (peer === undefined) {
     // One-sided: the subject knows the observer, so it PINGs it, but 8.0.1 ignores the gossip of an
@@ -53,13 +100,18 @@ function peerFinding(
     // Mutual between two nodes that no other live node knows: two one-sided members that no
     // gossip can introduce to each other (unknownToAll).
     const strangers = !oneSided && !ban && unknownToAll(observer, live) && unknownToAll(subject, live);
-    const tag = ban ? ',ban=clock-phase' : strangers ? ',via=one-sided' : '';
+    // Mutual between two nodes that no chain of gossip among the live nodes can introduce to each
+    // other (learnable): each knows only nodes that cannot name the other.
+    const apart = !oneSided && !ban && !strangers && !canMeet(observer, subject);
+    const tag = ban ? ',ban=clock-phase' : strangers ? ',via=one-sided' : apart ? ',via=no-introducer' : '';
     return finding(
       'membership-symmetric',
       `missing-peer,${oneSided ? 'one-sided' : 'mutual'}${tag}`,
       `${observer.name} does not know ${subject.name} (id ${subject.report.id.slice(0, 8)}) at ${atMs} ms, although ` +
         `both are live${oneSided ? ` and ${subject.name} knows ${observer.name}` : ''}` +
-        `${strangers ? ', and no other live node knows either of them' : ''}; after healing every live node knows every other`,
+        `${strangers ? ', and no other live node knows either of them' : ''}` +
+        `${apart ? ', and no live node that either of them knows or can learn by gossip knows the other' : ''}` +
+        '; after healing every live node knows every other',
       [observer.name, subject.name],
     );
   }
@@ -132,6 +184,12 @@ function check(context: InvariantContext): Finding | null {
   const banRecirculates = (a: string, b: string): boolean =>
     (wasForgotten(events, a, view.atMs) || wasForgotten(events, b, view.atMs)) &&
     secondPhasesDiffer(events, names, view.atMs);
+  // Computed once, and only when a mutual loss needs it.
+  let reach: Map<LiveNode, Set<string>> | null = null;
+  const canMeet = (a: LiveNode, b: LiveNode): boolean => {
+    reach ??= learnable(live);
+    return reach.get(a)!.has(b.report.id) || reach.get(b)!.has(a.report.id);
+  };
   for (const observer of live) {
     for (const subject of live) {
       if (subject === observer) continue;
@@ -142,6 +200,7 @@ function check(context: InvariantContext): Finding | null {
         view.atMs,
         live,
         banRecirculates,
+        canMeet,
       );
       if (found !== null) return found;
     }

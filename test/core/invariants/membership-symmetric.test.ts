@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedEvent } from '../../../core/events.ts';
+import type { ClusterView, NodeView } from '../../../core/view.ts';
 import { membershipSymmetric } from '../../../core/invariants/membership-symmetric.ts';
 import {
   clockEvent,
@@ -88,6 +89,50 @@ describe('membership-symmetric', () => {
     expect(membershipSymmetric.check(context([deadKnows]))?.fingerprint).toBe(
       'membership-symmetric/missing-peer,mutual,via=one-sided',
     );
+  });
+
+  it('tags a mutual loss via=no-introducer only when no gossip among the live nodes can introduce the pair', () => {
+    // Seed 1886394502: node-1 (soft reset, its MEET timed out) and node-2 (soft reset) know only
+    // themselves; node-4, which learned both from node-0's gossip before node-0 died, knows both.
+    // They hear no gossip they would process (none of them knows node-4), and only a MEET adds node-4.
+    const onlySelf = (node: NodeView) => {
+      node.report!.peers = node.report!.peers.filter((peer) => peer.id === node.report!.id);
+    };
+    const view = editNode(editNode(healthyCluster(3, 1), 'node-0', onlySelf), 'node-1', onlySelf);
+    const fingerprint = (v: ClusterView) => membershipSymmetric.check(context([v]))?.fingerprint;
+    const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
+    expect(found.fingerprint).toBe('membership-symmetric/missing-peer,mutual,via=no-introducer');
+    expect(found.nodes).toEqual(['node-0', 'node-1']);
+    expect(found.message).toContain('no live node that either of them knows or can learn by gossip knows the other');
+    // node-0 knows node-3, which knows node-1: node-3's PONGs name node-1 to node-0. Plain mutual.
+    const knowsIntroducer = editNode(view, 'node-0', (node) => {
+      node.report!.peers.push(
+        structuredClone(view.nodes[3]!.report!.peers.find((peer) => peer.id === idOf('node-3'))!),
+      );
+    });
+    expect(fingerprint(knowsIntroducer)).toBe('membership-symmetric/missing-peer,mutual');
+    // The same through a chain: node-3 knows only node-4 (and node-0), node-4 knows node-1.
+    const chain = editNode(knowsIntroducer, 'node-3', (node) => {
+      node.report!.peers = node.report!.peers.filter(
+        (peer) => !['node-1', 'node-2', 'node-5'].some((n) => peer.id === idOf(n)),
+      );
+    });
+    expect(fingerprint(chain)).toBe('membership-symmetric/missing-peer,mutual');
+    // The introducer down, its chain cut: node-0 knows only node-3, which knows nobody live who
+    // knows node-1, and node-1 knows nobody: no gossip can introduce them.
+    const cut = editNode(knowsIntroducer, 'node-3', (node) => {
+      node.report!.peers = node.report!.peers.filter((peer) => [idOf('node-3'), idOf('node-0')].includes(peer.id));
+    });
+    expect(fingerprint(cut)).toBe('membership-symmetric/missing-peer,mutual,via=no-introducer');
+    // A handshake entry for node-1's address on node-0: its PONG would complete it. Plain mutual.
+    const handshake = editNode(view, 'node-0', (node) => {
+      node.report!.peers.push({
+        ...view.nodes[1]!.report!.peers.find((peer) => peer.id === idOf('node-1'))!,
+        id: 'f'.repeat(40),
+        flags: ['master', 'handshake'],
+      });
+    });
+    expect(fingerprint(handshake)).toBe('membership-symmetric/missing-peer,mutual');
   });
 
   it('flags a noaddr entry for a live node', () => {
