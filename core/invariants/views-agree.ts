@@ -8,7 +8,8 @@
  * can reunite, are still reported, under their own tag (dead-owner-tie.ts); so are slots a live
  * owner gave to a down one that some views never heard claim them (given-to-down-owner.ts), and
  * slots a migration handed back and forth between two live nodes that no node claims
- * (handed-back.ts).
+ * (handed-back.ts), and slots a down node took over at a configEpoch the live owner already held
+ * for it, so the UPDATE about it is "nothing new" there (takeover-reused-epoch.ts).
  */
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
@@ -16,6 +17,7 @@ import type { Invariant, InvariantContext } from './api.ts';
 import { DeadOwnerTie } from './dead-owner-tie.ts';
 import { GivenToDownOwner } from './given-to-down-owner.ts';
 import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
+import { TakeoverReusedEpoch } from './takeover-reused-epoch.ts';
 import { linkCtimeAhead } from './stuck-links.ts';
 import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
@@ -48,6 +50,8 @@ function slotOwnersFinding(
   let allDeadOwnerTies = true;
   let givenToDownOwner: GivenToDownOwner | null = null;
   let allGivenToDownOwner = true;
+  let takeoverReused: TakeoverReusedEpoch | null = null;
+  let allTakeoverReused = true;
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const a = ownerIdOf(mine, slot);
     const b = ownerIdOf(theirs, slot);
@@ -62,6 +66,10 @@ function slotOwnersFinding(
       givenToDownOwner ??= new GivenToDownOwner(lastView(context.views)!, new NodeDirectory(context));
       allGivenToDownOwner = givenToDownOwner.holds(slot, a, b);
     }
+    if (a !== null && b !== null && allTakeoverReused) {
+      takeoverReused ??= new TakeoverReusedEpoch(lastView(context.views)!, new NodeDirectory(context), context.events);
+      allTakeoverReused = takeoverReused.holds(slot, a, reference.report, b, other.report);
+    }
   }
   if (differing.length === 0) return null;
   const directory = new NodeDirectory(context);
@@ -75,7 +83,9 @@ function slotOwnersFinding(
         ? 'both-assigned,epoch-tie-with-down-owner'
         : allGivenToDownOwner
           ? 'both-assigned,given-to-down-owner'
-          : 'both-assigned';
+          : allTakeoverReused
+            ? 'both-assigned,takeover-reused-epoch'
+            : 'both-assigned';
   const first = differing[0]!;
   const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
@@ -92,7 +102,10 @@ function slotOwnersFinding(
           ? HANDED_BACK_WHY
           : allDeadOwnerTies
             ? ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)'
-            : ' (one owner is down, the live owner gave the slots to it, and no live node claims them)') +
+            : allGivenToDownOwner
+              ? ' (one owner is down, the live owner gave the slots to it, and no live node claims them)'
+              : ' (one owner is down and took its shard over at a configEpoch it had held as a primary before, ' +
+                'which the live owner still holds for it, so an UPDATE about it is nothing new there)') +
       '; converged views name the same owner for every slot',
     [
       reference.name,

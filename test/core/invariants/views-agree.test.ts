@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { viewsAgree } from '../../../core/invariants/views-agree.ts';
 import type { ObservedEvent } from '../../../core/events.ts';
 import type { ClusterView } from '../../../core/view.ts';
-import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster } from './builders.ts';
+import { context, downNode, editNode, editPeer, expectCleanFingerprint, healthyCluster, idOf } from './builders.ts';
 
 const SHARD_1: [number, number][] = [[5461, 10921]];
 
@@ -73,6 +73,55 @@ function givenToDownOwner(sourceKeeps = false): ClusterView[] {
     node.report!.configEpoch = 9;
   });
   return [view, downNode(view, 'node-1')];
+}
+
+/**
+ * healthyCluster(1, 2) after node-2, a primary at configEpoch 3 at formation and then node-0's
+ * replica, took the shard over (TAKEOVER, no bump: 3 was the greatest configEpoch) and died:
+ * node-1 heard the takeover and names node-2 (configEpoch 3) against node-0 (configEpoch 1); node-0
+ * never heard it, owns every slot and still holds node-2 as its replica. The events are the run's
+ * (seed 2305397): node-2 primary at 3 (200 ms), replica (660 ms), TAKEOVER at 3 (11960 ms), killed.
+ */
+function takeoverReused(): { views: ClusterView[]; events: ObservedEvent[] } {
+  let view = healthyCluster(1, 2);
+  view = editNode(view, 'node-1', (node) => {
+    node.report!.replicaOf = idOf('node-2');
+    node.report!.configEpoch = 3;
+  });
+  view = editPeer(view, 'node-1', 'node-2', (peer) => {
+    peer.role = 'primary';
+    peer.replicaOf = null;
+    peer.flags = ['master', 'fail'];
+    peer.configEpoch = 3;
+    peer.slots = [[0, 16383]];
+  });
+  view = editPeer(view, 'node-1', 'node-0', (peer) => {
+    peer.slots = [];
+  });
+  view = editPeer(view, 'node-1', 'node-1', (peer) => {
+    peer.replicaOf = idOf('node-2');
+    peer.configEpoch = 3;
+  });
+  const state = (atMs: number, node: string, role: 'primary' | 'replica', configEpoch: number): ObservedEvent => ({
+    kind: 'node-state',
+    atMs,
+    node,
+    id: idOf(node),
+    role,
+    primary: role === 'primary' ? null : 'node-0',
+    currentEpoch: 3,
+    configEpoch,
+    slotCount: role === 'primary' && node !== 'node-2' ? 16384 : 0,
+  });
+  const events: ObservedEvent[] = [
+    state(200, 'node-0', 'primary', 1),
+    state(200, 'node-2', 'primary', 3),
+    state(660, 'node-2', 'replica', 1),
+    { kind: 'election-won', atMs: 11960, node: 'node-2', epoch: 3, consensus: false },
+    state(11960, 'node-2', 'primary', 3),
+    { kind: 'node-down', atMs: 12760, node: 'node-2', cause: 'kill', wasPrimary: true, eligibleReplicas: [] },
+  ];
+  return { views: [healthyCluster(1, 2, 30000), downNode(view, 'node-2')], events };
 }
 
 describe('views-agree', () => {
@@ -259,5 +308,76 @@ describe('views-agree', () => {
     expect(viewsAgree.check(context(unclaimed))?.fingerprint).toBe(
       'views-agree/slot-owners,both-assigned,given-to-down-owner',
     );
+  });
+
+  it('tags slots a down node took over at a configEpoch the live owner already held for it', () => {
+    const { views, events } = takeoverReused();
+    const found = expectCleanFingerprint(viewsAgree.check(context(views, events)), 'views-agree');
+    expect(found.fingerprint).toBe('views-agree/slot-owners,both-assigned,takeover-reused-epoch');
+    expect(found.nodes).toEqual(['node-0', 'node-1', 'node-2']);
+    expect(found.message).toContain('nothing new');
+  });
+
+  it('keeps the plain tag unless the takeover reused the epoch and the live owner kept its record', () => {
+    const plain = 'views-agree/slot-owners,both-assigned';
+    const { views, events } = takeoverReused();
+    const check = (edited: ObservedEvent[], checked: ClusterView[] = views) =>
+      viewsAgree.check(context(checked, edited))?.fingerprint;
+    // An elected winner (consensus), or a takeover that bumped past its old configEpoch.
+    expect(check(events.map((e) => (e.kind === 'election-won' ? { ...e, consensus: true } : e)))).toBe(plain);
+    expect(
+      check(
+        events.map((e) =>
+          e.kind === 'node-state' && e.atMs === 200 && e.node === 'node-2' ? { ...e, configEpoch: 2 } : e,
+        ),
+      ),
+    ).toBe(plain);
+    // No takeover at all.
+    expect(check(events.filter((e) => e.kind !== 'election-won'))).toBe(plain);
+    // node-0 restarted (nodes.conf keeps a replica's configEpoch as 0), was reset, or forgot node-2.
+    const restart: ObservedEvent[] = [
+      { kind: 'node-down', atMs: 5000, node: 'node-0', cause: 'kill', wasPrimary: true, eligibleReplicas: [] },
+      { kind: 'node-up', atMs: 5600, node: 'node-0' },
+    ];
+    expect(check([...events.slice(0, 3), ...restart, ...events.slice(3)])).toBe(plain);
+    const reset: ObservedEvent = { kind: 'fault', atMs: 5000, action: 'reset', nodes: ['node-0'], detail: 'OK' };
+    expect(check([...events.slice(0, 3), reset, ...events.slice(3)])).toBe(plain);
+    const forget: ObservedEvent = { kind: 'fault', atMs: 5000, action: 'forget', nodes: ['node-2'], detail: 'OK' };
+    expect(check([...events.slice(0, 3), forget, ...events.slice(3)])).toBe(plain);
+    // A pause keeps node-0's memory.
+    const pause: ObservedEvent[] = [
+      { kind: 'node-down', atMs: 5000, node: 'node-0', cause: 'pause', wasPrimary: true, eligibleReplicas: [] },
+      { kind: 'node-up', atMs: 5600, node: 'node-0' },
+    ];
+    expect(check([...events.slice(0, 3), ...pause, ...events.slice(3)])).toBe(
+      'views-agree/slot-owners,both-assigned,takeover-reused-epoch',
+    );
+    // node-0 heard the promotion (it sees node-2 as a primary), or node-1 holds node-0 at configEpoch 3.
+    const heard = views.map((one) =>
+      one.nodes.find((n) => n.name === 'node-2')?.process === 'down'
+        ? editPeer(one, 'node-0', 'node-2', (peer) => {
+            peer.role = 'primary';
+            peer.replicaOf = null;
+          })
+        : one,
+    );
+    expect(check(events, heard)).toBe(plain);
+    const tied = views.map((one) =>
+      one.nodes.find((n) => n.name === 'node-2')?.process === 'down'
+        ? editPeer(one, 'node-1', 'node-0', (peer) => {
+            peer.configEpoch = 3;
+          })
+        : one,
+    );
+    expect(check(events, tied)).not.toBe('views-agree/slot-owners,both-assigned,takeover-reused-epoch');
+    // node-2 is up (only paused): its own PINGs reach node-0.
+    const paused = views.map((one, i) =>
+      i === 1
+        ? editNode(one, 'node-2', (node) => {
+            node.process = 'paused';
+          })
+        : one,
+    );
+    expect(check(events, paused)).toBe(plain);
   });
 });
