@@ -1,7 +1,11 @@
 /**
  * one-primary-per-shard: after faults heal, a shard that owns slots has exactly one node that
  * claims to be primary (protocol reference §9.3 "exactly one primary per shard", "old primaries
- * became replicas"; §3.5, §4.5). Shards are grouped by the shard id each live node reports.
+ * became replicas"; §3.5, §4.5). Shards are grouped by the shard id each live node reports. A
+ * soft-reset node whose MEET never completed counts too: it knows no node, but it answers the
+ * members' PINGs (8.0.1 replies to an unknown sender's PING) with its role and the shard id it kept,
+ * so every member lists it as a primary of its old shard (seed 1634660283); that it knows none of
+ * them is membership-symmetric's finding.
  *
  * Shapes: `via=split-slots` (two primaries of one shard own slots: a split brain), and for a
  * primary without slots next to the owner, by what made it one (its last such event):
@@ -9,13 +13,19 @@
  * primary that had lost its slots, e.g. by a stale packet, §1.8 step 7f), `via=no-election` (it
  * was a replica and turned primary without winning anything: in 8.0.1 a stale packet from a node
  * that claims to replicate it does that, §1.8 step 7f promotes the claimed primary, itself),
- * `via=reset` (CLUSTER RESET left it an empty primary that keeps its shard id, as 8.0.1 does) or
+ * `via=reset` (a CLUSTER RESET that ran, not one skipped as `if_replica`, left it an empty primary
+ * that keeps its shard id, as 8.0.1 does) or
  * `via=stale-demotion` (a primary that was never turned into a replica). An election won as the
  * replica of a primary that owned no slots by its own last state is `via=empty-primary-election`:
  * 8.0.1 runs elections for primaries without slots (clusterHandleReplicaFailover lost Redis's
  * "serving slots" precondition in valkey-io/valkey#445), so a replica that follows a slotless
  * primary of its shard (the empty-shard rule of clusterUpdateSlotsConfigWith makes an empty primary
- * follow one with a greater configEpoch) fails it over when it is flagged FAIL. A slotless primary
+ * follow one with a greater configEpoch) fails it over when it is flagged FAIL. When the empty
+ * primary it replaced was itself a `stale-demotion` by its own states then (it owned slots and lost
+ * them all without turning replica, winning an election or being reset since: 8.0.1 reads a
+ * re-learned owner's shard id only after the slot update, valkey-io/valkey#1064), the election is
+ * `via=demoted-primary-election` (seed 1796672633), apart from the other ways a replica comes to
+ * follow an empty primary (a reset one, one that never owned slots). A slotless primary
  * that such an election replaced while it was down, and that came back from its saved config with a
  * configEpoch not below the winner's election epoch, is `via=replaced-restart`: the empty-shard rule
  * (strictly greater epoch) did not make it follow the winner on its one read of the winner's new
@@ -41,10 +51,20 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
 type SlotlessVia =
   | 'slotless-election'
   | 'empty-primary-election'
+  | 'demoted-primary-election'
   | 'replaced-restart'
   | 'no-election'
   | 'reset'
   | 'stale-demotion';
+
+/**
+ * A CLUSTER RESET of `node` that ran. A reset step with `if_replica` on a node that is a primary by
+ * then is recorded too, as skipped: it changed nothing, so it names no path (dead-owners.ts reads
+ * resets the same way).
+ */
+function wasReset(event: ObservedEvent, node: string): boolean {
+  return event.kind === 'fault' && event.action === 'reset' && event.detail === 'OK' && event.nodes.includes(node);
+}
 
 /** The primary of `node`'s last state as a replica before event `before`, or null. */
 function primaryBefore(events: readonly ObservedEvent[], node: string, before: number): string | null {
@@ -65,13 +85,13 @@ function primaryBefore(events: readonly ObservedEvent[], node: string, before: n
  * winner is a slotless primary in its view whose claim never changes, and the winner never runs
  * the rule for it either: 8.0.1 has no other rule that reunites two slotless primaries of a shard.
  */
-function replacedWhileDown(events: readonly ObservedEvent[], node: string): boolean {
+function replacedWhileDown(events: readonly ObservedEvent[], node: string, end: number): boolean {
   let replacedAt = -1;
-  for (let index = events.length - 1; index >= 0 && replacedAt < 0; index--) {
+  for (let index = end - 1; index >= 0 && replacedAt < 0; index--) {
     const event = events[index]!;
     if (event.kind === 'node-state' && event.node === node && event.role === 'replica') return false;
     if (event.kind === 'election-won' && event.node === node) return false;
-    if (event.kind === 'fault' && event.action === 'reset' && event.nodes.includes(node)) return false;
+    if (wasReset(event, node)) return false;
     if (event.kind === 'election-won' && primaryBefore(events, event.node, index) === node) replacedAt = index;
   }
   if (replacedAt < 0) return false;
@@ -97,10 +117,10 @@ function replacedWhileDown(events: readonly ObservedEvent[], node: string): bool
   const won = events[replacedAt]!;
   if (won.kind !== 'election-won') return false;
   // Back up: its first state after the restart holds the configEpoch it read the winner's claim with.
-  for (let index = replacedAt + 1; index < events.length; index++) {
+  for (let index = replacedAt + 1; index < end; index++) {
     const event = events[index]!;
     if (event.kind !== 'node-up' || event.node !== node) continue;
-    for (let after = index + 1; after < events.length; after++) {
+    for (let after = index + 1; after < end; after++) {
       const state = events[after]!;
       if (state.kind === 'node-state' && state.node === node)
         return state.role === 'primary' && state.configEpoch >= won.epoch;
@@ -111,30 +131,54 @@ function replacedWhileDown(events: readonly ObservedEvent[], node: string): bool
 }
 
 /**
- * Whether the election `node` won at event `wonAt` replaced a primary that owned no slots by its own
- * last state then: the primary of `node`'s last state as a replica, and that primary's last state.
+ * The primary that the election `node` won at event `wonAt` replaced, when that primary owned no
+ * slots by its own last state then (the primary of `node`'s last state as a replica, and that
+ * primary's last state); null otherwise.
  */
-function replacedEmptyPrimary(events: readonly ObservedEvent[], node: string, wonAt: number): boolean {
+function replacedEmptyPrimary(events: readonly ObservedEvent[], node: string, wonAt: number): string | null {
   const primary = primaryBefore(events, node, wonAt);
-  if (primary === null) return false;
+  if (primary === null) return null;
   for (let index = wonAt - 1; index >= 0; index--) {
     const event = events[index]!;
-    if (event.kind === 'node-state' && event.node === primary) return event.role === 'primary' && event.slotCount === 0;
+    if (event.kind === 'node-state' && event.node === primary)
+      return event.role === 'primary' && event.slotCount === 0 ? primary : null;
+  }
+  return null;
+}
+
+/**
+ * Whether `node`, by the events before `end`, is a primary that owned slots and lost them all
+ * without turning replica, winning an election or being reset since: the `stale-demotion` path seen
+ * in its own states (an owning state, not only the absence of any other path).
+ */
+function demotedOwner(events: readonly ObservedEvent[], node: string, end: number): boolean {
+  if (replacedWhileDown(events, node, end)) return false;
+  for (let index = end - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'election-won' && event.node === node) return false;
+    if (wasReset(event, node)) return false;
+    if (event.kind !== 'node-state' || event.node !== node) continue;
+    if (event.role === 'replica') return false;
+    if (event.slotCount > 0) return true;
   }
   return false;
 }
 
 /**
  * What last made `node` a primary without slots: a restart after its replica replaced it, an
- * election it won, a reset, none while a replica, or neither.
+ * election it won (one that replaced an empty primary told apart by whether that primary was a
+ * demoted owner then), a reset that ran, none while a replica, or neither.
  */
 function slotlessVia(events: readonly ObservedEvent[], node: string): SlotlessVia {
-  if (replacedWhileDown(events, node)) return 'replaced-restart';
+  if (replacedWhileDown(events, node, events.length)) return 'replaced-restart';
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
-    if (event.kind === 'election-won' && event.node === node)
-      return replacedEmptyPrimary(events, node, index) ? 'empty-primary-election' : 'slotless-election';
-    if (event.kind === 'fault' && event.action === 'reset' && event.nodes.includes(node)) return 'reset';
+    if (event.kind === 'election-won' && event.node === node) {
+      const replaced = replacedEmptyPrimary(events, node, index);
+      if (replaced === null) return 'slotless-election';
+      return demotedOwner(events, replaced, index) ? 'demoted-primary-election' : 'empty-primary-election';
+    }
+    if (wasReset(event, node)) return 'reset';
     if (event.kind !== 'node-state' || event.node !== node) continue;
     if (event.role === 'replica') return 'no-election';
     if (event.slotCount > 0) return 'stale-demotion';

@@ -227,4 +227,66 @@ describe('one-primary-per-shard', () => {
       'one-primary-per-shard/primaries=3+,via=empty-primary-election+slotless-election',
     );
   });
+
+  it('names an election that replaced a demoted owner demoted-primary-election, apart from other empty primaries', () => {
+    // Seed 1796672633's shape: node-2 replicates node-1 while node-1 owns the shard's slots; node-1
+    // loses them all without turning replica (a stale demotion) and node-2 fails it over, winning
+    // no slots. node-1 is a replica again by the check, node-0 owns the slots.
+    const view = editNode(healthyCluster(3, 2), 'node-2', (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    });
+    const state = nodeStateAt(9);
+    const replacing = (before: ObservedEvent[]): ObservedEvent[] => [
+      ...before,
+      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 9, consensus: true },
+      state(5, 'node-2', 'primary', null, 0),
+      state(6, 'node-1', 'replica', 'node-0', 0),
+    ];
+    const demoted = replacing([
+      state(1, 'node-1', 'primary', null, 5461),
+      state(2, 'node-2', 'replica', 'node-1', 0),
+      state(3, 'node-1', 'primary', null, 0),
+    ]);
+    const found = expectCleanFingerprint(onePrimaryPerShard.check(context([view], demoted)), 'one-primary-per-shard');
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=2,via=demoted-primary-election');
+    expect(found.nodes).toEqual(['node-0', 'node-2']);
+    // An empty primary that never owned slots (added empty, say) is not a demoted owner.
+    const neverOwned = replacing([state(1, 'node-1', 'primary', null, 0), state(2, 'node-2', 'replica', 'node-1', 0)]);
+    expect(onePrimaryPerShard.check(context([view], neverOwned))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+    // Nor is one that was reset after it owned slots (the empty-shard rule path of a reset node).
+    const resetOwner = replacing([
+      state(1, 'node-1', 'primary', null, 5461),
+      { kind: 'fault', atMs: 2, action: 'reset', nodes: ['node-1'], detail: 'OK' },
+      state(2, 'node-1', 'primary', null, 0),
+      state(3, 'node-2', 'replica', 'node-1', 0),
+    ]);
+    expect(onePrimaryPerShard.check(context([view], resetOwner))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+  });
+
+  it('names no reset path from a reset step that was skipped (if_replica on a primary)', () => {
+    const view = editNode(healthyCluster(3, 1), 'node-1', (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    });
+    const state = nodeStateAt(7);
+    const skipped: ObservedEvent[] = [
+      state(1, 'node-1', 'primary', null, 5461),
+      state(2, 'node-1', 'primary', null, 0),
+      {
+        kind: 'fault',
+        atMs: 3,
+        action: 'reset',
+        nodes: ['node-1'],
+        detail: 'skipped: node-1 is a primary now (if_replica)',
+      },
+    ];
+    expect(onePrimaryPerShard.check(context([view], skipped))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=stale-demotion',
+    );
+  });
 });
