@@ -5,8 +5,14 @@
  * reached new ones. Hashing and bucketing live here so both sides agree on the map.
  */
 
-/** log2 of the map size: 65,536 entries, as AFL's default bitmap. */
-export const FEATURE_MAP_BITS = 16;
+/**
+ * log2 of the map size: 1,048,576 entries. AFL's default 65,536 is sized for a program's branch
+ * edges; a campaign here reaches 20-60 thousand distinct features in minutes (one process, 300
+ * CPU-seconds: 23.1k plain, 34.0k guided). In 65,536 entries a new feature then lands on an entry
+ * already set 30-50% of the time: the guided loop misses that share of its novelty, and the
+ * `features` count flattens for both modes. At this size the fold is under 4%.
+ */
+export const FEATURE_MAP_BITS = 20;
 export const FEATURE_MAP_SIZE = 1 << FEATURE_MAP_BITS;
 const FEATURE_MASK = FEATURE_MAP_SIZE - 1;
 

@@ -87,7 +87,7 @@ by --max-steps) are counted apart.
                          known-issues list then applies the entries of that profile only
   --guided               guided fuzzing: keep a corpus of scenarios whose runs reached new
                          features (protocol states, message orders across faults) and run
-                         mutants of them (a quarter stay fresh swarm seeds); same seed and
+                         mutants of them (1 in 8 stays a fresh swarm seed); same seed and
                          --runs, same findings, whatever --workers. Crash files hold the
                          mutant, so they replay without the corpus
   --corpus DIR           with --guided: the corpus folder (default <crash dir>/corpus; entries an

@@ -18,7 +18,7 @@
  *   the last boundary it crossed and how many.
  */
 import type { ObservedEvent } from '../../core/events.ts';
-import { bucketedIndex, bucketOf, FEATURE_MAP_SIZE, featureIndex } from '../../core/features.ts';
+import { bucketedIndex, bucketOf, featureIndex } from '../../core/features.ts';
 import { ACTIONS } from '../../core/scenario/types.ts';
 import type { Message } from '../message.ts';
 import { PROCESS_DOWN, PROCESS_PAUSED, PROCESS_RUNNING, type SimProcess } from '../process.ts';
@@ -65,8 +65,11 @@ function shareOf(count: number, total: number): number {
 }
 
 export class FeatureCollector implements NetworkTap {
-  private readonly counts = new Uint32Array(FEATURE_MAP_SIZE);
-  private readonly touched: number[] = [];
+  /**
+   * This run's count of each feature it reached, by map index: a Map, since a run reaches a few
+   * hundred of the map's million entries, and a dense array would be zeroed for every run.
+   */
+  private readonly counts = new Map<number, number>();
   private readonly lastRole: Int8Array;
   private readonly lastCurrentEpoch: Float64Array;
   private readonly lastConfigEpoch: Float64Array;
@@ -102,14 +105,12 @@ export class FeatureCollector implements NetworkTap {
   /** The run's distinct features: bucketed map indices, sorted, each once. */
   features(): number[] {
     const out = new Set<number>();
-    for (const index of this.touched) out.add(bucketedIndex(index, this.counts[index]!));
+    for (const [index, count] of this.counts) out.add(bucketedIndex(index, count));
     return [...out].sort((a, b) => a - b);
   }
 
   private hit(index: number): void {
-    const count = this.counts[index]!;
-    this.counts[index] = count + 1;
-    if (count === 0) this.touched.push(index);
+    this.counts.set(index, (this.counts.get(index) ?? 0) + 1);
   }
 
   /** An observed event (never the write acks). */

@@ -24,7 +24,7 @@ describe('the feature map', () => {
         expect(index >= 0 && index < FEATURE_MAP_SIZE).toBe(true);
         indices.add(index);
       }
-    // 160 features in 65,536 entries: a handful of collisions at most.
+    // 160 features in 1,048,576 entries: a collision at most.
     expect(indices.size).toBeGreaterThan(150);
     expect(featureIndex(1, 2, 3)).not.toBe(featureIndex(1, 3, 2));
     expect(bucketedIndex(77, 1)).not.toBe(bucketedIndex(77, 200));

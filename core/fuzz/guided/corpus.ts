@@ -25,6 +25,11 @@ export interface CorpusEntry {
   picks: number;
   /** What its run cost (simulator steps): the schedule favours cheap entries, as AFL's perf score. */
   steps: number;
+  /**
+   * Its rarity mass, the sum over its features of 1 / (runs that reached it), as of the last
+   * refresh (GuidedCorpus.refreshRarity): the power schedule's main term.
+   */
+  rarity: number;
 }
 
 /** Where a run's scenario came from. */
@@ -68,8 +73,26 @@ export class GuidedCorpus {
       added,
       picks: 0,
       steps: Math.max(1, steps),
+      rarity: 0,
     };
+    entry.rarity = this.rarityOf(entry);
     this.entries.push(entry);
     return entry;
+  }
+
+  /**
+   * Recomputes every entry's rarity from the hit counts as they stand. It costs the corpus's size
+   * times an entry's features (6,000 entries of ~300 features late in a 5-minute campaign), so the
+   * guided source calls it every RARITY_REFRESH hand-overs, not at every pick: computed at every
+   * pick, a 300-CPU-second campaign in one process ran 232.6M simulator steps instead of 252.3M.
+   */
+  refreshRarity(): void {
+    for (const entry of this.entries) entry.rarity = this.rarityOf(entry);
+  }
+
+  private rarityOf(entry: CorpusEntry): number {
+    let rarity = 0;
+    for (const feature of entry.features) rarity += 1 / Math.max(1, this.hits[feature]!);
+    return rarity;
   }
 }

@@ -21,8 +21,18 @@ import { pickParent } from './power-schedule.ts';
 
 /** Positions between an outcome's hand-over and the scenario drawn from it (independent of workers). */
 export const GUIDED_LAG = 32;
-/** Of the positions after the first LAG, this share (numerator, denominator) are fresh swarm seeds. */
-export const FRESH_SHARE: readonly [number, number] = [1, 4];
+/**
+ * Of the positions after the first LAG, this share (numerator, denominator) are fresh swarm seeds.
+ * One process, 300 CPU-seconds, seed 1: 1 in 8 reached 34.0k features; 1 in 32 (with 4-6-deep
+ * havoc) 32.8k, and its mutants cost twice the steps: fresh seeds bring in cheap parents too.
+ */
+export const FRESH_SHARE: readonly [number, number] = [1, 8];
+
+/**
+ * Hand-overs between two refreshes of the corpus's rarities (GuidedCorpus.refreshRarity): often
+ * enough that a feature's count is at most a couple of batches of workers out of date.
+ */
+export const RARITY_REFRESH = 64;
 
 /** What the fuzz loop asks of a scenario source (FuzzLoopOptions.source). */
 export interface ScenarioSource {
@@ -56,6 +66,7 @@ export class GuidedSource implements ScenarioSource {
   /** Runs handed over so far that were mutants, and draws where no valid mutant came (a fresh seed ran instead). */
   mutants = 0;
   refused = 0;
+  private handedOver = 0;
 
   constructor(private readonly options: GuidedSourceOptions) {
     this.lag = options.lag ?? GUIDED_LAG;
@@ -83,6 +94,8 @@ export class GuidedSource implements ScenarioSource {
       const entry = this.corpus.consider(seed, ran.scenario, features, ran.origin, outcome?.result?.steps ?? 1);
       if (entry !== null) this.options.onEntry?.(entry);
     }
+    this.handedOver++;
+    if (this.handedOver % RARITY_REFRESH === 0) this.corpus.refreshRarity();
     const next = position + this.lag;
     this.pending.set(next, this.draw(this.options.seedAt(next)));
   }
@@ -92,7 +105,7 @@ export class GuidedSource implements ScenarioSource {
     const rng = rngFor(seed).fork('guided');
     const entries = this.corpus.entries;
     if (entries.length === 0 || rng.chance(FRESH_SHARE[0], FRESH_SHARE[1])) return this.fresh(seed);
-    const parent = pickParent(rng, entries, this.corpus.hits)!;
+    const parent = pickParent(rng, entries)!;
     const other = entries.length > 1 ? rng.pick(entries).scenario : null;
     const mutant = mutateScenario(rng, parent.scenario, other, `guided-${seed}`);
     if (mutant === null) return { ...this.fresh(seed), origin: { parent: null, mutation: 'fresh (no valid mutant)' } };
