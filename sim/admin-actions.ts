@@ -66,7 +66,7 @@ export class AdminActions {
     }
     const outcomes: string[] = [];
     for (const process of this.world.processes) {
-      if (process.index === other || process.state !== PROCESS_RUNNING) continue;
+      if (process.index === other || !process.runningForPlan) continue;
       const error = this.world.command(process.index, (server) => valkey.forget(server, identity));
       outcomes.push(`${process.name}: ${error ?? 'OK'}`);
     }
@@ -125,7 +125,7 @@ export class AdminActions {
 
   addNode(step: StepOf<'add_node'>): void {
     const world = this.world;
-    const introducer = world.processes.find((process) => process.state === PROCESS_RUNNING);
+    const introducer = world.processes.find((process) => process.runningForPlan);
     if (introducer === undefined) {
       this.skip('add_node', 'introducer');
       return;
@@ -344,8 +344,9 @@ export class AdminActions {
     this.onIdle();
   }
 
+  /** Running for the plan: a terminating node is down to admin actions too (as on the real backend). */
   private running(index: number): boolean {
-    return index >= 0 && this.world.processes[index]!.state === PROCESS_RUNNING;
+    return index >= 0 && this.world.processes[index]!.runningForPlan;
   }
 
   /** The node id a process has now, or the one in its nodes.conf while it is down; -1 if none. */

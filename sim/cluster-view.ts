@@ -4,7 +4,7 @@
  * checked (never per step), so it may allocate freely.
  */
 import type { ClusterView, NodeReport, NodeView, PeerView, ProcessState } from '../core/view.ts';
-import { PROCESS_PAUSED, PROCESS_RUNNING } from './process.ts';
+import { PROCESS_PAUSED } from './process.ts';
 import * as valkey from './valkey/index.ts';
 import type { ClusterNode, ValkeyServer } from './valkey/index.ts';
 import type { World } from './world.ts';
@@ -16,10 +16,10 @@ export function addressText(address: number): string {
 
 export function buildClusterView(world: World): ClusterView {
   const nodes: NodeView[] = world.processes.map((process) => {
-    const state: ProcessState =
-      process.state === PROCESS_RUNNING ? 'running' : process.state === PROCESS_PAUSED ? 'paused' : 'down';
-    const report =
-      process.state === PROCESS_RUNNING && process.server !== null ? nodeReport(world, process.server) : null;
+    // A terminating node reads as down, as the real backend reports it from the SIGTERM on.
+    const running = process.runningForPlan;
+    const state: ProcessState = running ? 'running' : process.state === PROCESS_PAUSED ? 'paused' : 'down';
+    const report = running && process.server !== null ? nodeReport(world, process.server) : null;
     return { name: process.name, createdShard: process.createdShard, process: state, report };
   });
   return { atMs: world.clockMs, step: world.steps, nodes };

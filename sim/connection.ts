@@ -171,4 +171,6 @@ export interface Wire {
   connect(kind: number, from: number, to: number, endpoint: unknown): Connection | null;
   send(connection: Connection, fromInitiator: boolean, message: Message): void;
   close(connection: Connection, byInitiator: boolean): void;
+  /** A partition cuts `from` -> `to` now. */
+  partitioned(from: number, to: number): boolean;
 }

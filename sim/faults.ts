@@ -104,13 +104,12 @@ export class FaultApplier {
           step,
           entries,
           (index) =>
-            this.world.command(index, (server) => valkey.clusterFailoverCommand(server, step.mode) ?? 'OK') ??
-            'not running',
+            this.command(index, (server) => valkey.clusterFailoverCommand(server, step.mode) ?? 'OK') ?? 'not running',
         );
         return;
       case 'bump_epoch':
         this.onTarget(step, entries, (index) => {
-          const reply = this.world.command(index, (server) => valkey.bumpEpoch(server));
+          const reply = this.command(index, (server) => valkey.bumpEpoch(server));
           return reply === null ? 'not running' : `${reply.bumped ? 'BUMPED' : 'STILL'} ${reply.epoch}`;
         });
         return;
@@ -221,6 +220,12 @@ export class FaultApplier {
       this.skip(step, 'keep_quorum');
       return;
     }
+    if (this.world.processes[index]!.terminating) {
+      // Shutting down after a SIGTERM: down for the plan (as on the real backend), so no signal,
+      // and no record whose end would restart or resume it.
+      this.skip(step, `${this.name(index)} is terminating`);
+      return;
+    }
     if (step.action === 'kill') this.world.crash(index);
     else if (step.action === 'terminate') this.world.terminate(index);
     else {
@@ -320,6 +325,11 @@ export class FaultApplier {
       nodes: [this.name(index)],
       detail: step.action === 'failover' ? `${step.mode}: ${detail}` : detail,
     });
+  }
+
+  /** An admin command from the plan: not sent to a terminating node, which the plan counts as down. */
+  private command<T>(index: number, run: (server: valkey.ValkeyServer) => T): T | null {
+    return this.world.processes[index]!.terminating ? null : this.world.command(index, run);
   }
 
   /** Not applied: no record, so its end phase has nothing to undo. */

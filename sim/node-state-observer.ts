@@ -7,7 +7,6 @@
 import { assertIndex } from '../core/assert.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import type { SimProcess } from './process.ts';
-import { PROCESS_RUNNING } from './process.ts';
 import * as valkey from './valkey/index.ts';
 import type { ValkeyServer } from './valkey/index.ts';
 
@@ -92,7 +91,7 @@ export function nodeDownEvent(
   if (server !== null) {
     for (const other of processes) {
       const replica = other.server;
-      if (other === process || other.state !== PROCESS_RUNNING || replica === null) continue;
+      if (other === process || !other.runningForPlan || replica === null) continue;
       if (replica.myself.replicaOf?.identity === server.myself.identity && valkey.replicationLinkUp(replica))
         eligibleReplicas.push(other.name);
     }

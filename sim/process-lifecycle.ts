@@ -14,7 +14,7 @@ import {
   STARTUP_DELAY_MS,
   STARTUP_JITTER_MS,
 } from './process.ts';
-import { RESUMED_IDLE, RESUMED_MID_PASS, T_CRON, T_PROCESS } from './trace.ts';
+import { RESUMED_IDLE, RESUMED_MID_PASS, SHUTDOWN_SIGTERM, T_CRON, T_PROCESS, T_SHUTDOWN } from './trace.ts';
 import * as valkey from './valkey/index.ts';
 import { CRON_PERIOD_MS } from './valkey/index.ts';
 import type { World } from './world.ts';
@@ -28,9 +28,16 @@ export class ProcessLifecycle {
     private readonly stopRng: Rng,
   ) {}
 
-  /** Starts a process that is down; it answers after its start-up delay. */
+  /**
+   * Starts a process that is down; it answers after its start-up delay. One still shutting down
+   * after a SIGTERM starts once it has exited (the real backend's restart waits for the exit too).
+   */
   start(index: number): void {
     const process = this.world.processes[index]!;
+    if (process.terminating) {
+      process.restartAfterExit = true;
+      return;
+    }
     if (process.state !== PROCESS_DOWN) return;
     process.state = PROCESS_STARTING;
     const delayMs = STARTUP_DELAY_MS + process.rng.int(STARTUP_JITTER_MS + 1);
@@ -43,11 +50,23 @@ export class ProcessLifecycle {
     this.down(index, 'kill');
   }
 
-  /** SIGTERM: a clean shutdown that saves nodes.conf first (8.0+). */
+  /**
+   * SIGTERM: Valkey notes it and shuts down cleanly in its next cron, after waiting for lagging
+   * replicas (sim/valkey/shutdown.ts); it saves nodes.conf on the way out (8.0+). A stopped process
+   * gets SIGCONT with it, as the real backend sends (a stopped process acts on SIGTERM only once it
+   * runs again). One still starting ends at once.
+   */
   terminate(index: number): void {
-    const server = this.world.processes[index]!.server;
-    if (server !== null && this.world.processes[index]!.state === PROCESS_RUNNING) valkey.saveConfig(server);
-    this.down(index, 'terminate');
+    const process = this.world.processes[index]!;
+    if (process.terminating) return;
+    if (process.server === null || (process.state !== PROCESS_RUNNING && process.state !== PROCESS_PAUSED)) {
+      this.down(index, 'terminate');
+      return;
+    }
+    process.terminating = true;
+    valkey.onSigterm(process.server);
+    this.world.trace.record(this.world.clockMs, T_SHUTDOWN, index, SHUTDOWN_SIGTERM, 0);
+    if (process.state === PROCESS_PAUSED) this.resume(index, false);
   }
 
   /** SIGSTOP. `observed` false: a slow node's duty cycle (sim/slow.ts), no node-down event. */
@@ -121,9 +140,21 @@ export class ProcessLifecycle {
     if (process.state !== PROCESS_RUNNING) return;
     this.world.trace.record(this.world.clockMs, T_CRON, index, 0, 0);
     const mark = this.world.network.beginTurn();
-    valkey.cronTick(process.server!);
+    const shutdown = valkey.cronTick(process.server!);
     this.world.endTurn(index, mark);
+    if (shutdown !== valkey.SHUTDOWN_NONE) this.world.trace.record(this.world.clockMs, T_SHUTDOWN, index, shutdown, 0);
+    if (shutdown === valkey.SHUTDOWN_EXIT_READY || shutdown === valkey.SHUTDOWN_EXIT_TIMEOUT) {
+      this.exitAfterShutdown(index);
+      return;
+    }
     process.cronHandle = this.world.scheduler.schedule(this.world.nowMs + CRON_PERIOD_MS, EV_CRON, index, null);
+  }
+
+  /** exit(0) at the end of a SIGTERM shutdown; a restart that came meanwhile starts it now. */
+  private exitAfterShutdown(index: number): void {
+    const restart = this.world.processes[index]!.restartAfterExit;
+    this.down(index, 'terminate');
+    if (restart) this.start(index);
   }
 
   /** The process answers: load nodes.conf (or start fresh) and begin its cron at a random phase. */
@@ -158,6 +189,8 @@ export class ProcessLifecycle {
     process.cronHandle = -1;
     process.startHandle = -1;
     process.cronDue = false;
+    process.terminating = false;
+    process.restartAfterExit = false;
     process.state = PROCESS_DOWN;
     if (process.server !== null) valkey.retireServer(process.server);
     process.server = null;

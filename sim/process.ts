@@ -35,6 +35,14 @@ export class SimProcess {
   resumes = 0;
   /** The last SIGSTOP landed in a loop pass (before its timers), not in epoll_wait. */
   stoppedMidPass = false;
+  /**
+   * SIGTERM sent and the process not yet exited: it runs on (a primary may wait up to 10 s for its
+   * replicas, sim/valkey/shutdown.ts), but the plan counts it as down, as the real backend does
+   * from the signal on (real/server-process.ts `state`): no fault, admin command or target picks it.
+   */
+  terminating = false;
+  /** A restart came while it was terminating: it starts once it has exited. */
+  restartAfterExit = false;
 
   readonly index: number = 0;
   readonly name: string;
@@ -51,5 +59,10 @@ export class SimProcess {
 
   get running(): boolean {
     return this.state === PROCESS_RUNNING;
+  }
+
+  /** Running and not terminating: what the plan, its targets and the cluster view count as running. */
+  get runningForPlan(): boolean {
+    return this.state === PROCESS_RUNNING && !this.terminating;
   }
 }

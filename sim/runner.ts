@@ -300,8 +300,9 @@ export class SimRun implements WorldObserver {
   private checkConvergence(): void {
     const world = this.world;
     if (this.waiting === null && this.healedAtMs < 0) {
-      // A node restarted by the plan counts as healed once its process answers again.
-      if (world.processes.some((process) => process.state === PROCESS_STARTING)) {
+      // A node restarted by the plan counts as healed once its process answers again (one still
+      // shutting down after a SIGTERM starts once it has exited).
+      if (world.processes.some((process) => process.state === PROCESS_STARTING || process.restartAfterExit)) {
         world.scheduleRunner(FORMATION_POLL_MS, R_CHECK);
         return;
       }

@@ -37,7 +37,8 @@ export class TopologyTracker {
         replicaIndex: null,
       };
       const server = process.server;
-      if (!process.running || server === null) return { ...previous, running: false, replicaIndex: null };
+      // A terminating node is down for the plan from the SIGTERM on (as on the real backend).
+      if (!process.runningForPlan || server === null) return { ...previous, running: false, replicaIndex: null };
       const primary = valkey.isPrimary(server.myself);
       const owner = primary ? server.myself : server.myself.replicaOf;
       const shard = owner === null ? null : this.shardOwnedBy(server, owner);

@@ -29,6 +29,18 @@ export const T_CHECK = 14;
 export const T_FORMATION = 15;
 export const T_REPL_CRON = 16;
 export const T_NOOP = 17;
+export const T_SHUTDOWN = 18;
+
+/** The middle field of a T_SHUTDOWN record: the SIGTERM, else the shutdown step (sim/valkey/shutdown.ts). */
+export const SHUTDOWN_SIGTERM = 0;
+/** The last field of a T_WRITE record: refused, accepted, or blocked (writes paused for a shutdown). */
+const WRITE_WORDS = ['refused', 'accepted', 'blocked (writes paused for a shutdown)'];
+const SHUTDOWN_WORDS = [
+  'got SIGTERM: shuts down in its next cron',
+  'waits for its replicas (client writes paused)',
+  'exits: its replicas have acknowledged its offset',
+  'exits: shutdown-timeout',
+];
 
 /** The last field of a resume's T_PROCESS record: where the SIGSTOP had landed. */
 export const RESUMED_IDLE = -1;
@@ -192,7 +204,9 @@ export class Trace {
       case T_EVENT:
         return this.describeEvent(a, b, c);
       case T_WRITE:
-        return `write key ${a} to ${n.node(b)} ${c === 1 ? 'accepted' : 'refused'}`;
+        return `write key ${a} to ${n.node(b)} ${WRITE_WORDS[c] ?? 'refused'}`;
+      case T_SHUTDOWN:
+        return `${n.node(a)} ${SHUTDOWN_WORDS[b] ?? `shutdown step ${b}`}`;
       case T_PROCESS:
         return `${n.node(a)} process ${n.processState(b)}${c === RESUMED_IDLE ? ' (resumed, stopped in epoll_wait)' : c === RESUMED_MID_PASS ? ' (resumed, stopped mid-pass)' : ''}`;
       case T_CHECK:

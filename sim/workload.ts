@@ -27,6 +27,13 @@ export function waitTimeoutMs(nodeTimeoutMs: number): number {
   return Math.min(nodeTimeoutMs, 1000);
 }
 
+/** The last field of a T_WRITE trace record. */
+const WRITE_REFUSED = 0;
+const WRITE_ACCEPTED = 1;
+const WRITE_BLOCKED = 2;
+/** writableServer's answer for a write that blocks (a shutdown paused writes). */
+const BLOCKED = 'blocked';
+
 export class ClientWorkload implements WorldWorkload {
   /** The client's slot map: process index per slot, -1 unknown. */
   private readonly route = new Int16Array(CLUSTER_SLOTS).fill(-1);
@@ -53,6 +60,8 @@ export class ClientWorkload implements WorldWorkload {
   private refreshedAtMs = -ROUTE_REFRESH_MS;
   accepted = 0;
   refused = 0;
+  /** Writes sent to a node whose shutdown paused writes: they never ran (see writableServer). */
+  blocked = 0;
   acked = 0;
   /** Keys whose last acknowledged write the read-back did not find (set by readBack; a figure, not a verdict). */
   lostKeys = 0;
@@ -122,13 +131,18 @@ export class ClientWorkload implements WorldWorkload {
     const slot = valkey.slotOfKey(key);
     const target = this.route[slot]!;
     const server = target >= 0 ? this.writableServer(target, slot, key) : null;
-    if (server !== null) {
+    let outcome = WRITE_REFUSED;
+    if (server === BLOCKED) {
+      this.blocked++;
+      outcome = WRITE_BLOCKED;
+    } else if (server !== null) {
       this.accepted++;
       this.apply(server, server.processIndex, key);
+      outcome = WRITE_ACCEPTED;
     } else {
       this.refused++;
     }
-    this.world.trace.record(this.world.clockMs, T_WRITE, key, target, server !== null ? 1 : 0);
+    this.world.trace.record(this.world.clockMs, T_WRITE, key, target, outcome);
     this.scheduleNext();
   }
 
@@ -144,9 +158,11 @@ export class ClientWorkload implements WorldWorkload {
   /**
    * The server that takes a SET on `target`: a primary that owns the slot, is ok and not paused
    * for a manual failover; while the slot migrates and the key is no longer there, the import's
-   * target after -ASK (and ASKING). Else null, after what the client learns from the refusal.
+   * target after -ASK (and ASKING). Else null, after what the client learns from the refusal, or
+   * BLOCKED: the node is shutting down and has paused client writes (sim/valkey/shutdown.ts), so
+   * the SET waits unanswered until the node exits and never runs.
    */
-  private writableServer(target: number, slot: number, key: number): valkey.ValkeyServer | null {
+  private writableServer(target: number, slot: number, key: number): valkey.ValkeyServer | typeof BLOCKED | null {
     const process = this.world.processes[target]!;
     const server = process.server;
     if (!process.running || server === null) {
@@ -173,16 +189,20 @@ export class ClientWorkload implements WorldWorkload {
     if (server.nowMs < server.writesPausedUntilMs) return null;
     const migratingTo = server.migratingSlotsTo.size === 0 ? undefined : server.migratingSlotsTo.get(slot);
     if (migratingTo !== undefined && server.keyspace.get(key) === 0) return this.askedServer(migratingTo.address, slot);
+    // pauseActions(PAUSE_DURING_SHUTDOWN): processCommand blocks a write it would run, after the
+    // cluster redirections (server.c 8.0.1 processCommand).
+    if (valkey.shutdownInitiated(server)) return BLOCKED;
     return server;
   }
 
   /** -ASK <slot> <node>: ASKING, then the SET on the node importing the slot, if it is. */
-  private askedServer(address: number, slot: number): valkey.ValkeyServer | null {
+  private askedServer(address: number, slot: number): valkey.ValkeyServer | typeof BLOCKED | null {
     const process = this.world.processes[address];
     const server = process?.server ?? null;
     if (process === undefined || !process.running || server === null) return null;
     if (!valkey.isPrimary(server.myself) || !server.importingSlotsFrom.has(slot)) return null;
     if (server.state !== CLUSTER_OK || server.nowMs < server.writesPausedUntilMs) return null;
+    if (valkey.shutdownInitiated(server)) return BLOCKED;
     return server;
   }
 

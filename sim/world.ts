@@ -236,7 +236,7 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     this.lifecycle.down(index, 'kill');
   }
 
-  /** SIGTERM: a clean shutdown that saves nodes.conf first (8.0+). */
+  /** SIGTERM: a clean shutdown in the next cron, after lagging replicas catch up (process-lifecycle.ts). */
   terminate(index: number): void {
     this.lifecycle.terminate(index);
   }
@@ -300,10 +300,10 @@ export class World implements NetworkHost, TraceNames, valkey.ServerEnv {
     this.network.heal();
   }
 
-  /** DEBUG CLUSTERLINK KILL on every peer of one node. */
+  /** DEBUG CLUSTERLINK KILL on every peer of one node (not one the plan counts as down: terminating). */
   killLinks(index: number): void {
     const process = this.processes[index]!;
-    if (process.state !== PROCESS_RUNNING || process.server === null) return;
+    if (!process.runningForPlan || process.server === null) return;
     const mark = this.network.beginTurn();
     valkey.killLinks(process.server);
     this.endTurn(index, mark);

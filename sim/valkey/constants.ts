@@ -72,6 +72,10 @@ export const REPL_PING_REPLICA_PERIOD_MS = 10_000;
 export const REPL_TIMEOUT_MS = 60_000;
 /** Bytes a replication PING adds to the stream (`*1\r\n$4\r\nPING\r\n`). */
 export const REPL_PING_BYTES = 14;
+/** Bytes `REPLCONF GETACK *` adds to the stream (`*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n`). */
+export const REPLCONF_GETACK_BYTES = 37;
+/** shutdown-timeout's default (10 s): how long a SIGTERM'd primary waits for lagging replicas. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** Bytes a write adds to the stream: SET key:<n> <seq>, DEL key:<n>, and MIGRATE's RESTORE. */
 export const SET_STREAM_BYTES = 40;
 export const DEL_STREAM_BYTES = 27;

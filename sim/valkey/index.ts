@@ -17,6 +17,7 @@ import {
   replicationCron,
 } from './replication.ts';
 import type { ValkeyServer } from './server.ts';
+import { SHUTDOWN_NONE, SHUTDOWN_WAITING, type ShutdownStep, shutdownCron } from './shutdown.ts';
 
 export { beforeSleep } from './cron.ts';
 export { checkNodeBeliefs } from './beliefs.ts';
@@ -51,13 +52,29 @@ export { feedStream, replicaOffset, replicationLinkUp, dataAgeMs } from './repli
 export { DataKeyspace, slotOfKey } from './data-keyspace.ts';
 export { blockForReplicas } from './wait.ts';
 export { replicaRank } from './election.ts';
+export {
+  onSigterm,
+  shutdownInitiated,
+  SHUTDOWN_NONE,
+  SHUTDOWN_WAITING,
+  SHUTDOWN_EXIT_READY,
+  SHUTDOWN_EXIT_TIMEOUT,
+  type ShutdownStep,
+} from './shutdown.ts';
 export * from './constants.ts';
 export { isPrimary, isReplica, isVotingPrimary, inHandshake, nodeEpoch, type ClusterNode } from './cluster-node.ts';
 
-/** One cron tick; every 10th also runs replicationCron (once a second). */
-export function cronTick(server: ValkeyServer): void {
+/**
+ * One cron tick (serverCron): first the shutdown a SIGTERM asked for (shutdown.ts), then
+ * clusterCron, and every 10th tick replicationCron (once a second). Returns the shutdown step: on
+ * SHUTDOWN_EXIT_* the process exits now and nothing else of the tick runs.
+ */
+export function cronTick(server: ValkeyServer): ShutdownStep {
+  const shutdown = server.shutdownAsap ? shutdownCron(server) : SHUTDOWN_NONE;
+  if (shutdown !== SHUTDOWN_NONE && shutdown !== SHUTDOWN_WAITING) return shutdown;
   clusterCron(server);
   if (server.cronIteration % 10 === 0) replicationCron(server);
+  return shutdown;
 }
 
 /**

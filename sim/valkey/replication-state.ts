@@ -15,6 +15,21 @@ export const REPL_CONNECT = 1;
 export const REPL_CONNECTING = 2;
 export const REPL_CONNECTED = 3;
 
+/**
+ * The replica's end of a replication connection (the connection's initiator endpoint), with the
+ * offset its last REPLCONF ACK reported: the ACK a replica sends once a second from replicationCron
+ * and when a full sync ends (replication.c 8.0.1 lines 4534 and 2392). The primary reads it here
+ * as the ACK's arrival (`repl_ack_off`), with no message on the wire: a message a second per
+ * replica would move every run's network draws and trace, and only the shutdown rule reads these
+ * ACKs (shutdown.ts); WAIT and SETSLOT get theirs from the answers to their GETACKs. What that
+ * leaves out: the ACK's transit (under a millisecond), and an ACK that a partition would hold
+ * until it lifts (here it is lost; the next one, a second later, says more).
+ */
+export class ReplicaEnd {
+  /** The offset the replica last acknowledged on this connection; -1 before its first ACK. */
+  ackedOffset = -1;
+}
+
 export class ReplicationState {
   /** server.replid / replid2 / second_replid_offset (ids are world-unique integers). */
   replId = 0;

@@ -32,12 +32,11 @@ import {
   REPL_TIMEOUT_MS,
   REPLICATION_CRON_PERIOD_MS,
 } from './constants.ts';
-import { REPL_CONNECT, REPL_CONNECTED, REPL_CONNECTING, REPL_NONE } from './replication-state.ts';
+import { REPL_CONNECT, REPL_CONNECTED, REPL_CONNECTING, REPL_NONE, ReplicaEnd } from './replication-state.ts';
 import type { ValkeyServer } from './server.ts';
 import { decodeOpenSlots, encodeOpenSlots, onReplicaAck, onReplicatedSetSlot } from './slot-migration.ts';
 import { onReplicaAckForWait, serveWaits, unblockWaits } from './wait.ts';
 
-const REPLICA_ENDPOINT = 'replica';
 const PRIMARY_ENDPOINT = 'primary';
 
 /** replicationGetReplicaOffset. */
@@ -106,7 +105,7 @@ export function connectWithPrimary(server: ValkeyServer): void {
     CONN_REPL,
     server.processIndex,
     replication.primaryAddress,
-    REPLICA_ENDPOINT,
+    new ReplicaEnd(),
   );
   if (connection === null) return; // refused: replicationCron retries every second
   replication.connection = connection;
@@ -188,7 +187,10 @@ export function feedWrite(server: ValkeyServer, bytes: number, key: number, seq:
   streamToReplicas(server, key, seq, requestAck);
 }
 
-/** replicationCron, once a second: handshake and link timeouts, reconnects, the replica PING. */
+/**
+ * replicationCron, once a second: handshake and link timeouts, reconnects, a replica's ACK to its
+ * primary, a primary's PING to its replicas.
+ */
 export function replicationCron(server: ValkeyServer): void {
   const replication = server.replication;
   const nowMs = server.nowMs;
@@ -200,6 +202,7 @@ export function replicationCron(server: ValkeyServer): void {
     primaryLinkLost(server);
   }
   if (replication.state === REPL_CONNECT) connectWithPrimary(server);
+  if (replication.state === REPL_CONNECTED) sendPeriodicAck(server);
   if (replication.waits.length > 0) serveWaits(server);
   const pingEvery = REPL_PING_REPLICA_PERIOD_MS / REPLICATION_CRON_PERIOD_MS;
   if (
@@ -288,6 +291,8 @@ function syncDone(server: ValkeyServer, reply: Message): void {
   replication.state = REPL_CONNECTED;
   replication.lastInteractionAtMs = server.nowMs;
   replication.downSinceAtMs = 0;
+  // readSyncBulkPayload: "Send the initial ACK immediately to put this replica in online state."
+  if (reply.fullSync) sendPeriodicAck(server);
 }
 
 /**
@@ -326,6 +331,22 @@ function sendAck(server: ValkeyServer, connection: Connection): void {
   const ack = server.env.network.pool.acquire(MSG_REPL_ACK);
   ack.offset = server.replication.offset;
   server.env.network.send(connection, true, ack);
+}
+
+/**
+ * replicationSendAck outside a GETACK (replicationCron, the end of a full sync): the replica's
+ * offset reaches its primary's `repl_ack_off` (ReplicaEnd says how, and what that leaves out).
+ */
+function sendPeriodicAck(server: ValkeyServer): void {
+  const connection = server.replication.connection;
+  if (connection === null || server.env.network.partitioned(server.processIndex, connection.acceptor)) return;
+  (connection.initiatorEndpoint as ReplicaEnd).ackedOffset = server.replication.offset;
+}
+
+/** On a primary: the offset the replica on `connection` last acknowledged (-1: none yet, or gone). */
+export function periodicAckOf(connection: Connection): number {
+  const end = connection.initiatorEndpoint;
+  return end instanceof ReplicaEnd ? end.ackedOffset : -1;
 }
 
 /** shiftReplicationId: a promoted replica keeps its history as replid2. */

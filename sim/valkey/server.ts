@@ -128,6 +128,10 @@ export class ValkeyServer {
   readonly keyspace: DataKeyspace;
   /** Client writes paused until (manual failover on a primary). */
   writesPausedUntilMs = NEVER_MS;
+  /** server.shutdown_asap: a SIGTERM arrived, the next cron acts on it (shutdown.ts). */
+  shutdownAsap = false;
+  /** server.shutdown_mstime: waiting for replicas until then (client writes paused); 0: not waiting. */
+  shutdownDeadlineAtMs = NEVER_MS;
   readonly replication: ReplicationState;
   /** env.scheduler, one load closer: the clock is read many times per message. */
   private readonly scheduler: Scheduler;

@@ -3,8 +3,14 @@
  * still do it?" (the same invariant counts, as step and trace differ by design); the simulator
  * refuses redis-7.0 (exit 2) instead of running 8.0.1's rules under its name; a bad value is exit 2.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { busfuzz } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'busfuzz-protocol-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('--protocol', () => {
   it('reproduce --protocol valkey-8.1: a finding 8.1 keeps reproduces, one it avoids does not', () => {
@@ -12,13 +18,22 @@ describe('--protocol', () => {
     const kept = busfuzz(['reproduce', 'crashes/crash-ab5fa994bf79-808.min.json', '--protocol', 'valkey-8.1']);
     expect(kept.code).toBe(1);
     expect(kept.stderr).toMatch(/under valkey-8\.1: the finding still happens/);
-    // The bump is broadcast at once under 8.1 (#1813), so the replica asks with the new epoch.
-    const gone = busfuzz(['reproduce', 'crashes/crash-61bb24ef6b83-2021.min.json', '--protocol', 'valkey-8.1']);
+    // A manual failover stuck behind an election's retry window: 8.1.0 fixed it (valkey-io/valkey#1274).
+    const found = busfuzz([
+      'run',
+      'scenarios/regressions/manual-failover-retry-window.yaml',
+      '--no-known',
+      '--crash-dir',
+      dir,
+    ]);
+    expect(found.code).toBe(1);
+    const crash = join(dir, readdirSync(dir).find((name) => name.startsWith('crash-'))!);
+    const gone = busfuzz(['reproduce', crash, '--protocol', 'valkey-8.1']);
     expect(gone.code).toBe(0);
     expect(gone.stderr).toMatch(/NOT REPRODUCED/);
     expect(gone.stderr).toMatch(/under valkey-8\.1: the finding does not happen/);
     // The default protocol still replays exactly.
-    const same = busfuzz(['reproduce', 'crashes/crash-61bb24ef6b83-2021.min.json']);
+    const same = busfuzz(['reproduce', crash]);
     expect(same.code).toBe(1);
     expect(same.stderr).toMatch(/same invariant, step and trace hash/);
   });

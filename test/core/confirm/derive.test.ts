@@ -29,9 +29,14 @@ describe('confirm: steering derived from the simulator trace', () => {
   });
 
   it('shard targets are pinned to the node the simulator hit, random ones keep their draw', async () => {
-    const crash = await readCrashFile('crashes/crash-61bb24ef6b83-2021.min.json');
+    const crash = await readCrashFile('crashes/crash-61bb24ef6b83-1.min.json');
+    expect(crash.scenario.timeline.map((step) => ('target' in step ? step.target : null))).toEqual([
+      null,
+      'shard-0-primary',
+      'shard-0-primary',
+    ]);
     const { scenario } = await prepare(crash, createSimBackend(), signal);
-    expect(scenario.timeline.map((step) => ('target' in step ? step.target : null))).toEqual(['node-0', 'node-0']);
+    expect(scenario.timeline.map((step) => ('target' in step ? step.target : null))).toEqual([null, 'node-0', 'node-0']);
     const frozen = await readCrashFile('crashes/crash-64d78a889a5b-5157.min.json');
     const pinned = await prepare(frozen, createSimBackend(), signal);
     expect(pinned.scenario.timeline[0]).toMatchObject({ action: 'kill', target: 'random' });
@@ -67,7 +72,7 @@ describe('confirm: steering derived from the simulator trace', () => {
   });
 
   it("the settle time before the first convergence check is the simulator's", async () => {
-    for (const file of ['crashes/crash-64d78a889a5b-5846.min.json', 'crashes/crash-08d4abf33d70-1.min.json']) {
+    for (const file of ['crashes/crash-64d78a889a5b-5157.min.json', 'crashes/crash-08d4abf33d70-1.min.json']) {
       const { scenario } = await readCrashFile(file);
       expect(simulatorSettleMs(scenario)).toBe(settleMs(scenario));
     }

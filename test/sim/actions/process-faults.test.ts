@@ -23,13 +23,18 @@ describe('process faults on the simulator', () => {
     expect(roleOf(run.world, 'node-2')).toEqual({ role: 'replica', primary: 'node-3', slots: 0 });
   });
 
-  it("terminate (action-terminate): a clean shutdown; shard 2's replica takes over and the old primary, reloading the nodes.conf it saved on the way down, rejoins as its replica", () => {
+  it("terminate (action-terminate): a clean shutdown in the next cron; shard 2's replica takes over and the old primary, reloading the nodes.conf it saved on the way down, rejoins as its replica", () => {
     const run = simRunOf('action-terminate');
     const readyAtMs = untilReady(run);
     run.runUntilMs(readyAtMs + 999);
     const before = run.world.processes[4]!.persisted;
     run.runUntilMs(readyAtMs + 1001);
-    // A new nodes.conf was written at the SIGTERM (a SIGKILL writes nothing: see the kill test).
+    // The SIGTERM only asks for a shutdown: the process runs until its next cron (every 100 ms).
+    expect(run.world.processes[4]!.state).toBe(2 /* running */);
+    expect(run.world.processes[4]!.persisted).toBe(before);
+    run.runUntilMs(readyAtMs + 1101);
+    // Its replica is in sync: it exited there, writing a new nodes.conf (a SIGKILL writes nothing: see the kill test).
+    expect(run.world.processes[4]!.state).toBe(0 /* down */);
     expect(run.world.processes[4]!.persisted).not.toBe(before);
     finish(run);
     expect(eventsOf(run, 'node-down').map((e) => [e.node, e.cause])).toEqual([['node-4', 'terminate']]);
