@@ -36,7 +36,11 @@ describe('confirm: steering derived from the simulator trace', () => {
       'shard-0-primary',
     ]);
     const { scenario } = await prepare(crash, createSimBackend(), signal);
-    expect(scenario.timeline.map((step) => ('target' in step ? step.target : null))).toEqual([null, 'node-0', 'node-0']);
+    expect(scenario.timeline.map((step) => ('target' in step ? step.target : null))).toEqual([
+      null,
+      'node-0',
+      'node-0',
+    ]);
     const frozen = await readCrashFile('crashes/crash-64d78a889a5b-5157.min.json');
     const pinned = await prepare(frozen, createSimBackend(), signal);
     expect(pinned.scenario.timeline[0]).toMatchObject({ action: 'kill', target: 'random' });
