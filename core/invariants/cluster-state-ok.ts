@@ -6,13 +6,14 @@
  * live (a minority that cannot fail the dead ones over), or shards lost every node and either
  * cluster-require-full-coverage is on (their slots are uncovered) or the dead shards leave fewer
  * than size/2+1 reachable voting primaries, or, with full coverage, some live view still gives
- * slots to a dead primary that Valkey may not replace (failover-bound's excuses).
+ * slots to a dead primary that Valkey may not replace (failover-bound's excuses), or such a
+ * primary's slots went with it when CLUSTER FORGET deleted it from every live view.
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { unreplaceablePrimaries } from './failover-bound.ts';
 import { clockBehindPast, writableDelayHeld } from './clock-facts.ts';
-import { deadSlotOwningShards, failoverQuorumLost } from './dead-owners.ts';
+import { deadSlotOwningShards, failoverQuorumLost, forgottenUnservableSlots } from './dead-owners.ts';
 import { NodeDirectory, SLOT_COUNT, lastView, liveNodes, type LiveNode } from './view-facts.ts';
 
 /** Shards that own slots in some live view (by the owners' last shard ids). */
@@ -32,6 +33,9 @@ function slotOwningShardCount(context: InvariantContext, live: readonly LiveNode
 /** With full coverage: a live view gives slots to a dead primary that no replica may replace. */
 function slotsOfUnreplaceablePrimary(context: InvariantContext, live: readonly LiveNode[]): boolean {
   if (!context.scenario.cluster.requireFullCoverage) return false;
+  // Or such a primary's slots went with it when CLUSTER FORGET deleted it from every live view:
+  // they are unassigned (or named to a dead owner) and nothing will claim them (dead-owners.ts).
+  if (forgottenUnservableSlots(context, live) !== null) return true;
   const names = unreplaceablePrimaries(context);
   if (names.size === 0) return false;
   const directory = new NodeDirectory(context);

@@ -154,3 +154,91 @@ export function unservableSlots(live: readonly LiveNode[], unservable: ReadonlyS
   }
   return any ? state : null;
 }
+
+/**
+ * Slots that went with an unservable dead owner that CLUSTER FORGET deleted from every live view.
+ * 8.0.1 CLUSTER FORGET (and the FORGOTTEN_NODE extension that gossips the ban, which also reaches a
+ * node restarted later from a nodes.conf that still lists the node) calls clusterDelNode, and
+ * clusterDelNodeSlots unassigns the node's slots (protocol reference §5.2). Forgetting a primary
+ * that is down for good and that no replica may replace (unreplaceablePrimaries) changes nothing a
+ * client can tell: its slots were unservable and stay so. It only erases the name unservableSlots
+ * keys on, so those slots are excused here from the events instead: the forgotten owner's last
+ * node-state gives how many slots it held (events carry no ranges). valkey-io/valkey#3899 lists
+ * the case: gossip lets a primary with slots and no replicas be forgotten, at the cost of full slot
+ * coverage.
+ *
+ * A slot counts when no running node claims it in its own report, no live view names a live owner
+ * for it, and at least one live view sees it unassigned (a view that deleted the forgotten owner
+ * with it); the other views name nothing or a dead owner (a node that was down while the forgotten
+ * owner took the slot, by election or migration, still names the owner before it: only the dead
+ * winner's own PING would correct it). All of it holds only when the count of such slots is at most
+ * what the forgotten owners last held, each of them named by a successful forget step, down at the
+ * end, unreplaceable, last a primary with slots, and named by no live view. Null when none is.
+ */
+export function forgottenUnservableSlots(context: InvariantContext, live: readonly LiveNode[]): Uint8Array | null {
+  const view = context.views[context.views.length - 1];
+  if (view === undefined || live.length === 0) return null;
+  // A running node without a report might claim the slots: no excuse then.
+  if (view.nodes.some((node) => node.process === 'running' && node.report === null)) return null;
+  const forgotten = new Set<string>();
+  const last = new Map<string, { id: string | undefined; owned: number }>();
+  for (const event of context.events) {
+    if (event.kind === 'fault' && event.action === 'forget' && event.detail.includes(': OK'))
+      for (const node of event.nodes) forgotten.add(node);
+    else if (event.kind === 'node-state')
+      last.set(event.node, {
+        id: event.id ?? last.get(event.node)?.id,
+        owned: event.role === 'primary' ? event.slotCount : 0,
+      });
+  }
+  if (forgotten.size === 0) return null;
+  const named = new Set<string>();
+  for (const observer of live) {
+    named.add(observer.report.id);
+    for (const peer of observer.report.peers) named.add(peer.id);
+  }
+  const running = new Set(view.nodes.filter((node) => node.process === 'running').map((node) => node.name));
+  let budget = 0;
+  let unreplaceable: Set<string> | null = null;
+  for (const name of forgotten) {
+    const state = last.get(name);
+    if (running.has(name) || state === undefined || state.owned === 0 || state.id === undefined) continue;
+    if (named.has(state.id)) continue;
+    unreplaceable ??= unreplaceablePrimaries(context);
+    if (unreplaceable.has(name)) budget += state.owned;
+  }
+  if (budget === 0) return null;
+  // Per slot, bits: 1 some live view sees it unassigned, 2 some live view names a dead owner,
+  // 4 a live owner is named or a running node claims it.
+  const state = new Uint8Array(SLOT_COUNT);
+  const liveIds = new Set(live.map((node) => node.report.id));
+  for (const observer of live) {
+    const owner = new Uint8Array(SLOT_COUNT);
+    for (const peer of observer.report.peers) {
+      const bit = liveIds.has(peer.id) ? 4 : 2;
+      for (const [start, end] of peer.slots) for (let slot = start; slot <= end; slot++) owner[slot]! |= bit;
+    }
+    for (const [start, end] of observer.report.slots) for (let slot = start; slot <= end; slot++) owner[slot]! |= 4;
+    for (let slot = 0; slot < SLOT_COUNT; slot++) state[slot]! |= owner[slot] === 0 ? 1 : owner[slot]!;
+  }
+  for (const node of view.nodes) {
+    if (node.report === null) continue;
+    for (const [start, end] of node.report.slots) for (let slot = start; slot <= end; slot++) state[slot]! |= 4;
+  }
+  let count = 0;
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    if ((state[slot]! & 4) === 0 && (state[slot]! & 1) !== 0) {
+      state[slot] = 1;
+      count++;
+    } else state[slot] = 0;
+  }
+  return count > 0 && count <= budget ? state : null;
+}
+
+/** The union of two per-slot excuse arrays (1: excused); null when neither excuses a slot. */
+export function unionOfSlots(a: Uint8Array | null, b: Uint8Array | null): Uint8Array | null {
+  if (a === null || b === null) return a ?? b;
+  const union = new Uint8Array(SLOT_COUNT);
+  for (let slot = 0; slot < SLOT_COUNT; slot++) union[slot] = a[slot] === 1 || b[slot] === 1 ? 1 : 0;
+  return union;
+}

@@ -11,7 +11,10 @@
  * eligible replica left, the data-age gate of §3.1, no quorum): Valkey is right to leave its slots.
  * A slot the observer sees unassigned is excused too when the only owners other live views name
  * for it are such dead primaries (a node that joined after the owner died never learns its slots;
- * dead-owners.ts).
+ * dead-owners.ts). So are the slots such a dead primary held when CLUSTER FORGET deleted it from every
+ * live view (8.0.1 clusterDelNode unassigns them; dead-owners.ts forgottenUnservableSlots): the
+ * forget erased only the name the excuse above keys on, and a view that was down meanwhile may still
+ * name the dead owner before it.
  * Unassigned slots that a migration handed back and forth between two live nodes, so that no node
  * claims them (handed-back.ts), are still reported, under the tag `owner=unassigned,handed-back`;
  * so are unassigned slots whose owner, a node banned by CLUSTER FORGET and now down, the observer
@@ -25,7 +28,13 @@ import type { Invariant, InvariantContext } from './api.ts';
 import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
 import { FORGOTTEN_OWNER_WHY, forgottenOwnerHolds } from './forgotten-owner.ts';
 import { electionHeldByClock } from './clock-facts.ts';
-import { deadSlotOwningShards, failoverQuorumLost, unservableOwnerIds, unservableSlots } from './dead-owners.ts';
+import {
+  deadSlotOwningShards,
+  failoverQuorumLost,
+  forgottenUnservableSlots,
+  unservableOwnerIds,
+  unservableSlots,
+} from './dead-owners.ts';
 import {
   NodeDirectory,
   SLOT_COUNT,
@@ -54,6 +63,7 @@ function uncoveredSlots(
   liveIds: ReadonlySet<string>,
   excusedIds: ReadonlySet<string>,
   excusedSlots: Uint8Array | null,
+  lostSlots: Uint8Array | null,
   directory: NodeDirectory,
   noaddrIds: ReadonlySet<string>,
 ): { count: number; ranges: Array<[number, number]>; kind: OwnerKind; ownerIds: string[] } | null {
@@ -67,7 +77,29 @@ function uncoveredSlots(
     else gaps.push([start, end]);
     count += end - start + 1;
   };
-  // An unassigned run, less the slots only unservable dead owners claim (dead-owners.ts).
+  // The runs of start..end not in `excused` (all of it when that is null); false when none is left.
+  const addRuns = (start: number, end: number, excused: Uint8Array | null): boolean => {
+    if (excused === null) {
+      add(start, end);
+      return true;
+    }
+    let added = false;
+    let runStart = -1;
+    for (let slot = start; slot <= end + 1; slot++) {
+      if (slot <= end && excused[slot] !== 1) {
+        if (runStart < 0) runStart = slot;
+        continue;
+      }
+      if (runStart >= 0) {
+        add(runStart, slot - 1);
+        added = true;
+        runStart = -1;
+      }
+    }
+    return added;
+  };
+  // An unassigned run, less the slots only unservable dead owners claim and those that went with a
+  // forgotten unservable owner (dead-owners.ts).
   const addUnassigned = (start: number, end: number): void => {
     let runStart = -1;
     for (let slot = start; slot <= end + 1; slot++) {
@@ -77,8 +109,7 @@ function uncoveredSlots(
         continue;
       }
       if (runStart >= 0) {
-        add(runStart, slot - 1);
-        kinds.add('unassigned');
+        if (addRuns(runStart, slot - 1, lostSlots)) kinds.add('unassigned');
         runStart = -1;
       }
     }
@@ -88,7 +119,8 @@ function uncoveredSlots(
     if (range.start > next) addUnassigned(next, range.start - 1);
     next = range.end + 1;
     if (liveIds.has(range.ownerId) || excusedIds.has(range.ownerId)) continue;
-    add(range.start, range.end);
+    // A dead owner this view still names for slots a forgotten unservable owner took (dead-owners.ts).
+    if (!addRuns(range.start, range.end, lostSlots)) continue;
     ownerIds.add(range.ownerId);
     kinds.add(
       noaddrIds.has(range.ownerId)
@@ -154,6 +186,7 @@ function check(context: InvariantContext): Finding | null {
   const liveIds = new Set(live.map((node) => node.report.id));
   let excusedOwners: Set<string> | null = null;
   let excusedSlots: Uint8Array | null = null;
+  let lostSlots: Uint8Array | null = null;
   for (const observer of live) {
     // Fast path: count the slots in ranges with live owners; the excuses only when some are missing.
     const ranges = ownedRanges(observer.report);
@@ -165,11 +198,12 @@ function check(context: InvariantContext): Finding | null {
     if (excusedOwners === null) {
       excusedOwners = unservableOwnerIds(context, live, directory);
       excusedSlots = unservableSlots(live, excusedOwners);
+      lostSlots = forgottenUnservableSlots(context, live);
     }
     const noaddrIds = new Set(
       observer.report.peers.filter((peer) => peer.flags.includes('noaddr')).map((peer) => peer.id),
     );
-    const gap = uncoveredSlots(ranges, liveIds, excusedOwners, excusedSlots, directory, noaddrIds);
+    const gap = uncoveredSlots(ranges, liveIds, excusedOwners, excusedSlots, lostSlots, directory, noaddrIds);
     if (gap === null) continue;
     const owners = gap.ownerIds.map((id) => directory.label(id));
     const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;

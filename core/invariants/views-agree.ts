@@ -4,6 +4,9 @@
  * the first live node's; a live node missing from a view is membership-symmetric's finding.
  * Slots whose every claimed owner is a dead primary that cannot be replaced are excused, as in
  * slot-coverage (dead-owners.ts): a node that joined after the owner died sees them unassigned.
+ * So are the slots such an owner held when CLUSTER FORGET deleted it from every live view: views that
+ * deleted it see them unassigned, a view that was down meanwhile names the owner before it
+ * (forgottenUnservableSlots).
  * Slots split between a down owner and a live one at the same configEpoch, which no 8.0.1 rule
  * can reunite, are still reported, under their own tag (dead-owner-tie.ts); so are slots a live
  * owner gave to a down one that some views never heard claim them (given-to-down-owner.ts), and
@@ -19,7 +22,7 @@ import { GivenToDownOwner } from './given-to-down-owner.ts';
 import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
 import { TakeoverReusedEpoch } from './takeover-reused-epoch.ts';
 import { linkCtimeAhead } from './stuck-links.ts';
-import { unservableOwnerIds, unservableSlots } from './dead-owners.ts';
+import { forgottenUnservableSlots, unionOfSlots, unservableOwnerIds, unservableSlots } from './dead-owners.ts';
 import {
   NodeDirectory,
   SLOT_COUNT,
@@ -182,7 +185,10 @@ function check(context: InvariantContext): Finding | null {
     if (sameRanges(referenceRanges, ownedRanges(other.report))) continue;
     referenceTable ??= slotOwnerTable(reference.report);
     if (!excusedRead) {
-      excused = unservableSlots(live, unservableOwnerIds(context, live, new NodeDirectory(context)));
+      excused = unionOfSlots(
+        unservableSlots(live, unservableOwnerIds(context, live, new NodeDirectory(context))),
+        forgottenUnservableSlots(context, live),
+      );
       excusedRead = true;
     }
     const found = slotOwnersFinding(reference, referenceTable, other, excused, context, view.atMs);
