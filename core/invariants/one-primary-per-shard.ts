@@ -25,7 +25,11 @@
  * them all without turning replica, winning an election or being reset since: 8.0.1 reads a
  * re-learned owner's shard id only after the slot update, valkey-io/valkey#1064), the election is
  * `via=demoted-primary-election` (seed 1796672633), apart from the other ways a replica comes to
- * follow an empty primary (a reset one, one that never owned slots). A slotless primary
+ * follow an empty primary (a reset one, one that never owned slots). When it was a `no-election`
+ * primary by its own states then (a replica that turned primary with no slots without winning an
+ * election or being reset since: clusterProcessPacket's "A failover occurred in shard" branch run
+ * for a sender that names the reader as its primary, which promotes the reader itself), the
+ * election is `via=unelected-primary-election` (seed 1599568908). A slotless primary
  * that such an election replaced while it was down, and that came back from its saved config with a
  * configEpoch not below the winner's election epoch, is `via=replaced-restart`: the empty-shard rule
  * (strictly greater epoch) did not make it follow the winner on its one read of the winner's new
@@ -52,6 +56,7 @@ type SlotlessVia =
   | 'slotless-election'
   | 'empty-primary-election'
   | 'demoted-primary-election'
+  | 'unelected-primary-election'
   | 'replaced-restart'
   | 'no-election'
   | 'reset'
@@ -165,9 +170,28 @@ function demotedOwner(events: readonly ObservedEvent[], node: string, end: numbe
 }
 
 /**
+ * Whether `node`, by the events before `end`, is a primary without slots that was a replica and
+ * turned primary without winning an election or being reset since, and owned no slot since: the
+ * `no-election` path seen in its own states (a replica state, not only the absence of any other
+ * path). clusterSetNodeAsPrimary changes only the role: the node's slots stay none.
+ */
+function unelectedPrimary(events: readonly ObservedEvent[], node: string, end: number): boolean {
+  if (replacedWhileDown(events, node, end)) return false;
+  for (let index = end - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'election-won' && event.node === node) return false;
+    if (wasReset(event, node)) return false;
+    if (event.kind !== 'node-state' || event.node !== node) continue;
+    if (event.role === 'replica') return true;
+    if (event.slotCount > 0) return false;
+  }
+  return false;
+}
+
+/**
  * What last made `node` a primary without slots: a restart after its replica replaced it, an
  * election it won (one that replaced an empty primary told apart by whether that primary was a
- * demoted owner then), a reset that ran, none while a replica, or neither.
+ * demoted owner or an unelected one then), a reset that ran, none while a replica, or neither.
  */
 function slotlessVia(events: readonly ObservedEvent[], node: string): SlotlessVia {
   if (replacedWhileDown(events, node, events.length)) return 'replaced-restart';
@@ -176,7 +200,8 @@ function slotlessVia(events: readonly ObservedEvent[], node: string): SlotlessVi
     if (event.kind === 'election-won' && event.node === node) {
       const replaced = replacedEmptyPrimary(events, node, index);
       if (replaced === null) return 'slotless-election';
-      return demotedOwner(events, replaced, index) ? 'demoted-primary-election' : 'empty-primary-election';
+      if (demotedOwner(events, replaced, index)) return 'demoted-primary-election';
+      return unelectedPrimary(events, replaced, index) ? 'unelected-primary-election' : 'empty-primary-election';
     }
     if (wasReset(event, node)) return 'reset';
     if (event.kind !== 'node-state' || event.node !== node) continue;

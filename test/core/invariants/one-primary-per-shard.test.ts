@@ -268,6 +268,62 @@ describe('one-primary-per-shard', () => {
     );
   });
 
+  it('names an election that replaced an unelected empty primary unelected-primary-election', () => {
+    // Seed 1599568908's shape: node-1 owned the shard's slots, followed node-0 after an UPDATE (a
+    // replica), then turned primary with no slots without any election (a replica's claim naming it
+    // as its primary: clusterProcessPacket's "A failover occurred in shard" branch promotes the
+    // reader); its replica node-2 won an election (a manual failover) replacing it and stays a
+    // slotless primary next to the owner node-0. node-1 is node-2's replica by the check.
+    const view = editNode(healthyCluster(3, 2), 'node-2', (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    });
+    const state = nodeStateAt(9);
+    const replacing = (before: ObservedEvent[]): ObservedEvent[] => [
+      ...before,
+      state(4, 'node-2', 'replica', 'node-1', 0),
+      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 9, consensus: true },
+      state(5, 'node-2', 'primary', null, 0),
+      state(6, 'node-1', 'replica', 'node-2', 0),
+    ];
+    const unelected = replacing([
+      state(1, 'node-1', 'primary', null, 5461),
+      state(2, 'node-1', 'replica', 'node-0', 0),
+      state(3, 'node-1', 'primary', null, 0),
+    ]);
+    const found = expectCleanFingerprint(onePrimaryPerShard.check(context([view], unelected)), 'one-primary-per-shard');
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=2,via=unelected-primary-election');
+    expect(found.nodes).toEqual(['node-0', 'node-2']);
+    // A replica that turned primary by winning an election is not unelected (the slotless winner of
+    // seed 1765934982's chain).
+    const elected = replacing([
+      state(1, 'node-1', 'replica', 'node-0', 0),
+      { kind: 'election-won', atMs: 2, node: 'node-1', epoch: 8, consensus: true },
+      state(2, 'node-1', 'primary', null, 0),
+    ]);
+    expect(onePrimaryPerShard.check(context([view], elected))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+    // Nor is one reset after it turned primary, nor one that owned slots since (a demoted owner).
+    const reset = replacing([
+      state(1, 'node-1', 'replica', 'node-0', 0),
+      state(2, 'node-1', 'primary', null, 0),
+      { kind: 'fault', atMs: 3, action: 'reset', nodes: ['node-1'], detail: 'OK' },
+    ]);
+    expect(onePrimaryPerShard.check(context([view], reset))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+    const ownedSince = replacing([
+      state(1, 'node-1', 'replica', 'node-0', 0),
+      state(2, 'node-1', 'primary', null, 0),
+      state(3, 'node-1', 'primary', null, 5461),
+      state(3, 'node-1', 'primary', null, 0),
+    ]);
+    expect(onePrimaryPerShard.check(context([view], ownedSince))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=demoted-primary-election',
+    );
+  });
+
   it('names no reset path from a reset step that was skipped (if_replica on a primary)', () => {
     const view = editNode(healthyCluster(3, 1), 'node-1', (node) => {
       node.report!.role = 'primary';
