@@ -12,12 +12,15 @@
  * owner gave to a down one that some views never heard claim them (given-to-down-owner.ts), and
  * slots a migration handed back and forth between two live nodes that no node claims
  * (handed-back.ts), and slots a down node took over at a configEpoch the live owner already held
- * for it, so the UPDATE about it is "nothing new" there (takeover-reused-epoch.ts).
+ * for it, so the UPDATE about it is "nothing new" there (takeover-reused-epoch.ts), and slots whose
+ * down owner's configEpoch the live owner learned from a replica's header without the slots, so the
+ * UPDATE about it is "nothing new" there too (epoch-from-replica.ts).
  */
 import type { Role } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { DeadOwnerTie } from './dead-owner-tie.ts';
+import { EpochFromReplica } from './epoch-from-replica.ts';
 import { GivenToDownOwner } from './given-to-down-owner.ts';
 import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
 import { TakeoverReusedEpoch } from './takeover-reused-epoch.ts';
@@ -55,6 +58,8 @@ function slotOwnersFinding(
   let allGivenToDownOwner = true;
   let takeoverReused: TakeoverReusedEpoch | null = null;
   let allTakeoverReused = true;
+  let epochFromReplica: EpochFromReplica | null = null;
+  let allEpochFromReplica = true;
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const a = ownerIdOf(mine, slot);
     const b = ownerIdOf(theirs, slot);
@@ -73,6 +78,10 @@ function slotOwnersFinding(
       takeoverReused ??= new TakeoverReusedEpoch(lastView(context.views)!, new NodeDirectory(context), context.events);
       allTakeoverReused = takeoverReused.holds(slot, a, reference.report, b, other.report);
     }
+    if (a !== null && b !== null && allEpochFromReplica) {
+      epochFromReplica ??= new EpochFromReplica(lastView(context.views)!, new NodeDirectory(context), context.events);
+      allEpochFromReplica = epochFromReplica.holds(slot, a, reference.report, b, other.report);
+    }
   }
   if (differing.length === 0) return null;
   const directory = new NodeDirectory(context);
@@ -88,7 +97,9 @@ function slotOwnersFinding(
           ? 'both-assigned,given-to-down-owner'
           : allTakeoverReused
             ? 'both-assigned,takeover-reused-epoch'
-            : 'both-assigned';
+            : allEpochFromReplica
+              ? 'both-assigned,epoch-from-replica'
+              : 'both-assigned';
   const first = differing[0]!;
   const ownerWord = (id: string | null): string => (id === null ? 'unassigned' : directory.label(id));
   const ownerA = ownerIdOf(mine, first);
@@ -107,8 +118,11 @@ function slotOwnersFinding(
             ? ' (one owner is down, and the view naming it holds the live owner at the same configEpoch)'
             : allGivenToDownOwner
               ? ' (one owner is down, the live owner gave the slots to it, and no live node claims them)'
-              : ' (one owner is down and took its shard over at a configEpoch it had held as a primary before, ' +
-                'which the live owner still holds for it, so an UPDATE about it is nothing new there)') +
+              : allTakeoverReused
+                ? ' (one owner is down and took its shard over at a configEpoch it had held as a primary before, ' +
+                  'which the live owner still holds for it, so an UPDATE about it is nothing new there)'
+                : ' (one owner is down, and the live owner learned its configEpoch from its replica without the ' +
+                  'slots, so an UPDATE about it is nothing new there)') +
       '; converged views name the same owner for every slot',
     [
       reference.name,

@@ -124,6 +124,85 @@ function takeoverReused(): { views: ClusterView[]; events: ObservedEvent[] } {
   return { views: [healthyCluster(1, 2, 30000), downNode(view, 'node-2')], events };
 }
 
+/**
+ * healthyCluster(1, 2) as seed 120088760 left it: node-0 took the shard over at configEpoch 5;
+ * node-1 (its replica) took it over at 6 behind a partition and died. node-2, a primary once,
+ * reported itself node-1's replica at 6; from that header node-0 made node-1 a primary at 6 without
+ * its slots ("A failover occurred in shard"), and it keeps every slot at 5. node-2 names node-1.
+ */
+function epochFromReplica(): { views: ClusterView[]; events: ObservedEvent[] } {
+  let view = healthyCluster(1, 2);
+  view = editNode(view, 'node-0', (node) => {
+    node.report!.configEpoch = 5;
+  });
+  view = editPeer(view, 'node-0', 'node-0', (peer) => {
+    peer.configEpoch = 5;
+  });
+  view = editPeer(view, 'node-0', 'node-1', (peer) => {
+    peer.role = 'primary';
+    peer.replicaOf = null;
+    peer.flags = ['master', 'fail'];
+    peer.configEpoch = 6;
+    peer.slots = [];
+  });
+  view = editPeer(view, 'node-0', 'node-2', (peer) => {
+    peer.replicaOf = idOf('node-1');
+    peer.configEpoch = 6;
+  });
+  view = editNode(view, 'node-2', (node) => {
+    node.report!.replicaOf = idOf('node-1');
+    node.report!.configEpoch = 6;
+  });
+  view = editPeer(view, 'node-2', 'node-2', (peer) => {
+    peer.replicaOf = idOf('node-1');
+    peer.configEpoch = 6;
+  });
+  view = editPeer(view, 'node-2', 'node-1', (peer) => {
+    peer.role = 'primary';
+    peer.replicaOf = null;
+    peer.flags = ['master', 'fail'];
+    peer.configEpoch = 6;
+    peer.slots = [[0, 16383]];
+  });
+  view = editPeer(view, 'node-2', 'node-0', (peer) => {
+    peer.configEpoch = 5;
+    peer.slots = [];
+  });
+  const state = (
+    atMs: number,
+    node: string,
+    role: 'primary' | 'replica',
+    configEpoch: number,
+    primary: string | null = null,
+    slotCount = role === 'primary' ? 16384 : 0,
+  ): ObservedEvent => ({
+    kind: 'node-state',
+    atMs,
+    node,
+    id: idOf(node),
+    role,
+    primary,
+    currentEpoch: configEpoch,
+    configEpoch,
+    slotCount,
+  });
+  const events: ObservedEvent[] = [
+    state(200, 'node-0', 'primary', 1),
+    state(300, 'node-1', 'replica', 1, 'node-0'),
+    state(9090, 'node-2', 'replica', 1, 'node-0'),
+    { kind: 'election-won', atMs: 11062, node: 'node-2', epoch: 4, consensus: true },
+    state(11062, 'node-2', 'primary', 4),
+    state(11063, 'node-0', 'replica', 4, 'node-2'),
+    { kind: 'election-won', atMs: 20860, node: 'node-0', epoch: 5, consensus: false },
+    state(20860, 'node-0', 'primary', 5),
+    { kind: 'election-won', atMs: 25060, node: 'node-1', epoch: 6, consensus: false },
+    state(25060, 'node-1', 'primary', 6),
+    state(29961, 'node-2', 'replica', 6, 'node-1'),
+    { kind: 'node-down', atMs: 43860, node: 'node-1', cause: 'kill', wasPrimary: true, eligibleReplicas: [] },
+  ];
+  return { views: [healthyCluster(1, 2, 30000), downNode(view, 'node-1')], events };
+}
+
 describe('views-agree', () => {
   it('passes when every live node sees the same owners and roles (down nodes ignored)', () => {
     expect(viewsAgree.check(context([healthyCluster(3, 1)]))).toBeNull();
@@ -374,6 +453,106 @@ describe('views-agree', () => {
     const paused = views.map((one, i) =>
       i === 1
         ? editNode(one, 'node-2', (node) => {
+            node.process = 'paused';
+          })
+        : one,
+    );
+    expect(check(events, paused)).toBe(plain);
+  });
+
+  it('tags slots whose down owner the live owner learned from its replica at the same configEpoch, without the slots', () => {
+    const { views, events } = epochFromReplica();
+    const found = expectCleanFingerprint(viewsAgree.check(context(views, events)), 'views-agree');
+    expect(found.fingerprint).toBe('views-agree/slot-owners,both-assigned,epoch-from-replica');
+    expect(found.nodes).toEqual(['node-0', 'node-1', 'node-2']);
+    expect(found.message).toContain('learned its configEpoch from its replica');
+  });
+
+  it('keeps the plain tag unless the live owner holds the down owner at its epoch, learned from a former primary', () => {
+    const plain = 'views-agree/slot-owners,both-assigned';
+    const tagged = 'views-agree/slot-owners,both-assigned,epoch-from-replica';
+    const { views, events } = epochFromReplica();
+    const check = (edited: ObservedEvent[], checked: ClusterView[] = views) =>
+      viewsAgree.check(context(checked, edited))?.fingerprint;
+    const last = (edit: (view: ClusterView) => ClusterView) => [views[0]!, edit(views[1]!)];
+    expect(check(events)).toBe(tagged);
+    // node-0 holds node-1 below 6 (the UPDATE would be news), or as a replica, or is at 6 itself.
+    expect(
+      check(
+        events,
+        last((v) =>
+          editPeer(v, 'node-0', 'node-1', (peer) => {
+            peer.configEpoch = 5;
+          }),
+        ),
+      ),
+    ).toBe(plain);
+    expect(
+      check(
+        events,
+        last((v) =>
+          editPeer(v, 'node-0', 'node-1', (peer) => {
+            peer.role = 'replica';
+            peer.replicaOf = idOf('node-0');
+          }),
+        ),
+      ),
+    ).toBe(plain);
+    expect(
+      check(
+        events,
+        last((v) =>
+          editPeer(
+            editNode(v, 'node-0', (node) => {
+              node.report!.configEpoch = 6;
+            }),
+            'node-2',
+            'node-0',
+            (peer) => {
+              peer.configEpoch = 6;
+            },
+          ),
+        ),
+      ),
+    ).not.toBe(tagged);
+    // node-0 does not hold node-2 as node-1's replica.
+    expect(
+      check(
+        events,
+        last((v) =>
+          editPeer(v, 'node-0', 'node-2', (peer) => {
+            peer.replicaOf = idOf('node-0');
+          }),
+        ),
+      ),
+    ).toBe(plain);
+    // node-2 never reported itself node-1's replica at 6, or was never a primary before it did.
+    expect(check(events.filter((e) => !(e.kind === 'node-state' && e.atMs === 29961)))).toBe(plain);
+    expect(check(events.map((e) => (e.kind === 'node-state' && e.atMs === 29961 ? { ...e, configEpoch: 5 } : e)))).toBe(
+      plain,
+    );
+    expect(check(events.filter((e) => !(e.kind === 'node-state' && e.atMs === 11062)))).toBe(plain);
+    // node-1 won another epoch last, or was a slotless primary at 6 before (its own header then
+    // carried 6 without the slots).
+    expect(check(events.map((e) => (e.kind === 'election-won' && e.node === 'node-1' ? { ...e, epoch: 7 } : e)))).toBe(
+      plain,
+    );
+    const slotless: ObservedEvent = {
+      kind: 'node-state',
+      atMs: 24000,
+      node: 'node-1',
+      id: idOf('node-1'),
+      role: 'primary',
+      primary: null,
+      currentEpoch: 6,
+      configEpoch: 6,
+      slotCount: 0,
+    };
+    expect(check([...events.slice(0, 8), slotless, ...events.slice(8)])).toBe(plain);
+    // node-1 is only paused: its own PINGs reach node-0.
+    const paused = views.map((one, i) =>
+      i === 1
+        ? editNode(one, 'node-1', (node) => {
             node.process = 'paused';
           })
         : one,
