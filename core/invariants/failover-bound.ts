@@ -13,6 +13,10 @@
  * - fewer than size/2+1 of the live voting primaries know any of the eligible replicas (a FORGET
  *   that spread with the forgotten-node gossip, §5.2): a voter drops an auth request from a
  *   sender it does not know (§1.8 step 1), so no such replica can gather a quorum.
+ * And the clock starts no earlier than the time an eligible replica can know a quorum of the live
+ * voting primaries again: one made to CLUSTER FORGET a voter cannot learn it back while the ban lasts
+ * (60 s, clusterBlacklistExists in clusterProcessGossipSection), and clusterRequestFailoverAuth
+ * sends the auth request only to the nodes in its own table, so that vote is out of its reach.
  * Not judged before the deadline: a failover still under way is not a violation.
  */
 import { clockBehindPast } from './clock-facts.ts';
@@ -29,6 +33,14 @@ const CRON_PERIOD_MS = 100;
 const ROUND_TRIP_ALLOWANCE_MS = 100;
 /** repl-ping-replica-period (10 s default) in the data-age limit of §3.1. */
 const REPL_PING_REPLICA_PERIOD_MS = 10000;
+/**
+ * How long a CLUSTER FORGET keeps the forgotten node out of the table of the node that ran it:
+ * clusterBlacklistAddNode bans it until time(NULL) + cluster-blacklist-ttl (60 s by default; no
+ * scenario sets it), and clusterBlacklistCleanup drops the entry only once that second is in the
+ * past, so up to one second more. A node that reads the FORGOTTEN_NODE extension late (paused)
+ * re-arms the ban from its own reading (server.unixtime + TTL); that longer ban is not counted.
+ */
+const FORGET_BAN_MS = 61_000;
 /** Admin actions after which a replica no longer replicates the dead primary. */
 const RE_POINTING_ACTIONS = new Set(['reset', 'replicate', 'kill', 'terminate']);
 
@@ -94,7 +106,7 @@ function unharmedReplicas(context: InvariantContext, down: DownPrimary, running:
  * A primary whose replica won an election no longer counts (its slots moved). Without any
  * 'node-state' the scenario's shard count stands in for the size.
  */
-function quorumAt(context: InvariantContext, atMs: number): { size: number; alive: number } {
+function quorumAt(context: InvariantContext, atMs: number): { size: number; alive: number; aliveVoters: string[] } {
   const voting = new Map<string, boolean>();
   const downNodes = new Set<string>();
   const formerPrimary = new Map<string, string | null>();
@@ -117,9 +129,64 @@ function quorumAt(context: InvariantContext, atMs: number): { size: number; aliv
   const votingNodes = [...voting].filter(([, isVoting]) => isVoting).map(([node]) => node);
   if (votingNodes.length === 0) {
     const size = context.scenario.cluster.numShards;
-    return { size, alive: size - Math.min(size, downPrimaries) };
+    return { size, alive: size - Math.min(size, downPrimaries), aliveVoters: [] };
   }
-  return { size: votingNodes.length, alive: votingNodes.filter((node) => !downNodes.has(node)).length };
+  const aliveVoters = votingNodes.filter((node) => !downNodes.has(node));
+  return { size: votingNodes.length, alive: aliveVoters.length, aliveVoters };
+}
+
+/**
+ * The spans during which `replica` had forgotten each voter by its own CLUSTER FORGET (the `forget`
+ * step reports `<replica>: OK`): from the FORGET to the end of its ban, or to a CLUSTER MEET between
+ * the two that succeeded before then.
+ */
+function bansOn(
+  events: readonly ObservedEvent[],
+  replica: string,
+  voters: readonly string[],
+): { voter: string; fromMs: number; toMs: number }[] {
+  const bans: { voter: string; fromMs: number; toMs: number }[] = [];
+  for (const event of events) {
+    if (event.kind !== 'fault') continue;
+    if (event.action === 'forget') {
+      const voter = event.nodes[0];
+      if (voter === undefined || !voters.includes(voter)) continue;
+      const outcomes = event.detail.replace(/^CLUSTER FORGET \S+ on /, '').split('; ');
+      if (!outcomes.includes(`${replica}: OK`)) continue;
+      bans.push({ voter, fromMs: event.atMs, toMs: event.atMs + FORGET_BAN_MS });
+    } else if (event.action === 'meet' && / OK$/.test(event.detail) && event.nodes.includes(replica)) {
+      for (const ban of bans)
+        if (event.nodes.includes(ban.voter) && event.atMs >= ban.fromMs && event.atMs < ban.toMs) ban.toMs = event.atMs;
+    }
+  }
+  return bans;
+}
+
+/**
+ * The earliest time from `fromMs` at which some eligible replica is not banned from `needed` of the
+ * live voting primaries (bansOn): before it none of them can send a quorum its auth request.
+ */
+function votersReachableAt(
+  context: InvariantContext,
+  replicas: readonly string[],
+  voters: readonly string[],
+  needed: number,
+  fromMs: number,
+): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const replica of replicas) {
+    const bans = bansOn(context.events, replica, voters);
+    // The times at which the set of banned voters can shrink, in order; the first that leaves a quorum.
+    const times = [fromMs, ...bans.map((ban) => ban.toMs).filter((at) => at > fromMs)].sort((a, b) => a - b);
+    for (const at of times) {
+      const banned = new Set(bans.filter((ban) => ban.fromMs <= at && at < ban.toMs).map((ban) => ban.voter));
+      if (voters.filter((voter) => !banned.has(voter)).length >= needed) {
+        earliest = Math.min(earliest, at);
+        break;
+      }
+    }
+  }
+  return earliest === Number.POSITIVE_INFINITY ? fromMs : earliest;
 }
 
 /** The first election won after the primary went down by a node of its shard. */
@@ -174,13 +241,23 @@ interface Deadline {
   startMs: number;
   boundMs: number;
   deadlineMs: number;
+  /** Set when a FORGET ban on the eligible replicas moved the start past max(down, healed). */
+  bannedUntilMs: number | null;
 }
 
-function deadlineOf(context: InvariantContext, down: DownPrimary, healedAtMs: number): Deadline {
+function deadlineOf(
+  context: InvariantContext,
+  down: DownPrimary,
+  healedAtMs: number,
+  replicas: readonly string[],
+): Deadline {
   const { cluster } = context.scenario;
-  const startMs = Math.max(down.event.atMs, healedAtMs);
+  const fromMs = Math.max(down.event.atMs, healedAtMs);
+  const quorum = quorumAt(context, fromMs);
+  const needed = Math.floor(quorum.size / 2) + 1;
+  const startMs = votersReachableAt(context, replicas, quorum.aliveVoters, needed, fromMs);
   const boundMs = failoverBoundMs(cluster, Math.max(cluster.replicasPerShard, down.event.eligibleReplicas.length));
-  return { startMs, boundMs, deadlineMs: startMs + boundMs };
+  return { startMs, boundMs, deadlineMs: startMs + boundMs, bannedUntilMs: startMs > fromMs ? startMs : null };
 }
 
 function forbidden(
@@ -212,8 +289,9 @@ export function unreplaceablePrimaries(context: InvariantContext): Set<string> {
   const running = new Set(view.nodes.filter((node) => node.process === 'running').map((node) => node.name));
   for (const down of primariesStillDown(context.events)) {
     if (running.has(down.event.node)) continue;
-    const deadline = deadlineOf(context, down, healedAtMs ?? down.event.atMs);
-    if (forbidden(context, down, deadline, unharmedReplicas(context, down, running)) !== null) out.add(down.event.node);
+    const replicas = unharmedReplicas(context, down, running);
+    const deadline = deadlineOf(context, down, healedAtMs ?? down.event.atMs, replicas);
+    if (forbidden(context, down, deadline, replicas) !== null) out.add(down.event.node);
   }
   return out;
 }
@@ -226,7 +304,7 @@ function judge(
   running: ReadonlySet<string>,
 ): Finding | null {
   const replicas = unharmedReplicas(context, down, running);
-  const deadline = deadlineOf(context, down, healedAtMs);
+  const deadline = deadlineOf(context, down, healedAtMs, replicas);
   if (forbidden(context, down, deadline, replicas) !== null) return null;
   const { startMs, boundMs, deadlineMs } = deadline;
   const quorum = quorumAt(context, startMs);
@@ -244,8 +322,11 @@ function judge(
     `${win === null ? 'no-election' : 'late-election'},down-by=${down.event.cause}${clock}`,
     `Primary ${primary} went down (${down.event.cause}) at ${down.event.atMs} ms and stayed down; its replicas ` +
       `${replicas.join(', ')} were eligible and still run, and ${quorum.alive} of ${quorum.size} voting primaries ` +
-      `were up, but ${outcome}. The failover was due within ${boundMs} ms of ${startMs} ms (max of down and ` +
-      `healed), that is by ${deadlineMs} ms.` +
+      `were up, but ${outcome}. The failover was due within ${boundMs} ms of ${startMs} ms (` +
+      (deadline.bannedUntilMs === null
+        ? 'max of down and healed'
+        : "the end of the CLUSTER FORGET bans that kept a quorum of voters out of the replicas' tables") +
+      `), that is by ${deadlineMs} ms.` +
       (clock === ''
         ? ''
         : ` The wall clocks of ${behind.join(', ')} were set back and still read earlier than before.`),

@@ -15,7 +15,9 @@
  * (clusterProcessGossipSection adds only nodes a known sender names) and the two never meet; and
  * `mutual,via=no-introducer` for the other pairs that no gossip can ever introduce: neither of the
  * two knows, directly or through the nodes it can learn, a live node that knows the other (two nodes
- * that know no live node, say, though a third knows both: they hear no gossip they would process).
+ * that know no live node, say, though a third knows both: they hear no gossip they would process;
+ * or a pair whose one link to the rest is a node that knows only one of them: clusterSendPing's
+ * `freshnodes` leaves it no entry to gossip).
  *
  * A handshake leftover is tagged `clock=back` when the entry was made at a reading of the
  * observer's wall clock later than it reads now: 8.0.1 times a handshake out on the wall clock
@@ -49,7 +51,12 @@ function unknownToAll(node: LiveNode, live: readonly LiveNode[]): boolean {
  * gossip: gossip of nodes in handshake, noaddr, or linkless and slotless (clusterSendPing) counts
  * too, FORGET bans are ignored, and a handshake entry for a live node's address counts both ways
  * (its PONG would complete it, and a CLUSTER MEET it came from adds the sender at the other end).
- * Only down nodes are left out: they send nothing.
+ * Only down nodes are left out: they send nothing. One limit of 8.0.1's is kept, as it is certain:
+ * clusterSendPing draws its random gossip from at most dictSize(nodes) - 2 entries (`freshnodes`:
+ * itself and the receiver left out, whether or not it knows the receiver), so a node whose table
+ * holds itself and one other node names that node to nobody, and the PFAIL section it appends
+ * regardless names only nodes it flags `fail?` (seed 1534716114: node-2, knowing only node-1,
+ * PONGs the rest without gossip, so none of them ever hears of node-1).
  */
 function learnable(live: readonly LiveNode[]): Map<LiveNode, Set<string>> {
   const byId = new Map(live.map((node) => [node.report.id, node] as const));
@@ -65,13 +72,20 @@ function learnable(live: readonly LiveNode[]): Map<LiveNode, Set<string>> {
       known.get(subject)!.add(node.report.id);
     }
   }
+  // What a sender can name: anything once its table holds three entries (now, or with what it can
+  // learn), else only the nodes it flags PFAIL now (clusterSendPing's `freshnodes` is then 0).
+  const names = (sender: LiveNode, id: string): boolean =>
+    sender.report.peers.length >= 3 ||
+    known.get(sender)!.size >= 2 ||
+    peerById(sender.report, id)?.flags.includes('fail?') === true;
   for (let grew = true; grew; ) {
     grew = false;
     for (const node of live) {
       const mine = known.get(node)!;
       for (const id of [...mine]) {
-        for (const learnt of known.get(byId.get(id)!)!) {
-          if (learnt === node.report.id || mine.has(learnt)) continue;
+        const sender = byId.get(id)!;
+        for (const learnt of known.get(sender)!) {
+          if (learnt === node.report.id || mine.has(learnt) || !names(sender, learnt)) continue;
           mine.add(learnt);
           grew = true;
         }

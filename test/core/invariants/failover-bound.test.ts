@@ -123,6 +123,46 @@ describe('failover-bound', () => {
     );
   });
 
+  it("starts the clock when the replica's FORGET ban on a voter it needs for a quorum ends", () => {
+    // Seed 656140056: node-0 ran CLUSTER FORGET of voter node-4 at 14.1 s; its primary died at
+    // 18.8 s, the heal came at 50.1 s, and with node-2 its only other voter it could not send node-4
+    // an auth request (clusterRequestFailoverAuth: its own table) until the 60 s ban ended.
+    const forgetOn = (outcomes: string): ObservedEvent => ({
+      kind: 'fault',
+      atMs: 500,
+      action: 'forget',
+      nodes: ['node-4'],
+      detail: `CLUSTER FORGET node-4 on ${outcomes}`,
+    });
+    const late = [killPrimary('node-2', 1000, 'node-3'), healed, won('node-3', 65000)];
+    const check = (...extra: ObservedEvent[]) =>
+      failoverBound.check(context([endView(70000, 'node-2')], [...formed, extra[0]!, ...late, ...extra.slice(1)]));
+    // Banned until 61.5 s: due by 61500 + 12798 ms, and node-3 won at 65 s.
+    expect(check(forgetOn('node-0: OK; node-3: OK; node-1: OK'))).toBeNull();
+    // The FORGET failed on node-3 itself: it always knew node-4. Due by 14298 ms, as before.
+    const failed = check(forgetOn('node-0: OK; node-3: ERR Unknown node; node-1: OK'));
+    expect(failed?.fingerprint).toBe('failover-bound/late-election,down-by=kill');
+    expect(failed?.message).toContain('by 14298 ms');
+    // node-3 MEETs node-4 again at 5 s: the ban on it is over then. Due by 5000 + 12798 ms.
+    const met: ObservedEvent = {
+      kind: 'fault',
+      atMs: 5000,
+      action: 'meet',
+      nodes: ['node-3', 'node-4'],
+      detail: 'node-3 CLUSTER MEET node-4: OK',
+    };
+    expect(check(forgetOn('node-3: OK'), met)?.message).toContain('by 17798 ms');
+    // The forgotten node is not a voter (node-5, a replica): a quorum stays in reach. Flagged.
+    const replica: ObservedEvent = {
+      kind: 'fault',
+      atMs: 500,
+      action: 'forget',
+      nodes: ['node-5'],
+      detail: 'CLUSTER FORGET node-5 on node-3: OK',
+    };
+    expect(check(replica)?.fingerprint).toBe('failover-bound/late-election,down-by=kill');
+  });
+
   it('excuses a replica that was restarted after its primary died', () => {
     const events: ObservedEvent[] = [
       ...formed,

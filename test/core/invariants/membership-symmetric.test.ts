@@ -135,6 +135,37 @@ describe('membership-symmetric', () => {
     expect(fingerprint(handshake)).toBe('membership-symmetric/missing-peer,mutual');
   });
 
+  it('tags a mutual loss via=no-introducer when the only node that knows one of the pair knows no third node', () => {
+    // Seed 1534716114: node-1 (hard reset) and node-2 (hard reset, its MEET of a paused node-5 timed
+    // out there and was answered one-sidedly later) met each other and nobody else; node-0, 3, 4, 5
+    // know node-2 (node-5's gossip) but not node-1. node-2's table holds itself and node-1 only, so
+    // clusterSendPing's freshnodes is 0 and its PONGs to the rest carry no gossip: node-1 is never named.
+    const view = healthyCluster(3, 1);
+    for (const node of view.nodes) {
+      const keep = ['node-1', 'node-2'].includes(node.name)
+        ? (id: string) => [idOf('node-1'), idOf('node-2')].includes(id)
+        : (id: string) => id !== idOf('node-1');
+      node.report!.peers = node.report!.peers.filter((peer) => keep(peer.id));
+    }
+    const fingerprint = (v: ClusterView) => membershipSymmetric.check(context([v]))?.fingerprint;
+    const found = expectCleanFingerprint(membershipSymmetric.check(context([view])), 'membership-symmetric');
+    // Counting node-2 as an introducer (it knows node-1, node-0 knows it) left this plain mutual.
+    expect(found.fingerprint).toBe('membership-symmetric/missing-peer,mutual,via=no-introducer');
+    expect(found.nodes).toEqual(['node-0', 'node-1']);
+    // node-2 flags node-1 PFAIL: the PFAIL section names it whatever freshnodes is. Plain mutual.
+    const pfail = editPeer(view, 'node-2', 'node-1', (peer) => {
+      peer.flags = [...peer.flags, 'fail?'];
+    });
+    expect(fingerprint(pfail)).toBe('membership-symmetric/missing-peer,mutual');
+    // node-2 keeps a third entry (a dead node's, even): freshnodes 1, node-1 can be drawn. Plain mutual.
+    const third = editNode(downNode(view, 'node-5'), 'node-2', (node) => {
+      node.report!.peers.push(
+        structuredClone(view.nodes[0]!.report!.peers.find((peer) => peer.id === idOf('node-5'))!),
+      );
+    });
+    expect(fingerprint(third)).toBe('membership-symmetric/missing-peer,mutual');
+  });
+
   it('flags a noaddr entry for a live node', () => {
     const view = editPeer(healthyCluster(3, 1), 'node-1', 'node-2', (peer) => {
       peer.flags = ['master', 'noaddr'];
