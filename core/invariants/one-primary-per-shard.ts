@@ -29,7 +29,18 @@
  * primary by its own states then (a replica that turned primary with no slots without winning an
  * election or being reset since: clusterProcessPacket's "A failover occurred in shard" branch run
  * for a sender that names the reader as its primary, which promotes the reader itself), the
- * election is `via=unelected-primary-election` (seed 1599568908). A slotless primary
+ * election is `via=unelected-primary-election` (seed 1599568908). When it was itself the winner of
+ * such an election, in a line of slotless elections (no slot owned, replica turn or reset between
+ * them) that starts at a demoted owner, the election is `via=demoted-chain-election` (seed
+ * 1313807487: two TAKEOVERs, each of an empty primary). A split loss is named apart from the
+ * plain paths: the shard's owner was replaced by an election of a node of its shard, which then
+ * migrated some of the shard's slots to another shard's node; a reader of the successor's claim
+ * before the migrated slots' new owner's keeps the owner with those slots, and the claim that takes
+ * them comes from another shard, which clusterUpdateSlotsConfigWith does not follow with
+ * cluster-allow-replica-migration no. The old owner that lost its slots in those two steps is
+ * `via=split-demotion` (not `stale-demotion`), and its replica since before the successor's win
+ * (never re-pointed, unlike flaw (a)) that wins an election with no slots is `via=split-election`
+ * (not `slotless-election`; seed 1572810549). A slotless primary
  * that such an election replaced while it was down, and that came back from its saved config with a
  * configEpoch not below the winner's election epoch, is `via=replaced-restart`: the empty-shard rule
  * (strictly greater epoch) did not make it follow the winner on its one read of the winner's new
@@ -38,6 +49,7 @@
  * paths is not taken for one path twice.
  */
 import type { ObservedEvent } from '../events.ts';
+import type { ClusterView } from '../view.ts';
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
 import { countShape, lastView, liveNodes, type LiveNode } from './view-facts.ts';
@@ -54,13 +66,19 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
 
 type SlotlessVia =
   | 'slotless-election'
+  | 'split-election'
   | 'empty-primary-election'
   | 'demoted-primary-election'
+  | 'demoted-chain-election'
   | 'unelected-primary-election'
   | 'replaced-restart'
   | 'no-election'
   | 'reset'
+  | 'split-demotion'
   | 'stale-demotion';
+
+/** Whether `node` is in another shard than `shardId` by the last view (false when it gave no report). */
+type OtherShard = (node: string) => boolean;
 
 /**
  * A CLUSTER RESET of `node` that ran. A reset step with `if_replica` on a node that is a primary by
@@ -189,24 +207,171 @@ function unelectedPrimary(events: readonly ObservedEvent[], node: string, end: n
 }
 
 /**
+ * Whether `node`, by the events before `end`, is a primary without slots that last turned primary
+ * by an election replacing a demoted owner, or replacing another primary of that kind, and owned no
+ * slot, turned replica or was reset since: the head of a line of slotless elections that starts at
+ * a `stale-demotion` (seed 1313807487: node-1's TAKEOVER of the demoted node-0, then node-2's of
+ * node-1). Each link is checked by its own states, as demotedOwner checks the first one.
+ */
+function electedOverDemoted(events: readonly ObservedEvent[], node: string, end: number): boolean {
+  if (replacedWhileDown(events, node, end)) return false;
+  for (let index = end - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (wasReset(event, node)) return false;
+    if (event.kind === 'election-won' && event.node === node) {
+      const replaced = replacedEmptyPrimary(events, node, index);
+      if (replaced === null) return false;
+      return demotedOwner(events, replaced, index) || electedOverDemoted(events, replaced, index);
+    }
+    if (event.kind !== 'node-state' || event.node !== node) continue;
+    if (event.role === 'replica' || event.slotCount > 0) return false;
+  }
+  return false;
+}
+
+/** The number of slots a migrate_slots step moved, by its detail (`N slots ...` or `N of M slots ...`). */
+function slotsMoved(detail: string): number {
+  const match = /^(\d+) (?:of \d+ )?slots /.exec(detail);
+  return match === null ? 0 : Number(match[1]);
+}
+
+/**
+ * Whether, between events `from` and `to`, a migrate_slots step from `source` moved at least one
+ * slot to a node of another shard.
+ */
+function migratedAway(
+  events: readonly ObservedEvent[],
+  source: string,
+  from: number,
+  to: number,
+  otherShard: OtherShard,
+): boolean {
+  for (let index = from + 1; index < to; index++) {
+    const event = events[index]!;
+    if (event.kind !== 'fault' || event.action !== 'migrate_slots' || event.nodes[0] !== source) continue;
+    const target = event.nodes[1];
+    if (target !== undefined && otherShard(target) && slotsMoved(event.detail) > 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The index of the last election before `end` that replaced `primary` (the winner's last state as a
+ * replica named it) while `primary` owned slots by its own last state then and after which the
+ * winner moved slots of the shard to a node of another shard before `end` (migratedAway); -1 if
+ * none.
+ */
+function splitBySuccessor(
+  events: readonly ObservedEvent[],
+  primary: string,
+  end: number,
+  otherShard: OtherShard,
+): number {
+  for (let index = end - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind !== 'election-won' || event.node === primary) continue;
+    if (primaryBefore(events, event.node, index) !== primary) continue;
+    if (lastSlotCount(events, primary, index) <= 0) continue;
+    if (migratedAway(events, event.node, index, end, otherShard)) return index;
+  }
+  return -1;
+}
+
+/** `node`'s slot count by its last state before event `before` as a primary, or -1. */
+function lastSlotCount(events: readonly ObservedEvent[], node: string, before: number): number {
+  for (let index = before - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.node === node) return event.role === 'primary' ? event.slotCount : -1;
+  }
+  return -1;
+}
+
+/**
+ * Whether the `stale-demotion` of `node`, whose last owning state is event `owning`, is a split
+ * loss (seed 1572810549): a node of its shard won an election replacing it while it owned slots and
+ * then migrated some of the shard's slots to another shard's node, and `node` lost its slots in two
+ * steps, its last owning state holding fewer slots than its owning state before that. 8.0.1's
+ * clusterUpdateSlotsConfigWith follows the sender only when that update leaves my shard with no
+ * slots: the successor's claim (read first) left it the migrated slots, and the claim that took
+ * those came from a node of another shard, which a primary with cluster-allow-replica-migration no
+ * does not follow ("I am now an empty primary"). The empty-shard rule never runs again for the
+ * successor's unchanged claim.
+ */
+function splitDemotion(
+  events: readonly ObservedEvent[],
+  node: string,
+  owning: number,
+  otherShard: OtherShard,
+): boolean {
+  const last = events[owning]!;
+  if (last.kind !== 'node-state') return false;
+  let before = -1;
+  for (let index = owning - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind !== 'node-state' || event.node !== node) continue;
+    if (event.role !== 'primary' || event.slotCount <= 0) return false;
+    if (event.slotCount === last.slotCount) continue; // another epoch, the same slots
+    before = event.slotCount;
+    break;
+  }
+  if (before <= last.slotCount) return false;
+  return splitBySuccessor(events, node, owning + 1, otherShard) >= 0;
+}
+
+/**
+ * Whether the election `node` won at event `wonAt`, replacing a primary that owned slots by its own
+ * last state, is the replica's side of a split loss (seed 1572810549): that primary had been
+ * replaced by another node's election while it owned slots, the successor then migrated some of the
+ * shard's slots to another shard's node, and `node` was the primary's replica since before the
+ * successor's win (not re-pointed to it since, as flaw (a)'s stale packet does). In the replica's
+ * view the successor's claim left its primary the migrated slots and the claim of the other shard's
+ * owner took those, so clusterUpdateSlotsConfigWith did not re-point it (another shard, replica
+ * migration off), and it failed the now empty, unreachable primary over with no slots.
+ */
+function splitElection(events: readonly ObservedEvent[], node: string, wonAt: number, otherShard: OtherShard): boolean {
+  const primary = primaryBefore(events, node, wonAt);
+  if (primary === null) return false;
+  const successorWon = splitBySuccessor(events, primary, wonAt, otherShard);
+  if (successorWon < 0) return false;
+  // It replicated `primary` before the successor's win and every state of it since names `primary`.
+  for (let index = wonAt - 1; index > successorWon; index--) {
+    const event = events[index]!;
+    if (event.kind === 'node-state' && event.node === node && event.primary !== primary) return false;
+    if (wasReset(event, node)) return false;
+  }
+  return primaryBefore(events, node, successorWon) === primary;
+}
+
+/** Whether a node is in another shard than `member` by the last view. */
+function otherShardThan(view: ClusterView, member: LiveNode): OtherShard {
+  return (name) => {
+    const node = view.nodes.find((candidate) => candidate.name === name);
+    return node?.report != null && node.report.shardId !== member.report.shardId;
+  };
+}
+
+/**
  * What last made `node` a primary without slots: a restart after its replica replaced it, an
  * election it won (one that replaced an empty primary told apart by whether that primary was a
  * demoted owner or an unelected one then), a reset that ran, none while a replica, or neither.
  */
-function slotlessVia(events: readonly ObservedEvent[], node: string): SlotlessVia {
+function slotlessVia(events: readonly ObservedEvent[], node: string, otherShard: OtherShard): SlotlessVia {
   if (replacedWhileDown(events, node, events.length)) return 'replaced-restart';
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
     if (event.kind === 'election-won' && event.node === node) {
       const replaced = replacedEmptyPrimary(events, node, index);
-      if (replaced === null) return 'slotless-election';
+      if (replaced === null)
+        return splitElection(events, node, index, otherShard) ? 'split-election' : 'slotless-election';
       if (demotedOwner(events, replaced, index)) return 'demoted-primary-election';
-      return unelectedPrimary(events, replaced, index) ? 'unelected-primary-election' : 'empty-primary-election';
+      if (unelectedPrimary(events, replaced, index)) return 'unelected-primary-election';
+      return electedOverDemoted(events, replaced, index) ? 'demoted-chain-election' : 'empty-primary-election';
     }
     if (wasReset(event, node)) return 'reset';
     if (event.kind !== 'node-state' || event.node !== node) continue;
     if (event.role === 'replica') return 'no-election';
-    if (event.slotCount > 0) return 'stale-demotion';
+    if (event.slotCount > 0)
+      return splitDemotion(events, node, index, otherShard) ? 'split-demotion' : 'stale-demotion';
   }
   return 'stale-demotion';
 }
@@ -222,7 +387,9 @@ function check(context: InvariantContext): Finding | null {
     const via =
       owning.length >= 2 || slotless.length === 0
         ? 'split-slots'
-        : [...new Set(slotless.map((node) => slotlessVia(context.events, node.name)))].sort().join('+');
+        : [...new Set(slotless.map((node) => slotlessVia(context.events, node.name, otherShardThan(view, node))))]
+            .sort()
+            .join('+');
     const describe = (node: LiveNode): string =>
       `${node.name} (configEpoch ${node.report.configEpoch}, ${node.report.slots.length > 0 ? 'owns slots' : 'no slots'})`;
     return finding(

@@ -345,4 +345,91 @@ describe('one-primary-per-shard', () => {
       'one-primary-per-shard/primaries=2,via=stale-demotion',
     );
   });
+
+  it('names an election at the end of a line of slotless elections that starts at a demoted owner demoted-chain-election', () => {
+    // Seed 1313807487's shape: node-9 owned the shard's slots and lost them all without turning
+    // replica (a stale demotion); node-1, its replica, took it over with no slots (a TAKEOVER), and
+    // node-2, node-1's replica, took node-1 over in turn. node-1 is node-2's replica by the check,
+    // node-0 owns the slots.
+    const view = editNode(healthyCluster(3, 2), 'node-2', (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    });
+    const state = nodeStateAt(9);
+    const line = (root: ObservedEvent[], between: ObservedEvent[] = []): ObservedEvent[] => [
+      ...root,
+      state(2, 'node-1', 'replica', 'node-9', 0),
+      state(2, 'node-2', 'replica', 'node-9', 0),
+      { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 4, consensus: false },
+      state(3, 'node-1', 'primary', null, 0, 4),
+      state(3, 'node-2', 'replica', 'node-1', 0, 4),
+      ...between,
+      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 5, consensus: false },
+      state(5, 'node-2', 'primary', null, 0, 5),
+      state(6, 'node-1', 'replica', 'node-2', 0, 5),
+    ];
+    const demotedRoot = [state(1, 'node-9', 'primary', null, 16384, 1), state(2, 'node-9', 'primary', null, 0, 1)];
+    const found = expectCleanFingerprint(
+      onePrimaryPerShard.check(context([view], line(demotedRoot))),
+      'one-primary-per-shard',
+    );
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=2,via=demoted-chain-election');
+    expect(found.nodes).toEqual(['node-0', 'node-2']);
+    // A line that starts at an empty primary that never owned slots stays empty-primary-election.
+    const neverOwned = [state(1, 'node-9', 'primary', null, 0, 1)];
+    expect(onePrimaryPerShard.check(context([view], line(neverOwned)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+    // So does one whose middle link was reset before it was replaced; one that turned replica and
+    // primary again without an election is the unelected path, not a link of the line.
+    const reset = [{ kind: 'fault', atMs: 4, action: 'reset', nodes: ['node-1'], detail: 'OK' } as ObservedEvent];
+    expect(onePrimaryPerShard.check(context([view], line(demotedRoot, reset)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+    const turned = [state(4, 'node-1', 'replica', 'node-0', 0, 4), state(4, 'node-1', 'primary', null, 0, 4)];
+    expect(onePrimaryPerShard.check(context([view], line(demotedRoot, turned)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=unelected-primary-election',
+    );
+  });
+
+  it('names a split loss (the successor migrated slots to another shard) split-demotion and split-election', () => {
+    // Seed 1572810549's shape: node-1 owned the shard's slots; node-0 won an election replacing it
+    // (node-1 cut off) and migrated 179 slots to node-3, of another shard; node-2, node-1's replica
+    // all along, won an election with no slots (node-0's claim left node-1 the migrated slots in its
+    // view, node-3's took those: no re-point to another shard's node); node-1 lost its slots in two
+    // steps, the last ones to node-3, and stays an empty primary.
+    const view = shardOfThreePrimaries();
+    const state = nodeStateAt(9);
+    const shape = (migratedTo: string, node2Between: ObservedEvent[] = [], lastLoss = true): ObservedEvent[] => [
+      state(1, 'node-1', 'primary', null, 5461, 14),
+      state(1, 'node-0', 'replica', 'node-1', 0, 14),
+      state(1, 'node-2', 'replica', 'node-1', 0, 14),
+      { kind: 'election-won', atMs: 5, node: 'node-0', epoch: 18, consensus: true },
+      state(5, 'node-0', 'primary', null, 5461, 18),
+      state(6, 'node-0', 'primary', null, 5282, 18),
+      { kind: 'fault', atMs: 6, action: 'migrate_slots', nodes: ['node-0', migratedTo], detail: '179 slots (0 keys)' },
+      state(6, 'node-2', 'replica', 'node-1', 0, 18),
+      ...node2Between,
+      { kind: 'election-won', atMs: 7, node: 'node-2', epoch: 20, consensus: true },
+      state(7, 'node-2', 'primary', null, 0, 20),
+      ...(lastLoss ? [state(8, 'node-1', 'primary', null, 179, 14)] : []),
+      state(8, 'node-1', 'primary', null, 0, 14),
+    ];
+    const found = expectCleanFingerprint(
+      onePrimaryPerShard.check(context([view], shape('node-3'))),
+      'one-primary-per-shard',
+    );
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=3+,via=split-demotion+split-election');
+    expect(found.nodes).toEqual(['node-0', 'node-1', 'node-2']);
+    // Slots moved inside the shard split nothing off.
+    expect(onePrimaryPerShard.check(context([view], shape('node-1')))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=3+,via=slotless-election+stale-demotion',
+    );
+    // A replica re-pointed since the successor's win (flaw (a)'s path) is not the split's replica,
+    // and a primary that lost everything at once is a plain stale demotion.
+    const repointed = [state(6, 'node-2', 'replica', 'node-0', 0, 18), state(6, 'node-2', 'replica', 'node-1', 0, 18)];
+    expect(onePrimaryPerShard.check(context([view], shape('node-3', repointed, false)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=3+,via=slotless-election+stale-demotion',
+    );
+  });
 });
