@@ -16,7 +16,9 @@
  * And the clock starts no earlier than the time an eligible replica can know a quorum of the live
  * voting primaries again: one made to CLUSTER FORGET a voter cannot learn it back while the ban lasts
  * (60 s, clusterBlacklistExists in clusterProcessGossipSection), and clusterRequestFailoverAuth
- * sends the auth request only to the nodes in its own table, so that vote is out of its reach.
+ * sends the auth request only to the nodes in its own table, so that vote is out of its reach;
+ * nor before a quorum of them can know the dead primary again: a voter made to CLUSTER FORGET it
+ * neither reports it failing nor votes for a replica of a primary it does not know (primaryBans).
  * Not judged before the deadline: a failover still under way is not a violation.
  */
 import { clockBehindPast } from './clock-facts.ts';
@@ -163,19 +165,62 @@ function bansOn(
 }
 
 /**
- * The earliest time from `fromMs` at which some eligible replica is not banned from `needed` of the
- * live voting primaries (bansOn): before it none of them can send a quorum its auth request.
+ * The spans during which a voter had forgotten the dead primary `primary` by a CLUSTER FORGET (the
+ * `forget` step of `primary` reports `<voter>: OK`). A voter without the primary in its table can
+ * neither flag it FAIL nor vote for its replica: clusterSendFailoverAuthIfNeeded refuses a candidate
+ * whose primary it does not know ("I don't know its primary"), and the replica waits for a FAIL
+ * that needs a quorum of primaries' failure reports. A step that comes while an earlier step's ban
+ * still runs does not re-arm it: the voter may hold that ban from the FORGOTTEN_NODE gossip, and
+ * CLUSTER FORGET of a node already gone and banned answers OK and changes nothing ("Already
+ * forgotten" in clusterCommandSpecial), so the ban ends with the earlier step's. A ban also ends
+ * at a successful CLUSTER MEET between the two, or when the voter restarts or is reset (the ban
+ * list lives in memory only, and a reset clears it).
+ */
+function primaryBans(
+  events: readonly ObservedEvent[],
+  primary: string,
+  voters: readonly string[],
+): { voter: string; fromMs: number; toMs: number }[] {
+  const bans: { voter: string; fromMs: number; toMs: number }[] = [];
+  let chainEndMs = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    if (event.kind !== 'fault') continue;
+    if (event.action === 'forget' && event.nodes[0] === primary) {
+      const outcomes = event.detail.replace(/^CLUSTER FORGET \S+ on /, '').split('; ');
+      const okVoters = voters.filter((voter) => outcomes.includes(`${voter}: OK`));
+      if (okVoters.length === 0) continue;
+      if (event.atMs >= chainEndMs) chainEndMs = event.atMs + FORGET_BAN_MS;
+      for (const voter of okVoters) bans.push({ voter, fromMs: event.atMs, toMs: chainEndMs });
+    } else {
+      const ends =
+        (event.action === 'meet' && / OK$/.test(event.detail) && event.nodes.includes(primary)) ||
+        event.action === 'restart' ||
+        event.action === 'reset';
+      if (!ends) continue;
+      for (const ban of bans)
+        if (event.nodes.includes(ban.voter) && event.atMs >= ban.fromMs && event.atMs < ban.toMs) ban.toMs = event.atMs;
+    }
+  }
+  return bans;
+}
+
+/**
+ * The earliest time from `fromMs` at which, for some eligible replica, `needed` of the live voting
+ * primaries are neither banned by the replica (bansOn) nor banning the dead primary (primaryBans):
+ * before it none of them can gather a quorum of votes.
  */
 function votersReachableAt(
   context: InvariantContext,
+  primary: string,
   replicas: readonly string[],
   voters: readonly string[],
   needed: number,
   fromMs: number,
 ): number {
   let earliest = Number.POSITIVE_INFINITY;
+  const ofPrimary = primaryBans(context.events, primary, voters);
   for (const replica of replicas) {
-    const bans = bansOn(context.events, replica, voters);
+    const bans = [...bansOn(context.events, replica, voters), ...ofPrimary];
     // The times at which the set of banned voters can shrink, in order; the first that leaves a quorum.
     const times = [fromMs, ...bans.map((ban) => ban.toMs).filter((at) => at > fromMs)].sort((a, b) => a - b);
     for (const at of times) {
@@ -241,7 +286,7 @@ interface Deadline {
   startMs: number;
   boundMs: number;
   deadlineMs: number;
-  /** Set when a FORGET ban on the eligible replicas moved the start past max(down, healed). */
+  /** Set when a FORGET ban (replicas' or voters') moved the start past max(down, healed). */
   bannedUntilMs: number | null;
 }
 
@@ -255,7 +300,7 @@ function deadlineOf(
   const fromMs = Math.max(down.event.atMs, healedAtMs);
   const quorum = quorumAt(context, fromMs);
   const needed = Math.floor(quorum.size / 2) + 1;
-  const startMs = votersReachableAt(context, replicas, quorum.aliveVoters, needed, fromMs);
+  const startMs = votersReachableAt(context, down.event.node, replicas, quorum.aliveVoters, needed, fromMs);
   const boundMs = failoverBoundMs(cluster, Math.max(cluster.replicasPerShard, down.event.eligibleReplicas.length));
   return { startMs, boundMs, deadlineMs: startMs + boundMs, bannedUntilMs: startMs > fromMs ? startMs : null };
 }
@@ -325,7 +370,7 @@ function judge(
       `were up, but ${outcome}. The failover was due within ${boundMs} ms of ${startMs} ms (` +
       (deadline.bannedUntilMs === null
         ? 'max of down and healed'
-        : "the end of the CLUSTER FORGET bans that kept a quorum of voters out of the replicas' tables") +
+        : 'the end of the CLUSTER FORGET bans that kept a quorum of voters from the replicas or the dead primary') +
       `), that is by ${deadlineMs} ms.` +
       (clock === ''
         ? ''

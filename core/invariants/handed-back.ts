@@ -15,6 +15,13 @@
  * redis/redis#12336 describes this race; redis/redis#3776 the stuck mapping.
  *
  * slot-coverage and views-agree tag such slots `handed-back`; any other gap keeps its plain tag.
+ *
+ * A variant (marked 2): one side's view has the slot unassigned because that side ran a successful
+ * CLUSTER FORGET of the other after a migration between them. 8.0.1 clusterDelNode unassigns the
+ * forgotten node's slots (clusterDelNodeSlots), so the name the race left there is erased; once the
+ * ban ends the side learns the other again, whose claim lacks the slot, and clusterUpdateSlotsConfigWith
+ * binds only claimed slots: the slot stays unassigned there (a node learning the slots afresh).
+ * slot-coverage tags it `handed-back,forgotten`; views-agree does not use the variant.
  */
 import type { ObservedEvent } from '../events.ts';
 import type { ClusterView } from '../view.ts';
@@ -22,7 +29,9 @@ import { claimedSlotsOf, type LiveNode, ownerIdOf, SLOT_COUNT, slotOwnerTable } 
 
 /**
  * The slots handed back between two running nodes that a `migrate_slots` step moved slots between
- * (1 in the returned map), among the live nodes of `view`. Null when some running node gave no
+ * (1 in the returned map), among the live nodes of `view`; 2 marks the forgotten variant: one side
+ * names the other, the other side's view has the slot unassigned and it ran a successful CLUSTER
+ * FORGET of the first after a migrate_slots step between them. Null when some running node gave no
  * report: its claims are unknown, so no slot qualifies.
  */
 export function handedBackSlots(
@@ -36,12 +45,36 @@ export function handedBackSlots(
   for (const [a, b] of migrationPairs(live, events)) {
     const mineA = slotOwnerTable(a.report);
     const mineB = slotOwnerTable(b.report);
+    const aForgotB = forgotAfterMigration(events, a.name, b.name);
+    const bForgotA = forgotAfterMigration(events, b.name, a.name);
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       if (claimed[slot] === 1) continue;
-      if (ownerIdOf(mineA, slot) === b.report.id && ownerIdOf(mineB, slot) === a.report.id) handedBack[slot] = 1;
+      const ofA = ownerIdOf(mineA, slot);
+      const ofB = ownerIdOf(mineB, slot);
+      if (ofA === b.report.id && ofB === a.report.id) handedBack[slot] = 1;
+      else if (handedBack[slot] === 0 && ofB === a.report.id && ofA === null && aForgotB) handedBack[slot] = 2;
+      else if (handedBack[slot] === 0 && ofA === b.report.id && ofB === null && bForgotA) handedBack[slot] = 2;
     }
   }
   return handedBack;
+}
+
+/**
+ * Whether `observer` forgot `forgotten` by a `forget` step that reports `<observer>: OK`, after a
+ * migrate_slots step between the two (the step is recorded when the migration ends).
+ */
+function forgotAfterMigration(events: readonly ObservedEvent[], observer: string, forgotten: string): boolean {
+  let migrated = false;
+  for (const event of events) {
+    if (event.kind !== 'fault') continue;
+    if (event.action === 'migrate_slots' && event.nodes.includes(observer) && event.nodes.includes(forgotten))
+      migrated = true;
+    else if (migrated && event.action === 'forget' && event.nodes[0] === forgotten) {
+      const outcomes = event.detail.replace(/^CLUSTER FORGET \S+ on /, '').split('; ');
+      if (outcomes.includes(`${observer}: OK`)) return true;
+    }
+  }
+  return false;
 }
 
 /** Pairs of live nodes that a migrate_slots step moved slots between (either way), each once. */
@@ -65,13 +98,24 @@ function migrationPairs(live: readonly LiveNode[], events: readonly ObservedEven
 export const HANDED_BACK_WHY =
   ' (a slot migration handed them back: the source gives them to the target, the target to the source, and no node claims them)';
 
-/** Whether every slot of `slots` (ranges or a list) is marked in `handedBack`. */
-export function allHandedBack(handedBack: Uint8Array | null, slots: Iterable<number>): boolean {
+/** What a finding adds after its slots when they are handed back and the observer forgot the target. */
+export const HANDED_BACK_FORGOTTEN_WHY =
+  ' (a slot migration handed them back: the target gives them to the source, which no longer claims them, and ' +
+  'the source deleted the target with them by CLUSTER FORGET; no node claims them)';
+
+/**
+ * Whether every slot of `slots` (ranges or a list) is marked 1 in `handedBack`; with `forgotten`,
+ * whether every slot is marked 1 or 2 and at least one is marked 2 (the forgotten variant).
+ */
+export function allHandedBack(handedBack: Uint8Array | null, slots: Iterable<number>, forgotten = false): boolean {
   if (handedBack === null) return false;
   let any = false;
+  let variant = false;
   for (const slot of slots) {
-    if (handedBack[slot] !== 1) return false;
+    const mark = handedBack[slot];
+    if (mark === 2 && forgotten) variant = true;
+    else if (mark !== 1) return false;
     any = true;
   }
-  return any;
+  return any && (!forgotten || variant);
 }

@@ -16,7 +16,9 @@
  * forget erased only the name the excuse above keys on, and a view that was down meanwhile may still
  * name the dead owner before it.
  * Unassigned slots that a migration handed back and forth between two live nodes, so that no node
- * claims them (handed-back.ts), are still reported, under the tag `owner=unassigned,handed-back`;
+ * claims them (handed-back.ts), are still reported, under the tag `owner=unassigned,handed-back`,
+ * or `owner=unassigned,handed-back,forgotten` when the observer's view lost the name by a CLUSTER
+ * FORGET of the other side after the migration (the target names the source, the source sees none);
  * so are unassigned slots whose owner, a node banned by CLUSTER FORGET and now down, the observer
  * deleted with them after it had taken them (forgotten-owner.ts), under `owner=unassigned,forgotten-owner`.
  * Slots of dead owners whose every replica has its election held by its own wall clock, set back
@@ -25,7 +27,7 @@
  */
 import { finding, type Finding } from '../violation.ts';
 import type { Invariant, InvariantContext } from './api.ts';
-import { allHandedBack, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
+import { allHandedBack, HANDED_BACK_FORGOTTEN_WHY, HANDED_BACK_WHY, handedBackSlots } from './handed-back.ts';
 import { FORGOTTEN_OWNER_WHY, forgottenOwnerHolds } from './forgotten-owner.ts';
 import { electionHeldByClock } from './clock-facts.ts';
 import {
@@ -207,21 +209,37 @@ function check(context: InvariantContext): Finding | null {
     if (gap === null) continue;
     const owners = gap.ownerIds.map((id) => directory.label(id));
     const ownedBy = owners.length === 0 ? 'no owner' : `owners not live: ${owners.join(', ')}`;
-    const handedBack =
-      gap.ownerIds.length === 0 && allHandedBack(handedBackSlots(view, live, context.events), slotsOf(gap.ranges));
+    const handedBackMap = gap.ownerIds.length === 0 ? handedBackSlots(view, live, context.events) : null;
+    const handedBack = allHandedBack(handedBackMap, slotsOf(gap.ranges));
+    const handedBackForgotten = !handedBack && allHandedBack(handedBackMap, slotsOf(gap.ranges), true);
     const forgottenOwner =
       !handedBack &&
+      !handedBackForgotten &&
       gap.ownerIds.length === 0 &&
       forgottenOwnerHolds(view, observer, context.events, directory, gap.ranges, gap.count);
     const held = gap.kind === 'not-live' ? clockHeldReplicas(context, view, gap.ownerIds, directory) : null;
-    const tag = handedBack ? ',handed-back' : forgottenOwner ? ',forgotten-owner' : held !== null ? ',clock=back' : '';
+    const tag = handedBack
+      ? ',handed-back'
+      : handedBackForgotten
+        ? ',handed-back,forgotten'
+        : forgottenOwner
+          ? ',forgotten-owner'
+          : held !== null
+            ? ',clock=back'
+            : '';
     return finding(
       'slot-coverage',
       `owner=${gap.kind}${tag}`,
       `${observer.name} sees ${gap.count} of ${SLOT_COUNT} slots not served by a live node ` +
         `(${describeRanges(gap.ranges)}; ${ownedBy}) at ${view.atMs} ms; every shard still has a live node, ` +
         'so after the faults healed all slots should be covered' +
-        (handedBack ? HANDED_BACK_WHY : forgottenOwner ? FORGOTTEN_OWNER_WHY : '') +
+        (handedBack
+          ? HANDED_BACK_WHY
+          : handedBackForgotten
+            ? HANDED_BACK_FORGOTTEN_WHY
+            : forgottenOwner
+              ? FORGOTTEN_OWNER_WHY
+              : '') +
         (held === null
           ? ''
           : ` (the wall clocks of their replicas ${held.join(', ')} were set back after they asked for votes, ` +

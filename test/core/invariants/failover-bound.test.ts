@@ -163,6 +163,54 @@ describe('failover-bound', () => {
     expect(check(replica)?.fingerprint).toBe('failover-bound/late-election,down-by=kill');
   });
 
+  it("starts the clock when the voters' FORGET ban on the dead primary ends for a quorum", () => {
+    // Seed 993323141: CLUSTER FORGET node-0 on every node but its replica node-1 at 63.8 s (ban to
+    // about 124.8 s; a second FORGET at 76.8 s answered OK on the banned nodes without re-arming);
+    // node-0 died for good at 84.8 s, the heal came at 97.2 s. A voter that does not know the dead
+    // primary neither reports it failing nor votes for its replica ("I don't know its primary"), so
+    // node-1 won only at 124.96 s, once the voters had learned node-0 again.
+    const forgetPrimary = (at: number, outcomes: string): ObservedEvent => ({
+      kind: 'fault',
+      atMs: at,
+      action: 'forget',
+      nodes: ['node-2'],
+      detail: `CLUSTER FORGET node-2 on ${outcomes}`,
+    });
+    const check = (win: number, ...extra: ObservedEvent[]) =>
+      failoverBound.check(
+        context(
+          [endView(90000, 'node-2')],
+          [...formed, ...extra, killPrimary('node-2', 1000, 'node-3'), healed, won('node-3', win)].sort(
+            (a, b) => a.atMs - b.atMs,
+          ),
+          // The seed's replicas have no data-age gate (cluster-replica-validity-factor 0).
+          scenarioWith({ replicaValidityFactor: 0 }),
+        ),
+      );
+    const both = "node-0: OK; node-1: OK; node-3: ERR Can't forget my master!; node-4: OK";
+    // Banned on both voters until 61.5 s: due by 61500 + 12798 ms.
+    expect(check(65000, forgetPrimary(500, both))).toBeNull();
+    // One of the two voters left is enough to block a quorum of 2.
+    expect(check(65000, forgetPrimary(500, 'node-0: OK'))).toBeNull();
+    // The FORGET failed on the voters: due by 14298 ms, as before.
+    const failed = check(65000, forgetPrimary(500, 'node-0: ERR Unknown node node-2; node-1: OK'));
+    expect(failed?.fingerprint).toBe('failover-bound/late-election,down-by=kill');
+    expect(failed?.message).toContain('by 14298 ms');
+    // A second FORGET while the first ban runs does not re-arm it: still due by 74298 ms.
+    const again = check(80000, forgetPrimary(500, both), forgetPrimary(30000, both));
+    expect(again?.message).toContain('by 74298 ms');
+    expect(again?.message).toContain('CLUSTER FORGET bans');
+    // A voter restart drops its ban (in memory only): node-4 still bans, node-0 restarted at 5 s.
+    const restart: ObservedEvent = {
+      kind: 'fault',
+      atMs: 5000,
+      action: 'restart',
+      nodes: ['node-0'],
+      detail: 'end of kill',
+    };
+    expect(check(65000, forgetPrimary(500, 'node-0: OK'), restart)?.message).toContain('by 17798 ms');
+  });
+
   it('excuses a replica that was restarted after its primary died', () => {
     const events: ObservedEvent[] = [
       ...formed,

@@ -102,4 +102,40 @@ describe('slots a migration handed back (handed-back.ts)', () => {
     });
     expect(viewsAgree.check(context([silent], [migration]))?.fingerprint).toBe('views-agree/slot-owners,both-assigned');
   });
+  it('slot-coverage tags the source that lost the name by a CLUSTER FORGET of the target after the migration', () => {
+    // Seed 729720721: node-0 (target) lost slot 8196 to an UPDATE for node-2 (source) at a
+    // collision-bumped epoch; node-2 then forgot node-0 (clusterDelNode unassigns its slots) and,
+    // after the ban, re-learned node-0's claim without the slot: node-2 sees it unassigned.
+    const forgotten = editPeer(handedBack('source'), 'node-2', 'node-0', (peer) => {
+      peer.slots = TARGET_OWN;
+    });
+    const forget = (at: number, outcomes: string): ObservedEvent => ({
+      kind: 'fault',
+      atMs: at,
+      action: 'forget',
+      nodes: ['node-0'],
+      detail: `CLUSTER FORGET node-0 on ${outcomes}`,
+    });
+    const found = expectCleanFingerprint(
+      slotCoverage.check(context([forgotten], [migration, forget(6000, 'node-1: OK; node-2: OK')])),
+      'slot-coverage',
+    );
+    expect(found.fingerprint).toBe('slot-coverage/owner=unassigned,handed-back,forgotten');
+    expect(found.nodes).toEqual(['node-2']);
+    expect(found.message).toContain('10975-11085');
+    // No forget, a forget before the migration, or one that failed on node-2: the plain tag.
+    const plain = (...events: ObservedEvent[]) => slotCoverage.check(context([forgotten], events))?.fingerprint;
+    expect(plain(migration)).toBe('slot-coverage/owner=unassigned');
+    expect(plain(forget(5000, 'node-2: OK'), migration)).toBe('slot-coverage/owner=unassigned');
+    expect(plain(migration, forget(6000, 'node-1: OK; node-2: ERR Unknown node node-0'))).toBe(
+      'slot-coverage/owner=unassigned',
+    );
+    // The target does not name the source for them: not a hand-back.
+    const elsewhere = editPeer(forgotten, 'node-0', 'node-2', (peer) => {
+      peer.slots = [[11101, 16383]];
+    });
+    expect(slotCoverage.check(context([elsewhere], [migration, forget(6000, 'node-2: OK')]))?.fingerprint).toBe(
+      'slot-coverage/owner=unassigned',
+    );
+  });
 });
