@@ -32,7 +32,10 @@
  * election is `via=unelected-primary-election` (seed 1599568908). When it was itself the winner of
  * such an election, in a line of slotless elections (no slot owned, replica turn or reset between
  * them) that starts at a demoted owner, the election is `via=demoted-chain-election` (seed
- * 1313807487: two TAKEOVERs, each of an empty primary). A split loss is named apart from the
+ * 1313807487: two TAKEOVERs, each of an empty primary). A line that starts at an unelected
+ * primary instead is `via=unelected-chain-election` (seed 378961656: node-2 promoted itself on a
+ * peer's claim naming it, node-1's FAILOVER FORCE replaced it, node-0's election node-1, node-2's
+ * node-0; the one-link line is unelected-primary-election). A split loss is named apart from the
  * plain paths: the shard's owner was replaced by an election of a node of its shard, which then
  * migrated some of the shard's slots to another shard's node; a reader of the successor's claim
  * before the migrated slots' new owner's keeps the owner with those slots, and the claim that takes
@@ -70,6 +73,7 @@ type SlotlessVia =
   | 'empty-primary-election'
   | 'demoted-primary-election'
   | 'demoted-chain-election'
+  | 'unelected-chain-election'
   | 'unelected-primary-election'
   | 'replaced-restart'
   | 'no-election'
@@ -206,14 +210,19 @@ function unelectedPrimary(events: readonly ObservedEvent[], node: string, end: n
   return false;
 }
 
+/** A root of a line of slotless elections: demotedOwner or unelectedPrimary. */
+type LineRoot = (events: readonly ObservedEvent[], node: string, end: number) => boolean;
+
 /**
  * Whether `node`, by the events before `end`, is a primary without slots that last turned primary
- * by an election replacing a demoted owner, or replacing another primary of that kind, and owned no
- * slot, turned replica or was reset since: the head of a line of slotless elections that starts at
- * a `stale-demotion` (seed 1313807487: node-1's TAKEOVER of the demoted node-0, then node-2's of
- * node-1). Each link is checked by its own states, as demotedOwner checks the first one.
+ * by an election replacing a primary that `root` names (a demoted owner, or an unelected primary),
+ * or replacing another primary of that kind, and owned no slot, turned replica or was reset since:
+ * the head of a line of slotless elections that starts at such a root (seed 1313807487: node-1's
+ * TAKEOVER of the demoted node-0, then node-2's of node-1; seed 378961656: node-1's FAILOVER FORCE
+ * of the unelected node-2, node-0's election over node-1, node-2's over node-0). Each link is
+ * checked by its own states, as `root` checks the first one.
  */
-function electedOverDemoted(events: readonly ObservedEvent[], node: string, end: number): boolean {
+function electedOverLine(events: readonly ObservedEvent[], node: string, end: number, root: LineRoot): boolean {
   if (replacedWhileDown(events, node, end)) return false;
   for (let index = end - 1; index >= 0; index--) {
     const event = events[index]!;
@@ -221,7 +230,7 @@ function electedOverDemoted(events: readonly ObservedEvent[], node: string, end:
     if (event.kind === 'election-won' && event.node === node) {
       const replaced = replacedEmptyPrimary(events, node, index);
       if (replaced === null) return false;
-      return demotedOwner(events, replaced, index) || electedOverDemoted(events, replaced, index);
+      return root(events, replaced, index) || electedOverLine(events, replaced, index, root);
     }
     if (event.kind !== 'node-state' || event.node !== node) continue;
     if (event.role === 'replica' || event.slotCount > 0) return false;
@@ -365,7 +374,10 @@ function slotlessVia(events: readonly ObservedEvent[], node: string, otherShard:
         return splitElection(events, node, index, otherShard) ? 'split-election' : 'slotless-election';
       if (demotedOwner(events, replaced, index)) return 'demoted-primary-election';
       if (unelectedPrimary(events, replaced, index)) return 'unelected-primary-election';
-      return electedOverDemoted(events, replaced, index) ? 'demoted-chain-election' : 'empty-primary-election';
+      if (electedOverLine(events, replaced, index, demotedOwner)) return 'demoted-chain-election';
+      return electedOverLine(events, replaced, index, unelectedPrimary)
+        ? 'unelected-chain-election'
+        : 'empty-primary-election';
     }
     if (wasReset(event, node)) return 'reset';
     if (event.kind !== 'node-state' || event.node !== node) continue;

@@ -392,6 +392,61 @@ describe('one-primary-per-shard', () => {
     );
   });
 
+  it('names an election at the end of a line of slotless elections that starts at an unelected primary unelected-chain-election', () => {
+    // Seed 378961656's shape: node-9 was a replica and turned primary with no slots without an
+    // election (a peer's claim naming it as its primary: clusterProcessPacket's "A failover occurred
+    // in shard" branch promotes the reader); node-1, its replica, won an election replacing it with no
+    // slots, and node-2, node-1's replica, won one replacing node-1 in turn. node-1 is node-2's replica
+    // by the check, node-0 owns the slots.
+    const view = editNode(healthyCluster(3, 2), 'node-2', (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    });
+    const state = nodeStateAt(9);
+    const line = (root: ObservedEvent[], between: ObservedEvent[] = []): ObservedEvent[] => [
+      ...root,
+      state(2, 'node-1', 'replica', 'node-9', 0),
+      state(2, 'node-2', 'replica', 'node-9', 0),
+      { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 4, consensus: true },
+      state(3, 'node-1', 'primary', null, 0, 4),
+      state(3, 'node-2', 'replica', 'node-1', 0, 4),
+      ...between,
+      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 5, consensus: true },
+      state(5, 'node-2', 'primary', null, 0, 5),
+      state(6, 'node-1', 'replica', 'node-2', 0, 5),
+    ];
+    const unelectedRoot = [state(1, 'node-9', 'replica', 'node-0', 0, 1), state(2, 'node-9', 'primary', null, 0, 1)];
+    const found = expectCleanFingerprint(
+      onePrimaryPerShard.check(context([view], line(unelectedRoot))),
+      'one-primary-per-shard',
+    );
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=2,via=unelected-chain-election');
+    expect(found.nodes).toEqual(['node-0', 'node-2']);
+    // A line that starts at an empty primary that never was a replica stays empty-primary-election,
+    // and one that starts at a demoted owner is demoted-chain-election as before.
+    const neverReplica = [state(1, 'node-9', 'primary', null, 0, 1)];
+    expect(onePrimaryPerShard.check(context([view], line(neverReplica)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+    const demotedRoot = [state(1, 'node-9', 'primary', null, 16384, 1), state(2, 'node-9', 'primary', null, 0, 1)];
+    expect(onePrimaryPerShard.check(context([view], line(demotedRoot)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=demoted-chain-election',
+    );
+    // A root that was reset after it turned primary, or a middle link reset before it was replaced,
+    // breaks the line.
+    const resetRoot = [
+      ...unelectedRoot,
+      { kind: 'fault', atMs: 2, action: 'reset', nodes: ['node-9'], detail: 'OK' } as ObservedEvent,
+    ];
+    expect(onePrimaryPerShard.check(context([view], line(resetRoot)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+    const reset = [{ kind: 'fault', atMs: 4, action: 'reset', nodes: ['node-1'], detail: 'OK' } as ObservedEvent];
+    expect(onePrimaryPerShard.check(context([view], line(unelectedRoot, reset)))?.fingerprint).toBe(
+      'one-primary-per-shard/primaries=2,via=empty-primary-election',
+    );
+  });
+
   it('names a split loss (the successor migrated slots to another shard) split-demotion and split-election', () => {
     // Seed 1572810549's shape: node-1 owned the shard's slots; node-0 won an election replacing it
     // (node-1 cut off) and migrated 179 slots to node-3, of another shard; node-2, node-1's replica
