@@ -43,7 +43,10 @@
  * cluster-allow-replica-migration no. The old owner that lost its slots in those two steps is
  * `via=split-demotion` (not `stale-demotion`), and its replica since before the successor's win
  * (never re-pointed, unlike flaw (a)) that wins an election with no slots is `via=split-election`
- * (not `slotless-election`; seed 1572810549). A slotless primary
+ * (not `slotless-election`; seed 1572810549). A replica that an operator's CLUSTER REPLICATE
+ * pointed at a primary another node's election had replaced with its slots (after it followed that
+ * successor: the primary owns no slot in its table) and that wins an election with no slots is
+ * `via=replicate-election`, not the stale-packet `slotless-election` (seed 1486777714). A slotless primary
  * that such an election replaced while it was down, and that came back from its saved config with a
  * configEpoch not below the winner's election epoch, is `via=replaced-restart`: the empty-shard rule
  * (strictly greater epoch) did not make it follow the winner on its one read of the winner's new
@@ -70,6 +73,7 @@ function byShard(live: readonly LiveNode[]): Map<string, LiveNode[]> {
 type SlotlessVia =
   | 'slotless-election'
   | 'split-election'
+  | 'replicate-election'
   | 'empty-primary-election'
   | 'demoted-primary-election'
   | 'demoted-chain-election'
@@ -351,6 +355,53 @@ function splitElection(events: readonly ObservedEvent[], node: string, wonAt: nu
   return primaryBefore(events, node, successorWon) === primary;
 }
 
+/**
+ * Whether the election `node` won at event `wonAt`, replacing a primary that owned slots by its own
+ * last state, was won by a replica that an operator's CLUSTER REPLICATE pointed at that primary after
+ * another node's election had replaced it with its slots and `node` had followed that successor (seed
+ * 1486777714): in `node`'s table the primary had lost its slots to the successor, and 8.0.1's CLUSTER
+ * REPLICATE accepts any primary, slots or not. `node` flags it FAIL and wins an election with no
+ * slots (clusterHandleReplicaFailover runs for a primary without slots since valkey-io/valkey#445).
+ * Not flaw (a): no stale packet re-pointed it. Every state of `node` from the REPLICATE to the win
+ * names that primary, and the state before it names the successor.
+ */
+function replicateElection(events: readonly ObservedEvent[], node: string, wonAt: number): boolean {
+  const primary = primaryBefore(events, node, wonAt);
+  if (primary === null) return false;
+  let first = -1;
+  for (let index = wonAt - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (wasReset(event, node)) return false;
+    if (event.kind === 'election-won' && event.node === node) return false;
+    if (event.kind !== 'node-state' || event.node !== node) continue;
+    if (event.role === 'replica' && event.primary === primary) {
+      first = index;
+      continue;
+    }
+    if (first < 0 || event.role !== 'replica' || event.primary === null) return false;
+    const successor = event.primary;
+    const pointedAt = events[first]!.atMs;
+    const replicated = events.some(
+      (fault, at) =>
+        at > index &&
+        fault.kind === 'fault' &&
+        fault.action === 'replicate' &&
+        fault.detail === 'OK' &&
+        fault.nodes[0] === node &&
+        fault.atMs >= event.atMs &&
+        fault.atMs <= pointedAt,
+    );
+    if (!replicated) return false;
+    for (let before = index - 1; before >= 0; before--) {
+      const won = events[before]!;
+      if (won.kind !== 'election-won' || won.node !== successor) continue;
+      return primaryBefore(events, successor, before) === primary && lastSlotCount(events, primary, before) > 0;
+    }
+    return false;
+  }
+  return false;
+}
+
 /** Whether a node is in another shard than `member` by the last view. */
 function otherShardThan(view: ClusterView, member: LiveNode): OtherShard {
   return (name) => {
@@ -370,8 +421,10 @@ function slotlessVia(events: readonly ObservedEvent[], node: string, otherShard:
     const event = events[index]!;
     if (event.kind === 'election-won' && event.node === node) {
       const replaced = replacedEmptyPrimary(events, node, index);
-      if (replaced === null)
-        return splitElection(events, node, index, otherShard) ? 'split-election' : 'slotless-election';
+      if (replaced === null) {
+        if (splitElection(events, node, index, otherShard)) return 'split-election';
+        return replicateElection(events, node, index) ? 'replicate-election' : 'slotless-election';
+      }
       if (demotedOwner(events, replaced, index)) return 'demoted-primary-election';
       if (unelectedPrimary(events, replaced, index)) return 'unelected-primary-election';
       if (electedOverLine(events, replaced, index, demotedOwner)) return 'demoted-chain-election';

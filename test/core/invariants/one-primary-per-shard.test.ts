@@ -447,6 +447,55 @@ describe('one-primary-per-shard', () => {
     );
   });
 
+  it('names an election of a replica an operator pointed at a replaced owner replicate-election', () => {
+    // Seed 1486777714's shape: node-9 owned the shard's slots (by its own states to the end); node-0
+    // replaced it by an election with the slots and node-1 followed node-0; an operator's CLUSTER
+    // REPLICATE then pointed node-1 at node-9, slotless in its table, and node-1 won an election with
+    // no slots. node-0 owns the slots by the check.
+    const view = editNode(healthyCluster(3, 2), 'node-1', (node) => {
+      node.report!.role = 'primary';
+      node.report!.replicaOf = null;
+    });
+    const state = nodeStateAt(9);
+    const replicate = (detail: string): ObservedEvent => ({
+      kind: 'fault',
+      atMs: 3,
+      action: 'replicate',
+      nodes: ['node-1'],
+      detail,
+    });
+    const run = (successorWon: boolean, repoint: ObservedEvent[]): ObservedEvent[] => [
+      state(1, 'node-9', 'primary', null, 5461, 5),
+      state(1, 'node-0', 'replica', 'node-9', 0, 5),
+      state(1, 'node-1', 'replica', 'node-9', 0, 5),
+      ...(successorWon
+        ? [{ kind: 'election-won', atMs: 2, node: 'node-0', epoch: 6, consensus: false } as ObservedEvent]
+        : []),
+      state(2, 'node-0', 'primary', null, 5461, 6),
+      state(2, 'node-1', 'replica', 'node-0', 0, 6),
+      ...repoint,
+      state(3, 'node-1', 'replica', 'node-9', 0, 5),
+      { kind: 'election-won', atMs: 4, node: 'node-1', epoch: 8, consensus: true },
+      state(4, 'node-1', 'primary', null, 0, 8),
+    ];
+    const found = expectCleanFingerprint(
+      onePrimaryPerShard.check(context([view], run(true, [replicate('OK')]))),
+      'one-primary-per-shard',
+    );
+    expect(found.fingerprint).toBe('one-primary-per-shard/primaries=2,via=replicate-election');
+    expect(found.nodes).toEqual(['node-0', 'node-1']);
+    // A re-point with no REPLICATE (a stale packet: flaw (a)), or with a refused one, stays
+    // slotless-election; so does a REPLICATE to a primary no election had replaced.
+    for (const events of [
+      run(true, []),
+      run(true, [replicate("refused: ERR I don't know about node")]),
+      run(false, [replicate('OK')]),
+    ])
+      expect(onePrimaryPerShard.check(context([view], events))?.fingerprint).toBe(
+        'one-primary-per-shard/primaries=2,via=slotless-election',
+      );
+  });
+
   it('names a split loss (the successor migrated slots to another shard) split-demotion and split-election', () => {
     // Seed 1572810549's shape: node-1 owned the shard's slots; node-0 won an election replacing it
     // (node-1 cut off) and migrated 179 slots to node-3, of another shard; node-2, node-1's replica
