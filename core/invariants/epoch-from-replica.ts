@@ -22,46 +22,12 @@
  * keeps the plain tag.
  */
 import type { ObservedEvent } from '../events.ts';
-import type { ClusterView, NodeReport } from '../view.ts';
-import {
-  DownNodes,
-  type NodeDirectory,
-  ownerIdOf,
-  peerById,
-  slotOwnerTable,
-  type SlotOwnerTable,
-} from './view-facts.ts';
+import type { NodeReport } from '../view.ts';
+import { DeadOwnerSplit } from './dead-owner-split.ts';
+import { peerById } from './view-facts.ts';
 
-export class EpochFromReplica {
-  private readonly down: DownNodes;
-  private readonly pairs = new Map<string, boolean>();
-  private readonly ownTables = new Map<string, SlotOwnerTable | null>();
-
-  constructor(
-    private readonly view: ClusterView,
-    private readonly directory: NodeDirectory,
-    private readonly events: readonly ObservedEvent[],
-  ) {
-    this.down = new DownNodes(view, directory);
-  }
-
-  /** Whether `reportA` naming `ownerA` and `reportB` naming `ownerB` for `slot` is this class. */
-  holds(slot: number, ownerA: string, reportA: NodeReport, ownerB: string, reportB: NodeReport): boolean {
-    const aDown = this.down.has(ownerA);
-    if (aDown === this.down.has(ownerB)) return false;
-    const [dead, deadView, live] = aDown ? [ownerA, reportA, ownerB] : [ownerB, reportB, ownerA];
-    const liveTable = this.ownTable(live);
-    if (liveTable === null || ownerIdOf(liveTable, slot) !== live) return false;
-    const key = `${dead} ${live} ${deadView.id}`;
-    let found = this.pairs.get(key);
-    if (found === undefined) {
-      found = this.decide(dead, deadView, live);
-      this.pairs.set(key, found);
-    }
-    return found;
-  }
-
-  private decide(dead: string, deadView: NodeReport, live: string): boolean {
+export class EpochFromReplica extends DeadOwnerSplit {
+  protected decide(dead: string, deadView: NodeReport, live: string): boolean {
     const liveReport = this.reportOf(live);
     if (liveReport === null) return false;
     const deadPeer = peerById(deadView, dead);
@@ -88,14 +54,7 @@ export class EpochFromReplica {
    * from it on and owned slots: each header of D at `epoch` claimed slots.
    */
   private wonFresh(deadName: string, epoch: number): boolean {
-    let won = -1;
-    for (let i = this.events.length - 1; i >= 0; i--) {
-      const event = this.events[i]!;
-      if (event.kind === 'election-won' && event.node === deadName) {
-        won = i;
-        break;
-      }
-    }
+    const won = this.lastWinIndex(deadName);
     if (won < 0) return false;
     const election = this.events[won] as Extract<ObservedEvent, { kind: 'election-won' }>;
     if (election.epoch !== epoch) return false;
@@ -118,20 +77,5 @@ export class EpochFromReplica {
       else if (wasPrimary && event.primary === deadName && event.configEpoch === epoch) return true;
     }
     return false;
-  }
-
-  private reportOf(id: string): NodeReport | null {
-    return this.view.nodes.find((node) => node.process === 'running' && node.report?.id === id)?.report ?? null;
-  }
-
-  /** The slot owners in the own view of the running node with id `id`, or null if none answered. */
-  private ownTable(id: string): SlotOwnerTable | null {
-    let table = this.ownTables.get(id);
-    if (table === undefined) {
-      const report = this.reportOf(id);
-      table = report === null ? null : slotOwnerTable(report);
-      this.ownTables.set(id, table);
-    }
-    return table;
   }
 }
