@@ -178,21 +178,31 @@ function replacedEmptyPrimary(events: readonly ObservedEvent[], node: string, wo
 }
 
 /**
+ * Walking back from `end` through `node`'s own history: whether it last turned primary from an
+ * owning state ('owner': it owned slots and has lost them since) or from a replica state
+ * ('replica'), or null when an election it won, a reset of it, or a replacement while it was down
+ * comes first. The two paths below are its two answers.
+ */
+function lastTurnOf(events: readonly ObservedEvent[], node: string, end: number): 'owner' | 'replica' | null {
+  if (replacedWhileDown(events, node, end)) return null;
+  for (let index = end - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.kind === 'election-won' && event.node === node) return null;
+    if (wasReset(event, node)) return null;
+    if (event.kind !== 'node-state' || event.node !== node) continue;
+    if (event.role === 'replica') return 'replica';
+    if (event.slotCount > 0) return 'owner';
+  }
+  return null;
+}
+
+/**
  * Whether `node`, by the events before `end`, is a primary that owned slots and lost them all
  * without turning replica, winning an election or being reset since: the `stale-demotion` path seen
  * in its own states (an owning state, not only the absence of any other path).
  */
 function demotedOwner(events: readonly ObservedEvent[], node: string, end: number): boolean {
-  if (replacedWhileDown(events, node, end)) return false;
-  for (let index = end - 1; index >= 0; index--) {
-    const event = events[index]!;
-    if (event.kind === 'election-won' && event.node === node) return false;
-    if (wasReset(event, node)) return false;
-    if (event.kind !== 'node-state' || event.node !== node) continue;
-    if (event.role === 'replica') return false;
-    if (event.slotCount > 0) return true;
-  }
-  return false;
+  return lastTurnOf(events, node, end) === 'owner';
 }
 
 /**
@@ -202,16 +212,7 @@ function demotedOwner(events: readonly ObservedEvent[], node: string, end: numbe
  * path). clusterSetNodeAsPrimary changes only the role: the node's slots stay none.
  */
 function unelectedPrimary(events: readonly ObservedEvent[], node: string, end: number): boolean {
-  if (replacedWhileDown(events, node, end)) return false;
-  for (let index = end - 1; index >= 0; index--) {
-    const event = events[index]!;
-    if (event.kind === 'election-won' && event.node === node) return false;
-    if (wasReset(event, node)) return false;
-    if (event.kind !== 'node-state' || event.node !== node) continue;
-    if (event.role === 'replica') return true;
-    if (event.slotCount > 0) return false;
-  }
-  return false;
+  return lastTurnOf(events, node, end) === 'replica';
 }
 
 /** A root of a line of slotless elections: demotedOwner or unelectedPrimary. */
