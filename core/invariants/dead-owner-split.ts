@@ -6,7 +6,23 @@
  */
 import type { ObservedEvent } from '../events.ts';
 import type { ClusterView, NodeReport } from '../view.ts';
-import { DownNodes, type NodeDirectory, ownerIdOf, slotOwnerTable, type SlotOwnerTable } from './view-facts.ts';
+import {
+  DownNodes,
+  type NodeDirectory,
+  ownerIdOf,
+  peerById,
+  slotOwnerTable,
+  type SlotOwnerTable,
+} from './view-facts.ts';
+
+/**
+ * What both rules start from: L's own report, and the view naming D holding D as a primary at
+ * `epoch` with L below it (the split's shape: D's claim is the newer one).
+ */
+export interface SplitFacts {
+  liveReport: NodeReport;
+  epoch: number;
+}
 
 export abstract class DeadOwnerSplit {
   private readonly down: DownNodes;
@@ -31,14 +47,25 @@ export abstract class DeadOwnerSplit {
     const key = `${dead} ${live} ${deadView.id}`;
     let found = this.pairs.get(key);
     if (found === undefined) {
-      found = this.decide(dead, deadView, live);
+      const facts = this.splitFacts(dead, deadView, live);
+      found = facts !== null && this.decide(dead, live, facts);
       this.pairs.set(key, found);
     }
     return found;
   }
 
-  /** The rule: D (id `dead`, as `deadView` holds it) down, L (id `live`) live and claiming the slot. */
-  protected abstract decide(dead: string, deadView: NodeReport, live: string): boolean;
+  /** The rule: D (id `dead`) down, L (id `live`) live and claiming the slot, with the shared facts. */
+  protected abstract decide(dead: string, live: string, facts: SplitFacts): boolean;
+
+  private splitFacts(dead: string, deadView: NodeReport, live: string): SplitFacts | null {
+    const liveReport = this.reportOf(live);
+    if (liveReport === null) return null;
+    const deadPeer = peerById(deadView, dead);
+    const livePeer = peerById(deadView, live);
+    if (deadPeer === undefined || livePeer === undefined) return null;
+    if (deadPeer.role !== 'primary' || livePeer.configEpoch >= deadPeer.configEpoch) return null;
+    return { liveReport, epoch: deadPeer.configEpoch };
+  }
 
   /** The index in the events of `name`'s last election-won, or -1. */
   protected lastWinIndex(name: string): number {

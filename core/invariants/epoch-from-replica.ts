@@ -22,19 +22,11 @@
  * keeps the plain tag.
  */
 import type { ObservedEvent } from '../events.ts';
-import type { NodeReport } from '../view.ts';
-import { DeadOwnerSplit } from './dead-owner-split.ts';
+import { DeadOwnerSplit, type SplitFacts } from './dead-owner-split.ts';
 import { peerById } from './view-facts.ts';
 
 export class EpochFromReplica extends DeadOwnerSplit {
-  protected decide(dead: string, deadView: NodeReport, live: string): boolean {
-    const liveReport = this.reportOf(live);
-    if (liveReport === null) return false;
-    const deadPeer = peerById(deadView, dead);
-    const livePeer = peerById(deadView, live);
-    if (deadPeer === undefined || livePeer === undefined) return false;
-    const epoch = deadPeer.configEpoch;
-    if (deadPeer.role !== 'primary' || livePeer.configEpoch >= epoch) return false;
+  protected decide(dead: string, live: string, { liveReport, epoch }: SplitFacts): boolean {
     // L's record of D: a primary at e or above (the UPDATE is nothing new), with none of L's slots.
     const deadInLive = peerById(liveReport, dead);
     if (deadInLive === undefined || deadInLive.role !== 'primary' || deadInLive.configEpoch < epoch) return false;

@@ -23,24 +23,17 @@
  * views-agree gives such slots their own tag; every other disagreement keeps the plain tag.
  */
 import type { ObservedEvent } from '../events.ts';
-import type { NodeReport } from '../view.ts';
-import { DeadOwnerSplit } from './dead-owner-split.ts';
+import { DeadOwnerSplit, type SplitFacts } from './dead-owner-split.ts';
 import { peerById } from './view-facts.ts';
 
 export class TakeoverReusedEpoch extends DeadOwnerSplit {
-  protected decide(dead: string, deadView: NodeReport, live: string): boolean {
-    const liveReport = this.reportOf(live);
-    if (liveReport === null) return false;
-    const deadPeer = peerById(deadView, dead);
-    const livePeer = peerById(deadView, live);
-    if (deadPeer === undefined || livePeer === undefined) return false;
-    if (deadPeer.role !== 'primary' || livePeer.configEpoch >= deadPeer.configEpoch) return false;
+  protected decide(dead: string, live: string, { liveReport, epoch }: SplitFacts): boolean {
     const deadInLive = peerById(liveReport, dead);
     if (deadInLive === undefined || deadInLive.role !== 'replica') return false;
     const deadName = this.directory.nameOf(dead);
     const liveName = this.directory.nameOf(live);
     if (deadName === undefined || liveName === undefined) return false;
-    const since = this.reusedSince(deadName, deadPeer.configEpoch);
+    const since = this.reusedSince(deadName, epoch);
     return since !== null && this.keptRecordSince(liveName, live, deadName, since);
   }
 
