@@ -40,6 +40,32 @@ function nodeStateAt(defaultConfigEpoch: number) {
   });
 }
 
+/**
+ * Two slotless elections in a row over a root the caller gives: node-1 (node-9's replica) replaces
+ * node-9, then node-2 (node-1's replica by then) replaces node-1, with `between` before the second
+ * win. By the check node-2 claims primary and node-0 owns the slots.
+ */
+function electionLine(consensus: boolean) {
+  const view = editNode(healthyCluster(3, 2), 'node-2', (node) => {
+    node.report!.role = 'primary';
+    node.report!.replicaOf = null;
+  });
+  const state = nodeStateAt(9);
+  const line = (root: ObservedEvent[], between: ObservedEvent[] = []): ObservedEvent[] => [
+    ...root,
+    state(2, 'node-1', 'replica', 'node-9', 0),
+    state(2, 'node-2', 'replica', 'node-9', 0),
+    { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 4, consensus },
+    state(3, 'node-1', 'primary', null, 0, 4),
+    state(3, 'node-2', 'replica', 'node-1', 0, 4),
+    ...between,
+    { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 5, consensus },
+    state(5, 'node-2', 'primary', null, 0, 5),
+    state(6, 'node-1', 'replica', 'node-2', 0, 5),
+  ];
+  return { view, state, line };
+}
+
 describe('one-primary-per-shard', () => {
   it('passes with one primary per shard', () => {
     expect(onePrimaryPerShard.check(context([healthyCluster(3, 2)]))).toBeNull();
@@ -351,23 +377,7 @@ describe('one-primary-per-shard', () => {
     // replica (a stale demotion); node-1, its replica, took it over with no slots (a TAKEOVER), and
     // node-2, node-1's replica, took node-1 over in turn. node-1 is node-2's replica by the check,
     // node-0 owns the slots.
-    const view = editNode(healthyCluster(3, 2), 'node-2', (node) => {
-      node.report!.role = 'primary';
-      node.report!.replicaOf = null;
-    });
-    const state = nodeStateAt(9);
-    const line = (root: ObservedEvent[], between: ObservedEvent[] = []): ObservedEvent[] => [
-      ...root,
-      state(2, 'node-1', 'replica', 'node-9', 0),
-      state(2, 'node-2', 'replica', 'node-9', 0),
-      { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 4, consensus: false },
-      state(3, 'node-1', 'primary', null, 0, 4),
-      state(3, 'node-2', 'replica', 'node-1', 0, 4),
-      ...between,
-      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 5, consensus: false },
-      state(5, 'node-2', 'primary', null, 0, 5),
-      state(6, 'node-1', 'replica', 'node-2', 0, 5),
-    ];
+    const { view, state, line } = electionLine(false);
     const demotedRoot = [state(1, 'node-9', 'primary', null, 16384, 1), state(2, 'node-9', 'primary', null, 0, 1)];
     const found = expectCleanFingerprint(
       onePrimaryPerShard.check(context([view], line(demotedRoot))),
@@ -398,23 +408,7 @@ describe('one-primary-per-shard', () => {
     // in shard" branch promotes the reader); node-1, its replica, won an election replacing it with no
     // slots, and node-2, node-1's replica, won one replacing node-1 in turn. node-1 is node-2's replica
     // by the check, node-0 owns the slots.
-    const view = editNode(healthyCluster(3, 2), 'node-2', (node) => {
-      node.report!.role = 'primary';
-      node.report!.replicaOf = null;
-    });
-    const state = nodeStateAt(9);
-    const line = (root: ObservedEvent[], between: ObservedEvent[] = []): ObservedEvent[] => [
-      ...root,
-      state(2, 'node-1', 'replica', 'node-9', 0),
-      state(2, 'node-2', 'replica', 'node-9', 0),
-      { kind: 'election-won', atMs: 3, node: 'node-1', epoch: 4, consensus: true },
-      state(3, 'node-1', 'primary', null, 0, 4),
-      state(3, 'node-2', 'replica', 'node-1', 0, 4),
-      ...between,
-      { kind: 'election-won', atMs: 5, node: 'node-2', epoch: 5, consensus: true },
-      state(5, 'node-2', 'primary', null, 0, 5),
-      state(6, 'node-1', 'replica', 'node-2', 0, 5),
-    ];
+    const { view, state, line } = electionLine(true);
     const unelectedRoot = [state(1, 'node-9', 'replica', 'node-0', 0, 1), state(2, 'node-9', 'primary', null, 0, 1)];
     const found = expectCleanFingerprint(
       onePrimaryPerShard.check(context([view], line(unelectedRoot))),
