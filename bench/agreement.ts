@@ -11,8 +11,19 @@
  * Prints the agreement rate and, for every disagreement, both runs' key events (faults, elections,
  * role changes, the violation).
  *
- *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12] [--keep DIR]
- *   npx tsx bench/agreement.ts --reanalyse DIR
+ *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12] [--draws 16] [--keep DIR]
+ *   npx tsx bench/agreement.ts --reanalyse DIR [--draws 16] [--resim]
+ *
+ * One run on each side compares one draw of each: Valkey draws its own election delays
+ * (500 + random() % 500 ms), the proxies draw their own drops and jitter, the kernel its own
+ * scheduling. Where a fault lands inside such a window the two runs part by chance, and a second
+ * run of either side may go the other way. So for every disagreement the simulator runs the same
+ * scenario again under --draws other draw seeds (SimRunOptions.drawSeed: hop times, election
+ * delays, drop and jitter draws; the fault targets, the workload and the node ids stay), and the
+ * bench says in how many of them the simulator reaches the real run's outcome. One that it reaches
+ * is a race: both outcomes are 8.0.1's, and the disagreement is chance. One that it never reaches
+ * is a gap to explain (a simulator rule, a harness defect, or a rarer race). The bench prints both
+ * rates: one to one, and with the real outcome among the simulator's.
  *
  * The real run takes the simulator's settle time and, for each node's first start, the
  * simulator's node id (steering.nodeIds).
@@ -30,7 +41,7 @@ import { firstNodeIds } from '../core/confirm/node-ids.ts';
 import { generateScenario } from '../core/generator.ts';
 import type { Scenario } from '../core/scenario/types.ts';
 import { createRealBackend } from '../real/index.ts';
-import { createSimBackend } from '../sim/index.ts';
+import { createSimBackend, SimRun, type SimRunOptions } from '../sim/index.ts';
 
 const args = process.argv.slice(2);
 const count = Number(flagValue('--n') ?? 50);
@@ -38,6 +49,10 @@ const firstSeed = Number(flagValue('--seed') ?? 1);
 const maxNodes = Number(flagValue('--max-nodes') ?? 12);
 /** With --keep DIR, both runs' full traces go to DIR/seed-N.sim.txt and DIR/seed-N.real.txt. */
 const keepDir = flagValue('--keep');
+/** Other draw seeds the simulator tries for each disagreement (0: none). */
+const draws = Number(flagValue('--draws') ?? 16);
+/** With --reanalyse: run the simulator's side again instead of reading its kept trace. */
+const resim = args.includes('--resim');
 const MAX_STEPS = 1_000_000;
 
 function flagValue(flag: string): string | undefined {
@@ -147,12 +162,12 @@ function brief(result: RunResult): Pick<RunResult, 'verdict' | 'violation' | 'st
 }
 
 /**
- * --reanalyse DIR: the comparison again, over the traces a --keep run left (no run at all), for
- * when the comparison itself changed.
+ * --reanalyse DIR: the comparison again, over the traces a --keep run left (no real run), for when
+ * the comparison changed; with --resim the simulator's side is run again too, for when the
+ * simulator changed (the real side is the expensive one).
  */
 function reanalyse(dir: string): void {
-  let compared = 0;
-  let agreed = 0;
+  const tally: Record<Comparison, number> = { agree: 0, race: 0, gap: 0 };
   const seedsKept = readdirSync(dir)
     .map((name) => /^seed-(\d+)\.json$/.exec(name)?.[1])
     .filter((seed) => seed !== undefined)
@@ -162,31 +177,93 @@ function reanalyse(dir: string): void {
     const scenario = generateScenario(seed);
     const verdicts = JSON.parse(readFileSync(join(dir, `seed-${seed}.json`), 'utf8'));
     const lines = (side: string) => readFileSync(join(dir, `seed-${seed}.${side}.txt`), 'utf8').split('\n');
-    const simOutcome = outcomeOf(scenario, verdicts.sim, lines('sim'));
+    const keptLines = lines('sim');
+    // --resim: the simulator's side again with today's simulator (same node ids as the real run).
+    const simLines = resim ? [] : keptLines;
+    const simResult = resim ? simRun(scenario, { nodeIds: firstNodeIds(keptLines) }, simLines) : verdicts.sim;
+    const simOutcome = outcomeOf(scenario, simResult, simLines);
     const realOutcome = outcomeOf(scenario, verdicts.real, lines('real'));
-    compared++;
-    if (report(seed, simOutcome, realOutcome, '')) agreed++;
+    tally[report(seed, simOutcome, realOutcome, '', () => otherDraws(scenario, firstNodeIds(simLines), draws))]++;
   }
-  console.log(`agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%)`);
+  console.log(summary(tally));
 }
 
-/** Prints one comparison; true when the runs agree. */
-function report(seed: number, simOutcome: Outcome, realOutcome: Outcome, note: string): boolean {
+/**
+ * The simulator's outcomes for `scenario` under draw seeds 1..count, with the node ids of the run
+ * compared (the real run started its nodes with them too).
+ */
+function otherDraws(scenario: Scenario, nodeIds: Record<string, string>, count: number): Outcome[] {
+  const outcomes: Outcome[] = [];
+  for (let drawSeed = 1; drawSeed <= count; drawSeed++) {
+    const lines: string[] = [];
+    outcomes.push(outcomeOf(scenario, simRun(scenario, { drawSeed, nodeIds }, lines), lines));
+  }
+  return outcomes;
+}
+
+/** One simulator run of `scenario`, its trace lines pushed onto `lines`. */
+function simRun(scenario: Scenario, options: SimRunOptions, lines: string[]): RunResult {
+  const run = new SimRun(scenario, { ...options, onTraceLine: (line) => lines.push(line), keepAckEvents: false });
+  run.runSteps(MAX_STEPS);
+  const result = run.result(false);
+  run.world.retire();
+  return result;
+}
+
+/** How one seed compared: the same outcome, a race (the simulator reaches the real outcome under other draws), or a gap. */
+type Comparison = 'agree' | 'race' | 'gap';
+
+/** Prints one comparison, with the simulator's other draws when the runs disagree. */
+function report(
+  seed: number,
+  simOutcome: Outcome,
+  realOutcome: Outcome,
+  note: string,
+  drawsOf: () => Outcome[],
+): Comparison {
   const diff = differences(simOutcome, realOutcome);
   console.log(
     `seed ${seed}${note}: ${diff.length === 0 ? 'agree' : 'DISAGREE'}` +
       ` (sim ${simOutcome.verdict}${simOutcome.fingerprint ? ` ${simOutcome.fingerprint}` : ''}, real ${realOutcome.verdict}${realOutcome.fingerprint ? ` ${realOutcome.fingerprint}` : ''};` +
       ` primaries sim [${simOutcome.primaries.join(',')}] real [${realOutcome.primaries.join(',')}], failovers ${simOutcome.failovers}/${realOutcome.failovers})`,
   );
-  if (diff.length > 0) {
-    for (const line of diff) console.log(`  ${line}`);
-    console.log(`  first parting: ${firstParting(simOutcome, realOutcome) ?? 'none (same faults and wins)'}`);
-    console.log('  sim key events:');
-    for (const line of simOutcome.keyEvents) console.log(`    ${line}`);
-    console.log('  real key events:');
-    for (const line of realOutcome.keyEvents) console.log(`    ${line}`);
+  if (diff.length === 0) return 'agree';
+  const others = drawsOf();
+  const reached = others.filter((other) => differences(other, realOutcome).length === 0).length;
+  const simAgain = others.filter((other) => differences(other, simOutcome).length === 0).length;
+  console.log(
+    reached > 0
+      ? `  race: the simulator reaches the real outcome in ${reached} of ${others.length} other draws (its own outcome in ${simAgain})`
+      : `  GAP: the simulator does not reach the real outcome in ${others.length} other draws (its own outcome in ${simAgain}); closest differs in: ${closest(others, realOutcome)}`,
+  );
+  for (const line of diff) console.log(`  ${line}`);
+  console.log(`  first parting: ${firstParting(simOutcome, realOutcome) ?? 'none (same faults and wins)'}`);
+  console.log('  sim key events:');
+  for (const line of simOutcome.keyEvents) console.log(`    ${line}`);
+  console.log('  real key events:');
+  for (const line of realOutcome.keyEvents) console.log(`    ${line}`);
+  return reached > 0 ? 'race' : 'gap';
+}
+
+/** What the simulator draw nearest the real outcome still differs in (fewest differences). */
+function closest(others: readonly Outcome[], real: Outcome): string {
+  let best: string[] | null = null;
+  for (const other of others) {
+    const diff = differences(other, real);
+    if (best === null || diff.length < best.length) best = diff;
   }
-  return diff.length === 0;
+  return best === null ? 'no draws' : best.map((line) => line.split(':')[0]).join(', ');
+}
+
+/** The closing line: both rates. */
+function summary(tally: Record<Comparison, number>): string {
+  const compared = tally.agree + tally.race + tally.gap;
+  const percent = (n: number) => (compared === 0 ? '0' : ((100 * n) / compared).toFixed(0));
+  return (
+    `agreement: ${tally.agree}/${compared} (${percent(tally.agree)}%) one to one; ` +
+    `${tally.agree + tally.race}/${compared} (${percent(tally.agree + tally.race)}%) with the real outcome among the simulator's over ${draws} other draws ` +
+    `(${tally.race} races, ${tally.gap} gaps)`
+  );
 }
 
 async function main(): Promise<void> {
@@ -196,8 +273,8 @@ async function main(): Promise<void> {
   const real = createRealBackend({ spares: 'never' });
   // Node logs of real violations land here and go with the process: the key events are printed.
   const artifactsDir = mkdtempSync(join(tmpdir(), 'busfuzz-agreement-'));
+  const tally: Record<Comparison, number> = { agree: 0, race: 0, gap: 0 };
   let compared = 0;
-  let agreed = 0;
   let skipped = 0;
   let hung = 0;
   try {
@@ -258,14 +335,14 @@ async function main(): Promise<void> {
       const realOutcome = outcomeOf(scenario, realResult, realLines);
       compared++;
       const note = ` (${nodes} nodes, real ${((Date.now() - startedMs) / 1000).toFixed(0)} s)`;
-      if (report(seed, simOutcome, realOutcome, note)) agreed++;
+      tally[report(seed, simOutcome, realOutcome, note, () => otherDraws(scenario, firstNodeIds(simLines), draws))]++;
     }
   } finally {
     if (hung === 0) await real.close();
     rmSync(artifactsDir, { recursive: true, force: true });
   }
   console.log(
-    `agreement: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%), ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes), ${hung} real runs hung`,
+    `${summary(tally)}, ${skipped} generated scenarios skipped (over ${maxNodes} nodes or adding nodes), ${hung} real runs hung`,
   );
   if (hung > 0) process.exit(0);
 }

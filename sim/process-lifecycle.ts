@@ -164,9 +164,11 @@ export class ProcessLifecycle {
     if (process.state !== PROCESS_STARTING) return;
     process.state = PROCESS_RUNNING;
     process.incarnation++;
+    const givenId = process.firstId;
+    process.firstId = null;
     process.server =
       process.persisted === null
-        ? valkey.freshServer(this.world, index, process.rng)
+        ? valkey.freshServer(this.world, index, process.rng, givenId)
         : valkey.loadServer(this.world, index, process.rng, process.persisted);
     this.world.trace.record(this.world.clockMs, T_PROCESS, index, PROCESS_RUNNING, process.incarnation);
     const phaseMs = process.rng.int(CRON_PERIOD_MS);

@@ -49,6 +49,11 @@ export class SimProcess {
   /** The shard the scenario created it in (null for a node added as an empty primary). */
   readonly createdShard: number | null;
   readonly rng: Rng;
+  /**
+   * The node id its first start takes instead of drawing one (SimRunOptions.nodeIds, as the real
+   * backend's steering.nodeIds), then null.
+   */
+  firstId: string | null = null;
 
   constructor(index: number, name: string, createdShard: number | null, rng: Rng) {
     this.index = index;

@@ -13,6 +13,7 @@
  * judged converged.
  */
 import type { RunNote, RunOptions, RunResult } from '../core/backend.ts';
+import { Rng } from '../core/rng.ts';
 import type { ObservedEvent } from '../core/events.ts';
 import { checkConvergence, createSafetyMonitor, type SafetyMonitor } from '../core/invariants/index.ts';
 import { expandChaos } from '../core/scenario/chaos.ts';
@@ -65,6 +66,20 @@ export interface SimRunOptions {
   record?: boolean;
   /** Collect the run's features for guided fuzzing (sim/coverage/). @defaultValue false */
   features?: boolean;
+  /**
+   * Reseeds the draws that Valkey and the network make for themselves (node ids, election delays,
+   * hop times, drop and jitter draws, the moment a stop lands) while the scenario's own draws
+   * (fault targets, the workload's keys) stay the scenario seed's. A real server draws these from
+   * its own random(), so one scenario has many right outcomes: bench/agreement.ts runs several
+   * draws to tell a race from a modelling gap. Unset: every draw comes from the scenario seed.
+   */
+  drawSeed?: number;
+  /**
+   * The node id each node's first start takes, by creation name (`node-K`), instead of drawing
+   * one: what the real backend's steering.nodeIds does, so a run with another drawSeed keeps the
+   * ids (and so the rank tie-breaks) of the run it is compared with.
+   */
+  nodeIds?: Readonly<Record<string, string>>;
 }
 
 export class SimRun implements WorldObserver {
@@ -104,7 +119,7 @@ export class SimRun implements WorldObserver {
     const createdShards = layouts.flatMap((layout, shard) => [layout.primary, ...layout.replicas].map(() => shard));
     const addedNodes = scenario.timeline.filter((step) => step.action === 'add_node').length;
     this.world = new World({
-      seed: scenario.seed,
+      seed: options.drawSeed === undefined ? String(scenario.seed) : `${scenario.seed}/draws-${options.drawSeed}`,
       cluster: scenario.cluster,
       createdShards,
       spareProcesses: Math.max(8, addedNodes),
@@ -112,17 +127,20 @@ export class SimRun implements WorldObserver {
       profile: options.profile ?? profileFor(scenario.protocol),
     });
     if (options.onTraceLine !== undefined) this.world.trace.onLine = options.onTraceLine;
+    for (const process of this.world.processes) process.firstId = options.nodeIds?.[process.name] ?? null;
     this.keepEvents = options.keepEvents ?? true;
     this.keepAckEvents = this.keepEvents && (options.keepAckEvents ?? true);
     this.onNote = options.onEvent ?? null;
     this.monitor = createSafetyMonitor(scenario);
     this.formation = new Formation(this.world, layouts);
     this.topology = new TopologyTracker(this.world, layouts);
-    this.faults = new FaultApplier(this.world, this.topology, this.world.rng.fork('targets'));
+    // The scenario's draws: the same whatever the drawSeed (fork names hash from the seed alone).
+    const scenarioRng = new Rng(String(scenario.seed));
+    this.faults = new FaultApplier(this.world, this.topology, scenarioRng.fork('targets'));
     this.workload =
       scenario.workload === null
         ? null
-        : new ClientWorkload(this.world, scenario.workload, this.world.rng.fork('workload'));
+        : new ClientWorkload(this.world, scenario.workload, scenarioRng.fork('workload'));
     this.world.observer = this;
     this.recorder = options.record === true ? new SimRecorder(this.world) : null;
     this.coverage = options.features === true ? attachCollector(this.world) : null;

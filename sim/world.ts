@@ -42,7 +42,7 @@ export { EV_CRON, EV_DELIVER, EV_NOOP, EV_RUNNER, EV_START, EV_TASK, EV_WORKLOAD
 export type Pairs = ReadonlyArray<readonly [number, number]>;
 
 export interface WorldOptions {
-  seed: number;
+  seed: number | string;
   cluster: ClusterConfig;
   /** Scenario shard of each process, in creation order (its length is the process count). */
   createdShards: ReadonlyArray<number | null>;

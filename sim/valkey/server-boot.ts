@@ -40,9 +40,17 @@ function keyspaceOf(server: ValkeyServer): DataKeyspace {
   return new DataKeyspace(new ServerKeyspaceOwner(server));
 }
 
-/** clusterInit without a nodes.conf: a new primary with a random id and shard id, saved at once. */
-export function freshServer(env: ServerEnv, processIndex: number, rng: Rng): ValkeyServer {
-  const identity = env.identities.freshNode(rng, processIndex);
+/**
+ * clusterInit without a nodes.conf: a new primary with a random id (or `givenId`, as a nodes.conf
+ * naming only the node itself would give it) and a random shard id, saved at once.
+ */
+export function freshServer(
+  env: ServerEnv,
+  processIndex: number,
+  rng: Rng,
+  givenId: string | null = null,
+): ValkeyServer {
+  const identity = env.identities.freshNode(rng, processIndex, givenId);
   const shardId = env.identities.shards.fresh(rng);
   const myself = new ClusterNode(
     identity,

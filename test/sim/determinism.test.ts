@@ -9,6 +9,7 @@ import { loadScenarioFile } from '../../core/dsl/index.ts';
 import type { Scenario } from '../../core/scenario/types.ts';
 import { benchScenario } from '../../sim/bench.ts';
 import { SimRun } from '../../sim/runner.ts';
+import { firstNodeIds } from '../../core/confirm/node-ids.ts';
 import { FC_SEED, fcParams } from '../fc-config.ts';
 import { scenarioPath } from './helpers.ts';
 
@@ -38,5 +39,29 @@ describe(`simulator determinism (FC_SEED=${FC_SEED})`, () => {
       }),
       fcParams(20),
     );
+  });
+
+  it("a drawSeed reseeds the servers' and the network's draws, nodeIds keeps the ids, and it replays", () => {
+    const scenario = { ...loadScenarioFile(scenarioPath('kill-primary')), seed: 11 };
+    const run = (drawSeed?: number, nodeIds?: Record<string, string>) => {
+      const lines: string[] = [];
+      const simRun = new SimRun(scenario, {
+        onTraceLine: (line) => lines.push(line),
+        ...(drawSeed === undefined ? {} : { drawSeed }),
+        ...(nodeIds === undefined ? {} : { nodeIds }),
+      });
+      simRun.runSteps(1_000_000);
+      return { hash: simRun.result(false).traceHash, ids: firstNodeIds(lines) };
+    };
+    const plain = run();
+    const drawn = [1, 2, 3].map((drawSeed) => run(drawSeed, plain.ids));
+    // Same draw seed, same run.
+    expect(run(2, plain.ids).hash).toBe(drawn[1]!.hash);
+    // Without the ids a draw seed draws its own.
+    expect(run(1).ids).not.toEqual(plain.ids);
+    // Other draws, other runs (hop times and election delays differ), same ids for every node.
+    expect(new Set([plain.hash, ...drawn.map((d) => d.hash)]).size).toBe(4);
+    expect(Object.keys(plain.ids).length).toBeGreaterThan(0);
+    for (const d of drawn) expect(d.ids).toEqual(plain.ids);
   });
 });
