@@ -12,7 +12,7 @@
  * role changes, the violation).
  *
  *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12] [--draws 16] [--keep DIR]
- *   npx tsx bench/agreement.ts --reanalyse DIR [--draws 16] [--resim]
+ *   npx tsx bench/agreement.ts --reanalyse DIR [--draws 16] [--resim] [--expected]
  *
  * One run on each side compares one draw of each: Valkey draws its own election delays
  * (500 + random() % 500 ms), the proxies draw their own drops and jitter, the kernel its own
@@ -53,6 +53,12 @@ const keepDir = flagValue('--keep');
 const draws = Number(flagValue('--draws') ?? 16);
 /** With --reanalyse: run the simulator's side again instead of reading its kept trace. */
 const resim = args.includes('--resim');
+/**
+ * With --reanalyse: the simulator's other draws for every seed, not only the disagreements, and the
+ * mean chance that one simulator run reaches the real outcome: a steadier figure than one run each
+ * for telling whether a simulator change brought the backends closer.
+ */
+const expected = args.includes('--expected');
 const MAX_STEPS = 1_000_000;
 
 function flagValue(flag: string): string | undefined {
@@ -168,6 +174,7 @@ function brief(result: RunResult): Pick<RunResult, 'verdict' | 'violation' | 'st
  */
 function reanalyse(dir: string): void {
   const tally: Record<Comparison, number> = { agree: 0, race: 0, gap: 0 };
+  let expectedSum = 0;
   const seedsKept = readdirSync(dir)
     .map((name) => /^seed-(\d+)\.json$/.exec(name)?.[1])
     .filter((seed) => seed !== undefined)
@@ -183,9 +190,30 @@ function reanalyse(dir: string): void {
     const simResult = resim ? simRun(scenario, { nodeIds: firstNodeIds(keptLines) }, simLines) : verdicts.sim;
     const simOutcome = outcomeOf(scenario, simResult, simLines);
     const realOutcome = outcomeOf(scenario, verdicts.real, lines('real'));
-    tally[report(seed, simOutcome, realOutcome, '', () => otherDraws(scenario, firstNodeIds(simLines), draws))]++;
+    const drawn = once(() => otherDraws(scenario, firstNodeIds(keptLines), draws));
+    tally[report(seed, simOutcome, realOutcome, '', drawn)]++;
+    if (expected) {
+      // The chance that one simulator run lands on the real run's outcome, over this run and its draws.
+      const reached = [simOutcome, ...drawn()].filter((outcome) => differences(outcome, realOutcome).length === 0);
+      const chance = reached.length / (draws + 1);
+      console.log(`  expected: ${reached.length} of ${draws + 1} simulator runs reach the real outcome`);
+      expectedSum += chance;
+    }
   }
   console.log(summary(tally));
+  if (expected)
+    console.log(
+      `expected one-to-one agreement: ${((100 * expectedSum) / seedsKept.length).toFixed(1)}% (the mean over seeds of the share of ${draws + 1} simulator runs that reach the real outcome)`,
+    );
+}
+
+/** `make()` once, on first call. */
+function once<T>(make: () => T): () => T {
+  let value: { made: T } | null = null;
+  return () => {
+    value ??= { made: make() };
+    return value.made;
+  };
 }
 
 /**
