@@ -47,7 +47,10 @@ const args = process.argv.slice(2);
 const count = Number(flagValue('--n') ?? 50);
 const firstSeed = Number(flagValue('--seed') ?? 1);
 const maxNodes = Number(flagValue('--max-nodes') ?? 12);
-/** With --keep DIR, both runs' full traces go to DIR/seed-N.sim.txt and DIR/seed-N.real.txt. */
+/**
+ * With --keep DIR, both runs' full traces go to DIR/seed-N.sim.txt and DIR/seed-N.real.txt, and
+ * the real run's node folders (each server's log) under DIR/nodes-N/.
+ */
 const keepDir = flagValue('--keep');
 /** Other draw seeds the simulator tries for each disagreement (0: none). */
 const draws = Number(flagValue('--draws') ?? 16);
@@ -330,7 +333,10 @@ async function main(): Promise<void> {
         signal: AbortSignal.timeout(budgetMs),
         maxSteps: MAX_STEPS,
         onTraceLine: (line) => realLines.push(line),
-        artifactsDir,
+        // With --keep, every real run's node folders (logs, nodes.conf) stay beside its traces,
+        // for reading why a disagreement parted.
+        artifactsDir: keepDir === undefined ? artifactsDir : join(keepDir, `nodes-${seed}`),
+        keepFiles: keepDir !== undefined,
         // Shared draws: each real node starts with the simulator's id for it, so replicas with equal
         // offsets rank alike on both backends (class R1, the node-id tie).
         steering: {
