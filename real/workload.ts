@@ -49,7 +49,8 @@ const READ_BATCH = 50;
 const DEADLINE_SLACK_MS = 3000;
 
 export class WorkloadClient {
-  private readonly client: Cluster;
+  private client: Cluster;
+  private readonly connectClient: () => Cluster;
   private readonly lastSeq = new Map<string, number>();
   private readonly ackedKeys = new Set<string>();
   /** Per key, the seq of its last acknowledged write. */
@@ -78,23 +79,27 @@ export class WorkloadClient {
     const commandTimeoutMs = Math.max(1000, waitTimeoutMs + 500);
     this.deadlineMs = 2 * commandTimeoutMs + DEADLINE_SLACK_MS;
     const startupNodes = cluster.nodes.map((node) => ({ host: node.host.host, port: node.host.ports.clientProxyPort }));
-    this.client = new Cluster(startupNodes, {
-      scaleReads: 'master',
-      maxRedirections: 8,
-      retryDelayOnFailover: 50,
-      retryDelayOnClusterDown: 50,
-      retryDelayOnTryAgain: 50,
-      slotsRefreshTimeout: 1000,
-      clusterRetryStrategy: () => 100,
-      redisOptions: {
-        disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-        disableClientInfo: true,
-        commandTimeout: commandTimeoutMs,
-        connectTimeout: 1000,
-        maxRetriesPerRequest: 0,
-      } as NonNullable<ClusterOptions['redisOptions']>,
-    });
-    this.client.on('error', () => {});
+    this.connectClient = () => {
+      const client = new Cluster(startupNodes, {
+        scaleReads: 'master',
+        maxRedirections: 8,
+        retryDelayOnFailover: 50,
+        retryDelayOnClusterDown: 50,
+        retryDelayOnTryAgain: 50,
+        slotsRefreshTimeout: 1000,
+        clusterRetryStrategy: () => 100,
+        redisOptions: {
+          disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+          disableClientInfo: true,
+          commandTimeout: commandTimeoutMs,
+          connectTimeout: 1000,
+          maxRetriesPerRequest: 0,
+        } as NonNullable<ClusterOptions['redisOptions']>,
+      });
+      client.on('error', () => {});
+      return client;
+    };
+    this.client = this.connectClient();
   }
 
   /** Starts writing at the scenario's rate. */
@@ -120,6 +125,13 @@ export class WorkloadClient {
    */
   async readBack(): Promise<void> {
     const keys = [...this.ackedKeys].sort().filter((key) => this.hooks.ownerDown?.(key) !== true);
+    // On fresh connections. The writers' connections may still hold writes we gave up on: each
+    // WAIT on a primary that lost its replicas blocks its connection for the WAIT timeout, and the
+    // pipelines behind it wait their turn there, so a read sent on it would wait behind seconds of
+    // them and read as unavailable (no cluster client reads behind WAITs it abandoned). Closing
+    // them frees those blocked clients on the servers, and the writes never acknowledged with them.
+    this.client.disconnect();
+    this.client = this.connectClient();
     for (
       let index = 0;
       index < keys.length && !this.unreadableSeen && this.hooks.signal?.aborted !== true;
