@@ -4,6 +4,7 @@
  * drop, hold, release, heal) and kill_links with DEBUG CLUSTERLINK KILL. The step runner keeps
  * what each start did (step-runner.ts), so the matching end undoes exactly that.
  */
+import { processStepApplies } from '../core/scenario/semantics/process-steps.ts';
 import { minoritySides as minorityOf, partitionPairs } from '../core/scenario/semantics/partition.ts';
 import { resolvePairs } from '../core/scenario/targets.ts';
 import type { StepOf } from '../core/scenario/types.ts';
@@ -23,9 +24,9 @@ export async function takeDown(
   step: StepOf<'kill' | 'terminate' | 'pause'>,
   node: RealNode | null,
 ): Promise<RealNode | null> {
-  // As the simulator: SIGKILL or SIGTERM ends a paused (SIGSTOPped) node too; a pause needs a running one.
-  const state = node?.host.process.state;
-  if (node === null || state === 'down' || (state === 'paused' && step.action === 'pause')) {
+  // core's rule, as the simulator: SIGKILL or SIGTERM ends a paused (SIGSTOPped) node too; a
+  // pause needs a running one; a down node is skipped (and its restart left to the step that took it).
+  if (node === null || !processStepApplies(step.action, node.host.process.state)) {
     emitFault(context, step.action, [], `skipped: ${step.target} names no running node`);
     return null;
   }

@@ -12,10 +12,12 @@
 import type { Rng } from '../core/rng.ts';
 import { AdminActions } from './admin-actions.ts';
 import { minoritySides, partitionPairs, quorumSurvives } from '../core/scenario/semantics/partition.ts';
+import { processStepApplies } from '../core/scenario/semantics/process-steps.ts';
 import { TimeFaults } from './time-faults.ts';
 import { resolveGroups, resolvePairs, resolveTarget, type TopologyEntry } from '../core/scenario/targets.ts';
 import type { Group, Step } from '../core/scenario/types.ts';
 import { messageTypeByName } from './message.ts';
+import { PROCESS_DOWN, PROCESS_PAUSED } from './process.ts';
 import type { TopologyTracker } from './topology-entries.ts';
 import * as valkey from './valkey/index.ts';
 import type { Pairs, World } from './world.ts';
@@ -220,18 +222,25 @@ export class FaultApplier {
       this.skip(step, 'keep_quorum');
       return;
     }
-    if (this.world.processes[index]!.terminating) {
+    const process = this.world.processes[index]!;
+    if (process.terminating) {
       // Shutting down after a SIGTERM: down for the plan (as on the real backend), so no signal,
       // and no record whose end would restart or resume it.
       this.skip(step, `${this.name(index)} is terminating`);
       return;
     }
+    // A slow node's stopped slice is the cycle's, not a pause (the real cycle signals the process
+    // without calling it paused): a pause takes the node over from the cycle first.
+    if (step.action === 'pause') this.time.yieldTo(index);
+    const state = process.state === PROCESS_DOWN ? 'down' : process.state === PROCESS_PAUSED ? 'paused' : 'running';
+    if (!processStepApplies(step.action, state)) {
+      // No record either: the end of this step must not restart or resume a node another step took.
+      this.skip(step, `${step.target} names no running node`);
+      return;
+    }
     if (step.action === 'kill') this.world.crash(index);
     else if (step.action === 'terminate') this.world.terminate(index);
-    else {
-      this.time.yieldTo(index);
-      this.world.pause(index);
-    }
+    else this.world.pause(index);
     this.records.set(faultId, { kind: 'process', index });
     this.world.emit({
       kind: 'fault',

@@ -36,6 +36,48 @@ function faults(lines: readonly string[]): string[] {
   });
 }
 
+/** Seed 71 of bench/agreement.ts: a second kill of a node still down, with a shorter restart. */
+const KILL_DOWN = `
+scenario_id: kill-down
+seed: 71
+${cluster()}timeline:
+  - at: 300ms
+    action: kill
+    target: node-0
+    restart_after: 4s
+  - at: 1s
+    action: kill
+    target: node-0
+    restart_after: 1s
+validation:
+  convergence_timeout: 20s
+`;
+
+describe('a kill aimed at a node that is down', () => {
+  it("is skipped on both backends: the node comes back by the first kill's restart, not 1 s after the second", async () => {
+    const real = await runYaml(backend, KILL_DOWN);
+    const simLines: string[] = [];
+    const { loadScenarioText } = await import('../../core/dsl/index.ts');
+    await createSimBackend().run(loadScenarioText(KILL_DOWN, 'test scenario'), {
+      maxSteps: 5_000_000,
+      onTraceLine: (line) => simLines.push(line),
+    });
+    expect(faults(real.lines)).toEqual(['kill [node-0]', 'kill []', 'restart [node-0]']);
+    expect(faults(simLines)).toEqual(faults(real.lines));
+    for (const lines of [real.lines, simLines]) {
+      expect(eventLines(lines, 'fault', { action: 'kill' })[1]).toContain('skipped: node-0 names no running node');
+      // Up once, by the first kill's restart 4.3 s in (the simulator's clock counts formation too).
+      expect(eventLines(lines, 'node-up', { node: 'node-0' })).toHaveLength(1);
+    }
+    const upAt = (lines: readonly string[]) =>
+      Number.parseInt(eventLines(lines, 'node-up', { node: 'node-0' })[0]!, 10);
+    const readyAt = (lines: readonly string[]) =>
+      Number.parseInt(eventLines(lines, 'fault', { action: 'kill' })[0]!, 10) - 300;
+    expect(upAt(real.lines) - readyAt(real.lines)).toBeGreaterThanOrEqual(4300);
+    expect(upAt(simLines) - readyAt(simLines)).toBeGreaterThanOrEqual(4300);
+  });
+});
+
 describe('a kill aimed at a paused node', () => {
   it('kills it on both backends; the end of the pause does not start it, the restart does', async () => {
     const real = await runYaml(backend, SCENARIO);
