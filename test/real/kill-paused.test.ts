@@ -5,6 +5,7 @@
  * it so, and the kill's own restart brings it back.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadScenarioText } from '../../core/dsl/index.ts';
 import { createRealBackend } from '../../real/index.ts';
 import { createSimBackend } from '../../sim/index.ts';
 import { cluster, eventLines, runYaml } from './helpers.ts';
@@ -36,6 +37,17 @@ function faults(lines: readonly string[]): string[] {
   });
 }
 
+/** The scenario on the real backend, then on the simulator: both runs' trace lines. */
+async function onBoth(yaml: string): Promise<{ real: Awaited<ReturnType<typeof runYaml>>; simLines: string[] }> {
+  const real = await runYaml(backend, yaml);
+  const simLines: string[] = [];
+  await createSimBackend().run(loadScenarioText(yaml, 'test scenario'), {
+    maxSteps: 5_000_000,
+    onTraceLine: (line) => simLines.push(line),
+  });
+  return { real, simLines };
+}
+
 /** Seed 71 of bench/agreement.ts: a second kill of a node still down, with a shorter restart. */
 const KILL_DOWN = `
 scenario_id: kill-down
@@ -55,13 +67,7 @@ validation:
 
 describe('a kill aimed at a node that is down', () => {
   it("is skipped on both backends: the node comes back by the first kill's restart, not 1 s after the second", async () => {
-    const real = await runYaml(backend, KILL_DOWN);
-    const simLines: string[] = [];
-    const { loadScenarioText } = await import('../../core/dsl/index.ts');
-    await createSimBackend().run(loadScenarioText(KILL_DOWN, 'test scenario'), {
-      maxSteps: 5_000_000,
-      onTraceLine: (line) => simLines.push(line),
-    });
+    const { real, simLines } = await onBoth(KILL_DOWN);
     expect(faults(real.lines)).toEqual(['kill [node-0]', 'kill []', 'restart [node-0]']);
     expect(faults(simLines)).toEqual(faults(real.lines));
     for (const lines of [real.lines, simLines]) {
@@ -80,13 +86,7 @@ describe('a kill aimed at a node that is down', () => {
 
 describe('a kill aimed at a paused node', () => {
   it('kills it on both backends; the end of the pause does not start it, the restart does', async () => {
-    const real = await runYaml(backend, SCENARIO);
-    const simLines: string[] = [];
-    const { loadScenarioText } = await import('../../core/dsl/index.ts');
-    await createSimBackend().run(loadScenarioText(SCENARIO, 'test scenario'), {
-      maxSteps: 5_000_000,
-      onTraceLine: (line) => simLines.push(line),
-    });
+    const { real, simLines } = await onBoth(SCENARIO);
     expect(faults(real.lines)).toEqual(['pause [node-0]', 'kill [node-0]', 'resume [node-0]', 'restart [node-0]']);
     expect(faults(real.lines)).toEqual(faults(simLines));
     expect(eventLines(real.lines, 'fault', { action: 'resume' })[0]).toContain('skipped, the node is down');
