@@ -13,6 +13,7 @@
  *
  *   npx tsx bench/agreement.ts [--n 50] [--seed 1] [--max-nodes 12] [--draws 16] [--keep DIR]
  *   npx tsx bench/agreement.ts --reanalyse DIR [--draws 16] [--resim] [--expected]
+ *   npx tsx bench/agreement.ts --reanalyse DIR --versus DIR2   (real run against real run)
  *
  * One run on each side compares one draw of each: Valkey draws its own election delays
  * (500 + random() % 500 ms), the proxies draw their own drops and jitter, the kernel its own
@@ -32,7 +33,7 @@
  * process, and the machine is shared. Real runs go one at a time. A run takes the scenario's own
  * length in wall time on the real backend (tens of seconds), so 50 scenarios take most of an hour.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, type RunResult } from '../core/backend.ts';
@@ -146,17 +147,19 @@ function firstParting(sim: Outcome, real: Outcome): string | null {
   return null;
 }
 
-function differences(sim: Outcome, real: Outcome): string[] {
+/** What differs between two outcomes, each line naming the sides (`names`: the simulator's first). */
+function differences(a: Outcome, b: Outcome, names: readonly [string, string] = ['sim', 'real']): string[] {
+  const [x, y] = names;
   const out: string[] = [];
-  if (sim.formed !== real.formed) out.push(`formation: sim ${sim.formed}, real ${real.formed}`);
-  if (sim.primaries.join() !== real.primaries.join())
-    out.push(`final primaries: sim [${sim.primaries.join(', ')}], real [${real.primaries.join(', ')}]`);
-  if (sim.slots.join() !== real.slots.join())
-    out.push(`slots per shard: sim [${sim.slots.join(', ')}], real [${real.slots.join(', ')}]`);
-  if (sim.failovers !== real.failovers) out.push(`failovers: sim ${sim.failovers}, real ${real.failovers}`);
-  if (sim.verdict !== real.verdict) out.push(`verdict: sim ${sim.verdict}, real ${real.verdict}`);
-  if (sim.fingerprint !== real.fingerprint)
-    out.push(`fingerprint: sim ${sim.fingerprint ?? '-'}, real ${real.fingerprint ?? '-'}`);
+  const differ = (what: string, left: string, right: string) => {
+    if (left !== right) out.push(`${what}: ${x} ${left}, ${y} ${right}`);
+  };
+  differ('formation', String(a.formed), String(b.formed));
+  differ('final primaries', `[${a.primaries.join(', ')}]`, `[${b.primaries.join(', ')}]`);
+  differ('slots per shard', `[${a.slots.join(', ')}]`, `[${b.slots.join(', ')}]`);
+  differ('failovers', String(a.failovers), String(b.failovers));
+  differ('verdict', a.verdict, b.verdict);
+  differ('fingerprint', a.fingerprint ?? '-', b.fingerprint ?? '-');
   return out;
 }
 
@@ -178,11 +181,7 @@ function brief(result: RunResult): Pick<RunResult, 'verdict' | 'violation' | 'st
 function reanalyse(dir: string): void {
   const tally: Record<Comparison, number> = { agree: 0, race: 0, gap: 0 };
   let expectedSum = 0;
-  const seedsKept = readdirSync(dir)
-    .map((name) => /^seed-(\d+)\.json$/.exec(name)?.[1])
-    .filter((seed) => seed !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+  const seedsKept = keptSeeds(dir);
   for (const seed of seedsKept) {
     const scenario = generateScenario(seed);
     const verdicts = JSON.parse(readFileSync(join(dir, `seed-${seed}.json`), 'utf8'));
@@ -208,6 +207,43 @@ function reanalyse(dir: string): void {
     console.log(
       `expected one-to-one agreement: ${((100 * expectedSum) / seedsKept.length).toFixed(1)}% (the mean over seeds of the share of ${draws + 1} simulator runs that reach the real outcome)`,
     );
+}
+
+/**
+ * --reanalyse DIR --versus DIR2: the real runs of two kept measurements compared with each other,
+ * seed by seed, by the same outcome classes. How often real Valkey agrees with itself bounds how
+ * often the simulator can agree with one real run.
+ */
+function realVersusReal(dir: string, otherDir: string): void {
+  let compared = 0;
+  let agreed = 0;
+  for (const seed of keptSeeds(dir)) {
+    const other = join(otherDir, `seed-${seed}.json`);
+    if (!existsSync(other)) continue;
+    const scenario = generateScenario(seed);
+    const outcome = (from: string) =>
+      outcomeOf(
+        scenario,
+        JSON.parse(readFileSync(join(from, `seed-${seed}.json`), 'utf8')).real,
+        readFileSync(join(from, `seed-${seed}.real.txt`), 'utf8').split('\n'),
+      );
+    const diff = differences(outcome(dir), outcome(otherDir), ['first', 'second']);
+    compared++;
+    if (diff.length === 0) agreed++;
+    else console.log(`seed ${seed}: the real runs differ: ${diff.join('; ')}`);
+  }
+  console.log(
+    `real against real: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%) agree`,
+  );
+}
+
+/** The seeds a --keep run left in `dir`, ascending. */
+function keptSeeds(dir: string): number[] {
+  return readdirSync(dir)
+    .map((name) => /^seed-(\d+)\.json$/.exec(name)?.[1])
+    .filter((seed) => seed !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** `make()` once, on first call. */
@@ -299,6 +335,8 @@ function summary(tally: Record<Comparison, number>): string {
 
 async function main(): Promise<void> {
   const reanalyseDir = flagValue('--reanalyse');
+  const versusDir = flagValue('--versus');
+  if (reanalyseDir !== undefined && versusDir !== undefined) return realVersusReal(reanalyseDir, versusDir);
   if (reanalyseDir !== undefined) return reanalyse(reanalyseDir);
   const sim = createSimBackend();
   const real = createRealBackend({ spares: 'never' });
