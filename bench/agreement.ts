@@ -184,14 +184,13 @@ function reanalyse(dir: string): void {
   const seedsKept = keptSeeds(dir);
   for (const seed of seedsKept) {
     const scenario = generateScenario(seed);
-    const verdicts = JSON.parse(readFileSync(join(dir, `seed-${seed}.json`), 'utf8'));
-    const lines = (side: string) => readFileSync(join(dir, `seed-${seed}.${side}.txt`), 'utf8').split('\n');
-    const keptLines = lines('sim');
+    const kept = keptRun(dir, seed);
+    const keptLines = kept.simLines;
     // --resim: the simulator's side again with today's simulator (same node ids as the real run).
     const simLines = resim ? [] : keptLines;
-    const simResult = resim ? simRun(scenario, { nodeIds: firstNodeIds(keptLines) }, simLines) : verdicts.sim;
+    const simResult = resim ? simRun(scenario, { nodeIds: firstNodeIds(keptLines) }, simLines) : kept.sim;
     const simOutcome = outcomeOf(scenario, simResult, simLines);
-    const realOutcome = outcomeOf(scenario, verdicts.real, lines('real'));
+    const realOutcome = outcomeOf(scenario, kept.real, kept.realLines);
     const drawn = once(() => otherDraws(scenario, firstNodeIds(keptLines), draws));
     tally[report(seed, simOutcome, realOutcome, '', drawn)]++;
     if (expected) {
@@ -221,20 +220,31 @@ function realVersusReal(dir: string, otherDir: string): void {
     const other = join(otherDir, `seed-${seed}.json`);
     if (!existsSync(other)) continue;
     const scenario = generateScenario(seed);
-    const outcome = (from: string) =>
-      outcomeOf(
-        scenario,
-        JSON.parse(readFileSync(join(from, `seed-${seed}.json`), 'utf8')).real,
-        readFileSync(join(from, `seed-${seed}.real.txt`), 'utf8').split('\n'),
-      );
+    const outcome = (from: string) => {
+      const kept = keptRun(from, seed);
+      return outcomeOf(scenario, kept.real, kept.realLines);
+    };
     const diff = differences(outcome(dir), outcome(otherDir), ['first', 'second']);
     compared++;
     if (diff.length === 0) agreed++;
     else console.log(`seed ${seed}: the real runs differ: ${diff.join('; ')}`);
   }
-  console.log(
-    `real against real: ${agreed}/${compared} (${compared === 0 ? 0 : ((100 * agreed) / compared).toFixed(0)}%) agree`,
-  );
+  console.log(`real against real: ${agreed}/${compared} (${percent(agreed, compared)}%) agree`);
+}
+
+/** What a --keep run left for one seed: both sides' results and trace lines. */
+function keptRun(
+  dir: string,
+  seed: number,
+): { sim: RunResult; real: RunResult; simLines: string[]; realLines: string[] } {
+  const verdicts = JSON.parse(readFileSync(join(dir, `seed-${seed}.json`), 'utf8'));
+  const lines = (side: string) => readFileSync(join(dir, `seed-${seed}.${side}.txt`), 'utf8').split('\n');
+  return { sim: verdicts.sim, real: verdicts.real, simLines: lines('sim'), realLines: lines('real') };
+}
+
+/** `n` of `of` as a whole percentage ('0' of nothing). */
+function percent(n: number, of: number): string {
+  return of === 0 ? '0' : ((100 * n) / of).toFixed(0);
 }
 
 /** The seeds a --keep run left in `dir`, ascending. */
@@ -325,10 +335,9 @@ function closest(others: readonly Outcome[], real: Outcome): string {
 /** The closing line: both rates. */
 function summary(tally: Record<Comparison, number>): string {
   const compared = tally.agree + tally.race + tally.gap;
-  const percent = (n: number) => (compared === 0 ? '0' : ((100 * n) / compared).toFixed(0));
   return (
-    `agreement: ${tally.agree}/${compared} (${percent(tally.agree)}%) one to one; ` +
-    `${tally.agree + tally.race}/${compared} (${percent(tally.agree + tally.race)}%) with the real outcome among the simulator's over ${draws} other draws ` +
+    `agreement: ${tally.agree}/${compared} (${percent(tally.agree, compared)}%) one to one; ` +
+    `${tally.agree + tally.race}/${compared} (${percent(tally.agree + tally.race, compared)}%) with the real outcome among the simulator's over ${draws} other draws ` +
     `(${tally.race} races, ${tally.gap} gaps)`
   );
 }
